@@ -1,0 +1,274 @@
+// rnnlab.h: the public API of the rnnlab core, one header for every face
+// (the WebAssembly module, the Node runner, the native CLI, the tests).
+//
+// A worked example: train an LSTM on the adding problem.
+//
+//     rnl_config cfg = rnl_config_default(RNL_CELL_LSTM);
+//     cfg.input_size = 2; cfg.hidden = 32; cfg.head = RNL_HEAD_REGRESSION;
+//     rnl_model *m;
+//     if (rnl_model_create(&m, &cfg, 42) != RNL_OK) die(rnl_last_error());
+//     rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
+//     oc.clip = 1.0f;
+//     rnl_optimizer *opt; rnl_optimizer_create(&opt, &oc, rnl_model_num_params(m));
+//     rnl_task_data d; rnl_task_data_init(&d);
+//     for (int step = 0; step < 1000; step++) {
+//         rnl_task_generate(&d, RNL_TASK_ADDING, 32, 50, rng_seed + step);
+//         rnl_step_stats st;
+//         if (rnl_train_step(m, opt, &d.batch, &st) != RNL_OK) die(rnl_last_error());
+//     }
+//     rnl_task_data_free(&d); rnl_optimizer_destroy(opt); rnl_model_destroy(m);
+//
+// Conventions (after llm.c / ggml):
+// - Calls that can fail return rnl_status and leave a message in rnl_last_error().
+// - Batches are given batch-major, (B, T, ...), as people write them; internally the core works
+//   time-major, (T, B, ...), sorted by length, so padding never costs compute or changes a result.
+// - A model's parameters live in one contiguous block and its gradients in a second block of the same
+//   layout: the optimizer is a flat loop and a checkpoint is a header plus that block. The layout of every
+//   tensor matches PyTorch's state_dict for nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear
+//   (docs/checkpoint-format.md gives it exactly).
+// - rnl_real is float, except in the double-precision build used by the gradient checks (RNL_DOUBLE).
+#ifndef RNNLAB_H
+#define RNNLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef RNL_DOUBLE
+typedef double rnl_real;
+#else
+typedef float rnl_real;
+#endif
+
+#define RNL_VERSION_STRING "0.1.0"
+
+// --- Errors -------------------------------------------------------------------------------------
+
+typedef enum {
+    RNL_OK = 0,
+    RNL_ERR_ARG,      // a bad argument or configuration (names the field)
+    RNL_ERR_NOMEM,    // an allocation failed or would exceed a hard limit
+    RNL_ERR_IO,       // a file could not be opened, read or written
+    RNL_ERR_FORMAT,   // a file or buffer is truncated, corrupt or foreign
+    RNL_ERR_NUMERIC,  // NaN or Inf in a loss or gradient
+} rnl_status;
+
+// The message of the last failed call (empty if none). Valid until the next failing call.
+const char *rnl_last_error(void);
+// Records a message (printf-style) and returns `st`, so failing paths read `return rnl_fail(...)`.
+rnl_status rnl_fail(rnl_status st, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+const char *rnl_status_name(rnl_status st);
+
+// Hard limits, checked before any allocation (a corrupt header must not become a 4 GB malloc).
+#define RNL_MAX_VOCAB 1000000
+#define RNL_MAX_WIDTH 4096      // embed, input_size, hidden, classes
+#define RNL_MAX_LAYERS 8
+#define RNL_MAX_PARAMS (256u * 1024u * 1024u / 4u)  // 256 MB of float32 parameters
+#define RNL_MAX_BATCH 4096
+#define RNL_MAX_STEPS 100000
+
+// --- Random numbers -----------------------------------------------------------------------------
+
+// One seeded generator (xoshiro256**, seeded through splitmix64): every random choice of a run
+// comes from it, so a run is reproducible bit for bit on one build.
+typedef struct { uint64_t s[4]; } rnl_rng;
+void rnl_rng_seed(rnl_rng *r, uint64_t seed);
+uint64_t rnl_rng_next(rnl_rng *r);
+double rnl_rng_uniform(rnl_rng *r);            // [0, 1)
+double rnl_rng_normal(rnl_rng *r);             // mean 0, sd 1
+uint32_t rnl_rng_below(rnl_rng *r, uint32_t n); // [0, n), unbiased
+
+// --- Model configuration ------------------------------------------------------------------------
+
+typedef enum { RNL_CELL_RNN = 0, RNL_CELL_LSTM = 1, RNL_CELL_GRU = 2 } rnl_cell;
+typedef enum { RNL_HEAD_BINARY = 0, RNL_HEAD_CLASSES = 1, RNL_HEAD_REGRESSION = 2 } rnl_head;
+
+typedef struct {
+    rnl_cell cell;
+    int vocab;          // > 0: inputs are token ids into an embedding of width `embed`
+    int embed;
+    int input_size;     // used when vocab == 0: real-valued features per step
+    int hidden;         // H, per direction
+    int layers;         // stacked recurrent layers, 1..RNL_MAX_LAYERS
+    int bidirectional;  // 0 or 1
+    rnl_head head;
+    int outputs;        // BINARY: 1; CLASSES: number of classes (>= 2); REGRESSION: values per target
+    int seq2seq;        // 0: one output per sequence (from the last real step), 1: an output every step
+    float forget_bias;  // LSTM forget-gate bias at init (default 1)
+} rnl_config;
+
+rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary head, forget_bias 1
+// Checks every field against its range and the hard limits; the message names the field.
+rnl_status rnl_config_validate(const rnl_config *cfg);
+const char *rnl_cell_name(rnl_cell c);     // "rnn", "lstm", "gru"
+const char *rnl_head_name(rnl_head h);     // "binary", "classes", "regression"
+int rnl_cell_gates(rnl_cell c);            // 1, 4, 3: rows of weight_ih per hidden unit
+
+// --- Batches ------------------------------------------------------------------------------------
+
+// A batch of B sequences of up to T steps, batch-major. Entries past a sequence's length are padding:
+// their values are never read.
+typedef struct {
+    int B, T;
+    const int32_t *tokens;    // (B, T) token ids, when the model has a vocabulary
+    const rnl_real *inputs;   // (B, T, input_size), when it has not
+    const int32_t *lengths;   // (B) each in 1..T; NULL means every sequence is T long
+    // Targets: binary 0/1, class index (as a number), or regression value.
+    // seq2seq == 0: (B, outputs) for regression, (B) otherwise; seq2seq == 1: (B, T, ...) likewise.
+    const rnl_real *targets;
+} rnl_batch;
+
+// --- Models -------------------------------------------------------------------------------------
+
+typedef struct rnl_model rnl_model;
+
+// A named view of one tensor in the parameter block: rows x cols floats at `offset`.
+typedef struct {
+    char name[48];   // PyTorch state_dict name, e.g. "rnn.weight_hh_l0_reverse"
+    size_t offset;
+    int rows, cols;  // a vector has cols == 1
+} rnl_tensor_info;
+
+// Creates a model with freshly initialised parameters: Glorot/Xavier uniform for input weights and the
+// head, orthogonal (per gate block) for recurrent weights, zeros for biases but the LSTM forget gate,
+// uniform(-0.05, 0.05) for the embedding. All from rnl_rng seeded with `seed`.
+rnl_status rnl_model_create(rnl_model **out, const rnl_config *cfg, uint64_t seed);
+void rnl_model_destroy(rnl_model *m);
+const rnl_config *rnl_model_config(const rnl_model *m);
+size_t rnl_model_num_params(const rnl_model *m);
+rnl_real *rnl_model_params(rnl_model *m);   // the parameter block
+rnl_real *rnl_model_grads(rnl_model *m);    // gradients, same layout
+int rnl_model_num_tensors(const rnl_model *m);
+const rnl_tensor_info *rnl_model_tensor(const rnl_model *m, int i);
+// Bytes of work memory a batch of this shape needs (checked against a caller's budget before training).
+size_t rnl_model_workspace_bytes(const rnl_config *cfg, int B, int T);
+
+// Forward pass: computes predictions and the mean loss (see docs/model.md for the reductions) and keeps
+// what backward needs. `loss` may be NULL; targets may then be NULL too (inference).
+rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss);
+// Backward pass through time for the last forward: accumulates (+=) into the gradient block.
+// bptt_window > 0 truncates backpropagation through the recurrence to windows of that many steps.
+rnl_status rnl_model_backward(rnl_model *m, int bptt_window);
+void rnl_model_zero_grad(rnl_model *m);
+// Predictions of the last forward, batch-major: sigmoid probability (binary), softmax probabilities
+// (classes) or the value (regression); (B, outputs), or (B, T, outputs) for seq2seq with zeros at padding.
+const rnl_real *rnl_model_predictions(const rnl_model *m);
+
+// --- Introspection for teaching -----------------------------------------------------------------
+
+// Off by default and free when off. With sample >= 0, the next forward records that sample's gate
+// activations and cell state at every step, and the next backward records ||dL/dh_t|| at every step
+// (summed over the batch) for each layer and direction.
+void rnl_model_set_trace(rnl_model *m, int sample);
+// Gates of the traced sample for one layer and direction: (steps, G*H) post-activation, in PyTorch gate
+// order (RNN: h; LSTM: i f g o; GRU: r z n). Returns NULL if nothing was traced.
+const rnl_real *rnl_model_trace_gates(const rnl_model *m, int layer, int dir, int *steps, int *width);
+// Cell state (LSTM) or hidden state (RNN, GRU) of the traced sample: (steps, H).
+const rnl_real *rnl_model_trace_state(const rnl_model *m, int layer, int dir, int *steps, int *width);
+// ||dL/dh_t|| for t = 0..T-1 (time order, both directions) after a traced backward: (T).
+const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int dir, int *steps);
+
+// --- Losses -------------------------------------------------------------------------------------
+
+// Each returns the mean loss over n items and writes dL/dlogit (already divided by n) into `dlogits`
+// when it is non-NULL. BCE works on logits and is stable for any magnitude.
+rnl_real rnl_loss_bce_logits(const rnl_real *logits, const rnl_real *targets, int n, rnl_real *dlogits);
+// Softmax cross-entropy: logits (n, k), class indices as numbers; divide gradient by `denom`.
+rnl_real rnl_loss_softmax_ce(const rnl_real *logits, const rnl_real *targets, int n, int k,
+                             rnl_real denom, rnl_real *dlogits);
+rnl_real rnl_loss_mse(const rnl_real *pred, const rnl_real *targets, int n, rnl_real *dpred);
+
+// --- Optimizers ---------------------------------------------------------------------------------
+
+typedef enum { RNL_OPTIM_SGD = 0, RNL_OPTIM_MOMENTUM = 1, RNL_OPTIM_ADAM = 2 } rnl_optim;
+
+typedef struct {
+    rnl_optim kind;
+    float lr;
+    float momentum;      // MOMENTUM: v = momentum * v + g; p -= lr * v  (PyTorch's SGD)
+    float beta1, beta2, eps;  // ADAM, bias-corrected as in PyTorch
+    float weight_decay;  // decoupled (AdamW / SGDW): p -= lr * weight_decay * p
+    float clip;          // > 0: clip the global gradient norm to this value
+} rnl_optim_config;
+
+typedef struct rnl_optimizer rnl_optimizer;
+
+rnl_optim_config rnl_optim_default(rnl_optim kind);  // lr 1e-3 (Adam) or 0.1, betas .9/.999, eps 1e-8
+rnl_status rnl_optim_validate(const rnl_optim_config *oc);
+const char *rnl_optim_name(rnl_optim k);             // "sgd", "momentum", "adam"
+rnl_status rnl_optimizer_create(rnl_optimizer **out, const rnl_optim_config *oc, size_t n_params);
+void rnl_optimizer_destroy(rnl_optimizer *o);
+rnl_optim_config *rnl_optimizer_config(rnl_optimizer *o);  // the live config (e.g. to change lr)
+long rnl_optimizer_steps(const rnl_optimizer *o);
+// Its state (step count and moments) as one block, for checkpoints: count floats.
+rnl_real *rnl_optimizer_state(rnl_optimizer *o, size_t *count);
+void rnl_optimizer_set_steps(rnl_optimizer *o, long steps);
+// Global L2 norm of a gradient block.
+double rnl_grad_norm(const rnl_real *g, size_t n);
+// Clips (if configured) and applies one update. Writes the norm before clipping to *norm_out.
+rnl_status rnl_optimizer_step(rnl_optimizer *o, rnl_real *params, rnl_real *grads, size_t n,
+                              double *norm_out);
+
+// --- Training -----------------------------------------------------------------------------------
+
+typedef struct {
+    double loss;
+    double grad_norm;  // before clipping
+    int clipped;       // 1 if clipping scaled the gradient
+    double accuracy;   // fraction correct (binary/classes), or NaN for regression
+} rnl_step_stats;
+
+// zero_grad + forward + backward + NaN/Inf check + optimizer step. On a non-finite loss or gradient it
+// returns RNL_ERR_NUMERIC before touching the parameters, so the last good model is kept.
+rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window,
+                          rnl_step_stats *st);
+// Forward only; loss and accuracy of one batch.
+rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st);
+
+// --- Checkpoints --------------------------------------------------------------------------------
+
+// Format in docs/checkpoint-format.md: magic "RNNLAB\0\1", version, config, parameter block, optional
+// optimizer state, CRC-32. Reading validates every field and size before it allocates or reads.
+rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o, uint8_t **out, size_t *n);
+rnl_status rnl_checkpoint_read(const uint8_t *buf, size_t n, rnl_model **m, rnl_optimizer **o);
+// Files: written atomically (temporary file + rename), so a failed save never destroys the old one.
+rnl_status rnl_checkpoint_save(const rnl_model *m, const rnl_optimizer *o, const char *path);
+rnl_status rnl_checkpoint_load(const char *path, rnl_model **m, rnl_optimizer **o);
+void rnl_buffer_free(void *p);
+uint32_t rnl_crc32(const uint8_t *p, size_t n);
+
+// --- Synthetic tasks ----------------------------------------------------------------------------
+
+typedef enum {
+    RNL_TASK_ADDING = 0,  // (value, marker) pairs; target: sum of the two marked values (regression)
+    RNL_TASK_COPY = 1,    // remember the first token through a delay (classes)
+    RNL_TASK_SINE = 2,    // noisy sine wave, next-step prediction (seq2seq regression)
+} rnl_task;
+
+typedef struct {
+    rnl_batch batch;      // views into the buffers below
+    int32_t *tokens, *lengths;
+    rnl_real *inputs, *targets;
+    size_t cap_tokens, cap_inputs, cap_targets, cap_lengths;
+} rnl_task_data;
+
+void rnl_task_data_init(rnl_task_data *d);
+void rnl_task_data_free(rnl_task_data *d);
+// Fills `d` with B sequences of length T drawn from `rng`.
+rnl_status rnl_task_generate(rnl_task_data *d, rnl_task task, int B, int T, rnl_rng *rng);
+const char *rnl_task_name(rnl_task t);  // "adding", "copy", "sine"
+rnl_status rnl_task_parse(const char *name, rnl_task *out);
+// The model shape a task needs: input kind, head, outputs, seq2seq.
+void rnl_task_shape(rnl_task t, rnl_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
