@@ -1,0 +1,658 @@
+// model.c: a whole model: embedding (or dense input) -> stacked, optionally bidirectional recurrent
+// layers -> linear head, with its loss. Parameters live in one block laid out exactly like PyTorch's
+// state_dict (docs/checkpoint-format.md); gradients in a second block of the same layout.
+//
+// A forward pass sorts the batch by length (stable, longest first) and turns it time-major; every
+// buffer below is in that sorted order, and predictions are scattered back to the caller's order.
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "internal.h"
+#include "kernels.h"
+
+struct rnl_model {
+    rnl_config cfg;
+    size_t n_params;
+    rnl_real *params, *grads;
+    int n_tensors;
+    rnl_tensor_info tensors[RNL_MAX_TENSORS];
+    // Offsets into the parameter block.
+    size_t off_emb;
+    size_t off_w_ih[RNL_MAX_LAYERS][2], off_w_hh[RNL_MAX_LAYERS][2], off_b_ih[RNL_MAX_LAYERS][2], off_b_hh[RNL_MAX_LAYERS][2];
+    size_t off_head_w, off_head_b;
+    int in0;    // width of layer 0's input: embed or input_size
+    int ndir;   // 1 or 2
+    int D;      // ndir * hidden: width of every layer's output
+
+    // Workspace, sized for (cap_B, cap_T) and grown on demand.
+    void *ws;
+    size_t ws_bytes;
+    int cap_B, cap_T;
+    // The last forward's batch.
+    int B, T, has_targets, valid;
+    int *order;          // (B) sorted row -> caller's row
+    int *len;            // (B) sorted lengths
+    int32_t *tokens;     // (T, B) sorted, time-major
+    rnl_real *x0;        // (T, B, in0) layer 0 input
+    rnl_real *y[RNL_MAX_LAYERS];                 // (T, B, D) layer outputs
+    rnl_real *gates[RNL_MAX_LAYERS][2];          // (T, B, G*H)
+    rnl_real *aux[RNL_MAX_LAYERS][2];            // (T, B, H)
+    rnl_real *feat;      // (B, D) sequence-to-one features
+    rnl_real *logits;    // (B, O) or (T, B, O)
+    rnl_real *dlogits;   // same
+    rnl_real *targets;   // (B, O') or (T, B, O') sorted; O' = O for regression, else 1
+    rnl_real *preds;     // caller's order: (B, O) or (B, T, O)
+    rnl_real *dy[2];     // (T, B, max(D, in0)) ping-pong gradient buffers
+    rnl_layer_scratch scratch;
+    double accuracy;
+    int loss_count;      // items the loss averages over
+
+    // Introspection.
+    int trace_sample;    // caller's row, or -1
+    int trace_steps;
+    rnl_real *trace_gates[RNL_MAX_LAYERS][2];   // (T, G*H)
+    rnl_real *trace_state[RNL_MAX_LAYERS][2];   // (T, H)
+    rnl_real *trace_gn[RNL_MAX_LAYERS][2];      // (T)
+    int trace_has_gn;
+};
+
+// --- Parameter layout ---------------------------------------------------------------------------
+
+static int layer_in(const rnl_config *c, int l) {
+    if (l > 0) return c->hidden * (c->bidirectional ? 2 : 1);
+    return c->vocab > 0 ? c->embed : c->input_size;
+}
+
+size_t rnl_config_num_params(const rnl_config *c) {
+    // Every factor is bounded by the validated limits, so size_t arithmetic cannot overflow here;
+    // still checked, since this also runs on unvalidated configs from files.
+    int ok = 1;
+    size_t n = 0, G = (size_t)rnl_cell_gates(c->cell), H = (size_t)(c->hidden > 0 ? c->hidden : 0);
+    if (c->vocab > 0 && c->embed > 0) n = rnl_mul_size((size_t)c->vocab, (size_t)c->embed, &ok);
+    int ndir = c->bidirectional ? 2 : 1;
+    for (int l = 0; l < c->layers && l < RNL_MAX_LAYERS; l++) {
+        int in = layer_in(c, l);
+        if (in < 0) return 0;
+        size_t per = rnl_mul_size(G * H, (size_t)in + H + 2, &ok);
+        n = rnl_add_size(n, rnl_mul_size(per, (size_t)ndir, &ok), &ok);
+    }
+    size_t D = H * (size_t)ndir, O = (size_t)(c->outputs > 0 ? c->outputs : 0);
+    n = rnl_add_size(n, rnl_mul_size(O, D + 1, &ok), &ok);
+    return ok ? n : 0;
+}
+
+static void add_tensor(rnl_model *m, const char *name, size_t *off, int rows, int cols) {
+    rnl_tensor_info *t = &m->tensors[m->n_tensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->offset = *off;
+    t->rows = rows;
+    t->cols = cols;
+    *off += (size_t)rows * (size_t)cols;
+}
+
+static void build_layout(rnl_model *m) {
+    const rnl_config *c = &m->cfg;
+    size_t off = 0;
+    int GH = rnl_cell_gates(c->cell) * c->hidden;
+    char name[48];
+    m->n_tensors = 0;
+    if (c->vocab > 0) {
+        m->off_emb = off;
+        add_tensor(m, "embedding.weight", &off, c->vocab, c->embed);
+    }
+    for (int l = 0; l < c->layers; l++) {
+        for (int d = 0; d < m->ndir; d++) {
+            const char *sfx = d ? "_reverse" : "";
+            m->off_w_ih[l][d] = off;
+            snprintf(name, sizeof name, "rnn.weight_ih_l%d%s", l, sfx);
+            add_tensor(m, name, &off, GH, layer_in(c, l));
+            m->off_w_hh[l][d] = off;
+            snprintf(name, sizeof name, "rnn.weight_hh_l%d%s", l, sfx);
+            add_tensor(m, name, &off, GH, c->hidden);
+            m->off_b_ih[l][d] = off;
+            snprintf(name, sizeof name, "rnn.bias_ih_l%d%s", l, sfx);
+            add_tensor(m, name, &off, GH, 1);
+            m->off_b_hh[l][d] = off;
+            snprintf(name, sizeof name, "rnn.bias_hh_l%d%s", l, sfx);
+            add_tensor(m, name, &off, GH, 1);
+        }
+    }
+    m->off_head_w = off;
+    add_tensor(m, "head.weight", &off, c->outputs, m->D);
+    m->off_head_b = off;
+    add_tensor(m, "head.bias", &off, c->outputs, 1);
+    m->n_params = off;
+}
+
+// --- Initialisation -----------------------------------------------------------------------------
+
+static void init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r) {
+    for (size_t i = 0; i < n; i++) w[i] = (rnl_real)((2 * rnl_rng_uniform(r) - 1) * limit);
+}
+
+// An (n, n) orthogonal matrix: QR of a Gaussian matrix by modified Gram-Schmidt in double, with the
+// signs fixed by R's diagonal so that the result is uniformly distributed (Mezzadri 2007).
+static int init_orthogonal(rnl_real *w, int n, rnl_rng *r) {
+    double *q = malloc(sizeof(double) * (size_t)n * n);
+    if (!q) return 0;
+    for (size_t i = 0; i < (size_t)n * n; i++) q[i] = rnl_rng_normal(r);
+    // Columns of q are orthonormalised in turn; q is row-major (n, n), column j is q[i*n + j].
+    for (int j = 0; j < n; j++) {
+        for (int k = 0; k < j; k++) {
+            double dot = 0;
+            for (int i = 0; i < n; i++) dot += q[i * n + k] * q[i * n + j];
+            for (int i = 0; i < n; i++) q[i * n + j] -= dot * q[i * n + k];
+        }
+        double norm = 0;
+        for (int i = 0; i < n; i++) norm += q[i * n + j] * q[i * n + j];
+        norm = sqrt(norm);
+        if (norm < 1e-12) norm = 1e-12;
+        // R's diagonal is +norm: Gram-Schmidt already yields the sign-fixed Q.
+        for (int i = 0; i < n; i++) q[i * n + j] /= norm;
+    }
+    for (size_t i = 0; i < (size_t)n * n; i++) w[i] = (rnl_real)q[i];
+    free(q);
+    return 1;
+}
+
+static rnl_status init_params(rnl_model *m, uint64_t seed) {
+    const rnl_config *c = &m->cfg;
+    rnl_rng rng;
+    rnl_rng_seed(&rng, seed);
+    rnl_real *p = m->params;
+    int H = c->hidden, G = rnl_cell_gates(c->cell);
+    memset(p, 0, sizeof(rnl_real) * m->n_params);
+    if (c->vocab > 0) init_uniform(p + m->off_emb, (size_t)c->vocab * c->embed, 0.05, &rng);
+    for (int l = 0; l < c->layers; l++) {
+        int in = layer_in(c, l);
+        for (int d = 0; d < m->ndir; d++) {
+            // Glorot/Xavier uniform per gate block: fan_in = in, fan_out = H.
+            init_uniform(p + m->off_w_ih[l][d], (size_t)G * H * in, sqrt(6.0 / (in + H)), &rng);
+            for (int k = 0; k < G; k++)
+                if (!init_orthogonal(p + m->off_w_hh[l][d] + (size_t)k * H * H, H, &rng))
+                    return rnl_fail(RNL_ERR_NOMEM, "model: out of memory initialising recurrent weights");
+            if (c->cell == RNL_CELL_LSTM)
+                for (int j = 0; j < H; j++) p[m->off_b_ih[l][d] + H + j] = (rnl_real)c->forget_bias;
+        }
+    }
+    init_uniform(p + m->off_head_w, (size_t)c->outputs * m->D, sqrt(6.0 / (m->D + c->outputs)), &rng);
+    return RNL_OK;
+}
+
+rnl_status rnl_model_create(rnl_model **out, const rnl_config *cfg, uint64_t seed) {
+    rnl_status st;
+    *out = NULL;
+    if ((st = rnl_config_validate(cfg))) return st;
+    rnl_model *m = calloc(1, sizeof *m);
+    if (!m) return rnl_fail(RNL_ERR_NOMEM, "model: out of memory");
+    m->cfg = *cfg;
+    m->ndir = cfg->bidirectional ? 2 : 1;
+    m->D = m->ndir * cfg->hidden;
+    m->in0 = layer_in(cfg, 0);
+    m->trace_sample = -1;
+    build_layout(m);
+    m->params = malloc(sizeof(rnl_real) * m->n_params);
+    m->grads = calloc(m->n_params, sizeof(rnl_real));
+    if (!m->params || !m->grads) {
+        size_t n = m->n_params;
+        rnl_model_destroy(m);
+        return rnl_fail(RNL_ERR_NOMEM, "model: out of memory for %zu parameters", n);
+    }
+    if ((st = init_params(m, seed))) {
+        rnl_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return RNL_OK;
+}
+
+void rnl_model_destroy(rnl_model *m) {
+    if (!m) return;
+    free(m->params);
+    free(m->grads);
+    free(m->ws);
+    free(m);
+}
+
+const rnl_config *rnl_model_config(const rnl_model *m) { return &m->cfg; }
+size_t rnl_model_num_params(const rnl_model *m) { return m->n_params; }
+rnl_real *rnl_model_params(rnl_model *m) { return m->params; }
+rnl_real *rnl_model_grads(rnl_model *m) { return m->grads; }
+int rnl_model_num_tensors(const rnl_model *m) { return m->n_tensors; }
+const rnl_tensor_info *rnl_model_tensor(const rnl_model *m, int i) {
+    return i >= 0 && i < m->n_tensors ? &m->tensors[i] : NULL;
+}
+void rnl_model_zero_grad(rnl_model *m) { memset(m->grads, 0, sizeof(rnl_real) * m->n_params); }
+const rnl_real *rnl_model_predictions(const rnl_model *m) { return m->valid ? m->preds : NULL; }
+
+// --- Workspace ----------------------------------------------------------------------------------
+
+// Carves the workspace for (B, T) out of `base` (or only counts it when base is NULL).
+typedef struct { char *base; size_t used; int ok; } carver;
+
+static void *carve(carver *cv, size_t count, size_t elem) {
+    size_t bytes = rnl_mul_size(count, elem, &cv->ok);
+    bytes = rnl_add_size(bytes, 63, &cv->ok) & ~(size_t)63;  // 64-byte aligned blocks for SIMD
+    void *p = cv->base ? cv->base + cv->used : NULL;
+    cv->used = rnl_add_size(cv->used, bytes, &cv->ok);
+    return p;
+}
+
+static void layout_workspace(rnl_model *m, const rnl_config *c, carver *cv, int B, int T) {
+    int ndir = c->bidirectional ? 2 : 1, H = c->hidden, D = ndir * H, GH = rnl_cell_gates(c->cell) * H;
+    int in0 = layer_in(c, 0), O = c->outputs, wide = D > in0 ? D : in0;
+    size_t TB = (size_t)T * B;
+    size_t steps_out = c->seq2seq ? TB : (size_t)B;
+    m->order = carve(cv, B, sizeof(int));
+    m->len = carve(cv, B, sizeof(int));
+    m->tokens = carve(cv, TB, sizeof(int32_t));
+    m->x0 = carve(cv, TB * in0, sizeof(rnl_real));
+    for (int l = 0; l < c->layers; l++) {
+        m->y[l] = carve(cv, TB * D, sizeof(rnl_real));
+        for (int d = 0; d < ndir; d++) {
+            m->gates[l][d] = carve(cv, TB * GH, sizeof(rnl_real));
+            m->aux[l][d] = c->cell == RNL_CELL_RNN ? NULL : carve(cv, TB * H, sizeof(rnl_real));
+        }
+    }
+    m->feat = carve(cv, (size_t)B * D, sizeof(rnl_real));
+    m->logits = carve(cv, steps_out * O, sizeof(rnl_real));
+    m->dlogits = carve(cv, steps_out * O, sizeof(rnl_real));
+    m->targets = carve(cv, steps_out * O, sizeof(rnl_real));
+    m->preds = carve(cv, steps_out * O, sizeof(rnl_real));
+    m->dy[0] = carve(cv, TB * wide, sizeof(rnl_real));
+    m->dy[1] = carve(cv, TB * wide, sizeof(rnl_real));
+    m->scratch.hprev = carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.cprev = carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.dh = carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.dc = carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.hp = carve(cv, (size_t)B * GH, sizeof(rnl_real));
+    m->scratch.dhh = carve(cv, (size_t)B * GH, sizeof(rnl_real));
+    m->scratch.dg = carve(cv, TB * GH, sizeof(rnl_real));
+    for (int l = 0; l < c->layers; l++)
+        for (int d = 0; d < ndir; d++) {
+            m->trace_gates[l][d] = carve(cv, (size_t)T * GH, sizeof(rnl_real));
+            m->trace_state[l][d] = carve(cv, (size_t)T * H, sizeof(rnl_real));
+            m->trace_gn[l][d] = carve(cv, (size_t)T, sizeof(rnl_real));
+        }
+}
+
+size_t rnl_model_workspace_bytes(const rnl_config *cfg, int B, int T) {
+    rnl_model scratch_model;
+    carver cv = {NULL, 0, 1};
+    if (B < 1 || T < 1 || rnl_config_validate(cfg) != RNL_OK) return 0;
+    layout_workspace(&scratch_model, cfg, &cv, B, T);
+    return cv.ok ? cv.used : 0;
+}
+
+static rnl_status ensure_workspace(rnl_model *m, int B, int T) {
+    if (m->ws && B <= m->cap_B && T <= m->cap_T) {
+        carver cv = {m->ws, 0, 1};
+        layout_workspace(m, &m->cfg, &cv, m->cap_B, m->cap_T);
+        return RNL_OK;
+    }
+    int nB = B > m->cap_B ? B : m->cap_B, nT = T > m->cap_T ? T : m->cap_T;
+    carver cv = {NULL, 0, 1};
+    layout_workspace(m, &m->cfg, &cv, nB, nT);
+    if (!cv.ok) return rnl_fail(RNL_ERR_NOMEM, "model: a batch of %d x %d steps is too large", B, T);
+    void *ws = malloc(cv.used);
+    if (!ws)
+        return rnl_fail(RNL_ERR_NOMEM, "model: out of memory: a batch of %d sequences x %d steps needs %.1f MB of work memory",
+                        B, T, cv.used / 1048576.0);
+    free(m->ws);
+    m->ws = ws;
+    m->ws_bytes = cv.used;
+    m->cap_B = nB;
+    m->cap_T = nT;
+    cv = (carver){m->ws, 0, 1};
+    layout_workspace(m, &m->cfg, &cv, nB, nT);
+    return RNL_OK;
+}
+
+// --- Forward ------------------------------------------------------------------------------------
+
+static rnl_layer_desc layer_desc(const rnl_model *m, int l, int d) {
+    rnl_layer_desc L;
+    L.cell = m->cfg.cell;
+    L.H = m->cfg.hidden;
+    L.in = layer_in(&m->cfg, l);
+    L.B = m->B;
+    L.T = m->T;
+    L.reverse = d;
+    L.len = m->len;
+    L.W_ih = m->params + m->off_w_ih[l][d];
+    L.W_hh = m->params + m->off_w_hh[l][d];
+    L.b_ih = m->params + m->off_b_ih[l][d];
+    L.b_hh = m->params + m->off_b_hh[l][d];
+    return L;
+}
+
+static rnl_layer_cache layer_cache(const rnl_model *m, int l, int d) {
+    rnl_layer_cache c = {m->gates[l][d], m->aux[l][d], m->y[l] + d * m->cfg.hidden, m->D};
+    return c;
+}
+
+static rnl_status check_batch(const rnl_model *m, const rnl_batch *b, int need_targets) {
+    const rnl_config *c = &m->cfg;
+    if (!b) return rnl_fail(RNL_ERR_ARG, "batch: missing");
+    if (b->B < 1 || b->B > RNL_MAX_BATCH) return rnl_fail(RNL_ERR_ARG, "batch: size %d is outside 1..%d", b->B, RNL_MAX_BATCH);
+    if (b->T < 1 || b->T > RNL_MAX_STEPS) return rnl_fail(RNL_ERR_ARG, "batch: %d steps is outside 1..%d", b->T, RNL_MAX_STEPS);
+    if (c->vocab > 0 && !b->tokens) return rnl_fail(RNL_ERR_ARG, "batch: the model reads token ids, but the batch has none");
+    if (c->vocab == 0 && !b->inputs) return rnl_fail(RNL_ERR_ARG, "batch: the model reads real-valued inputs, but the batch has none");
+    for (int i = 0; i < b->B; i++) {
+        int len = b->lengths ? b->lengths[i] : b->T;
+        if (len < 1 || len > b->T)
+            return rnl_fail(RNL_ERR_ARG, "batch: sequence %d has length %d, must be in 1..%d", i, len, b->T);
+        if (c->vocab > 0)
+            for (int t = 0; t < len; t++) {
+                int32_t tok = b->tokens[(size_t)i * b->T + t];
+                if (tok < 0 || tok >= c->vocab)
+                    return rnl_fail(RNL_ERR_ARG, "batch: sequence %d, step %d: token id %d is outside the vocabulary 0..%d",
+                                    i, t, (int)tok, c->vocab - 1);
+            }
+    }
+    if (need_targets) {
+        if (!b->targets) return rnl_fail(RNL_ERR_ARG, "batch: no targets");
+        int per = c->head == RNL_HEAD_REGRESSION ? c->outputs : 1;
+        for (int i = 0; i < b->B; i++) {
+            int len = b->lengths ? b->lengths[i] : b->T, steps = c->seq2seq ? len : 1;
+            for (int t = 0; t < steps; t++)
+                for (int k = 0; k < per; k++) {
+                    size_t at = c->seq2seq ? ((size_t)i * b->T + t) * per + k : (size_t)i * per + k;
+                    rnl_real y = b->targets[at];
+                    if (!isfinite(y)) return rnl_fail(RNL_ERR_ARG, "batch: target of sequence %d is not a finite number", i);
+                    if (c->head == RNL_HEAD_BINARY && (y < 0 || y > 1))
+                        return rnl_fail(RNL_ERR_ARG, "batch: binary target of sequence %d is %g, must be in [0, 1]", i, (double)y);
+                    if (c->head == RNL_HEAD_CLASSES && (y != (int)y || y < 0 || y >= c->outputs))
+                        return rnl_fail(RNL_ERR_ARG, "batch: class target of sequence %d is %g, must be an integer in 0..%d",
+                                        i, (double)y, c->outputs - 1);
+                }
+        }
+    }
+    return RNL_OK;
+}
+
+// Loss of one output row (logits z of width O) against target y; writes dL/dz (unscaled) and returns
+// the loss; *correct is set for classification heads.
+static double row_loss(const rnl_config *c, const rnl_real *z, const rnl_real *y, rnl_real *dz, rnl_real *pred, int *correct) {
+    int O = c->outputs;
+    switch (c->head) {
+    case RNL_HEAD_BINARY: {
+        rnl_real p = r_sigmoid(z[0]);
+        pred[0] = p;
+        if (!y) return 0;
+        if (dz) dz[0] = p - y[0];
+        *correct = (z[0] > 0) == (y[0] > (rnl_real)0.5);
+        return rnl_loss_bce_logits(z, y, 1, NULL);
+    }
+    case RNL_HEAD_CLASSES: {
+        rnl_real mx = z[0];
+        int arg = 0;
+        for (int k = 1; k < O; k++)
+            if (z[k] > mx) mx = z[k], arg = k;
+        double sum = 0;
+        for (int k = 0; k < O; k++) sum += pred[k] = r_exp(z[k] - mx);
+        for (int k = 0; k < O; k++) pred[k] = (rnl_real)(pred[k] / sum);
+        if (!y) return 0;
+        int cls = (int)y[0];
+        if (dz)
+            for (int k = 0; k < O; k++) dz[k] = pred[k] - (k == cls);
+        *correct = arg == cls;
+        return log(sum) + mx - z[cls];
+    }
+    case RNL_HEAD_REGRESSION: {
+        double l = 0;
+        for (int k = 0; k < O; k++) {
+            pred[k] = z[k];
+            if (!y) continue;
+            rnl_real e = z[k] - y[k];
+            if (dz) dz[k] = 2 * e;
+            l += (double)e * e;
+        }
+        return l;  // divided by the element count by the caller
+    }
+    }
+    return 0;
+}
+
+rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
+    const rnl_config *c = &m->cfg;
+    int need_targets = loss != NULL;
+    rnl_status st = check_batch(m, b, need_targets);
+    if (st) return st;
+    if ((st = ensure_workspace(m, b->B, b->T))) return st;
+    m->valid = 0;
+    const int B = b->B, H = c->hidden, D = m->D, O = c->outputs, in0 = m->in0;
+    int T = b->T;
+    m->B = B;
+    m->T = T;
+    m->has_targets = need_targets;
+
+    // Stable sort by length, longest first (insertion sort: batches are small).
+    for (int i = 0; i < B; i++) {
+        int len = b->lengths ? b->lengths[i] : T, j = i;
+        while (j > 0 && m->len[j - 1] < len) {
+            m->len[j] = m->len[j - 1];
+            m->order[j] = m->order[j - 1];
+            j--;
+        }
+        m->len[j] = len;
+        m->order[j] = i;
+    }
+    m->T = T = m->len[0];  // steps past the longest sequence are all padding
+
+    // Layer 0 input, time-major: embedding rows or the given features; zeros at padding.
+    memset(m->x0, 0, sizeof(rnl_real) * (size_t)T * B * in0);
+    for (int r = 0; r < B; r++) {
+        int src = m->order[r];
+        for (int t = 0; t < m->len[r]; t++) {
+            rnl_real *dst = m->x0 + ((size_t)t * B + r) * in0;
+            if (c->vocab > 0) {
+                int32_t tok = b->tokens[(size_t)src * b->T + t];
+                m->tokens[(size_t)t * B + r] = tok;
+                memcpy(dst, m->params + m->off_emb + (size_t)tok * c->embed, sizeof(rnl_real) * in0);
+            } else {
+                memcpy(dst, b->inputs + ((size_t)src * b->T + t) * in0, sizeof(rnl_real) * in0);
+            }
+        }
+    }
+
+    // Recurrent layers.
+    const rnl_real *x = m->x0;
+    int ldx = in0;
+    for (int l = 0; l < c->layers; l++) {
+        memset(m->y[l], 0, sizeof(rnl_real) * (size_t)T * B * D);
+        for (int d = 0; d < m->ndir; d++) {
+            rnl_layer_desc L = layer_desc(m, l, d);
+            rnl_layer_cache cc = layer_cache(m, l, d);
+            rnl_layer_forward(&L, &cc, &m->scratch, x, ldx);
+        }
+        x = m->y[l];
+        ldx = D;
+    }
+    const rnl_real *ytop = m->y[c->layers - 1];
+
+    // Head and loss.
+    const rnl_real *W = m->params + m->off_head_w, *bias = m->params + m->off_head_b;
+    int per = c->head == RNL_HEAD_REGRESSION ? O : 1;
+    double total = 0;
+    int correct = 0, count = 0;
+    if (!c->seq2seq) {
+        for (int r = 0; r < B; r++) {
+            // Forward direction: its state at the last real step; reverse: its state at t = 0.
+            memcpy(m->feat + (size_t)r * D, ytop + ((size_t)(m->len[r] - 1) * B + r) * D, sizeof(rnl_real) * H);
+            if (m->ndir == 2) memcpy(m->feat + (size_t)r * D + H, ytop + (size_t)r * D + H, sizeof(rnl_real) * H);
+            memcpy(m->logits + (size_t)r * O, bias, sizeof(rnl_real) * O);
+        }
+        rnl_gemm_nt(B, O, D, m->feat, D, W, D, m->logits, O);
+        for (int r = 0; r < B; r++) {
+            int src = m->order[r], ok = 0;
+            rnl_real *y = NULL;
+            if (need_targets) {
+                y = m->targets + (size_t)r * per;
+                memcpy(y, b->targets + (size_t)src * per, sizeof(rnl_real) * per);
+            }
+            total += row_loss(c, m->logits + (size_t)r * O, y, need_targets ? m->dlogits + (size_t)r * O : NULL,
+                              m->preds + (size_t)src * O, &ok);
+            correct += ok;
+            count++;
+        }
+    } else {
+        memset(m->preds, 0, sizeof(rnl_real) * (size_t)B * b->T * O);
+        for (int t = 0; t < T; t++) {
+            int nb = rnl_active_rows(m->len, B, t);
+            rnl_real *lg = m->logits + (size_t)t * B * O;
+            for (int r = 0; r < nb; r++) memcpy(lg + (size_t)r * O, bias, sizeof(rnl_real) * O);
+            rnl_gemm_nt(nb, O, D, ytop + (size_t)t * B * D, D, W, D, lg, O);
+            for (int r = 0; r < nb; r++) {
+                int src = m->order[r], ok = 0;
+                rnl_real *y = NULL;
+                if (need_targets) {
+                    y = m->targets + ((size_t)t * B + r) * per;
+                    memcpy(y, b->targets + ((size_t)src * b->T + t) * per, sizeof(rnl_real) * per);
+                }
+                total += row_loss(c, lg + (size_t)r * O, y, need_targets ? m->dlogits + ((size_t)t * B + r) * O : NULL,
+                                  m->preds + ((size_t)src * b->T + t) * O, &ok);
+                correct += ok;
+                count++;
+            }
+        }
+    }
+    m->loss_count = count * (c->head == RNL_HEAD_REGRESSION ? O : 1);
+    m->accuracy = c->head == RNL_HEAD_REGRESSION ? NAN : (double)correct / count;
+    if (loss) *loss = (rnl_real)(total / m->loss_count);
+
+    // Traces of one sample, copied out of the caches.
+    m->trace_steps = 0;
+    m->trace_has_gn = 0;
+    if (m->trace_sample >= 0 && m->trace_sample < B) {
+        int r = 0;
+        while (m->order[r] != m->trace_sample) r++;
+        int GH = rnl_cell_gates(c->cell) * H, len = m->len[r];
+        m->trace_steps = len;
+        for (int l = 0; l < c->layers; l++)
+            for (int d = 0; d < m->ndir; d++)
+                for (int t = 0; t < len; t++) {
+                    memcpy(m->trace_gates[l][d] + (size_t)t * GH, m->gates[l][d] + ((size_t)t * B + r) * GH, sizeof(rnl_real) * GH);
+                    const rnl_real *state = c->cell == RNL_CELL_LSTM ? m->aux[l][d] + ((size_t)t * B + r) * H
+                                                                      : m->y[l] + ((size_t)t * B + r) * D + d * H;
+                    memcpy(m->trace_state[l][d] + (size_t)t * H, state, sizeof(rnl_real) * H);
+                }
+    }
+    m->valid = 1;
+    return RNL_OK;
+}
+
+// --- Backward -----------------------------------------------------------------------------------
+
+rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
+    const rnl_config *c = &m->cfg;
+    if (!m->valid || !m->has_targets)
+        return rnl_fail(RNL_ERR_ARG, "backward: needs a forward pass with targets first");
+    if (bptt_window < 0) return rnl_fail(RNL_ERR_ARG, "backward: bptt_window is %d, must be >= 0", bptt_window);
+    const int B = m->B, T = m->T, H = c->hidden, D = m->D, O = c->outputs;
+    const rnl_real scale = (rnl_real)1 / m->loss_count;
+    const rnl_real *W = m->params + m->off_head_w;
+    rnl_real *dW = m->grads + m->off_head_w, *db = m->grads + m->off_head_b;
+    rnl_real *dy = m->dy[0];
+    const rnl_real *ytop = m->y[c->layers - 1];
+    memset(dy, 0, sizeof(rnl_real) * (size_t)T * B * D);
+
+    // Head: dlogits were stored unscaled; the mean divides by the item count.
+    if (!c->seq2seq) {
+        rnl_real *dl = m->dlogits;
+        for (size_t i = 0; i < (size_t)B * O; i++) dl[i] *= scale;
+        rnl_gemm_tn(O, D, B, dl, O, m->feat, D, dW, D);
+        for (int r = 0; r < B; r++)
+            for (int k = 0; k < O; k++) db[k] += dl[(size_t)r * O + k];
+        // dfeat = dl W, scattered to where the features came from.
+        for (int r = 0; r < B; r++) {
+            rnl_real *fwd = dy + ((size_t)(m->len[r] - 1) * B + r) * D;
+            rnl_gemm_nn(1, H, O, dl + (size_t)r * O, O, W, D, fwd, D);
+            if (m->ndir == 2) rnl_gemm_nn(1, H, O, dl + (size_t)r * O, O, W + H, D, dy + (size_t)r * D + H, D);
+        }
+    } else {
+        for (int t = 0; t < T; t++) {
+            int nb = rnl_active_rows(m->len, B, t);
+            rnl_real *dl = m->dlogits + (size_t)t * B * O;
+            for (size_t i = 0; i < (size_t)nb * O; i++) dl[i] *= scale;
+            rnl_gemm_tn(O, D, nb, dl, O, ytop + (size_t)t * B * D, D, dW, D);
+            for (int r = 0; r < nb; r++)
+                for (int k = 0; k < O; k++) db[k] += dl[(size_t)r * O + k];
+            rnl_gemm_nn(nb, D, O, dl, O, W, D, dy + (size_t)t * B * D, D);
+        }
+    }
+
+    // Recurrent layers, top down; dy holds dL/d(output of layer l).
+    int tracing = m->trace_sample >= 0 && m->trace_sample < B;
+    double *gn2 = NULL;
+    if (tracing) {
+        gn2 = malloc(sizeof(double) * T);
+        if (!gn2) tracing = 0;
+    }
+    for (int l = c->layers - 1; l >= 0; l--) {
+        const rnl_real *x = l ? m->y[l - 1] : m->x0;
+        int ldx = l ? D : m->in0;
+        int need_dx = l > 0 || c->vocab > 0;
+        rnl_real *dx = m->dy[(c->layers - l) & 1];
+        if (need_dx) memset(dx, 0, sizeof(rnl_real) * (size_t)T * B * ldx);
+        for (int d = 0; d < m->ndir; d++) {
+            rnl_layer_desc L = layer_desc(m, l, d);
+            rnl_layer_cache cc = layer_cache(m, l, d);
+            if (gn2) memset(gn2, 0, sizeof(double) * T);
+            rnl_layer_backward(&L, &cc, &m->scratch, x, ldx, dy + d * H, D, need_dx ? dx : NULL,
+                               m->grads + m->off_w_ih[l][d], m->grads + m->off_w_hh[l][d],
+                               m->grads + m->off_b_ih[l][d], m->grads + m->off_b_hh[l][d], bptt_window, gn2);
+            if (gn2)
+                for (int t = 0; t < T; t++) m->trace_gn[l][d][t] = (rnl_real)sqrt(gn2[t]);
+        }
+        dy = dx;
+    }
+    free(gn2);
+    m->trace_has_gn = tracing;
+
+    // Embedding: scatter-add the input gradient into the rows of the tokens read.
+    if (c->vocab > 0) {
+        rnl_real *dE = m->grads + m->off_emb;
+        for (int t = 0; t < T; t++) {
+            int nb = rnl_active_rows(m->len, B, t);
+            for (int r = 0; r < nb; r++) {
+                rnl_real *row = dE + (size_t)m->tokens[(size_t)t * B + r] * c->embed;
+                const rnl_real *g = dy + ((size_t)t * B + r) * m->in0;
+                for (int j = 0; j < c->embed; j++) row[j] += g[j];
+            }
+        }
+    }
+    m->has_targets = 0;  // dlogits were scaled in place: one backward per forward
+    return RNL_OK;
+}
+
+// --- Introspection ------------------------------------------------------------------------------
+
+void rnl_model_set_trace(rnl_model *m, int sample) { m->trace_sample = sample < 0 ? -1 : sample; }
+
+static int trace_ok(const rnl_model *m, int layer, int dir) {
+    return m->valid && m->trace_steps > 0 && layer >= 0 && layer < m->cfg.layers && dir >= 0 && dir < m->ndir;
+}
+
+const rnl_real *rnl_model_trace_gates(const rnl_model *m, int layer, int dir, int *steps, int *width) {
+    if (!trace_ok(m, layer, dir)) return NULL;
+    if (steps) *steps = m->trace_steps;
+    if (width) *width = rnl_cell_gates(m->cfg.cell) * m->cfg.hidden;
+    return m->trace_gates[layer][dir];
+}
+
+const rnl_real *rnl_model_trace_state(const rnl_model *m, int layer, int dir, int *steps, int *width) {
+    if (!trace_ok(m, layer, dir)) return NULL;
+    if (steps) *steps = m->trace_steps;
+    if (width) *width = m->cfg.hidden;
+    return m->trace_state[layer][dir];
+}
+
+const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int dir, int *steps) {
+    if (!trace_ok(m, layer, dir) || !m->trace_has_gn) return NULL;
+    if (steps) *steps = m->T;
+    return m->trace_gn[layer][dir];
+}
+
+double rnl_model_last_accuracy(const rnl_model *m) { return m->accuracy; }
