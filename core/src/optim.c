@@ -102,7 +102,7 @@ rnl_status rnl_optimizer_step(rnl_optimizer *o, rnl_real *p, rnl_real *g, size_t
             for (size_t i = 0; i < n; i++) g[i] = (rnl_real)(g[i] * coef);
     }
     o->steps++;
-    const rnl_real lr = c->lr, decay = 1 - c->lr * c->weight_decay;
+    const rnl_real lr = c->lr, decay = (rnl_real)(1 - (double)c->lr * c->weight_decay);
     if (c->weight_decay > 0)
         for (size_t i = 0; i < n; i++) p[i] *= decay;
     switch (c->kind) {

@@ -1,0 +1,311 @@
+// cmd_model.c: `rnnlab init`, `rnnlab info` and `rnnlab grad`: make a model, show it, and print its
+// loss and gradients on a batch so anyone can check the numbers against another framework.
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "json.h"
+
+// --- init -------------------------------------------------------------------------------------------
+
+static const char *init_help =
+    "usage: rnnlab init --cell rnn|lstm|gru --out FILE [flags]\n"
+    "\n"
+    "Makes a fresh model from a configuration and a seed and writes it as a checkpoint.\n"
+    "\n"
+    "inputs (one of):\n"
+    "  --vocab N --embed N      token ids 0..N-1 through an embedding of width --embed\n"
+    "  --input-size N           N real-valued features per step\n"
+    "  --task adding|copy|sine  the input, head and outputs a synthetic task needs\n"
+    "model:\n"
+    "  --cell rnn|lstm|gru      the recurrent cell (required)\n"
+    "  --hidden N               hidden units per direction (default 32)\n"
+    "  --layers N               stacked recurrent layers (default 1)\n"
+    "  --bidirectional          run each layer in both directions\n"
+    "  --head binary|classes N|regression   output head (default binary)\n"
+    "  --outputs N              classes (classes head) or values per target (regression)\n"
+    "  --seq2seq                an output at every step instead of one per sequence\n"
+    "  --forget-bias F          LSTM forget-gate bias at init (default 1)\n"
+    "  --seed N                 seed of the initialisation (default 0)\n"
+    "  --out FILE               where to write the checkpoint (required)\n"
+    "  --force                  overwrite FILE if it exists\n";
+
+int cmd_init(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) return fputs(init_help, stdout), 0;
+    args a;
+    args_init(&a, "init", argc, argv);
+    rnl_config c = rnl_config_default(RNL_CELL_LSTM);
+    c.hidden = 32;
+    const char *cell = NULL, *out = NULL, *head = NULL, *task = NULL;
+    int outputs = 0, force = 0;
+    uint64_t seed = 0;
+    while (args_next(&a)) {
+        if (args_is(&a, "--cell")) args_str(&a, &cell);
+        else if (args_is(&a, "--vocab")) args_int(&a, &c.vocab, 2, RNL_MAX_VOCAB);
+        else if (args_is(&a, "--embed")) args_int(&a, &c.embed, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--input-size")) args_int(&a, &c.input_size, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--hidden")) args_int(&a, &c.hidden, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--layers")) args_int(&a, &c.layers, 1, RNL_MAX_LAYERS);
+        else if (args_is(&a, "--bidirectional")) c.bidirectional = 1;
+        else if (args_is(&a, "--seq2seq")) c.seq2seq = 1;
+        else if (args_is(&a, "--head")) {
+            if (args_str(&a, &head) && strcmp(head, "classes") == 0 && a.i < a.argc && a.argv[a.i][0] != '-')
+                args_int(&a, &outputs, 2, RNL_MAX_WIDTH);  // `--head classes N`
+        } else if (args_is(&a, "--outputs")) args_int(&a, &outputs, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--forget-bias")) args_float(&a, &c.forget_bias, -99, 99);
+        else if (args_is(&a, "--seed")) args_u64(&a, &seed);
+        else if (args_is(&a, "--task")) args_str(&a, &task);
+        else if (args_is(&a, "--out")) args_str(&a, &out);
+        else if (args_is(&a, "--force")) force = 1;
+        else args_unknown(&a);
+    }
+    if (a.failed) return 2;
+    if (!cell) return args_error(&a, "--cell is required (rnn, lstm or gru)"), 2;
+    if (!out) return args_error(&a, "--out is required"), 2;
+    if (strcmp(cell, "rnn") == 0) c.cell = RNL_CELL_RNN;
+    else if (strcmp(cell, "lstm") == 0) c.cell = RNL_CELL_LSTM;
+    else if (strcmp(cell, "gru") == 0) c.cell = RNL_CELL_GRU;
+    else return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (head) {
+        if (strcmp(head, "binary") == 0) c.head = RNL_HEAD_BINARY;
+        else if (strcmp(head, "classes") == 0) c.head = RNL_HEAD_CLASSES;
+        else if (strcmp(head, "regression") == 0) c.head = RNL_HEAD_REGRESSION;
+        else return args_error(&a, "--head must be binary, classes N or regression, not '%s'", head), 2;
+    }
+    if (task) {
+        rnl_task t;
+        if (rnl_task_parse(task, &t)) return args_error(&a, "%s", rnl_last_error()), 2;
+        rnl_task_shape(t, &c);
+    }
+    if (outputs) c.outputs = outputs;
+    else if (c.head == RNL_HEAD_CLASSES && !task) return args_error(&a, "a classes head needs the number of classes: --head classes N"), 2;
+    if (c.vocab > 0 && c.embed == 0) return args_error(&a, "--vocab needs --embed (the embedding width)"), 2;
+    if (c.vocab > 0 && c.input_size > 0) return args_error(&a, "give --vocab/--embed or --input-size, not both"), 2;
+    struct stat sb;
+    if (!force && stat(out, &sb) == 0)
+        return cli_error("init", "%s exists; it may hold a trained model. Use --force to overwrite it", out), 1;
+    rnl_model *m;
+    if (rnl_model_create(&m, &c, seed)) return cli_error("init", "%s", rnl_last_error());
+    int rc = 0;
+    if (rnl_checkpoint_save(m, NULL, out)) rc = cli_error("init", "%s", rnl_last_error());
+    else
+        printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters\n", out, rnl_cell_name(c.cell), c.layers,
+               c.layers > 1 ? "s" : "", c.bidirectional ? " bidirectional" : "", c.hidden, rnl_head_name(c.head),
+               rnl_model_num_params(m));
+    rnl_model_destroy(m);
+    return rc;
+}
+
+// --- info -------------------------------------------------------------------------------------------
+
+int cmd_info(int argc, char **argv) {
+    if (cli_wants_help(argc, argv))
+        return fputs("usage: rnnlab info --model FILE\n\nPrints a checkpoint's configuration, optimizer state and tensors (PyTorch names and shapes).\n", stdout), 0;
+    args a;
+    args_init(&a, "info", argc, argv);
+    const char *path = NULL;
+    while (args_next(&a)) {
+        if (args_is(&a, "--model")) args_str(&a, &path);
+        else args_unknown(&a);
+    }
+    if (a.failed) return 2;
+    if (!path) return args_error(&a, "--model is required"), 2;
+    rnl_model *m;
+    rnl_optimizer *o;
+    if (rnl_checkpoint_load(path, &m, &o)) return cli_error("info", "%s", rnl_last_error());
+    const rnl_config *c = rnl_model_config(m);
+    printf("%s\n  cell %s, layers %d, hidden %d%s\n", path, rnl_cell_name(c->cell), c->layers, c->hidden, c->bidirectional ? ", bidirectional" : "");
+    if (c->vocab) printf("  input: tokens, vocab %d, embed %d\n", c->vocab, c->embed);
+    else printf("  input: %d real-valued features per step\n", c->input_size);
+    printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
+    if (o) {
+        const rnl_optim_config *oc = rnl_optimizer_config(o);
+        printf("  optimizer: %s, lr %g, clip %g, %ld steps done\n", rnl_optim_name(oc->kind), oc->lr, oc->clip, rnl_optimizer_steps(o));
+    } else {
+        printf("  optimizer: none yet (untrained)\n");
+    }
+    printf("  %zu parameters:\n", rnl_model_num_params(m));
+    for (int i = 0; i < rnl_model_num_tensors(m); i++) {
+        const rnl_tensor_info *t = rnl_model_tensor(m, i);
+        if (t->cols == 1) printf("    %-28s (%d)         offset %zu\n", t->name, t->rows, t->offset);
+        else printf("    %-28s (%d, %d)  offset %zu\n", t->name, t->rows, t->cols, t->offset);
+    }
+    rnl_optimizer_destroy(o);
+    rnl_model_destroy(m);
+    return 0;
+}
+
+// --- grad -------------------------------------------------------------------------------------------
+
+static const char *grad_help =
+    "usage: rnnlab grad --model FILE --batch FILE.json [--bptt K]\n"
+    "\n"
+    "Prints, as JSON, the loss of a batch and the gradient of every parameter tensor (PyTorch names and\n"
+    "shapes), so the numbers can be checked against another framework. The batch file (docs/cli.md):\n"
+    "  {\"tokens\": [[3, 1, 4], [1, 5]], \"targets\": [1, 0]}                 token ids, any lengths\n"
+    "  {\"inputs\": [[[0.5, 1], [0.2, 0]], [[0.1, 0]]], \"targets\": [0.7, 0.1]}   real-valued steps\n"
+    "Targets: one per sequence (a number, or a list of numbers for multi-output regression), or with a\n"
+    "seq2seq model one per step of each sequence.\n";
+
+typedef struct {
+    int B, T;
+    int32_t *tokens, *lengths;
+    rnl_real *inputs, *targets;
+} owned_batch;
+
+static void free_owned(owned_batch *o) {
+    free(o->tokens);
+    free(o->lengths);
+    free(o->inputs);
+    free(o->targets);
+}
+
+static int is_num(const json_value *v) { return v && v->type == JSON_NUMBER; }
+
+// Reads target values for one sequence-to-one item or one step: a number, or a list of `per` numbers.
+static rnl_status read_target(const json_value *v, int per, rnl_real *out, const char *where) {
+    if (is_num(v) && per == 1) {
+        out[0] = (rnl_real)v->number;
+        return RNL_OK;
+    }
+    if (v && v->type == JSON_ARRAY && (int)v->count == per) {
+        for (int k = 0; k < per; k++) {
+            if (!is_num(v->items[k])) return rnl_fail(RNL_ERR_FORMAT, "%s: target values must be numbers", where);
+            out[k] = (rnl_real)v->items[k]->number;
+        }
+        return RNL_OK;
+    }
+    return rnl_fail(RNL_ERR_FORMAT, "%s: expected %s", where, per == 1 ? "a number" : "a list of numbers, one per output");
+}
+
+static rnl_status batch_from_json(const json_value *root, const rnl_config *c, owned_batch *ob) {
+    memset(ob, 0, sizeof *ob);
+    if (!root || root->type != JSON_OBJECT) return rnl_fail(RNL_ERR_FORMAT, "the batch must be a JSON object with \"tokens\" or \"inputs\" and \"targets\"");
+    const char *key = c->vocab ? "tokens" : "inputs";
+    const json_value *seqs = json_get(root, key), *tg = json_get(root, "targets");
+    if (!seqs || seqs->type != JSON_ARRAY)
+        return rnl_fail(RNL_ERR_FORMAT, "the model reads %s, so the batch needs \"%s\": a list of sequences",
+                        c->vocab ? "token ids" : "real-valued inputs", key);
+    if (seqs->count < 1 || seqs->count > RNL_MAX_BATCH) return rnl_fail(RNL_ERR_FORMAT, "\"%s\" must hold 1..%d sequences", key, RNL_MAX_BATCH);
+    if (!tg || tg->type != JSON_ARRAY || tg->count != seqs->count)
+        return rnl_fail(RNL_ERR_FORMAT, "\"targets\" must be a list with one entry per sequence (%zu)", seqs->count);
+    int B = (int)seqs->count, T = 0;
+    for (int b = 0; b < B; b++) {
+        const json_value *s = seqs->items[b];
+        if (s->type != JSON_ARRAY || s->count < 1 || s->count > RNL_MAX_STEPS)
+            return rnl_fail(RNL_ERR_FORMAT, "sequence %d must be a non-empty list of at most %d steps", b, RNL_MAX_STEPS);
+        if ((int)s->count > T) T = (int)s->count;
+    }
+    if ((size_t)B * T > 16u << 20) return rnl_fail(RNL_ERR_FORMAT, "the batch is too large (%d x %d steps)", B, T);
+    int per = c->head == RNL_HEAD_REGRESSION ? c->outputs : 1, in = c->vocab ? 1 : c->input_size;
+    size_t nt = (size_t)B * (c->seq2seq ? T : 1) * per;
+    ob->B = B, ob->T = T;
+    ob->lengths = calloc((size_t)B, sizeof(int32_t));
+    ob->targets = calloc(nt, sizeof(rnl_real));
+    if (c->vocab) ob->tokens = calloc((size_t)B * T, sizeof(int32_t));
+    else ob->inputs = calloc((size_t)B * T * in, sizeof(rnl_real));
+    if (!ob->lengths || !ob->targets || (!ob->tokens && !ob->inputs)) return rnl_fail(RNL_ERR_NOMEM, "out of memory for the batch");
+    char where[96];
+    for (int b = 0; b < B; b++) {
+        const json_value *s = seqs->items[b];
+        ob->lengths[b] = (int32_t)s->count;
+        for (int t = 0; t < (int)s->count; t++) {
+            const json_value *x = s->items[t];
+            if (c->vocab) {
+                if (!is_num(x) || x->number != (int32_t)x->number)
+                    return rnl_fail(RNL_ERR_FORMAT, "sequence %d, step %d: token ids must be whole numbers", b, t);
+                ob->tokens[(size_t)b * T + t] = (int32_t)x->number;
+            } else {
+                snprintf(where, sizeof where, "sequence %d, step %d", b, t);
+                if (in == 1 && is_num(x)) ob->inputs[(size_t)b * T + t] = (rnl_real)x->number;
+                else if (!x || x->type != JSON_ARRAY || (int)x->count != in)
+                    return rnl_fail(RNL_ERR_FORMAT, "%s: expected a list of %d numbers (input size)", where, in);
+                else
+                    for (int k = 0; k < in; k++) {
+                        if (!is_num(x->items[k])) return rnl_fail(RNL_ERR_FORMAT, "%s: inputs must be numbers", where);
+                        ob->inputs[((size_t)b * T + t) * in + k] = (rnl_real)x->items[k]->number;
+                    }
+            }
+        }
+        const json_value *y = tg->items[b];
+        if (!c->seq2seq) {
+            snprintf(where, sizeof where, "target of sequence %d", b);
+            rnl_status st = read_target(y, per, ob->targets + (size_t)b * per, where);
+            if (st) return st;
+        } else {
+            if (y->type != JSON_ARRAY || y->count != s->count)
+                return rnl_fail(RNL_ERR_FORMAT, "targets of sequence %d: a seq2seq model needs one target per step (%zu)", b, s->count);
+            for (int t = 0; t < (int)y->count; t++) {
+                snprintf(where, sizeof where, "target of sequence %d, step %d", b, t);
+                rnl_status st = read_target(y->items[t], per, ob->targets + ((size_t)b * T + t) * per, where);
+                if (st) return st;
+            }
+        }
+    }
+    return RNL_OK;
+}
+
+static void print_tensor(const rnl_real *g, const rnl_tensor_info *t) {
+    if (t->cols == 1) {
+        putchar('[');
+        for (int i = 0; i < t->rows; i++) printf("%s%.9g", i ? ", " : "", (double)g[i]);
+        putchar(']');
+        return;
+    }
+    putchar('[');
+    for (int r = 0; r < t->rows; r++) {
+        printf("%s[", r ? ", " : "");
+        for (int k = 0; k < t->cols; k++) printf("%s%.9g", k ? ", " : "", (double)g[(size_t)r * t->cols + k]);
+        putchar(']');
+    }
+    putchar(']');
+}
+
+int cmd_grad(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) return fputs(grad_help, stdout), 0;
+    args a;
+    args_init(&a, "grad", argc, argv);
+    const char *model = NULL, *batch = NULL;
+    int window = 0;
+    while (args_next(&a)) {
+        if (args_is(&a, "--model")) args_str(&a, &model);
+        else if (args_is(&a, "--batch")) args_str(&a, &batch);
+        else if (args_is(&a, "--bptt")) args_int(&a, &window, 0, RNL_MAX_STEPS);
+        else args_unknown(&a);
+    }
+    if (a.failed) return 2;
+    if (!model || !batch) return args_error(&a, "--model and --batch are required"), 2;
+    rnl_model *m;
+    if (rnl_checkpoint_load(model, &m, NULL)) return cli_error("grad", "%s", rnl_last_error());
+    char *text = NULL;
+    size_t n;
+    json_doc *doc = NULL;
+    owned_batch ob;
+    memset(&ob, 0, sizeof ob);
+    int rc = 0;
+    rnl_real loss;
+    if (cli_read_file(batch, JSON_MAX_BYTES, &text, &n)) rc = cli_error("grad", "%s", rnl_last_error());
+    else if (json_parse(text, n, &doc)) rc = cli_error("grad", "%s: %s", batch, rnl_last_error());
+    else if (batch_from_json(json_root(doc), rnl_model_config(m), &ob)) rc = cli_error("grad", "%s: %s", batch, rnl_last_error());
+    else {
+        rnl_batch b = {ob.B, ob.T, ob.tokens, ob.inputs, ob.lengths, ob.targets};
+        rnl_model_zero_grad(m);
+        if (rnl_model_forward(m, &b, &loss) || rnl_model_backward(m, window)) rc = cli_error("grad", "%s: %s", batch, rnl_last_error());
+    }
+    if (!rc) {
+        const rnl_real *g = rnl_model_grads(m);
+        printf("{\"loss\": %.9g, \"grad_norm\": %.9g, \"grads\": {", (double)loss, rnl_grad_norm(g, rnl_model_num_params(m)));
+        for (int i = 0; i < rnl_model_num_tensors(m); i++) {
+            const rnl_tensor_info *t = rnl_model_tensor(m, i);
+            printf("%s\n  \"%s\": ", i ? "," : "", t->name);
+            print_tensor(g + t->offset, t);
+        }
+        printf("\n}}\n");
+    }
+    free_owned(&ob);
+    json_free(doc);
+    free(text);
+    rnl_model_destroy(m);
+    return rc;
+}

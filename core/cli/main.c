@@ -1,0 +1,41 @@
+// main.c: the rnnlab command: one binary, one subcommand per job, `--help` on each.
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *summary;
+} commands[] = {
+    {"init", cmd_init, "make a fresh model from a configuration and a seed"},
+    {"info", cmd_info, "print a checkpoint's configuration and tensors"},
+    {"grad", cmd_grad, "print the loss and every gradient for a batch given as JSON"},
+    {"train", cmd_train, "train a model on a synthetic task (updates the checkpoint)"},
+    {"eval", cmd_eval, "evaluate a model on a synthetic task"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "rnnlab %s: train and inspect RNN, LSTM and GRU models\n\nusage: rnnlab <command> [flags]\n\ncommands:\n",
+            RNL_VERSION_STRING);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'rnnlab <command> --help' shows a command's flags. Documentation: docs/cli.md\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("rnnlab %s\n", RNL_VERSION_STRING);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "rnnlab: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

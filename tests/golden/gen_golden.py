@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""gen_golden.py: golden test vectors for the rnnlab core, computed by PyTorch in float64.
+
+Writes tests/golden/golden.bin (format in tests/golden/README.md), which tests/c/test_golden.c compares the
+core against. Only this script needs torch; CI reads the committed output. Run it with a Python that has
+torch (Debian: apt install python3-torch; /usr/bin/python3 tests/golden/gen_golden.py).
+
+Each case builds nn.Embedding (if vocab > 0) + nn.RNN/LSTM/GRU (batch_first, packed with the real lengths)
++ nn.Linear "head", so the flat parameter block is exactly torch's state_dict in order, and records the
+loss, predictions and gradients of one batch; training cases also run a few optimizer steps on that batch.
+
+--check-f32 also runs every case in float32 (parameters rounded from the float64 ones, as the float build
+of the core does) and prints how far float32 lands from float64 in units of the C test's float tolerances:
+the evidence for those tolerances.
+"""
+import argparse
+import os
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+MAGIC = b"RNLGOLD1"
+VERSION = 1
+DT_F64, DT_I32 = 0, 1
+CELL_RNN, CELL_LSTM, CELL_GRU = 0, 1, 2
+HEAD_BINARY, HEAD_CLASSES, HEAD_REGRESSION = 0, 1, 2
+OPT_SGD, OPT_MOMENTUM, OPT_ADAM = 0, 1, 2
+
+
+def f32(x):
+    """Rounds a hyperparameter to float32: the core keeps them as float, so both sides use the same value."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+# --- Cases ---------------------------------------------------------------------------------------------
+
+def case(name, cell, B, T, lengths, vocab=0, embed=0, input_size=0, hidden=4, layers=1, bidirectional=0,
+         head=HEAD_BINARY, outputs=1, seq2seq=0, seed=0, optim=None):
+    assert len(lengths) == B and all(1 <= n <= T for n in lengths)
+    return dict(name=name, cell=cell, B=B, T=T, lengths=lengths, vocab=vocab, embed=embed,
+                input_size=input_size, hidden=hidden, layers=layers, bidirectional=bidirectional, head=head,
+                outputs=outputs, seq2seq=seq2seq, seed=seed, optim=optim)
+
+
+def optim(kind, lr, momentum=0.0, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, clip=0.0, steps=5):
+    return dict(kind=kind, steps=steps, lr=f32(lr), momentum=f32(momentum), beta1=f32(beta1), beta2=f32(beta2),
+                eps=f32(eps), weight_decay=f32(weight_decay), clip=clip)
+
+
+CELL_NAMES = {CELL_RNN: "rnn", CELL_LSTM: "lstm", CELL_GRU: "gru"}
+
+
+def all_cases():
+    cs = []
+    seed = 1000
+    # Token input, one layer, binary head, sequence-to-one.
+    for cell in (CELL_RNN, CELL_LSTM, CELL_GRU):
+        seed += 1
+        cs.append(case(f"{CELL_NAMES[cell]}_tokens_binary", cell, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13,
+                       embed=5, hidden=7, seed=seed))
+    # Dense input, two bidirectional layers, 4 classes, sequence-to-one.
+    for cell in (CELL_RNN, CELL_LSTM, CELL_GRU):
+        seed += 1
+        cs.append(case(f"{CELL_NAMES[cell]}_dense_bi2_classes", cell, B=3, T=7, lengths=[4, 7, 2], input_size=3,
+                       hidden=6, layers=2, bidirectional=1, head=HEAD_CLASSES, outputs=4, seed=seed))
+    # Sequence-to-sequence regression (masked mean over real steps * outputs).
+    cs.append(case("lstm_s2s_regression_bi", CELL_LSTM, B=3, T=5, lengths=[3, 5, 1], input_size=2, hidden=5,
+                   bidirectional=1, head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=2001))
+    cs.append(case("gru_s2s_regression_2l", CELL_GRU, B=3, T=5, lengths=[2, 1, 5], input_size=2, hidden=5,
+                   layers=2, head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=2002))
+    cs.append(case("rnn_s2s_regression", CELL_RNN, B=3, T=5, lengths=[5, 4, 1], input_size=2, hidden=5,
+                   head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=2003))
+    # The other heads sequence-to-sequence: binary per step (tokens), classes per step (bidirectional).
+    cs.append(case("rnn_s2s_binary_tokens", CELL_RNN, B=3, T=5, lengths=[1, 5, 3], vocab=9, embed=4, hidden=5,
+                   head=HEAD_BINARY, outputs=1, seq2seq=1, seed=2004))
+    cs.append(case("gru_s2s_classes_bi", CELL_GRU, B=3, T=5, lengths=[4, 1, 5], input_size=3, hidden=4,
+                   bidirectional=1, head=HEAD_CLASSES, outputs=3, seq2seq=1, seed=2005))
+    # Sequence-to-one regression with several outputs, every sequence full length (no padding at all).
+    cs.append(case("lstm_regression_full", CELL_LSTM, B=3, T=4, lengths=[4, 4, 4], input_size=2, hidden=5,
+                   head=HEAD_REGRESSION, outputs=2, seed=2006))
+    # The CLI's `init --cell lstm --vocab 100 --embed 8 --hidden 16 --layers 2 --bidirectional`, vocab 20.
+    cs.append(case("lstm_tokens_bi2_binary_cli", CELL_LSTM, B=4, T=6, lengths=[2, 6, 1, 4], vocab=20, embed=8,
+                   hidden=16, layers=2, bidirectional=1, seed=2007))
+    # Training: 5 optimizer steps on the same batch; every cell, every optimizer.
+    cs.append(case("train_lstm_tokens_adam_clip", CELL_LSTM, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=5,
+                   hidden=7, seed=3001, optim=optim(OPT_ADAM, lr=0.02, clip="mixed")))
+    cs.append(case("train_gru_dense_bi2_momentum_wd", CELL_GRU, B=3, T=7, lengths=[4, 7, 2], input_size=3,
+                   hidden=6, layers=2, bidirectional=1, head=HEAD_CLASSES, outputs=4, seed=3002,
+                   optim=optim(OPT_MOMENTUM, lr=0.1, momentum=0.9, weight_decay=0.05)))
+    cs.append(case("train_rnn_tokens_adamw", CELL_RNN, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=5,
+                   hidden=7, seed=3003, optim=optim(OPT_ADAM, lr=0.01, weight_decay=0.1)))
+    cs.append(case("train_gru_s2s_regression_sgd", CELL_GRU, B=3, T=5, lengths=[2, 1, 5], input_size=2,
+                   hidden=5, layers=2, head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=3004,
+                   optim=optim(OPT_SGD, lr=0.1)))
+    return cs
+
+
+# --- The reference model -------------------------------------------------------------------------------
+
+class Model(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        if c["vocab"] > 0:
+            self.embedding = nn.Embedding(c["vocab"], c["embed"])
+            n_in = c["embed"]
+        else:
+            n_in = c["input_size"]
+        kw = dict(num_layers=c["layers"], bidirectional=bool(c["bidirectional"]), batch_first=True)
+        if c["cell"] == CELL_RNN:
+            self.rnn = nn.RNN(n_in, c["hidden"], nonlinearity="tanh", **kw)
+        elif c["cell"] == CELL_LSTM:
+            self.rnn = nn.LSTM(n_in, c["hidden"], **kw)
+        else:
+            self.rnn = nn.GRU(n_in, c["hidden"], **kw)
+        D = c["hidden"] * (2 if c["bidirectional"] else 1)
+        self.head = nn.Linear(D, c["outputs"])
+
+    def forward(self, x, lengths):
+        c = self.c
+        if c["vocab"] > 0:
+            x = self.embedding(x)  # (B, T, embed)
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, hn = self.rnn(packed)
+        if c["cell"] == CELL_LSTM:
+            hn = hn[0]  # h, not c
+        if c["seq2seq"]:
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=c["T"])  # (B, T, D), zeros at padding
+            return self.head(out)  # (B, T, O)
+        feat = torch.cat([hn[-2], hn[-1]], 1) if c["bidirectional"] else hn[-1]  # (B, D), top layer
+        return self.head(feat)  # (B, O)
+
+
+def loss_and_predictions(c, logits, targets, lengths):
+    """Mean loss as the core defines it, and the predictions (zeros at padding for seq2seq)."""
+    head = c["head"]
+    if c["seq2seq"]:
+        mask = torch.arange(c["T"])[None, :] < lengths[:, None]  # (B, T)
+        lg, tg = logits[mask], targets[mask]  # real steps only: (N, O), (N) or (N, O)
+    else:
+        mask = None
+        lg, tg = logits, targets
+    if head == HEAD_BINARY:
+        loss = F.binary_cross_entropy_with_logits(lg[:, 0], tg)
+        pred = torch.sigmoid(logits)
+    elif head == HEAD_CLASSES:
+        loss = F.cross_entropy(lg, tg.long())
+        pred = torch.softmax(logits, -1)
+    else:
+        loss = F.mse_loss(lg, tg)
+        pred = logits
+    if mask is not None:
+        pred = torch.where(mask[:, :, None], pred, torch.zeros_like(pred))
+    return loss, pred
+
+
+def init_params(model, gen):
+    """Larger than torch's default init so gradients are well away from zero, not so large that tanh saturates."""
+    H = model.c["hidden"]
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name == "embedding.weight":
+                p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64))
+            elif name.startswith("rnn.weight"):
+                a = 1.6 / H ** 0.5
+                p.copy_((torch.rand(p.shape, generator=gen, dtype=torch.float64) * 2 - 1) * a)
+            elif name.startswith("rnn.bias"):
+                p.copy_((torch.rand(p.shape, generator=gen, dtype=torch.float64) * 2 - 1) * 0.5)
+            elif name == "head.weight":
+                p.copy_((torch.rand(p.shape, generator=gen, dtype=torch.float64) * 2 - 1) * 1.0)
+            elif name == "head.bias":
+                p.copy_((torch.rand(p.shape, generator=gen, dtype=torch.float64) * 2 - 1) * 0.5)
+            else:
+                raise RuntimeError("unexpected parameter " + name)
+
+
+def make_data(c, gen):
+    """Random inputs (padding filled with random values too: the core must never read them) and targets."""
+    B, T, O = c["B"], c["T"], c["outputs"]
+    data = {}
+    if c["vocab"] > 0:
+        data["tokens"] = torch.randint(0, c["vocab"], (B, T), generator=gen, dtype=torch.int64)
+    else:
+        data["inputs"] = torch.randn((B, T, c["input_size"]), generator=gen, dtype=torch.float64)
+    lead = (B, T) if c["seq2seq"] else (B,)
+    if c["head"] == HEAD_BINARY:
+        tg = torch.randint(0, 2, lead, generator=gen).to(torch.float64)
+    elif c["head"] == HEAD_CLASSES:
+        tg = torch.randint(0, O, lead, generator=gen).to(torch.float64)
+    else:
+        tg = torch.randn(lead + (O,), generator=gen, dtype=torch.float64)
+    data["targets"] = tg
+    data["lengths"] = torch.tensor(c["lengths"], dtype=torch.int64)
+    return data
+
+
+def build(c, dtype=torch.float64, params=None):
+    """The model (parameters from the case's seed, or `params` cast to dtype) and the batch."""
+    gen = torch.Generator().manual_seed(c["seed"])
+    model = Model(c).to(torch.float64)
+    init_params(model, gen)
+    data = make_data(c, gen)
+    if params is not None:
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(params, model.parameters())
+    model = model.to(dtype)
+    if "inputs" in data:
+        data["inputs"] = data["inputs"].to(dtype)
+    data["targets"] = data["targets"].to(dtype)
+    return model, data
+
+
+def run_model(model, c, data):
+    x = data["tokens"] if "tokens" in data else data["inputs"]
+    logits = model(x, data["lengths"])
+    return loss_and_predictions(c, logits, data["targets"], data["lengths"])
+
+
+def flat(ts):
+    return torch.cat([t.reshape(-1) for t in ts])
+
+
+def train(model, c, data, o, clip):
+    """o["steps"] steps on the same batch. Returns losses, grad norms before clipping, clipped flags."""
+    params = list(model.parameters())
+    lr, wd = o["lr"], o["weight_decay"]
+    if o["kind"] == OPT_ADAM:
+        betas = (o["beta1"], o["beta2"])
+        if wd > 0:
+            opt = torch.optim.AdamW(params, lr=lr, betas=betas, eps=o["eps"], weight_decay=wd)
+        else:
+            opt = torch.optim.Adam(params, lr=lr, betas=betas, eps=o["eps"])
+    elif o["kind"] == OPT_MOMENTUM:
+        opt = torch.optim.SGD(params, lr=lr, momentum=o["momentum"], dampening=0, nesterov=False)
+    else:
+        opt = torch.optim.SGD(params, lr=lr)
+    losses, norms, clipped = [], [], []
+    for _ in range(o["steps"]):
+        opt.zero_grad(set_to_none=False)
+        loss, _ = run_model(model, c, data)
+        loss.backward()
+        if clip > 0:
+            norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
+            clipped.append(clip / (norm + 1e-6) < 1)
+        else:
+            norm = float(torch.linalg.vector_norm(flat([p.grad for p in params])))
+            clipped.append(False)
+        if o["kind"] != OPT_ADAM and wd > 0:
+            # Decoupled weight decay for SGD (torch's SGD weight_decay is L2, added to the gradient).
+            with torch.no_grad():
+                for p in params:
+                    p.sub_(p * (lr * wd))
+        opt.step()
+        losses.append(float(loss))
+        norms.append(norm)
+    return losses, norms, clipped
+
+
+def choose_clip(c, o):
+    """A clip value under which some steps clip and some do not, with every norm well away from it."""
+    model, data = build(c)
+    _, free_norms, _ = train(model, c, data, o, 0.0)
+    lo, hi = min(free_norms), max(free_norms)
+    for k in range(1, 40):
+        clip = f32(lo + (hi - lo) * k / 40)
+        model, data = build(c)
+        _, norms, clipped = train(model, c, data, o, clip)
+        if any(clipped) and not all(clipped) and all(abs(n - clip) > 1e-3 * clip for n in norms):
+            return clip
+    raise RuntimeError(f"{c['name']}: no clip value gives mixed clipping (norms {free_norms})")
+
+
+# --- Output --------------------------------------------------------------------------------------------
+
+def rec_i32(name, values, shape):
+    values = [int(v) for v in values]
+    return (name, DT_I32, list(shape), struct.pack("<%di" % len(values), *values))
+
+
+def rec_f64(name, values, shape):
+    values = [float(v) for v in values]
+    return (name, DT_F64, list(shape), struct.pack("<%dd" % len(values), *values))
+
+
+def tensor_rec(name, t):
+    t = t.detach()
+    if t.dtype in (torch.int64, torch.int32):
+        return rec_i32(name, t.reshape(-1).tolist(), t.shape)
+    return rec_f64(name, t.reshape(-1).to(torch.float64).tolist(), t.shape)
+
+
+def compute_case(c, dtype=torch.float64, params=None):
+    """Every record of one case, as {name: tensor or list}, plus the records in file order."""
+    o = c["optim"]
+    if o is not None and o["clip"] == "mixed":
+        o = dict(o, clip=choose_clip(c, dict(o, clip=0.0)))
+    model, data = build(c, dtype, params)
+    p0 = flat([p.detach() for p in model.parameters()]).clone()
+    loss, pred = run_model(model, c, data)
+    loss.backward()
+    grads = flat([p.grad for p in model.parameters()])
+    out = {"params": p0, "loss": loss.detach().reshape(1), "predictions": pred.detach(), "grads": grads,
+           "targets": data["targets"], "lengths": data["lengths"]}
+    if "tokens" in data:
+        out["tokens"] = data["tokens"]
+    else:
+        out["inputs"] = data["inputs"]
+    if o is not None:
+        clip = o["clip"]
+        model, data = build(c, dtype, params)
+        losses, norms, clipped = train(model, c, data, o, clip)
+        out["optim"] = o
+        out["train_losses"] = torch.tensor(losses, dtype=torch.float64)
+        out["train_grad_norms"] = torch.tensor(norms, dtype=torch.float64)
+        out["train_clipped"] = clipped
+        out["params_after"] = flat([p.detach() for p in model.parameters()])
+    return out
+
+
+def case_records(c, out):
+    cfg = [c["cell"], c["vocab"], c["embed"], c["input_size"], c["hidden"], c["layers"], c["bidirectional"],
+           c["head"], c["outputs"], c["seq2seq"]]
+    recs = [rec_i32("config", cfg, [len(cfg)]), rec_i32("shape", [c["B"], c["T"]], [2])]
+    recs.append(tensor_rec("tokens", out["tokens"]) if "tokens" in out else tensor_rec("inputs", out["inputs"]))
+    for name in ("lengths", "targets", "params", "predictions", "loss", "grads"):
+        recs.append(tensor_rec(name, out[name]))
+    o = out.get("optim")
+    if o is not None:
+        recs.append(rec_i32("optim", [o["kind"], o["steps"]], [2]))
+        hp = [o["lr"], o["momentum"], o["beta1"], o["beta2"], o["eps"], o["weight_decay"], o["clip"]]
+        recs.append(rec_f64("hparams", hp, [len(hp)]))
+        for name in ("train_losses", "train_grad_norms", "params_after"):
+            recs.append(tensor_rec(name, out[name]))
+    return recs
+
+
+def write_golden(path, cases):
+    buf = bytearray(MAGIC)
+    buf += struct.pack("<II", VERSION, len(cases))
+    for name, recs in cases:
+        nb = name.encode()
+        buf += struct.pack("<I", len(nb)) + nb + struct.pack("<I", len(recs))
+        for rname, dtype, shape, data in recs:
+            rb = rname.encode()
+            buf += struct.pack("<I", len(rb)) + rb + struct.pack("<II", dtype, len(shape))
+            buf += struct.pack("<%dI" % len(shape), *shape) + data
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(buf)
+    os.replace(tmp, path)
+    return len(buf)
+
+
+def read_golden(path):
+    """Parses a golden file back: [(case name, {record name: (dtype, shape, values)})]. Checks every size."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(buf):
+            raise ValueError(f"{path}: truncated at byte {pos}")
+        pos += n
+        return buf[pos - n:pos]
+
+    def u32():
+        return struct.unpack("<I", take(4))[0]
+
+    if take(8) != MAGIC:
+        raise ValueError(f"{path}: bad magic")
+    version, n_cases = u32(), u32()
+    if version != VERSION:
+        raise ValueError(f"{path}: version {version}")
+    cases = []
+    for _ in range(n_cases):
+        name = take(u32()).decode()
+        recs = {}
+        for _ in range(u32()):
+            rname = take(u32()).decode()
+            dtype, ndim = u32(), u32()
+            shape = [u32() for _ in range(ndim)]
+            count = 1
+            for d in shape:
+                count *= d
+            fmt = "<%dd" % count if dtype == DT_F64 else "<%di" % count
+            recs[rname] = (dtype, shape, struct.unpack(fmt, take(struct.calcsize(fmt))))
+        cases.append((name, recs))
+    if pos != len(buf):
+        raise ValueError(f"{path}: {len(buf) - pos} bytes after the last case")
+    return cases
+
+
+# --- float32 tolerance evidence ------------------------------------------------------------------------
+
+# The C test's float tolerances (tests/c/test_golden.c), per record: (rtol, atol).
+F32_TOL = {"loss": (1e-4, 1e-5), "predictions": (1e-4, 1e-5), "grads": (1e-4, 1e-5),
+           "train_losses": (1e-4, 1e-5), "train_grad_norms": (1e-4, 1e-5),
+           "params_after": (1e-4, 1e-5), "params_after_adam": (1e-3, 1e-4)}
+
+
+def check_f32(c, gold):
+    """Prints max |f32 - f64| / (atol + rtol |f64|) per record: below 1 passes the C test's float tolerance."""
+    cc = dict(c)
+    if gold.get("optim") is not None:
+        cc["optim"] = gold["optim"]  # the clip chosen in float64
+    lo = compute_case(cc, torch.float32, gold["params"].to(torch.float32).to(torch.float64))
+    parts = []
+    for name in ("loss", "predictions", "grads", "train_losses", "train_grad_norms", "params_after"):
+        if name not in gold:
+            continue
+        key = name
+        if name == "params_after" and gold["optim"]["kind"] == OPT_ADAM:
+            key = "params_after_adam"
+        rtol, atol = F32_TOL[key]
+        a, b = lo[name].to(torch.float64).reshape(-1), gold[name].to(torch.float64).reshape(-1)
+        ratio = float(((a - b).abs() / (atol + rtol * b.abs())).max())
+        parts.append(f"{name} {ratio:.3f}")
+    print(f"  f32/f64 error in tolerance units: {', '.join(parts)}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-o", "--output", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.bin"))
+    ap.add_argument("--check-f32", action="store_true", help="print float32-vs-float64 errors per record")
+    args = ap.parse_args()
+    torch.set_num_threads(1)  # bit-reproducible reductions
+    cases = []
+    for c in all_cases():
+        out = compute_case(c)
+        cases.append((c["name"], case_records(c, out)))
+        desc = f"{c['name']}: {out['params'].numel()} params, loss {float(out['loss']):.6f}, " \
+               f"|grad| {float(out['grads'].norm()):.4f}"
+        if "optim" in out:
+            o = out["optim"]
+            desc += f"; clip {o['clip']:.6g}, losses " + " ".join(f"{v:.4f}" for v in out["train_losses"].tolist())
+            desc += ", norms " + " ".join(f"{v:.4f}" for v in out["train_grad_norms"].tolist())
+            desc += ", clipped " + "".join("1" if k else "0" for k in out["train_clipped"])
+        print(desc)
+        if args.check_f32:
+            check_f32(c, out)
+    n = write_golden(args.output, cases)
+    back = read_golden(args.output)
+    assert [name for name, _ in back] == [name for name, _ in cases]
+    for (_, recs), (_, want) in zip(back, cases):
+        assert list(recs) == [r[0] for r in want]
+    print(f"wrote {args.output}: {len(cases)} cases, {n} bytes (torch {torch.__version__})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
