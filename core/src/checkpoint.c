@@ -228,11 +228,8 @@ rnl_status rnl_checkpoint_load(const char *path, rnl_model **m, rnl_optimizer **
     fclose(f);
     rnl_status st;
     if (got != n) st = rnl_fail(RNL_ERR_IO, "checkpoint: cannot read %s", path);
-    else if ((st = rnl_checkpoint_read(buf, n, m, o)) != RNL_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", rnl_last_error());
-        st = rnl_fail(st, "%s: %s", path, msg);
-    }
+    else if ((st = rnl_checkpoint_read(buf, n, m, o)) != RNL_OK)
+        st = rnl_fail(st, "%s: %s", path, rnl_last_error());
     free(buf);
     return st;
 }

@@ -3,16 +3,21 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[512];
 
 const char *rnl_last_error(void) { return last_error; }
 
 rnl_status rnl_fail(rnl_status st, const char *fmt, ...) {
+    // Formatted into a copy first: callers may pass rnl_last_error() itself as an argument, to prefix
+    // a message with context.
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return st;
 }
 

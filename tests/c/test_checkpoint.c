@@ -1,0 +1,137 @@
+// test_checkpoint.c: checkpoints round-trip exactly, with and without optimizer state, and every kind
+// of bad file is refused with a message that says what is wrong; a failed save keeps the old file.
+#define _POSIX_C_SOURCE 200809L  // mkdtemp
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static rnl_model *make_model(rnl_optimizer **o) {
+    rnl_config c = rnl_config_default(RNL_CELL_GRU);
+    c.vocab = 11, c.embed = 4, c.hidden = 5, c.layers = 2, c.bidirectional = 1;
+    rnl_model *m;
+    CHECK_OK(rnl_model_create(&m, &c, 99));
+    if (o) {
+        rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
+        oc.clip = 2;
+        CHECK_OK(rnl_optimizer_create(o, &oc, rnl_model_num_params(m)));
+        size_t n;
+        rnl_real *s = rnl_optimizer_state(*o, &n);
+        for (size_t i = 0; i < n; i++) s[i] = (rnl_real)(i % 7) * 0.25f;
+        rnl_optimizer_set_steps(*o, 12);
+    }
+    return m;
+}
+
+static void expect_error(const char *what, const uint8_t *b, size_t n, rnl_status want, const char *substring) {
+    rnl_model *m = (rnl_model *)1;
+    rnl_optimizer *o = (rnl_optimizer *)1;
+    rnl_status st = rnl_checkpoint_read(b, n, &m, &o);
+    CHECK(st == want && strstr(rnl_last_error(), substring) != NULL && m == NULL && o == NULL,
+          "%s: got %s \"%s\", expected %s containing \"%s\"", what, rnl_status_name(st), rnl_last_error(), rnl_status_name(want), substring);
+}
+
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }
+static void reseal(uint8_t *b, size_t n) { put32(b + n - 4, rnl_crc32(b, n - 4)); }
+
+static void test_roundtrip(void) {
+    rnl_optimizer *o;
+    rnl_model *m = make_model(&o);
+    uint8_t *buf;
+    size_t n;
+    CHECK_OK(rnl_checkpoint_write(m, o, &buf, &n));
+    rnl_model *m2;
+    rnl_optimizer *o2;
+    CHECK_OK(rnl_checkpoint_read(buf, n, &m2, &o2));
+    if (m2 && o2) {
+        CHECK(memcmp(rnl_model_config(m), rnl_model_config(m2), sizeof(rnl_config)) == 0, "config round-trips");
+        CHECK(memcmp(rnl_model_params(m), rnl_model_params(m2), sizeof(rnl_real) * rnl_model_num_params(m)) == 0, "parameters round-trip exactly");
+        size_t a, b;
+        rnl_real *sa = rnl_optimizer_state(o, &a), *sb = rnl_optimizer_state(o2, &b);
+        CHECK(a == b && memcmp(sa, sb, sizeof(rnl_real) * a) == 0, "optimizer state round-trips");
+        CHECK(rnl_optimizer_steps(o2) == 12 && rnl_optimizer_config(o2)->clip == 2, "optimizer settings round-trip");
+    }
+    rnl_model_destroy(m2);
+    rnl_optimizer_destroy(o2);
+
+    // Every strict prefix is refused as truncated or foreign; none crashes.
+    int all_refused = 1;
+    for (size_t k = 0; k < n; k += (k < 200 ? 1 : 97)) {
+        rnl_model *t = NULL;
+        if (rnl_checkpoint_read(buf, k, &t, NULL) == RNL_OK) all_refused = 0, rnl_model_destroy(t);
+    }
+    CHECK(all_refused, "every truncated checkpoint is refused");
+
+    uint8_t *bad = malloc(n + 8);
+    memcpy(bad, buf, n);
+    expect_error("empty", bad, 0, RNL_ERR_FORMAT, "not an rnnlab checkpoint");
+    expect_error("truncated header", bad, 60, RNL_ERR_FORMAT, "truncated: 60 bytes");
+    expect_error("truncated data", bad, n - 10, RNL_ERR_FORMAT, "truncated");
+    memcpy(bad + n, "junkjunk", 8);
+    expect_error("trailing bytes", bad, n + 8, RNL_ERR_FORMAT, "8 unexpected bytes after the end");
+    memcpy(bad, "GIF89a\0\0", 8);
+    expect_error("wrong magic", bad, n, RNL_ERR_FORMAT, "not an rnnlab checkpoint");
+    memcpy(bad, buf, n);
+    put32(bad + 8, 2);
+    expect_error("newer version", bad, n, RNL_ERR_FORMAT, "format version 2; this build of rnnlab reads version 1 (it was written by a newer rnnlab)");
+    memcpy(bad, buf, n);
+    bad[n / 2] ^= 0x40;
+    expect_error("flipped bit", bad, n, RNL_ERR_FORMAT, "checksum mismatch");
+    memcpy(bad, buf, n);
+    put32(bad + 32, 0x7fffffff);  // hidden = 2^31-1: refused before any allocation
+    reseal(bad, n);
+    expect_error("huge hidden size", bad, n, RNL_ERR_FORMAT, "hidden is 2147483647");
+    memcpy(bad, buf, n);
+    put32(bad + 36, (uint32_t)-3);  // layers = -3
+    reseal(bad, n);
+    expect_error("negative layers", bad, n, RNL_ERR_FORMAT, "layers is -3");
+    memcpy(bad, buf, n);
+    put32(bad + 120, 0x7fc00000u);  // the first parameter is NaN
+    reseal(bad, n);
+    expect_error("NaN weight", bad, n, RNL_ERR_FORMAT, "parameter 0 is not a finite number");
+    memcpy(bad, buf, n);
+    put32(bad + 64, 12345);  // parameter count disagrees with the configuration
+    reseal(bad, n);
+    expect_error("wrong parameter count", bad, n, RNL_ERR_FORMAT, "holds 12345 parameters, but its configuration has");
+    memcpy(bad, "RNLSUB01", 8);
+    expect_error("a data file", bad, n, RNL_ERR_FORMAT, "prepared data file, not a model checkpoint");
+    free(bad);
+    rnl_buffer_free(buf);
+    rnl_optimizer_destroy(o);
+    rnl_model_destroy(m);
+}
+
+static void test_files(void) {
+    char dir[] = "/tmp/rnl_ckpt_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    char path[256], missing[256];
+    snprintf(path, sizeof path, "%s/m.rnl", dir);
+    snprintf(missing, sizeof missing, "%s/no/such/dir/m.rnl", dir);
+    rnl_optimizer *o;
+    rnl_model *m = make_model(&o), *m2 = NULL;
+    CHECK_OK(rnl_checkpoint_save(m, o, path));
+    CHECK_OK(rnl_checkpoint_load(path, &m2, NULL));
+    rnl_model_destroy(m2);
+    struct stat before, after;
+    stat(path, &before);
+    CHECK(rnl_checkpoint_save(m, o, missing) == RNL_ERR_IO && strstr(rnl_last_error(), "cannot write"), "save into a missing directory: %s", rnl_last_error());
+    stat(path, &after);
+    CHECK(before.st_size == after.st_size, "a failed save leaves the existing checkpoint alone");
+    CHECK(rnl_checkpoint_load(dir, &m2, NULL) == RNL_ERR_IO && strstr(rnl_last_error(), "is a directory"), "a directory: %s", rnl_last_error());
+    CHECK(rnl_checkpoint_load(missing, &m2, NULL) == RNL_ERR_IO && strstr(rnl_last_error(), "No such file"), "missing file: %s", rnl_last_error());
+    FILE *f = fopen(path, "wb");
+    fclose(f);
+    CHECK(rnl_checkpoint_load(path, &m2, NULL) == RNL_ERR_FORMAT && strstr(rnl_last_error(), path), "empty file names the file: %s", rnl_last_error());
+    remove(path);
+    rmdir(dir);
+    rnl_optimizer_destroy(o);
+    rnl_model_destroy(m);
+}
+
+int main(void) {
+    test_roundtrip();
+    test_files();
+    return tu_summary("test_checkpoint");
+}

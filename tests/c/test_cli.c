@@ -1,0 +1,102 @@
+// test_cli.c: the rnnlab command as a user runs it: the documented forms work, `--help` works on every
+// command, and wrong flags or bad files give a message on stderr and a non-zero exit status.
+#define _POSIX_C_SOURCE 200809L  // popen, mkdtemp
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char dir[] = "/tmp/rnl_cli_XXXXXX";
+static const char *cli;
+static char out[1 << 20];  // grad prints every gradient: room for all of it
+
+// Runs `rnnlab ARGS` (stderr folded into the output) and returns its exit status.
+static int run(const char *fmt, ...) {
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd %s && '%s' %s 2>&1", dir, cli, args);
+    FILE *p = popen(cmd, "r");
+    size_t n = 0, got;
+    char sink[4096];
+    if (p) {
+        n = fread(out, 1, sizeof out - 1, p);
+        while ((got = fread(sink, 1, sizeof sink, p)) > 0) {}  // drain: a closed pipe would kill the command
+    }
+    out[n] = 0;
+    int st = p ? pclose(p) : -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *name, const char *text) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+#define EXPECT(status, substring, ...)                                                              \
+    do {                                                                                            \
+        int rc_ = run(__VA_ARGS__);                                                                 \
+        CHECK(rc_ == (status) && strstr(out, substring) != NULL,                                    \
+              "exit %d (expected %d), output lacks \"%s\":\n%.2000s", rc_, status, substring, out);  \
+    } while (0)
+
+int main(void) {
+    cli = getenv("RNL_CLI");
+    if (!cli) cli = "./rnnlab";
+    if (!mkdtemp(dir)) return 1;
+
+    EXPECT(0, "usage: rnnlab <command>", "--help");
+    const char *cmds[] = {"init", "info", "grad", "train", "eval"};
+    for (int i = 0; i < 5; i++) EXPECT(0, "usage: rnnlab", "%s --help", cmds[i]);
+    EXPECT(2, "unknown command 'fly'", "fly");
+
+    // The forms, as written.
+    EXPECT(0, "wrote m.rnl: lstm, 2 layers bidirectional, hidden 16", "init --cell lstm --vocab 100 --embed 8 --hidden 16 --layers 2 --bidirectional --seed 7 --out m.rnl");
+    EXPECT(1, "m.rnl exists", "init --cell lstm --vocab 100 --embed 8 --out m.rnl");
+    write_file("batch.json", "{\"tokens\": [[5, 3, 99, 1], [2, 7], [42]], \"targets\": [1, 0, 1]}");
+    EXPECT(0, "\"rnn.weight_hh_l1_reverse\": [[", "grad --model m.rnl --batch batch.json");
+    CHECK(strstr(out, "{\"loss\": ") == out, "grad prints JSON starting with the loss: %.80s", out);
+    EXPECT(0, "wrote add.rnl: gru", "init --cell gru --input-size 2 --hidden 32 --head regression --seed 1 --out add.rnl");
+    EXPECT(0, "{\"done\": true, \"steps\": 30", "train --model add.rnl --task adding --length 50 --steps 30 --json");
+    CHECK(strstr(out, "\"grad_norm\"") && strstr(out, "\"eval\""), "train --json prints step metrics and evaluations:\n%s", out);
+    EXPECT(0, "\"mse\": ", "eval --model add.rnl --task adding --length 50 --json");
+    EXPECT(0, "test MSE", "eval --model add.rnl --task adding --length 50");
+    EXPECT(0, "30 steps done", "info --model add.rnl");  // the optimizer state was saved: training resumes
+
+    // Wrong flags and bad input.
+    EXPECT(2, "unknown flag '--hiden'", "init --cell lstm --hiden 3 --out x.rnl");
+    EXPECT(2, "--hidden expects a whole number, got 'big'", "init --cell lstm --hidden big --out x.rnl");
+    EXPECT(2, "--cell must be rnn, lstm or gru", "init --cell transformer --input-size 1 --out x.rnl");
+    EXPECT(2, "flag --out needs a value", "init --cell lstm --out");
+    EXPECT(1, "give either vocab and embed", "init --cell lstm --out x.rnl");
+    EXPECT(1, "the model does not fit task 'copy'", "train --model add.rnl --task copy --steps 1");
+    EXPECT(2, "unknown task 'juggle'", "train --model add.rnl --task juggle");
+    write_file("garbage.rnl", "this is not a model\n");
+    EXPECT(1, "garbage.rnl: checkpoint: not an rnnlab checkpoint", "train --model garbage.rnl --task adding");
+    EXPECT(1, "is a directory", "info --model .");
+    write_file("bad.json", "{\"tokens\": [[1, 2], [3,]], \"targets\": [1, 0]}");
+    EXPECT(1, "bad.json: line 1, column 24: unexpected character", "grad --model m.rnl --batch bad.json");
+    write_file("oov.json", "{\"tokens\": [[1, 200]], \"targets\": [1]}");
+    EXPECT(1, "token id 200 is outside the vocabulary 0..99", "grad --model m.rnl --batch oov.json");
+    write_file("short.json", "{\"tokens\": [[1, 2]], \"targets\": [1, 0]}");
+    EXPECT(1, "one entry per sequence", "grad --model m.rnl --batch short.json");
+
+    // Exploding on purpose: huge learning rate with plain SGD and no clipping. Training stops, says why,
+    // and the checkpoint holds the last good parameters (it still loads).
+    EXPECT(0, "wrote boom.rnl", "init --cell rnn --task adding --hidden 64 --forget-bias 1 --seed 3 --out boom.rnl");
+    EXPECT(1, "learning rate may be too high", "train --model boom.rnl --task adding --length 100 --steps 200 --optim sgd --lr 90 --clip 0");
+    EXPECT(0, "cell rnn", "info --model boom.rnl");
+
+    char cleanup[600];
+    snprintf(cleanup, sizeof cleanup, "rm -rf %s", dir);
+    if (system(cleanup) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return tu_summary("test_cli");
+}
