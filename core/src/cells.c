@@ -59,38 +59,16 @@ void rnl_layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_sc
         for (int b = 0; b < nb; b++) {
             int t = time_of(L, b, st);
             rnl_real *g = c->gates + ((size_t)t * B + b) * GH;  // holds W_ih x + b_ih on entry
-            const rnl_real *hp = s->hp + (size_t)b * GH, *hprev = s->hprev + (size_t)b * H;
+            const rnl_real *hp = s->hp + (size_t)b * GH;
             rnl_real *h = c->h + ((size_t)t * B + b) * c->ldh;
             switch (L->cell) {
-            case RNL_CELL_RNN:
-                for (int j = 0; j < H; j++) h[j] = g[j] = r_tanh(g[j] + hp[j]);
+            case RNL_CELL_RNN: rnl_rnn_cell_forward(H, g, hp, h); break;
+            case RNL_CELL_LSTM:
+                rnl_lstm_cell_forward(H, g, hp, s->cprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
                 break;
-            case RNL_CELL_LSTM: {
-                rnl_real *cc = c->aux + ((size_t)t * B + b) * H;
-                const rnl_real *cprev = s->cprev + (size_t)b * H;
-                for (int j = 0; j < H; j++) {
-                    rnl_real i = r_sigmoid(g[j] + hp[j]);
-                    rnl_real f = r_sigmoid(g[H + j] + hp[H + j]);
-                    rnl_real gg = r_tanh(g[2 * H + j] + hp[2 * H + j]);
-                    rnl_real o = r_sigmoid(g[3 * H + j] + hp[3 * H + j]);
-                    g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
-                    cc[j] = f * cprev[j] + i * gg;
-                    h[j] = o * r_tanh(cc[j]);
-                }
+            case RNL_CELL_GRU:
+                rnl_gru_cell_forward(H, g, hp, s->hprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
                 break;
-            }
-            case RNL_CELL_GRU: {
-                rnl_real *hn = c->aux + ((size_t)t * B + b) * H;
-                for (int j = 0; j < H; j++) {
-                    rnl_real r = r_sigmoid(g[j] + hp[j]);
-                    rnl_real z = r_sigmoid(g[H + j] + hp[H + j]);
-                    hn[j] = hp[2 * H + j];
-                    rnl_real n = r_tanh(g[2 * H + j] + r * hn[j]);
-                    g[j] = r, g[H + j] = z, g[2 * H + j] = n;
-                    h[j] = (1 - z) * n + z * hprev[j];
-                }
-                break;
-            }
             }
         }
     }
@@ -144,43 +122,11 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
             }
             if (grad_norm2) grad_norm2[t] += n2;
             switch (L->cell) {
-            case RNL_CELL_RNN:
-                for (int j = 0; j < H; j++) {
-                    dg[j] = dhh[j] = dh[j] * (1 - g[j] * g[j]);
-                    dh[j] = 0;  // the recurrent part is added by the matmul below
-                }
+            case RNL_CELL_RNN: rnl_rnn_cell_backward(H, g, dh, dg, dhh); break;
+            case RNL_CELL_LSTM:
+                rnl_lstm_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, s->cprev + (size_t)b * H, dh, dc, dg, dhh);
                 break;
-            case RNL_CELL_LSTM: {
-                const rnl_real *cc = c->aux + ((size_t)t * B + b) * H, *cprev = s->cprev + (size_t)b * H;
-                for (int j = 0; j < H; j++) {
-                    rnl_real i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-                    rnl_real tc = r_tanh(cc[j]);
-                    rnl_real dct = dc[j] + dh[j] * o * (1 - tc * tc);
-                    dg[j] = dct * gg * i * (1 - i);
-                    dg[H + j] = dct * cprev[j] * f * (1 - f);
-                    dg[2 * H + j] = dct * i * (1 - gg * gg);
-                    dg[3 * H + j] = dh[j] * tc * o * (1 - o);
-                    dhh[j] = dg[j], dhh[H + j] = dg[H + j], dhh[2 * H + j] = dg[2 * H + j], dhh[3 * H + j] = dg[3 * H + j];
-                    dc[j] = dct * f;
-                    dh[j] = 0;
-                }
-                break;
-            }
-            case RNL_CELL_GRU: {
-                const rnl_real *hn = c->aux + ((size_t)t * B + b) * H;
-                for (int j = 0; j < H; j++) {
-                    rnl_real r = g[j], z = g[H + j], n = g[2 * H + j];
-                    rnl_real dn = dh[j] * (1 - z) * (1 - n * n);  // d(pre-activation of n)
-                    rnl_real dz = dh[j] * (hprev[j] - n) * z * (1 - z);
-                    rnl_real dr = dn * hn[j] * r * (1 - r);
-                    dg[j] = dhh[j] = dr;
-                    dg[H + j] = dhh[H + j] = dz;
-                    dg[2 * H + j] = dn;
-                    dhh[2 * H + j] = dn * r;
-                    dh[j] = dh[j] * z;  // the direct path h_{t-1} -> h_t
-                }
-                break;
-            }
+            case RNL_CELL_GRU: rnl_gru_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, hprev, dh, dg, dhh); break;
             }
         }
         // Recurrent weights: dW_hh += dhh^T hprev, db_hh += sum dhh; dh_{t-1} += dhh W_hh.

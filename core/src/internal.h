@@ -59,6 +59,17 @@ typedef struct {
     rnl_real *hprev, *cprev, *hp, *dh, *dc, *dhh, *dg;
 } rnl_layer_scratch;
 
+// cell_math.c: one step of each cell for one row, and clipping (the parts exercises/ has students write).
+void rnl_rnn_cell_forward(int H, rnl_real *gates, const rnl_real *hp, rnl_real *h);
+void rnl_lstm_cell_forward(int H, rnl_real *gates, const rnl_real *hp, const rnl_real *c_prev, rnl_real *c, rnl_real *h);
+void rnl_gru_cell_forward(int H, rnl_real *gates, const rnl_real *hp, const rnl_real *h_prev, rnl_real *hn, rnl_real *h);
+void rnl_rnn_cell_backward(int H, const rnl_real *gates, rnl_real *dh, rnl_real *dg, rnl_real *dhh);
+void rnl_lstm_cell_backward(int H, const rnl_real *gates, const rnl_real *c, const rnl_real *c_prev, rnl_real *dh,
+                            rnl_real *dc, rnl_real *dg, rnl_real *dhh);
+void rnl_gru_cell_backward(int H, const rnl_real *gates, const rnl_real *hn, const rnl_real *h_prev, rnl_real *dh,
+                           rnl_real *dg, rnl_real *dhh);
+double rnl_clip_grad_norm(rnl_real *g, size_t n, double max_norm);
+
 // cells.c
 void rnl_layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s,
                        const rnl_real *x, int ldx);

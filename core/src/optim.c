@@ -96,11 +96,7 @@ rnl_status rnl_optimizer_step(rnl_optimizer *o, rnl_real *p, rnl_real *g, size_t
     if (norm_out) *norm_out = norm;
     if (!isfinite(norm))
         return rnl_fail(RNL_ERR_NUMERIC, "optimizer step %ld: the gradient norm is %s", o->steps + 1, isnan(norm) ? "NaN" : "infinite");
-    if (c->clip > 0) {
-        double coef = c->clip / (norm + 1e-6);  // as torch.nn.utils.clip_grad_norm_
-        if (coef < 1)
-            for (size_t i = 0; i < n; i++) g[i] = (rnl_real)(g[i] * coef);
-    }
+    if (c->clip > 0) rnl_clip_grad_norm(g, n, c->clip);
     o->steps++;
     const rnl_real lr = c->lr, decay = (rnl_real)(1 - (double)c->lr * c->weight_decay);
     if (c->weight_decay > 0)
