@@ -363,7 +363,7 @@ static rnl_status check_batch(const rnl_model *m, const rnl_batch *b, int need_t
                     if (!isfinite(y)) return rnl_fail(RNL_ERR_ARG, "batch: target of sequence %d is not a finite number", i);
                     if (c->head == RNL_HEAD_BINARY && (y < 0 || y > 1))
                         return rnl_fail(RNL_ERR_ARG, "batch: binary target of sequence %d is %g, must be in [0, 1]", i, (double)y);
-                    if (c->head == RNL_HEAD_CLASSES && (y != (int)y || y < 0 || y >= c->outputs))
+                    if (c->head == RNL_HEAD_CLASSES && (y < 0 || y >= c->outputs || y != (int)y))  // range before the cast
                         return rnl_fail(RNL_ERR_ARG, "batch: class target of sequence %d is %g, must be an integer in 0..%d",
                                         i, (double)y, c->outputs - 1);
                 }
