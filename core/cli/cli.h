@@ -32,6 +32,7 @@ int cmd_info(int argc, char **argv);
 int cmd_grad(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 // Reads a whole file (up to `limit` bytes) into a NUL-terminated buffer.
 rnl_status cli_read_file(const char *path, size_t limit, char **out, size_t *n);

@@ -14,6 +14,7 @@ static const struct {
     {"grad", cmd_grad, "print the loss and every gradient for a batch given as JSON"},
     {"train", cmd_train, "train a model on a synthetic task (updates the checkpoint)"},
     {"eval", cmd_eval, "evaluate a model on a synthetic task"},
+    {"bench", cmd_bench, "measure training and inference throughput"},
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,128 @@
+// cmd_bench.c: `rnnlab bench`: training and inference throughput of RNN, LSTM and GRU at the bench
+// and small configurations of docs/performance.md, on random data, single thread. Median and spread
+// over repeated runs after warm-up; sequences/s, tokens/s and GFLOP/s (matmul FLOPs only: a training
+// step counts 3x the forward's).
+#define _POSIX_C_SOURCE 200809L  // clock_gettime
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "kernels.h"
+
+typedef struct {
+    const char *name;
+    int vocab, B, T, E, H;
+} bench_config;
+
+static const bench_config configs[] = {
+    {"bench", 10000, 32, 200, 64, 128},
+    {"small", 10000, 32, 100, 32, 64},
+};
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct { double median, lo, hi; } stat3;
+
+static stat3 summarize(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    stat3 s = {n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]), v[0], v[n - 1]};
+    return s;
+}
+
+// Forward matmul FLOPs of one batch: per step and sequence, 2 * G*H * (E + H) (input and recurrent
+// projections), plus the head.
+static double forward_flops(const bench_config *bc, rnl_cell cell) {
+    double G = rnl_cell_gates(cell);
+    return (double)bc->B * bc->T * 2.0 * G * bc->H * (bc->E + bc->H) + 2.0 * bc->B * bc->H;
+}
+
+int cmd_bench(int argc, char **argv) {
+    if (cli_wants_help(argc, argv))
+        return fputs("usage: rnnlab bench [--config bench|small|all] [--cell rnn|lstm|gru|all] [--repeats N] [--steps N] [--kernels NAME] [--json]\n"
+                     "\nTraining (forward + backward + Adam) and inference throughput on random data, single thread.\n"
+                     "Prints the median and the range over --repeats runs (default 5) of --steps batches (default 3)\n"
+                     "after one warm-up run. --kernels forces a kernel variant (e.g. scalar) for comparison.\n"
+                     "Configurations (docs/performance.md): bench = vocab 10000, batch 32, length 200, embed 64,\n"
+                     "hidden 128; small = embed 32, hidden 64, length 100.\n", stdout), 0;
+    args a;
+    args_init(&a, "bench", argc, argv);
+    const char *which = "all", *cells = "all", *kernels = NULL;
+    int repeats = 5, steps = 3, json = 0;
+    while (args_next(&a)) {
+        if (args_is(&a, "--config")) args_str(&a, &which);
+        else if (args_is(&a, "--cell")) args_str(&a, &cells);
+        else if (args_is(&a, "--repeats")) args_int(&a, &repeats, 1, 1000);
+        else if (args_is(&a, "--steps")) args_int(&a, &steps, 1, 100000);
+        else if (args_is(&a, "--kernels")) args_str(&a, &kernels);
+        else if (args_is(&a, "--json")) json = 1;
+        else args_unknown(&a);
+    }
+    if (a.failed) return 2;
+    if (kernels && rnl_kernels_select(kernels)) return args_error(&a, "%s", rnl_last_error()), 2;
+    const char *kname = rnl_kernels_active()->name;
+    if (!json) printf("%-6s %-5s %-9s %12s %12s %10s %18s  (kernels: %s)\n", "config", "cell", "mode", "seq/s", "tokens/s", "GFLOP/s", "range seq/s", kname);
+    int rc = 0;
+    for (size_t ci = 0; ci < sizeof configs / sizeof configs[0]; ci++) {
+        const bench_config *bc = &configs[ci];
+        if (strcmp(which, "all") && strcmp(which, bc->name)) continue;
+        for (int cell = 0; cell < 3; cell++) {
+            if (strcmp(cells, "all") && strcmp(cells, rnl_cell_name((rnl_cell)cell))) continue;
+            rnl_config c = rnl_config_default((rnl_cell)cell);
+            c.vocab = bc->vocab, c.embed = bc->E, c.hidden = bc->H;
+            rnl_model *m;
+            rnl_optimizer *o;
+            rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
+            if (rnl_model_create(&m, &c, 1) || rnl_optimizer_create(&o, &oc, rnl_model_num_params(m)))
+                return cli_error("bench", "%s", rnl_last_error());
+            int32_t *tok = malloc(sizeof(int32_t) * bc->B * bc->T);
+            rnl_real *y = malloc(sizeof(rnl_real) * bc->B);
+            rnl_rng rng;
+            rnl_rng_seed(&rng, 7);
+            for (int i = 0; i < bc->B * bc->T; i++) tok[i] = 2 + (int32_t)rnl_rng_below(&rng, (uint32_t)bc->vocab - 2);
+            for (int i = 0; i < bc->B; i++) y[i] = (rnl_real)rnl_rng_below(&rng, 2);
+            rnl_batch b = {bc->B, bc->T, tok, NULL, NULL, y};
+            double flops = forward_flops(bc, (rnl_cell)cell);
+            for (int mode = 0; mode < 2 && !rc; mode++) {  // 0: train, 1: inference
+                double *rate = malloc(sizeof(double) * repeats);
+                for (int r = -1; r < repeats && !rc; r++) {  // r = -1: warm-up
+                    double t0 = now();
+                    for (int s = 0; s < steps; s++) {
+                        rnl_step_stats st;
+                        rnl_status e = mode == 0 ? rnl_train_step(m, o, &b, 0, &st) : rnl_model_forward(m, &b, NULL);
+                        if (e) rc = cli_error("bench", "%s", rnl_last_error());
+                    }
+                    if (r >= 0) rate[r] = steps * bc->B / (now() - t0);
+                }
+                stat3 sq = summarize(rate, repeats);
+                double gf = sq.median / bc->B * flops * (mode == 0 ? 3 : 1) / 1e9;
+                const char *mname = mode == 0 ? "train" : "inference";
+                if (json)
+                    printf("{\"engine\": \"rnnlab-native\", \"kernels\": \"%s\", \"config\": \"%s\", \"cell\": \"%s\", \"mode\": \"%s\", "
+                           "\"seq_per_s\": %.2f, \"seq_per_s_min\": %.2f, \"seq_per_s_max\": %.2f, \"tokens_per_s\": %.0f, \"gflops\": %.3f, "
+                           "\"batch\": %d, \"length\": %d, \"embed\": %d, \"hidden\": %d, \"repeats\": %d}\n",
+                           kname, bc->name, rnl_cell_name((rnl_cell)cell), mname, sq.median, sq.lo, sq.hi, sq.median * bc->T, gf,
+                           bc->B, bc->T, bc->E, bc->H, repeats);
+                else
+                    printf("%-6s %-5s %-9s %12.1f %12.0f %10.2f %8.1f..%-8.1f\n", bc->name, rnl_cell_name((rnl_cell)cell), mname, sq.median,
+                           sq.median * bc->T, gf, sq.lo, sq.hi);
+                fflush(stdout);
+                free(rate);
+            }
+            free(tok);
+            free(y);
+            rnl_optimizer_destroy(o);
+            rnl_model_destroy(m);
+        }
+    }
+    return rc;
+}
