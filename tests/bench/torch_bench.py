@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `rnnlab bench`: the same models, configurations and measurement, single thread.
+
+    python3 tests/bench/torch_bench.py [--json] [--repeats 5] [--steps 3]
+
+Embedding -> nn.RNN/LSTM/GRU -> last state -> Linear(1), BCE-with-logits, Adam; random tokens, fixed
+length. Prints the median and range of sequences/s over repeats after a warm-up, and GFLOP/s counted
+exactly as rnnlab counts them (matmul FLOPs only, training = 3x forward). Used by `npm run bench`;
+never by the tests (CI does not need torch).
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+
+CONFIGS = [("bench", 10000, 32, 200, 64, 128), ("small", 10000, 32, 100, 32, 64)]
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+class Model(nn.Module):
+    def __init__(self, cell, vocab, embed, hidden):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embed)
+        kind = {"rnn": lambda *a, **k: nn.RNN(*a, nonlinearity="tanh", **k), "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = kind(embed, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        _, h = self.rnn(self.embedding(x))
+        h = h[0] if isinstance(h, tuple) else h
+        return self.head(h[-1]).squeeze(1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--config", default="all")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(7)
+    # Debian's torch calls whatever libblas.so.3 points to; name the library actually mapped.
+    torch.ones(2, 2) @ torch.ones(2, 2)
+    maps = open("/proc/self/maps").read()
+    blas = "openblas" if "openblas" in maps else "reference BLAS" if "libblas" in maps else "torch-internal"
+    for name, vocab, B, T, E, H in CONFIGS:
+        if args.config not in ("all", name):
+            continue
+        for cell in ("rnn", "lstm", "gru"):
+            model = Model(cell, vocab, E, H)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            loss_fn = nn.BCEWithLogitsLoss()
+            x = torch.randint(2, vocab, (B, T))
+            y = torch.randint(0, 2, (B,)).float()
+            flops = B * T * 2.0 * GATES[cell] * H * (E + H) + 2.0 * B * H
+            for mode in ("train", "inference"):
+                rates = []
+                for r in range(-1, args.repeats):
+                    t0 = time.perf_counter()
+                    for _ in range(args.steps):
+                        if mode == "train":
+                            opt.zero_grad()
+                            loss_fn(model(x), y).backward()
+                            opt.step()
+                        else:
+                            with torch.no_grad():
+                                model(x)
+                    if r >= 0:
+                        rates.append(args.steps * B / (time.perf_counter() - t0))
+                med = statistics.median(rates)
+                gf = med / B * flops * (3 if mode == "train" else 1) / 1e9
+                row = {"engine": "pytorch-" + torch.__version__.split("+")[0], "kernels": blas, "config": name, "cell": cell,
+                       "mode": mode, "seq_per_s": round(med, 2), "seq_per_s_min": round(min(rates), 2),
+                       "seq_per_s_max": round(max(rates), 2), "tokens_per_s": round(med * T), "gflops": round(gf, 3),
+                       "batch": B, "length": T, "embed": E, "hidden": H, "repeats": args.repeats}
+                if args.json:
+                    print(json.dumps(row), flush=True)
+                else:
+                    print(f"{name:6s} {cell:5s} {mode:9s} {med:12.1f} {med * T:12.0f} {gf:10.2f} {min(rates):8.1f}..{max(rates):<8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
