@@ -92,7 +92,7 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     *m_out = NULL;
     if (o_out) *o_out = NULL;
     if (n < 8 || memcmp(b, CK_MAGIC, 8) != 0) {
-        if (n >= 8 && memcmp(b, "RNLSUB", 6) == 0)
+        if (n >= 8 && memcmp(b, "RNLDATA", 8) == 0)  // docs/data-format.md
             return rnl_fail(RNL_ERR_FORMAT, "checkpoint: this is a prepared data file, not a model checkpoint");
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: not an rnnlab checkpoint (the file does not start with \"%s\")", CK_MAGIC);
     }

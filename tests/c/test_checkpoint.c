@@ -95,7 +95,7 @@ static void test_roundtrip(void) {
     put32(bad + 64, 12345);  // parameter count disagrees with the configuration
     reseal(bad, n);
     expect_error("wrong parameter count", bad, n, RNL_ERR_FORMAT, "holds 12345 parameters, but its configuration has");
-    memcpy(bad, "RNLSUB01", 8);
+    memcpy(bad, "RNLDATA", 8);
     expect_error("a data file", bad, n, RNL_ERR_FORMAT, "prepared data file, not a model checkpoint");
     free(bad);
     rnl_buffer_free(buf);
