@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include "rnnlab.h"
+#include "rnnlab_data.h"
 
 // A command's flags are read in one loop: `while (args_next(&a)) { if (args_is(&a, "--x")) ... }`.
 typedef struct {
@@ -33,6 +34,12 @@ int cmd_grad(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
+// 1 if the model's input and head fit the data set; otherwise prints what differs and returns 0.
+int cli_check_data_fits(const char *cmd, const rnl_config *c, const rnl_dataset *ds);
 
 // Reads a whole file (up to `limit` bytes) into a NUL-terminated buffer.
 rnl_status cli_read_file(const char *path, size_t limit, char **out, size_t *n);

@@ -19,6 +19,8 @@ static const char *init_help =
     "  --vocab N --embed N      token ids 0..N-1 through an embedding of width --embed\n"
     "  --input-size N           N real-valued features per step\n"
     "  --task adding|copy|sine  the input, head and outputs a synthetic task needs\n"
+    "  --data FILE              the input and head a prepared data set needs (rnnlab data); the model\n"
+    "                           keeps the data's vocabulary, so 'rnnlab predict' can read new text\n"
     "model:\n"
     "  --cell rnn|lstm|gru      the recurrent cell (required)\n"
     "  --hidden N               hidden units per direction (default 32)\n"
@@ -38,7 +40,7 @@ int cmd_init(int argc, char **argv) {
     args_init(&a, "init", argc, argv);
     rnl_config c = rnl_config_default(RNL_CELL_LSTM);
     c.hidden = 32;
-    const char *cell = NULL, *out = NULL, *head = NULL, *task = NULL;
+    const char *cell = NULL, *out = NULL, *head = NULL, *task = NULL, *data = NULL;
     int outputs = 0, force = 0;
     uint64_t seed = 0;
     while (args_next(&a)) {
@@ -57,6 +59,7 @@ int cmd_init(int argc, char **argv) {
         else if (args_is(&a, "--forget-bias")) args_float(&a, &c.forget_bias, -99, 99);
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--task")) args_str(&a, &task);
+        else if (args_is(&a, "--data")) args_str(&a, &data);
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--force")) force = 1;
         else args_unknown(&a);
@@ -83,17 +86,34 @@ int cmd_init(int argc, char **argv) {
     else if (c.head == RNL_HEAD_CLASSES && !task) return args_error(&a, "a classes head needs the number of classes: --head classes N"), 2;
     if (c.vocab > 0 && c.embed == 0) return args_error(&a, "--vocab needs --embed (the embedding width)"), 2;
     if (c.vocab > 0 && c.input_size > 0) return args_error(&a, "give --vocab/--embed or --input-size, not both"), 2;
+    if (data && (task || c.input_size)) return args_error(&a, "--data decides the inputs: leave out --task and --input-size"), 2;
     struct stat sb;
     if (!force && stat(out, &sb) == 0)
         return cli_error("init", "%s exists; it may hold a trained model. Use --force to overwrite it", out), 1;
+    uint8_t *desc = NULL;
+    size_t desc_n = 0;
+    if (data) {
+        rnl_dataset *ds;
+        if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
+        if (c.embed == 0) c.embed = 64;
+        rnl_dataset_shape(ds, &c);
+        rnl_status st = rnl_dataset_write_description(ds, &desc, &desc_n);
+        rnl_dataset_destroy(ds);
+        if (st) return cli_error("init", "%s", rnl_last_error());
+    }
     rnl_model *m;
-    if (rnl_model_create(&m, &c, seed)) return cli_error("init", "%s", rnl_last_error());
+    if (rnl_model_create(&m, &c, seed)) {
+        free(desc);
+        return cli_error("init", "%s", rnl_last_error());
+    }
     int rc = 0;
-    if (rnl_checkpoint_save(m, NULL, out)) rc = cli_error("init", "%s", rnl_last_error());
+    if (desc && rnl_model_set_meta(m, desc, desc_n)) rc = cli_error("init", "%s", rnl_last_error());
+    else if (rnl_checkpoint_save(m, NULL, out)) rc = cli_error("init", "%s", rnl_last_error());
     else
         printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters\n", out, rnl_cell_name(c.cell), c.layers,
                c.layers > 1 ? "s" : "", c.bidirectional ? " bidirectional" : "", c.hidden, rnl_head_name(c.head),
                rnl_model_num_params(m));
+    free(desc);
     rnl_model_destroy(m);
     return rc;
 }

@@ -1,6 +1,7 @@
-// cmd_train.c: `rnnlab train` and `rnnlab eval` on the synthetic tasks. Training updates the checkpoint
-// atomically, keeps the optimizer state in it (so a second run resumes), stops cleanly on Ctrl-C or on
-// a numeric fault, and in both cases saves the last good parameters.
+// cmd_train.c: `rnnlab train` and `rnnlab eval`, on a synthetic task (--task) or a prepared data file
+// (--data, from `rnnlab data`). Training updates the checkpoint atomically, keeps the optimizer state in
+// it (so a second run resumes), stops cleanly on Ctrl-C or on a numeric fault, and in both cases saves
+// the last good parameters.
 #define _POSIX_C_SOURCE 200809L  // clock_gettime, isatty under -std=c11
 #include <math.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rnnlab_data.h"
 
 static volatile sig_atomic_t interrupted = 0;
 static void on_sigint(int sig) { (void)sig; interrupted = 1; }
@@ -19,6 +21,8 @@ static double now_seconds(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+// --- Fit checks -------------------------------------------------------------------------------------
 
 // The task must fit the model's input and head; say exactly what differs.
 static int check_task_fits(const char *cmd, const rnl_config *c, rnl_task task) {
@@ -36,9 +40,28 @@ static int check_task_fits(const char *cmd, const rnl_config *c, rnl_task task) 
     return 1;
 }
 
-typedef struct { double loss, accuracy; } eval_result;
+int cli_check_data_fits(const char *cmd, const rnl_config *c, const rnl_dataset *ds) {
+    rnl_config want = *c;
+    rnl_dataset_shape(ds, &want);
+    if (want.vocab != c->vocab || want.input_size != c->input_size || want.head != c->head || want.outputs != c->outputs ||
+        want.seq2seq != c->seq2seq) {
+        if (ds->kind == RNL_DATASET_TEXT)
+            cli_error(cmd, "the model does not fit this data: it needs token inputs with a vocabulary of %d and a binary head "
+                           "(the model has %s%d); make one with 'rnnlab init --data FILE --cell ...'",
+                      want.vocab, c->vocab ? "a vocabulary of " : "real-valued inputs of size ", c->vocab ? c->vocab : c->input_size);
+        else
+            cli_error(cmd, "the model does not fit this series: it needs 1 real-valued input and a regression head with %d output%s; "
+                           "make one with 'rnnlab init --data FILE --cell ...'", want.outputs, want.outputs > 1 ? "s" : "");
+        return 0;
+    }
+    return 1;
+}
 
-static rnl_status evaluate(rnl_model *m, rnl_task task, int T, int batches, int B, uint64_t seed, eval_result *r) {
+// --- Evaluation -------------------------------------------------------------------------------------
+
+typedef struct { double loss, accuracy; int count; } eval_result;
+
+static rnl_status evaluate_task(rnl_model *m, rnl_task task, int T, int batches, int B, uint64_t seed, eval_result *r) {
     rnl_task_data d;
     rnl_task_data_init(&d);
     rnl_rng rng;
@@ -55,27 +78,102 @@ static rnl_status evaluate(rnl_model *m, rnl_task task, int T, int batches, int 
     rnl_task_data_free(&d);
     r->loss = loss / batches;
     r->accuracy = acc / batches;
+    r->count = batches * B;
     return st;
 }
 
-static void progress_bar(long step, long total, double loss, double gnorm, double seq_s) {
+// Mean loss and accuracy over a whole split, weighting each batch by its size.
+static rnl_status cli_evaluate_split(rnl_model *m, const rnl_dataset *ds, rnl_split split, eval_result *r) {
+    int first, count;
+    rnl_dataset_split(ds, split, &first, &count);
+    r->loss = r->accuracy = 0;
+    r->count = count;
+    if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split == RNL_SPLIT_VAL ? "validation" : split == RNL_SPLIT_TEST ? "test" : "training");
+    rnl_task_data d;
+    rnl_task_data_init(&d);
+    int32_t idx[64];
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < count && !st; i += 64) {
+        int nb = count - i < 64 ? count - i : 64;
+        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
+        rnl_step_stats s;
+        if (!(st = rnl_dataset_batch(ds, idx, nb, &d)) && !(st = rnl_eval_batch(m, &d.batch, &s))) {
+            r->loss += s.loss * nb;
+            r->accuracy += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
+        }
+    }
+    rnl_task_data_free(&d);
+    r->loss /= count;
+    r->accuracy = ds->kind == RNL_DATASET_TEXT ? r->accuracy / count : NAN;
+    return st;
+}
+
+// --- Training ---------------------------------------------------------------------------------------
+
+typedef struct {
+    int json, tty;
+    double t0, ema;
+    long done;  // steps done in this run
+    int B;
+} train_log;
+
+static void progress_bar(const char *label, long step, long total, double loss, double gnorm, double seq_s) {
     int width = 30, fill = (int)(width * step / (total ? total : 1));
-    fprintf(stderr, "\r[");
+    fprintf(stderr, "\r%s[", label);
     for (int i = 0; i < width; i++) fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %3d%% step %ld/%ld  loss %.5f  grad %.3g  %.0f seq/s ", (int)(100 * step / (total ? total : 1)), step, total,
-            loss, gnorm, seq_s);
+    fprintf(stderr, "] %3d%% %ld/%ld  loss %.5f  grad %.3g  %.0f seq/s ", (int)(100 * step / (total ? total : 1)), step, total, loss,
+            gnorm, seq_s);
     fflush(stderr);
 }
 
+// One step and its reporting; returns 0 to stop (a numeric fault: the message is printed).
+static int logged_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int window, train_log *lg, const char *label, long i,
+                       long total) {
+    rnl_step_stats s;
+    if (rnl_train_step(m, o, b, window, &s)) {
+        if (lg->tty) fputc('\n', stderr);
+        cli_error("train", "%s", rnl_last_error());
+        if (lg->json) printf("{\"error\": \"numeric\", \"step\": %ld}\n", rnl_optimizer_steps(o) + 1);
+        return 0;
+    }
+    lg->done++;
+    lg->ema = lg->ema < 0 ? s.loss : 0.95 * lg->ema + 0.05 * s.loss;
+    double elapsed = now_seconds() - lg->t0, seq_s = lg->done * lg->B / (elapsed > 0 ? elapsed : 1e-9);
+    if (lg->json && (i % 10 == 0 || i == total)) {
+        printf("{\"step\": %ld, \"loss\": %.6g, \"grad_norm\": %.6g, \"clipped\": %s, \"accuracy\": %.6g, \"seq_per_s\": %.1f}\n",
+               rnl_optimizer_steps(o), s.loss, s.grad_norm, s.clipped ? "true" : "false", isnan(s.accuracy) ? -1 : s.accuracy, seq_s);
+        fflush(stdout);
+    }
+    if (lg->tty && (i % 5 == 0 || i == total)) progress_bar(label, i, total, lg->ema, s.grad_norm, seq_s);
+    return 1;
+}
+
+static void print_eval(const train_log *lg, long step, const char *what, const eval_result *er, int has_acc) {
+    if (lg->tty) fputc('\n', stderr);
+    if (lg->json)
+        printf("{\"eval\": {\"step\": %ld, \"split\": \"%s\", \"loss\": %.6g, \"accuracy\": %.6g}}\n", step, what, er->loss,
+               has_acc ? er->accuracy : -1);
+    else if (has_acc)
+        printf("step %ld  train loss %.5f  %s loss %.5f  %s accuracy %.4f\n", step, lg->ema, what, er->loss, what, er->accuracy);
+    else
+        printf("step %ld  train loss %.5f  %s loss %.5f\n", step, lg->ema, what, er->loss);
+    fflush(stdout);
+}
+
 static const char *train_help =
-    "usage: rnnlab train --model FILE --task adding|copy|sine [flags]\n"
+    "usage: rnnlab train --model FILE (--task adding|copy|sine | --data FILE) [flags]\n"
     "\n"
-    "Trains the model in FILE on a synthetic task and writes it back (atomically; the optimizer state is\n"
-    "kept, so running train again resumes). Ctrl-C stops after the current step and saves.\n"
+    "Trains the model in FILE and writes it back (atomically; the optimizer state is kept, so running\n"
+    "train again resumes). Ctrl-C stops after the current step and saves.\n"
     "\n"
+    "what to train on:\n"
     "  --task NAME        adding (sum of two marked values), copy (recall the first symbol), sine (next step)\n"
-    "  --length T         sequence length (default 50)\n"
-    "  --steps N          training steps (default 1000)\n"
+    "  --length T         task sequence length (default 50)\n"
+    "  --steps N          task training steps (default 1000)\n"
+    "  --data FILE        a prepared data set (rnnlab data): IMDB reviews or a time series\n"
+    "  --epochs N         passes over the data set's training split (default 3)\n"
+    "  --bucket K         data: batch reviews of similar length, pools of K batches (default 8; 1 = off)\n"
+    "optimisation:\n"
     "  --batch B          sequences per step (default 32)\n"
     "  --optim adam|momentum|sgd   optimizer (default: the checkpoint's, else adam)\n"
     "  --lr X             learning rate (default 0.001 for adam, 0.1 otherwise)\n"
@@ -83,8 +181,9 @@ static const char *train_help =
     "  --weight-decay X   decoupled weight decay (default 0)\n"
     "  --clip X           clip the global gradient norm to X (default 1; 0 = off)\n"
     "  --bptt K           truncated backpropagation through time: windows of K steps (default 0 = full)\n"
-    "  --seed N           seed of the training data (default: continues from the steps already done)\n"
-    "  --eval-every N     evaluate on held-out batches every N steps (default steps/10)\n"
+    "  --seed N           seed of the training data order (default: continues from the steps already done)\n"
+    "output:\n"
+    "  --eval-every N     task: evaluate on held-out batches every N steps (default steps/10); data: every epoch\n"
     "  --out FILE         write the trained model here instead of back to --model\n"
     "  --json             print metrics as JSON lines on stdout instead of a progress bar\n";
 
@@ -92,15 +191,18 @@ int cmd_train(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(train_help, stdout), 0;
     args a;
     args_init(&a, "train", argc, argv);
-    const char *model = NULL, *task_name = NULL, *optim = NULL, *out = NULL;
-    int T = 50, steps = 1000, B = 32, window = 0, json = 0, eval_every = 0, have_seed = 0;
+    const char *model = NULL, *task_name = NULL, *data = NULL, *optim = NULL, *out = NULL;
+    int T = 50, steps = 1000, epochs = 3, bucket = 8, B = 32, window = 0, json = 0, eval_every = 0, have_seed = 0;
     float lr = -1, momentum = -1, wd = -1, clip = -1;
     uint64_t seed = 0;
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
+        else if (args_is(&a, "--data")) args_str(&a, &data);
         else if (args_is(&a, "--length")) args_int(&a, &T, 2, RNL_MAX_STEPS);
         else if (args_is(&a, "--steps")) args_int(&a, &steps, 1, 100000000);
+        else if (args_is(&a, "--epochs")) args_int(&a, &epochs, 1, 100000);
+        else if (args_is(&a, "--bucket")) args_int(&a, &bucket, 1, 1000);
         else if (args_is(&a, "--batch")) args_int(&a, &B, 1, RNL_MAX_BATCH);
         else if (args_is(&a, "--optim")) args_str(&a, &optim);
         else if (args_is(&a, "--lr")) args_float(&a, &lr, 1e-9, 100);
@@ -116,9 +218,9 @@ int cmd_train(int argc, char **argv) {
     }
     if (a.failed) return 2;
     if (!model) return args_error(&a, "--model is required"), 2;
-    if (!task_name) return args_error(&a, "--task is required (adding, copy or sine; data sets come with 'rnnlab data')"), 2;
-    rnl_task task;
-    if (rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
+    if (!task_name == !data) return args_error(&a, "give --task (adding, copy or sine) or --data FILE (from 'rnnlab data')"), 2;
+    rnl_task task = RNL_TASK_ADDING;
+    if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_optim kind = RNL_OPTIM_ADAM;
     if (optim) {
         if (strcmp(optim, "adam") == 0) kind = RNL_OPTIM_ADAM;
@@ -129,109 +231,151 @@ int cmd_train(int argc, char **argv) {
 
     rnl_model *m;
     rnl_optimizer *o;
+    rnl_dataset *ds = NULL;
     if (rnl_checkpoint_load(model, &m, &o)) return cli_error("train", "%s", rnl_last_error());
-    if (!check_task_fits("train", rnl_model_config(m), task)) {
-        rnl_optimizer_destroy(o);
-        rnl_model_destroy(m);
-        return 1;
+    int rc = 0;
+    if (data) {
+        if (rnl_dataset_load(data, &ds)) rc = cli_error("train", "%s", rnl_last_error());
+        else if (!cli_check_data_fits("train", rnl_model_config(m), ds)) rc = 1;
+        else if (ds->n_train == 0) rc = cli_error("train", "%s has no training examples", data);
+        else if (!rc) {
+            // Keep the data's description (vocabulary, normalisation) in the model, so predict needs no data file.
+            uint8_t *desc;
+            size_t dn, have_n;
+            const uint8_t *have = rnl_model_meta(m, &have_n);
+            if (rnl_dataset_write_description(ds, &desc, &dn)) rc = cli_error("train", "%s", rnl_last_error());
+            else {
+                if (have && (have_n != dn || memcmp(have, desc, dn) != 0))
+                    rc = cli_error("train", "%s was trained on a different vocabulary or series than %s; start a new model with "
+                                            "'rnnlab init --data %s ...'", model, data, data);
+                else if (!have && rnl_model_set_meta(m, desc, dn)) rc = cli_error("train", "%s", rnl_last_error());
+                free(desc);
+            }
+        }
+    } else if (!check_task_fits("train", rnl_model_config(m), task)) {
+        rc = 1;
     }
     // Resume with the checkpoint's optimizer unless another one is asked for.
-    if (o && optim && rnl_optimizer_config(o)->kind != kind) {
+    if (!rc && o && optim && rnl_optimizer_config(o)->kind != kind) {
         rnl_optimizer_destroy(o);
         o = NULL;
     }
-    if (!o) {
+    if (!rc && !o) {
         rnl_optim_config oc = rnl_optim_default(kind);
         oc.clip = 1.0f;
-        if (rnl_optimizer_create(&o, &oc, rnl_model_num_params(m))) {
-            rnl_model_destroy(m);
-            return cli_error("train", "%s", rnl_last_error());
-        }
+        if (rnl_optimizer_create(&o, &oc, rnl_model_num_params(m))) rc = cli_error("train", "%s", rnl_last_error());
     }
-    rnl_optim_config *oc = rnl_optimizer_config(o);
-    if (lr > 0) oc->lr = lr;
-    if (momentum >= 0) oc->momentum = momentum;
-    if (wd >= 0) oc->weight_decay = wd;
-    if (clip >= 0) oc->clip = clip;
-    if (rnl_optim_validate(oc)) {
+    if (!rc) {
+        rnl_optim_config *oc = rnl_optimizer_config(o);
+        if (lr > 0) oc->lr = lr;
+        if (momentum >= 0) oc->momentum = momentum;
+        if (wd >= 0) oc->weight_decay = wd;
+        if (clip >= 0) oc->clip = clip;
+        if (rnl_optim_validate(oc)) rc = cli_error("train", "%s", rnl_last_error());
+    }
+    if (rc) {
+        rnl_dataset_destroy(ds);
         rnl_optimizer_destroy(o);
         rnl_model_destroy(m);
-        return cli_error("train", "%s", rnl_last_error());
+        return rc;
     }
     if (!have_seed) seed = 1 + (uint64_t)rnl_optimizer_steps(o);
-    if (!eval_every) eval_every = steps >= 10 ? steps / 10 : 1;
     const char *dest = out ? out : model;
 
-    rnl_rng rng;
-    rnl_rng_seed(&rng, seed);
     rnl_task_data d;
     rnl_task_data_init(&d);
     signal(SIGINT, on_sigint);
-    int tty = !json && isatty(2), rc = 0;
-    double t0 = now_seconds(), ema = -1;
-    long done = 0;
-    rnl_step_stats s = {0};
-    for (long step = 1; step <= steps && !interrupted; step++) {
-        rnl_status st = rnl_task_generate(&d, task, B, T, &rng);
-        if (!st) st = rnl_train_step(m, o, &d.batch, window, &s);
-        if (st) {
-            if (tty) fputc('\n', stderr);
-            rc = cli_error("train", "%s", rnl_last_error());
-            if (json) printf("{\"error\": \"numeric\", \"step\": %ld}\n", rnl_optimizer_steps(o) + 1);
-            break;
-        }
-        done++;
-        ema = ema < 0 ? s.loss : 0.95 * ema + 0.05 * s.loss;
-        double elapsed = now_seconds() - t0, seq_s = done * B / (elapsed > 0 ? elapsed : 1e-9);
-        if (json && (step % 10 == 0 || step == steps))
-            printf("{\"step\": %ld, \"loss\": %.6g, \"grad_norm\": %.6g, \"clipped\": %s, \"accuracy\": %.6g, \"seq_per_s\": %.1f}\n",
-                   rnl_optimizer_steps(o), s.loss, s.grad_norm, s.clipped ? "true" : "false", isnan(s.accuracy) ? -1 : s.accuracy, seq_s);
-        if (tty && (step % 5 == 0 || step == steps)) progress_bar(step, steps, ema, s.grad_norm, seq_s);
-        if (step % eval_every == 0 || step == steps) {
-            eval_result er;
-            if (evaluate(m, task, T, 4, 64, 0x5eed0000u + (uint64_t)T, &er) == RNL_OK) {
-                if (json) printf("{\"eval\": {\"step\": %ld, \"loss\": %.6g, \"accuracy\": %.6g}}\n", rnl_optimizer_steps(o), er.loss,
-                                 task == RNL_TASK_COPY ? er.accuracy : -1);
-                else if (!tty) printf("step %ld  train loss %.5f  held-out loss %.5f%s\n", rnl_optimizer_steps(o), ema, er.loss, "");
+    train_log lg = {json, !json && isatty(2), now_seconds(), -1, 0, B};
+    int ok = 1;
+    if (!data) {
+        if (!eval_every) eval_every = steps >= 10 ? steps / 10 : 1;
+        rnl_rng rng;
+        rnl_rng_seed(&rng, seed);
+        for (long i = 1; i <= steps && !interrupted && ok; i++) {
+            if (rnl_task_generate(&d, task, B, T, &rng)) {
+                rc = cli_error("train", "%s", rnl_last_error());
+                break;
+            }
+            ok = logged_step(m, o, &d.batch, window, &lg, "", i, steps);
+            if (ok && (i % eval_every == 0 || i == steps)) {
+                eval_result er;
+                if (evaluate_task(m, task, T, 4, 64, 0x5eed0000u + (uint64_t)T, &er) == RNL_OK)
+                    print_eval(&lg, rnl_optimizer_steps(o), "held-out", &er, task == RNL_TASK_COPY);
             }
         }
-        if (json) fflush(stdout);
+    } else {
+        int first, count;
+        rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
+        int32_t *order = malloc(sizeof(int32_t) * (size_t)count);
+        long per_epoch = (count + B - 1) / B, total = per_epoch * epochs;
+        int epoch0 = (int)(rnl_optimizer_steps(o) / per_epoch);  // a resumed run continues the shuffles
+        char label[32];
+        for (int e = 0; e < epochs && !interrupted && ok && order; e++) {
+            if (rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed, epoch0 + e, B, ds->kind == RNL_DATASET_TEXT ? bucket : 1, order)) {
+                rc = cli_error("train", "%s", rnl_last_error());
+                break;
+            }
+            snprintf(label, sizeof label, "epoch %d/%d ", e + 1, epochs);
+            for (int i = 0; i < count && !interrupted && ok; i += B) {
+                int nb = count - i < B ? count - i : B;
+                if (rnl_dataset_batch(ds, order + i, nb, &d)) {
+                    rc = cli_error("train", "%s", rnl_last_error());
+                    ok = 0;
+                    break;
+                }
+                ok = logged_step(m, o, &d.batch, window, &lg, label, e * per_epoch + i / B + 1, total);
+            }
+            eval_result er;
+            if (ok && !interrupted && ds->n_val > 0 && cli_evaluate_split(m, ds, RNL_SPLIT_VAL, &er) == RNL_OK)
+                print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
+        }
+        if (!order) rc = cli_error("train", "out of memory");
+        free(order);
     }
-    if (tty) fputc('\n', stderr);
-    if (interrupted) fprintf(stderr, "rnnlab train: interrupted after %ld steps; saving\n", done);
+    if (!ok && !rc) rc = 1;
+    if (lg.tty) fputc('\n', stderr);
+    if (interrupted) fprintf(stderr, "rnnlab train: interrupted after %ld steps; saving\n", lg.done);
     // Save what was learned: a numeric fault leaves the parameters of the last good step untouched.
-    if (done > 0) {
+    if (lg.done > 0) {
         if (rnl_checkpoint_save(m, o, dest)) rc = cli_error("train", "%s", rnl_last_error());
-        else if (!json) printf("saved %s after %ld steps (%ld in all), %.1f s\n", dest, done, rnl_optimizer_steps(o), now_seconds() - t0);
+        else if (!json) printf("saved %s after %ld steps (%ld in all), %.1f s\n", dest, lg.done, rnl_optimizer_steps(o), now_seconds() - lg.t0);
     }
-    if (json && !rc) printf("{\"done\": true, \"steps\": %ld, \"total_steps\": %ld, \"seconds\": %.3f}\n", done, rnl_optimizer_steps(o), now_seconds() - t0);
+    if (json && !rc)
+        printf("{\"done\": true, \"steps\": %ld, \"total_steps\": %ld, \"seconds\": %.3f}\n", lg.done, rnl_optimizer_steps(o), now_seconds() - lg.t0);
     rnl_task_data_free(&d);
+    rnl_dataset_destroy(ds);
     rnl_optimizer_destroy(o);
     rnl_model_destroy(m);
     return rc ? rc : interrupted ? 130 : 0;
 }
 
+// --- eval -------------------------------------------------------------------------------------------
+
 static const char *eval_help =
-    "usage: rnnlab eval --model FILE --task adding|copy|sine [flags]\n"
+    "usage: rnnlab eval --model FILE (--task adding|copy|sine | --data FILE) [flags]\n"
     "\n"
-    "Evaluates the model on freshly generated held-out sequences and prints the loss (test MSE for\n"
-    "adding and sine, cross-entropy and accuracy for copy), beside the baseline a model without memory gets.\n"
+    "Evaluates the model. On a task: freshly generated held-out sequences; prints the test MSE (adding,\n"
+    "sine) or accuracy (copy) beside what a model without memory gets. On a data set: the test split\n"
+    "(or --split val): accuracy and loss for reviews, MSE (and RMSE in the series' units) for a series.\n"
     "\n"
-    "  --length T     sequence length (default 50)\n"
-    "  --batches N    batches of 100 sequences (default 10)\n"
-    "  --seed N       seed of the test data (default 1000003)\n"
+    "  --length T     task sequence length (default 50)\n"
+    "  --batches N    task: batches of 100 sequences (default 10)\n"
+    "  --seed N       task: seed of the test data (default 1000003)\n"
+    "  --split test|val   data: which split (default test)\n"
     "  --json         print the result as one JSON object\n";
 
 int cmd_eval(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(eval_help, stdout), 0;
     args a;
     args_init(&a, "eval", argc, argv);
-    const char *model = NULL, *task_name = NULL;
+    const char *model = NULL, *task_name = NULL, *data = NULL, *split_name = "test";
     int T = 50, batches = 10, json = 0;
     uint64_t seed = 1000003;
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
+        else if (args_is(&a, "--data")) args_str(&a, &data);
+        else if (args_is(&a, "--split")) args_str(&a, &split_name);
         else if (args_is(&a, "--length")) args_int(&a, &T, 2, RNL_MAX_STEPS);
         else if (args_is(&a, "--batches")) args_int(&a, &batches, 1, 100000);
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
@@ -239,24 +383,41 @@ int cmd_eval(int argc, char **argv) {
         else args_unknown(&a);
     }
     if (a.failed) return 2;
-    if (!model || !task_name) return args_error(&a, "--model and --task are required"), 2;
-    rnl_task task;
-    if (rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
+    if (!model || !task_name == !data) return args_error(&a, "--model and one of --task or --data are required"), 2;
+    rnl_split split = strcmp(split_name, "test") == 0 ? RNL_SPLIT_TEST : strcmp(split_name, "val") == 0 ? RNL_SPLIT_VAL : (rnl_split)-1;
+    if ((int)split < 0) return args_error(&a, "--split must be test or val, not '%s'", split_name), 2;
+    rnl_task task = RNL_TASK_ADDING;
+    if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_model *m;
     if (rnl_checkpoint_load(model, &m, NULL)) return cli_error("eval", "%s", rnl_last_error());
-    if (!check_task_fits("eval", rnl_model_config(m), task)) {
-        rnl_model_destroy(m);
-        return 1;
-    }
-    eval_result r;
     int rc = 0;
-    if (evaluate(m, task, T, batches, 100, seed, &r)) rc = cli_error("eval", "%s", rnl_last_error());
-    else if (task == RNL_TASK_COPY) {
+    eval_result r;
+    if (data) {
+        rnl_dataset *ds;
+        if (rnl_dataset_load(data, &ds)) rc = cli_error("eval", "%s", rnl_last_error());
+        else {
+            if (!cli_check_data_fits("eval", rnl_model_config(m), ds)) rc = 1;
+            else if (cli_evaluate_split(m, ds, split, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
+            else if (ds->kind == RNL_DATASET_TEXT) {
+                if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"loss\": %.6g, \"accuracy\": %.6g}\n", data, split_name, r.count, r.loss, r.accuracy);
+                else printf("%s, %s split (%d reviews): accuracy %.4f, loss %.5f\n", data, split_name, r.count, r.accuracy, r.loss);
+            } else {
+                double rmse = sqrt(r.loss) * ds->std;
+                if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"mse\": %.6g, \"rmse\": %.6g}\n", data, split_name, r.count, r.loss, rmse);
+                else printf("%s, %s split (%d windows): MSE %.5f (normalised), RMSE %.4f in %s units\n", data, split_name, r.count, r.loss, rmse, ds->column);
+            }
+            rnl_dataset_destroy(ds);
+        }
+    } else if (!check_task_fits("eval", rnl_model_config(m), task)) {
+        rc = 1;
+    } else if (evaluate_task(m, task, T, batches, 100, seed, &r)) {
+        rc = cli_error("eval", "%s", rnl_last_error());
+    } else if (task == RNL_TASK_COPY) {
         if (json) printf("{\"task\": \"copy\", \"length\": %d, \"loss\": %.6g, \"accuracy\": %.6g, \"chance\": 0.125}\n", T, r.loss, r.accuracy);
         else printf("copy, length %d: test accuracy %.4f (chance 0.125), cross-entropy %.5f\n", T, r.accuracy, r.loss);
     } else {
         // Without memory the best constant guess for adding is 1 (MSE 1/6 = 0.1667).
-        const char *base = task == RNL_TASK_ADDING ? "0.1667 (always predicting 1)" : "see docs/tasks.md";
+        const char *base = task == RNL_TASK_ADDING ? "0.1667 (always predicting 1)" : "see docs/cli.md";
         if (json) printf("{\"task\": \"%s\", \"length\": %d, \"mse\": %.6g}\n", rnl_task_name(task), T, r.loss);
         else printf("%s, length %d: test MSE %.5f (baseline %s)\n", rnl_task_name(task), T, r.loss, base);
     }

@@ -9,11 +9,14 @@ static const struct {
     int (*run)(int, char **);
     const char *summary;
 } commands[] = {
+    {"data", cmd_data, "prepare a data set: an IMDB subset or a CSV time series"},
+    {"baseline", cmd_baseline, "bag-of-words logistic regression on an IMDB subset"},
     {"init", cmd_init, "make a fresh model from a configuration and a seed"},
     {"info", cmd_info, "print a checkpoint's configuration and tensors"},
     {"grad", cmd_grad, "print the loss and every gradient for a batch given as JSON"},
-    {"train", cmd_train, "train a model on a synthetic task (updates the checkpoint)"},
-    {"eval", cmd_eval, "evaluate a model on a synthetic task"},
+    {"train", cmd_train, "train a model on a synthetic task or a data set (updates the checkpoint)"},
+    {"eval", cmd_eval, "evaluate a model on a synthetic task or a data set"},
+    {"predict", cmd_predict, "the sentiment of a review, with a trained model"},
     {"bench", cmd_bench, "measure training and inference throughput"},
 };
 
@@ -21,7 +24,7 @@ static void usage(FILE *f) {
     fprintf(f, "rnnlab %s: train and inspect RNN, LSTM and GRU models\n\nusage: rnnlab <command> [flags]\n\ncommands:\n",
             RNL_VERSION_STRING);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'rnnlab <command> --help' shows a command's flags. Documentation: docs/cli.md\n");
 }
 

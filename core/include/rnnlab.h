@@ -147,6 +147,12 @@ rnl_real *rnl_model_params(rnl_model *m);   // the parameter block
 rnl_real *rnl_model_grads(rnl_model *m);    // gradients, same layout
 int rnl_model_num_tensors(const rnl_model *m);
 const rnl_tensor_info *rnl_model_tensor(const rnl_model *m, int i);
+// Opaque bytes kept with the model and saved in its checkpoint: the description of the data it was
+// trained on (vocabulary and tokenizer settings, or a series' normalisation; rnnlab_data.h), so that
+// new input can be read without the data file. At most RNL_MAX_META bytes; NULL/0 clears it.
+#define RNL_MAX_META (64u << 20)
+rnl_status rnl_model_set_meta(rnl_model *m, const uint8_t *bytes, size_t n);
+const uint8_t *rnl_model_meta(const rnl_model *m, size_t *n);  // NULL (and *n = 0) if none
 // Bytes of work memory a batch of this shape needs (checked against a caller's budget before training).
 size_t rnl_model_workspace_bytes(const rnl_config *cfg, int B, int T);
 
@@ -234,8 +240,8 @@ rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st);
 
 // --- Checkpoints --------------------------------------------------------------------------------
 
-// Format in docs/checkpoint-format.md: magic "RNNLAB\0\1", version, config, parameter block, optional
-// optimizer state, CRC-32. Reading validates every field and size before it allocates or reads.
+// Format in docs/checkpoint-format.md: magic "RNNLABCK", version, config, parameter block, optional
+// optimizer state, optional meta bytes (rnl_model_set_meta), CRC-32. Reading validates every field and size before it allocates or reads.
 rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o, uint8_t **out, size_t *n);
 rnl_status rnl_checkpoint_read(const uint8_t *buf, size_t n, rnl_model **m, rnl_optimizer **o);
 // Files: written atomically (temporary file + rename), so a failed save never destroys the old one.

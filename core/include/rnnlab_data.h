@@ -171,6 +171,10 @@ void rnl_dataset_describe(const rnl_dataset *ds, char *buf, size_t cap);
 // `*out` of rnl_dataset_write is released with free().
 rnl_status rnl_dataset_write(const rnl_dataset *ds, uint8_t **out, size_t *n);
 rnl_status rnl_dataset_save(const rnl_dataset *ds, const char *path);
+// The data file without its examples (text: vocabulary and tokenizer settings; a series: all of it):
+// what a trained model needs to read new input. The CLI and the page keep it in the checkpoint
+// (rnl_model_set_meta), so `predict` needs no data file.
+rnl_status rnl_dataset_write_description(const rnl_dataset *ds, uint8_t **out, size_t *n);
 // Reading validates every field and size against the hard limits before allocating and checks the
 // CRC; a truncated, corrupt or foreign file is rejected with what is wrong. `label` names the buffer
 // in messages (a file name or URL; NULL: "data file").

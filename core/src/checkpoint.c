@@ -16,6 +16,7 @@
 #define CK_VERSION 1u
 #define CK_HEADER 120u
 #define CK_FLAG_OPTIM 1u
+#define CK_FLAG_META 2u
 
 // --- CRC-32 (IEEE 802.3, as zlib and PNG) ----------------------------------------------------------
 
@@ -53,12 +54,14 @@ rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o_const
     const rnl_config *c = rnl_model_config(m);
     size_t np = rnl_model_num_params(m), ns = 0;
     const rnl_real *state = o ? rnl_optimizer_state(o, &ns) : NULL;
-    size_t total = CK_HEADER + 4 * (np + ns) + 4;
+    size_t meta_n;
+    const uint8_t *meta = rnl_model_meta(m, &meta_n);
+    size_t total = CK_HEADER + 4 * (np + ns) + (meta_n ? 8 + meta_n : 0) + 4;
     uint8_t *b = calloc(1, total);
     if (!b) return rnl_fail(RNL_ERR_NOMEM, "checkpoint: out of memory for %zu bytes", total);
     memcpy(b, CK_MAGIC, 8);
     put_u32(b + 8, CK_VERSION);
-    put_u32(b + 12, o ? CK_FLAG_OPTIM : 0);
+    put_u32(b + 12, (o ? CK_FLAG_OPTIM : 0) | (meta_n ? CK_FLAG_META : 0));
     int32_t fields[10] = {c->cell, c->vocab, c->embed, c->input_size, c->hidden, c->layers, c->bidirectional, c->head, c->outputs, c->seq2seq};
     for (int i = 0; i < 10; i++) put_u32(b + 16 + 4 * i, (uint32_t)fields[i]);
     put_f32(b + 56, c->forget_bias);
@@ -77,6 +80,11 @@ rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o_const
     uint8_t *w = b + CK_HEADER;
     for (size_t i = 0; i < np; i++, w += 4) put_f32(w, (float)p[i]);
     for (size_t i = 0; i < ns; i++, w += 4) put_f32(w, (float)state[i]);
+    if (meta_n) {
+        put_u64(w, meta_n);
+        memcpy(w + 8, meta, meta_n);
+        w += 8 + meta_n;
+    }
     put_u32(w, rnl_crc32(b, total - 4));
     *out = b;
     *n_out = total;
@@ -102,7 +110,7 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     if (version != CK_VERSION)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: format version %u; this build of rnnlab reads version %u%s", version,
                         CK_VERSION, version > CK_VERSION ? " (it was written by a newer rnnlab)" : "");
-    if (flags & ~CK_FLAG_OPTIM) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: unknown flags 0x%x", flags);
+    if (flags & ~(CK_FLAG_OPTIM | CK_FLAG_META)) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: unknown flags 0x%x", flags);
     rnl_config c = rnl_config_default(RNL_CELL_LSTM);
     c.cell = (rnl_cell)get_i32(b + 16);
     c.vocab = get_i32(b + 20);
@@ -143,7 +151,17 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     } else if (ns != 0) {
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: optimizer state present but not flagged");
     }
-    size_t expect = CK_HEADER + 4 * ((size_t)np + (size_t)ns) + 4;
+    size_t expect = CK_HEADER + 4 * ((size_t)np + (size_t)ns) + 4, meta_n = 0, meta_at = 0;
+    if (flags & CK_FLAG_META) {
+        // The meta length sits right after the state: read it only once the bytes are known to be there.
+        meta_at = expect - 4;
+        if (n < meta_at + 8) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: truncated: %zu bytes, the meta data starts at %zu", n, meta_at);
+        uint64_t mn = get_u64(b + meta_at);
+        if (mn == 0 || mn > RNL_MAX_META)
+            return rnl_fail(RNL_ERR_FORMAT, "checkpoint: meta data of %llu bytes is outside 1..%u", (unsigned long long)mn, RNL_MAX_META);
+        meta_n = (size_t)mn;
+        expect += 8 + meta_n;
+    }
     if (n < expect)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: truncated: %zu bytes, the header announces %zu", n, expect);
     if (n > expect)
@@ -170,6 +188,11 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
         size_t cnt;
         rnl_real *s = rnl_optimizer_state(o, &cnt);
         for (size_t i = 0; i < cnt; i++, r += 4) s[i] = get_f32(r);
+    }
+    if (meta_n && (st = rnl_model_set_meta(m, b + meta_at + 8, meta_n))) {
+        rnl_optimizer_destroy(o);
+        rnl_model_destroy(m);
+        return st;
     }
     *m_out = m;
     if (o_out) *o_out = o;

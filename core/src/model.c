@@ -48,6 +48,9 @@ struct rnl_model {
     double accuracy;
     int loss_count;      // items the loss averages over
 
+    uint8_t *meta;       // rnl_model_set_meta
+    size_t meta_n;
+
     // Introspection.
     int trace_sample;    // caller's row, or -1
     int trace_steps;
@@ -212,7 +215,26 @@ void rnl_model_destroy(rnl_model *m) {
     free(m->params);
     free(m->grads);
     free(m->ws);
+    free(m->meta);
     free(m);
+}
+
+rnl_status rnl_model_set_meta(rnl_model *m, const uint8_t *bytes, size_t n) {
+    if (n > RNL_MAX_META) return rnl_fail(RNL_ERR_ARG, "model: %zu bytes of meta data, more than the limit of %u", n, RNL_MAX_META);
+    uint8_t *copy = NULL;
+    if (n) {
+        if (!(copy = malloc(n))) return rnl_fail(RNL_ERR_NOMEM, "model: out of memory for %zu bytes of meta data", n);
+        memcpy(copy, bytes, n);
+    }
+    free(m->meta);
+    m->meta = copy;
+    m->meta_n = n;
+    return RNL_OK;
+}
+
+const uint8_t *rnl_model_meta(const rnl_model *m, size_t *n) {
+    if (n) *n = m->meta_n;
+    return m->meta;
 }
 
 const rnl_config *rnl_model_config(const rnl_model *m) { return &m->cfg; }

@@ -103,6 +103,29 @@ static void test_roundtrip(void) {
     rnl_model_destroy(m);
 }
 
+static void test_meta(void) {
+    rnl_model *m = make_model(NULL), *m2;
+    const uint8_t meta[5] = {'h', 'e', 'l', 'l', 'o'};
+    CHECK_OK(rnl_model_set_meta(m, meta, 5));
+    uint8_t *buf;
+    size_t n, mn;
+    CHECK_OK(rnl_checkpoint_write(m, NULL, &buf, &n));
+    CHECK_OK(rnl_checkpoint_read(buf, n, &m2, NULL));
+    const uint8_t *back = m2 ? rnl_model_meta(m2, &mn) : NULL;
+    CHECK(back && mn == 5 && memcmp(back, meta, 5) == 0, "meta bytes round-trip");
+    rnl_model_destroy(m2);
+    expect_error("meta cut short", buf, n - 7, RNL_ERR_FORMAT, "truncated");
+    uint8_t *bad = malloc(n);
+    memcpy(bad, buf, n);
+    size_t at = n - 4 - 5 - 8;
+    bad[at + 7] = 0x40;  // meta length 2^62
+    reseal(bad, n);
+    expect_error("huge meta length", bad, n, RNL_ERR_FORMAT, "meta data of 4611686018427387909 bytes is outside");
+    free(bad);
+    rnl_buffer_free(buf);
+    rnl_model_destroy(m);
+}
+
 static void test_files(void) {
     char dir[] = "/tmp/rnl_ckpt_XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
@@ -132,6 +155,7 @@ static void test_files(void) {
 
 int main(void) {
     test_roundtrip();
+    test_meta();
     test_files();
     return tu_summary("test_checkpoint");
 }

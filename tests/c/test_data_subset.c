@@ -183,7 +183,7 @@ static void test_damage(void) {
     EXPECT_BAD(p, n, "sub.rnld: split sizes 4294967295 / 2 / 4 are outside 0..10000000 in all");
     FRESH();
     put32(p + 16, 0), put32(p + 20, 0), put32(p + 24, 0);
-    EXPECT_BAD(p, n, "sub.rnld: no examples");
+    EXPECT_BAD(p, n, "sub.rnld: 91 tokens for 0 examples of at most 12 is impossible");
     FRESH();
     put32(p + 28, 2000000000u);
     EXPECT_BAD(p, n, "sub.rnld: vocabulary size 2000000000 is outside 2..1000000");
@@ -364,7 +364,28 @@ static void test_epochs(void) {
     rnl_dataset_destroy(ds);
 }
 
+// The description (vocabulary and tokenizer settings, no examples) reads back and encodes text the same.
+static void test_description(void) {
+    rnl_dataset *ds = make_text(4, 2, 3, 12, 12), *back = NULL;
+    uint8_t *buf;
+    size_t n;
+    CHECK(rnl_dataset_write_description(ds, &buf, &n) == RNL_OK, "write description: %s", rnl_last_error());
+    CHECK(rnl_dataset_read(buf, n, "desc", &back) == RNL_OK, "read description: %s", rnl_last_error());
+    if (back) {
+        CHECK(rnl_dataset_size(back) == 0 && back->max_len == ds->max_len, "no examples, same max_len");
+        CHECK(rnl_vocab_size(back->vocab) == rnl_vocab_size(ds->vocab), "same vocabulary size");
+        int32_t a[12], b[12];
+        const char *text = "w3 w5 unknownword w7";
+        int la = rnl_vocab_encode(ds->vocab, text, strlen(text), 12, 0, a), lb = rnl_vocab_encode(back->vocab, text, strlen(text), 12, 0, b);
+        CHECK(la == lb && memcmp(a, b, sizeof(int32_t) * la) == 0, "the same text encodes to the same ids");
+        rnl_dataset_destroy(back);
+    }
+    free(buf);
+    rnl_dataset_destroy(ds);
+}
+
 int main(void) {
+    test_description();
     test_round_trip();
     test_damage();
     test_batches();

@@ -173,7 +173,8 @@ static rnl_status check_counts(const char *what, rnl_status st, long long n_trai
     if (n_train < 0 || n_val < 0 || n_test < 0 || n_train + n_val + n_test > RNL_DATA_MAX_EXAMPLES)
         return rnl_fail(st, "%s: split sizes %lld / %lld / %lld are outside 0..%d in all", what, n_train, n_val, n_test,
                         RNL_DATA_MAX_EXAMPLES);
-    if (n_train + n_val + n_test == 0) return rnl_fail(st, "%s: no examples", what);
+    // Zero examples is allowed: a text file with only its vocabulary and tokenizer settings is how a
+    // checkpoint carries what `predict` needs (rnl_dataset_write_description).
     return RNL_OK;
 }
 
@@ -329,6 +330,15 @@ rnl_status rnl_dataset_write(const rnl_dataset *ds, uint8_t **out, size_t *n) {
     if (ds->kind == RNL_DATASET_TEXT) return write_text(ds, out, n);
     if (ds->kind == RNL_DATASET_SERIES) return write_series(ds, out, n);
     return rnl_fail(RNL_ERR_ARG, "data file: unknown dataset kind %d", (int)ds->kind);
+}
+
+rnl_status rnl_dataset_write_description(const rnl_dataset *ds, uint8_t **out, size_t *n) {
+    if (ds->kind != RNL_DATASET_TEXT) return rnl_dataset_write(ds, out, n);  // a series file is small: all of it
+    rnl_dataset d = *ds;
+    int64_t zero = 0;
+    d.n_train = d.n_val = d.n_test = 0;
+    d.offsets = &zero;
+    return rnl_dataset_write(&d, out, n);
 }
 
 rnl_status rnl_dataset_save(const rnl_dataset *ds, const char *path) {
