@@ -1,0 +1,244 @@
+#!/usr/bin/env node
+// train.mjs: the headless Node runner of the WebAssembly build: makes (or loads) a model, trains it on a
+// synthetic task through web/rnnlab.js, prints progress or JSON lines, and can save a checkpoint that the
+// native CLI reads. Flags are those of `rnnlab init` and `rnnlab train` where they overlap, and its JSON
+// lines have the same keys as `rnnlab train --json`, so scripts can drive either.
+//
+//     node web/node/train.mjs --cell lstm --task adding --length 50 --steps 2000 --hidden 32 --lr 0.01 --seed 1
+//
+// Exit status: 0 done, 1 failed (a message on stderr), 2 bad flags, 130 interrupted (saved first).
+import { rename, writeFile, readFile, unlink } from 'node:fs/promises';
+import { RnnLab } from '../rnnlab.js';
+
+const HELP = `usage: node web/node/train.mjs --cell rnn|lstm|gru --task adding|copy|sine [flags]
+       node web/node/train.mjs --model FILE --task adding|copy|sine [flags]
+
+Trains a model on a synthetic task in the WebAssembly build of rnnlab. A new model is made from --cell
+and the model flags (as 'rnnlab init --task ...'); --model continues a checkpoint (as 'rnnlab train').
+
+model (new):
+  --cell rnn|lstm|gru   the recurrent cell
+  --hidden N            hidden units per direction (default 32)
+  --layers N            stacked recurrent layers (default 1)
+  --bidirectional       run each layer in both directions
+  --embed N             embedding width, for the copy task's tokens (default 8)
+  --forget-bias F       LSTM forget-gate bias at init (default 1)
+  --init-seed N         seed of the initialisation (default: --seed, else 0)
+model (resume):
+  --model FILE          a checkpoint to continue (written back unless --out is given)
+training:
+  --task NAME           adding (sum of two marked values), copy (recall the first symbol), sine (next step)
+  --length T            sequence length (default 50)
+  --steps N             training steps (default 1000)
+  --batch B             sequences per step (default 32)
+  --optim adam|momentum|sgd   optimizer (default: the checkpoint's, else adam)
+  --lr X                learning rate (default 0.001 for adam, 0.1 otherwise)
+  --momentum X          momentum (default 0.9 with --optim momentum)
+  --weight-decay X      decoupled weight decay (default 0)
+  --clip X              clip the global gradient norm to X (default 1; 0 = off)
+  --bptt K              truncated backpropagation through time: windows of K steps (default 0 = full)
+  --seed N              seed of the training data (default: continues from the steps already done)
+  --eval-every N        evaluate on held-out batches every N steps (default steps/10)
+output:
+  --out FILE            write the trained model (with its optimizer state) here
+  --json                print metrics as JSON lines on stdout (the keys of 'rnnlab train --json')
+  --wasm FILE           the module to load (default: web/rnnlab.wasm)
+`;
+
+class UsageError extends Error {}
+
+// --- Flags: the ranges of core/cli (args_int / args_float) ---------------------------------------------
+
+const INT_FLAGS = {
+  '--hidden': [1, 4096], '--layers': [1, 8], '--embed': [1, 4096], '--length': [2, 100000], '--steps': [1, 100000000],
+  '--batch': [1, 4096], '--bptt': [0, 100000], '--eval-every': [1, 100000000],
+};
+const FLOAT_FLAGS = {
+  '--lr': [1e-9, 100], '--momentum': [0, 0.9999], '--weight-decay': [0, 0.9999], '--clip': [0, 1e8], '--forget-bias': [-99, 99],
+};
+const SEED_FLAGS = ['--seed', '--init-seed'];
+const STRING_FLAGS = ['--cell', '--task', '--model', '--optim', '--out', '--wasm'];
+const BOOL_FLAGS = ['--bidirectional', '--json'];
+
+function parseArgs(argv) {
+  const f = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--help' || flag === '-h') return { help: true };
+    if (BOOL_FLAGS.includes(flag)) {
+      f[flag] = true;
+      continue;
+    }
+    const known = flag in INT_FLAGS || flag in FLOAT_FLAGS || SEED_FLAGS.includes(flag) || STRING_FLAGS.includes(flag);
+    if (!known) throw new UsageError(`unknown flag '${flag}'`);
+    if (i + 1 >= argv.length) throw new UsageError(`flag ${flag} needs a value`);
+    const v = argv[++i];
+    if (flag in INT_FLAGS) {
+      const [lo, hi] = INT_FLAGS[flag];
+      if (!/^[+-]?\d+$/.test(v)) throw new UsageError(`${flag} expects a whole number, got '${v}'`);
+      const x = Number(v);
+      if (x < lo || x > hi) throw new UsageError(`${flag} is ${x}, must be in ${lo}..${hi}`);
+      f[flag] = x;
+    } else if (flag in FLOAT_FLAGS) {
+      const [lo, hi] = FLOAT_FLAGS[flag];
+      const x = Number(v);
+      if (v.trim() === '' || Number.isNaN(x)) throw new UsageError(`${flag} expects a number, got '${v}'`);
+      if (x < lo || x > hi) throw new UsageError(`${flag} is ${x}, must be in [${lo}, ${hi}]`);
+      f[flag] = x;
+    } else if (SEED_FLAGS.includes(flag)) {
+      if (!/^\d+$/.test(v) || BigInt(v) >= 1n << 64n) throw new UsageError(`${flag} expects a non-negative whole number, got '${v}'`);
+      f[flag] = BigInt(v);
+    } else {
+      f[flag] = v;
+    }
+  }
+  return f;
+}
+
+// --- Output ---------------------------------------------------------------------------------------------
+
+const fmt = (x) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);  // %.6g, as the native CLI
+
+function progressBar(step, total, loss, gnorm, seqS) {
+  const width = 30, fill = Math.floor((width * step) / total);
+  process.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.floor((100 * step) / total)).padStart(3)}% ` +
+    `step ${step}/${total}  loss ${loss.toFixed(5)}  grad ${gnorm.toPrecision(3)}  ${Math.round(seqS)} seq/s `);
+}
+
+// Written to a temporary name and renamed, so a failed save never destroys the old file.
+async function saveAtomically(path, bytes) {
+  const tmp = `${path}.tmp.${process.pid}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+// --- Main -----------------------------------------------------------------------------------------------
+
+async function main(argv) {
+  const f = parseArgs(argv);
+  if (f.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!f['--task']) throw new UsageError('--task is required (adding, copy or sine)');
+  if (!f['--cell'] && !f['--model']) throw new UsageError('give --cell (a new model) or --model FILE (continue a checkpoint)');
+  if (f['--cell'] && f['--model']) throw new UsageError('give --cell (a new model) or --model FILE, not both');
+  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--init-seed'];
+  if (f['--model']) {
+    const given = modelFlags.filter((k) => k in f);
+    if (given.length) throw new UsageError(`${given.join(', ')} describe${given.length > 1 ? '' : 's'} a new model; --model continues a checkpoint`);
+  }
+  const json = Boolean(f['--json']);
+  const lab = await RnnLab.load(f['--wasm']);
+  const task = f['--task'];
+  if (!lab.names.tasks.includes(task)) throw new UsageError(`unknown task '${task}' (expected ${lab.names.tasks.join(', ')})`);
+  if (f['--optim'] && !lab.names.optimizers.includes(f['--optim']))
+    throw new UsageError(`--optim must be ${lab.names.optimizers.join(', ')}, not '${f['--optim']}'`);
+
+  let m;
+  if (f['--model']) {
+    m = lab.loadCheckpoint(await readFile(f['--model']).catch((e) => {
+      throw new Error(`cannot read ${f['--model']}: ${e.code ?? e.message}`);
+    }));
+    const want = lab.taskShape(task), c = m.config;
+    if (want.vocab !== c.vocab || want.inputSize !== c.inputSize || want.head !== c.head || want.outputs !== c.outputs || want.seq2seq !== c.seq2seq)
+      throw new Error(`the model in ${f['--model']} does not fit task '${task}'; make one with --cell ... --task ${task}`);
+  } else {
+    if (!lab.names.cells.includes(f['--cell'])) throw new UsageError(`--cell must be rnn, lstm or gru, not '${f['--cell']}'`);
+    const cfg = { cell: f['--cell'], task, seed: f['--init-seed'] ?? f['--seed'] ?? 0 };
+    if ('--hidden' in f) cfg.hidden = f['--hidden'];
+    if ('--layers' in f) cfg.layers = f['--layers'];
+    if ('--bidirectional' in f) cfg.bidirectional = true;
+    if ('--embed' in f) cfg.embed = f['--embed'];
+    if ('--forget-bias' in f) cfg.forgetBias = f['--forget-bias'];
+    m = lab.createModel(cfg);
+  }
+
+  // The optimizer, as `rnnlab train`: the checkpoint's unless another kind is asked for; flags override.
+  const cur = m.optimizer, kind = f['--optim'] ?? cur?.kind ?? 'adam';
+  const opt = cur && cur.kind === kind ? { ...cur } : { kind };
+  delete opt.steps;
+  if ('--lr' in f) opt.lr = f['--lr'];
+  if ('--momentum' in f) opt.momentum = f['--momentum'];
+  if ('--weight-decay' in f) opt.weightDecay = f['--weight-decay'];
+  if ('--clip' in f) opt.clip = f['--clip'];
+  m.setOptimizer({ ...opt, reset: !(cur && cur.kind === kind) });
+
+  const steps = f['--steps'] ?? 1000, B = f['--batch'] ?? 32, T = f['--length'] ?? 50;
+  const evalEvery = f['--eval-every'] ?? (steps >= 10 ? Math.floor(steps / 10) : 1);
+  const tty = !json && process.stderr.isTTY;
+  const dest = f['--out'] ?? f['--model'];
+  if (!json) {
+    const c = m.config, o = m.optimizer;
+    console.log(`${c.cell}, ${c.layers} layer${c.layers > 1 ? 's' : ''}${c.bidirectional ? ' bidirectional' : ''}, hidden ${c.hidden}, ` +
+      `${m.numParams} parameters; ${o.kind} lr ${fmt(o.lr)} clip ${fmt(o.clip)}; task ${task}, length ${T}, batch ${B}; ` +
+      `wasm ${lab.version}, kernels ${lab.kernels}`);
+  }
+
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.on('SIGINT', onSigint);
+  let result, failure = null, done = 0;
+  try {
+    result = await m.trainTask({
+      task, length: T, steps, batchSize: B, seed: f['--seed'], bpttWindow: f['--bptt'] ?? 0, evalEvery,
+      progressEvery: json ? 10 : 5, signal: abort.signal,
+      onProgress(p) {
+        done = p.step;
+        if (json && (p.step % 10 === 0 || p.step === steps))
+          console.log(JSON.stringify({ step: p.totalSteps, loss: fmt(p.loss), grad_norm: fmt(p.gradNorm), clipped: p.clipped,
+            accuracy: p.accuracy === null ? -1 : fmt(p.accuracy), seq_per_s: Number(p.seqPerSec.toFixed(1)) }));
+        if (tty) progressBar(p.step, steps, p.meanLoss, p.gradNorm, p.seqPerSec);
+        if (p.eval) {
+          if (json) console.log(JSON.stringify({ eval: { step: p.totalSteps, loss: fmt(p.eval.loss), accuracy: task === 'copy' ? fmt(p.eval.accuracy) : -1 } }));
+          else if (!tty) console.log(`step ${p.totalSteps}  train loss ${p.meanLoss.toFixed(5)}  held-out loss ${p.eval.loss.toFixed(5)}` +
+            (task === 'copy' ? `  held-out accuracy ${p.eval.accuracy.toFixed(4)}` : ''));
+        }
+      },
+    });
+    done = result.steps;
+  } catch (e) {
+    if (!(e.code === 'RNL_ERR_NUMERIC')) throw e;
+    // A numeric fault leaves the parameters of the last good step: report, then save them as the CLI does.
+    failure = e;
+    done = e.stepsDone ?? done;
+    if (tty) process.stderr.write('\n');
+    console.error(`train.mjs: ${e.message}`);
+    if (json) console.log(JSON.stringify({ error: 'numeric', step: (m.optimizer?.steps ?? 0) + 1 }));
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (tty && !failure) process.stderr.write('\n');
+  if (result?.stopped) console.error(`train.mjs: interrupted after ${done} steps${dest ? '; saving' : ''}`);
+  if (dest && done > 0) {
+    await saveAtomically(dest, m.saveCheckpoint());
+    if (!json) console.log(`saved ${dest} after ${done} steps (${m.optimizer.steps} in all)`);
+  }
+  if (result && !json) {
+    const e = result.eval;
+    console.log(`done: ${result.steps} steps in ${result.seconds.toFixed(1)} s, ${Math.round(result.seqPerSec)} seq/s; ` +
+      `last loss ${result.loss.toFixed(5)}${e ? `, held-out loss ${e.loss.toFixed(5)}` : ''}`);
+  }
+  if (json && result)
+    console.log(JSON.stringify({ done: true, steps: result.steps, total_steps: result.totalSteps, seconds: Number(result.seconds.toFixed(3)),
+      seq_per_s: Number(result.seqPerSec.toFixed(1)) }));
+  m.free();
+  return failure ? 1 : result?.stopped ? 130 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => {
+    if (e instanceof UsageError) {
+      console.error(`train.mjs: ${e.message} (see 'node web/node/train.mjs --help')`);
+      process.exitCode = 2;
+    } else {
+      console.error(`train.mjs: ${e.message}`);
+      process.exitCode = 1;
+    }
+  });

@@ -1,0 +1,69 @@
+# wasm.cmake: the WebAssembly module, web/rnnlab.wasm. CMakeLists.txt includes this file instead of the
+# native targets when configured through Emscripten:
+#
+#     emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release && cmake --build build-wasm
+#
+# One standalone .wasm and no Emscripten JavaScript: web/rnnlab.js instantiates it itself, the same way in
+# a page, a Worker and Node (Emscripten 3.1.6's glue fetches a file path under Node 20 and fails). The
+# module holds the numeric core and the flat glue of web/wasm_api.c; it imports one no-op function
+# (env.emscripten_notify_memory_growth) and exports the functions listed in web/exports.txt.
+
+# --- Sources ------------------------------------------------------------------------------------------
+
+# Hook for the data layer (core/src/data/*.c, RNL_DATA_SOURCES): not in the module yet. Once it builds
+# without zlib and files (RNL_HAVE_ZLIB unset, RNL_NO_FILES set), pass -DRNL_WASM_DATA_SOURCES=... or set
+# it to ${RNL_DATA_SOURCES} here, and list its entry points in web/exports.txt.
+if(NOT DEFINED RNL_WASM_DATA_SOURCES)
+  set(RNL_WASM_DATA_SOURCES "")
+endif()
+
+# --- Exports: web/exports.txt, one C name a line, '#' comments ------------------------------------------
+
+set(RNL_WASM_EXPORTS_FILE ${CMAKE_SOURCE_DIR}/web/exports.txt)
+# Re-run the configure step when the list changes (the flag below is built from it).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${RNL_WASM_EXPORTS_FILE})
+file(STRINGS ${RNL_WASM_EXPORTS_FILE} rnl_export_lines)
+set(RNL_WASM_EXPORTS "")
+foreach(line IN LISTS rnl_export_lines)
+  string(REGEX REPLACE "#.*$" "" line "${line}")
+  string(STRIP "${line}" line)
+  if(line)
+    list(APPEND RNL_WASM_EXPORTS "_${line}")  # Emscripten names C symbols with a leading underscore
+  endif()
+endforeach()
+list(JOIN RNL_WASM_EXPORTS "," RNL_WASM_EXPORTS_CSV)
+
+# --- The module ---------------------------------------------------------------------------------------
+
+add_executable(rnnlab_wasm ${RNL_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c)
+# build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
+set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME rnnlab SUFFIX ".wasm")
+target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+target_compile_definitions(rnnlab_wasm PRIVATE
+  RNL_NO_FILES  # no checkpoint files: the page and Node pass bytes (rnl_checkpoint_write/read)
+  NDEBUG)       # a release build: asserts are for the native debug and sanitizer builds
+target_compile_options(rnnlab_wasm PRIVATE
+  -O3           # speed first: the module is small anyway, and training is all loops
+  # 128-bit SIMD: compiles the wasmsimd gemms of kernels_wasm.c (__wasm_simd128__; kernels.c then lists
+  # them) and lets clang vectorise the element-wise loops. Every current browser and Node >= 16 run it.
+  # Not -mrelaxed-simd: Node 20 rejects emcc 3.1.6's relaxed FMA, and the kernels use mul + add.
+  -msimd128)
+
+target_link_options(rnnlab_wasm PRIVATE
+  -O3                      # runs wasm-opt -O3 over the linked module
+  --no-entry               # a library: no main(); exported functions are called from JavaScript
+  -sSTANDALONE_WASM        # no Emscripten JS glue: imports only what the module needs, given by rnnlab.js
+  "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV}"  # web/exports.txt; everything else is dead-stripped
+  -sALLOW_MEMORY_GROWTH=1  # models and batches are sized at run time; rnnlab.js re-makes its views
+  -sINITIAL_MEMORY=16MB    # a teaching-size model (hidden 128, batch 32, 50 steps) fits without growing
+  -sTOTAL_STACK=1MB        # the core keeps big buffers on the heap; the gemms pack small panels on the stack
+  -sMALLOC=emmalloc        # smaller than dlmalloc; allocation is not hot (work memory is reused per model)
+  -sSUPPORT_LONGJMP=0      # nothing uses setjmp/longjmp: no exception-emulation code
+  --profiling-funcs        # keep function names (~4 KB): a trap's stack and `node --cpu-prof` name C functions
+  -msimd128)               # lets wasm-opt keep and emit SIMD at link time
+set_property(TARGET rnnlab_wasm APPEND PROPERTY LINK_DEPENDS ${RNL_WASM_EXPORTS_FILE})
+
+# web/rnnlab.wasm, beside rnnlab.js, which loads it from there by default (gitignored: a build product).
+add_custom_command(TARGET rnnlab_wasm POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:rnnlab_wasm> ${CMAKE_SOURCE_DIR}/web/rnnlab.wasm
+  COMMENT "Copying rnnlab.wasm to web/")
