@@ -167,6 +167,12 @@ void rnl_model_zero_grad(rnl_model *m);
 // (classes) or the value (regression); (B, outputs), or (B, T, outputs) for seq2seq with zeros at padding.
 const rnl_real *rnl_model_predictions(const rnl_model *m);
 
+// The prediction after each step of one sequence (B = 1): the head applied to the top layer's state at
+// every real step, i.e. what the model would say having read steps 0..t. Differences between
+// consecutive steps show how each word moved the prediction. Sequence-to-one, unidirectional models
+// only (a reverse direction's state at t has already read the future). out: (len, outputs).
+rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *out, int *steps);
+
 // --- Introspection for teaching -----------------------------------------------------------------
 
 // Off by default and free when off. With sample >= 0, the next forward records that sample's gate

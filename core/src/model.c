@@ -649,6 +649,27 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
     return RNL_OK;
 }
 
+rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *out, int *steps) {
+    const rnl_config *c = &m->cfg;
+    if (c->bidirectional || c->seq2seq)
+        return rnl_fail(RNL_ERR_ARG, "per-step predictions need a unidirectional sequence-to-one model");
+    if (!b || b->B != 1) return rnl_fail(RNL_ERR_ARG, "per-step predictions take one sequence (B = 1)");
+    rnl_status st = rnl_model_forward(m, b, NULL);
+    if (st) return st;
+    const int D = m->D, O = c->outputs, len = m->len[0];
+    const rnl_real *ytop = m->y[c->layers - 1], *W = m->params + m->off_head_w, *bias = m->params + m->off_head_b;
+    rnl_real *logits = m->logits;  // (B, O) scratch of the forward, reused one step at a time
+    for (int t = 0; t < len; t++) {
+        int unused;
+        memcpy(logits, bias, sizeof(rnl_real) * O);
+        rnl_gemm_nt(1, O, D, ytop + (size_t)t * m->B * D, D, W, D, logits, O);
+        row_loss(c, logits, NULL, NULL, out + (size_t)t * O, &unused);
+    }
+    // The last step's logits are the forward's; the final prediction is unchanged.
+    if (steps) *steps = len;
+    return RNL_OK;
+}
+
 // --- Introspection ------------------------------------------------------------------------------
 
 void rnl_model_set_trace(rnl_model *m, int sample) { m->trace_sample = sample < 0 ? -1 : sample; }

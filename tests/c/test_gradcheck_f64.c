@@ -250,7 +250,35 @@ static void test_traces(void) {
     rnl_model_destroy(m);
 }
 
+// The last per-step prediction is the model's prediction; each earlier one equals the prediction for
+// the prefix alone.
+static void test_predict_steps(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_GRU);
+    c.vocab = 9, c.embed = 3, c.hidden = 5, c.layers = 2;
+    rnl_model *m;
+    CHECK_OK(rnl_model_create(&m, &c, 4));
+    int32_t tok[6] = {3, 1, 4, 1, 5, 8};
+    rnl_real steps[6];
+    int n = 0;
+    rnl_batch b = {1, 6, tok, NULL, NULL, NULL};
+    CHECK_OK(rnl_model_predict_steps(m, &b, steps, &n));
+    CHECK(n == 6, "one prediction per step: %d", n);
+    for (int t = 0; t < 6; t++) {
+        rnl_batch prefix = {1, t + 1, tok, NULL, NULL, NULL};
+        CHECK_OK(rnl_model_forward(m, &prefix, NULL));
+        double p = rnl_model_predictions(m)[0];
+        CHECK(fabs(p - steps[t]) < 1e-12, "step %d: per-step prediction %.17g, prefix prediction %.17g", t, steps[t], p);
+    }
+    c.bidirectional = 1;
+    rnl_model *bi;
+    CHECK_OK(rnl_model_create(&bi, &c, 4));
+    CHECK(rnl_model_predict_steps(bi, &b, steps, &n) == RNL_ERR_ARG, "bidirectional models are refused");
+    rnl_model_destroy(bi);
+    rnl_model_destroy(m);
+}
+
 int main(void) {
+    test_predict_steps();
     test_all_gradients();
     test_padding_invariance();
     test_truncated_bptt();
