@@ -11,10 +11,11 @@
 //     oc.clip = 1.0f;
 //     rnl_optimizer *opt; rnl_optimizer_create(&opt, &oc, rnl_model_num_params(m));
 //     rnl_task_data d; rnl_task_data_init(&d);
+//     rnl_rng rng; rnl_rng_seed(&rng, 1);
 //     for (int step = 0; step < 1000; step++) {
-//         rnl_task_generate(&d, RNL_TASK_ADDING, 32, 50, rng_seed + step);
+//         rnl_task_generate(&d, RNL_TASK_ADDING, 32, 50, &rng);   // 32 sequences of 50 steps
 //         rnl_step_stats st;
-//         if (rnl_train_step(m, opt, &d.batch, &st) != RNL_OK) die(rnl_last_error());
+//         if (rnl_train_step(m, opt, &d.batch, 0, &st) != RNL_OK) die(rnl_last_error());  // 0: full BPTT
 //     }
 //     rnl_task_data_free(&d); rnl_optimizer_destroy(opt); rnl_model_destroy(m);
 //
