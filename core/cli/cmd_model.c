@@ -32,7 +32,10 @@ static const char *init_help =
     "  --forget-bias F          LSTM forget-gate bias at init (default 1)\n"
     "  --seed N                 seed of the initialisation (default 0)\n"
     "  --out FILE               where to write the checkpoint (required)\n"
-    "  --force                  overwrite FILE if it exists\n";
+    "  --force                  overwrite FILE if it exists\n"
+    "\n"
+    "Sequence-to-sequence models (encoder-decoder with attention) have their own flags:\n"
+    "'rnnlab init --task reverse --help' (tasks: reverse, dates; docs/seq2seq.md).\n";
 
 int cmd_init(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(init_help, stdout), 0;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "seq2seq_cli.h"
 
 static const struct {
     const char *name;
@@ -17,6 +18,7 @@ static const struct {
     {"train", cmd_train, "train a model on a synthetic task or a data set (updates the checkpoint)"},
     {"eval", cmd_eval, "evaluate a model on a synthetic task or a data set"},
     {"predict", cmd_predict, "the sentiment of a review, with a trained model"},
+    {"decode", s2s_cmd_decode, "a sequence-to-sequence model's output and attention for a typed input"},
     {"bench", cmd_bench, "measure training and inference throughput"},
 };
 
@@ -37,6 +39,12 @@ int main(int argc, char **argv) {
         printf("rnnlab %s\n", RNL_VERSION_STRING);
         return 0;
     }
+    // Sequence-to-sequence models (--task reverse|dates, or a seq2seq checkpoint) have their own
+    // init/train/eval/info: docs/seq2seq.md.
+    static const struct { const char *name; int (*run)(int, char **); } s2s[] = {
+        {"init", s2s_cmd_init}, {"train", s2s_cmd_train}, {"eval", s2s_cmd_eval}, {"info", s2s_cmd_info}};
+    for (size_t i = 0; i < sizeof s2s / sizeof s2s[0]; i++)
+        if (strcmp(argv[1], s2s[i].name) == 0 && s2s_cli_wants(argc - 2, argv + 2)) return s2s[i].run(argc - 2, argv + 2);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
     fprintf(stderr, "rnnlab: unknown command '%s'\n\n", argv[1]);

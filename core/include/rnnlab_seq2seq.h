@@ -19,7 +19,7 @@
 //         rnl_s2s_stats st;
 //         if (rnl_s2s_train_step(m, opt, &d.batch, &st) != RNL_OK) die(rnl_last_error());
 //     }
-//     int32_t src[16], out[16], n_src, n_out;
+//     int32_t src[16], out[16], n_out; int n_src;
 //     rnl_s2s_task_encode(&tc, "abcdef", src, 16, &n_src);        // text -> source tokens
 //     int32_t lens[1] = {n_src};
 //     rnl_s2s_batch one = {.B = 1, .S = n_src, .src = src, .src_len = lens};
@@ -112,7 +112,8 @@ size_t rnl_s2s_workspace_bytes(const rnl_s2s_config *cfg, int B, int S, int U);
 rnl_status rnl_s2s_forward(rnl_s2s *m, const rnl_s2s_batch *b, rnl_real *loss);
 // Backward through decoder, attention and encoder for the last forward: accumulates (+=) into the grads.
 rnl_status rnl_s2s_backward(rnl_s2s *m);
-// Logits of the last forward, batch-major (B, U, Vt), zeros at padding steps; NULL before a forward.
+// Logits of the last forward, batch-major (B, U, Vt), zeros at padding steps; NULL unless the last
+// pass was a forward (rnl_s2s_decode's logits are not kept).
 const rnl_real *rnl_s2s_logits(const rnl_s2s *m);
 
 typedef struct {
@@ -173,7 +174,7 @@ rnl_status rnl_s2s_checkpoint_load(const char *path, rnl_s2s **m, rnl_optimizer 
 //   reverse: random symbols (tokens 3..3+symbols-1), length uniform in min_len..max_len; target: the
 //            sequence reversed, then <eos>. Vs = Vt = symbols + 3.
 //   dates:   a date drawn uniformly from 1950-01-01..2049-12-31, written in one of 10 human formats
-//            ("3 May 1998", "May 3, 1998", "03.05.1998", "saturday 3 may 1998", "3 MAY 98", ...), one
+//            ("3 May 1998", "May 3, 1998", "03.05.1998", "sunday 3 may 1998", "3 MAY 98", ...), one
 //            token per character; target: ISO "1998-05-03" then <eos>. Vocabularies in docs/seq2seq.md.
 
 typedef struct {

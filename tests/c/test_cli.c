@@ -95,6 +95,15 @@ int main(void) {
     EXPECT(1, "learning rate may be too high", "train --model boom.rnl --task adding --length 100 --steps 200 --optim sgd --lr 90 --clip 0");
     EXPECT(0, "cell rnn", "info --model boom.rnl");
 
+    // Sequence-to-sequence: the same commands route to the encoder-decoder for its tasks and checkpoints.
+    EXPECT(0, "usage: rnnlab init --task reverse", "init --task reverse --help");
+    EXPECT(0, "dot attention", "init --task reverse --length 6 --cell gru --attention dot --hidden 8 --seed 1 --out rev.rnl");
+    EXPECT(0, "saved rev.rnl after 20 steps", "train --model rev.rnl --steps 20");
+    EXPECT(0, "greedy decoding", "eval --model rev.rnl");
+    EXPECT(0, "attention, % (rows: output, columns: input)", "decode --model rev.rnl --input abcdef");
+    EXPECT(1, "", "decode --model rev.rnl --input 'ABC!'");
+    EXPECT(1, "not an rnnlab", "decode --model garbage.rnl --input abc");
+
     char cleanup[600];
     snprintf(cleanup, sizeof cleanup, "rm -rf %s", dir);
     if (system(cleanup) != 0) fprintf(stderr, "could not remove %s\n", dir);
