@@ -1,15 +1,10 @@
 // checkpoint.c: the versioned binary checkpoint (docs/checkpoint-format.md). Little-endian fields,
 // written byte by byte so the format does not depend on the host. Reading checks every field and
 // size, and the CRC, before it allocates a model; files are written to a temporary name and renamed.
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifndef RNL_NO_FILES
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
+#include "bytes.h"
 #include "internal.h"
 
 #define CK_MAGIC "RNNLABCK"
@@ -17,34 +12,6 @@
 #define CK_HEADER 120u
 #define CK_FLAG_OPTIM 1u
 #define CK_FLAG_META 2u
-
-// --- CRC-32 (IEEE 802.3, as zlib and PNG) ----------------------------------------------------------
-
-uint32_t rnl_crc32(const uint8_t *p, size_t n) {
-    static uint32_t table[256];
-    static int ready = 0;
-    if (!ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
-    }
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-    return c ^ 0xffffffffu;
-}
-
-// --- Little-endian fields ---------------------------------------------------------------------------
-
-static void put_u32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put_u64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put_f32(uint8_t *p, float f) { uint32_t v; memcpy(&v, &f, 4); put_u32(p, v); }
-static uint32_t get_u32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = v << 8 | p[i]; return v; }
-static uint64_t get_u64(const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p[i]; return v; }
-static int32_t get_i32(const uint8_t *p) { return (int32_t)get_u32(p); }
-static float get_f32(const uint8_t *p) { uint32_t v = get_u32(p); float f; memcpy(&f, &v, 4); return f; }
 
 // --- Writing ----------------------------------------------------------------------------------------
 
@@ -60,32 +27,32 @@ rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o_const
     uint8_t *b = calloc(1, total);
     if (!b) return rnl_fail(RNL_ERR_NOMEM, "checkpoint: out of memory for %zu bytes", total);
     memcpy(b, CK_MAGIC, 8);
-    put_u32(b + 8, CK_VERSION);
-    put_u32(b + 12, (o ? CK_FLAG_OPTIM : 0) | (meta_n ? CK_FLAG_META : 0));
+    rnl_put_u32(b + 8, CK_VERSION);
+    rnl_put_u32(b + 12, (o ? CK_FLAG_OPTIM : 0) | (meta_n ? CK_FLAG_META : 0));
     int32_t fields[10] = {c->cell, c->vocab, c->embed, c->input_size, c->hidden, c->layers, c->bidirectional, c->head, c->outputs, c->seq2seq};
-    for (int i = 0; i < 10; i++) put_u32(b + 16 + 4 * i, (uint32_t)fields[i]);
-    put_f32(b + 56, c->forget_bias);
-    put_u64(b + 64, np);
+    for (int i = 0; i < 10; i++) rnl_put_u32(b + 16 + 4 * i, (uint32_t)fields[i]);
+    rnl_put_f32(b + 56, c->forget_bias);
+    rnl_put_u64(b + 64, np);
     if (o) {
         const rnl_optim_config *oc = rnl_optimizer_config(o);
-        put_u32(b + 72, (uint32_t)oc->kind);
+        rnl_put_u32(b + 72, (uint32_t)oc->kind);
         float f[7] = {oc->lr, oc->momentum, oc->beta1, oc->beta2, oc->eps, oc->weight_decay, oc->clip};
-        for (int i = 0; i < 7; i++) put_f32(b + 76 + 4 * i, f[i]);
-        put_u64(b + 104, (uint64_t)rnl_optimizer_steps(o));
+        for (int i = 0; i < 7; i++) rnl_put_f32(b + 76 + 4 * i, f[i]);
+        rnl_put_u64(b + 104, (uint64_t)rnl_optimizer_steps(o));
     } else {
-        put_u32(b + 72, (uint32_t)-1);
+        rnl_put_u32(b + 72, (uint32_t)-1);
     }
-    put_u64(b + 112, ns);
+    rnl_put_u64(b + 112, ns);
     const rnl_real *p = rnl_model_params(mm);
     uint8_t *w = b + CK_HEADER;
-    for (size_t i = 0; i < np; i++, w += 4) put_f32(w, (float)p[i]);
-    for (size_t i = 0; i < ns; i++, w += 4) put_f32(w, (float)state[i]);
+    for (size_t i = 0; i < np; i++, w += 4) rnl_put_f32(w, (float)p[i]);
+    for (size_t i = 0; i < ns; i++, w += 4) rnl_put_f32(w, (float)state[i]);
     if (meta_n) {
-        put_u64(w, meta_n);
+        rnl_put_u64(w, meta_n);
         memcpy(w + 8, meta, meta_n);
         w += 8 + meta_n;
     }
-    put_u32(w, rnl_crc32(b, total - 4));
+    rnl_put_u32(w, rnl_crc32(b, total - 4));
     *out = b;
     *n_out = total;
     return RNL_OK;
@@ -106,48 +73,48 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     }
     if (n < CK_HEADER + 4)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: truncated: %zu bytes, shorter than the %u-byte header", n, CK_HEADER + 4);
-    uint32_t version = get_u32(b + 8), flags = get_u32(b + 12);
+    uint32_t version = rnl_get_u32(b + 8), flags = rnl_get_u32(b + 12);
     if (version != CK_VERSION)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: format version %u; this build of rnnlab reads version %u%s", version,
                         CK_VERSION, version > CK_VERSION ? " (it was written by a newer rnnlab)" : "");
     if (flags & ~(CK_FLAG_OPTIM | CK_FLAG_META)) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: unknown flags 0x%x", flags);
     rnl_config c = rnl_config_default(RNL_CELL_LSTM);
-    c.cell = (rnl_cell)get_i32(b + 16);
-    c.vocab = get_i32(b + 20);
-    c.embed = get_i32(b + 24);
-    c.input_size = get_i32(b + 28);
-    c.hidden = get_i32(b + 32);
-    c.layers = get_i32(b + 36);
-    c.bidirectional = get_i32(b + 40);
-    c.head = (rnl_head)get_i32(b + 44);
-    c.outputs = get_i32(b + 48);
-    c.seq2seq = get_i32(b + 52);
-    c.forget_bias = get_f32(b + 56);
+    c.cell = (rnl_cell)rnl_get_i32(b + 16);
+    c.vocab = rnl_get_i32(b + 20);
+    c.embed = rnl_get_i32(b + 24);
+    c.input_size = rnl_get_i32(b + 28);
+    c.hidden = rnl_get_i32(b + 32);
+    c.layers = rnl_get_i32(b + 36);
+    c.bidirectional = rnl_get_i32(b + 40);
+    c.head = (rnl_head)rnl_get_i32(b + 44);
+    c.outputs = rnl_get_i32(b + 48);
+    c.seq2seq = rnl_get_i32(b + 52);
+    c.forget_bias = rnl_get_f32(b + 56);
     if ((st = rnl_config_validate(&c)) != RNL_OK)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad model configuration: %s", rnl_last_error());
-    uint64_t np = get_u64(b + 64), ns = get_u64(b + 112);
+    uint64_t np = rnl_get_u64(b + 64), ns = rnl_get_u64(b + 112);
     size_t expect_np = rnl_config_num_params(&c);
     if (np != expect_np)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: holds %llu parameters, but its configuration has %zu",
                         (unsigned long long)np, expect_np);
-    int32_t kind = get_i32(b + 72);
+    int32_t kind = rnl_get_i32(b + 72);
     rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
     int has_optim = (flags & CK_FLAG_OPTIM) != 0;
     if (has_optim) {
         oc.kind = (rnl_optim)kind;
-        oc.lr = get_f32(b + 76);
-        oc.momentum = get_f32(b + 80);
-        oc.beta1 = get_f32(b + 84);
-        oc.beta2 = get_f32(b + 88);
-        oc.eps = get_f32(b + 92);
-        oc.weight_decay = get_f32(b + 96);
-        oc.clip = get_f32(b + 100);
+        oc.lr = rnl_get_f32(b + 76);
+        oc.momentum = rnl_get_f32(b + 80);
+        oc.beta1 = rnl_get_f32(b + 84);
+        oc.beta2 = rnl_get_f32(b + 88);
+        oc.eps = rnl_get_f32(b + 92);
+        oc.weight_decay = rnl_get_f32(b + 96);
+        oc.clip = rnl_get_f32(b + 100);
         if ((st = rnl_optim_validate(&oc)) != RNL_OK)
             return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad optimizer settings: %s", rnl_last_error());
         if (ns != rnl_optim_state_count(oc.kind, np))
             return rnl_fail(RNL_ERR_FORMAT, "checkpoint: optimizer state has %llu values, %s needs %zu",
                             (unsigned long long)ns, rnl_optim_name(oc.kind), rnl_optim_state_count(oc.kind, np));
-        if (get_u64(b + 104) > (uint64_t)1 << 40) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: step count is out of range");
+        if (rnl_get_u64(b + 104) > (uint64_t)1 << 40) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: step count is out of range");
     } else if (ns != 0) {
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: optimizer state present but not flagged");
     }
@@ -156,7 +123,7 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
         // The meta length sits right after the state: read it only once the bytes are known to be there.
         meta_at = expect - 4;
         if (n < meta_at + 8) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: truncated: %zu bytes, the meta data starts at %zu", n, meta_at);
-        uint64_t mn = get_u64(b + meta_at);
+        uint64_t mn = rnl_get_u64(b + meta_at);
         if (mn == 0 || mn > RNL_MAX_META)
             return rnl_fail(RNL_ERR_FORMAT, "checkpoint: meta data of %llu bytes is outside 1..%u", (unsigned long long)mn, RNL_MAX_META);
         meta_n = (size_t)mn;
@@ -166,28 +133,28 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: truncated: %zu bytes, the header announces %zu", n, expect);
     if (n > expect)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: %zu unexpected bytes after the end of the data", n - expect);
-    uint32_t crc = get_u32(b + expect - 4), actual = rnl_crc32(b, expect - 4);
+    uint32_t crc = rnl_get_u32(b + expect - 4), actual = rnl_crc32(b, expect - 4);
     if (crc != actual)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: corrupt: checksum mismatch (stored %08x, computed %08x)", crc, actual);
     const uint8_t *r = b + CK_HEADER;
     for (size_t i = 0; i < np; i++)
-        if (!isfinite(get_f32(r + 4 * i)))
+        if (!isfinite(rnl_get_f32(r + 4 * i)))
             return rnl_fail(RNL_ERR_FORMAT, "checkpoint: parameter %zu is not a finite number (NaN or Inf): the model was saved after training diverged", i);
 
     rnl_model *m;
     if ((st = rnl_model_create(&m, &c, 0))) return st;
     rnl_real *p = rnl_model_params(m);
-    for (size_t i = 0; i < np; i++, r += 4) p[i] = get_f32(r);
+    for (size_t i = 0; i < np; i++, r += 4) p[i] = rnl_get_f32(r);
     rnl_optimizer *o = NULL;
     if (has_optim && o_out) {
         if ((st = rnl_optimizer_create(&o, &oc, np))) {
             rnl_model_destroy(m);
             return st;
         }
-        rnl_optimizer_set_steps(o, (long)get_u64(b + 104));
+        rnl_optimizer_set_steps(o, (long)rnl_get_u64(b + 104));
         size_t cnt;
         rnl_real *s = rnl_optimizer_state(o, &cnt);
-        for (size_t i = 0; i < cnt; i++, r += 4) s[i] = get_f32(r);
+        for (size_t i = 0; i < cnt; i++, r += 4) s[i] = rnl_get_f32(r);
     }
     if (meta_n && (st = rnl_model_set_meta(m, b + meta_at + 8, meta_n))) {
         rnl_optimizer_destroy(o);
@@ -199,61 +166,26 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     return RNL_OK;
 }
 
-// --- Files (not in the WASM module: the page and Node pass bytes) ------------------------------------
-#ifndef RNL_NO_FILES
+// --- Files ------------------------------------------------------------------------------------------
 
 rnl_status rnl_checkpoint_save(const rnl_model *m, const rnl_optimizer *o, const char *path) {
     uint8_t *buf;
     size_t n;
     rnl_status st = rnl_checkpoint_write(m, o, &buf, &n);
     if (st) return st;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    if (!tmp) {
-        free(buf);
-        return rnl_fail(RNL_ERR_NOMEM, "checkpoint: out of memory");
-    }
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = rnl_fail(RNL_ERR_IO, "checkpoint: cannot write %s: %s", tmp, strerror(errno));
-    } else {
-        int ok = fwrite(buf, 1, n, f) == n;
-        ok = fflush(f) == 0 && ok;
-        ok = fclose(f) == 0 && ok;
-        if (!ok) st = rnl_fail(RNL_ERR_IO, "checkpoint: writing %s failed: %s", tmp, strerror(errno));
-        else if (rename(tmp, path) != 0) st = rnl_fail(RNL_ERR_IO, "checkpoint: cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        if (st) remove(tmp);
-    }
-    free(tmp);
+    if ((st = rnl_file_write_atomic(path, buf, n))) st = rnl_fail(st, "checkpoint: %s", rnl_last_error());
     free(buf);
     return st;
 }
 
 rnl_status rnl_checkpoint_load(const char *path, rnl_model **m, rnl_optimizer **o) {
-    struct stat sb;
+    uint8_t *buf;
+    size_t n;
     *m = NULL;
     if (o) *o = NULL;
-    if (stat(path, &sb) != 0) return rnl_fail(RNL_ERR_IO, "checkpoint: cannot open %s: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode)) return rnl_fail(RNL_ERR_IO, "checkpoint: %s is a directory, not a checkpoint file", path);
-    uint64_t limit = CK_HEADER + 4 + 4ull * 3 * RNL_MAX_PARAMS;
-    if ((uint64_t)sb.st_size > limit)
-        return rnl_fail(RNL_ERR_FORMAT, "checkpoint: %s is %lld bytes, larger than any checkpoint can be", path, (long long)sb.st_size);
-    FILE *f = fopen(path, "rb");
-    if (!f) return rnl_fail(RNL_ERR_IO, "checkpoint: cannot open %s: %s", path, strerror(errno));
-    size_t n = (size_t)sb.st_size;
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) {
-        fclose(f);
-        return rnl_fail(RNL_ERR_NOMEM, "checkpoint: out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, n, f);
-    fclose(f);
-    rnl_status st;
-    if (got != n) st = rnl_fail(RNL_ERR_IO, "checkpoint: cannot read %s", path);
-    else if ((st = rnl_checkpoint_read(buf, n, m, o)) != RNL_OK)
-        st = rnl_fail(st, "%s: %s", path, rnl_last_error());
+    rnl_status st = rnl_file_read(path, CK_HEADER + 4 + 4ull * 3 * RNL_MAX_PARAMS + 8 + RNL_MAX_META, &buf, &n);
+    if (st) return rnl_fail(st, "checkpoint: %s", rnl_last_error());
+    if ((st = rnl_checkpoint_read(buf, n, m, o))) st = rnl_fail(st, "%s: %s", path, rnl_last_error());
     free(buf);
     return st;
 }
-#endif  // RNL_NO_FILES
