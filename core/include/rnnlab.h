@@ -242,6 +242,9 @@ typedef struct {
 // returns RNL_ERR_NUMERIC before touching the parameters, so the last good model is kept.
 rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window,
                           rnl_step_stats *st);
+// All the memory training needs on batches of (B, T): parameters, gradients, the optimizer's state and
+// the work memory. 0 if the configuration is invalid or the size overflows.
+size_t rnl_training_bytes(const rnl_config *cfg, rnl_optim kind, int B, int T);
 // Forward only; loss and accuracy of one batch.
 rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st);
 

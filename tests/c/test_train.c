@@ -216,7 +216,20 @@ static void test_bad_batches(void) {
     CHECK(rnl_model_create(&m, &bad, 1) == RNL_ERR_ARG && strstr(rnl_last_error(), "hidden is 100000"), "huge hidden: %s", rnl_last_error());
 }
 
+static void test_training_bytes(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_LSTM);
+    c.vocab = 10000, c.embed = 64, c.hidden = 128;
+    size_t n = 10000 * 64 + 4 * 128 * (64 + 128 + 2) + 128 + 1;
+    size_t adam = rnl_training_bytes(&c, RNL_OPTIM_ADAM, 32, 200), sgd = rnl_training_bytes(&c, RNL_OPTIM_SGD, 32, 200);
+    CHECK(adam - sgd == 2 * n * sizeof(rnl_real), "Adam's two moments: %zu - %zu bytes", adam, sgd);
+    CHECK(sgd == 2 * n * sizeof(rnl_real) + rnl_model_workspace_bytes(&c, 32, 200), "parameters, gradients and work memory");
+    printf("training the bench LSTM (vocab 10000, embed 64, hidden 128, batch 32 x 200 steps) with Adam: %.1f MB\n", adam / 1048576.0);
+    c.hidden = 100000;
+    CHECK(rnl_training_bytes(&c, RNL_OPTIM_ADAM, 32, 200) == 0, "an invalid configuration has no size");
+}
+
 int main(void) {
+    test_training_bytes();
     test_sgd_and_momentum();
     test_adam();
     test_clipping();
