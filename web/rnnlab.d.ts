@@ -1,6 +1,7 @@
 // rnnlab.d.ts: TypeScript declarations of web/rnnlab.js, the JavaScript API of rnnlab for pages, Web
 // Workers and Node >= 20. Every number is computed by the C core in WebAssembly; arrays are copies (no
 // view of WebAssembly memory escapes). Errors from the core are RnnLabError with the core's message.
+// Models and datasets hold WebAssembly memory: free() them (a FinalizationRegistry is only a backstop).
 
 export type CellName = 'rnn' | 'lstm' | 'gru';
 export type HeadName = 'binary' | 'classes' | 'regression';
@@ -46,6 +47,12 @@ export interface ModelConfig {
   forgetBias?: number;
   /** Seed of the initialisation; the native `rnnlab init --seed` gives the same parameters. Default 0. */
   seed?: Seed;
+  /**
+   * As `rnnlab init --data`: the dataset decides vocab, inputSize, head, outputs and seq2seq (leave them
+   * out), embed defaults to 64, and the model keeps dataset.description() as its meta bytes, so
+   * predictText needs no dataset and checkpoints carry the vocabulary.
+   */
+  dataset?: Dataset;
 }
 
 /** A model's configuration as the core holds it. */
@@ -207,6 +214,217 @@ export interface Trace {
   data: Float32Array;
 }
 
+// --- Data --------------------------------------------------------------------------------------------
+
+export type SplitName = 'train' | 'val' | 'test';
+
+/** What prepareImdb / prepareImdbFiles read: reviews per split and label, and train/unsup files (ignored). */
+export interface ImdbSourceCounts {
+  train: { neg: number; pos: number };
+  test: { neg: number; pos: number };
+  unsup: number;
+}
+
+/** What textCsvDataset read: data rows, and rows per part (by the row hash, ~80/20) and label. */
+export interface TextCsvSourceCounts {
+  rows: number;
+  train: { neg: number; pos: number };
+  test: { neg: number; pos: number };
+}
+
+/** Options of a text subset; left out: the defaults of `rnnlab data` (lab.dataDefaults). */
+export interface TextSubsetOptions {
+  /** Training reviews, half negative, half positive (odd: one more positive). Default 5000. */
+  train?: number;
+  /** Validation reviews, carved from the training split. Default 1000. */
+  val?: number;
+  /** Test reviews. Default 5000. */
+  test?: number;
+  /** Most frequent training words kept (besides <pad> and <unk>). Default 10000. */
+  vocab?: number;
+  /** Tokens kept per review. Default 200. */
+  maxLen?: number;
+  /** Keep a long review's last maxLen tokens (where its verdict usually is) instead of its first. Default false, as the CLI. */
+  keepEnd?: boolean;
+  /** Seed of the selection: the same seed gives the same subset on every face. Default 1. */
+  seed?: Seed;
+}
+
+/** Sources prepareImdb reads in chunks: bytes, a Blob or File, a fetch Response or its body, a Node file stream. */
+export type ByteSource = Uint8Array | ArrayBuffer | Blob | Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export interface PrepareImdbOptions extends TextSubsetOptions {
+  /** Called at most every 100 ms and at the end; a returned promise is awaited. bytesTotal: null when unknown (a stream). */
+  onProgress?: (p: { bytesIn: number; bytesTotal: number | null; reviews: number }) => void | Promise<void>;
+  /** Aborts between chunks: the promise rejects with the signal's reason (an AbortError). */
+  signal?: AbortSignal;
+  /** Yield to the event loop at most every this many milliseconds. Default 30. */
+  yieldMs?: number;
+  /** Names the archive in messages about its gzip layer. Default: the File's name, else "IMDB archive". */
+  name?: string;
+}
+
+export interface PrepareImdbFilesOptions extends TextSubsetOptions {
+  onProgress?: (p: { files: number; reviews: number }) => void | Promise<void>;
+  signal?: AbortSignal;
+  yieldMs?: number;
+}
+
+/** An unpacked aclImdb/ file: its path (ending in {train,test}/{pos,neg}/<id>_<rating>.txt) and its bytes. */
+export interface ImdbFile {
+  name: string;
+  data: Uint8Array | ArrayBuffer | Blob | string;
+}
+
+export interface TextCsvOptions extends Omit<TextSubsetOptions, 'train' | 'val' | 'test'> {
+  /** Sizes: a number, or 'all' (the default): all of the test part, and of the training part a tenth to validation, balanced. */
+  train?: number | 'all';
+  val?: number | 'all';
+  test?: number | 'all';
+  /** Names the CSV in messages ("reviews.csv:7: bad label ..."). Default "reviews CSV". */
+  name?: string;
+}
+
+export interface SeriesCsvOptions {
+  /** The numeric column, by name; default: the only numeric one. */
+  column?: string;
+  /** Input steps per example. Default 30. */
+  window?: number;
+  /** Values to predict after each window. Default 1. */
+  horizon?: number;
+  /** Chronological parts: the last testFrac tests, valFrac before it validates. Defaults 0.15 and 0.15. */
+  valFrac?: number;
+  testFrac?: number;
+  /** Names the CSV in messages. Default "CSV". */
+  name?: string;
+}
+
+/** A dataset in WebAssembly memory: reviews (binary sentiment) or a time series (next-step regression). */
+export class Dataset {
+  private constructor();
+  readonly kind: 'text' | 'series';
+  /** Examples per split. */
+  readonly counts: Readonly<{ train: number; val: number; test: number }>;
+  /** Text: vocabulary size including <pad> (0) and <unk> (1); null for a series. */
+  readonly vocabSize: number | null;
+  /** Text: tokens kept per review; null for a series. */
+  readonly maxLen: number | null;
+  /** Text: whether long reviews kept their last tokens; null for a series. */
+  readonly keepEnd: boolean | null;
+  /** Text: the selection seed; null for a series. */
+  readonly seed: number | null;
+  /** Series: input steps per window, values predicted, training mean and std (population), the column, the number of values (all parts). */
+  readonly window: number | null;
+  readonly horizon: number | null;
+  readonly mean: number | null;
+  readonly std: number | null;
+  readonly column: string | null;
+  readonly valueCount: number | null;
+  /** What the source held (prepareImdb, prepareImdbFiles, textCsvDataset), else null. */
+  readonly source: ImdbSourceCounts | TextCsvSourceCounts | null;
+  /** True after free(). */
+  readonly freed: boolean;
+
+  /** One line: kind, split sizes, vocabulary or window (as `rnnlab data --show`). */
+  describe(): string;
+  /** The .rnld file: byte-identical to `rnnlab data`'s for the same source and options. Cache it (IndexedDB) or offer it for download. */
+  toBytes(): Uint8Array;
+  /** The file without its examples (vocabulary and tokenizer settings, or the series): what a model keeps as meta. */
+  description(): Uint8Array;
+  /** Examples [first, first + count) are the split (dataset indices for batch() and example()). */
+  split(name: SplitName): { first: number; count: number };
+  /** A text as a model trained on this data reads it: ids (maxLen, keepEnd applied) and their words, '<unk>' for unknown ones. */
+  encode(text: string | Uint8Array): { ids: Int32Array; tokens: string[] };
+  /** The word of a token id ('<pad>', '<unk>' or a word); null out of range or for a series. */
+  word(id: number): string | null;
+  /** Example i of a text dataset: token ids, label (0 negative, 1 positive), rating (1..10, 0 unknown), review id (CSV: the row). */
+  example(i: number): { ids: Int32Array; label: number; rating: number; id: number };
+  /**
+   * A batch of examples by dataset index, ready for trainStep / evaluate / predict of a model made for
+   * this data: text { tokens (B, T) padded with 0, lengths, targets 0/1 }, series { inputs (B, window, 1),
+   * lengths, targets (B, horizon) } in normalised units.
+   */
+  batch(indices: Int32Array | number[]): TaskBatch;
+  /** Frees the dataset's WebAssembly memory; again: no-op; any other call afterwards throws (RNL_ERR_FREED). */
+  free(): void;
+}
+
+export interface TrainDatasetProgress {
+  /** The epoch under way (1-based) and the epochs asked for. */
+  epoch: number;
+  epochs: number;
+  /** Steps done in this call, and epochs * batches per epoch. */
+  step: number;
+  steps: number;
+  /** Optimizer steps done in all (the `step` of `rnnlab train --json` lines). */
+  totalSteps: number;
+  loss: number;
+  meanLoss: number;
+  gradNorm: number;
+  clipped: boolean;
+  accuracy: number | null;
+  seconds: number;
+  seqPerSec: number;
+}
+
+export interface DatasetEval {
+  loss: number;
+  /** null for a series (the loss is the MSE in normalised units). */
+  accuracy: number | null;
+  count: number;
+}
+
+export interface TrainDatasetOptions {
+  /** Passes over the training split. Default 3. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Text: batches of similar lengths from pools of `bucket` batches; 1 = a plain shuffle. Default 8 (the CLI's). */
+  bucket?: number;
+  /** Seed of the epoch orders (`rnnlab train --seed`). Default: 1 + the optimizer steps already done, as the CLI. */
+  seed?: Seed;
+  /** Truncated BPTT window in steps; 0 = full. */
+  bpttWindow?: number;
+  /** After every `progressEvery` steps (counted over the call, as the CLI's JSON lines) and at each epoch's end. */
+  onProgress?: (p: TrainDatasetProgress) => void | Promise<void>;
+  /** After each finished epoch, with the validation split's loss and accuracy (null without one). */
+  onEpoch?: (e: { epoch: number; epochs: number; step: number; totalSteps: number; val: DatasetEval | null }) => void | Promise<void>;
+  /** Stops after the current chunk; the result then has stopped: true (no validation for a partial epoch). */
+  signal?: AbortSignal;
+  /** Yield to the event loop at most every this many milliseconds. Default 30. */
+  yieldMs?: number;
+  /** Steps per chunk run in C between reports. Default 10. */
+  progressEvery?: number;
+}
+
+export interface TrainDatasetResult {
+  epochs: number;
+  steps: number;
+  totalSteps: number;
+  loss: number;
+  meanLoss: number;
+  /** The last validation, or null. */
+  val: DatasetEval | null;
+  seconds: number;
+  seqPerSec: number;
+  stopped: boolean;
+}
+
+export interface TextPrediction {
+  /** P(positive). */
+  probability: number;
+  /** The token ids the model read (its maxLen and keepEnd applied) and their words, '<unk>' for unknown ones. */
+  ids: Int32Array;
+  tokens: string[];
+  /** How many of them are <unk>. */
+  unknown: number;
+  /**
+   * P(positive) after each token (rnl_model_predict_steps): the change from the step before is that
+   * word's contribution; the last equals `probability`. null for a bidirectional model.
+   */
+  stepProbabilities: Float32Array | null;
+}
+
 export class Model {
   private constructor();
   readonly config: Readonly<ResolvedConfig>;
@@ -228,6 +446,23 @@ export class Model {
   /** The loop of `rnnlab train` on a synthetic task, in chunks, with progress and yields. */
   trainTask(opts: TrainTaskOptions): Promise<TrainResult>;
   evaluateTask(opts: EvaluateTaskOptions): EvalResult;
+
+  /**
+   * The loop of `rnnlab train --data` on the training split (same seed, same epoch orders and losses as
+   * the CLI), run in C in chunks with yields. The model must fit the data (createModel({ dataset })) and
+   * keeps its description as meta. A numeric fault rejects with RNL_ERR_NUMERIC (stepsDone set) and
+   * leaves the parameters of the last good step.
+   */
+  trainDataset(dataset: Dataset, opts?: TrainDatasetOptions): Promise<TrainDatasetResult>;
+  /** Loss and accuracy over a whole split, as `rnnlab eval --data`. Default split 'test'. */
+  evaluateDataset(dataset: Dataset, split?: SplitName): DatasetEval;
+  /** The sentiment of a text read with the model's own vocabulary (its meta), as `rnnlab predict`. */
+  predictText(text: string | Uint8Array): TextPrediction;
+  /**
+   * Next-step predictions over a split's windows of a series, in its own units (de-normalised in C):
+   * actual[i] is the value right after window i, predicted[i] the model's (first) output for it. Default split 'test'.
+   */
+  predictSeries(dataset: Dataset, split?: SplitName): { actual: Float64Array; predicted: Float64Array };
 
   /** Trace sample `sample` of the next forward and backward passes; null or -1: off. */
   setTrace(sample: number | null): void;
@@ -278,4 +513,29 @@ export class RnnLab {
   taskShape(task: TaskName): { vocab: number; embed: number; inputSize: number; head: HeadName; outputs: number; seq2seq: boolean };
   /** One batch of a synthetic task from a generator seeded with `seed` (default 0). */
   generateTask(task: TaskName, B: number, T: number, seed?: Seed): TaskBatch;
+
+  /** The defaults of `rnnlab data` (rnl_imdb_default, rnl_series_default). */
+  readonly dataDefaults: Readonly<{ train: number; val: number; test: number; vocab: number; maxLen: number; keepEnd: boolean; seed: number;
+    window: number; horizon: number; valFrac: number; testFrac: number }>;
+  /** A dataset from the bytes of a .rnld file (fetched by URL, from IndexedDB, ...). `name` labels messages. */
+  openDataset(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, opts?: { name?: string }): Dataset;
+  /**
+   * An IMDB subset (as `rnnlab data --source`) from aclImdb_v1.tar.gz, aclImdb_v1_labeled.tar.gz or a
+   * .tar: streamed in chunks (gzip inflated by the platform's DecompressionStream), never held whole in
+   * WebAssembly memory. A non-archive or a damaged one rejects with the core's message.
+   */
+  prepareImdb(source: ByteSource, opts?: PrepareImdbOptions): Promise<Dataset>;
+  /** The same from the files of an unpacked aclImdb/ directory (Files of <input webkitdirectory>, or { name, data }). */
+  prepareImdbFiles(files: Iterable<File | ImdbFile> | AsyncIterable<File | ImdbFile>, opts?: PrepareImdbFilesOptions): Promise<Dataset>;
+  /**
+   * Reviews from a CSV: a header row with `text` (or `review`) and `label` (or `sentiment`); labels 0/1,
+   * neg/pos or negative/positive. Rows go to train or test by a hash of their index and the seed (~80/20),
+   * then through the IMDB selection (balanced). A bad row throws, naming the line and the problem.
+   */
+  textCsvDataset(textOrBytes: string | Uint8Array | ArrayBuffer, opts?: TextCsvOptions): Dataset;
+  /** A time series from one numeric column of a CSV (as `rnnlab data --source FILE.csv`). */
+  seriesCsvDataset(textOrBytes: string | Uint8Array | ArrayBuffer, opts?: SeriesCsvOptions): Dataset;
+  /** The bag-of-words logistic regression of `rnnlab baseline`: accuracies (null for an empty split) and its strongest words. */
+  bowBaseline(dataset: Dataset): { trainAccuracy: number; valAccuracy: number | null; testAccuracy: number | null; trainLoss: number;
+    topPositive: string[]; topNegative: string[] };
 }

@@ -10,6 +10,14 @@
 //     const bytes = m.saveCheckpoint();           // Uint8Array: the checkpoint format of the native CLI
 //     m.free();
 //
+// Data (the C data layer, rnnlab_data.h): an IMDB subset streamed from the archive, a reviews CSV, a CSV
+// time series, or a prepared .rnld file; then the loop of `rnnlab train --data`:
+//
+//     const ds = await lab.prepareImdb(file, { train: 2000, val: 500, test: 2000, keepEnd: true });  // a File, fetch body, bytes
+//     const m = lab.createModel({ cell: 'gru', hidden: 64, dataset: ds, seed: 1 });
+//     await m.trainDataset(ds, { epochs: 3, onEpoch: (e) => console.log(e.epoch, e.val.accuracy) });
+//     m.predictText('a wonderful film');          // { probability, tokens, stepProbabilities, ... }
+//
 // Heap rules: this file owns the WASM heap. It copies every array in and out (no view of WASM memory
 // escapes), and re-makes its typed-array views whenever memory.buffer changes, since any call that
 // allocates may grow memory and detach the old buffer. Numbers are computed in C only; JavaScript checks
@@ -36,7 +44,16 @@ const REQUIRED_EXPORTS = [
   'rnlw_predictions', 'rnlw_gradients', 'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed',
   'rnlw_train_task', 'rnlw_eval_task', 'rnlw_set_trace', 'rnlw_trace', 'rnlw_checkpoint_write',
   'rnlw_checkpoint_read', 'rnlw_meta', 'rnlw_set_meta',
+  // The data layer.
+  'rnl_dataset_destroy', 'rnlw_dataset_info', 'rnlw_dataset_read', 'rnlw_dataset_describe', 'rnlw_dataset_write',
+  'rnlw_dataset_encode', 'rnlw_dataset_word', 'rnlw_dataset_example', 'rnlw_dataset_batch', 'rnlw_dataset_shape',
+  'rnlw_data_defaults', 'rnlw_imdb_create', 'rnl_imdb_feed_tar', 'rnl_imdb_end_tar', 'rnl_imdb_add_file', 'rnlw_imdb_counts',
+  'rnlw_imdb_build', 'rnl_imdb_destroy', 'rnlw_text_csv', 'rnlw_series_csv', 'rnlw_bow', 'rnlw_attach_data',
+  'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series', 'rnlw_model_word', 'rnlw_predict_text',
 ];
+
+const SPLITS = ['train', 'val', 'test'];  // rnl_split order
+const FORMAT = 4;                         // RNL_ERR_FORMAT
 
 /** An error from rnnlab: the core's message (rnl_last_error) and its status. */
 export class RnnLabError extends Error {
@@ -150,6 +167,172 @@ function yieldToEventLoop() {
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+function abortError(signal) {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+// --- Byte sources -------------------------------------------------------------------------------
+// Archives arrive as bytes, a Blob (a File from <input>), a Response or its body (a ReadableStream), or
+// any async iterable of Uint8Array (a Node file stream). All become one async iterable of Uint8Array chunks,
+// so nothing but the current chunk is held.
+
+function asU8(chunk, where) {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw argError(`${where}: the source gave a ${chunk?.constructor?.name ?? typeof chunk} chunk, not bytes`);
+}
+
+// A text given as a string (encoded as UTF-8) or as bytes.
+function textBytes(x, where) {
+  if (typeof x === 'string') return new TextEncoder().encode(x);
+  if (x instanceof ArrayBuffer || ArrayBuffer.isView(x)) return asU8(x, where);
+  throw argError(`${where}: expected a string or bytes (a Uint8Array or an ArrayBuffer)`);
+}
+
+const SLICE = 1 << 20;  // bytes handed on at a time when the source is one block in memory
+
+async function* chunksOf(source, where) {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    const u8 = asU8(source, where);
+    for (let i = 0; i < u8.length; i += SLICE) yield u8.subarray(i, i + SLICE);
+    return;
+  }
+  if (typeof Blob === 'function' && source instanceof Blob) source = source.stream();
+  if (typeof Response === 'function' && source instanceof Response) {
+    if (!source.ok) throw new Error(`${where}: fetching ${source.url} failed: HTTP ${source.status} ${source.statusText}`);
+    source = source.body;
+  }
+  if (source && typeof source.getReader === 'function') {
+    const reader = source.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield asU8(value, where);
+      }
+    } finally {
+      reader.cancel().catch(() => {});  // stops the source when the reader stops early (an error, an abort)
+    }
+  }
+  if (source && (typeof source[Symbol.asyncIterator] === 'function' || typeof source[Symbol.iterator] === 'function')) {
+    for await (const c of source) yield asU8(c, where);
+    return;
+  }
+  throw argError(`${where}: the source must be a Uint8Array, an ArrayBuffer, a Blob, a Response, a ReadableStream or an async iterable of Uint8Array`);
+}
+
+// Reads chunks until at least n bytes are known (or the input ends); returns them and an iterable that
+// gives them again followed by the rest, so the caller can look at the magic bytes first.
+async function peek(chunks, n) {
+  const it = chunks[Symbol.asyncIterator](), head = [];
+  let have = 0;
+  while (have < n) {
+    const { done, value } = await it.next();
+    if (done) break;
+    head.push(value);
+    have += value.length;
+  }
+  const first = new Uint8Array(Math.min(have, n));
+  let k = 0;
+  for (const c of head) for (let i = 0; i < c.length && k < first.length; i++) first[k++] = c[i];
+  async function* all() {
+    try {
+      yield* head;
+      for (;;) {
+        const { done, value } = await it.next();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  return { first, chunks: all() };
+}
+
+const isGzip = (b) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;  // RFC 1952 magic
+
+// Inflates a gzip stream with the platform: DecompressionStream (browsers, Workers, Node >= 18), else
+// node:zlib. `state.bytesIn` counts compressed bytes read; a failure is rethrown as a format error that
+// says whether the data was cut short (the input ended first) or is corrupt.
+async function* gunzip(chunks, state, name) {
+  // Worded as the native reader's messages (core/src/data/gzip.c). Node's inflater says Z_BUF_ERROR when
+  // the data stops early; browsers give only a message ("Compressed input was truncated." in Chrome).
+  const fail = (e) => {
+    const cutShort = e?.code ? e.code === 'Z_BUF_ERROR' : /truncat|end of (file|input|stream)/i.test(e?.message ?? '');
+    if (state.inputEnded && cutShort)
+      return new RnnLabError(`bad format: ${name}: truncated gzip data: the file ends at byte ${state.bytesIn} before the end of ` +
+        'the compressed stream', FORMAT, 'bad format');
+    return new RnnLabError(`bad format: ${name}: corrupt gzip data near compressed byte ${state.bytesIn} (${e?.message ?? e})`,
+      FORMAT, 'bad format');
+  };
+  const counted = (async function* () {
+    for await (const c of chunks) {
+      state.bytesIn += c.length;
+      yield c;
+    }
+    state.inputEnded = true;
+  })();
+  if (typeof DecompressionStream !== 'function') {
+    if (!isNode) throw new Error(`${name}: this platform has no DecompressionStream to inflate gzip data; decompress it first`);
+    const [{ createGunzip }, { Readable }] = await Promise.all([import('node:zlib'), import('node:stream')]);
+    const z = createGunzip(), src = Readable.from(counted);
+    let sourceError = null;
+    src.on('error', (e) => z.destroy(sourceError = e));
+    src.pipe(z);
+    try {
+      for await (const c of z) yield asU8(c, name);
+    } catch (e) {
+      throw sourceError ?? fail(e);
+    } finally {
+      src.destroy();
+      z.destroy();
+    }
+    return;
+  }
+  const ds = new DecompressionStream('gzip');
+  const writer = ds.writable.getWriter(), reader = ds.readable.getReader();
+  let sourceError = null;
+  // Writes the compressed chunks while the loop below reads what they inflate to. A failed write means
+  // the inflater failed (the reader sees the same error); a failure of the source aborts the inflater.
+  const pump = (async () => {
+    try {
+      for await (const c of counted) {
+        try {
+          await writer.write(c);
+        } catch {
+          return;
+        }
+      }
+    } catch (e) {
+      sourceError = e;
+      writer.abort(e).catch(() => {});
+      return;
+    }
+    writer.close().catch(() => {});
+  })();
+  let finished = false;
+  try {
+    for (;;) {
+      let r;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        await pump;
+        throw sourceError ?? fail(e);
+      }
+      if (r.done) break;
+      yield r.value;
+    }
+    finished = true;
+  } finally {
+    // The consumer stopped early: stop the inflater; the pump then stops the source at its next chunk
+    // (not awaited: a stalled network must not hold up the error).
+    if (!finished) reader.cancel().catch(() => {});
+  }
+}
 
 // --- Argument checks ----------------------------------------------------------------------------
 
@@ -395,7 +578,7 @@ export class RnnLab {
   createModel(cfg) {
     const where = 'createModel';
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
-      'outputs', 'seq2seq', 'forgetBias', 'seed'], where);
+      'outputs', 'seq2seq', 'forgetBias', 'seed', 'dataset'], where);
     if (cfg.cell === undefined) throw argError(`${where}: cell is required (${this.names.cells.join(', ')})`);
     const cell = this._index(this.names.cells, cfg.cell, 'cell', where);
     this._c.rnlw_config_default(cell);
@@ -412,6 +595,17 @@ export class RnnLab {
         outputs: shape.outputs, seq2seq: shape.seq2seq ? 1 : 0 });
       if (cfg.embed === undefined && shape.embed) c.embed = shape.embed;
     }
+    let ds = 0;
+    if (cfg.dataset !== undefined) {
+      // As `rnnlab init --data`: the data decides the input, the head and the outputs; embed defaults to 64.
+      ds = this._datasetHandle(cfg.dataset, where);
+      if (cfg.task !== undefined) throw argError(`${where}: dataset decides the inputs: leave out task`);
+      for (const k of ['vocab', 'inputSize', 'head', 'outputs', 'seq2seq'])
+        if (cfg[k] !== undefined) throw argError(`${where}: dataset decides vocab, inputSize, head, outputs and seq2seq: leave ${k} out`);
+      this._c.rnlw_dataset_shape(ds, cfg.embed === undefined ? 64 : checkInt(cfg.embed, 'embed', where));
+      const v = Array.from({ length: 6 }, (_, i) => this._out(i));
+      Object.assign(c, { vocab: v[0], embed: v[1], inputSize: v[2], head: v[3], outputs: v[4], seq2seq: v[5] });
+    }
     for (const k of ['vocab', 'embed', 'inputSize', 'hidden', 'layers', 'outputs'])
       if (cfg[k] !== undefined) c[k] = checkInt(cfg[k], k, where);
     for (const k of ['bidirectional', 'seq2seq']) if (cfg[k] !== undefined) c[k] = checkBool(cfg[k], k, where);
@@ -425,7 +619,16 @@ export class RnnLab {
     const h = this._c.rnlw_model_create(cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional,
       c.head, c.outputs, c.seq2seq, c.forgetBias, lo, hi);
     if (!h) throw this._error(this._c.rnlw_last_status());
-    return new Model(this, h);
+    const m = new Model(this, h);
+    if (ds) {
+      // The model keeps the data's description (vocabulary or normalisation) as its meta bytes, as the CLI.
+      const st = this._c.rnlw_attach_data(h, ds);
+      if (st) {
+        m.free();
+        throw this._error(st);
+      }
+    }
+    return m;
   }
 
   /** A model (with its optimizer and step count, if saved with them) from checkpoint bytes. */
@@ -435,6 +638,247 @@ export class RnnLab {
     const h = this._withCopy(bytes, (p) => this._c.rnlw_checkpoint_read(p, bytes.byteLength));
     if (!h) throw this._error(this._c.rnlw_last_status());
     return new Model(this, h);
+  }
+
+  // --- Data ------------------------------------------------------------------------------------
+
+  // A NUL-terminated copy of a string in WASM memory, for fn(ptr); 0 for null/undefined.
+  _withCString(str, fn) {
+    if (str === null || str === undefined) return fn(0);
+    const bytes = new TextEncoder().encode(str), p = this._malloc(bytes.length + 1);
+    try {
+      const u8 = this._views()._u8;
+      u8.set(bytes, p);
+      u8[p + bytes.length] = 0;
+      return fn(p);
+    } finally {
+      this._c.free(p);
+    }
+  }
+
+  _datasetHandle(ds, where) {
+    if (!(ds instanceof Dataset) || ds._lab !== this) throw argError(`${where}: expected a Dataset of this RnnLab instance`);
+    return ds._handle;
+  }
+
+  /** The defaults of `rnnlab data` (rnl_imdb_default, rnl_series_default). */
+  get dataDefaults() {
+    this._c.rnlw_data_defaults();
+    const v = Array.from({ length: 11 }, (_, i) => this._out(i));
+    return { train: v[0], val: v[1], test: v[2], vocab: v[3], maxLen: v[4], keepEnd: v[5] === 1, seed: v[6],
+      window: v[7], horizon: v[8], valFrac: v[9], testFrac: v[10] };
+  }
+
+  // Checks the text-subset options and fills in defaults: the C call's arguments (seed as two halves).
+  _textOptions(opts, where, all) {
+    const d = this.dataDefaults;
+    const size = (k) => {
+      if (opts[k] === undefined) return all ? -1 : d[k];
+      if (all && opts[k] === 'all') return -1;
+      return checkInt(opts[k], k, where, 0);
+    };
+    const vocab = opts.vocab === undefined ? d.vocab : checkInt(opts.vocab, 'vocab', where, 1);
+    const maxLen = opts.maxLen === undefined ? d.maxLen : checkInt(opts.maxLen, 'maxLen', where, 1);
+    const keepEnd = opts.keepEnd === undefined ? 0 : checkBool(opts.keepEnd, 'keepEnd', where);
+    return [size('train'), size('val'), size('test'), vocab, maxLen, keepEnd, ...splitSeed(opts.seed ?? d.seed, where)];
+  }
+
+  /** A dataset from the bytes of a .rnld file (from `rnnlab data`, `npm run data` or Dataset.toBytes). */
+  openDataset(bytes, opts) {
+    const where = 'openDataset';
+    const { name = null } = checkKeys(opts, ['name'], where);
+    if (!(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes))) throw argError(`${where}: expected the bytes of a .rnld file (a Uint8Array or an ArrayBuffer)`);
+    const b = asU8(bytes, where);
+    const h = this._withCopy(b, (p) => this._withCString(name, (label) => this._c.rnlw_dataset_read(p, b.byteLength, label)));
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new Dataset(this, h, null);
+  }
+
+  _imdbReader(opts, where) {
+    const im = this._c.rnlw_imdb_create(...this._textOptions(opts, where, false));
+    if (!im) throw this._error(this._c.rnlw_last_status());
+    return im;
+  }
+
+  _imdbCounts(im) {
+    this._c.rnlw_imdb_counts(im);
+    const v = Array.from({ length: 5 }, (_, i) => this._out(i));
+    return { train: { neg: v[0], pos: v[1] }, test: { neg: v[2], pos: v[3] }, unsup: v[4] };
+  }
+
+  _imdbBuild(im) {
+    const counts = this._imdbCounts(im);
+    const h = this._c.rnlw_imdb_build(im);
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new Dataset(this, h, counts);
+  }
+
+  /**
+   * An IMDB subset (as `rnnlab data --source`), streamed from the official aclImdb_v1.tar.gz, the shared
+   * aclImdb_v1_labeled.tar.gz or a .tar: the archive is read chunk by chunk (gzip is inflated by the
+   * platform) and never held whole in WebAssembly memory.
+   */
+  async prepareImdb(source, opts) {
+    const where = 'prepareImdb';
+    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'onProgress', 'signal', 'yieldMs', 'name'], where);
+    const { onProgress, signal, yieldMs = 30 } = opts;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    checkNumber(yieldMs, 'yieldMs', where);
+    const name = opts.name ?? (typeof source?.name === 'string' && source.name ? source.name : 'IMDB archive');
+    const bytesTotal = source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? source.byteLength
+      : typeof Blob === 'function' && source instanceof Blob ? source.size : null;
+    const im = this._imdbReader(opts, where);
+    let buf = 0, cap = 0;
+    try {
+      signal?.throwIfAborted?.();
+      const state = { bytesIn: 0, inputEnded: false };
+      const { first, chunks } = await peek(chunksOf(source, where), 2);
+      let tar = chunks;
+      if (isGzip(first)) tar = gunzip(chunks, state, name);
+      else {
+        tar = (async function* () {
+          for await (const c of chunks) {
+            state.bytesIn += c.length;
+            yield c;
+          }
+        })();
+      }
+      let lastReport = now(), lastYield = now();
+      const report = () => {
+        const c = this._imdbCounts(im);
+        const r = onProgress({ bytesIn: state.bytesIn, bytesTotal, reviews: c.train.neg + c.train.pos + c.test.neg + c.test.pos });
+        return r && typeof r.then === 'function' ? r : null;
+      };
+      for await (const chunk of tar) {
+        // Each chunk goes through one reusable block, at most SLICE bytes at a time.
+        for (let off = 0; off < chunk.length; off += SLICE) {
+          const part = chunk.subarray(off, off + SLICE);
+          if (part.length > cap) {
+            if (buf) this._c.free(buf);
+            buf = 0;
+            buf = this._malloc(cap = Math.max(part.length, 65536));
+          }
+          this._views()._u8.set(part, buf);
+          this._check(this._c.rnl_imdb_feed_tar(im, buf, part.length));
+        }
+        if (signal?.aborted) throw abortError(signal);
+        if (onProgress && now() - lastReport >= 100) {
+          await report();
+          lastReport = now();
+        }
+        if (now() - lastYield >= yieldMs) {
+          await yieldToEventLoop();
+          lastYield = now();
+        }
+      }
+      this._check(this._c.rnl_imdb_end_tar(im));
+      if (onProgress) await report();
+      return this._imdbBuild(im);
+    } finally {
+      if (buf) this._c.free(buf);
+      this._c.rnl_imdb_destroy(im);
+    }
+  }
+
+  /**
+   * An IMDB subset from files one by one: an unpacked aclImdb/ directory (Node), or the Files of an
+   * <input webkitdirectory>. `files`: an iterable or async iterable of File objects (their
+   * webkitRelativePath is used) or of { name, data } with data a Uint8Array, an ArrayBuffer, a Blob or a
+   * string. Names are paths ending in {train,test}/{pos,neg}/<id>_<rating>.txt; others are ignored.
+   */
+  async prepareImdbFiles(files, opts) {
+    const where = 'prepareImdbFiles';
+    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'onProgress', 'signal', 'yieldMs'], where);
+    const { onProgress, signal, yieldMs = 30 } = opts;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    if (!files || (typeof files[Symbol.asyncIterator] !== 'function' && typeof files[Symbol.iterator] !== 'function'))
+      throw argError(`${where}: files must be an iterable or async iterable of Files or { name, data }`);
+    const im = this._imdbReader(opts, where);
+    try {
+      let n = 0, lastYield = now(), lastReport = now();
+      for await (const f of files) {
+        let name, data;
+        if (typeof Blob === 'function' && f instanceof Blob) {
+          name = f.webkitRelativePath || f.name;
+          data = f;
+        } else if (f && typeof f.name === 'string') {
+          ({ name, data } = f);
+        } else throw argError(`${where}: item ${n} is not a File or a { name, data } object`);
+        // train/unsup reviews are only counted by the core: their text is not needed.
+        if (/(^|\/)unsup\/[^/]*$/.test(name)) data = new Uint8Array(0);
+        if (typeof Blob === 'function' && data instanceof Blob) data = new Uint8Array(await data.arrayBuffer());
+        else if (typeof data === 'string') data = new TextEncoder().encode(data);
+        else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) data = asU8(data, where);
+        else throw argError(`${where}: the data of '${name}' must be a Uint8Array, an ArrayBuffer, a Blob or a string`);
+        const st = this._withCopy(data, (p) => this._withCString(name, (np) => this._c.rnl_imdb_add_file(im, np, p, data.byteLength)));
+        this._check(st);
+        n++;
+        if (signal?.aborted) throw abortError(signal);
+        if (onProgress && now() - lastReport >= 100) {
+          const c = this._imdbCounts(im);
+          await onProgress({ files: n, reviews: c.train.neg + c.train.pos + c.test.neg + c.test.pos });
+          lastReport = now();
+        }
+        if (now() - lastYield >= yieldMs) {
+          await yieldToEventLoop();
+          lastYield = now();
+        }
+      }
+      return this._imdbBuild(im);
+    } finally {
+      this._c.rnl_imdb_destroy(im);
+    }
+  }
+
+  /**
+   * A dataset from a CSV of labelled reviews (rnl_text_csv_dataset): a header row with `text` (or
+   * `review`) and `label` (or `sentiment`) columns; labels 0/1, neg/pos or negative/positive. Sizes left
+   * out (or 'all'): all that a balanced subset allows, a tenth of the training part to validation.
+   */
+  textCsvDataset(textOrBytes, opts) {
+    const where = 'textCsvDataset';
+    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'name'], where);
+    const args = this._textOptions(opts, where, true);
+    const bytes = textBytes(textOrBytes, where);
+    const h = this._withCopy(bytes, (p) => this._withCString(opts.name ?? 'reviews CSV',
+      (label) => this._c.rnlw_text_csv(p, bytes.byteLength, label, ...args)));
+    const v = Array.from({ length: 5 }, (_, i) => this._out(i));
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new Dataset(this, h, { rows: v[0], train: { neg: v[1], pos: v[2] }, test: { neg: v[3], pos: v[4] } });
+  }
+
+  /**
+   * A time series from one numeric column of a CSV (rnl_series_parse_csv + rnl_dataset_from_series):
+   * sliding windows for next-step regression, parts split in time, normalised with the training part.
+   */
+  seriesCsvDataset(textOrBytes, opts) {
+    const where = 'seriesCsvDataset';
+    opts = checkKeys(opts, ['column', 'window', 'horizon', 'valFrac', 'testFrac', 'name'], where);
+    const d = this.dataDefaults;
+    const window = opts.window === undefined ? d.window : checkInt(opts.window, 'window', where, 1);
+    const horizon = opts.horizon === undefined ? d.horizon : checkInt(opts.horizon, 'horizon', where, 1);
+    const valFrac = opts.valFrac === undefined ? d.valFrac : checkNumber(opts.valFrac, 'valFrac', where);
+    const testFrac = opts.testFrac === undefined ? d.testFrac : checkNumber(opts.testFrac, 'testFrac', where);
+    if (opts.column !== undefined && opts.column !== null && typeof opts.column !== 'string') throw argError(`${where}: column must be a string`);
+    const bytes = textBytes(textOrBytes, where);
+    const h = this._withCopy(bytes, (p) => this._withCString(opts.name ?? 'CSV', (label) => this._withCString(opts.column ?? null,
+      (col) => this._c.rnlw_series_csv(p, bytes.byteLength, label, col, window, horizon, valFrac, testFrac))));
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new Dataset(this, h, null);
+  }
+
+  /**
+   * The bag-of-words baseline of `rnnlab baseline` (logistic regression on which words a review has):
+   * accuracy on each split (null when empty) and the ten words with the largest and smallest weights.
+   */
+  bowBaseline(dataset) {
+    const ds = this._datasetHandle(dataset, 'bowBaseline');
+    this._check(this._c.rnlw_bow(ds));
+    const v = Array.from({ length: 24 }, (_, i) => this._out(i));
+    const acc = (x) => (Number.isNaN(x) ? null : x);
+    const words = (ids) => ids.filter((id) => id >= 2).map((id) => dataset.word(id));
+    return { trainAccuracy: acc(v[0]), valAccuracy: acc(v[1]), testAccuracy: acc(v[2]), trainLoss: v[3],
+      topPositive: words(v.slice(4, 14)), topNegative: words(v.slice(14, 24)) };
   }
 
   // --- Synthetic tasks ---------------------------------------------------------------------------
@@ -455,6 +899,137 @@ export class RnnLab {
     const o = Array.from({ length: 7 }, (_, i) => this._out(i));
     const v = this._views();
     const batch = { B, T };
+    if (o[0]) batch.tokens = v._i32.slice(o[0] >>> 2, (o[0] >>> 2) + o[4]);
+    if (o[1]) batch.inputs = v._f32.slice(o[1] >>> 2, (o[1] >>> 2) + o[5]);
+    batch.lengths = v._i32.slice(o[2] >>> 2, (o[2] >>> 2) + B);
+    batch.targets = v._f32.slice(o[3] >>> 2, (o[3] >>> 2) + o[6]);
+    return batch;
+  }
+}
+
+// --- Datasets -----------------------------------------------------------------------------------
+
+const datasetFinalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c.rnl_dataset_destroy(handle); })
+  : null;
+
+/** A dataset in WebAssembly memory (the core's rnl_dataset): reviews or a time series. */
+export class Dataset {
+  constructor(lab, handle, source) {
+    this._lab = lab;
+    this._h = handle;
+    datasetFinalizer?.register(this, { lab, handle }, this);
+    const column = lab._str(lab._c.rnlw_dataset_info(handle));
+    const v = Array.from({ length: 14 }, (_, i) => lab._out(i));
+    const text = v[0] === 1;
+    /** 'text' (reviews, binary sentiment) or 'series' (next-step regression on windows). */
+    this.kind = text ? 'text' : 'series';
+    /** Examples per split. */
+    this.counts = Object.freeze({ train: v[1], val: v[2], test: v[3] });
+    this.vocabSize = text ? v[4] : null;
+    this.maxLen = text ? v[5] : null;
+    this.keepEnd = text ? v[6] === 1 : null;
+    this.window = text ? null : v[7];
+    this.horizon = text ? null : v[8];
+    this.mean = text ? null : v[9];
+    this.std = text ? null : v[10];
+    this.column = text ? null : column;
+    /** Values in the series (all parts). */
+    this.valueCount = text ? null : v[11];
+    /** The seed of the selection (text). */
+    this.seed = text ? v[12] + v[13] * 2 ** 32 : null;
+    /** What the source held (prepareImdb: reviews per split and label; textCsvDataset: rows), else null. */
+    this.source = source;
+  }
+
+  get _handle() {
+    if (!this._h) throw new RnnLabError('rnnlab: this dataset was freed (dataset.free() was called); it can no longer be used', -1, 'freed');
+    return this._h;
+  }
+
+  /** Releases the dataset's WebAssembly memory. Again: no-op; any other call then throws. */
+  free() {
+    if (!this._h) return;
+    const h = this._h;
+    this._h = 0;
+    datasetFinalizer?.unregister(this);
+    if (!this._lab._trapped) this._lab._c.rnl_dataset_destroy(h);
+  }
+
+  get freed() {
+    return this._h === 0;
+  }
+
+  /** One line: kind, split sizes, vocabulary or window (rnl_dataset_describe). */
+  describe() {
+    return this._lab._str(this._lab._c.rnlw_dataset_describe(this._handle));
+  }
+
+  _write(description) {
+    const lab = this._lab;
+    lab._check(lab._c.rnlw_dataset_write(this._handle, description));
+    const p = lab._out(0), n = lab._out(1);
+    const bytes = lab._views()._u8.slice(p, p + n);
+    lab._c.rnl_buffer_free(p);
+    return bytes;
+  }
+
+  /** The .rnld file (byte-identical to `rnnlab data`'s for the same source and options). */
+  toBytes() {
+    return this._write(0);
+  }
+
+  /** The data file without its examples: what a model keeps as meta to read new input. */
+  description() {
+    return this._write(1);
+  }
+
+  /** The examples [first, first + count) of a split ('train', 'val' or 'test'). */
+  split(name) {
+    const i = SPLITS.indexOf(name);
+    if (i < 0) throw argError(`split: name must be 'train', 'val' or 'test', not ${JSON.stringify(name) ?? String(name)}`);
+    void this._handle;
+    const c = this.counts, first = [0, c.train, c.train + c.val][i];
+    return { first, count: c[name] };
+  }
+
+  /** A text as the model reads it: token ids (max_len, keep_end as the data) and their words. */
+  encode(text) {
+    const lab = this._lab, bytes = textBytes(text, 'encode');
+    const p = lab._withCopy(bytes, (tp) => lab._c.rnlw_dataset_encode(this._handle, tp, bytes.byteLength));
+    if (!p) throw lab._error(lab._c.rnlw_last_status());
+    const ids = lab._views()._i32.slice(p >>> 2, (p >>> 2) + lab._out(0));
+    return { ids, tokens: Array.from(ids, (id) => this.word(id)) };
+  }
+
+  /** The word of a token id ('<pad>', '<unk>', a word), or null out of range (and for a series). */
+  word(id) {
+    checkInt(id, 'id', 'word');
+    return this._lab._str(this._lab._c.rnlw_dataset_word(this._handle, id));
+  }
+
+  /** Example i of a text dataset: its token ids, label (0 neg, 1 pos), rating (1..10, 0 unknown) and review id. */
+  example(i) {
+    const lab = this._lab;
+    checkInt(i, 'index', 'example');
+    const p = lab._c.rnlw_dataset_example(this._handle, i);
+    if (!p) throw lab._error(lab._c.rnlw_last_status());
+    const v = [0, 1, 2, 3].map((k) => lab._out(k));
+    return { ids: lab._views()._i32.slice(p >>> 2, (p >>> 2) + v[0]), label: v[1], rating: v[2], id: v[3] };
+  }
+
+  /**
+   * A batch of examples (dataset indices; split() gives each split's range), as generateTask's: text
+   * { B, T, tokens (B, T) padded with 0, lengths, targets 0/1 }, series { B, T, inputs (B, T, 1), lengths,
+   * targets (B, horizon) } in normalised units.
+   */
+  batch(indices) {
+    const lab = this._lab, where = 'batch';
+    const idx = toTyped(Int32Array, indices, undefined, 'indices', where);
+    if (idx.length < 1) throw argError(`${where}: indices is empty`);
+    lab._check(lab._withCopy(idx, (p) => lab._c.rnlw_dataset_batch(this._handle, p, idx.length)));
+    const o = Array.from({ length: 8 }, (_, i) => lab._out(i));
+    const v = lab._views(), B = idx.length, batch = { B, T: o[7] };
     if (o[0]) batch.tokens = v._i32.slice(o[0] >>> 2, (o[0] >>> 2) + o[4]);
     if (o[1]) batch.inputs = v._f32.slice(o[1] >>> 2, (o[1] >>> 2) + o[5]);
     batch.lengths = v._i32.slice(o[2] >>> 2, (o[2] >>> 2) + B);
@@ -693,6 +1268,134 @@ export class Model {
       checkInt(batches, 'batches', where, 1), checkInt(batchSize, 'batchSize', where, 1), lo, hi));
     const { loss, accuracy } = this._stats();
     return { loss, accuracy };
+  }
+
+  // --- Datasets ---
+
+  /**
+   * Trains on a dataset's training split: the loop of `rnnlab train --data` (same epoch orders for the
+   * same seed, length bucketing for text, validation after each epoch), run in C in chunks with progress
+   * reports and yields to the event loop between them. The model keeps the data's description as meta.
+   */
+  async trainDataset(dataset, opts) {
+    const where = 'trainDataset', lab = this._lab;
+    const ds = lab._datasetHandle(dataset, where);
+    opts = checkKeys(opts, ['epochs', 'batchSize', 'bucket', 'seed', 'bpttWindow', 'onProgress', 'onEpoch', 'signal', 'yieldMs',
+      'progressEvery'], where);
+    const { epochs = 3, batchSize = 32, bucket = 8, bpttWindow = 0, onProgress, onEpoch, signal, yieldMs = 30, progressEvery = 10 } = opts;
+    checkInt(epochs, 'epochs', where, 1);
+    checkInt(batchSize, 'batchSize', where, 1);
+    checkInt(bucket, 'bucket', where, 1);
+    checkInt(bpttWindow, 'bpttWindow', where, 0);
+    checkInt(progressEvery, 'progressEvery', where, 1);
+    checkNumber(yieldMs, 'yieldMs', where);
+    for (const [k, f] of [['onProgress', onProgress], ['onEpoch', onEpoch]])
+      if (f !== undefined && typeof f !== 'function') throw argError(`${where}: ${k} must be a function`);
+    if (this._busy) throw argError(`${where}: this model is already training`);
+    lab._check(lab._c.rnlw_attach_data(this._handle, ds));
+    // As `rnnlab train --data`: without a seed the shuffles continue from the steps already done, and a
+    // resumed run continues the epoch count.
+    const done0 = this.optimizer?.steps ?? 0;
+    const [lo, hi] = splitSeed(opts.seed ?? 1 + done0, where);
+    const count = dataset.counts.train, perEpoch = Math.ceil(count / batchSize), steps = perEpoch * epochs;
+    if (count === 0) throw argError(`${where}: the dataset has no training examples`);
+    const epoch0 = Math.floor(done0 / perEpoch);
+    this._busy = true;
+    try {
+      const t0 = now();
+      let done = 0, lastYield = t0, stats = null, lastVal = null, stopped = false;
+      for (let e = 0; e < epochs && !stopped; e++) {
+        lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket));
+        for (let b = 0; b < perEpoch;) {
+          if (signal?.aborted) {
+            stopped = true;
+            break;
+          }
+          // Up to the next multiple of progressEvery (counted over the run, as the CLI's JSON lines).
+          const n = Math.min(progressEvery - (done % progressEvery), perEpoch - b);
+          const st = lab._c.rnlw_train_data(this._handle, dataset._handle, b, n, batchSize, bpttWindow);
+          const ran = lab._out(OUT_DONE);
+          done += ran;
+          b += ran;
+          stats = { ...this._stats(), meanLoss: lab._out(OUT_MEAN_LOSS) };
+          if (st) {
+            const err = lab._error(st);
+            err.stepsDone = done;
+            throw err;
+          }
+          const seconds = (now() - t0) / 1000;
+          if (onProgress) {
+            const r = onProgress({ epoch: e + 1, epochs, step: done, steps, totalSteps: stats.step, loss: stats.loss,
+              meanLoss: stats.meanLoss, gradNorm: stats.gradNorm, clipped: stats.clipped, accuracy: stats.accuracy, seconds,
+              seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0 });
+            if (r && typeof r.then === 'function') await r;
+          }
+          if (now() - lastYield >= yieldMs) {
+            await yieldToEventLoop();
+            lastYield = now();
+          }
+        }
+        if (stopped) break;
+        // Validation after each epoch, as the CLI (not after an interrupted one).
+        const val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
+        lastVal = val;
+        if (onEpoch) {
+          const r = onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val });
+          if (r && typeof r.then === 'function') await r;
+        }
+      }
+      const seconds = (now() - t0) / 1000;
+      return { epochs, steps: done, totalSteps: this.optimizer?.steps ?? 0, loss: stats ? stats.loss : NaN,
+        meanLoss: stats ? stats.meanLoss : NaN, val: lastVal, seconds, seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0, stopped };
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  /** Loss and accuracy (null for a series) over a whole split, as `rnnlab eval --data`. Default split: 'test'. */
+  evaluateDataset(dataset, split = 'test') {
+    const where = 'evaluateDataset', lab = this._lab;
+    const ds = lab._datasetHandle(dataset, where);
+    const s = SPLITS.indexOf(split);
+    if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    lab._check(lab._c.rnlw_eval_data(this._handle, ds, s));
+    const acc = lab._out(1);
+    return { loss: lab._out(0), accuracy: Number.isNaN(acc) ? null : acc, count: lab._out(2) };
+  }
+
+  /**
+   * The sentiment of a text, read with the model's own vocabulary (its meta bytes, as `rnnlab predict`):
+   * the probability that it is positive, the token ids and words the model saw ('<unk>' for unknown
+   * ones), and the probability after each word (null for a bidirectional model): the change from one
+   * step to the next is that word's contribution.
+   */
+  predictText(text) {
+    const lab = this._lab, h = this._handle, bytes = textBytes(text, 'predictText');
+    const p = lab._withCopy(bytes, (tp) => lab._c.rnlw_predict_text(h, tp, bytes.byteLength));
+    if (!p) throw lab._error(lab._c.rnlw_last_status());
+    const probability = lab._out(0), len = lab._out(1), sp = lab._out(2);
+    const v = lab._views();
+    const ids = v._i32.slice(p >>> 2, (p >>> 2) + len);
+    const stepProbabilities = sp ? v._f32.slice(sp >>> 2, (sp >>> 2) + len) : null;
+    const tokens = Array.from(ids, (id) => lab._str(lab._c.rnlw_model_word(h, id)));
+    let unknown = 0;
+    for (const id of ids) unknown += id === 1;
+    return { probability, ids, tokens, unknown, stepProbabilities };
+  }
+
+  /**
+   * Next-step predictions over a split's windows of a series, in the series' own units (de-normalised in
+   * C): actual[i] is the value right after window i, predicted[i] the model's first output for it.
+   */
+  predictSeries(dataset, split = 'test') {
+    const where = 'predictSeries', lab = this._lab;
+    const ds = lab._datasetHandle(dataset, where);
+    const s = SPLITS.indexOf(split);
+    if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    const p = lab._c.rnlw_predict_series(this._handle, ds, s);
+    if (!p) throw lab._error(lab._c.rnlw_last_status());
+    const n = lab._out(0), f64 = lab._views()._f64, at = p >>> 3;
+    return { actual: f64.slice(at, at + n), predicted: f64.slice(at + n, at + 2 * n) };
   }
 
   // --- Introspection ---

@@ -2,7 +2,8 @@
 // Every function takes and returns plain numbers and pointers, so web/rnnlab.js needs no struct layout:
 // results of more than one number go to one small array of doubles (rnlw_out), which the wrapper reads
 // right after the call. All numeric work stays in the core; this file only adapts calling conventions
-// and keeps, per model, what the page would otherwise juggle: the optimizer and the task-data stream.
+// and keeps, per model, what the page would otherwise juggle: the optimizer, the task-data stream, the
+// order of the current epoch over a dataset, and the model's vocabulary read from its meta bytes.
 //
 // Limits: one thread (the core is single-threaded; a Worker gets its own module instance). A pointer
 // handed out here (rnlw_out, predictions, traces, parameters) is valid until the next call into the
@@ -14,6 +15,7 @@
 
 #include "kernels.h"
 #include "rnnlab.h"
+#include "rnnlab_data.h"
 
 // --- Results ------------------------------------------------------------------------------------
 
@@ -27,7 +29,7 @@ enum {
     OUT_MEAN_LOSS = 5,   // rnlw_train_task: mean loss of the steps it ran
     OUT_N_CLIPPED = 6,   // rnlw_train_task: how many of them clipped
     OUT_DONE = 7,        // rnlw_train_task: how many steps it ran
-    OUT_SLOTS = 16
+    OUT_SLOTS = 32       // rnlw_bow fills 24
 };
 static double out[OUT_SLOTS];
 static rnl_status last_status;
@@ -57,9 +59,15 @@ static uint64_t seed64(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | l
 typedef struct {
     rnl_model *m;
     rnl_optimizer *o;     // NULL until set, or until the first training step makes the default
-    rnl_task_data data;   // batches of rnlw_train_task and rnlw_eval_task
+    rnl_task_data data;   // batches of rnlw_train_task / _eval_task / _train_data / _eval_data
     rnl_rng rng;          // the training-data stream of rnlw_train_task (rnlw_task_seed)
     int pred_B, pred_T;   // shape of the last forward's batch, for the size of its predictions
+    int32_t *order;       // (order_n) the epoch order of rnlw_data_epoch, over order_ds's training split
+    int order_n, order_cap;
+    const rnl_dataset *order_ds;
+    rnl_dataset *meta_ds; // the model's meta bytes read as a data description (lazily; NULL: not yet)
+    int32_t *ids;         // (max_len) rnlw_predict_text's token ids
+    rnl_real *steps;      // (max_len) and its per-step predictions
 } handle;
 
 static handle *wrap(rnl_model *m, rnl_optimizer *o) {
@@ -95,8 +103,21 @@ handle *rnlw_model_create(int cell, int vocab, int embed, int input_size, int hi
     return wrap(m, NULL);
 }
 
+// Drops what was read from the meta bytes (they are about to change): the vocabulary and the buffers
+// sized by its max_len.
+static void forget_meta(handle *h) {
+    rnl_dataset_destroy(h->meta_ds);
+    free(h->ids);
+    free(h->steps);
+    h->meta_ds = NULL;
+    h->ids = NULL;
+    h->steps = NULL;
+}
+
 void rnlw_model_destroy(handle *h) {
     if (!h) return;
+    forget_meta(h);
+    free(h->order);
     rnl_task_data_free(&h->data);
     rnl_optimizer_destroy(h->o);
     rnl_model_destroy(h->m);
@@ -156,7 +177,10 @@ const uint8_t *rnlw_meta(handle *h) {
     return p;
 }
 
-rnl_status rnlw_set_meta(handle *h, const uint8_t *bytes, size_t n) { return rnl_model_set_meta(h->m, bytes, n); }
+rnl_status rnlw_set_meta(handle *h, const uint8_t *bytes, size_t n) {
+    forget_meta(h);
+    return rnl_model_set_meta(h->m, bytes, n);
+}
 
 // --- Optimizers ---------------------------------------------------------------------------------
 
@@ -407,4 +431,427 @@ handle *rnlw_checkpoint_read(const uint8_t *buf, size_t n) {
     rnl_optimizer *o;
     if ((last_status = rnl_checkpoint_read(buf, n, &m, &o)) != RNL_OK) return NULL;
     return wrap(m, o);
+}
+
+// --- Datasets -----------------------------------------------------------------------------------
+// A dataset is the core's rnl_dataset, handed to JavaScript as a pointer and freed with
+// rnl_dataset_destroy. The constructors return NULL on failure (status in rnlw_last_status).
+
+// out: kind, n_train, n_val, n_test, vocab size (0 for a series), max_len, keep_end, window, horizon,
+// mean, std, n_values, seed low and high 32 bits. Returns the column name (a series) or "".
+const char *rnlw_dataset_info(const rnl_dataset *ds) {
+    int text = ds->kind == RNL_DATASET_TEXT;
+    double v[] = {ds->kind, ds->n_train, ds->n_val, ds->n_test, text ? rnl_vocab_size(ds->vocab) : 0, ds->max_len, ds->keep_end,
+                  ds->window, ds->horizon, ds->mean, ds->std, ds->n_values, (double)(uint32_t)ds->seed,
+                  (double)(uint32_t)(ds->seed >> 32)};
+    memcpy(out, v, sizeof v);
+    return ds->column;
+}
+
+rnl_dataset *rnlw_dataset_read(const uint8_t *buf, size_t n, const char *label) {
+    rnl_dataset *ds;
+    if ((last_status = rnl_dataset_read(buf, n, label, &ds)) != RNL_OK) return NULL;
+    return ds;
+}
+
+// One line for people (rnl_dataset_describe); valid until the next call.
+const char *rnlw_dataset_describe(const rnl_dataset *ds) {
+    static char line[512];
+    rnl_dataset_describe(ds, line, sizeof line);
+    return line;
+}
+
+// The data file (description == 0) or its description (the vocabulary, what a model keeps as meta).
+// out: pointer, size; the wrapper copies them and frees the buffer with rnl_buffer_free.
+rnl_status rnlw_dataset_write(const rnl_dataset *ds, int description) {
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    rnl_status st = description ? rnl_dataset_write_description(ds, &buf, &n) : rnl_dataset_write(ds, &buf, &n);
+    out[0] = (double)(uintptr_t)buf;
+    out[1] = (double)n;
+    return st;
+}
+
+// A growing int32 buffer shared by the calls below that hand back token ids (valid until the next call).
+static int32_t *scratch_ids;
+static size_t scratch_cap;
+
+static int32_t *ids_buffer(size_t n) {
+    if (n > scratch_cap) {
+        int32_t *p = realloc(scratch_ids, sizeof(int32_t) * n);
+        if (!p) return NULL;
+        scratch_ids = p;
+        scratch_cap = n;
+    }
+    return scratch_ids;
+}
+
+static rnl_status need_text(const rnl_dataset *ds, const char *what) {
+    if (ds->kind == RNL_DATASET_TEXT) return RNL_OK;
+    return rnl_fail(RNL_ERR_ARG, "%s: this is a time series, not a text dataset", what);
+}
+
+// Tokenizes and encodes a text as the dataset does (its vocabulary, max_len, keep_end). Returns the ids
+// (NULL on failure); out[0]: how many.
+const int32_t *rnlw_dataset_encode(const rnl_dataset *ds, const char *text, size_t n) {
+    if ((last_status = need_text(ds, "encode"))) return NULL;
+    int32_t *ids = ids_buffer((size_t)ds->max_len);
+    if (!ids) {
+        last_status = rnl_fail(RNL_ERR_NOMEM, "encode: out of memory");
+        return NULL;
+    }
+    out[0] = rnl_vocab_encode(ds->vocab, text, n, ds->max_len, ds->keep_end, ids);
+    return ids;
+}
+
+// The word of a token id; NULL for a series or an id out of range.
+const char *rnlw_dataset_word(const rnl_dataset *ds, int id) {
+    return ds->kind == RNL_DATASET_TEXT ? rnl_vocab_word(ds->vocab, id) : NULL;
+}
+
+// Example i of a text dataset: returns its token ids; out: length, label, rating, review id.
+const int32_t *rnlw_dataset_example(const rnl_dataset *ds, int i) {
+    if ((last_status = need_text(ds, "example"))) return NULL;
+    if (i < 0 || i >= rnl_dataset_size(ds)) {
+        last_status = rnl_fail(RNL_ERR_ARG, "example: index %d is outside 0..%d", i, rnl_dataset_size(ds) - 1);
+        return NULL;
+    }
+    out[0] = (double)(ds->offsets[i + 1] - ds->offsets[i]);
+    out[1] = ds->labels[i];
+    out[2] = ds->ratings[i];
+    out[3] = ds->ids[i];
+    return ds->tokens + ds->offsets[i];
+}
+
+// The batch of examples idx[0..B-1] (rnl_dataset_batch), in the buffers of rnlw_task_generate and with
+// the same out slots: tokens, inputs, lengths, targets (pointers, 0 when absent), then the number of
+// tokens, input values and target values; out[7]: T.
+rnl_status rnlw_dataset_batch(const rnl_dataset *ds, const int32_t *idx, int B) {
+    rnl_status st = rnl_dataset_batch(ds, idx, B, &generated);
+    if (st) return st;
+    const rnl_batch *b = &generated.batch;
+    size_t BT = (size_t)b->B * b->T;
+    out[0] = (double)(uintptr_t)b->tokens;
+    out[1] = (double)(uintptr_t)b->inputs;
+    out[2] = (double)(uintptr_t)b->lengths;
+    out[3] = (double)(uintptr_t)b->targets;
+    out[4] = b->tokens ? (double)BT : 0;
+    out[5] = b->inputs ? (double)BT : 0;  // input_size 1
+    out[6] = ds->kind == RNL_DATASET_TEXT ? B : (double)B * ds->horizon;
+    out[7] = b->T;
+    return RNL_OK;
+}
+
+// The model fields the data decides (rnl_dataset_shape). out: vocab, embed, input_size, head, outputs,
+// seq2seq. embed: the caller's (0: the data layer's default).
+void rnlw_dataset_shape(const rnl_dataset *ds, int embed) {
+    rnl_config c = rnl_config_default(RNL_CELL_LSTM);
+    c.embed = embed;
+    rnl_dataset_shape(ds, &c);
+    double v[] = {c.vocab, c.embed, c.input_size, c.head, c.outputs, c.seq2seq};
+    memcpy(out, v, sizeof v);
+}
+
+// --- Making datasets ------------------------------------------------------------------------------
+
+static rnl_imdb_config imdb_config(int n_train, int n_val, int n_test, int vocab_words, int max_len, int keep_end,
+                                   uint32_t seed_lo, uint32_t seed_hi) {
+    rnl_imdb_config c = {n_train, n_val, n_test, vocab_words, max_len, keep_end, seed64(seed_lo, seed_hi)};
+    return c;
+}
+
+// The defaults of `rnnlab data`, for the options the page leaves out. out: n_train, n_val, n_test,
+// vocab_words, max_len, keep_end, seed; then the series' window, horizon, val_frac, test_frac.
+void rnlw_data_defaults(void) {
+    rnl_imdb_config c = rnl_imdb_default();
+    rnl_series_config s = rnl_series_default();
+    double v[] = {c.n_train, c.n_val, c.n_test, c.vocab_words, c.max_len, c.keep_end, (double)c.seed,
+                  s.window, s.horizon, s.val_frac, s.test_frac};
+    memcpy(out, v, sizeof v);
+}
+
+// An IMDB reader; the wrapper feeds it tar bytes (rnl_imdb_feed_tar, rnl_imdb_end_tar) or files
+// (rnl_imdb_add_file), then builds (rnlw_imdb_build) and destroys it (rnl_imdb_destroy).
+rnl_imdb *rnlw_imdb_create(int n_train, int n_val, int n_test, int vocab_words, int max_len, int keep_end,
+                           uint32_t seed_lo, uint32_t seed_hi) {
+    rnl_imdb_config c = imdb_config(n_train, n_val, n_test, vocab_words, max_len, keep_end, seed_lo, seed_hi);
+    rnl_imdb *im;
+    if ((last_status = rnl_imdb_create(&im, &c)) != RNL_OK) return NULL;
+    return im;
+}
+
+// Reviews seen so far. out: train neg, train pos, test neg, test pos, train/unsup.
+void rnlw_imdb_counts(const rnl_imdb *im) {
+    int c[2][2], unsup;
+    rnl_imdb_counts(im, c, &unsup);
+    double v[] = {c[0][0], c[0][1], c[1][0], c[1][1], unsup};
+    memcpy(out, v, sizeof v);
+}
+
+rnl_dataset *rnlw_imdb_build(rnl_imdb *im) {
+    rnl_dataset *ds;
+    if ((last_status = rnl_imdb_build(im, &ds)) != RNL_OK) return NULL;
+    return ds;
+}
+
+// A dataset from a CSV of labelled reviews (rnl_text_csv_dataset); sizes < 0: all a balanced subset
+// allows. out (also after a failure, once the rows were read): rows, then rows per part and label:
+// train neg, train pos, test neg, test pos.
+rnl_dataset *rnlw_text_csv(const char *text, size_t n, const char *label, int n_train, int n_val, int n_test, int vocab_words,
+                           int max_len, int keep_end, uint32_t seed_lo, uint32_t seed_hi) {
+    rnl_imdb_config c = imdb_config(n_train < 0 ? RNL_TEXT_CSV_ALL : n_train, n_val < 0 ? RNL_TEXT_CSV_ALL : n_val,
+                                    n_test < 0 ? RNL_TEXT_CSV_ALL : n_test, vocab_words, max_len, keep_end, seed_lo, seed_hi);
+    rnl_text_csv_info info;
+    rnl_dataset *ds;
+    last_status = rnl_text_csv_dataset(label, text, n, &c, &ds, &info);
+    double v[] = {info.rows, info.part[0][0], info.part[0][1], info.part[1][0], info.part[1][1]};
+    memcpy(out, v, sizeof v);
+    return last_status ? NULL : ds;
+}
+
+// A dataset of sliding windows over one numeric column of a CSV (rnl_series_parse_csv +
+// rnl_dataset_from_series). column NULL or "": the only numeric column.
+rnl_dataset *rnlw_series_csv(const char *text, size_t n, const char *label, const char *column, int window, int horizon,
+                             double val_frac, double test_frac) {
+    rnl_series s;
+    rnl_series_config c = {window, horizon, val_frac, test_frac};
+    rnl_dataset *ds = NULL;
+    if ((last_status = rnl_series_parse_csv(&s, label, text, n, column)) != RNL_OK) return NULL;
+    last_status = rnl_dataset_from_series(&ds, &s, &c);
+    rnl_series_free(&s);
+    return last_status ? NULL : ds;
+}
+
+// The bag-of-words baseline with its defaults (rnl_bow_baseline, as `rnnlab baseline`). out: train,
+// val, test accuracy (NaN for an empty split), train loss, then the ten most positive and the ten most
+// negative word ids (ids below 2 stand in when the vocabulary is tiny).
+rnl_status rnlw_bow(const rnl_dataset *ds) {
+    rnl_bow_config c = rnl_bow_default();
+    rnl_bow_result r;
+    rnl_status st = rnl_bow_baseline(ds, &c, &r);
+    if (st) return st;
+    out[0] = r.train_acc, out[1] = r.val_acc, out[2] = r.test_acc, out[3] = r.train_loss;
+    for (int i = 0; i < 10; i++) out[4 + i] = r.top_pos[i], out[14 + i] = r.top_neg[i];
+    return RNL_OK;
+}
+
+// --- Models on datasets -------------------------------------------------------------------------
+
+// The model must read what the data gives and predict what it asks (as the CLI's check).
+static rnl_status check_data_fits(const rnl_model *m, const rnl_dataset *ds) {
+    const rnl_config *c = rnl_model_config(m);
+    rnl_config want = *c;
+    rnl_dataset_shape(ds, &want);
+    if (want.vocab == c->vocab && want.input_size == c->input_size && want.head == c->head && want.outputs == c->outputs &&
+        want.seq2seq == c->seq2seq)
+        return RNL_OK;
+    if (ds->kind == RNL_DATASET_TEXT)
+        return rnl_fail(RNL_ERR_ARG, "the model does not fit this data: it needs token inputs with a vocabulary of %d and a binary "
+                        "head (the model has %s%d, a %s head); make one with createModel({ cell, dataset })", want.vocab,
+                        c->vocab ? "a vocabulary of " : "real-valued inputs of size ", c->vocab ? c->vocab : c->input_size,
+                        rnl_head_name(c->head));
+    return rnl_fail(RNL_ERR_ARG, "the model does not fit this series: it needs 1 real-valued input and a regression head with %d "
+                    "output%s; make one with createModel({ cell, dataset })", want.outputs, want.outputs > 1 ? "s" : "");
+}
+
+// Ties a model to a dataset as `rnnlab train --data` does: the model must fit it, and keeps the data's
+// description as its meta bytes (so predictText needs no dataset); a model that already has other meta
+// bytes was trained on other data and is refused.
+rnl_status rnlw_attach_data(handle *h, const rnl_dataset *ds) {
+    rnl_status st = check_data_fits(h->m, ds);
+    if (st) return st;
+    uint8_t *desc;
+    size_t dn, have_n;
+    if ((st = rnl_dataset_write_description(ds, &desc, &dn))) return st;
+    const uint8_t *have = rnl_model_meta(h->m, &have_n);
+    if (have && (have_n != dn || memcmp(have, desc, dn) != 0))
+        st = rnl_fail(RNL_ERR_ARG, "this model was trained on a different vocabulary or series than this dataset; start a new "
+                      "model with createModel({ cell, dataset })");
+    else if (!have) {
+        forget_meta(h);
+        st = rnl_model_set_meta(h->m, desc, dn);
+    }
+    free(desc);
+    return st;
+}
+
+// The order of epoch `epoch` over the training split (rnl_dataset_epoch_order with the CLI's bucketing:
+// text only), kept in the handle for rnlw_train_data. out: examples, batches.
+rnl_status rnlw_data_epoch(handle *h, const rnl_dataset *ds, uint32_t seed_lo, uint32_t seed_hi, int epoch, int B, int bucket) {
+    int first, count;
+    rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
+    if (count == 0) return rnl_fail(RNL_ERR_ARG, "train: the dataset has no training examples");
+    if (count > h->order_cap) {
+        int32_t *p = realloc(h->order, sizeof(int32_t) * (size_t)count);
+        if (!p) return rnl_fail(RNL_ERR_NOMEM, "train: out of memory for the epoch order");
+        h->order = p;
+        h->order_cap = count;
+    }
+    h->order_n = count;
+    h->order_ds = NULL;
+    rnl_status st = rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed64(seed_lo, seed_hi), epoch, B,
+                                            ds->kind == RNL_DATASET_TEXT ? bucket : 1, h->order);
+    if (st) return st;
+    h->order_ds = ds;
+    out[0] = count;
+    out[1] = (count + B - 1) / B;
+    return RNL_OK;
+}
+
+// Trains on batches [first, first + n) of the current epoch order: the inner loop of `rnnlab train
+// --data`. out: as rnlw_train_task (the last step's stats, mean loss, clipped count, steps run).
+rnl_status rnlw_train_data(handle *h, const rnl_dataset *ds, int first, int n, int B, int bptt_window) {
+    rnl_status st = RNL_OK;
+    if (h->order_ds != ds) st = rnl_fail(RNL_ERR_ARG, "train: no epoch order for this dataset (call rnlw_data_epoch first)");
+    if (!st) st = ensure_optimizer(h);
+    rnl_step_stats s = {NAN, NAN, 0, NAN};
+    double sum = 0;
+    int done = 0, clipped = 0;
+    for (; !st && done < n; done++) {
+        long i = (long)(first + done) * B;
+        if (i >= h->order_n) break;
+        int nb = h->order_n - i < B ? (int)(h->order_n - i) : B;
+        if ((st = rnl_dataset_batch(ds, h->order + i, nb, &h->data))) break;
+        if ((st = rnl_train_step(h->m, h->o, &h->data.batch, bptt_window, &s))) break;
+        sum += s.loss;
+        clipped += s.clipped;
+    }
+    h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
+    put_stats(&s, h->o ? rnl_optimizer_steps(h->o) : 0);
+    out[OUT_MEAN_LOSS] = done ? sum / done : NAN;
+    out[OUT_N_CLIPPED] = clipped;
+    out[OUT_DONE] = done;
+    return st;
+}
+
+static const char *split_name(int split) { return split == RNL_SPLIT_VAL ? "validation" : split == RNL_SPLIT_TEST ? "test" : "training"; }
+
+// Mean loss and accuracy over a whole split in batches of 64 in order, each batch weighted by its size:
+// `rnnlab eval --data` and the CLI's validation after each epoch. out: loss, accuracy (NaN for a series),
+// count.
+rnl_status rnlw_eval_data(handle *h, const rnl_dataset *ds, int split) {
+    rnl_status st = check_data_fits(h->m, ds);
+    if (st) return st;
+    int first, count;
+    rnl_dataset_split(ds, (rnl_split)split, &first, &count);
+    if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
+    int32_t idx[64];
+    double loss = 0, acc = 0;
+    for (int i = 0; i < count && !st; i += 64) {
+        int nb = count - i < 64 ? count - i : 64;
+        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
+        rnl_step_stats s;
+        if (!(st = rnl_dataset_batch(ds, idx, nb, &h->data)) && !(st = rnl_eval_batch(h->m, &h->data.batch, &s))) {
+            loss += s.loss * nb;
+            acc += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
+        }
+    }
+    h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
+    out[0] = loss / count;
+    out[1] = ds->kind == RNL_DATASET_TEXT ? acc / count : NAN;
+    out[2] = count;
+    return st;
+}
+
+// Next-step predictions over a split's windows in the series' own units: predicted = first output *
+// std + mean, actual = the value right after the window, as read. Returns (2, count) doubles: actual,
+// then predicted (valid until the next call); out[0]: count.
+const double *rnlw_predict_series(handle *h, const rnl_dataset *ds, int split) {
+    static double *buf;
+    static size_t cap;
+    if ((last_status = check_data_fits(h->m, ds))) return NULL;
+    if (ds->kind != RNL_DATASET_SERIES) {
+        last_status = rnl_fail(RNL_ERR_ARG, "predictSeries: this is a text dataset, not a time series");
+        return NULL;
+    }
+    int first, count;
+    rnl_dataset_split(ds, (rnl_split)split, &first, &count);
+    if (count == 0) {
+        last_status = rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
+        return NULL;
+    }
+    if ((size_t)count * 2 > cap) {
+        double *p = realloc(buf, sizeof(double) * (size_t)count * 2);
+        if (!p) {
+            last_status = rnl_fail(RNL_ERR_NOMEM, "predictSeries: out of memory");
+            return NULL;
+        }
+        buf = p;
+        cap = (size_t)count * 2;
+    }
+    int part = split == RNL_SPLIT_TRAIN ? 0 : split == RNL_SPLIT_VAL ? 1 : 2;
+    int start = part == 0 ? 0 : part == 1 ? ds->part[0] : ds->part[0] + ds->part[1];  // first value of the part
+    int32_t idx[64];
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < count && !st; i += 64) {
+        int nb = count - i < 64 ? count - i : 64;
+        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
+        if ((st = rnl_dataset_batch(ds, idx, nb, &h->data)) || (st = rnl_model_forward(h->m, &h->data.batch, NULL))) break;
+        const rnl_real *p = rnl_model_predictions(h->m);  // (nb, horizon)
+        for (int k = 0; k < nb; k++) {
+            buf[i + k] = ds->values[start + i + k + ds->window];
+            buf[count + i + k] = (double)p[(size_t)k * ds->horizon] * ds->std + ds->mean;
+        }
+    }
+    h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
+    if ((last_status = st)) return NULL;
+    out[0] = count;
+    return buf;
+}
+
+// The model's meta bytes read as a text description (its vocabulary), read once and kept.
+static rnl_status model_vocabulary(handle *h, const char *what) {
+    if (h->meta_ds) return RNL_OK;
+    size_t n;
+    const uint8_t *meta = rnl_model_meta(h->m, &n);
+    if (!meta)
+        return rnl_fail(RNL_ERR_ARG, "%s: the model has no vocabulary: create it with createModel({ cell, dataset }) or train it "
+                        "with trainDataset on a text dataset first", what);
+    rnl_dataset *ds;
+    rnl_status st = rnl_dataset_read(meta, n, "the model's meta bytes", &ds);
+    if (st) return st;
+    if (ds->kind != RNL_DATASET_TEXT) {
+        rnl_dataset_destroy(ds);
+        return rnl_fail(RNL_ERR_ARG, "%s: the model predicts a time series, not the sentiment of a text", what);
+    }
+    if ((st = check_data_fits(h->m, ds))) {
+        rnl_dataset_destroy(ds);
+        return st;
+    }
+    h->meta_ds = ds;
+    return RNL_OK;
+}
+
+// A word of the model's vocabulary (NULL out of range, or without one).
+const char *rnlw_model_word(handle *h, int id) {
+    if (model_vocabulary(h, "word")) return NULL;
+    return rnl_vocab_word(h->meta_ds->vocab, id);
+}
+
+// The sentiment of a text read with the model's vocabulary (as `rnnlab predict`), and the prediction
+// after each word (rnl_model_predict_steps; unidirectional models only). Returns the token ids; out:
+// probability, length, pointer to the per-step probabilities (0 for a bidirectional model).
+const int32_t *rnlw_predict_text(handle *h, const char *text, size_t n) {
+    if ((last_status = model_vocabulary(h, "predictText"))) return NULL;
+    const rnl_dataset *ds = h->meta_ds;
+    if (!h->ids) {
+        h->ids = malloc(sizeof(int32_t) * (size_t)ds->max_len);
+        h->steps = malloc(sizeof(rnl_real) * (size_t)ds->max_len);
+        if (!h->ids || !h->steps) {
+            free(h->ids), free(h->steps);
+            h->ids = NULL, h->steps = NULL;
+            last_status = rnl_fail(RNL_ERR_NOMEM, "predictText: out of memory");
+            return NULL;
+        }
+    }
+    int len = rnl_vocab_encode(ds->vocab, text, n, ds->max_len, ds->keep_end, h->ids);
+    rnl_batch b = {1, len, h->ids, NULL, NULL, NULL};
+    int each = !rnl_model_config(h->m)->bidirectional;
+    h->pred_B = 1, h->pred_T = len;
+    last_status = each ? rnl_model_predict_steps(h->m, &b, h->steps, NULL) : rnl_model_forward(h->m, &b, NULL);
+    if (last_status) return NULL;
+    out[0] = rnl_model_predictions(h->m)[0];
+    out[1] = len;
+    out[2] = each ? (double)(uintptr_t)h->steps : 0;
+    return h->ids;
 }

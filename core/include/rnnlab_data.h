@@ -238,6 +238,27 @@ rnl_status rnl_imdb_build(rnl_imdb *im, rnl_dataset **out);
 // create + read + build + destroy.
 rnl_status rnl_imdb_load(const char *path, const rnl_imdb_config *cfg, rnl_dataset **out);
 
+// --- Reviews from a CSV file --------------------------------------------------------------------
+// A user's own labelled texts: a CSV (RFC 4180: quoted fields may hold commas, doubled quotes and line
+// breaks) with a header row naming a `text` (else `review`) column and a `label` (else `sentiment`)
+// column, any case; labels 0/1, neg/pos or negative/positive, any case. A bad row is an error naming
+// the label, the line and the problem. Each data row goes to the train or test part by a hash of its
+// index and the seed (one in five to test), then through the IMDB selection above (the row's 0-based
+// index is its review id, rating 0): balanced subsets, validation carved from the training part, the
+// vocabulary counted over the training part only. docs/data-format.md has the details.
+
+#define RNL_TEXT_CSV_ALL (-1)  // as n_train, n_val or n_test: as many as a balanced subset allows
+
+typedef struct {
+    int rows;        // data rows
+    int part[2][2];  // rows per part (0 train, 1 test) and label (0 neg, 1 pos)
+} rnl_text_csv_info;
+
+// cfg: sizes (or RNL_TEXT_CSV_ALL: all of the test part, and of the training part a tenth to validation),
+// vocabulary, max_len, keep_end, seed. `info` (may be NULL) receives the row counts once the rows are read.
+rnl_status rnl_text_csv_dataset(const char *label, const char *text, size_t n, const rnl_imdb_config *cfg,
+                                rnl_dataset **out, rnl_text_csv_info *info);
+
 // --- Time series --------------------------------------------------------------------------------
 // CSV with a header row; one numeric column is taken, by name or, if the name is NULL or empty, as the
 // only numeric column (a date column is fine). Blank lines are skipped; any other row that does not
