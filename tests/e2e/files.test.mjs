@@ -1,0 +1,121 @@
+// files.test.mjs: what goes in and out of the page as files. A trained model saved as a download (.rnl)
+// loads back, in a fresh page, with its parameters and step count, and trains on; metrics export as CSV
+// and charts as PNG; a file that is none of the lab's kinds gets a clear message, and so does an
+// impossible model (hidden 100000): in both cases the trained model stays. A reload with a trained,
+// unsaved model asks first (beforeunload).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { skip, startServer, launch, openPage, gotoLab, waitIdle, shot, ARTIFACTS } from './helpers.mjs';
+
+// A 1x1 PNG: a file that is not data, not a model.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+
+test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async (t) => {
+  const server = await startServer();
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  await t.test('a saved checkpoint loads back into a fresh page and trains on', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=adding&len=20&steps=40&cell=gru&hidden=12&layers=2');
+    await page.click('#train');
+    await waitIdle(page);
+    const params = await page.evaluate(() => window.rnnlab.state.model.numParams);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
+    assert.match(download.suggestedFilename(), /^rnnlab-adding-gru-h12-step40\.rnl$/);
+    const path = `${ARTIFACTS}saved.rnl`;
+    await download.saveAs(path);
+    const bytes = readFileSync(path);
+    assert.equal(bytes.subarray(0, 8).toString('latin1'), 'RNNLABCK');
+    assert.match(await page.textContent('#status'), /Saved rnnlab-adding-gru-h12-step40\.rnl/);
+
+    // Metrics as CSV: a header and one row per step.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const text = readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    assert.equal(text[0], 'run,label,task,cell,step,train_loss,train_loss_avg,grad_norm,clipped,train_accuracy,heldout_loss,heldout_accuracy');
+    assert.equal(text.length, 41);
+    // A chart as PNG.
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('button[data-png="loss"]')]);
+    assert.equal(png.suggestedFilename(), 'rnnlab-loss.png');
+    assert.deepEqual(readFileSync(await png.path()).subarray(0, 4), PNG.subarray(0, 4));
+    await page.close();
+
+    const fresh = await openPage(browser, server);
+    await gotoLab(fresh, server);  // defaults: LSTM, hidden 32
+    await fresh.setInputFiles('#load-model', path);
+    await fresh.waitForFunction(() => /^Loaded saved\.rnl/.test(document.getElementById('status').textContent));
+    assert.match(await fresh.textContent('#status'), /GRU, 2 layers, hidden 12, .* 40 steps trained/);
+    assert.equal(await fresh.evaluate(() => window.rnnlab.state.model.numParams), params);
+    assert.equal(await fresh.isChecked('input[name="cell"][value="gru"]'), true, 'the controls follow the loaded model');
+    assert.equal(await fresh.inputValue('input[name="hidden"]'), '12');
+    assert.equal(await fresh.textContent('#train'), 'Train more');
+    await fresh.fill('input[name="len"]', '20');
+    await fresh.fill('input[name="steps"]', '10');
+    await fresh.click('#train');
+    const r = await waitIdle(fresh);
+    assert.equal(r.steps, 50, 'the loaded model continues from its 40 steps');
+    assert.deepEqual(fresh.problems(), []);
+    await fresh.close();
+  });
+
+  await t.test('a file that is not data gets a clear message, and the model stays', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=adding&len=10&steps=20&hidden=8');
+    await page.click('#train');
+    await waitIdle(page);
+    const modelId = await page.evaluate(() => window.rnnlab.state.model.modelId);
+    await page.setInputFiles('#load-model', { name: 'holiday.png', mimeType: 'image/png', buffer: PNG });
+    await page.waitForFunction(() => document.getElementById('data-status').classList.contains('error'));
+    const msg = await page.textContent('#data-status');
+    assert.match(msg, /“holiday\.png” is not a file the lab can open: it looks like a PNG image/);
+    assert.match(msg, /Your model and data are unchanged/);
+    // A truncated checkpoint: the core's own message.
+    await page.setInputFiles('#load-model', { name: 'broken.rnl', mimeType: 'application/octet-stream',
+      buffer: Buffer.concat([Buffer.from('RNNLABCK'), Buffer.alloc(40)]) });
+    await page.waitForFunction(() => /broken\.rnl/.test(document.getElementById('status').textContent));
+    assert.match(await page.textContent('#data-status'), /bad format|truncated|checkpoint/i);
+    assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
+    assert.equal(await page.textContent('#train'), 'Train more');
+    await shot(page, 'bad-file', { fullPage: false });
+    page.allowProblem(/.*/);
+    await page.close();
+  });
+
+  await t.test('an impossible model (hidden 100000) gets the core\'s message, and the trained model stays', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=adding&len=10&steps=20&hidden=8');
+    await page.click('#train');
+    await waitIdle(page);
+    const modelId = await page.evaluate(() => window.rnnlab.state.model.modelId);
+    await page.fill('input[name="hidden"]', '100000');
+    await page.click('#train');
+    await page.waitForFunction(() => /Could not make this model/.test(document.getElementById('status').textContent));
+    const msg = await page.textContent('#status');
+    assert.match(msg, /hidden/);
+    assert.match(msg, /The previous model is kept/);
+    assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
+    assert.equal(await page.isEnabled('#save-model'), true);
+    assert.equal(await page.isEnabled('#train'), true);
+    page.allowProblem(/.*/);
+    await page.close();
+  });
+
+  await t.test('a reload with a trained, unsaved model asks first', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=adding&len=10&steps=10&hidden=8');
+    await page.click('#train');
+    await waitIdle(page);
+    // A user gesture happened (the click), so the browser may show the dialog.
+    const dialog = new Promise((resolve) => page.once('dialog', async (d) => {
+      resolve(d.type());
+      await d.dismiss();
+    }));
+    await page.close({ runBeforeUnload: true });
+    assert.equal(await dialog, 'beforeunload');
+  });
+});

@@ -1,0 +1,97 @@
+// modules.test.mjs: the page's pure modules, in Node (no browser): the configuration's URL form
+// round-trips for every task and reports bad values; files are recognised by their first bytes; the
+// diagnosis names exploding gradients, vanishing gradients, slow convergence and overfitting from a run's
+// record.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as C from '../../web/app/config.js';
+import { sniff, looksLikeReviewCsv, toCsv } from '../../web/app/files.js';
+import { diagnose } from '../../web/app/diagnose.js';
+
+test('config: every task\'s defaults, and a changed set-up, round-trip through the URL', () => {
+  for (const task of C.TASKS) {
+    const d = C.defaults(task);
+    assert.equal(C.toQuery(d), `task=${task}`, 'defaults are left out of the URL');
+    const { cfg, errors } = C.fromQuery(C.toQuery(d));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(cfg, d);
+  }
+  const changed = { ...C.defaults('imdb'), cell: 'rnn', bi: true, lr: 0.0005, clip: false, clipAt: 2.5, epochs: 7, data: '../data/x y.rnld' };
+  const q = C.toQuery(changed, { embed: '1', hide: 'data,optimizer' });
+  const back = C.fromQuery(q);
+  assert.deepEqual(back.cfg, changed);
+  assert.deepEqual(back.view.hide, ['data', 'optimizer']);
+  assert.equal(back.view.embed, true);
+});
+
+test('config: bad values in a link are reported and replaced by the defaults', () => {
+  const { cfg, errors } = C.fromQuery('task=nope&hidden=12.5&lr=abc&layers=99&bi=maybe');
+  assert.equal(cfg.task, 'adding');
+  assert.equal(cfg.hidden, 32);
+  assert.equal(cfg.lr, 0.01);
+  assert.equal(cfg.layers, 1);
+  assert.equal(cfg.bi, false);
+  assert.equal(errors.length, 5);
+  assert.match(errors.join('\n'), /Hidden size must be a whole number, not 12\.5/);
+  assert.match(errors.join('\n'), /Layers is 99; it must be between 1 and 8/);
+});
+
+test('files: recognised by their first bytes, not their names', () => {
+  const bytes = (...a) => Uint8Array.from(a);
+  const text = (s) => new TextEncoder().encode(s);
+  assert.equal(sniff(bytes(0x1f, 0x8b, 8, 0)).type, 'gzip');
+  assert.equal(sniff(text('RNLDATA\0xxxxxxxx')).type, 'rnld');
+  assert.equal(sniff(text('RNNLABCK\x01\x00')).type, 'checkpoint');
+  const tar = new Uint8Array(512);
+  tar.set(text('ustar'), 257);
+  tar[0] = 0x61;
+  assert.equal(sniff(tar).type, 'tar');
+  assert.equal(sniff(text('Date,Temp\n1981-01-01,20.7\n')).type, 'text');
+  assert.deepEqual(sniff(bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)), { type: 'unknown', hint: 'it looks like a PNG image' });
+  assert.deepEqual(sniff(new Uint8Array(0)), { type: 'unknown', hint: 'the file is empty' });
+  assert.match(sniff(bytes(0, 1, 2, 0xff)).hint, /starts with the bytes 00 01 02 ff/);
+  // Text cut inside a UTF-8 sequence at the 512-byte sample is still text.
+  const long = text(`${'é'.repeat(255)}ab`);
+  assert.equal(sniff(long.subarray(0, 600)).type, 'text');
+  assert.equal(looksLikeReviewCsv('text,label\n"great",1\n'), true);
+  assert.equal(looksLikeReviewCsv('\uFEFF"review","sentiment"\n'), true);
+  assert.equal(looksLikeReviewCsv('Date,Temp\n'), false);
+  assert.equal(toCsv(['a', 'b'], [[1, 'x,y'], [NaN, null]]), 'a,b\n1,"x,y"\n,\n');
+});
+
+// A run record as main.js keeps it: curves of {x, y} points.
+function record(cfg, { losses, grads = losses.map(() => 0.5), val = [], status = 'done', test: t = null, clipped = 0, error = null }) {
+  const pts = (a) => a.map((y, i) => ({ x: i + 1, y }));
+  return { cfg: { ...C.defaults(cfg.task), ...cfg }, status, error, train: pts(losses), grad: pts(grads), val, test: t, clippedCount: clipped,
+    failedStep: status === 'failed' ? losses.length + 1 : null };
+}
+
+test('diagnose: exploding gradients, with the fixes that apply and the core\'s message', () => {
+  const d = diagnose(record({ task: 'adding', cell: 'rnn', opt: 'sgd', lr: 1, clip: false },
+    { losses: [1, 5, 80, 9e9], grads: [10, 1e3, 1e8, 1e18], status: 'failed', error: { message: 'numeric fault: step 5: the loss is infinite' } }));
+  assert.equal(d.level, 'error');
+  assert.match(d.text, /^Exploding gradients: training stopped at step 5/);
+  assert.match(d.text, /grew from 10 at step 1 to 1e\+18 at step 4/);
+  assert.match(d.text, /turn gradient clipping on \(threshold 1\), lower the learning rate \(now 1\), or use Adam/);
+  assert.match(d.text, /“numeric fault: step 5: the loss is infinite”/);
+});
+
+test('diagnose: vanishing gradients, slow convergence, overfitting, learned', () => {
+  const flat = Array(400).fill(0.17);
+  const vanish = diagnose(record({ task: 'adding', cell: 'rnn', len: 50 }, { losses: flat, test: { loss: 0.178 } }));
+  assert.equal(vanish.level, 'warn');
+  assert.match(vanish.text, /^Vanishing gradients: after 400 steps the RNN's test MSE is 0\.178/);
+  const slow = diagnose(record({ task: 'adding', cell: 'rnn', len: 10, opt: 'sgd', lr: 0.01 }, { losses: flat, test: { loss: 0.16 } }));
+  assert.match(slow.text, /^Slow convergence: plain SGD at learning rate 0\.01/);
+  const plateau = diagnose(record({ task: 'adding', cell: 'lstm', len: 50 }, { losses: flat, test: { loss: 0.17 } }));
+  assert.match(plateau.text, /^Not learned yet/);
+  const falling = Array.from({ length: 300 }, (_, i) => 0.7 - i / 500);
+  const over = diagnose(record({ task: 'imdb' }, { losses: falling, val: [{ x: 60, y: 0.6 }, { x: 120, y: 0.55 }, { x: 180, y: 0.7 }],
+    test: { loss: 0.7, accuracy: 0.74 } }));
+  assert.match(over.text, /^Overfitting: .* lowest at evaluation 2 \(0\.55\) and rose to 0\.7/);
+  const ok = diagnose(record({ task: 'imdb' }, { losses: falling, val: [{ x: 60, y: 0.6 }, { x: 120, y: 0.5 }], test: { loss: 0.5, accuracy: 0.78 } }));
+  assert.equal(ok.level, 'ok');
+  assert.match(ok.text, /^Learned: test accuracy 0\.78 \(chance 0\.5\)/);
+  const clipped = diagnose(record({ task: 'copy' }, { losses: falling, grads: falling.map(() => 3), clipped: 250, test: { loss: 0.9, accuracy: 0.6 } }));
+  assert.match(clipped.text, /^Learned: .* Clipping was active at 83% of the steps \(median gradient norm 3 against a threshold of 1\)/);
+});

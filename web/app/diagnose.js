@@ -1,0 +1,105 @@
+// diagnose.js: one line that says what happened in a run, in the lesson's words: exploding gradients,
+// vanishing gradients, slow convergence, overfitting, too much clipping, or "it learned". Pure functions
+// of a run's record (its configuration, curves and final figures), so they are easy to test and to read.
+import { fmtNum } from './charts.js';
+
+const median = (a) => {
+  const s = a.filter(Number.isFinite).sort((x, y) => x - y);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+const mean = (a) => {
+  const f = a.filter(Number.isFinite);
+  return f.length ? f.reduce((x, y) => x + y, 0) / f.length : NaN;
+};
+
+// Loss of a model that ignores its input: what "learned nothing" looks like for each task.
+export function baselineLoss(cfg) {
+  if (cfg.task === 'adding') return { loss: 1 / 6, what: 'always predicting 1' };
+  if (cfg.task === 'copy') return { loss: Math.log(8), accuracy: 0.125, what: 'guessing one of 8 symbols' };
+  if (cfg.task === 'imdb' || cfg.task === 'imdbfile') return { loss: Math.log(2), accuracy: 0.5, what: 'guessing' };
+  // Series are normalised with the training part's mean and deviation: predicting that mean scores ~1.
+  if (cfg.task === 'temp' || cfg.task === 'csv') return { loss: 1, what: 'always predicting the training mean', approx: true };
+  return null;
+}
+
+/** { level: 'error' | 'warn' | 'ok' | 'info', text } for a finished run record. */
+export function diagnose(rec) {
+  const cfg = rec.cfg;
+  const losses = rec.train.map((p) => p.y);
+  const grads = rec.grad.map((p) => p.y);
+  const steps = rec.compacted ? rec.stepsTotal : rec.train.length;
+  const cell = cfg.cell.toUpperCase();
+  if (rec.status === 'failed') {
+    const finite = rec.grad.filter((p) => Number.isFinite(p.y) && p.y > 0);
+    const first = finite[0], last = finite[finite.length - 1];
+    const growth = first && last && last.y > first.y
+      ? ` The gradient norm grew from ${fmtNum(first.y)} at step ${first.x} to ${fmtNum(last.y)} at step ${last.x}.` : '';
+    const fixes = [];
+    if (!cfg.clip) fixes.push('turn gradient clipping on (threshold 1)');
+    fixes.push(`lower the learning rate (now ${cfg.lr})`);
+    if (cfg.opt === 'sgd') fixes.push('or use Adam');
+    if (cfg.cell === 'lstm' && Math.abs(cfg.fb) > 5) fixes.push(`use a forget-gate bias near 1 (now ${cfg.fb})`);
+    return { level: 'error', text: `Exploding gradients: training stopped at step ${rec.failedStep ?? steps + 1} because the loss ` +
+      `became NaN or infinite.${growth} The model keeps the parameters of the last good step. To fix it: ${fixes.join(', ')}. ` +
+      `The core said: “${rec.error?.message ?? 'numeric fault'}”` };
+  }
+  if (steps === 0) return { level: 'info', text: 'The run stopped before its first step.' };
+  const base = baselineLoss(cfg);
+  const val = rec.val.length ? rec.val[rec.val.length - 1].y : NaN;
+  const finalLoss = Number.isFinite(rec.test?.loss) ? rec.test.loss : Number.isFinite(val) ? val : mean(losses.slice(-20));
+  const startLoss = mean(losses.slice(0, Math.max(1, Math.min(20, Math.floor(steps / 10) || 1))));
+  const endLoss = mean(losses.slice(-Math.max(1, Math.min(50, Math.floor(steps / 10) || 1))));
+  const clippedShare = rec.clippedCount / Math.max(1, steps);
+  const stopped = rec.status === 'stopped' ? ' (stopped early)' : '';
+
+  if (cfg.task === 'adding' && base && finalLoss > 0.8 * base.loss) {
+    if (cfg.cell === 'rnn' && cfg.len >= 20 && steps >= 300)
+      return { level: 'warn', text: `Vanishing gradients: after ${steps} steps the ${cell}'s test MSE is ${fmtNum(finalLoss)}, ` +
+        `no better than ${base.what} (${fmtNum(base.loss)}). The gradient from the output shrinks at every step back in time ` +
+        `(see ‖∂L/∂h_t‖ below), so the two marked numbers ${cfg.len} steps back are never learned. An LSTM or GRU learns this.` };
+    if (cfg.opt === 'sgd')
+      return { level: 'warn', text: `Slow convergence: plain SGD at learning rate ${cfg.lr} moved the loss only from ` +
+        `${fmtNum(startLoss)} to ${fmtNum(endLoss)} in ${steps} steps; the test MSE ${fmtNum(finalLoss)} is still near ` +
+        `${base.what} (${fmtNum(base.loss)}). Adam (or momentum) adapts the step size per parameter and gets there far sooner.` };
+    return { level: 'info', text: `Not learned yet${stopped}: test MSE ${fmtNum(finalLoss)}, near ${base.what} (${fmtNum(base.loss)}). ` +
+      `Gated cells often sit on this plateau for a few hundred steps at length ${cfg.len}, then drop suddenly: train on.` };
+  }
+  if (cfg.opt === 'sgd' && steps >= 100 && Number.isFinite(startLoss) && endLoss > 0.7 * startLoss)
+    return { level: 'warn', text: `Slow convergence: plain SGD at learning rate ${cfg.lr} moved the training loss only from ` +
+      `${fmtNum(startLoss)} to ${fmtNum(endLoss)} in ${steps} steps. Try Adam, momentum, or a larger learning rate.` };
+  // Overfitting: validation loss rising for the last evaluations while training loss falls.
+  if (rec.val.length >= 3) {
+    const v = rec.val.map((p) => p.y);
+    const best = Math.min(...v), bestAt = v.indexOf(best);
+    if (bestAt < v.length - 1 && v[v.length - 1] > best * 1.1 && endLoss < startLoss)
+      return { level: 'warn', text: `Overfitting: the training loss keeps falling (${fmtNum(endLoss)}) but the validation loss ` +
+        `was lowest at evaluation ${bestAt + 1} (${fmtNum(best)}) and rose to ${fmtNum(v[v.length - 1])}. Fewer epochs, a smaller ` +
+        'model or more data would help.' };
+  }
+  const d = outcome(rec, base, finalLoss, startLoss, endLoss, steps, stopped);
+  if (clippedShare > 0.5 && steps >= 20)
+    d.text += ` Clipping was active at ${Math.round(100 * clippedShare)}% of the steps (median gradient norm ` +
+      `${fmtNum(median(grads))} against a threshold of ${cfg.clipAt}): it keeps training stable, but each such step is shorter ` +
+      'than the optimizer asked for.';
+  return d;
+}
+
+// Learned or not, measured against the task's no-memory baseline when there is one.
+function outcome(rec, base, finalLoss, startLoss, endLoss, steps, stopped) {
+  if (base?.accuracy !== undefined && Number.isFinite(rec.test?.accuracy)) {
+    const acc = rec.test.accuracy;
+    if (acc < base.accuracy + 0.05)
+      return { level: 'info', text: `No better than chance yet${stopped}: test accuracy ${fmtNum(acc)} (chance ${base.accuracy}). ` +
+        'Train longer or raise the learning rate.' };
+    return { level: 'ok', text: `Learned${stopped}: test accuracy ${fmtNum(acc)} (chance ${base.accuracy}) after ${steps} steps.` };
+  }
+  if (base && Number.isFinite(finalLoss)) {
+    const rmse = Number.isFinite(rec.test?.rmse) ? ` The typical error is ${fmtNum(rec.test.rmse)} in the series’ own units (RMSE).` : '';
+    if (finalLoss > 0.8 * base.loss)
+      return { level: 'info', text: `Not learned yet${stopped}: test loss ${fmtNum(finalLoss)}, near ${base.approx ? 'about ' : ''}${fmtNum(base.loss)} for ${base.what}.${rmse}` };
+    return { level: 'ok', text: `Learned${stopped}: test loss ${fmtNum(finalLoss)}, against ${base.approx ? 'about ' : ''}${fmtNum(base.loss)} for ${base.what}.${rmse}` };
+  }
+  if (Number.isFinite(finalLoss))
+    return { level: 'ok', text: `Done${stopped}: the loss fell from ${fmtNum(startLoss)} to ${fmtNum(endLoss)}; test loss ${fmtNum(finalLoss)}.` };
+  return { level: 'info', text: `Done${stopped}.` };
+}

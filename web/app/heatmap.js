@@ -1,0 +1,281 @@
+// heatmap.js: a units x steps heatmap of one gate (or state) of a recurrent layer over one sequence, drawn
+// on a canvas. Colour is one encoding; the other is the value itself, shown in a tooltip on hover and, for
+// keyboard users, in a live readout as the arrow keys move a cursor over the cells (Home/End: first/last
+// step, PageUp/PageDown: 8 units). A colour bar with numbers is the legend.
+import { viridis, diverging, css } from './palette.js';
+import { cssVar, fmtNum } from './charts.js';
+
+const LEFT = 44, RIGHT = 8, TOP = 14;
+
+const shortLabel = (v) => {
+  const s = String(v);
+  return s.length > 14 ? `${s.slice(0, 13)}…` : s;
+};
+
+export class Heatmap {
+  /** root: an element holding a canvas.heatmap-canvas, canvas.heatmap-legend, .heatmap-readout, .heatmap-tip. */
+  constructor(root) {
+    this.root = root;
+    this.canvas = root.querySelector('.heatmap-canvas');
+    this.legend = root.querySelector('.heatmap-legend');
+    this.readout = root.querySelector('.heatmap-readout');
+    this.tip = root.querySelector('.heatmap-tip');
+    this.data = null;
+    this.cursor = { u: 0, t: 0 };
+    this.hover = null;
+    this.canvas.addEventListener('mousemove', (e) => this._onMove(e));
+    this.canvas.addEventListener('mouseleave', () => {
+      this.hover = null;
+      this.tip.hidden = true;
+      this.draw();
+    });
+    this.canvas.addEventListener('click', (e) => {
+      const c = this._cellAt(e);
+      if (c) {
+        this.cursor = c;
+        this._announce();
+        this.draw();
+      }
+    });
+    this.canvas.addEventListener('keydown', (e) => this._onKey(e));
+    this.canvas.addEventListener('focus', () => {
+      this._announce();
+      this.draw();
+    });
+    this.canvas.addEventListener('blur', () => this.draw());
+    new ResizeObserver(() => this.draw()).observe(root);
+  }
+
+  /**
+   * d: { values(u, t) -> number, units, steps, labels[steps], marks[steps] | null, signed (diverging scale),
+   *      name ('forget gate f'), unitName ('unit'), stepName ('word'), scaleMax (signed: max |v|) }
+   */
+  set(d) {
+    this.data = d;
+    this.cursor = { u: Math.min(this.cursor.u, d.units - 1), t: Math.min(this.cursor.t, d.steps - 1) };
+    this.canvas.setAttribute('aria-label', `Heatmap of the ${d.name}: ${d.units} ${d.unitName}s (rows) by ${d.steps} ${d.stepName}s ` +
+      `(columns). Use the arrow keys to read values.`);
+    this.draw();
+    this._drawLegend();
+    if (document.activeElement === this.canvas) this._announce();
+  }
+
+  clear(message = '') {
+    this.data = null;
+    this.message = message;
+    this.draw();
+    this._drawLegend();
+    this.readout.textContent = '';
+  }
+
+  _geometry() {
+    const d = this.data;
+    const width = Math.max(200, this.root.clientWidth || 600);
+    const plotW = width - LEFT - RIGHT;
+    const cw = plotW / d.steps;
+    const ch = Math.max(3, Math.min(14, Math.floor(280 / d.units)));
+    // Step labels: horizontal when every shown label fits its column(s), else all rotated by 60 degrees,
+    // with room below for the longest.
+    const tEvery = Math.max(1, Math.ceil(13 / cw));
+    const ctx = (this._scratch ??= document.createElement('canvas').getContext('2d'));
+    ctx.font = `bold 11px ${cssVar('--font', 'sans-serif')}`;
+    let widest = 0;
+    for (let t = 0; t < d.steps; t += tEvery) widest = Math.max(widest, ctx.measureText(shortLabel(d.labels[t] ?? t + 1)).width);
+    const rotate = widest > cw * tEvery - 4;
+    const bottom = rotate ? Math.ceil(widest * Math.sin(Math.PI / 3)) + 14 : 24;
+    return { width, plotW, cw, ch, height: TOP + d.units * ch + bottom, bottom, rotate, tEvery };
+  }
+
+  _value(u, t) {
+    return this.data.values(u, t);
+  }
+
+  _color(v) {
+    const d = this.data;
+    if (!Number.isFinite(v)) return [128, 128, 128];
+    return d.signed ? diverging(v / (d.scaleMax || 1)) : viridis(v);
+  }
+
+  draw() {
+    const cv = this.canvas, dpr = window.devicePixelRatio || 1;
+    const ctx = cv.getContext('2d');
+    if (!this.data) {
+      const w = Math.max(200, this.root.clientWidth || 600), h = 120;
+      cv.width = w * dpr;
+      cv.height = h * dpr;
+      cv.style.width = `${w}px`;
+      cv.style.height = `${h}px`;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+      ctx.fillStyle = cssVar('--fg-muted');
+      ctx.font = `13px ${cssVar('--font', 'sans-serif')}`;
+      ctx.fillText(this.message || 'Train a model (or press Trace) to see its gates.', 12, 60);
+      return;
+    }
+    const d = this.data, g = this._geometry();
+    cv.width = Math.round(g.width * dpr);
+    cv.height = Math.round(g.height * dpr);
+    cv.style.width = `${g.width}px`;
+    cv.style.height = `${g.height}px`;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, g.width, g.height);
+    // The cells: one pixel each in an offscreen image, scaled up without smoothing.
+    const img = new ImageData(d.steps, d.units);
+    for (let u = 0; u < d.units; u++) {
+      for (let t = 0; t < d.steps; t++) {
+        const [r, gg, b] = this._color(this._value(u, t));
+        const k = 4 * (u * d.steps + t);
+        img.data[k] = r;
+        img.data[k + 1] = gg;
+        img.data[k + 2] = b;
+        img.data[k + 3] = 255;
+      }
+    }
+    const off = document.createElement('canvas');
+    off.width = d.steps;
+    off.height = d.units;
+    off.getContext('2d').putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, LEFT, TOP, g.plotW, d.units * g.ch);
+    // Axes: unit numbers on the left, step labels (words) below, rotated when they do not fit.
+    const fg = cssVar('--fg'), muted = cssVar('--fg-muted'), font = cssVar('--font', 'sans-serif');
+    ctx.fillStyle = muted;
+    ctx.font = `11px ${font}`;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    const uEvery = Math.max(1, Math.ceil(12 / g.ch));
+    for (let u = 0; u < d.units; u += uEvery) ctx.fillText(String(u), LEFT - 4, TOP + (u + 0.5) * g.ch);
+    ctx.save();
+    ctx.translate(10, TOP + (d.units * g.ch) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.fillText(d.unitName, 0, 0);
+    ctx.restore();
+    const yAxis = TOP + d.units * g.ch + 4;
+    for (let t = 0; t < d.steps; t += g.tEvery) {
+      const x = LEFT + (t + 0.5) * g.cw;
+      const s = shortLabel(d.labels[t] ?? t + 1);
+      const marked = d.marks?.[t];
+      ctx.fillStyle = marked ? fg : muted;
+      ctx.font = `${marked ? 'bold ' : ''}11px ${font}`;
+      if (!g.rotate) {
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'top';
+        ctx.fillText(s, x, yAxis);
+      } else {
+        ctx.save();
+        ctx.translate(x, yAxis);
+        ctx.rotate(-Math.PI / 3);
+        ctx.textAlign = 'right';
+        ctx.textBaseline = 'middle';
+        ctx.fillText(s, 0, 0);
+        ctx.restore();
+      }
+    }
+    // Marked steps (the adding problem's two numbers): a star above the column, as in the step labels.
+    if (d.marks) {
+      ctx.fillStyle = fg;
+      ctx.font = `12px ${font}`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      for (let t = 0; t < d.steps; t++) if (d.marks[t]) ctx.fillText('★', LEFT + (t + 0.5) * g.cw, 0);
+    }
+    // The cursor (keyboard) and the hovered cell: outlined in the text colour and its opposite.
+    const box = (c, color, w) => {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = w;
+      ctx.strokeRect(LEFT + c.t * g.cw + 0.5, TOP + c.u * g.ch + 0.5, Math.max(g.cw - 1, 2), Math.max(g.ch - 1, 2));
+    };
+    if (document.activeElement === this.canvas) {
+      box(this.cursor, cssVar('--surface'), 4);
+      box(this.cursor, fg, 2);
+    }
+    if (this.hover) box(this.hover, fg, 1);
+  }
+
+  _drawLegend() {
+    const cv = this.legend, dpr = window.devicePixelRatio || 1;
+    const w = 260, h = 34;
+    cv.width = w * dpr;
+    cv.height = h * dpr;
+    cv.style.width = `${w}px`;
+    cv.style.height = `${h}px`;
+    const ctx = cv.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const d = this.data;
+    if (!d) return;
+    const x0 = 10, bw = w - 20;
+    for (let i = 0; i < bw; i++) {
+      const f = i / (bw - 1);
+      ctx.fillStyle = css(d.signed ? diverging(2 * f - 1) : viridis(f));
+      ctx.fillRect(x0 + i, 2, 1, 14);
+    }
+    ctx.fillStyle = cssVar('--fg-muted');
+    ctx.font = `11px ${cssVar('--font', 'sans-serif')}`;
+    ctx.textBaseline = 'top';
+    const lo = d.signed ? -d.scaleMax : 0, hi = d.signed ? d.scaleMax : 1;
+    const ticks = [[0, lo], [0.5, (lo + hi) / 2], [1, hi]];
+    for (const [f, v] of ticks) {
+      ctx.textAlign = f === 0 ? 'left' : f === 1 ? 'right' : 'center';
+      ctx.fillText(fmtNum(v), x0 + f * bw, 19);
+    }
+    cv.setAttribute('aria-label', `Colour scale from ${fmtNum(lo)} to ${fmtNum(hi)}`);
+  }
+
+  _cellAt(e) {
+    if (!this.data) return null;
+    const r = this.canvas.getBoundingClientRect(), g = this._geometry();
+    const x = e.clientX - r.left - LEFT, y = e.clientY - r.top - TOP;
+    const t = Math.floor(x / g.cw), u = Math.floor(y / g.ch);
+    if (t < 0 || u < 0 || t >= this.data.steps || u >= this.data.units) return null;
+    return { u, t };
+  }
+
+  _describe(c) {
+    const d = this.data;
+    const label = d.labels[c.t] !== undefined ? ` '${d.labels[c.t]}'` : '';
+    return `${d.unitName} ${c.u}, ${d.stepName} ${c.t + 1}${label}${d.marks?.[c.t] ? ' (marked)' : ''}: ${d.name} = ${fmtNum(this._value(c.u, c.t))}`;
+  }
+
+  _onMove(e) {
+    const c = this._cellAt(e);
+    this.hover = c;
+    if (!c) {
+      this.tip.hidden = true;
+      this.draw();
+      return;
+    }
+    this.tip.textContent = this._describe(c);
+    this.tip.hidden = false;
+    const r = this.root.getBoundingClientRect();
+    const x = e.clientX - r.left + 12, y = e.clientY - r.top + 12;
+    this.tip.style.left = `${Math.min(x, r.width - 220)}px`;
+    this.tip.style.top = `${y}px`;
+    this.draw();
+  }
+
+  _onKey(e) {
+    if (!this.data) return;
+    const c = { ...this.cursor }, d = this.data;
+    switch (e.key) {
+      case 'ArrowLeft': c.t = Math.max(0, c.t - 1); break;
+      case 'ArrowRight': c.t = Math.min(d.steps - 1, c.t + 1); break;
+      case 'ArrowUp': c.u = Math.max(0, c.u - 1); break;
+      case 'ArrowDown': c.u = Math.min(d.units - 1, c.u + 1); break;
+      case 'PageUp': c.u = Math.max(0, c.u - 8); break;
+      case 'PageDown': c.u = Math.min(d.units - 1, c.u + 8); break;
+      case 'Home': c.t = 0; break;
+      case 'End': c.t = d.steps - 1; break;
+      default: return;
+    }
+    e.preventDefault();
+    this.cursor = c;
+    this._announce();
+    this.draw();
+  }
+
+  _announce() {
+    if (this.data) this.readout.textContent = this._describe(this.cursor);
+  }
+}

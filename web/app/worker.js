@@ -1,0 +1,518 @@
+// worker.js: the lab page's Web Worker. It owns the WebAssembly module (through ../rnnlab.js), the data
+// set and the models, and does every computation: training, evaluation, traces, predictions, checkpoints.
+// The page only draws. Progress is posted at a bounded rate (every PROGRESS_MS), whatever the step rate.
+//
+// Protocol. Page -> worker: { id, op, args }. Worker -> page: { id, ok: true, result } or
+// { id, ok: false, error: { message, code } } for each request, and { event, data } while training.
+// While a run trains, requests that read the model (inspect, predictText, predictions, save) are queued and
+// run between two training steps, inside the progress callback, where the model is not in use; while a run
+// is paused they run at once.
+//
+// Limits: one run at a time; models of earlier runs are kept (for saving and comparing) up to MAX_MODELS.
+import { RnnLab } from '../rnnlab.js';
+
+const PROGRESS_MS = 150;   // at most ~7 progress messages a second, whatever the step rate
+const MAX_MODELS = 12;     // older models of the session are freed past this (their runs keep their curves)
+
+let lab = null;
+let data = { key: null, kind: 'none' };  // the current data: a synthetic task, or a Dataset of the data API
+const models = new Map();                // id -> { model, dataKey, kind }
+let nextModelId = 1;
+let run = null;                          // the run in progress: { abort, paused, resume, jobs, modelId }
+
+const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
+const now = () => performance.now();
+
+function errorInfo(e) {
+  return { message: e?.message ?? String(e), code: e?.code ?? null, stepsDone: e?.stepsDone ?? null };
+}
+
+const hasDataApi = () => typeof lab?.openDataset === 'function';
+
+function needDataApi(what) {
+  if (!hasDataApi())
+    throw new Error(`${what} needs the data API of rnnlab.js (openDataset, prepareImdb, ...), which this build does not have yet`);
+}
+
+// --- Data ------------------------------------------------------------------------------------------------
+
+function datasetInfo(ds) {
+  let describe = '';
+  try {
+    describe = String(ds.describe?.() ?? '');
+  } catch {}
+  return { kind: ds.kind, counts: { ...ds.counts }, vocabSize: ds.vocabSize ?? 0, maxLen: ds.maxLen ?? 0, window: ds.window ?? null,
+    horizon: ds.horizon ?? null, column: ds.column ?? null, mean: ds.mean ?? null, std: ds.std ?? null, describe };
+}
+
+function replaceData(next) {
+  if (data.ds && data.ds !== next.ds) {
+    try {
+      data.ds.free();
+    } catch {}
+  }
+  data = next;
+}
+
+let dataAbort = null;
+
+async function setData({ source, key }) {
+  if (run) throw new Error('stop training before changing the data');
+  if (source.kind === 'task') {
+    const shape = lab.taskShape(source.task);
+    replaceData({ key, kind: 'task', task: source.task, shape });
+    return { kind: 'task', task: source.task, shape };
+  }
+  needDataApi('Loading a data set');
+  let ds, bytes = null;
+  if (source.kind === 'rnld') {
+    ds = lab.openDataset(new Uint8Array(source.bytes), source.name ? { name: source.name } : undefined);
+  } else if (source.kind === 'imdb') {
+    dataAbort = new AbortController();
+    let last = 0;
+    try {
+      ds = await lab.prepareImdb(source.file, {
+        ...source.opts,
+        ...(source.file?.name ? { name: source.file.name } : {}),
+        signal: dataAbort.signal,
+        onProgress(p) {
+          const t = now();
+          if (t - last < PROGRESS_MS) return;
+          last = t;
+          post({ event: 'dataProgress', data: { bytesIn: p.bytesIn ?? 0, reviews: p.reviews ?? 0, total: p.bytesTotal ?? source.file?.size ?? 0 } });
+        },
+      });
+    } finally {
+      dataAbort = null;
+    }
+    bytes = ds.toBytes();  // the page caches the subset in IndexedDB
+  } else if (source.kind === 'seriesCsv') {
+    ds = lab.seriesCsvDataset(new Uint8Array(source.bytes), { ...source.opts, ...(source.name ? { name: source.name } : {}) });
+  } else if (source.kind === 'textCsv') {
+    ds = lab.textCsvDataset(new Uint8Array(source.bytes), { ...source.opts, ...(source.name ? { name: source.name } : {}) });
+  } else {
+    throw new Error(`unknown data source '${source.kind}'`);
+  }
+  const info = datasetInfo(ds);
+  replaceData({ key, kind: ds.kind, ds, info });
+  if (bytes) {
+    const copy = bytes.slice();
+    return { ...info, bytes: copy, transfer: [copy.buffer] };
+  }
+  return info;
+}
+
+// --- Models ----------------------------------------------------------------------------------------------
+
+function describeModel(id) {
+  const { model, dataKey, kind } = models.get(id);
+  return { modelId: id, config: { ...model.config }, numParams: model.numParams, optimizer: model.optimizer, dataKey, kind,
+    hasMeta: Boolean(model.meta()) };
+}
+
+function addModel(model, dataKey, kind) {
+  const id = nextModelId++;
+  models.set(id, { model, dataKey, kind });
+  // Free the oldest models past the limit, never the one a run uses.
+  for (const [oldId, m] of models) {
+    if (models.size <= MAX_MODELS) break;
+    if (oldId === id || oldId === run?.modelId) continue;
+    m.model.free();
+    models.delete(oldId);
+    post({ event: 'modelFreed', data: { modelId: oldId } });
+  }
+  return id;
+}
+
+function getModel(id) {
+  const m = models.get(id);
+  if (!m) throw new Error(`model ${id} is no longer in memory (only the last ${MAX_MODELS} are kept); load its checkpoint`);
+  return m;
+}
+
+function createModel({ config }) {
+  const c = { cell: config.cell, hidden: config.hidden, layers: config.layers, bidirectional: config.bidirectional,
+    forgetBias: config.forgetBias, seed: config.seed };
+  if (data.kind === 'task') {
+    c.task = data.task;
+    if (lab.taskShape(data.task).vocab > 0) c.embed = config.embed;
+  } else if (data.ds) {
+    c.dataset = data.ds;
+    if (data.kind === 'text') c.embed = config.embed;
+  } else {
+    throw new Error('load a data set first');
+  }
+  const model = lab.createModel(c);  // throws the core's message on an impossible configuration
+  return describeModel(addModel(model, data.key, data.kind));
+}
+
+function loadCheckpoint({ bytes }) {
+  const model = lab.loadCheckpoint(new Uint8Array(bytes));
+  const c = model.config;
+  // Which data does it fit? A synthetic task by its shape, else a data set (whose description it keeps).
+  let task = null;
+  for (const t of lab.names.tasks) {
+    const s = lab.taskShape(t);
+    if (s.vocab === c.vocab && s.inputSize === c.inputSize && s.head === c.head && s.outputs === c.outputs && s.seq2seq === c.seq2seq
+      && !model.meta()) {
+      task = t;
+      break;
+    }
+  }
+  const kind = task ? 'task' : c.vocab > 0 ? 'text' : 'series';
+  const id = addModel(model, task ? `task:${task}` : null, kind);
+  return { ...describeModel(id), task };
+}
+
+function freeModel({ modelId }) {
+  if (run?.modelId === modelId) throw new Error('this model is training');
+  const m = models.get(modelId);
+  if (m) {
+    m.model.free();
+    models.delete(modelId);
+  }
+  return true;
+}
+
+function saveCheckpoint({ modelId }) {
+  const bytes = getModel(modelId).model.saveCheckpoint();
+  return { bytes, transfer: [bytes.buffer] };
+}
+
+// --- Training -----------------------------------------------------------------------------------------
+
+// Progress points travel as columns of typed arrays whose buffers are transferred, not as one object per
+// step: at tens of thousands of steps a second (a tiny model), cloning objects would busy the page.
+const newPoints = () => ({ step: [], loss: [], gradNorm: [], clipped: [], accuracy: [] });
+const packPoints = (p) => ({ step: Float64Array.from(p.step), loss: Float64Array.from(p.loss), gradNorm: Float64Array.from(p.gradNorm),
+  clipped: Uint8Array.from(p.clipped), accuracy: Float64Array.from(p.accuracy) });
+
+// A real task boundary, so that messages from the page (pause, stop, trace requests) are delivered while
+// training runs. rnnlab.js yields with scheduler.yield() where it exists, whose continuation Chromium runs
+// ahead of queued message events: a worker that only yields that way never sees the page's messages.
+// A MessageChannel message is queued behind them, and costs no timer clamping.
+const channel = new MessageChannel();
+let wake = null;
+channel.port1.onmessage = () => wake?.();
+function nextTask() {
+  return new Promise((resolve) => {
+    wake = resolve;
+    channel.port2.postMessage(null);
+  });
+}
+let lastTask = 0;
+
+// Runs queued requests, then waits while paused. Called between training steps, where the model is idle.
+async function safePoint() {
+  if (now() - lastTask >= 40) {
+    await nextTask();
+    lastTask = now();
+  }
+  while (run.jobs.length) await runJob(run.jobs.shift());
+  if (run.paused && !run.abort.signal.aborted) {
+    const t0 = now();
+    await new Promise((resolve) => (run.resume = resolve));
+    run.pausedMs += now() - t0;
+  }
+}
+
+async function train({ modelId, opts }) {
+  if (run) throw new Error('a run is already training');
+  const entry = getModel(modelId);
+  const { model } = entry;
+  if (entry.dataKey !== data.key) throw new Error('this model was made for other data; make a new model (Reset) or load its data');
+  model.setOptimizer({ kind: opts.optimizer, lr: opts.lr, clip: opts.clip ? opts.clipAt : 0,
+    ...(opts.optimizer === 'momentum' ? { momentum: opts.momentum ?? 0.9 } : {}) });
+  const stepsBefore = model.optimizer?.steps ?? 0;
+  run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId, pausedMs: 0 };
+  const t0 = now();
+  let pausedMs = 0, points = newPoints(), lastPost = 0, seqs = 0, lastGradNorm = NaN, lastStep = stepsBefore, status = 'done', error = null;
+  const evals = [];
+  const activeSeconds = () => (now() - t0 - run.pausedMs) / 1000;
+  let lastExtra = {};
+  const flush = (extra = lastExtra) => {
+    lastExtra = extra;
+    const active = (now() - t0 - run.pausedMs) / 1000;
+    const cols = packPoints(points);
+    post({ event: 'progress', data: { modelId, points: cols, seconds: active, seqPerSec: active > 0 ? seqs / active : 0, ...extra } },
+      Object.values(cols).map((a) => a.buffer));
+    points = newPoints();
+    lastPost = now();
+  };
+  // One point per training step: the x axis is the model's optimizer step count (a continued run goes on).
+  const record = (step, p, batchSize, extra) => {
+    if (step > lastStep) seqs += (step - lastStep) * batchSize;
+    lastStep = step;
+    lastGradNorm = p.gradNorm;
+    points.step.push(step);
+    points.loss.push(p.loss);
+    points.gradNorm.push(p.gradNorm);
+    points.clipped.push(p.clipped ? 1 : 0);
+    points.accuracy.push(p.accuracy ?? NaN);
+    lastExtra = extra;
+    if (now() - lastPost >= PROGRESS_MS) flush(extra);
+  };
+  try {
+    if (data.kind === 'task') {
+      const steps = opts.steps;
+      const evalEvery = Math.max(10, Math.round(steps / 20));
+      const res = await model.trainTask({
+        task: data.task, length: opts.length, steps, batchSize: opts.batchSize, bpttWindow: opts.bptt,
+        // The first run of a model sees the seed's batches (same seed, same data for every compared model);
+        // a continued run goes on with the stream, as `rnnlab train` does.
+        seed: stepsBefore === 0 ? opts.seed : undefined,
+        evalEvery, evalBatches: 4, evalBatchSize: 64, progressEvery: 1, signal: run.abort.signal, yieldMs: 30,
+        async onProgress(p) {
+          record(p.totalSteps, p, opts.batchSize, { step: p.step, steps });
+          if (p.eval) {
+            evals.push({ step: p.totalSteps, loss: p.eval.loss, accuracy: p.eval.accuracy });
+            post({ event: 'eval', data: { modelId, step: p.totalSteps, loss: p.eval.loss, accuracy: p.eval.accuracy, seconds: activeSeconds() } });
+          }
+          await safePoint();
+        },
+      });
+      if (res.stopped) status = 'stopped';
+    } else {
+      needDataApi('Training on a data set');
+      const res = await model.trainDataset(data.ds, {
+        epochs: opts.epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1,
+        // As for tasks: the seed's shuffles for a new model; a continued run goes on from its steps.
+        seed: stepsBefore === 0 ? opts.seed : undefined,
+        signal: run.abort.signal, yieldMs: 30,
+        async onProgress(p) {
+          record(p.totalSteps, p, opts.batchSize, { step: p.step, steps: p.steps, epoch: p.epoch, epochs: p.epochs });
+          await safePoint();
+        },
+        onEpoch(e) {
+          const step = e.totalSteps ?? lastStep;
+          const v = e.val ?? {};
+          evals.push({ step, epoch: e.epoch, loss: v.loss, accuracy: v.accuracy ?? null });
+          post({ event: 'eval', data: { modelId, step, epoch: e.epoch, loss: v.loss, accuracy: v.accuracy ?? null, seconds: activeSeconds() } });
+        },
+      });
+      if (res?.stopped || run.abort.signal.aborted) status = 'stopped';
+    }
+  } catch (e) {
+    if (e?.code === 'RNL_ERR_NUMERIC') {
+      status = 'failed';  // the core kept the parameters of the last good step
+      error = errorInfo(e);
+    } else {
+      throw e;
+    }
+  } finally {
+    const pending = run.jobs;
+    flush();
+    pausedMs = run.pausedMs;
+    run = null;
+    for (const job of pending) await runJob(job);
+  }
+  const stepsAfter = model.optimizer?.steps ?? lastStep;
+  const result = { modelId, status, error, stepsBefore, stepsAfter, lastGradNorm, evals, seconds: (now() - t0 - pausedMs) / 1000, seqs,
+    numParams: model.numParams, optimizer: model.optimizer };
+  // Held-out figures of the model as it is now (after a numeric fault: the last good parameters).
+  try {
+    result.test = evaluate({ modelId });
+  } catch (e) {
+    result.testError = errorInfo(e).message;
+  }
+  return result;
+}
+
+function evaluate({ modelId, length }) {
+  const { model } = getModel(modelId);
+  if (data.kind === 'task') {
+    const r = model.evaluateTask({ task: data.task, length: length ?? lastLength, batches: 10, batchSize: 100 });
+    return { split: 'test', loss: r.loss, accuracy: r.accuracy, count: 1000 };
+  }
+  needDataApi('Evaluating on a data set');
+  const r = model.evaluateDataset(data.ds, 'test');
+  // A series' loss is the MSE of normalised values; its RMSE in the series' own units reads better.
+  const rmse = data.kind === 'series' && Number.isFinite(data.ds.std) ? Math.sqrt(r.loss) * data.ds.std : undefined;
+  return { split: 'test', ...r, rmse, column: data.kind === 'series' ? data.ds.column : undefined };
+}
+let lastLength = 50;
+
+// --- Looking inside: gates, states, ||dL/dh_t|| -------------------------------------------------------------
+
+const GATES = { rnn: ['h'], lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
+
+function traces(model, batch) {
+  const c = model.config;
+  model.setTrace(0);
+  let g;
+  try {
+    g = model.gradients(batch);
+  } finally {
+    model.setTrace(null);
+  }
+  const layers = [];
+  for (let l = 0; l < c.layers; l++) {
+    for (let d = 0; d < (c.bidirectional ? 2 : 1); d++) {
+      const gate = model.gateTrace(l, d), state = model.stateTrace(l, d), grad = model.gradNormTrace(l, d);
+      layers.push({ layer: l, dir: d, gates: gate, state, grad: grad ? Array.from(grad.data) : null });
+    }
+  }
+  return { loss: g.loss, gradNorm: g.gradNorm, predictions: Array.from(g.predictions), layers, gateNames: GATES[c.cell],
+    hidden: c.hidden, cell: c.cell };
+}
+
+function inspect({ modelId, source }) {
+  const { model } = getModel(modelId);
+  const c = model.config;
+  if (source.kind === 'task') {
+    if (data.kind !== 'task') throw new Error('no synthetic task is loaded');
+    const T = source.length;
+    const batch = lab.generateTask(data.task, 1, T, source.seed);
+    const tr = traces(model, batch);
+    // Step labels: adding (value, marker), copy (symbol), sine (value).
+    let labels, marks = null;
+    if (batch.inputs && c.inputSize === 2) {
+      labels = [];
+      marks = [];
+      for (let t = 0; t < T; t++) {
+        labels.push(batch.inputs[2 * t].toFixed(2));
+        marks.push(batch.inputs[2 * t + 1] > 0.5);
+      }
+    } else if (batch.inputs) {
+      labels = Array.from(batch.inputs, (v) => v.toFixed(2));
+    } else {
+      labels = Array.from(batch.tokens, (v) => String(v));
+    }
+    return { ...tr, labels, marks, target: Array.from(batch.targets), kindLabel: 'step', task: data.task };
+  }
+  if (source.kind === 'text') {
+    if (typeof model.predictText !== 'function') throw new Error('reading typed text needs the data API of rnnlab.js');
+    const p = model.predictText(source.text);
+    const ids = Array.from(p.ids ?? []);
+    if (ids.length === 0) throw new Error('the review has no words to read');
+    // Its gradient: the loss if the label were the opposite of the prediction, so |p - y| >= 0.5 and the
+    // curve is not flattened by a confident, right answer. Only the scale depends on y; the shape does not.
+    const y = p.probability >= 0.5 ? 0 : 1;
+    const tr = traces(model, { B: 1, T: ids.length, tokens: Int32Array.from(ids), targets: Float32Array.of(y) });
+    return { ...tr, labels: Array.from(p.tokens ?? ids.map(String)), marks: null, target: [y], probability: p.probability,
+      kindLabel: 'word' };
+  }
+  if (source.kind === 'series') {
+    needDataApi('Tracing a series window');
+    if (data.kind !== 'series') throw new Error('no series is loaded');
+    const { first, count } = data.ds.split('test');
+    if (count === 0) throw new Error('the series has no test windows');
+    const batch = data.ds.batch([first + Math.min(Math.max(0, source.index ?? 0), count - 1)]);
+    const tr = traces(model, batch);
+    const { mean = 0, std = 1 } = data.ds;
+    const labels = batch.inputs ? Array.from(batch.inputs, (v) => (v * std + mean).toFixed(1)) : [];
+    return { ...tr, labels, marks: null, target: Array.from(batch.targets ?? [], (v) => v * std + mean), kindLabel: 'day' };
+  }
+  throw new Error(`unknown trace source '${source.kind}'`);
+}
+
+function predictText({ modelId, text }) {
+  const { model } = getModel(modelId);
+  if (typeof model.predictText !== 'function') throw new Error('reading typed text needs the data API of rnnlab.js');
+  const p = model.predictText(text);
+  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), ids: Array.from(p.ids ?? []),
+    stepProbabilities: p.stepProbabilities ? Array.from(p.stepProbabilities) : null };
+}
+
+// Predicted against actual values, for regression: the adding problem (one sum per sequence), the sine
+// task (a whole sequence), a series (the test split, in its own units).
+function predictions({ modelId, length, seed }) {
+  const { model } = getModel(modelId);
+  const c = model.config;
+  if (c.head !== 'regression') return null;
+  if (data.kind === 'task') {
+    if (c.seq2seq) {
+      const b = lab.generateTask(data.task, 1, length, seed);
+      const p = model.predict(b);
+      return { kind: 'sequence', actual: Array.from(b.targets), predicted: Array.from(p), input: Array.from(b.inputs ?? []) };
+    }
+    const b = lab.generateTask(data.task, 200, length, seed);
+    const p = model.predict(b);
+    return { kind: 'scatter', actual: Array.from(b.targets), predicted: Array.from(p) };
+  }
+  if (data.kind === 'series') {
+    const r = model.predictSeries(data.ds, 'test');
+    return { kind: 'series', actual: Array.from(r.actual), predicted: Array.from(r.predicted) };
+  }
+  return null;
+}
+
+function bowBaseline() {
+  if (!data.ds || data.kind !== 'text' || typeof lab.bowBaseline !== 'function') return null;
+  const r = lab.bowBaseline(data.ds);
+  return { trainAccuracy: r.trainAccuracy, valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy,
+    topPositive: Array.from(r.topPositive ?? []).slice(0, 12), topNegative: Array.from(r.topNegative ?? []).slice(0, 12) };
+}
+
+// --- Dispatch --------------------------------------------------------------------------------------------
+
+const OPS = {
+  async init() {
+    if (!lab) lab = await RnnLab.load(new URL('../rnnlab.wasm', import.meta.url));
+    return { version: lab.version, kernels: lab.kernels, names: lab.names, dataApi: hasDataApi() };
+  },
+  setData,
+  createModel,
+  loadCheckpoint,
+  freeModel,
+  saveCheckpoint,
+  train(args) {
+    lastLength = args.opts.length ?? lastLength;
+    return train(args);
+  },
+  evaluate,
+  inspect,
+  predictText,
+  predictions,
+  bowBaseline,
+  pause() {
+    if (run) run.paused = true;
+    return Boolean(run);
+  },
+  resume() {
+    if (run) {
+      run.paused = false;
+      run.resume?.();
+      run.resume = null;
+    }
+    return Boolean(run);
+  },
+  stop() {
+    if (run) {
+      run.abort.abort();
+      run.paused = false;
+      run.resume?.();
+      run.resume = null;
+    }
+    dataAbort?.abort();
+    return true;
+  },
+};
+
+// Requests that use a model: queued while a run is between pauses, run at its next step.
+const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline']);
+
+async function runJob({ id, op, args }) {
+  try {
+    const fn = OPS[op];
+    if (!fn) throw new Error(`unknown request '${op}'`);
+    let result = await fn(args ?? {});
+    let transfer = [];
+    if (result && result.transfer) {
+      transfer = result.transfer;
+      result = { ...result };
+      delete result.transfer;
+    }
+    post({ id, ok: true, result }, transfer);
+  } catch (e) {
+    post({ id, ok: false, error: errorInfo(e) });
+    // A trap retires the module instance: nothing more can run in this worker.
+    if (e?.code === 'RNL_ERR_TRAP') post({ event: 'fatal', data: errorInfo(e) });
+  }
+}
+
+self.onmessage = (e) => {
+  const msg = e.data;
+  if (run && MODEL_OPS.has(msg.op) && !run.paused) run.jobs.push(msg);
+  else runJob(msg);
+};
