@@ -31,7 +31,7 @@ const steps = [
     ['npm', 'run', 'build'],
     ['node', '--test', 'tests/js/', 'exercises/tests/'],
   ]],
-  ['browser', existsSync(join(root, 'tests/e2e')) ? [['node', '--test', 'tests/e2e/']] : []],
+  ['browser', [['npm', 'run', 'test:e2e']]],
   ['valgrind', [['bash', 'tests/valgrind.sh', 'build/rnnlab']]],
   ['fuzz', [['bash', 'tests/fuzz/run.sh', fuzzSeconds]]],
 ];
