@@ -7,17 +7,27 @@
 //   node exercises/grade.mjs --dir PATH    grade the cell_math.c and bptt.c in PATH (e.g. a copy)
 //   other flags (--only N, --verbose, --no-fork, --timeout S) go to the grader.
 //
+// After grading it builds the graded cell_math.c into a WebAssembly module for the lab page ("use my
+// implementation", exercises/README.md): build-wasm-student/rnnlab-student.wasm, copied to
+// web/student/rnnlab.wasm, which the page loads with ?impl=student. Needs Emscripten (emcmake); without
+// it the step is skipped with a note. Its flags:
+//   --no-wasm            grade only
+//   --wasm-only          build the module only (no grading)
+//   --wasm-build DIR     build directory (default build-wasm-student/)
+//   --wasm-out FILE      where to copy the module (default web/student/rnnlab.wasm)
+//
 // Needs cmake and a C compiler (and zlib, which the rest of rnnlab's native build wants). The build
 // lives in build-exercises/ (one sub-build per --dir directory): the first run compiles the core,
 // later runs recompile only your files. Compiler output is shown only when the build fails.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const usage = `usage: node exercises/grade.mjs [--solution | --dir PATH] [--only N] [--verbose] [--no-fork] [--timeout S]`;
+const usage = `usage: node exercises/grade.mjs [--solution | --dir PATH] [--only N] [--verbose] [--no-fork] [--timeout S]
+       [--no-wasm | --wasm-only] [--wasm-build DIR] [--wasm-out FILE]`;
 
 function fail(message, status = 2) {
   process.stderr.write(`grade: ${message}\n`);
@@ -27,6 +37,9 @@ function fail(message, status = 2) {
 // --- Flags
 let solution = false;
 let dir = null;
+let wasm = true, wasmOnly = false;
+let wasmBuild = join(root, 'build-wasm-student');
+let wasmOut = join(root, 'web', 'student', 'rnnlab.wasm');
 const passThrough = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -42,26 +55,28 @@ for (let i = 0; i < argv.length; i++) {
     if (i + 1 >= argv.length) fail(`${a} needs a value\n${usage}`);
     passThrough.push(a, argv[++i]);
   } else if (a === '--verbose' || a === '-v' || a === '--no-fork') passThrough.push(a);
+  else if (a === '--no-wasm') wasm = false;
+  else if (a === '--wasm-only') wasmOnly = true;
+  else if (a === '--wasm-build' || a === '--wasm-out') {
+    if (i + 1 >= argv.length) fail(`${a} needs a path\n${usage}`);
+    if (a === '--wasm-build') wasmBuild = resolve(argv[++i]);
+    else wasmOut = resolve(argv[++i]);
+  }
   else fail(`unknown flag '${a}'\n${usage}`);
 }
 if (solution && dir) fail('--solution and --dir exclude each other');
+if (wasmOnly && !wasm) fail('--wasm-only and --no-wasm exclude each other');
 if (dir) {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${dir} is not a directory`);
   for (const f of ['cell_math.c', 'bptt.c'])
     if (!existsSync(join(dir, f))) fail(`${dir} has no ${f} (copy exercises/starter to start one)`);
 }
 
-// --- Build: one build directory for the default layout, one per other graded directory.
 const studentDir = dir ?? join(root, 'exercises', 'starter');
-let buildDir = join(root, 'build-exercises');
-if (dir && dir !== join(root, 'exercises', 'starter')) {
-  const tag = createHash('sha256').update(dir).digest('hex').slice(0, 10);
-  buildDir = join(root, 'build-exercises', 'dirs', `${basename(dir).replace(/[^A-Za-z0-9_.-]/g, '_')}-${tag}`);
-}
-const target = solution ? 'grader_solution' : 'grader_student';
+const cellMath = join(solution ? join(root, 'exercises', 'solution') : studentDir, 'cell_math.c');
 
-function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+function run(cmd, args, what, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
   if (r.error) {
     if (r.error.code === 'ENOENT') fail(`${cmd} was not found: the grader needs CMake and a C compiler (see exercises/README.md)`);
     fail(`${what}: ${r.error.message}`);
@@ -72,19 +87,57 @@ function run(cmd, args, what) {
   }
 }
 
-// Configure when there is no build yet, or when it was configured for another directory.
-const cache = join(buildDir, 'CMakeCache.txt');
-const configuredFor = existsSync(cache) ? /^RNL_EXERCISES_DIR:PATH=(.*)$/m.exec(readFileSync(cache, 'utf8'))?.[1] : null;
-if (configuredFor !== studentDir) {
-  process.stderr.write(`grade: configuring ${buildDir} (the first build compiles the core: about half a minute)\n`);
-  run('cmake', ['-S', root, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DRNL_EXERCISES_DIR=${studentDir}`], 'configuring the build');
+// --- Grade: one native build directory for the default layout, one per other graded directory.
+function grade() {
+  let buildDir = join(root, 'build-exercises');
+  if (dir && dir !== join(root, 'exercises', 'starter')) {
+    const tag = createHash('sha256').update(dir).digest('hex').slice(0, 10);
+    buildDir = join(root, 'build-exercises', 'dirs', `${basename(dir).replace(/[^A-Za-z0-9_.-]/g, '_')}-${tag}`);
+  }
+  const target = solution ? 'grader_solution' : 'grader_student';
+  // Configure when there is no build yet, or when it was configured for another directory.
+  const cache = join(buildDir, 'CMakeCache.txt');
+  const configuredFor = existsSync(cache) ? /^RNL_EXERCISES_DIR:PATH=(.*)$/m.exec(readFileSync(cache, 'utf8'))?.[1] : null;
+  if (configuredFor !== studentDir) {
+    process.stderr.write(`grade: configuring ${buildDir} (the first build compiles the core: about half a minute)\n`);
+    run('cmake', ['-S', root, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DRNL_EXERCISES_DIR=${studentDir}`], 'configuring the build');
+  }
+  run('cmake', ['--build', buildDir, '--target', target, '--parallel'], `building ${target}`);
+  const exe = join(buildDir, 'exercises', target);
+  const args = [...passThrough];
+  if (!solution) args.push('--dir', studentDir);
+  const r = spawnSync(exe, args, { stdio: 'inherit' });
+  if (r.error) fail(`could not run ${exe}: ${r.error.message}`);
+  return r.status ?? 1;
 }
-run('cmake', ['--build', buildDir, '--target', target, '--parallel'], `building ${target}`);
 
-// --- Grade
-const exe = join(buildDir, 'exercises', target);
-const args = [...passThrough];
-if (!solution) args.push('--dir', studentDir);
-const r = spawnSync(exe, args, { stdio: 'inherit' });
-if (r.error) fail(`could not run ${exe}: ${r.error.message}`);
-process.exit(r.status ?? 1);
+// --- The WebAssembly module with these cells (web/wasm.cmake, -DRNL_CELL_MATH). Returns false if skipped.
+function buildWasm() {
+  const probe = spawnSync('emcmake', ['--version'], { encoding: 'utf8' });
+  if (probe.error) {
+    process.stderr.write('grade: note: emcmake (Emscripten) was not found, so your cells were not built for the browser;\n' +
+      'grade: install Emscripten and run node exercises/grade.mjs again to get web/student/rnnlab.wasm\n');
+    return false;
+  }
+  const cache = join(wasmBuild, 'CMakeCache.txt');
+  const text = existsSync(cache) ? readFileSync(cache, 'utf8') : '';
+  const had = /^RNL_CELL_MATH:FILEPATH=(.*)$/m.exec(text)?.[1], hadOut = /^RNL_WASM_COPY_TO:FILEPATH=(.*)$/m.exec(text)?.[1];
+  if (had !== cellMath || hadOut !== wasmOut) {
+    process.stderr.write(`grade: configuring ${wasmBuild} for the browser module (the first build compiles the core)\n`);
+    run('emcmake', ['cmake', '-S', root, '-B', wasmBuild, '-DCMAKE_BUILD_TYPE=Release', `-DRNL_CELL_MATH=${cellMath}`,
+      `-DRNL_WASM_COPY_TO=${wasmOut}`], 'configuring the WebAssembly build');
+  }
+  run('cmake', ['--build', wasmBuild, '--parallel'], 'building the WebAssembly module');
+  const rel = relative(join(root, 'web'), wasmOut).split(sep).join('/');
+  console.log(`\nYour cells, built for the browser: ${relative(root, wasmOut).startsWith('..') ? wasmOut : relative(root, wasmOut)}\n` +
+    (rel === 'student/rnnlab.wasm'
+      ? 'Use them in the lab page: npm start, then open the page with ?impl=student (e.g. http://localhost:8080/web/?impl=student).\n'
+      : `Load it with RnnLab.load('${wasmOut}').\n`) +
+    'Unfinished functions (EX_TODO) are listed there, and training a cell that uses one stops with a message.');
+  return true;
+}
+
+let status = 0;
+if (!wasmOnly) status = grade();
+if (wasm) buildWasm();
+process.exit(status);

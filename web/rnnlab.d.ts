@@ -13,11 +13,14 @@ export type Seed = number | bigint;
 /** An error of rnnlab: the core's message (rnl_last_error), prefixed with its status name. */
 export class RnnLabError extends Error {
   name: 'RnnLabError';
-  /** The core's rnl_status (1 bad argument, 2 out of memory, 4 bad format, 5 numeric fault); -1 freed model; -2 trap. */
+  /**
+   * The core's rnl_status (1 bad argument, 2 out of memory, 4 bad format, 5 numeric fault); -1 freed model; -2 trap;
+   * -3 a student build ran a cell function still marked TODO (code RNL_ERR_TODO; the message names it).
+   */
   status: number;
   /** rnl_status_name, e.g. "bad argument", "bad format", "numeric fault". */
   statusName: string;
-  code: 'RNL_ERR_ARG' | 'RNL_ERR_NOMEM' | 'RNL_ERR_IO' | 'RNL_ERR_FORMAT' | 'RNL_ERR_NUMERIC' | 'RNL_ERR_FREED' | 'RNL_ERR_TRAP' | 'RNL_ERR_UNKNOWN';
+  code: 'RNL_ERR_ARG' | 'RNL_ERR_NOMEM' | 'RNL_ERR_IO' | 'RNL_ERR_FORMAT' | 'RNL_ERR_NUMERIC' | 'RNL_ERR_FREED' | 'RNL_ERR_TRAP' | 'RNL_ERR_TODO' | 'RNL_ERR_UNKNOWN';
   /** trainTask only: steps completed before the failure. */
   stepsDone?: number;
 }
@@ -501,6 +504,14 @@ export class RnnLab {
   readonly kernels: string;
   /** Names the core knows, in enum order. */
   readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[] }>;
+  /** Seq2seq names in enum order. */
+  readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
+  /**
+   * Which cells the module runs: the reference (web/rnnlab.wasm), or a student build of the exercises'
+   * cell_math.c (exercises/grade.mjs: web/student/rnnlab.wasm) with the functions still marked TODO
+   * (found by running each once on a tiny problem at load). A call that runs one throws RNL_ERR_TODO.
+   */
+  readonly implementation: Readonly<{ kind: 'reference' | 'student'; todoCount: number; todos: readonly string[] }>;
   /** Bytes of WebAssembly memory (it grows, never shrinks). */
   readonly memoryBytes: number;
   /** memoryBytes, and the bytes the C allocator has handed out and not had back. */
@@ -509,6 +520,10 @@ export class RnnLab {
   createModel(cfg: ModelConfig): Model;
   /** A model (and its optimizer with its step count, if saved) from checkpoint bytes. */
   loadCheckpoint(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Model;
+  /** A fresh encoder-decoder for a task, as `rnnlab init --task` (same configuration and seed: same checkpoint bytes). */
+  createSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModel;
+  /** A seq2seq model (and its optimizer, if saved) from checkpoint bytes that name a task (`rnnlab init/train --task`). */
+  loadSeq2Seq(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Seq2SeqModel;
   /** The model shape a task needs. */
   taskShape(task: TaskName): { vocab: number; embed: number; inputSize: number; head: HeadName; outputs: number; seq2seq: boolean };
   /** One batch of a synthetic task from a generator seeded with `seed` (default 0). */
@@ -538,4 +553,133 @@ export class RnnLab {
   /** The bag-of-words logistic regression of `rnnlab baseline`: accuracies (null for an empty split) and its strongest words. */
   bowBaseline(dataset: Dataset): { trainAccuracy: number; valAccuracy: number | null; testAccuracy: number | null; trainLoss: number;
     topPositive: string[]; topNegative: string[] };
+}
+
+// --- Sequence-to-sequence (rnnlab_seq2seq.h, docs/seq2seq.md) ---------------------------------------
+
+export type AttentionName = 'none' | 'dot' | 'additive';
+export type Seq2SeqTaskName = 'reverse' | 'dates';
+
+/** The fields of createSeq2Seq; those left out take the CLI's defaults (rnl_s2s_task_default, rnl_s2s_config_default). */
+export interface Seq2SeqConfig {
+  /** reverse: a sequence of letters backwards; dates: '3 May 1998' (10 formats) -> '1998-05-03'. */
+  task: Seq2SeqTaskName;
+  /** reverse: every sequence this long (sets minLength and maxLength). Default lengths 5..10. */
+  length?: number;
+  minLength?: number;
+  maxLength?: number;
+  /** reverse: distinct symbols, shown as letters a.. (1..26, default 10). */
+  symbols?: number;
+  /** Encoder and decoder cell (default 'gru'); or encoderCell / decoderCell on their own. */
+  cell?: CellName;
+  encoderCell?: CellName;
+  decoderCell?: CellName;
+  /** Encoder hidden units per direction (default 32); the decoder has hidden x directions. */
+  hidden?: number;
+  /** Width of both embeddings (default 16). */
+  embed?: number;
+  /** Stacked encoder layers (default 1). */
+  layers?: number;
+  bidirectional?: boolean;
+  /** Default 'dot'; 'none' is the plain encoder-decoder. */
+  attention?: AttentionName;
+  /** Additive attention only: its width (default the decoder's hidden size). */
+  attnWidth?: number;
+  /** LSTM forget-gate bias at init (default 1). */
+  forgetBias?: number;
+  /** Seed of the initialisation (default 0, as the CLI). */
+  seed?: Seed;
+}
+
+export interface Seq2SeqEval {
+  /** Greedy decoding: right tokens over the target positions (a missing token is wrong). */
+  tokenAccuracy: number;
+  /** Greedy decoding: outputs equal to the target, <eos> included. */
+  sequenceAccuracy: number;
+  /** Teacher-forced cross-entropy per target token. */
+  loss: number;
+  teacherForcedTokenAccuracy: number;
+  teacherForcedSequenceAccuracy: number;
+}
+
+export interface Seq2SeqProgress {
+  /** Steps done in this call, of `steps`; totalSteps counts every optimizer step of the model. */
+  step: number;
+  steps: number;
+  totalSteps: number;
+  /** Loss of the last step, and the mean over the steps since the previous report. */
+  loss: number;
+  meanLoss: number;
+  gradNorm: number;
+  clipped: boolean;
+  /** Teacher-forced accuracies of the last training batch. */
+  tokenAccuracy: number;
+  sequenceAccuracy: number;
+  seconds: number;
+  seqPerSec: number;
+  /** Every evalEvery steps: greedy decoding of held-out batches (the same ones each time). */
+  eval?: Seq2SeqEval;
+}
+
+export interface Seq2SeqTrainOptions {
+  /** Default 1000. */
+  steps?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Seed of the training data; default: continue from the steps already done (as the CLI). */
+  seed?: Seed;
+  /** Evaluate held-out batches every N steps (0: never, the default). */
+  evalEvery?: number;
+  /** Held-out batches (default 2) of evalBatchSize (default 64), always the same ones (as `rnnlab train`). */
+  evalBatches?: number;
+  evalBatchSize?: number;
+  /** Report every N steps (default 10). */
+  progressEvery?: number;
+  onProgress?: (p: Seq2SeqProgress) => void | Promise<void>;
+  /** Stops after the current chunk; the result then has stopped: true. */
+  signal?: AbortSignal;
+  /** Yield to the event loop at least this often (ms, default 30). */
+  yieldMs?: number;
+}
+
+export interface Seq2SeqDecoded {
+  input: string;
+  /** The output text, up to <eos>. */
+  output: string;
+  /** Whether decoding ended with <eos> (not the length limit). */
+  stoppedAtEos: boolean;
+  /** One string per input token (each a character) and per output token ('<eos>' for the end). */
+  inputTokens: string[];
+  outputTokens: string[];
+  inputIds: Int32Array;
+  outputIds: Int32Array;
+  /** Attention weights: rows = output steps (outputTokens), cols = input steps, row-major; zeros without attention. */
+  attention: { rows: number; cols: number; data: Float32Array };
+}
+
+/** An encoder-decoder with attention for its task. Holds WebAssembly memory: free() it. */
+export class Seq2SeqModel {
+  private constructor();
+  readonly task: Readonly<{ name: 'reverse'; minLength: number; maxLength: number; symbols: number } | { name: 'dates' }>;
+  readonly config: Readonly<{ srcVocab: number; tgtVocab: number; embed: number; encoderCell: CellName; hidden: number; layers: number;
+    bidirectional: boolean; decoderCell: CellName; attention: AttentionName; attnWidth: number; forgetBias: number }>;
+  readonly numParams: number;
+  readonly freed: boolean;
+  free(): void;
+  /** As Model.setOptimizer. Without one, training starts Adam at lr 0.005 with clip 1 (as `rnnlab train`). */
+  setOptimizer(opts?: OptimizerOptions): void;
+  readonly optimizer: OptimizerState | null;
+  /** Teacher-forced training on fresh batches of the task: the loop of `rnnlab train` for a seq2seq checkpoint. */
+  trainTask(opts?: Seq2SeqTrainOptions): Promise<{ steps: number; totalSteps: number; loss: number; meanLoss: number;
+    eval: Seq2SeqEval | null; seconds: number; seqPerSec: number; stopped: boolean }>;
+  /** Held-out examples from their own seed, as `rnnlab eval` (defaults: 10 batches of 100, seed 1000003). */
+  evaluate(opts?: { batches?: number; batchSize?: number; seed?: Seed }): Seq2SeqEval;
+  /**
+   * Greedy decoding of one text (reverse: letters of the task's symbols; dates: e.g. '3 May 1998'). A
+   * character the task cannot read throws RnnLabError with the core's message. maxLength: output tokens
+   * at most (default: the task's longest target + 5).
+   */
+  decode(text: string, opts?: { maxLength?: number }): Seq2SeqDecoded;
+  /** Checkpoint bytes naming the task, with the optimizer state unless optimizer: false. */
+  saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
 }

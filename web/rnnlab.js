@@ -18,6 +18,16 @@
 //     await m.trainDataset(ds, { epochs: 3, onEpoch: (e) => console.log(e.epoch, e.val.accuracy) });
 //     m.predictText('a wonderful film');          // { probability, tokens, stepProbabilities, ... }
 //
+// Sequence-to-sequence (rnnlab_seq2seq.h): an encoder-decoder with attention for the reverse and dates
+// tasks, its greedy decoding and attention matrix:
+//
+//     const s = lab.createSeq2Seq({ task: 'reverse', length: 8, attention: 'dot', seed: 1 });
+//     await s.trainTask({ steps: 600 });
+//     s.decode('abcdefgh');                        // { output: 'hgfedcba', attention: { rows, cols, data }, ... }
+//
+// A module built from the exercises' cells (exercises/grade.mjs: web/student/rnnlab.wasm) loads the same
+// way; lab.implementation says which it is, and a call that runs an unfinished cell throws (code RNL_ERR_TODO).
+//
 // Heap rules: this file owns the WASM heap. It copies every array in and out (no view of WASM memory
 // escapes), and re-makes its typed-array views whenever memory.buffer changes, since any call that
 // allocates may grow memory and detach the old buffer. Numbers are computed in C only; JavaScript checks
@@ -50,6 +60,11 @@ const REQUIRED_EXPORTS = [
   'rnlw_data_defaults', 'rnlw_imdb_create', 'rnl_imdb_feed_tar', 'rnl_imdb_end_tar', 'rnl_imdb_add_file', 'rnlw_imdb_counts',
   'rnlw_imdb_build', 'rnl_imdb_destroy', 'rnlw_text_csv', 'rnlw_series_csv', 'rnlw_bow', 'rnlw_attach_data',
   'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series', 'rnlw_model_word', 'rnlw_predict_text',
+  // Sequence-to-sequence models, and the TODO report of a student build.
+  'rnl_attn_name', 'rnl_s2s_task_name', 'rnlw_s2s_create', 'rnlw_s2s_destroy', 'rnlw_s2s_info', 'rnlw_s2s_set_optimizer',
+  'rnlw_s2s_optimizer_info', 'rnlw_s2s_seed', 'rnlw_s2s_train', 'rnlw_s2s_eval', 'rnlw_s2s_decode', 'rnlw_s2s_token_text',
+  'rnlw_s2s_text', 'rnlw_s2s_checkpoint_write', 'rnlw_s2s_checkpoint_read', 'rnlw_todo_check', 'rnlw_todo_names',
+  'rnlw_todo_count', 'rnlw_todo_last',
 ];
 
 const SPLITS = ['train', 'val', 'test'];  // rnl_split order
@@ -60,9 +75,10 @@ export class RnnLabError extends Error {
   constructor(message, status, statusName) {
     super(message);
     this.name = 'RnnLabError';
-    this.status = status;          // rnl_status value; -1: freed model; -2: the module trapped
+    this.status = status;          // rnl_status value; -1: freed model; -2: the module trapped; -3: a TODO cell ran
     this.statusName = statusName;  // rnl_status_name, e.g. "bad argument"
-    this.code = status >= 0 ? (STATUS_CODES[status] ?? 'RNL_ERR_UNKNOWN') : status === -1 ? 'RNL_ERR_FREED' : 'RNL_ERR_TRAP';
+    this.code = status >= 0 ? (STATUS_CODES[status] ?? 'RNL_ERR_UNKNOWN')
+      : status === -1 ? 'RNL_ERR_FREED' : status === -3 ? 'RNL_ERR_TODO' : 'RNL_ERR_TRAP';
   }
 }
 
@@ -427,12 +443,18 @@ export class RnnLab {
     // Every export behind one guard: a trap (a bug, never bad input) leaves the C heap in an unknown
     // state, so the instance is retired and every later call says so.
     this._c = {};
+    // A student build (rnlw_todo_check() >= 0): a call that ran a function still marked EX_TODO throws
+    // after it returns, naming the function, instead of handing back the numbers of a placeholder.
+    if (ex._initialize) ex._initialize();  // the reactor's constructors
+    const student = ex.rnlw_todo_check() >= 0;
+    let todoSeen = student ? ex.rnlw_todo_count() : 0;
     for (const [name, f] of Object.entries(ex)) {
       if (typeof f !== 'function') continue;
       this._c[name] = (...args) => {
         if (this._trapped) throw this._trapError();
+        let r;
         try {
-          return f(...args);
+          r = f(...args);
         } catch (e) {
           if (e instanceof WebAssembly.RuntimeError) {
             this._trapped = e;
@@ -440,9 +462,16 @@ export class RnnLab {
           }
           throw e;
         }
+        if (student && ex.rnlw_todo_count() !== todoSeen) {
+          todoSeen = ex.rnlw_todo_count();
+          const all = this.implementation?.todos ?? [];
+          throw new RnnLabError(`your cells are not finished: ${this._str(ex.rnlw_todo_last())} is still a TODO in ` +
+            `cell_math.c${all.length > 1 ? ` (unfinished: ${all.join(', ')})` : ''}. This module was built from your ` +
+            'exercises: finish them (node exercises/grade.mjs) or use the reference module', -3, 'todo');
+        }
+        return r;
       };
     }
-    if (ex._initialize) ex._initialize();  // the reactor's constructors
     this._outPtr = this._c.rnlw_out();
     this._stagePtr = 0;
     this._stageCap = 0;
@@ -466,6 +495,17 @@ export class RnnLab {
     this.version = this._str(this._c.rnlw_version());
     /** The gemm kernels the module runs: "wasmsimd" when built with SIMD, else "scalar". */
     this.kernels = this._str(this._c.rnlw_kernels());
+    /** Seq2seq names in enum order: attention kinds, tasks. */
+    this.seq2seqNames = Object.freeze({ attention: names(this._c.rnl_attn_name), tasks: names(this._c.rnl_s2s_task_name) });
+    /**
+     * Which cells the module runs: 'reference' (core/src/cell_math.c) or 'student' (a build from the
+     * exercises' cell_math.c), and for a student build the functions still marked TODO.
+     */
+    if (student) {
+      const count = this._c.rnlw_todo_check(), list = this._str(this._c.rnlw_todo_names());
+      this.implementation = Object.freeze({ kind: 'student', todoCount: count,
+        todos: Object.freeze(count ? list.split(', ') : []) });
+    } else this.implementation = Object.freeze({ kind: 'reference', todoCount: 0, todos: Object.freeze([]) });
   }
 
   /** Bytes of WebAssembly memory (it grows, never shrinks). */
@@ -638,6 +678,41 @@ export class RnnLab {
     const h = this._withCopy(bytes, (p) => this._c.rnlw_checkpoint_read(p, bytes.byteLength));
     if (!h) throw this._error(this._c.rnlw_last_status());
     return new Model(this, h);
+  }
+
+  // --- Sequence-to-sequence -------------------------------------------------------------------
+
+  /** A fresh seq2seq model for a task, as `rnnlab init --task`; see rnnlab.d.ts (Seq2SeqConfig). */
+  createSeq2Seq(cfg) {
+    const where = 'createSeq2Seq';
+    cfg = checkKeys(cfg, ['task', 'length', 'minLength', 'maxLength', 'symbols', 'cell', 'encoderCell', 'decoderCell',
+      'hidden', 'embed', 'layers', 'bidirectional', 'attention', 'attnWidth', 'forgetBias', 'seed'], where);
+    if (cfg.task === undefined) throw argError(`${where}: task is required (${this.seq2seqNames.tasks.join(', ')})`);
+    const task = this._index(this.seq2seqNames.tasks, cfg.task, 'task', where);
+    const int = (k, lo) => (cfg[k] === undefined ? -1 : checkInt(cfg[k], k, where, lo));
+    const cell = (k) => (cfg[k] === undefined ? -1 : this._index(this.names.cells, cfg[k], k, where));
+    if (cfg.cell !== undefined && (cfg.encoderCell !== undefined || cfg.decoderCell !== undefined))
+      throw argError(`${where}: give cell (both) or encoderCell/decoderCell, not both`);
+    const enc = cfg.cell !== undefined ? cell('cell') : cell('encoderCell');
+    const dec = cfg.cell !== undefined ? enc : cell('decoderCell');
+    const attention = cfg.attention === undefined ? -1 : this._index(this.seq2seqNames.attention, cfg.attention, 'attention', where);
+    if (cfg.attnWidth !== undefined && cfg.attention !== 'additive') throw argError(`${where}: attnWidth is for attention 'additive'`);
+    const bidi = cfg.bidirectional === undefined ? -1 : checkBool(cfg.bidirectional, 'bidirectional', where);
+    const fb = cfg.forgetBias === undefined ? NaN : checkNumber(cfg.forgetBias, 'forgetBias', where);
+    const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
+    const h = this._c.rnlw_s2s_create(task, int('length', 1), int('minLength', 1), int('maxLength', 1), int('symbols', 1),
+      enc, dec, int('hidden', 1), int('embed', 1), int('layers', 1), bidi, attention, int('attnWidth', 1), fb, lo, hi);
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new Seq2SeqModel(this, h);
+  }
+
+  /** A seq2seq model (with its optimizer, if saved with it) from checkpoint bytes that name a task. */
+  loadSeq2Seq(bytes) {
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    if (!ArrayBuffer.isView(bytes)) throw argError('loadSeq2Seq: expected a Uint8Array or an ArrayBuffer of checkpoint bytes');
+    const h = this._withCopy(bytes, (p) => this._c.rnlw_s2s_checkpoint_read(p, bytes.byteLength));
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new Seq2SeqModel(this, h);
   }
 
   // --- Data ------------------------------------------------------------------------------------
@@ -1477,6 +1552,198 @@ export class Model {
     const { optimizer = true } = checkKeys(opts, ['optimizer'], 'saveCheckpoint');
     const lab = this._lab;
     lab._check(lab._c.rnlw_checkpoint_write(this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
+    const p = lab._out(0), n = lab._out(1);
+    const bytes = lab._views()._u8.slice(p, p + n);
+    lab._c.rnl_buffer_free(p);
+    return bytes;
+  }
+}
+
+// --- Sequence-to-sequence models ----------------------------------------------------------------
+
+const s2sFinalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c.rnlw_s2s_destroy(handle); })
+  : null;
+
+// Held-out batches of trainTask's evaluations (as `rnnlab train` for a seq2seq checkpoint: 2 x 64, one seed).
+const S2S_EVAL_SEED = 0x5eed5200;
+
+/** An encoder-decoder with attention (rnnlab_seq2seq.h) for its task: reverse or dates. */
+export class Seq2SeqModel {
+  constructor(lab, handle) {
+    this._lab = lab;
+    this._h = handle;
+    this._busy = false;
+    s2sFinalizer?.register(this, { lab, handle }, this);
+    lab._c.rnlw_s2s_info(handle);
+    const v = Array.from({ length: 16 }, (_, i) => lab._out(i));
+    const names = lab.seq2seqNames, task = pick(names.tasks, v[0]);
+    this._numParams = v[15];
+    /** The task: its name and, for reverse, lengths and symbols (shown as letters a..). */
+    this.task = Object.freeze(task === 'reverse' ? { name: task, minLength: v[1], maxLength: v[2], symbols: v[3] } : { name: task });
+    /** The model's configuration (as rnl_s2s_config). */
+    this.config = Object.freeze({ srcVocab: v[4], tgtVocab: v[5], embed: v[6], encoderCell: pick(lab.names.cells, v[7]),
+      hidden: v[8], layers: v[9], bidirectional: v[10] === 1, decoderCell: pick(lab.names.cells, v[11]),
+      attention: pick(names.attention, v[12]), attnWidth: v[13], forgetBias: shortF32(v[14]) });
+  }
+
+  get _handle() {
+    if (!this._h)
+      throw new RnnLabError('rnnlab: this model was freed (model.free() was called); it can no longer be used', -1, 'freed');
+    return this._h;
+  }
+
+  /** Releases the model's WebAssembly memory. Calling it again does nothing; any other call then throws. */
+  free() {
+    if (!this._h) return;
+    const h = this._h;
+    this._h = 0;
+    s2sFinalizer?.unregister(this);
+    if (!this._lab._trapped) this._lab._c.rnlw_s2s_destroy(h);
+  }
+
+  get freed() {
+    return this._h === 0;
+  }
+
+  get numParams() {
+    void this._handle;
+    return this._numParams;
+  }
+
+  /** As Model.setOptimizer. Without one, training starts Adam at lr 0.005 with clip 1 (as the CLI). */
+  setOptimizer(opts = {}) {
+    const where = 'setOptimizer', lab = this._lab;
+    const keys = ['lr', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'clip'];
+    checkKeys(opts, ['kind', ...keys, 'reset'], where);
+    const kind = lab._index(lab.names.optimizers, opts.kind ?? 'adam', 'kind', where);
+    const vals = keys.map((k) => (opts[k] === undefined ? NaN : checkNumber(opts[k], k, where)));
+    const reset = opts.reset === undefined ? 0 : checkBool(opts.reset, 'reset', where);
+    lab._check(lab._c.rnlw_s2s_set_optimizer(this._handle, kind, ...vals, reset));
+  }
+
+  /** The optimizer's settings and step count, or null before one is set or made by training. */
+  get optimizer() {
+    const lab = this._lab;
+    if (!lab._c.rnlw_s2s_optimizer_info(this._handle)) return null;
+    const v = Array.from({ length: 9 }, (_, i) => lab._out(i));
+    const [lr, momentum, beta1, beta2, eps, weightDecay, clip] = v.slice(1, 8).map(shortF32);
+    return { kind: pick(lab.names.optimizers, v[0]), lr, momentum, beta1, beta2, eps, weightDecay, clip, steps: v[8] };
+  }
+
+  /**
+   * Trains on fresh batches of the task (teacher forcing): the loop of `rnnlab train --model` for a seq2seq
+   * checkpoint, in chunks with progress reports, greedy held-out evaluations every `evalEvery` steps, and
+   * a yield to the event loop every `yieldMs` ms.
+   */
+  async trainTask(opts) {
+    const where = 'trainTask', lab = this._lab;
+    opts = checkKeys(opts, ['steps', 'batchSize', 'seed', 'evalEvery', 'evalBatches', 'evalBatchSize', 'progressEvery',
+      'onProgress', 'signal', 'yieldMs'], where);
+    const { steps = 1000, batchSize = 32, evalEvery = 0, evalBatches = 2, evalBatchSize = 64, progressEvery = 10, onProgress,
+      signal, yieldMs = 30 } = opts;
+    checkInt(steps, 'steps', where, 1);
+    checkInt(batchSize, 'batchSize', where, 1);
+    checkInt(evalEvery, 'evalEvery', where, 0);
+    checkInt(evalBatches, 'evalBatches', where, 1);
+    checkInt(evalBatchSize, 'evalBatchSize', where, 1);
+    checkInt(progressEvery, 'progressEvery', where, 1);
+    checkNumber(yieldMs, 'yieldMs', where);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    if (this._busy) throw argError(`${where}: this model is already training`);
+    // As the CLI: without a seed, continue the data stream from the steps already done.
+    const [lo, hi] = splitSeed(opts.seed ?? 1 + (this.optimizer?.steps ?? 0), where);
+    lab._c.rnlw_s2s_seed(this._handle, lo, hi);
+    this._busy = true;
+    try {
+      const t0 = now();
+      let done = 0, lastYield = t0, stats = null, lastEval = null, stopped = false;
+      while (done < steps) {
+        if (signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        const nextReport = Math.min((Math.floor(done / progressEvery) + 1) * progressEvery,
+          evalEvery ? (Math.floor(done / evalEvery) + 1) * evalEvery : Infinity, steps);
+        const st = lab._c.rnlw_s2s_train(this._handle, batchSize, nextReport - done);
+        done += lab._out(OUT_DONE);
+        stats = { loss: lab._out(OUT_LOSS), gradNorm: lab._out(OUT_GRAD_NORM), clipped: lab._out(OUT_CLIPPED) === 1,
+          tokenAccuracy: lab._out(OUT_ACCURACY), sequenceAccuracy: lab._out(8), step: lab._out(OUT_STEPS),
+          meanLoss: lab._out(OUT_MEAN_LOSS) };
+        if (st) {
+          const err = lab._error(st);
+          err.stepsDone = done;
+          throw err;
+        }
+        const seconds = (now() - t0) / 1000;
+        const progress = { step: done, steps, totalSteps: stats.step, loss: stats.loss, meanLoss: stats.meanLoss,
+          gradNorm: stats.gradNorm, clipped: stats.clipped, tokenAccuracy: stats.tokenAccuracy,
+          sequenceAccuracy: stats.sequenceAccuracy, seconds, seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0 };
+        if (evalEvery && (done % evalEvery === 0 || done === steps))
+          progress.eval = lastEval = this.evaluate({ batches: evalBatches, batchSize: evalBatchSize, seed: S2S_EVAL_SEED });
+        if (onProgress) {
+          const r = onProgress(progress);
+          if (r && typeof r.then === 'function') await r;
+        }
+        if (now() - lastYield >= yieldMs) {
+          await yieldToEventLoop();
+          lastYield = now();
+        }
+      }
+      const seconds = (now() - t0) / 1000;
+      return { steps: done, totalSteps: stats ? stats.step : this.optimizer?.steps ?? 0, loss: stats ? stats.loss : NaN,
+        meanLoss: stats ? stats.meanLoss : NaN, eval: lastEval, seconds,
+        seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0, stopped };
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  /**
+   * Held-out examples from their own seed, as `rnnlab eval` (same defaults: 10 batches of 100, seed
+   * 1000003): greedy token and sequence accuracy, and the teacher-forced loss and accuracies.
+   */
+  evaluate(opts) {
+    const where = 'evaluate', lab = this._lab;
+    const { batches = 10, batchSize = 100, seed = 1000003 } = checkKeys(opts, ['batches', 'batchSize', 'seed'], where);
+    const [lo, hi] = splitSeed(seed, where);
+    lab._check(lab._c.rnlw_s2s_eval(this._handle, checkInt(batches, 'batches', where, 1),
+      checkInt(batchSize, 'batchSize', where, 1), lo, hi));
+    const v = Array.from({ length: 5 }, (_, i) => lab._out(i));
+    return { tokenAccuracy: v[3], sequenceAccuracy: v[4], loss: v[0], teacherForcedTokenAccuracy: v[1],
+      teacherForcedSequenceAccuracy: v[2] };
+  }
+
+  /**
+   * Greedy decoding of one text (reverse: letters of the task's symbols; dates: e.g. '3 May 1998'), with
+   * the attention weights of each output step over the input (zeros without attention).
+   */
+  decode(text, opts) {
+    const where = 'decode', lab = this._lab, h = this._handle;
+    if (typeof text !== 'string') throw argError(`${where}: expected the input text as a string`);
+    const { maxLength = 0 } = checkKeys(opts, ['maxLength'], where);
+    checkInt(maxLength, 'maxLength', where, 0, 10000);
+    lab._check(lab._withCString(text, (p) => lab._c.rnlw_s2s_decode(h, p, maxLength)));
+    const nSrc = lab._out(0), nOut = lab._out(1), pSrc = lab._out(2), pOut = lab._out(3), pAttn = lab._out(4);
+    const i32 = lab._views()._i32;
+    const src = i32.slice(pSrc >>> 2, (pSrc >>> 2) + nSrc), toks = i32.slice(pOut >>> 2, (pOut >>> 2) + nOut);
+    const data = lab._copyF32(pAttn, nOut * nSrc);
+    const tokenText = (side, id) => lab._str(lab._c.rnlw_s2s_token_text(h, side, id));
+    const inputTokens = Array.from(src, (id) => tokenText(0, id));
+    const outputTokens = Array.from(toks, (id) => tokenText(1, id));
+    const output = lab._str(lab._withCopy(toks, (p) => lab._c.rnlw_s2s_text(h, 1, p, nOut)));
+    return { input: text, output, stoppedAtEos: nOut > 0 && toks[nOut - 1] === 2, inputTokens, outputTokens,
+      inputIds: src, outputIds: toks, attention: { rows: nOut, cols: nSrc, data } };
+  }
+
+  /**
+   * The checkpoint (format of `rnnlab init/train --task`), naming the task, with the optimizer's state
+   * unless optimizer: false. A fresh model's bytes equal `rnnlab init` of the same configuration and seed.
+   */
+  saveCheckpoint(opts) {
+    const { optimizer = true } = checkKeys(opts, ['optimizer'], 'saveCheckpoint');
+    const lab = this._lab;
+    lab._check(lab._c.rnlw_s2s_checkpoint_write(this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
     const p = lab._out(0), n = lab._out(1);
     const bytes = lab._views()._u8.slice(p, p + n);
     lab._c.rnl_buffer_free(p);

@@ -35,10 +35,36 @@ list(JOIN RNL_WASM_EXPORTS "," RNL_WASM_EXPORTS_CSV)
 
 # --- The module ---------------------------------------------------------------------------------------
 
-add_executable(rnnlab_wasm ${RNL_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c)
+# "Use my implementation" (exercises/README.md): -DRNL_CELL_MATH=path/to/cell_math.c builds the module with a
+# student's cells in place of core/src/cell_math.c, plus exercises/ex_todo.c (the EX_TODO counter) and
+# RNL_CELL_EXTRA_SOURCES, as rnnlab-student.wasm; copied to RNL_WASM_COPY_TO (default web/student/rnnlab.wasm,
+# build output like web/rnnlab.wasm). exercises/grade.mjs configures build-wasm-student/ this way.
+set(RNL_CELL_MATH "" CACHE FILEPATH "A student's cell_math.c to build into the module instead of the reference")
+set(RNL_CELL_EXTRA_SOURCES "" CACHE STRING "More sources for a student build (';'-separated)")
+set(RNL_WASM_CORE_SOURCES ${RNL_CORE_SOURCES})
+set(RNL_WASM_NAME rnnlab)
+set(RNL_WASM_DEFAULT_COPY ${CMAKE_SOURCE_DIR}/web/rnnlab.wasm)
+if(RNL_CELL_MATH)
+  get_filename_component(rnl_cell_math_abs "${RNL_CELL_MATH}" ABSOLUTE)
+  if(NOT EXISTS "${rnl_cell_math_abs}")
+    message(FATAL_ERROR "RNL_CELL_MATH: ${rnl_cell_math_abs} does not exist")
+  endif()
+  list(REMOVE_ITEM RNL_WASM_CORE_SOURCES ${CMAKE_SOURCE_DIR}/core/src/cell_math.c)
+  list(APPEND RNL_WASM_CORE_SOURCES ${rnl_cell_math_abs} ${CMAKE_SOURCE_DIR}/exercises/ex_todo.c ${RNL_CELL_EXTRA_SOURCES})
+  set(RNL_WASM_NAME rnnlab-student)
+  set(RNL_WASM_DEFAULT_COPY ${CMAKE_SOURCE_DIR}/web/student/rnnlab.wasm)
+endif()
+set(RNL_WASM_COPY_TO "${RNL_WASM_DEFAULT_COPY}" CACHE FILEPATH "Where the built module is copied (empty: nowhere)")
+
+add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c)
 # build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
-set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME rnnlab SUFFIX ".wasm")
+set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
 target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+if(RNL_CELL_MATH)
+  # ex_todo.h for the student's file; RNL_STUDENT_CELLS turns on wasm_api.c's rnlw_todo_* reports.
+  target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/exercises)
+  target_compile_definitions(rnnlab_wasm PRIVATE RNL_STUDENT_CELLS)
+endif()
 target_compile_definitions(rnnlab_wasm PRIVATE
   RNL_NO_FILES  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)
   NDEBUG)       # a release build: asserts are for the native debug and sanitizer builds
@@ -46,6 +72,10 @@ target_compile_definitions(rnnlab_wasm PRIVATE
 # under 200 KB (-O3: ~20 KB more), and the whole IMDB tar still goes through it in under a second in Node,
 # less than inflating the archive takes.
 set_source_files_properties(${RNL_WASM_DATA_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
+# The seq2seq task generators and checkpoint code are bookkeeping too: -Os. (seq2seq.c stays -O3: -O2 there
+# saved 7 KB and cost a third of its training speed.)
+set_source_files_properties(${CMAKE_SOURCE_DIR}/core/src/tasks_seq2seq.c ${CMAKE_SOURCE_DIR}/core/src/s2s_checkpoint.c
+  PROPERTIES COMPILE_OPTIONS -Os)
 target_compile_options(rnnlab_wasm PRIVATE
   -O3           # speed first: the module is small anyway, and training is all loops
   # 128-bit SIMD: compiles the wasmsimd gemms of kernels_wasm.c (__wasm_simd128__; kernels.c then lists
@@ -68,6 +98,11 @@ target_link_options(rnnlab_wasm PRIVATE
 set_property(TARGET rnnlab_wasm APPEND PROPERTY LINK_DEPENDS ${RNL_WASM_EXPORTS_FILE})
 
 # web/rnnlab.wasm, beside rnnlab.js, which loads it from there by default (gitignored: a build product).
-add_custom_command(TARGET rnnlab_wasm POST_BUILD
-  COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:rnnlab_wasm> ${CMAKE_SOURCE_DIR}/web/rnnlab.wasm
-  COMMENT "Copying rnnlab.wasm to web/")
+# A student build goes to web/student/rnnlab.wasm (gitignored too), which the page loads with ?impl=student.
+if(RNL_WASM_COPY_TO)
+  get_filename_component(rnl_copy_dir "${RNL_WASM_COPY_TO}" DIRECTORY)
+  add_custom_command(TARGET rnnlab_wasm POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${rnl_copy_dir}
+    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:rnnlab_wasm> ${RNL_WASM_COPY_TO}
+    COMMENT "Copying ${RNL_WASM_NAME}.wasm to ${RNL_WASM_COPY_TO}")
+endif()

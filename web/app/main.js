@@ -1485,7 +1485,7 @@ async function onWorkerDeath(message) {
   state.paused = false;
   state.data = { key: null, info: null };
   try {
-    state.engine = await client.call('init');
+    state.engine = await client.call('init', { impl: IMPL });
     await ensureData().catch(() => {});
     const rec = state.model?.rec;
     if (rec?.snapshot) {
@@ -1505,6 +1505,8 @@ async function onWorkerDeath(message) {
 
 // --- Start ------------------------------------------------------------------------------------------------
 
+// ?impl=student loads the module built from the student's cells (exercises/README.md).
+const IMPL = new URLSearchParams(location.search).get('impl') === 'student' ? 'student' : 'reference';
 const client = new WorkerClient(new URL('./worker.js', import.meta.url), {
   onEvent(event, data) {
     if (event === 'progress') onProgress(data);
@@ -1654,15 +1656,19 @@ async function boot() {
   updateCards();
   if (errors.length) setStatus(`Some settings in the link were not understood: ${errors.join('; ')}.`, 'error');
   try {
-    state.engine = await client.call('init');
+    state.engine = await client.call('init', { impl: IMPL });
   } catch (e) {
     setStatus(`The lab could not start: ${e.message}`, 'error');
     return;
   }
+  const impl = state.engine.implementation;
   $('engine').textContent = `rnnlab ${state.engine.version}, WebAssembly (${state.engine.kernels} kernels), in a background thread.` +
-    (state.engine.dataApi ? '' : ' Data sets: not in this build yet.');
+    (state.engine.dataApi ? '' : ' Data sets: not in this build yet.') +
+    (impl.kind === 'student' ? ' Cells: your own, from exercises/ (npm run grade).' : '');
   updateVisibility();
-  if (!errors.length) setStatus('Ready. Press Train, or try a “Break it” preset.');
+  if (impl.kind === 'student' && impl.todoCount > 0)
+    setStatus(`Your cells are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train; run npm run grade for hints.`, 'error');
+  else if (!errors.length) setStatus('Ready. Press Train, or try a “Break it” preset.');
   await loadDataForTask({ auto: true });
   updateButtons();
   document.body.dataset.ready = '1';  // the tests wait for this
