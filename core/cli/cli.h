@@ -44,4 +44,49 @@ int cli_check_data_fits(const char *cmd, const rnl_config *c, const rnl_dataset 
 // Reads a whole file (up to `limit` bytes) into a NUL-terminated buffer.
 rnl_status cli_read_file(const char *path, size_t limit, char **out, size_t *n);
 
+// --- Shared by the model and seq2seq commands (cli_common.c) ---------------------------------------
+
+double cli_now(void);           // monotonic seconds
+void cli_catch_sigint(void);    // from now on Ctrl-C sets cli_interrupted() instead of killing the process
+int cli_interrupted(void);
+// On stderr: a carriage return, label, "[#####.....] nn% ", then fmt's text.
+void cli_progress(const char *label, long step, long total, const char *fmt, ...);
+int cli_parse_cell(const char *s, rnl_cell *out);  // rnn, lstm, gru; 0 if none of them
+
+// The optimizer flags of train: --optim, --lr, --momentum, --weight-decay, --clip (numbers -1 when not given).
+typedef struct {
+    const char *optim;
+    float lr, momentum, weight_decay, clip;
+} cli_optim_flags;
+void cli_optim_flags_init(cli_optim_flags *f);
+int cli_optim_flag(args *a, cli_optim_flags *f);  // 1 if a's current flag is one of them (its value is read)
+int cli_optim_kind(args *a, const cli_optim_flags *f, rnl_optim *kind);  // --optim (default adam); 0 after args_error
+// The checkpoint's optimizer *o (NULL if none) is kept unless --optim names another kind; otherwise a new one
+// of `kind` for n_params, clipping at 1 (and Adam at adam_lr if > 0); then the flags apply. 0, or 1 after
+// printing the problem.
+int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, float adam_lr, size_t n_params,
+                    rnl_optimizer **o);
+
+// A training run's clock and reporting: JSON lines on stdout (--json) or a progress bar on stderr (a terminal).
+typedef struct {
+    const char *cmd;  // for messages
+    int json, tty;
+    int B;            // sequences per step
+    double t0, ema;   // start time; running mean of the loss (-1 before the first step)
+    long done;        // steps done in this run
+} cli_run;
+void cli_run_start(cli_run *r, const char *cmd, int json, int B);  // also catches Ctrl-C
+double cli_run_step(cli_run *r, double loss);  // counts a good step; returns sequences per second so far
+// A failed step: ends the bar, prints the core's message and, with --json, {"error": kind, "step": step}. Returns 1.
+int cli_run_fault(const cli_run *r, const char *kind, long step);
+void cli_run_end(const cli_run *r);  // after the loop: ends the bar; says if Ctrl-C stopped the run
+// After the save (`save`: its status; only tried if r->done > 0): reports it and, with --json, the last line.
+// Returns the exit status: rc, else 1 if the save failed, else 130 if interrupted, else 0.
+int cli_run_report(const cli_run *r, int rc, rnl_status save, const char *dest, long total_steps);
+
+// info: parses a command line whose only flag is --model FILE; 0, or the exit status 2 after the message.
+int cli_model_only(const char *cmd, int argc, char **argv, const char **path);
+// "  optimizer: adam, lr 0.001, clip 1, 30 <steps>", or "  optimizer: <none>" without one.
+void cli_print_optimizer(rnl_optimizer *o, const char *steps, const char *none);
+
 #endif

@@ -70,10 +70,7 @@ int cmd_init(int argc, char **argv) {
     if (a.failed) return 2;
     if (!cell) return args_error(&a, "--cell is required (rnn, lstm or gru)"), 2;
     if (!out) return args_error(&a, "--out is required"), 2;
-    if (strcmp(cell, "rnn") == 0) c.cell = RNL_CELL_RNN;
-    else if (strcmp(cell, "lstm") == 0) c.cell = RNL_CELL_LSTM;
-    else if (strcmp(cell, "gru") == 0) c.cell = RNL_CELL_GRU;
-    else return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (!cli_parse_cell(cell, &c.cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
     if (head) {
         if (strcmp(head, "binary") == 0) c.head = RNL_HEAD_BINARY;
         else if (strcmp(head, "classes") == 0) c.head = RNL_HEAD_CLASSES;
@@ -126,15 +123,9 @@ int cmd_init(int argc, char **argv) {
 int cmd_info(int argc, char **argv) {
     if (cli_wants_help(argc, argv))
         return fputs("usage: rnnlab info --model FILE\n\nPrints a checkpoint's configuration, optimizer state and tensors (PyTorch names and shapes).\n", stdout), 0;
-    args a;
-    args_init(&a, "info", argc, argv);
-    const char *path = NULL;
-    while (args_next(&a)) {
-        if (args_is(&a, "--model")) args_str(&a, &path);
-        else args_unknown(&a);
-    }
-    if (a.failed) return 2;
-    if (!path) return args_error(&a, "--model is required"), 2;
+    const char *path;
+    int bad = cli_model_only("info", argc, argv, &path);
+    if (bad) return bad;
     rnl_model *m;
     rnl_optimizer *o;
     if (rnl_checkpoint_load(path, &m, &o)) return cli_error("info", "%s", rnl_last_error());
@@ -143,12 +134,7 @@ int cmd_info(int argc, char **argv) {
     if (c->vocab) printf("  input: tokens, vocab %d, embed %d\n", c->vocab, c->embed);
     else printf("  input: %d real-valued features per step\n", c->input_size);
     printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
-    if (o) {
-        const rnl_optim_config *oc = rnl_optimizer_config(o);
-        printf("  optimizer: %s, lr %g, clip %g, %ld steps done\n", rnl_optim_name(oc->kind), oc->lr, oc->clip, rnl_optimizer_steps(o));
-    } else {
-        printf("  optimizer: none yet (untrained)\n");
-    }
+    cli_print_optimizer(o, "steps done", "none yet (untrained)");
     printf("  %zu parameters:\n", rnl_model_num_params(m));
     for (int i = 0; i < rnl_model_num_tensors(m); i++) {
         const rnl_tensor_info *t = rnl_model_tensor(m, i);

@@ -2,35 +2,14 @@
 // eval, decode (greedy, with the attention matrix) and info. Checkpoints name the task they were made for,
 // so train, eval and decode need no task flags. Training saves atomically with the optimizer state (a
 // second run resumes), stops cleanly on Ctrl-C or a numeric fault, and keeps the last good parameters.
-#define _POSIX_C_SOURCE 200809L  // clock_gettime, isatty under -std=c11
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "rnnlab_seq2seq.h"
 #include "seq2seq_cli.h"
-
-static volatile sig_atomic_t interrupted = 0;
-static void on_sigint(int sig) { (void)sig; interrupted = 1; }
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int parse_cell(const char *s, rnl_cell *out) {
-    if (strcmp(s, "rnn") == 0) *out = RNL_CELL_RNN;
-    else if (strcmp(s, "lstm") == 0) *out = RNL_CELL_LSTM;
-    else if (strcmp(s, "gru") == 0) *out = RNL_CELL_GRU;
-    else return 0;
-    return 1;
-}
 
 // --- Routing ----------------------------------------------------------------------------------------
 
@@ -192,10 +171,10 @@ int s2s_cmd_init(int argc, char **argv) {
     if (tc.min_len > tc.max_len && max_len > 0 && min_len < 0) tc.min_len = tc.max_len;
     if (rnl_s2s_task_validate(&tc)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_s2s_task_shape(&tc, &c);
-    if (cell && !parse_cell(cell, &c.enc_cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (cell && !cli_parse_cell(cell, &c.enc_cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
     if (cell) c.dec_cell = c.enc_cell;
-    if (enc && !parse_cell(enc, &c.enc_cell)) return args_error(&a, "--enc-cell must be rnn, lstm or gru, not '%s'", enc), 2;
-    if (dec && !parse_cell(dec, &c.dec_cell)) return args_error(&a, "--dec-cell must be rnn, lstm or gru, not '%s'", dec), 2;
+    if (enc && !cli_parse_cell(enc, &c.enc_cell)) return args_error(&a, "--enc-cell must be rnn, lstm or gru, not '%s'", enc), 2;
+    if (dec && !cli_parse_cell(dec, &c.dec_cell)) return args_error(&a, "--dec-cell must be rnn, lstm or gru, not '%s'", dec), 2;
     if (attn && rnl_attn_parse(attn, &c.attention)) return args_error(&a, "%s", rnl_last_error()), 2;
     if (c.attn_width && c.attention != RNL_ATTN_ADDITIVE) return args_error(&a, "--attn-width is for --attention additive"), 2;
     struct stat sb;
@@ -238,24 +217,17 @@ static const char *train_help =
     "  --out FILE             write the trained model here instead of back to --model\n"
     "  --json                 print metrics as JSON lines on stdout instead of a progress bar\n";
 
-static void progress_bar(long step, long total, double loss, double acc, double seq_s) {
-    int width = 30, fill = (int)(width * step / (total ? total : 1));
-    fprintf(stderr, "\r[");
-    for (int i = 0; i < width; i++) fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %3d%% step %ld/%ld  loss %.5f  token acc %.3f  %.0f seq/s ", (int)(100 * step / (total ? total : 1)),
-            step, total, loss, acc, seq_s);
-    fflush(stderr);
-}
-
 int s2s_cmd_train(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(train_help, stdout), 0;
     args a;
     args_init(&a, "train", argc, argv);
-    const char *model = NULL, *task_name = NULL, *optim = NULL, *out = NULL;
+    const char *model = NULL, *task_name = NULL, *out = NULL;
     int steps = 1000, B = 32, json = 0, eval_every = 0, have_seed = 0, len = -1, min_len = -1, max_len = -1;
-    float lr = -1, momentum = -1, wd = -1, clip = -1;
+    cli_optim_flags of;
+    cli_optim_flags_init(&of);
     uint64_t seed = 0;
     while (args_next(&a)) {
+        if (cli_optim_flag(&a, &of)) continue;
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
         else if (args_is(&a, "--steps")) args_int(&a, &steps, 1, 100000000);
@@ -263,11 +235,6 @@ int s2s_cmd_train(int argc, char **argv) {
         else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
         else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
         else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
-        else if (args_is(&a, "--optim")) args_str(&a, &optim);
-        else if (args_is(&a, "--lr")) args_float(&a, &lr, 1e-9, 100);
-        else if (args_is(&a, "--momentum")) args_float(&a, &momentum, 0, 0.9999);
-        else if (args_is(&a, "--weight-decay")) args_float(&a, &wd, 0, 0.9999);
-        else if (args_is(&a, "--clip")) args_float(&a, &clip, 0, 1e8);
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
         else if (args_is(&a, "--eval-every")) args_int(&a, &eval_every, 1, 100000000);
         else if (args_is(&a, "--out")) args_str(&a, &out);
@@ -277,13 +244,8 @@ int s2s_cmd_train(int argc, char **argv) {
     if (a.failed) return 2;
     if (!model) return args_error(&a, "--model is required (make one with 'rnnlab init --task reverse|dates')"), 2;
     if (task_name && !s2s_cli_is_task(task_name)) return args_error(&a, "--task must be reverse or dates, not '%s'", task_name), 2;
-    rnl_optim kind = RNL_OPTIM_ADAM;
-    if (optim) {
-        if (strcmp(optim, "adam") == 0) kind = RNL_OPTIM_ADAM;
-        else if (strcmp(optim, "momentum") == 0) kind = RNL_OPTIM_MOMENTUM;
-        else if (strcmp(optim, "sgd") == 0) kind = RNL_OPTIM_SGD;
-        else return args_error(&a, "--optim must be adam, momentum or sgd, not '%s'", optim), 2;
-    }
+    rnl_optim kind;
+    if (!cli_optim_kind(&a, &of, &kind)) return 2;
     rnl_s2s *m;
     rnl_optimizer *o;
     rnl_s2s_task_config tc;
@@ -296,25 +258,8 @@ int s2s_cmd_train(int argc, char **argv) {
         if (max_len > 0) tc.max_len = max_len;
         if (!rc && rnl_s2s_task_validate(&tc)) rc = cli_error("train", "%s", rnl_last_error());
     }
-    if (!rc && o && optim && rnl_optimizer_config(o)->kind != kind) {  // resume unless another optimizer is asked for
-        rnl_optimizer_destroy(o);
-        o = NULL;
-    }
-    if (!rc && !o) {
-        rnl_optim_config oc = rnl_optim_default(kind);
-        oc.clip = 1.0f;
-        if (kind == RNL_OPTIM_ADAM) oc.lr = 0.005f;  // seq2seq tasks here learn fastest around this rate
-        if (kind == RNL_OPTIM_MOMENTUM) oc.momentum = 0.9f;
-        if (rnl_optimizer_create(&o, &oc, rnl_s2s_num_params(m))) rc = cli_error("train", "%s", rnl_last_error());
-    }
-    if (!rc) {
-        rnl_optim_config *oc = rnl_optimizer_config(o);
-        if (lr > 0) oc->lr = lr;
-        if (momentum >= 0) oc->momentum = momentum;
-        if (wd >= 0) oc->weight_decay = wd;
-        if (clip >= 0) oc->clip = clip;
-        if (rnl_optim_validate(oc)) rc = cli_error("train", "%s", rnl_last_error());
-    }
+    // A new Adam starts at lr 0.005: seq2seq tasks here learn fastest around this rate.
+    if (!rc) rc = cli_optim_setup("train", &of, kind, 0.005f, rnl_s2s_num_params(m), &o);
     if (rc) {
         rnl_optimizer_destroy(o);
         rnl_s2s_destroy(m);
@@ -328,54 +273,46 @@ int s2s_cmd_train(int argc, char **argv) {
     rnl_rng_seed(&rng, seed);
     rnl_s2s_task_data d;
     rnl_s2s_task_data_init(&d);
-    signal(SIGINT, on_sigint);
-    int tty = !json && isatty(2);
-    double t0 = now_seconds(), ema = -1, ema_acc = 0;
-    long done = 0;
+    cli_run run;
+    cli_run_start(&run, "train", json, B);
+    double ema_acc = 0;
     rnl_s2s_stats s = {0};
-    for (long step = 1; step <= steps && !interrupted; step++) {
+    for (long step = 1; step <= steps && !cli_interrupted(); step++) {
         rnl_status st = rnl_s2s_task_generate(&d, &tc, B, &rng);
         if (!st) st = rnl_s2s_train_step(m, o, &d.batch, &s);
         if (st) {
-            if (tty) fputc('\n', stderr);
-            rc = cli_error("train", "%s", rnl_last_error());
-            if (json) printf("{\"error\": \"%s\", \"step\": %ld}\n", st == RNL_ERR_NUMERIC ? "numeric" : "other", rnl_optimizer_steps(o) + 1);
+            rc = cli_run_fault(&run, st == RNL_ERR_NUMERIC ? "numeric" : "other", rnl_optimizer_steps(o) + 1);
             break;
         }
-        done++;
-        ema = ema < 0 ? s.loss : 0.95 * ema + 0.05 * s.loss;
-        ema_acc = done == 1 ? s.token_accuracy : 0.95 * ema_acc + 0.05 * s.token_accuracy;
-        double elapsed = now_seconds() - t0, seq_s = done * B / (elapsed > 0 ? elapsed : 1e-9);
+        double seq_s = cli_run_step(&run, s.loss);
+        ema_acc = run.done == 1 ? s.token_accuracy : 0.95 * ema_acc + 0.05 * s.token_accuracy;
         if (json && (step % 10 == 0 || step == steps))
             printf("{\"step\": %ld, \"loss\": %.6g, \"grad_norm\": %.6g, \"clipped\": %s, \"token_accuracy\": %.6g, "
                    "\"seq_accuracy\": %.6g, \"seq_per_s\": %.1f}\n",
                    rnl_optimizer_steps(o), s.loss, s.grad_norm, s.clipped ? "true" : "false", s.token_accuracy, s.seq_accuracy, seq_s);
-        if (tty && (step % 5 == 0 || step == steps)) progress_bar(step, steps, ema, ema_acc, seq_s);
+        if (run.tty && (step % 5 == 0 || step == steps))
+            cli_progress("", step, steps, "step %ld/%ld  loss %.5f  token acc %.3f  %.0f seq/s ", step, steps, run.ema, ema_acc, seq_s);
         if (step % eval_every == 0 || step == steps) {
             s2s_eval er;
             if (evaluate(m, &tc, 2, 64, 0x5eed5200u, &er) == RNL_OK) {
                 if (json)
                     printf("{\"eval\": {\"step\": %ld, \"loss\": %.6g, \"token_accuracy\": %.6g, \"seq_accuracy\": %.6g}}\n",
                            rnl_optimizer_steps(o), er.loss, er.tok, er.seq);
-                else if (!tty)
+                else if (!run.tty)
                     printf("step %ld  train loss %.5f  held-out: loss %.5f, greedy token accuracy %.3f, sequence accuracy %.3f\n",
-                           rnl_optimizer_steps(o), ema, er.loss, er.tok, er.seq);
+                           rnl_optimizer_steps(o), run.ema, er.loss, er.tok, er.seq);
             }
         }
         if (json) fflush(stdout);
     }
-    if (tty) fputc('\n', stderr);
-    if (interrupted) fprintf(stderr, "rnnlab train: interrupted after %ld steps; saving\n", done);
-    if (done > 0) {  // a numeric fault left the parameters of the last good step untouched
-        if (rnl_s2s_checkpoint_save(m, o, &tc, dest)) rc = cli_error("train", "%s", rnl_last_error());
-        else if (!json) printf("saved %s after %ld steps (%ld in all), %.1f s\n", dest, done, rnl_optimizer_steps(o), now_seconds() - t0);
-    }
-    if (json && !rc)
-        printf("{\"done\": true, \"steps\": %ld, \"total_steps\": %ld, \"seconds\": %.3f}\n", done, rnl_optimizer_steps(o), now_seconds() - t0);
+    cli_run_end(&run);
+    // A numeric fault left the parameters of the last good step untouched.
+    rnl_status saved = run.done > 0 ? rnl_s2s_checkpoint_save(m, o, &tc, dest) : RNL_OK;
+    rc = cli_run_report(&run, rc, saved, dest, rnl_optimizer_steps(o));
     rnl_s2s_task_data_free(&d);
     rnl_optimizer_destroy(o);
     rnl_s2s_destroy(m);
-    return rc ? rc : interrupted ? 130 : 0;
+    return rc;
 }
 
 // --- eval -------------------------------------------------------------------------------------------
@@ -547,15 +484,9 @@ int s2s_cmd_info(int argc, char **argv) {
     if (cli_wants_help(argc, argv))
         return fputs("usage: rnnlab info --model FILE\n\nPrints a seq2seq checkpoint's task, configuration, optimizer state and "
                      "tensors (PyTorch-style names and shapes).\n", stdout), 0;
-    args a;
-    args_init(&a, "info", argc, argv);
-    const char *path = NULL;
-    while (args_next(&a)) {
-        if (args_is(&a, "--model")) args_str(&a, &path);
-        else args_unknown(&a);
-    }
-    if (a.failed) return 2;
-    if (!path) return args_error(&a, "--model is required"), 2;
+    const char *path;
+    int bad = cli_model_only("info", argc, argv, &path);
+    if (bad) return bad;
     rnl_s2s *m;
     rnl_optimizer *o;
     rnl_s2s_task_config tc;
@@ -568,12 +499,7 @@ int s2s_cmd_info(int argc, char **argv) {
     printf("  vocabularies: source %d, target %d (0 <pad>, 1 <bos>, 2 <eos>)\n", c->src_vocab, c->tgt_vocab);
     if (has) describe_task(&tc, text, sizeof text);
     printf("  task: %s\n", has ? text : "none");
-    if (o) {
-        const rnl_optim_config *oc = rnl_optimizer_config(o);
-        printf("  optimizer: %s, lr %g, clip %g, %ld steps taken\n", rnl_optim_name(oc->kind), oc->lr, oc->clip, rnl_optimizer_steps(o));
-    } else {
-        printf("  optimizer: none (untrained, or saved without its state)\n");
-    }
+    cli_print_optimizer(o, "steps taken", "none (untrained, or saved without its state)");
     for (int i = 0; i < rnl_s2s_num_tensors(m); i++) {
         const rnl_tensor_info *t = rnl_s2s_tensor(m, i);
         if (t->cols == 1) printf("  %-36s (%d)\n", t->name, t->rows);

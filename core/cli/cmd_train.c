@@ -2,25 +2,12 @@
 // (--data, from `rnnlab data`). Training updates the checkpoint atomically, keeps the optimizer state in
 // it (so a second run resumes), stops cleanly on Ctrl-C or on a numeric fault, and in both cases saves
 // the last good parameters.
-#define _POSIX_C_SOURCE 200809L  // clock_gettime, isatty under -std=c11
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "rnnlab_data.h"
-
-static volatile sig_atomic_t interrupted = 0;
-static void on_sigint(int sig) { (void)sig; interrupted = 1; }
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 // --- Fit checks -------------------------------------------------------------------------------------
 
@@ -110,45 +97,26 @@ static rnl_status cli_evaluate_split(rnl_model *m, const rnl_dataset *ds, rnl_sp
 
 // --- Training ---------------------------------------------------------------------------------------
 
-typedef struct {
-    int json, tty;
-    double t0, ema;
-    long done;  // steps done in this run
-    int B;
-} train_log;
-
-static void progress_bar(const char *label, long step, long total, double loss, double gnorm, double seq_s) {
-    int width = 30, fill = (int)(width * step / (total ? total : 1));
-    fprintf(stderr, "\r%s[", label);
-    for (int i = 0; i < width; i++) fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %3d%% %ld/%ld  loss %.5f  grad %.3g  %.0f seq/s ", (int)(100 * step / (total ? total : 1)), step, total, loss,
-            gnorm, seq_s);
-    fflush(stderr);
-}
-
 // One step and its reporting; returns 0 to stop (a numeric fault: the message is printed).
-static int logged_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int window, train_log *lg, const char *label, long i,
+static int logged_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int window, cli_run *lg, const char *label, long i,
                        long total) {
     rnl_step_stats s;
     if (rnl_train_step(m, o, b, window, &s)) {
-        if (lg->tty) fputc('\n', stderr);
-        cli_error("train", "%s", rnl_last_error());
-        if (lg->json) printf("{\"error\": \"numeric\", \"step\": %ld}\n", rnl_optimizer_steps(o) + 1);
+        cli_run_fault(lg, "numeric", rnl_optimizer_steps(o) + 1);
         return 0;
     }
-    lg->done++;
-    lg->ema = lg->ema < 0 ? s.loss : 0.95 * lg->ema + 0.05 * s.loss;
-    double elapsed = now_seconds() - lg->t0, seq_s = lg->done * lg->B / (elapsed > 0 ? elapsed : 1e-9);
+    double seq_s = cli_run_step(lg, s.loss);
     if (lg->json && (i % 10 == 0 || i == total)) {
         printf("{\"step\": %ld, \"loss\": %.6g, \"grad_norm\": %.6g, \"clipped\": %s, \"accuracy\": %.6g, \"seq_per_s\": %.1f}\n",
                rnl_optimizer_steps(o), s.loss, s.grad_norm, s.clipped ? "true" : "false", isnan(s.accuracy) ? -1 : s.accuracy, seq_s);
         fflush(stdout);
     }
-    if (lg->tty && (i % 5 == 0 || i == total)) progress_bar(label, i, total, lg->ema, s.grad_norm, seq_s);
+    if (lg->tty && (i % 5 == 0 || i == total))
+        cli_progress(label, i, total, "%ld/%ld  loss %.5f  grad %.3g  %.0f seq/s ", i, total, lg->ema, s.grad_norm, seq_s);
     return 1;
 }
 
-static void print_eval(const train_log *lg, long step, const char *what, const eval_result *er, int has_acc) {
+static void print_eval(const cli_run *lg, long step, const char *what, const eval_result *er, int has_acc) {
     if (lg->tty) fputc('\n', stderr);
     if (lg->json)
         printf("{\"eval\": {\"step\": %ld, \"split\": \"%s\", \"loss\": %.6g, \"accuracy\": %.6g}}\n", step, what, er->loss,
@@ -191,11 +159,13 @@ int cmd_train(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(train_help, stdout), 0;
     args a;
     args_init(&a, "train", argc, argv);
-    const char *model = NULL, *task_name = NULL, *data = NULL, *optim = NULL, *out = NULL;
+    const char *model = NULL, *task_name = NULL, *data = NULL, *out = NULL;
     int T = 50, steps = 1000, epochs = 3, bucket = 8, B = 32, window = 0, json = 0, eval_every = 0, have_seed = 0;
-    float lr = -1, momentum = -1, wd = -1, clip = -1;
+    cli_optim_flags of;
+    cli_optim_flags_init(&of);
     uint64_t seed = 0;
     while (args_next(&a)) {
+        if (cli_optim_flag(&a, &of)) continue;
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
         else if (args_is(&a, "--data")) args_str(&a, &data);
@@ -204,11 +174,6 @@ int cmd_train(int argc, char **argv) {
         else if (args_is(&a, "--epochs")) args_int(&a, &epochs, 1, 100000);
         else if (args_is(&a, "--bucket")) args_int(&a, &bucket, 1, 1000);
         else if (args_is(&a, "--batch")) args_int(&a, &B, 1, RNL_MAX_BATCH);
-        else if (args_is(&a, "--optim")) args_str(&a, &optim);
-        else if (args_is(&a, "--lr")) args_float(&a, &lr, 1e-9, 100);
-        else if (args_is(&a, "--momentum")) args_float(&a, &momentum, 0, 0.9999);
-        else if (args_is(&a, "--weight-decay")) args_float(&a, &wd, 0, 0.9999);
-        else if (args_is(&a, "--clip")) args_float(&a, &clip, 0, 1e8);
         else if (args_is(&a, "--bptt")) args_int(&a, &window, 0, RNL_MAX_STEPS);
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
         else if (args_is(&a, "--eval-every")) args_int(&a, &eval_every, 1, 100000000);
@@ -221,13 +186,8 @@ int cmd_train(int argc, char **argv) {
     if (!task_name == !data) return args_error(&a, "give --task (adding, copy or sine) or --data FILE (from 'rnnlab data')"), 2;
     rnl_task task = RNL_TASK_ADDING;
     if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
-    rnl_optim kind = RNL_OPTIM_ADAM;
-    if (optim) {
-        if (strcmp(optim, "adam") == 0) kind = RNL_OPTIM_ADAM;
-        else if (strcmp(optim, "momentum") == 0) kind = RNL_OPTIM_MOMENTUM;
-        else if (strcmp(optim, "sgd") == 0) kind = RNL_OPTIM_SGD;
-        else return args_error(&a, "--optim must be adam, momentum or sgd, not '%s'", optim), 2;
-    }
+    rnl_optim kind;
+    if (!cli_optim_kind(&a, &of, &kind)) return 2;
 
     rnl_model *m;
     rnl_optimizer *o;
@@ -255,24 +215,7 @@ int cmd_train(int argc, char **argv) {
     } else if (!check_task_fits("train", rnl_model_config(m), task)) {
         rc = 1;
     }
-    // Resume with the checkpoint's optimizer unless another one is asked for.
-    if (!rc && o && optim && rnl_optimizer_config(o)->kind != kind) {
-        rnl_optimizer_destroy(o);
-        o = NULL;
-    }
-    if (!rc && !o) {
-        rnl_optim_config oc = rnl_optim_default(kind);
-        oc.clip = 1.0f;
-        if (rnl_optimizer_create(&o, &oc, rnl_model_num_params(m))) rc = cli_error("train", "%s", rnl_last_error());
-    }
-    if (!rc) {
-        rnl_optim_config *oc = rnl_optimizer_config(o);
-        if (lr > 0) oc->lr = lr;
-        if (momentum >= 0) oc->momentum = momentum;
-        if (wd >= 0) oc->weight_decay = wd;
-        if (clip >= 0) oc->clip = clip;
-        if (rnl_optim_validate(oc)) rc = cli_error("train", "%s", rnl_last_error());
-    }
+    if (!rc) rc = cli_optim_setup("train", &of, kind, 0, rnl_model_num_params(m), &o);
     if (rc) {
         rnl_dataset_destroy(ds);
         rnl_optimizer_destroy(o);
@@ -284,14 +227,14 @@ int cmd_train(int argc, char **argv) {
 
     rnl_task_data d;
     rnl_task_data_init(&d);
-    signal(SIGINT, on_sigint);
-    train_log lg = {json, !json && isatty(2), now_seconds(), -1, 0, B};
+    cli_run lg;
+    cli_run_start(&lg, "train", json, B);
     int ok = 1;
     if (!data) {
         if (!eval_every) eval_every = steps >= 10 ? steps / 10 : 1;
         rnl_rng rng;
         rnl_rng_seed(&rng, seed);
-        for (long i = 1; i <= steps && !interrupted && ok; i++) {
+        for (long i = 1; i <= steps && !cli_interrupted() && ok; i++) {
             if (rnl_task_generate(&d, task, B, T, &rng)) {
                 rc = cli_error("train", "%s", rnl_last_error());
                 break;
@@ -310,13 +253,13 @@ int cmd_train(int argc, char **argv) {
         long per_epoch = (count + B - 1) / B, total = per_epoch * epochs;
         int epoch0 = (int)(rnl_optimizer_steps(o) / per_epoch);  // a resumed run continues the shuffles
         char label[32];
-        for (int e = 0; e < epochs && !interrupted && ok && order; e++) {
+        for (int e = 0; e < epochs && !cli_interrupted() && ok && order; e++) {
             if (rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed, epoch0 + e, B, ds->kind == RNL_DATASET_TEXT ? bucket : 1, order)) {
                 rc = cli_error("train", "%s", rnl_last_error());
                 break;
             }
             snprintf(label, sizeof label, "epoch %d/%d ", e + 1, epochs);
-            for (int i = 0; i < count && !interrupted && ok; i += B) {
+            for (int i = 0; i < count && !cli_interrupted() && ok; i += B) {
                 int nb = count - i < B ? count - i : B;
                 if (rnl_dataset_batch(ds, order + i, nb, &d)) {
                     rc = cli_error("train", "%s", rnl_last_error());
@@ -326,27 +269,22 @@ int cmd_train(int argc, char **argv) {
                 ok = logged_step(m, o, &d.batch, window, &lg, label, e * per_epoch + i / B + 1, total);
             }
             eval_result er;
-            if (ok && !interrupted && ds->n_val > 0 && cli_evaluate_split(m, ds, RNL_SPLIT_VAL, &er) == RNL_OK)
+            if (ok && !cli_interrupted() && ds->n_val > 0 && cli_evaluate_split(m, ds, RNL_SPLIT_VAL, &er) == RNL_OK)
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
         }
         if (!order) rc = cli_error("train", "out of memory");
         free(order);
     }
     if (!ok && !rc) rc = 1;
-    if (lg.tty) fputc('\n', stderr);
-    if (interrupted) fprintf(stderr, "rnnlab train: interrupted after %ld steps; saving\n", lg.done);
+    cli_run_end(&lg);
     // Save what was learned: a numeric fault leaves the parameters of the last good step untouched.
-    if (lg.done > 0) {
-        if (rnl_checkpoint_save(m, o, dest)) rc = cli_error("train", "%s", rnl_last_error());
-        else if (!json) printf("saved %s after %ld steps (%ld in all), %.1f s\n", dest, lg.done, rnl_optimizer_steps(o), now_seconds() - lg.t0);
-    }
-    if (json && !rc)
-        printf("{\"done\": true, \"steps\": %ld, \"total_steps\": %ld, \"seconds\": %.3f}\n", lg.done, rnl_optimizer_steps(o), now_seconds() - lg.t0);
+    rnl_status saved = lg.done > 0 ? rnl_checkpoint_save(m, o, dest) : RNL_OK;
+    rc = cli_run_report(&lg, rc, saved, dest, rnl_optimizer_steps(o));
     rnl_task_data_free(&d);
     rnl_dataset_destroy(ds);
     rnl_optimizer_destroy(o);
     rnl_model_destroy(m);
-    return rc ? rc : interrupted ? 130 : 0;
+    return rc;
 }
 
 // --- eval -------------------------------------------------------------------------------------------

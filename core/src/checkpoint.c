@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "checkpoint_optim.h"
 #include "internal.h"
 
 #define CK_MAGIC "RNNLABCK"
@@ -12,6 +13,71 @@
 #define CK_HEADER 120u
 #define CK_FLAG_OPTIM 1u
 #define CK_FLAG_META 2u
+
+// --- The optimizer block and the values (shared with s2s_checkpoint.c) ----------------------------------
+
+void rnl_ck_put_optim(uint8_t *at, rnl_optimizer *o, size_t ns) {
+    if (o) {
+        const rnl_optim_config *oc = rnl_optimizer_config(o);
+        rnl_put_u32(at, (uint32_t)oc->kind);
+        float f[7] = {oc->lr, oc->momentum, oc->beta1, oc->beta2, oc->eps, oc->weight_decay, oc->clip};
+        for (int i = 0; i < 7; i++) rnl_put_f32(at + 4 + 4 * i, f[i]);
+        rnl_put_u64(at + 32, (uint64_t)rnl_optimizer_steps(o));
+    } else {
+        rnl_put_u32(at, (uint32_t)-1);
+    }
+    rnl_put_u64(at + 40, ns);
+}
+
+uint8_t *rnl_ck_put_values(uint8_t *w, const rnl_real *params, size_t np, const rnl_real *state, size_t ns) {
+    for (size_t i = 0; i < np; i++, w += 4) rnl_put_f32(w, (float)params[i]);
+    for (size_t i = 0; i < ns; i++, w += 4) rnl_put_f32(w, (float)state[i]);
+    return w;
+}
+
+rnl_status rnl_ck_get_optim(const char *what, const uint8_t *at, int has, uint64_t np, rnl_optim_config *oc,
+                            uint64_t *ns) {
+    *oc = rnl_optim_default(RNL_OPTIM_ADAM);
+    *ns = rnl_get_u64(at + 40);
+    if (!has) {
+        if (*ns != 0) return rnl_fail(RNL_ERR_FORMAT, "%s: optimizer state present but not flagged", what);
+        return RNL_OK;
+    }
+    oc->kind = (rnl_optim)rnl_get_i32(at);
+    oc->lr = rnl_get_f32(at + 4);
+    oc->momentum = rnl_get_f32(at + 8);
+    oc->beta1 = rnl_get_f32(at + 12);
+    oc->beta2 = rnl_get_f32(at + 16);
+    oc->eps = rnl_get_f32(at + 20);
+    oc->weight_decay = rnl_get_f32(at + 24);
+    oc->clip = rnl_get_f32(at + 28);
+    if (rnl_optim_validate(oc) != RNL_OK)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: bad optimizer settings: %s", what, rnl_last_error());
+    if (*ns != rnl_optim_state_count(oc->kind, np))
+        return rnl_fail(RNL_ERR_FORMAT, "%s: optimizer state has %llu values, %s needs %zu", what, (unsigned long long)*ns,
+                        rnl_optim_name(oc->kind), rnl_optim_state_count(oc->kind, np));
+    if (rnl_get_u64(at + 32) > (uint64_t)1 << 40) return rnl_fail(RNL_ERR_FORMAT, "%s: step count is out of range", what);
+    return RNL_OK;
+}
+
+rnl_status rnl_ck_check_params(const char *what, const uint8_t *r, size_t np) {
+    for (size_t i = 0; i < np; i++)
+        if (!isfinite(rnl_get_f32(r + 4 * i)))
+            return rnl_fail(RNL_ERR_FORMAT, "%s: parameter %zu is not a finite number (NaN or Inf): the model was saved after "
+                            "training diverged", what, i);
+    return RNL_OK;
+}
+
+rnl_status rnl_ck_load_optim(const uint8_t *at, const rnl_optim_config *oc, size_t np, const uint8_t *state,
+                             rnl_optimizer **o) {
+    rnl_status st = rnl_optimizer_create(o, oc, np);
+    if (st) return st;
+    rnl_optimizer_set_steps(*o, (long)rnl_get_u64(at + 32));
+    size_t cnt;
+    rnl_real *s = rnl_optimizer_state(*o, &cnt);
+    for (size_t i = 0; i < cnt; i++, state += 4) s[i] = rnl_get_f32(state);
+    return RNL_OK;
+}
 
 // --- Writing ----------------------------------------------------------------------------------------
 
@@ -33,20 +99,8 @@ rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o_const
     for (int i = 0; i < 10; i++) rnl_put_u32(b + 16 + 4 * i, (uint32_t)fields[i]);
     rnl_put_f32(b + 56, c->forget_bias);
     rnl_put_u64(b + 64, np);
-    if (o) {
-        const rnl_optim_config *oc = rnl_optimizer_config(o);
-        rnl_put_u32(b + 72, (uint32_t)oc->kind);
-        float f[7] = {oc->lr, oc->momentum, oc->beta1, oc->beta2, oc->eps, oc->weight_decay, oc->clip};
-        for (int i = 0; i < 7; i++) rnl_put_f32(b + 76 + 4 * i, f[i]);
-        rnl_put_u64(b + 104, (uint64_t)rnl_optimizer_steps(o));
-    } else {
-        rnl_put_u32(b + 72, (uint32_t)-1);
-    }
-    rnl_put_u64(b + 112, ns);
-    const rnl_real *p = rnl_model_params(mm);
-    uint8_t *w = b + CK_HEADER;
-    for (size_t i = 0; i < np; i++, w += 4) rnl_put_f32(w, (float)p[i]);
-    for (size_t i = 0; i < ns; i++, w += 4) rnl_put_f32(w, (float)state[i]);
+    rnl_ck_put_optim(b + 72, o, ns);
+    uint8_t *w = rnl_ck_put_values(b + CK_HEADER, rnl_model_params(mm), np, state, ns);
     if (meta_n) {
         rnl_put_u64(w, meta_n);
         memcpy(w + 8, meta, meta_n);
@@ -92,32 +146,14 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     c.forget_bias = rnl_get_f32(b + 56);
     if ((st = rnl_config_validate(&c)) != RNL_OK)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad model configuration: %s", rnl_last_error());
-    uint64_t np = rnl_get_u64(b + 64), ns = rnl_get_u64(b + 112);
+    uint64_t np = rnl_get_u64(b + 64), ns;
     size_t expect_np = rnl_config_num_params(&c);
     if (np != expect_np)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: holds %llu parameters, but its configuration has %zu",
                         (unsigned long long)np, expect_np);
-    int32_t kind = rnl_get_i32(b + 72);
-    rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
+    rnl_optim_config oc;
     int has_optim = (flags & CK_FLAG_OPTIM) != 0;
-    if (has_optim) {
-        oc.kind = (rnl_optim)kind;
-        oc.lr = rnl_get_f32(b + 76);
-        oc.momentum = rnl_get_f32(b + 80);
-        oc.beta1 = rnl_get_f32(b + 84);
-        oc.beta2 = rnl_get_f32(b + 88);
-        oc.eps = rnl_get_f32(b + 92);
-        oc.weight_decay = rnl_get_f32(b + 96);
-        oc.clip = rnl_get_f32(b + 100);
-        if ((st = rnl_optim_validate(&oc)) != RNL_OK)
-            return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad optimizer settings: %s", rnl_last_error());
-        if (ns != rnl_optim_state_count(oc.kind, np))
-            return rnl_fail(RNL_ERR_FORMAT, "checkpoint: optimizer state has %llu values, %s needs %zu",
-                            (unsigned long long)ns, rnl_optim_name(oc.kind), rnl_optim_state_count(oc.kind, np));
-        if (rnl_get_u64(b + 104) > (uint64_t)1 << 40) return rnl_fail(RNL_ERR_FORMAT, "checkpoint: step count is out of range");
-    } else if (ns != 0) {
-        return rnl_fail(RNL_ERR_FORMAT, "checkpoint: optimizer state present but not flagged");
-    }
+    if ((st = rnl_ck_get_optim("checkpoint", b + 72, has_optim, np, &oc, &ns))) return st;
     size_t expect = CK_HEADER + 4 * ((size_t)np + (size_t)ns) + 4, meta_n = 0, meta_at = 0;
     if (flags & CK_FLAG_META) {
         // The meta length sits right after the state: read it only once the bytes are known to be there.
@@ -137,24 +173,16 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     if (crc != actual)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: corrupt: checksum mismatch (stored %08x, computed %08x)", crc, actual);
     const uint8_t *r = b + CK_HEADER;
-    for (size_t i = 0; i < np; i++)
-        if (!isfinite(rnl_get_f32(r + 4 * i)))
-            return rnl_fail(RNL_ERR_FORMAT, "checkpoint: parameter %zu is not a finite number (NaN or Inf): the model was saved after training diverged", i);
+    if ((st = rnl_ck_check_params("checkpoint", r, np))) return st;
 
     rnl_model *m;
     if ((st = rnl_model_create(&m, &c, 0))) return st;
     rnl_real *p = rnl_model_params(m);
     for (size_t i = 0; i < np; i++, r += 4) p[i] = rnl_get_f32(r);
     rnl_optimizer *o = NULL;
-    if (has_optim && o_out) {
-        if ((st = rnl_optimizer_create(&o, &oc, np))) {
-            rnl_model_destroy(m);
-            return st;
-        }
-        rnl_optimizer_set_steps(o, (long)rnl_get_u64(b + 104));
-        size_t cnt;
-        rnl_real *s = rnl_optimizer_state(o, &cnt);
-        for (size_t i = 0; i < cnt; i++, r += 4) s[i] = rnl_get_f32(r);
+    if (has_optim && o_out && (st = rnl_ck_load_optim(b + 72, &oc, np, r, &o))) {
+        rnl_model_destroy(m);
+        return st;
     }
     if (meta_n && (st = rnl_model_set_meta(m, b + meta_at + 8, meta_n))) {
         rnl_optimizer_destroy(o);

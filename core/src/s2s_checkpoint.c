@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "checkpoint_optim.h"
 #include "internal.h"
 #include "rnnlab_seq2seq.h"
 
@@ -51,20 +52,8 @@ rnl_status rnl_s2s_checkpoint_write(const rnl_s2s *m, const rnl_optimizer *o_con
         rnl_put_u32(b + 60, (uint32_t)-1);
     }
     rnl_put_u64(b + 80, np);
-    if (o) {
-        const rnl_optim_config *oc = rnl_optimizer_config(o);
-        rnl_put_u32(b + 88, (uint32_t)oc->kind);
-        float f[7] = {oc->lr, oc->momentum, oc->beta1, oc->beta2, oc->eps, oc->weight_decay, oc->clip};
-        for (int i = 0; i < 7; i++) rnl_put_f32(b + 92 + 4 * i, f[i]);
-        rnl_put_u64(b + 120, (uint64_t)rnl_optimizer_steps(o));
-    } else {
-        rnl_put_u32(b + 88, (uint32_t)-1);
-    }
-    rnl_put_u64(b + 128, ns);
-    const rnl_real *p = rnl_s2s_params(mm);
-    uint8_t *w = b + S2_HEADER;
-    for (size_t i = 0; i < np; i++, w += 4) rnl_put_f32(w, (float)p[i]);
-    for (size_t i = 0; i < ns; i++, w += 4) rnl_put_f32(w, (float)state[i]);
+    rnl_ck_put_optim(b + 88, o, ns);
+    uint8_t *w = rnl_ck_put_values(b + S2_HEADER, rnl_s2s_params(mm), np, state, ns);
     rnl_put_u32(w, rnl_crc32(b, total - 4));
     *out = b;
     *n_out = total;
@@ -123,31 +112,14 @@ rnl_status rnl_s2s_checkpoint_read(const uint8_t *b, size_t n, rnl_s2s **m_out, 
     } else if (rnl_get_i32(b + 60) != -1) {
         return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: task fields present but not flagged");
     }
-    uint64_t np = rnl_get_u64(b + 80), ns = rnl_get_u64(b + 128);
+    uint64_t np = rnl_get_u64(b + 80), ns;
     size_t expect_np = rnl_s2s_config_num_params(&c);
     if (np != expect_np)
         return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: holds %llu parameters, but its configuration has %zu",
                         (unsigned long long)np, expect_np);
-    rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
+    rnl_optim_config oc;
     int has_optim = (flags & S2_FLAG_OPTIM) != 0;
-    if (has_optim) {
-        oc.kind = (rnl_optim)rnl_get_i32(b + 88);
-        oc.lr = rnl_get_f32(b + 92);
-        oc.momentum = rnl_get_f32(b + 96);
-        oc.beta1 = rnl_get_f32(b + 100);
-        oc.beta2 = rnl_get_f32(b + 104);
-        oc.eps = rnl_get_f32(b + 108);
-        oc.weight_decay = rnl_get_f32(b + 112);
-        oc.clip = rnl_get_f32(b + 116);
-        if (rnl_optim_validate(&oc) != RNL_OK)
-            return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: bad optimizer settings: %s", rnl_last_error());
-        if (ns != rnl_optim_state_count(oc.kind, np))
-            return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: optimizer state has %llu values, %s needs %zu",
-                            (unsigned long long)ns, rnl_optim_name(oc.kind), rnl_optim_state_count(oc.kind, np));
-        if (rnl_get_u64(b + 120) > (uint64_t)1 << 40) return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: step count is out of range");
-    } else if (ns != 0) {
-        return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: optimizer state present but not flagged");
-    }
+    if ((st = rnl_ck_get_optim("seq2seq checkpoint", b + 88, has_optim, np, &oc, &ns))) return st;
     // np <= RNL_MAX_PARAMS and ns <= 2 np (both checked above), so this cannot overflow.
     size_t expect = S2_HEADER + 4 * ((size_t)np + (size_t)ns) + 4;
     if (n < expect)
@@ -158,25 +130,16 @@ rnl_status rnl_s2s_checkpoint_read(const uint8_t *b, size_t n, rnl_s2s **m_out, 
     if (crc != actual)
         return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: corrupt: checksum mismatch (stored %08x, computed %08x)", crc, actual);
     const uint8_t *r = b + S2_HEADER;
-    for (size_t i = 0; i < np; i++)
-        if (!isfinite(rnl_get_f32(r + 4 * i)))
-            return rnl_fail(RNL_ERR_FORMAT, "seq2seq checkpoint: parameter %zu is not a finite number (NaN or Inf): the model "
-                            "was saved after training diverged", i);
+    if ((st = rnl_ck_check_params("seq2seq checkpoint", r, np))) return st;
 
     rnl_s2s *m;
     if ((st = rnl_s2s_create(&m, &c, 0))) return st;
     rnl_real *p = rnl_s2s_params(m);
     for (size_t i = 0; i < np; i++, r += 4) p[i] = rnl_get_f32(r);
     rnl_optimizer *o = NULL;
-    if (has_optim && o_out) {
-        if ((st = rnl_optimizer_create(&o, &oc, np))) {
-            rnl_s2s_destroy(m);
-            return st;
-        }
-        rnl_optimizer_set_steps(o, (long)rnl_get_u64(b + 120));
-        size_t cnt;
-        rnl_real *s = rnl_optimizer_state(o, &cnt);
-        for (size_t i = 0; i < cnt; i++, r += 4) s[i] = rnl_get_f32(r);
+    if (has_optim && o_out && (st = rnl_ck_load_optim(b + 88, &oc, np, r, &o))) {
+        rnl_s2s_destroy(m);
+        return st;
     }
     *m_out = m;
     if (o_out) *o_out = o;

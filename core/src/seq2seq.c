@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "kernels.h"
 #include "rnnlab_seq2seq.h"
+#include "train_checks.h"
 
 #define S2S_MAX_TENSORS (2 + RNL_MAX_LAYERS * 2 * 4 + 4 + 7)
 
@@ -1016,10 +1017,6 @@ rnl_status rnl_s2s_backward(rnl_s2s *m) {
 
 // --- Training -----------------------------------------------------------------------------------
 
-static const char *numeric_hint =
-    "the learning rate may be too high or the gradients exploded: lower the learning rate, enable "
-    "gradient clipping (e.g. clip 1), or use a smaller initialisation";
-
 rnl_status rnl_s2s_train_step(rnl_s2s *m, rnl_optimizer *o, const rnl_s2s_batch *b, rnl_s2s_stats *st) {
     rnl_status s;
     rnl_real loss;
@@ -1033,18 +1030,9 @@ rnl_status rnl_s2s_train_step(rnl_s2s *m, rnl_optimizer *o, const rnl_s2s_batch 
     st->seq_accuracy = m->seq_acc;
     st->grad_norm = NAN;
     st->clipped = 0;
-    if (!isfinite(loss))
-        return rnl_fail(RNL_ERR_NUMERIC, "step %ld: the loss is %s; %s. The parameters of step %ld are kept.", step,
-                        isnan(loss) ? "NaN" : "infinite", numeric_hint, step - 1);
+    if ((s = rnl_step_check_finite(step, "loss", loss))) return s;
     if ((s = rnl_s2s_backward(m))) return s;
-    double norm = rnl_grad_norm(m->grads, m->n_params);
-    st->grad_norm = norm;
-    if (!isfinite(norm))
-        return rnl_fail(RNL_ERR_NUMERIC, "step %ld: the gradient norm is %s; %s. The parameters of step %ld are kept.", step,
-                        isnan(norm) ? "NaN" : "infinite", numeric_hint, step - 1);
-    float clip = rnl_optimizer_config(o)->clip;
-    st->clipped = clip > 0 && norm > clip;
-    return rnl_optimizer_step(o, m->params, m->grads, m->n_params, NULL);
+    return rnl_step_update(o, step, m->params, m->grads, m->n_params, &st->grad_norm, &st->clipped);
 }
 
 rnl_status rnl_s2s_eval_batch(rnl_s2s *m, const rnl_s2s_batch *b, rnl_s2s_stats *st) {

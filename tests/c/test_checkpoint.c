@@ -33,9 +33,6 @@ static void expect_error(const char *what, const uint8_t *b, size_t n, rnl_statu
           "%s: got %s \"%s\", expected %s containing \"%s\"", what, rnl_status_name(st), rnl_last_error(), rnl_status_name(want), substring);
 }
 
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }
-static void reseal(uint8_t *b, size_t n) { put32(b + n - 4, rnl_crc32(b, n - 4)); }
-
 static void test_roundtrip(void) {
     rnl_optimizer *o;
     rnl_model *m = make_model(&o);
@@ -74,26 +71,26 @@ static void test_roundtrip(void) {
     memcpy(bad, "GIF89a\0\0", 8);
     expect_error("wrong magic", bad, n, RNL_ERR_FORMAT, "not an rnnlab checkpoint");
     memcpy(bad, buf, n);
-    put32(bad + 8, 2);
+    tu_put32(bad + 8, 2);
     expect_error("newer version", bad, n, RNL_ERR_FORMAT, "format version 2; this build of rnnlab reads version 1 (it was written by a newer rnnlab)");
     memcpy(bad, buf, n);
     bad[n / 2] ^= 0x40;
     expect_error("flipped bit", bad, n, RNL_ERR_FORMAT, "checksum mismatch");
     memcpy(bad, buf, n);
-    put32(bad + 32, 0x7fffffff);  // hidden = 2^31-1: refused before any allocation
-    reseal(bad, n);
+    tu_put32(bad + 32, 0x7fffffff);  // hidden = 2^31-1: refused before any allocation
+    tu_reseal(bad, n);
     expect_error("huge hidden size", bad, n, RNL_ERR_FORMAT, "hidden is 2147483647");
     memcpy(bad, buf, n);
-    put32(bad + 36, (uint32_t)-3);  // layers = -3
-    reseal(bad, n);
+    tu_put32(bad + 36, (uint32_t)-3);  // layers = -3
+    tu_reseal(bad, n);
     expect_error("negative layers", bad, n, RNL_ERR_FORMAT, "layers is -3");
     memcpy(bad, buf, n);
-    put32(bad + 120, 0x7fc00000u);  // the first parameter is NaN
-    reseal(bad, n);
+    tu_put32(bad + 120, 0x7fc00000u);  // the first parameter is NaN
+    tu_reseal(bad, n);
     expect_error("NaN weight", bad, n, RNL_ERR_FORMAT, "parameter 0 is not a finite number");
     memcpy(bad, buf, n);
-    put32(bad + 64, 12345);  // parameter count disagrees with the configuration
-    reseal(bad, n);
+    tu_put32(bad + 64, 12345);  // parameter count disagrees with the configuration
+    tu_reseal(bad, n);
     expect_error("wrong parameter count", bad, n, RNL_ERR_FORMAT, "holds 12345 parameters, but its configuration has");
     memcpy(bad, "RNLDATA", 8);
     expect_error("a data file", bad, n, RNL_ERR_FORMAT, "prepared data file, not a model checkpoint");
@@ -119,7 +116,7 @@ static void test_meta(void) {
     memcpy(bad, buf, n);
     size_t at = n - 4 - 5 - 8;
     bad[at + 7] = 0x40;  // meta length 2^62
-    reseal(bad, n);
+    tu_reseal(bad, n);
     expect_error("huge meta length", bad, n, RNL_ERR_FORMAT, "meta data of 4611686018427387909 bytes is outside");
     free(bad);
     rnl_buffer_free(buf);

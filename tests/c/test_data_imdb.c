@@ -35,56 +35,21 @@ static const char *fixture(const char *rel) {
     return path;
 }
 
-// --- A .tar written here -----------------------------------------------------------------------
-
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *data, size_t n) {
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2 + 4096;
-        b->p = realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, data, n);
-    b->n += n;
-}
-
-static void put_member(buf *b, const char *name, const void *data, size_t n) {
-    uint8_t h[512] = {0};
-    memcpy(h, name, strlen(name));
-    memcpy(h + 100, "0000644", 7);
-    memcpy(h + 108, "0000000", 7);
-    memcpy(h + 116, "0000000", 7);
-    snprintf((char *)h + 124, 12, "%011o", (unsigned)n & 07777777u);
-    memcpy(h + 136, "13600000000", 11);
-    h[156] = '0';
-    memcpy(h + 257, "ustar\0" "00", 8);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++) sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
-    put(b, h, 512);
-    put(b, data, n);
-    static const uint8_t zeros[1024];
-    if (n % 512) put(b, zeros, 512 - n % 512);
-}
+// --- A .tar written here (testutil's tar writer) -----------------------------------------------
 
 // The fixture reviews as a tar, in reverse order, optionally leaving out the test split.
-static void make_tar(buf *b, int with_test, const char *extra_name) {
+static void make_tar(tu_buf *b, int with_test, const char *extra_name) {
     for (int i = NFILES - 1; i >= 0; i--) {
         if (!with_test && strncmp(FILES[i], "test/", 5) == 0) continue;
         size_t n;
         char *text = slurp(fixture(FILES[i]), &n);
         char name[256];
         snprintf(name, sizeof name, "aclImdb/%s", FILES[i]);
-        if (text) put_member(b, name, text, n);
+        if (text) tu_tar_member(b, name, '0', text, n, TU_USTAR);
         free(text);
     }
-    if (extra_name) put_member(b, extra_name, "text", 4);
-    static const uint8_t zeros[1024];
-    put(b, zeros, 1024);
+    if (extra_name) tu_tar_member(b, extra_name, '0', "text", 4, TU_USTAR);
+    tu_tar_end(b);
 }
 
 static int write_gz(const char *path, const uint8_t *p, size_t n) {
@@ -199,7 +164,7 @@ static void test_sources_agree(void) {
         check_same(archives[a], bref, nref, ds);
         rnl_dataset_destroy(ds);
     }
-    buf b = {0};
+    tu_buf b = {0};
     make_tar(&b, 1, NULL);
     const char *tmp = "tmp_test_data_imdb.tar.gz";
     CHECK(write_gz(tmp, b.p, b.n), "write %s", tmp);
@@ -296,7 +261,7 @@ static void test_errors(void) {
     rnl_dataset *ds;
     rnl_imdb *im;
     // A missing split.
-    buf b = {0};
+    tu_buf b = {0};
     make_tar(&b, 0, NULL);
     CHECK_OK(rnl_imdb_create(&im, &c));
     CHECK_OK(rnl_imdb_feed_tar(im, b.p, b.n));
@@ -317,7 +282,7 @@ static void test_errors(void) {
               strstr(rnl_last_error(), "4 neg reviews wanted from test/neg (test), but it has only 3"), "%s", rnl_last_error());
     c = small_config();
     // A bad review name inside the archive.
-    b = (buf){0};
+    b = (tu_buf){0};
     make_tar(&b, 1, "aclImdb/train/pos/great_movie.txt");
     const char *tmp = "tmp_test_data_imdb_bad.tar.gz";
     write_gz(tmp, b.p, b.n);
@@ -327,7 +292,7 @@ static void test_errors(void) {
     remove(tmp);
     free(b.p);
     // A truncated archive.
-    b = (buf){0};
+    b = (tu_buf){0};
     make_tar(&b, 1, NULL);
     write_gz(tmp, b.p, b.n - 1024 - 300);
     CHECK(rnl_imdb_load(tmp, &c, &ds) == RNL_ERR_FORMAT && strstr(rnl_last_error(), "truncated tar archive: ends at byte"),

@@ -50,11 +50,7 @@ static int same_text(const rnl_dataset *a, const rnl_dataset *b) {
            memcmp(a->ratings, b->ratings, (size_t)n) == 0 && memcmp(a->ids, b->ids, sizeof(uint32_t) * (size_t)n) == 0;
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void fix_crc(uint8_t *p, size_t n) { put32(p + n - 4, (uint32_t)crc32(0, p, (uInt)(n - 4))); }
+static void fix_crc(uint8_t *p, size_t n) { tu_put32(p + n - 4, (uint32_t)crc32(0, p, (uInt)(n - 4))); }
 
 static void test_round_trip(void) {
     rnl_dataset *ds = make_text(20, 6, 10, 300, 25), *back = NULL;
@@ -163,10 +159,10 @@ static void test_damage(void) {
     memcpy(p, "RNNLAB\0\1", 8);
     EXPECT_BAD(p, n, "not an rnnlab data file (bad magic): it is an rnnlab checkpoint, not a data file");
     FRESH();
-    put32(p + 8, 2);
+    tu_put32(p + 8, 2);
     EXPECT_BAD(p, n, "sub.rnld: unsupported version 2 (this build reads version 1)");
     FRESH();
-    put32(p + 12, 7);
+    tu_put32(p + 12, 7);
     EXPECT_BAD(p, n, "sub.rnld: unknown dataset kind 7 (1 = text, 2 = series)");
 
     // Corrupt bytes: the CRC.
@@ -179,34 +175,34 @@ static void test_damage(void) {
 
     // Huge or impossible sizes (checked before the CRC and before any allocation).
     FRESH();
-    put32(p + 16, 0xffffffffu);
+    tu_put32(p + 16, 0xffffffffu);
     EXPECT_BAD(p, n, "sub.rnld: split sizes 4294967295 / 2 / 4 are outside 0..10000000 in all");
     FRESH();
-    put32(p + 16, 0), put32(p + 20, 0), put32(p + 24, 0);
+    tu_put32(p + 16, 0), tu_put32(p + 20, 0), tu_put32(p + 24, 0);
     EXPECT_BAD(p, n, "sub.rnld: 91 tokens for 0 examples of at most 12 is impossible");
     FRESH();
-    put32(p + 28, 2000000000u);
+    tu_put32(p + 28, 2000000000u);
     EXPECT_BAD(p, n, "sub.rnld: vocabulary size 2000000000 is outside 2..1000000");
     FRESH();
-    put32(p + 32, 0xfffffff0u);
+    tu_put32(p + 32, 0xfffffff0u);
     EXPECT_BAD(p, n, "vocabulary of 38 words cannot take 4294967280 bytes");
     FRESH();
-    put32(p + 36, 0x7fffffffu);
+    tu_put32(p + 36, 0x7fffffffu);
     EXPECT_BAD(p, n, "sub.rnld: max_len 2147483647 is outside 1..100000");
     FRESH();
-    put32(p + 40, 2);
+    tu_put32(p + 40, 2);
     EXPECT_BAD(p, n, "sub.rnld: unknown flags 0x2");
     FRESH();
-    put32(p + 44, 4);
+    tu_put32(p + 44, 4);
     EXPECT_BAD(p, n, "token width 4 bytes does not fit a vocabulary of 40 (expected 2)");
     FRESH();
-    put32(p + 48, 0xffffffffu), put32(p + 52, 0xffffffffu);
+    tu_put32(p + 48, 0xffffffffu), tu_put32(p + 52, 0xffffffffu);
     EXPECT_BAD(p, n, "sub.rnld: 18446744073709551615 tokens for 14 examples of at most 12 is impossible");
     FRESH();
-    put32(p + 64, 9);
+    tu_put32(p + 64, 9);
     EXPECT_BAD(p, n, "sub.rnld: tokenizer version 9 (this build tokenizes as version 1)");
     FRESH();
-    put32(p + 68, 1);
+    tu_put32(p + 68, 1);
     EXPECT_BAD(p, n, "sub.rnld: reserved header field is 1, not 0");
 
     // Values that a valid CRC does not excuse.
@@ -226,11 +222,11 @@ static void test_damage(void) {
     fix_crc(p, n);
     EXPECT_BAD(p, n, "sub.rnld: vocabulary word 2 has 0 bytes (must be 1..64)");
     FRESH();
-    put32(p + lengths, 0);
+    tu_put32(p + lengths, 0);
     fix_crc(p, n);
     EXPECT_BAD(p, n, "sub.rnld: example 0 has length 0 (must be 1..max_len 12)");
     FRESH();
-    put32(p + lengths, 1 + p[lengths]);  // lengths no longer add up
+    tu_put32(p + lengths, 1 + p[lengths]);  // lengths no longer add up
     fix_crc(p, n);
     EXPECT_BAD(p, n, "sub.rnld: the lengths add up to");
     FRESH();

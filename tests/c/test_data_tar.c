@@ -10,82 +10,6 @@
 #include "rnnlab_data.h"
 #include "testutil.h"
 
-// --- A small tar writer ---------------------------------------------------------------------------
-
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *data, size_t n) {
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2 + 1024;
-        b->p = realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, data, n);
-    b->n += n;
-}
-
-static void pad(buf *b) {
-    static const uint8_t zeros[512];
-    if (b->n % 512) put(b, zeros, 512 - b->n % 512);
-}
-
-enum { USTAR, GNU, PAX };
-
-static void finish_header(uint8_t *h) {
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++) sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);  // 6 digits, NUL, and the space already there
-    h[155] = ' ';
-}
-
-// One header block; name is cut to 100 bytes (callers add long names first).
-static void raw_header(uint8_t *h, const char *name, char type, unsigned long long size, int fmt, const char *prefix) {
-    memset(h, 0, 512);
-    size_t nl = strlen(name);
-    memcpy(h, name, nl < 100 ? nl : 100);
-    memcpy(h + 100, "0000644", 7);
-    memcpy(h + 108, "0000000", 7);
-    memcpy(h + 116, "0000000", 7);
-    snprintf((char *)h + 124, 12, "%011llo", size & 077777777777ull);
-    memcpy(h + 136, "13600000000", 11);
-    h[156] = (uint8_t)type;
-    if (fmt == GNU) memcpy(h + 257, "ustar  ", 8);
-    else memcpy(h + 257, "ustar\0" "00", 8);
-    if (prefix && fmt != GNU) memcpy(h + 345, prefix, strlen(prefix));
-    finish_header(h);
-}
-
-static void member(buf *b, const char *name, char type, const void *data, size_t n, int fmt) {
-    uint8_t h[512];
-    size_t nl = strlen(name);
-    if (nl > 100 && fmt == GNU) {
-        raw_header(h, "././@LongLink", 'L', nl + 1, GNU, NULL);
-        put(b, h, 512);
-        put(b, name, nl + 1);
-        pad(b);
-    } else if (nl > 100 && fmt == PAX) {
-        char rec[5000];
-        size_t body = nl + 7, digits = body + 3 < 1000 ? 3 : 4;  // " path=" name "\n", and the length's own digits
-        snprintf(rec, sizeof rec, "%zu path=%s\n", body + digits, name);
-        raw_header(h, "PaxHeader/x", 'x', strlen(rec), PAX, NULL);
-        put(b, h, 512);
-        put(b, rec, strlen(rec));
-        pad(b);
-    }
-    raw_header(h, name, type, n, fmt, NULL);
-    put(b, h, 512);
-    if (n) put(b, data, n);
-    pad(b);
-}
-
-static void end_archive(buf *b) {
-    static const uint8_t zeros[1024];
-    put(b, zeros, 1024);
-}
-
 // --- Reading into a digest ------------------------------------------------------------------------
 
 typedef struct {
@@ -134,7 +58,7 @@ static rnl_status read_chunked(const uint8_t *p, size_t n, size_t chunk, sink *s
 static char long_name_gnu[200], long_name_pax[400];
 static uint8_t content[3000];
 
-static void make_archive(buf *b) {
+static void make_archive(tu_buf *b) {
     for (int i = 0; i < (int)sizeof content; i++) content[i] = (uint8_t)(i * 7 + 3);
     memset(long_name_gnu, 0, sizeof long_name_gnu);
     memset(long_name_pax, 0, sizeof long_name_pax);
@@ -144,59 +68,59 @@ static void make_archive(buf *b) {
     memcpy(long_name_pax, "pax/", 4);
     memset(long_name_pax + 4, 'p', 290);
     strcat(long_name_pax, "/long.txt");
-    member(b, "dir/", '5', NULL, 0, USTAR);
-    member(b, "dir/empty.txt", '0', NULL, 0, USTAR);
-    member(b, "dir/one.txt", '0', content, 1, USTAR);
-    member(b, "dir/b511.bin", '0', content, 511, USTAR);
-    member(b, "dir/b512.txt", '0', content, 512, USTAR);
-    member(b, "dir/b513.bin", '\0', content, 513, USTAR);  // old-style regular file
-    member(b, "dir/link", '2', NULL, 0, USTAR);
-    member(b, "dir/volume", 'V', content, 100, USTAR);  // unknown to us: skipped with its data
-    member(b, long_name_gnu, '0', content, 2000, GNU);
-    member(b, long_name_pax, '0', content, 1500, PAX);
+    tu_tar_member(b, "dir/", '5', NULL, 0, TU_USTAR);
+    tu_tar_member(b, "dir/empty.txt", '0', NULL, 0, TU_USTAR);
+    tu_tar_member(b, "dir/one.txt", '0', content, 1, TU_USTAR);
+    tu_tar_member(b, "dir/b511.bin", '0', content, 511, TU_USTAR);
+    tu_tar_member(b, "dir/b512.txt", '0', content, 512, TU_USTAR);
+    tu_tar_member(b, "dir/b513.bin", '\0', content, 513, TU_USTAR);  // old-style regular file
+    tu_tar_member(b, "dir/link", '2', NULL, 0, TU_USTAR);
+    tu_tar_member(b, "dir/volume", 'V', content, 100, TU_USTAR);  // unknown to us: skipped with its data
+    tu_tar_member(b, long_name_gnu, '0', content, 2000, TU_GNU);
+    tu_tar_member(b, long_name_pax, '0', content, 1500, TU_PAX);
     {  // ustar prefix + name
         uint8_t h[512];
-        raw_header(h, "prefixed.txt", '0', 5, USTAR, "some/prefix");
-        put(b, h, 512);
-        put(b, content, 5);
-        pad(b);
+        tu_tar_header(h, "prefixed.txt", '0', 5, TU_USTAR, "some/prefix");
+        tu_put(b, h, 512);
+        tu_put(b, content, 5);
+        tu_pad(b);
     }
     {  // a pax global header, skipped
         uint8_t h[512];
         const char *rec = "20 comment=ignored\n";
-        raw_header(h, "global", 'g', strlen(rec), PAX, NULL);
-        put(b, h, 512);
-        put(b, rec, strlen(rec));
-        pad(b);
+        tu_tar_header(h, "global", 'g', strlen(rec), TU_PAX, NULL);
+        tu_put(b, h, 512);
+        tu_put(b, rec, strlen(rec));
+        tu_pad(b);
     }
     {  // pax size overrides the header's size field
         uint8_t h[512];
         const char *rec = "12 size=700\n";
-        raw_header(h, "PaxHeader/sz", 'x', strlen(rec), PAX, NULL);
-        put(b, h, 512);
-        put(b, rec, strlen(rec));
-        pad(b);
-        raw_header(h, "dir/paxsize.txt", '0', 0, PAX, NULL);
-        put(b, h, 512);
-        put(b, content, 700);
-        pad(b);
+        tu_tar_header(h, "PaxHeader/sz", 'x', strlen(rec), TU_PAX, NULL);
+        tu_put(b, h, 512);
+        tu_put(b, rec, strlen(rec));
+        tu_pad(b);
+        tu_tar_header(h, "dir/paxsize.txt", '0', 0, TU_PAX, NULL);
+        tu_put(b, h, 512);
+        tu_put(b, content, 700);
+        tu_pad(b);
     }
     {  // GNU base-256 size field
         uint8_t h[512];
-        raw_header(h, "dir/base256.txt", '0', 0, GNU, NULL);
+        tu_tar_header(h, "dir/base256.txt", '0', 0, TU_GNU, NULL);
         memset(h + 124, 0, 12);
         h[124] = 0x80;
         h[135] = 9;
-        finish_header(h);
-        put(b, h, 512);
-        put(b, content, 9);
-        pad(b);
+        tu_tar_checksum(h);
+        tu_put(b, h, 512);
+        tu_put(b, content, 9);
+        tu_pad(b);
     }
-    end_archive(b);
+    tu_tar_end(b);
 }
 
 static void test_chunks(void) {
-    buf b = {0};
+    tu_buf b = {0};
     make_archive(&b);
     sink s = {.fail_on = -1};
     CHECK_OK(read_chunked(b.p, b.n, 0, &s));
@@ -235,7 +159,7 @@ static void test_chunks(void) {
 
 // Every prefix of the archive must fail to finish, up to the end-of-archive block.
 static void test_truncation(void) {
-    buf b = {0};
+    tu_buf b = {0};
     make_archive(&b);
     size_t end_block = b.n - 1024;  // offset of the first zero block
     sink s = {.fail_on = -1};
@@ -265,7 +189,7 @@ static void test_truncation(void) {
 }
 
 static void test_corrupt(void) {
-    buf b = {0};
+    tu_buf b = {0};
     make_archive(&b);
     sink s = {.fail_on = -1};
     uint8_t *copy = malloc(b.n);
@@ -283,7 +207,7 @@ static void test_corrupt(void) {
 
     memcpy(copy, b.p, b.n);
     memcpy(copy + 1024 + 124, "0000000001x", 11);  // size field of dir/one.txt
-    finish_header(copy + 1024);
+    tu_tar_checksum(copy + 1024);
     read_chunked(copy, b.n, 0, &s);
     CHECK(strstr(rnl_last_error(), "tar header at byte 1024: bad octal field 'size' (\"0000000001x\")"), "%s", rnl_last_error());
 
@@ -294,7 +218,7 @@ static void test_corrupt(void) {
 
     memcpy(copy, b.p, b.n);
     memcpy(copy + 1024 + 124, "17777777777", 11);  // 2 GB - 1
-    finish_header(copy + 1024);
+    tu_tar_checksum(copy + 1024);
     read_chunked(copy, b.n, 0, &s);
     CHECK(strstr(rnl_last_error(), "member 'dir/one.txt' at byte 1024 has 2147483647 bytes (limit"), "%s", rnl_last_error());
 
@@ -312,15 +236,15 @@ static void test_corrupt(void) {
 
     // A bad pax record.
     {
-        buf p = {0};
+        tu_buf p = {0};
         uint8_t h[512];
         const char *rec = "99 path=x\n";
-        raw_header(h, "PaxHeader/bad", 'x', strlen(rec), PAX, NULL);
-        put(&p, h, 512);
-        put(&p, rec, strlen(rec));
-        pad(&p);
-        member(&p, "a.txt", '0', "abc", 3, USTAR);
-        end_archive(&p);
+        tu_tar_header(h, "PaxHeader/bad", 'x', strlen(rec), TU_PAX, NULL);
+        tu_put(&p, h, 512);
+        tu_put(&p, rec, strlen(rec));
+        tu_pad(&p);
+        tu_tar_member(&p, "a.txt", '0', "abc", 3, TU_USTAR);
+        tu_tar_end(&p);
         read_chunked(p.p, p.n, 0, &s);
         CHECK(strstr(rnl_last_error(), "bad pax record at offset 0 of the extended header at byte 0"), "%s", rnl_last_error());
         free(p.p);
@@ -418,7 +342,7 @@ static void test_files(void) {
     CHECK(strstr(logs[0], "aclImdb/train/pos/0_9.txt:") != NULL, "names survive:\n%s", logs[0]);
 
     // The same archive written here: as .tar, as .tar.gz, as two concatenated gzip members, with zero padding.
-    buf b = {0};
+    tu_buf b = {0};
     make_archive(&b);
     sink whole = {.fail_on = -1};
     CHECK_OK(read_chunked(b.p, b.n, 0, &whole));

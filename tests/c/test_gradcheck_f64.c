@@ -51,9 +51,16 @@ static rnl_batch batch_of(const problem *p) {
     return b;
 }
 
-static double loss_at(rnl_model *m, const rnl_batch *b) {
+typedef struct {
+    rnl_model *m;
+    const rnl_batch *b;
+} loss_ctx;
+
+// The batch's loss at the current parameters (tu_central_diff's callback).
+static double loss_at(void *ctx) {
+    const loss_ctx *c = ctx;
     rnl_real loss;
-    rnl_status st = rnl_model_forward(m, b, &loss);
+    rnl_status st = rnl_model_forward(c->m, c->b, &loss);
     if (st) fprintf(stderr, "forward failed: %s\n", rnl_last_error());
     return loss;
 }
@@ -81,18 +88,9 @@ static void gradcheck(const char *name, problem *p, int window) {
     CHECK_OK(rnl_model_backward(m, window));
     double *an = malloc(sizeof(double) * n), *fd = malloc(sizeof(double) * n);
     memcpy(an, rnl_model_grads(m), sizeof(double) * n);
-    rnl_real *w = rnl_model_params(m);
-    const double h = 1e-5;
-    for (size_t i = 0; i < n; i++) {
-        double keep = w[i];
-        w[i] = keep + h;
-        double lp = loss_at(m, &b);
-        w[i] = keep - h;
-        double lm = loss_at(m, &b);
-        w[i] = keep;
-        fd[i] = (lp - lm) / (2 * h);
-    }
-    char what[160];
+    loss_ctx lc = {m, &b};
+    tu_central_diff(fd, rnl_model_params(m), n, 1e-5, loss_at, &lc);
+    char what[200];  // name (< 128) and a tensor name (< 48) fit whole
     // Per tensor, so a failure names the tensor.
     for (int k = 0; k < rnl_model_num_tensors(m); k++) {
         const rnl_tensor_info *ti = rnl_model_tensor(m, k);

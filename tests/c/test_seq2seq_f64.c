@@ -43,9 +43,16 @@ static rnl_s2s_batch batch_of(const problem *p) {
     return b;
 }
 
-static double loss_at(rnl_s2s *m, const rnl_s2s_batch *b) {
+typedef struct {
+    rnl_s2s *m;
+    const rnl_s2s_batch *b;
+} loss_ctx;
+
+// The batch's loss at the current parameters (tu_central_diff's callback).
+static double loss_at(void *ctx) {
+    const loss_ctx *c = ctx;
     rnl_real loss = NAN;
-    if (rnl_s2s_forward(m, b, &loss)) fprintf(stderr, "forward failed: %s\n", rnl_last_error());
+    if (rnl_s2s_forward(c->m, c->b, &loss)) fprintf(stderr, "forward failed: %s\n", rnl_last_error());
     return loss;
 }
 
@@ -75,16 +82,8 @@ static void gradcheck(const char *name, const rnl_s2s_config *cfg) {
     CHECK_OK(rnl_s2s_backward(m));
     double *an = malloc(sizeof(double) * n), *fd = malloc(sizeof(double) * n);
     memcpy(an, rnl_s2s_grads(m), sizeof(double) * n);
-    const double h = 1e-5;
-    for (size_t i = 0; i < n; i++) {
-        double keep = w[i];
-        w[i] = keep + h;
-        double lp = loss_at(m, &b);
-        w[i] = keep - h;
-        double lm = loss_at(m, &b);
-        w[i] = keep;
-        fd[i] = (lp - lm) / (2 * h);
-    }
+    loss_ctx lc = {m, &b};
+    tu_central_diff(fd, w, n, 1e-5, loss_at, &lc);
     char what[200];
     for (int k = 0; k < rnl_s2s_num_tensors(m); k++) {
         const rnl_tensor_info *ti = rnl_s2s_tensor(m, k);

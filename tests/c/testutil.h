@@ -2,7 +2,9 @@
 #ifndef RNNLAB_TESTUTIL_H
 #define RNNLAB_TESTUTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
+
 #include "rnnlab.h"
 
 extern int tu_failures;
@@ -33,5 +35,31 @@ int tu_close_f(const char *what, const float *a, const float *b, size_t n, doubl
 const char *tu_source_path(const char *rel);
 const char *tu_shared_path(const char *rel);  // NULL if the shared data directory is not there
 int tu_summary(const char *name);  // prints "name: N checks, M failures"; returns the exit status
+
+// Finite differences: fd[i] = (loss(ctx) at w[i] + h - loss(ctx) at w[i] - h) / 2h for each of w[0..n),
+// every w[i] put back as it was.
+void tu_central_diff(double *fd, rnl_real *w, size_t n, double h, double (*loss)(void *ctx), void *ctx);
+
+// Damaging file images: a little-endian u32 at p, and the trailing CRC-32 of n bytes made right again.
+void tu_put32(uint8_t *p, uint32_t v);
+void tu_reseal(uint8_t *b, size_t n);
+
+// --- Tar archives written by the tests (test_data_tar.c, test_data_imdb.c) --------------------------
+
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+} tu_buf;  // a growing byte buffer: start with {0}, free(p) after
+
+void tu_put(tu_buf *b, const void *data, size_t n);
+void tu_pad(tu_buf *b);  // zeros up to the next 512-byte block
+
+enum { TU_USTAR, TU_GNU, TU_PAX };
+// One header block; name is cut to 100 bytes (callers add long names first). prefix: ustar's, or NULL.
+void tu_tar_header(uint8_t *h, const char *name, char type, unsigned long long size, int fmt, const char *prefix);
+void tu_tar_checksum(uint8_t *h);  // fills in the header's checksum field
+// A member (type '0' a file) with its data; a name over 100 bytes goes first in a GNU long-name or pax record.
+void tu_tar_member(tu_buf *b, const char *name, char type, const void *data, size_t n, int fmt);
+void tu_tar_end(tu_buf *b);  // the two zero blocks that end an archive
 
 #endif

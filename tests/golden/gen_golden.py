@@ -13,9 +13,7 @@ loss, predictions and gradients of one batch; training cases also run a few opti
 of the core does) and prints how far float32 lands from float64 in units of the C test's float tolerances:
 the evidence for those tolerances.
 """
-import argparse
 import os
-import struct
 import sys
 
 import torch
@@ -23,17 +21,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-MAGIC = b"RNLGOLD1"
-VERSION = 1
-DT_F64, DT_I32 = 0, 1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The file format, its writer and reader, and the scaffolding both generators share.
+from golden_format import (OPT_ADAM, OPT_MOMENTUM, OPT_SGD, build_seeded, case_optim, f32,  # noqa: E402
+                           flat, generate, optim_records, rec_i32, rerun_f32, run_steps, tensor_rec,
+                           tolerance_units)
+
 CELL_RNN, CELL_LSTM, CELL_GRU = 0, 1, 2
 HEAD_BINARY, HEAD_CLASSES, HEAD_REGRESSION = 0, 1, 2
-OPT_SGD, OPT_MOMENTUM, OPT_ADAM = 0, 1, 2
-
-
-def f32(x):
-    """Rounds a hyperparameter to float32: the core keeps them as float, so both sides use the same value."""
-    return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
 # --- Cases ---------------------------------------------------------------------------------------------
@@ -200,13 +195,7 @@ def make_data(c, gen):
 
 def build(c, dtype=torch.float64, params=None):
     """The model (parameters from the case's seed, or `params` cast to dtype) and the batch."""
-    gen = torch.Generator().manual_seed(c["seed"])
-    model = Model(c).to(torch.float64)
-    init_params(model, gen)
-    data = make_data(c, gen)
-    if params is not None:
-        with torch.no_grad():
-            torch.nn.utils.vector_to_parameters(params, model.parameters())
+    model, data = build_seeded(c, Model, init_params, make_data, params)
     model = model.to(dtype)
     if "inputs" in data:
         data["inputs"] = data["inputs"].to(dtype)
@@ -218,10 +207,6 @@ def run_model(model, c, data):
     x = data["tokens"] if "tokens" in data else data["inputs"]
     logits = model(x, data["lengths"])
     return loss_and_predictions(c, logits, data["targets"], data["lengths"])
-
-
-def flat(ts):
-    return torch.cat([t.reshape(-1) for t in ts])
 
 
 def train(model, c, data, o, clip):
@@ -238,66 +223,28 @@ def train(model, c, data, o, clip):
         opt = torch.optim.SGD(params, lr=lr, momentum=o["momentum"], dampening=0, nesterov=False)
     else:
         opt = torch.optim.SGD(params, lr=lr)
-    losses, norms, clipped = [], [], []
-    for _ in range(o["steps"]):
-        opt.zero_grad(set_to_none=False)
-        loss, _ = run_model(model, c, data)
-        loss.backward()
-        if clip > 0:
-            norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
-            clipped.append(clip / (norm + 1e-6) < 1)
-        else:
-            norm = float(torch.linalg.vector_norm(flat([p.grad for p in params])))
-            clipped.append(False)
-        if o["kind"] != OPT_ADAM and wd > 0:
-            # Decoupled weight decay for SGD (torch's SGD weight_decay is L2, added to the gradient).
-            with torch.no_grad():
-                for p in params:
-                    p.sub_(p * (lr * wd))
-        opt.step()
-        losses.append(float(loss))
-        norms.append(norm)
-    return losses, norms, clipped
+
+    def decay():
+        # Decoupled weight decay for SGD (torch's SGD weight_decay is L2, added to the gradient).
+        with torch.no_grad():
+            for p in params:
+                p.sub_(p * (lr * wd))
+
+    return run_steps(opt, params, o["steps"], lambda: run_model(model, c, data)[0], clip,
+                     decay if o["kind"] != OPT_ADAM and wd > 0 else None)
 
 
-def choose_clip(c, o):
-    """A clip value under which some steps clip and some do not, with every norm well away from it."""
+def train_fresh(c, o, clip):
+    """train() from the case's parameters (for choose_clip)."""
     model, data = build(c)
-    _, free_norms, _ = train(model, c, data, o, 0.0)
-    lo, hi = min(free_norms), max(free_norms)
-    for k in range(1, 40):
-        clip = f32(lo + (hi - lo) * k / 40)
-        model, data = build(c)
-        _, norms, clipped = train(model, c, data, o, clip)
-        if any(clipped) and not all(clipped) and all(abs(n - clip) > 1e-3 * clip for n in norms):
-            return clip
-    raise RuntimeError(f"{c['name']}: no clip value gives mixed clipping (norms {free_norms})")
+    return train(model, c, data, o, clip)
 
 
 # --- Output --------------------------------------------------------------------------------------------
 
-def rec_i32(name, values, shape):
-    values = [int(v) for v in values]
-    return (name, DT_I32, list(shape), struct.pack("<%di" % len(values), *values))
-
-
-def rec_f64(name, values, shape):
-    values = [float(v) for v in values]
-    return (name, DT_F64, list(shape), struct.pack("<%dd" % len(values), *values))
-
-
-def tensor_rec(name, t):
-    t = t.detach()
-    if t.dtype in (torch.int64, torch.int32):
-        return rec_i32(name, t.reshape(-1).tolist(), t.shape)
-    return rec_f64(name, t.reshape(-1).to(torch.float64).tolist(), t.shape)
-
-
 def compute_case(c, dtype=torch.float64, params=None):
     """Every record of one case, as {name: tensor or list}, plus the records in file order."""
-    o = c["optim"]
-    if o is not None and o["clip"] == "mixed":
-        o = dict(o, clip=choose_clip(c, dict(o, clip=0.0)))
+    o = case_optim(c, train_fresh)
     model, data = build(c, dtype, params)
     p0 = flat([p.detach() for p in model.parameters()]).clone()
     loss, pred = run_model(model, c, data)
@@ -328,71 +275,7 @@ def case_records(c, out):
     recs.append(tensor_rec("tokens", out["tokens"]) if "tokens" in out else tensor_rec("inputs", out["inputs"]))
     for name in ("lengths", "targets", "params", "predictions", "loss", "grads"):
         recs.append(tensor_rec(name, out[name]))
-    o = out.get("optim")
-    if o is not None:
-        recs.append(rec_i32("optim", [o["kind"], o["steps"]], [2]))
-        hp = [o["lr"], o["momentum"], o["beta1"], o["beta2"], o["eps"], o["weight_decay"], o["clip"]]
-        recs.append(rec_f64("hparams", hp, [len(hp)]))
-        for name in ("train_losses", "train_grad_norms", "params_after"):
-            recs.append(tensor_rec(name, out[name]))
-    return recs
-
-
-def write_golden(path, cases):
-    buf = bytearray(MAGIC)
-    buf += struct.pack("<II", VERSION, len(cases))
-    for name, recs in cases:
-        nb = name.encode()
-        buf += struct.pack("<I", len(nb)) + nb + struct.pack("<I", len(recs))
-        for rname, dtype, shape, data in recs:
-            rb = rname.encode()
-            buf += struct.pack("<I", len(rb)) + rb + struct.pack("<II", dtype, len(shape))
-            buf += struct.pack("<%dI" % len(shape), *shape) + data
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(buf)
-    os.replace(tmp, path)
-    return len(buf)
-
-
-def read_golden(path):
-    """Parses a golden file back: [(case name, {record name: (dtype, shape, values)})]. Checks every size."""
-    with open(path, "rb") as f:
-        buf = f.read()
-    pos = 0
-
-    def take(n):
-        nonlocal pos
-        if pos + n > len(buf):
-            raise ValueError(f"{path}: truncated at byte {pos}")
-        pos += n
-        return buf[pos - n:pos]
-
-    def u32():
-        return struct.unpack("<I", take(4))[0]
-
-    if take(8) != MAGIC:
-        raise ValueError(f"{path}: bad magic")
-    version, n_cases = u32(), u32()
-    if version != VERSION:
-        raise ValueError(f"{path}: version {version}")
-    cases = []
-    for _ in range(n_cases):
-        name = take(u32()).decode()
-        recs = {}
-        for _ in range(u32()):
-            rname = take(u32()).decode()
-            dtype, ndim = u32(), u32()
-            shape = [u32() for _ in range(ndim)]
-            count = 1
-            for d in shape:
-                count *= d
-            fmt = "<%dd" % count if dtype == DT_F64 else "<%di" % count
-            recs[rname] = (dtype, shape, struct.unpack(fmt, take(struct.calcsize(fmt))))
-        cases.append((name, recs))
-    if pos != len(buf):
-        raise ValueError(f"{path}: {len(buf) - pos} bytes after the last case")
-    return cases
+    return recs + optim_records(out)
 
 
 # --- float32 tolerance evidence ------------------------------------------------------------------------
@@ -405,10 +288,7 @@ F32_TOL = {"loss": (1e-4, 1e-5), "predictions": (1e-4, 1e-5), "grads": (1e-4, 1e
 
 def check_f32(c, gold):
     """Prints max |f32 - f64| / (atol + rtol |f64|) per record: below 1 passes the C test's float tolerance."""
-    cc = dict(c)
-    if gold.get("optim") is not None:
-        cc["optim"] = gold["optim"]  # the clip chosen in float64
-    lo = compute_case(cc, torch.float32, gold["params"].to(torch.float32).to(torch.float64))
+    lo = rerun_f32(compute_case, c, gold)
     parts = []
     for name in ("loss", "predictions", "grads", "train_losses", "train_grad_norms", "params_after"):
         if name not in gold:
@@ -416,39 +296,23 @@ def check_f32(c, gold):
         key = name
         if name == "params_after" and gold["optim"]["kind"] == OPT_ADAM:
             key = "params_after_adam"
-        rtol, atol = F32_TOL[key]
-        a, b = lo[name].to(torch.float64).reshape(-1), gold[name].to(torch.float64).reshape(-1)
-        ratio = float(((a - b).abs() / (atol + rtol * b.abs())).max())
-        parts.append(f"{name} {ratio:.3f}")
+        parts.append(tolerance_units(lo, gold, name, *F32_TOL[key]))
     print(f"  f32/f64 error in tolerance units: {', '.join(parts)}")
 
 
+def describe(c, out):
+    desc = f"{c['name']}: {out['params'].numel()} params, loss {float(out['loss']):.6f}, " \
+           f"|grad| {float(out['grads'].norm()):.4f}"
+    if "optim" in out:
+        o = out["optim"]
+        desc += f"; clip {o['clip']:.6g}, losses " + " ".join(f"{v:.4f}" for v in out["train_losses"].tolist())
+        desc += ", norms " + " ".join(f"{v:.4f}" for v in out["train_grad_norms"].tolist())
+        desc += ", clipped " + "".join("1" if k else "0" for k in out["train_clipped"])
+    return desc
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("-o", "--output", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.bin"))
-    ap.add_argument("--check-f32", action="store_true", help="print float32-vs-float64 errors per record")
-    args = ap.parse_args()
-    torch.set_num_threads(1)  # bit-reproducible reductions
-    cases = []
-    for c in all_cases():
-        out = compute_case(c)
-        cases.append((c["name"], case_records(c, out)))
-        desc = f"{c['name']}: {out['params'].numel()} params, loss {float(out['loss']):.6f}, " \
-               f"|grad| {float(out['grads'].norm()):.4f}"
-        if "optim" in out:
-            o = out["optim"]
-            desc += f"; clip {o['clip']:.6g}, losses " + " ".join(f"{v:.4f}" for v in out["train_losses"].tolist())
-            desc += ", norms " + " ".join(f"{v:.4f}" for v in out["train_grad_norms"].tolist())
-            desc += ", clipped " + "".join("1" if k else "0" for k in out["train_clipped"])
-        print(desc)
-        if args.check_f32:
-            check_f32(c, out)
-    n = write_golden(args.output, cases)
-    back = read_golden(args.output)
-    assert [name for name, _ in back] == [name for name, _ in cases]
-    for (_, recs), (_, want) in zip(back, cases):
-        assert list(recs) == [r[0] for r in want]
-    print(f"wrote {args.output}: {len(cases)} cases, {n} bytes (torch {torch.__version__})")
+    generate(__doc__, "golden.bin", all_cases, compute_case, case_records, describe, check_f32)
 
 
 if __name__ == "__main__":

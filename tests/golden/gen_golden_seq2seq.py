@@ -16,7 +16,6 @@ cases also run a few Adam steps on that batch.
 --check-f32 also runs every case in float32 and prints how far it lands from float64 in units of the C
 test's float tolerances (below 1 passes): the evidence for those tolerances.
 """
-import argparse
 import os
 import sys
 
@@ -26,12 +25,13 @@ import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-# The file format (magic "RNLGOLD1", version 1, named records) is golden.bin's: one writer and reader.
-from gen_golden import f32, flat, read_golden, rec_f64, rec_i32, tensor_rec, write_golden  # noqa: E402
+# The file format (magic "RNLGOLD1", version 1, named records) is golden.bin's: one writer and reader, and
+# the scaffolding both generators share.
+from golden_format import (OPT_ADAM, build_seeded, case_optim, f32, flat, generate,  # noqa: E402
+                           optim_records, rec_i32, rerun_f32, run_steps, tensor_rec, tolerance_units)
 
 CELL_RNN, CELL_LSTM, CELL_GRU = 0, 1, 2
 ATTN_NONE, ATTN_DOT, ATTN_ADDITIVE = 0, 1, 2
-OPT_ADAM = 2
 PAD, BOS, EOS = 0, 1, 2
 CELL_NAMES = {CELL_RNN: "rnn", CELL_LSTM: "lstm", CELL_GRU: "gru"}
 
@@ -248,13 +248,7 @@ def make_data(c, gen):
 
 
 def build(c, dtype=torch.float64, params=None):
-    gen = torch.Generator().manual_seed(c["seed"])
-    model = Seq2Seq(c).to(torch.float64)
-    init_params(model, gen)
-    data = make_data(c, gen)
-    if params is not None:
-        with torch.no_grad():
-            torch.nn.utils.vector_to_parameters(params, model.parameters())
+    model, data = build_seeded(c, Seq2Seq, init_params, make_data, params)
     return model.to(dtype), data
 
 
@@ -272,43 +266,19 @@ def run_model(model, data):
 def train(model, data, o, clip):
     params = list(model.parameters())
     opt = torch.optim.Adam(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"])
-    losses, norms, clipped = [], [], []
-    for _ in range(o["steps"]):
-        opt.zero_grad(set_to_none=False)
-        loss, _, _ = run_model(model, data)
-        loss.backward()
-        if clip > 0:
-            norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
-            clipped.append(clip / (norm + 1e-6) < 1)
-        else:
-            norm = float(torch.linalg.vector_norm(flat([p.grad for p in params])))
-            clipped.append(False)
-        opt.step()
-        losses.append(float(loss))
-        norms.append(norm)
-    return losses, norms, clipped
+    return run_steps(opt, params, o["steps"], lambda: run_model(model, data)[0], clip)
 
 
-def choose_clip(c, o):
-    """A clip value under which some steps clip and some do not, every norm at least 0.1% away from it."""
+def train_fresh(c, o, clip):
+    """train() from the case's parameters (for choose_clip)."""
     model, data = build(c)
-    _, free_norms, _ = train(model, data, o, 0.0)
-    lo, hi = min(free_norms), max(free_norms)
-    for k in range(1, 40):
-        clip = f32(lo + (hi - lo) * k / 40)
-        model, data = build(c)
-        _, norms, clipped = train(model, data, o, clip)
-        if any(clipped) and not all(clipped) and all(abs(n - clip) > 1e-3 * clip for n in norms):
-            return clip
-    raise RuntimeError(f"{c['name']}: no clip value gives mixed clipping (norms {free_norms})")
+    return train(model, data, o, clip)
 
 
 # --- Records -------------------------------------------------------------------------------------------
 
 def compute_case(c, dtype=torch.float64, params=None):
-    o = c["optim"]
-    if o is not None and o["clip"] == "mixed":
-        o = dict(o, clip=choose_clip(c, dict(o, clip=0.0)))
+    o = case_optim(c, train_fresh)
     model, data = build(c, dtype, params)
     p0 = flat([p.detach() for p in model.parameters()]).clone()
     loss, logits, alpha = run_model(model, data)
@@ -355,14 +325,7 @@ def case_records(c, out):
     recs.append(tensor_rec("decode_len", out["decode_len"]))
     if c["attention"] != ATTN_NONE:
         recs.append(tensor_rec("decode_attention", out["decode_attention"]))
-    o = out.get("optim")
-    if o is not None:
-        recs.append(rec_i32("optim", [o["kind"], o["steps"]], [2]))
-        hp = [o["lr"], o["momentum"], o["beta1"], o["beta2"], o["eps"], o["weight_decay"], o["clip"]]
-        recs.append(rec_f64("hparams", hp, [len(hp)]))
-        for name in ("train_losses", "train_grad_norms", "params_after"):
-            recs.append(tensor_rec(name, out[name]))
-    return recs
+    return recs + optim_records(out)
 
 
 # The C test's float tolerances (tests/c/test_seq2seq.c), per record: (rtol, atol).
@@ -372,47 +335,30 @@ F32_TOL = {"loss": (1e-4, 1e-5), "logits": (1e-4, 1e-5), "attention": (1e-4, 1e-
 
 
 def check_f32(c, gold):
-    cc = dict(c)
-    if gold.get("optim") is not None:
-        cc["optim"] = gold["optim"]
-    lo = compute_case(cc, torch.float32, gold["params"].to(torch.float32).to(torch.float64))
+    lo = rerun_f32(compute_case, c, gold)
     parts = []
     for name, (rtol, atol) in F32_TOL.items():
         if name not in gold or (name.endswith("attention") and c["attention"] == ATTN_NONE):
             continue
-        a, b = lo[name].to(torch.float64).reshape(-1), gold[name].to(torch.float64).reshape(-1)
-        parts.append(f"{name} {float(((a - b).abs() / (atol + rtol * b.abs())).max()):.3f}")
+        parts.append(tolerance_units(lo, gold, name, rtol, atol))
     same = bool(torch.equal(lo["decode_tokens"], gold["decode_tokens"]))
     print(f"  f32/f64 error in tolerance units: {', '.join(parts)}; greedy tokens {'equal' if same else 'DIFFER'}")
 
 
+def describe(c, out):
+    desc = (f"{c['name']} (seed {c['seed']}): {out['params'].numel()} params, loss {float(out['loss']):.6f}, "
+            f"|grad| {float(out['grads'].norm()):.4f}, greedy lengths {out['decode_len'].tolist()} "
+            f"(top-2 gap >= {out['decode_gap']:.3g})")
+    if "optim" in out:
+        desc += f"; clip {out['optim']['clip']:.6g}, losses " + " ".join(f"{v:.4f}" for v in out["train_losses"].tolist())
+        desc += ", clipped " + "".join("1" if k else "0" for k in out["train_clipped"])
+    return desc
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("-o", "--output",
-                    default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden_seq2seq.bin"))
-    ap.add_argument("--check-f32", action="store_true", help="print float32-vs-float64 errors per record")
-    args = ap.parse_args()
-    torch.set_num_threads(1)  # bit-reproducible reductions
-    cases = []
-    for c in all_cases():
-        c = pick_seed(c)
-        out = compute_case(c)
-        cases.append((c["name"], case_records(c, out)))
-        desc = (f"{c['name']} (seed {c['seed']}): {out['params'].numel()} params, loss {float(out['loss']):.6f}, "
-                f"|grad| {float(out['grads'].norm()):.4f}, greedy lengths {out['decode_len'].tolist()} "
-                f"(top-2 gap >= {out['decode_gap']:.3g})")
-        if "optim" in out:
-            desc += f"; clip {out['optim']['clip']:.6g}, losses " + " ".join(f"{v:.4f}" for v in out["train_losses"].tolist())
-            desc += ", clipped " + "".join("1" if k else "0" for k in out["train_clipped"])
-        print(desc)
-        if args.check_f32:
-            check_f32(c, out)
-    n = write_golden(args.output, cases)
-    back = read_golden(args.output)
-    assert [name for name, _ in back] == [name for name, _ in cases]
-    for (_, recs), (_, want) in zip(back, cases):
-        assert list(recs) == [r[0] for r in want]
-    print(f"wrote {args.output}: {len(cases)} cases, {n} bytes (torch {torch.__version__})")
+    # Each case's seed is picked (pick_seed) just before the case is computed.
+    generate(__doc__, "golden_seq2seq.bin", lambda: (pick_seed(c) for c in all_cases()), compute_case, case_records,
+             describe, check_f32)
 
 
 if __name__ == "__main__":
