@@ -219,6 +219,18 @@ export function redraw(chart) {
   chart.update('none');
 }
 
+/**
+ * The mean of the last k values pushed through `win` (an array it keeps, with its running sum): the training
+ * curves' average, with no long tail from the first, large losses.
+ */
+export function windowMean(win, v, k) {
+  win.push(v);
+  win.sum = (win.sum ?? 0) + v;
+  if (win.length > k) win.sum -= win.shift();
+  if (!Number.isFinite(win.sum)) win.sum = win.reduce((a, b) => a + b, 0);  // after an infinite loss left the window
+  return win.sum / win.length;
+}
+
 /** A dataset in series style k (colour, dash, marker). extra: Chart.js dataset options. */
 export function series(label, k, src, extra = {}) {
   const s = typeof k === 'number' ? SERIES[k % SERIES.length] : k;
@@ -242,6 +254,20 @@ export function markers(label, k, src, extra = {}) {
   const s = typeof k === 'number' ? SERIES[k % SERIES.length] : k;
   return { label, src, data: [], showLine: false, borderColor: s.color, backgroundColor: s.color, pointStyle: s.point,
     pointRadius: 4, pointHoverRadius: 6, borderWidth: 1, legendPoint: s.point, ...extra };
+}
+
+/** One PNG of several canvases (charts, heatmaps) stacked top to bottom, with the theme's background. */
+export function stackPng(canvases) {
+  const out = document.createElement('canvas');
+  out.width = Math.max(...canvases.map((c) => c.width));
+  out.height = canvases.reduce((s, c) => s + c.height, 0);
+  const ctx = out.getContext('2d');
+  let y = 0;
+  for (const c of canvases) {
+    ctx.drawImage(c, 0, y);
+    y += c.height;
+  }
+  return canvasPng(out);
 }
 
 /** A PNG of a chart (or any canvas) with the theme's background. */

@@ -1,11 +1,12 @@
 // heatmap.js: a units x steps heatmap of one gate (or state) of a recurrent layer over one sequence, drawn
 // on a canvas. Colour is one encoding; the other is the value itself, shown in a tooltip on hover and, for
 // keyboard users, in a live readout as the arrow keys move a cursor over the cells (Home/End: first/last
-// step, PageUp/PageDown: 8 units). A colour bar with numbers is the legend.
+// step, PageUp/PageDown: 8 units). A colour bar with numbers is the legend. The same class draws the seq2seq
+// view's attention matrix (output steps as rows, each labelled, by input steps; square cells).
 import { viridis, diverging, css } from './palette.js';
 import { cssVar, fmtNum } from './charts.js';
 
-const LEFT = 44, RIGHT = 8, TOP = 14;
+const LEFT = 44, RIGHT = 8, TOP = 14, MAX_SQUARE = 34;
 
 const shortLabel = (v) => {
   const s = String(v);
@@ -48,10 +49,15 @@ export class Heatmap {
 
   /**
    * d: { values(u, t) -> number, units, steps, labels[steps], marks[steps] | null, signed (diverging scale),
-   *      name ('forget gate f'), unitName ('unit'), stepName ('word'), scaleMax (signed: max |v|) }
+   *      name ('forget gate f'), unitName ('unit'), stepName ('word'), scaleMax (signed: max |v|),
+   *      rowLabels[units] (optional: row names instead of numbers), square (optional: square cells),
+   *      xTitle (optional: a name under the step labels) }
+   * The canvas's data-rows and data-cols say the shape drawn.
    */
   set(d) {
     this.data = d;
+    this.canvas.dataset.rows = String(d.units);
+    this.canvas.dataset.cols = String(d.steps);
     this.cursor = { u: Math.min(this.cursor.u, d.units - 1), t: Math.min(this.cursor.t, d.steps - 1) };
     this.canvas.setAttribute('aria-label', `Heatmap of the ${d.name}: ${d.units} ${d.unitName}s (rows) by ${d.steps} ${d.stepName}s ` +
       `(columns). Use the arrow keys to read values.`);
@@ -62,6 +68,8 @@ export class Heatmap {
 
   clear(message = '') {
     this.data = null;
+    delete this.canvas.dataset.rows;
+    delete this.canvas.dataset.cols;
     this.message = message;
     this.draw();
     this._drawLegend();
@@ -70,20 +78,30 @@ export class Heatmap {
 
   _geometry() {
     const d = this.data;
-    const width = Math.max(200, this.root.clientWidth || 600);
-    const plotW = width - LEFT - RIGHT;
-    const cw = plotW / d.steps;
-    const ch = Math.max(3, Math.min(14, Math.floor(280 / d.units)));
+    const ctx = (this._scratch ??= document.createElement('canvas').getContext('2d'));
+    // Row labels, when given, get the room the widest needs (and the axis name beside them).
+    let left = LEFT;
+    if (d.rowLabels) {
+      ctx.font = `11px ${cssVar('--font', 'sans-serif')}`;
+      left = Math.max(LEFT, Math.ceil(Math.max(...d.rowLabels.map((s) => ctx.measureText(shortLabel(s)).width))) + 26);
+    }
+    let width = Math.max(200, this.root.clientWidth || 600);
+    let plotW = width - left - RIGHT;
+    const cw = d.square ? Math.min(MAX_SQUARE, plotW / d.steps) : plotW / d.steps;
+    const ch = d.square ? cw : Math.max(3, Math.min(14, Math.floor(280 / d.units)));
+    if (d.square) {
+      plotW = cw * d.steps;
+      width = left + plotW + RIGHT;
+    }
     // Step labels: horizontal when every shown label fits its column(s), else all rotated by 60 degrees,
     // with room below for the longest.
     const tEvery = Math.max(1, Math.ceil(13 / cw));
-    const ctx = (this._scratch ??= document.createElement('canvas').getContext('2d'));
     ctx.font = `bold 11px ${cssVar('--font', 'sans-serif')}`;
     let widest = 0;
     for (let t = 0; t < d.steps; t += tEvery) widest = Math.max(widest, ctx.measureText(shortLabel(d.labels[t] ?? t + 1)).width);
     const rotate = widest > cw * tEvery - 4;
-    const bottom = rotate ? Math.ceil(widest * Math.sin(Math.PI / 3)) + 14 : 24;
-    return { width, plotW, cw, ch, height: TOP + d.units * ch + bottom, bottom, rotate, tEvery };
+    const bottom = (rotate ? Math.ceil(widest * Math.sin(Math.PI / 3)) + 14 : 24) + (d.xTitle ? 16 : 0);
+    return { left, width, plotW, cw, ch, height: TOP + d.units * ch + bottom, bottom, rotate, tEvery };
   }
 
   _value(u, t) {
@@ -136,15 +154,15 @@ export class Heatmap {
     off.height = d.units;
     off.getContext('2d').putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(off, LEFT, TOP, g.plotW, d.units * g.ch);
-    // Axes: unit numbers on the left, step labels (words) below, rotated when they do not fit.
+    ctx.drawImage(off, g.left, TOP, g.plotW, d.units * g.ch);
+    // Axes: unit numbers (or row labels) on the left, step labels (words) below, rotated when they do not fit.
     const fg = cssVar('--fg'), muted = cssVar('--fg-muted'), font = cssVar('--font', 'sans-serif');
     ctx.fillStyle = muted;
     ctx.font = `11px ${font}`;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     const uEvery = Math.max(1, Math.ceil(12 / g.ch));
-    for (let u = 0; u < d.units; u += uEvery) ctx.fillText(String(u), LEFT - 4, TOP + (u + 0.5) * g.ch);
+    for (let u = 0; u < d.units; u += uEvery) ctx.fillText(d.rowLabels ? shortLabel(d.rowLabels[u]) : String(u), g.left - 4, TOP + (u + 0.5) * g.ch);
     ctx.save();
     ctx.translate(10, TOP + (d.units * g.ch) / 2);
     ctx.rotate(-Math.PI / 2);
@@ -153,7 +171,7 @@ export class Heatmap {
     ctx.restore();
     const yAxis = TOP + d.units * g.ch + 4;
     for (let t = 0; t < d.steps; t += g.tEvery) {
-      const x = LEFT + (t + 0.5) * g.cw;
+      const x = g.left + (t + 0.5) * g.cw;
       const s = shortLabel(d.labels[t] ?? t + 1);
       const marked = d.marks?.[t];
       ctx.fillStyle = marked ? fg : muted;
@@ -172,19 +190,26 @@ export class Heatmap {
         ctx.restore();
       }
     }
+    if (d.xTitle) {
+      ctx.fillStyle = muted;
+      ctx.font = `11px ${font}`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(d.xTitle, g.left + g.plotW / 2, g.height - 2);
+    }
     // Marked steps (the adding problem's two numbers): a star above the column, as in the step labels.
     if (d.marks) {
       ctx.fillStyle = fg;
       ctx.font = `12px ${font}`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'top';
-      for (let t = 0; t < d.steps; t++) if (d.marks[t]) ctx.fillText('★', LEFT + (t + 0.5) * g.cw, 0);
+      for (let t = 0; t < d.steps; t++) if (d.marks[t]) ctx.fillText('★', g.left + (t + 0.5) * g.cw, 0);
     }
     // The cursor (keyboard) and the hovered cell: outlined in the text colour and its opposite.
     const box = (c, color, w) => {
       ctx.strokeStyle = color;
       ctx.lineWidth = w;
-      ctx.strokeRect(LEFT + c.t * g.cw + 0.5, TOP + c.u * g.ch + 0.5, Math.max(g.cw - 1, 2), Math.max(g.ch - 1, 2));
+      ctx.strokeRect(g.left + c.t * g.cw + 0.5, TOP + c.u * g.ch + 0.5, Math.max(g.cw - 1, 2), Math.max(g.ch - 1, 2));
     };
     if (document.activeElement === this.canvas) {
       box(this.cursor, cssVar('--surface'), 4);
@@ -226,7 +251,7 @@ export class Heatmap {
   _cellAt(e) {
     if (!this.data) return null;
     const r = this.canvas.getBoundingClientRect(), g = this._geometry();
-    const x = e.clientX - r.left - LEFT, y = e.clientY - r.top - TOP;
+    const x = e.clientX - r.left - g.left, y = e.clientY - r.top - TOP;
     const t = Math.floor(x / g.cw), u = Math.floor(y / g.ch);
     if (t < 0 || u < 0 || t >= this.data.steps || u >= this.data.units) return null;
     return { u, t };
@@ -235,7 +260,8 @@ export class Heatmap {
   _describe(c) {
     const d = this.data;
     const label = d.labels[c.t] !== undefined ? ` '${d.labels[c.t]}'` : '';
-    return `${d.unitName} ${c.u}, ${d.stepName} ${c.t + 1}${label}${d.marks?.[c.t] ? ' (marked)' : ''}: ${d.name} = ${fmtNum(this._value(c.u, c.t))}`;
+    const row = d.rowLabels ? `${c.u + 1} '${d.rowLabels[c.u]}'` : `${c.u}`;
+    return `${d.unitName} ${row}, ${d.stepName} ${c.t + 1}${label}${d.marks?.[c.t] ? ' (marked)' : ''}: ${d.name} = ${fmtNum(this._value(c.u, c.t))}`;
   }
 
   _onMove(e) {

@@ -8,7 +8,7 @@
 // stop, failure, bad file or bad setting loses a trained model.
 import { WorkerClient } from './client.js';
 import * as C from './config.js';
-import { lineChart, series, hline, markers, applyTheme, canvasPng, fmtNum, redraw, swatch } from './charts.js';
+import { lineChart, series, hline, markers, applyTheme, stackPng, fmtNum, redraw, swatch, windowMean } from './charts.js';
 import { Heatmap } from './heatmap.js';
 import { sniff, download, toCsv, looksLikeReviewCsv, cacheGet, cachePut } from './files.js';
 import { diagnose, baselineLoss } from './diagnose.js';
@@ -637,20 +637,13 @@ function onProgress(d) {
   // The average is a plain mean of the last k steps: no long tail from the first, large losses; k grows
   // with the run (3 steps for a 100-step run, 25 from 1000 steps), so short runs are not all lag.
   const k = rec.kind === 'task' ? Math.max(3, Math.min(25, Math.round(rec.cfg.steps / 40))) : 10;
-  const windowMean = (win, v) => {
-    win.push(v);
-    win.sum = (win.sum ?? 0) + v;
-    if (win.length > k) win.sum -= win.shift();
-    if (!Number.isFinite(win.sum)) win.sum = win.reduce((a, b) => a + b, 0);  // after an infinite loss left the window
-    return win.sum / win.length;
-  };
   const P = d.points;  // columns: step, loss, gradNorm, clipped, accuracy (NaN: none)
   const n = P.step.length;
   for (let i = 0; i < n; i++) {
     const step = P.step[i], loss = P.loss[i], gradNorm = P.gradNorm[i], accuracy = P.accuracy[i];
     rec.train.push({ x: step, y: loss });
     rec.maxLoss = Number.isFinite(loss) ? Math.max(rec.maxLoss, loss) : Infinity;
-    rec.emaState = windowMean(rec.lossWin, loss);
+    rec.emaState = windowMean(rec.lossWin, loss, k);
     rec.ema.push({ x: step, y: rec.emaState });
     rec.grad.push({ x: step, y: gradNorm > 0 ? gradNorm : null });
     if (P.clipped[i]) {
@@ -659,7 +652,7 @@ function onProgress(d) {
     }
     if (!Number.isNaN(accuracy)) {
       rec.acc.push({ x: step, y: accuracy });
-      rec.accState = windowMean(rec.accWin, accuracy);
+      rec.accState = windowMean(rec.accWin, accuracy, k);
       rec.accEma.push({ x: step, y: rec.accState });
     }
     rec.stepsTotal = step;
@@ -1449,18 +1442,7 @@ async function exportPng(which) {
     pred: [$('chart-pred')],
     cmp: [$('chart-cmp')],
   }[which];
-  const w = Math.max(...pick.map((c) => c.width)), h = pick.reduce((s, c) => s + c.height, 0);
-  const out = document.createElement('canvas');
-  out.width = w;
-  out.height = h;
-  const ctx = out.getContext('2d');
-  let y = 0;
-  for (const c of pick) {
-    ctx.drawImage(c, 0, y);
-    y += c.height;
-  }
-  const blob = await canvasPng(out);
-  download(blob, `rnnlab-${which}.png`, 'image/png');
+  download(await stackPng(pick), `rnnlab-${which}.png`, 'image/png');
 }
 
 // --- Embedding ------------------------------------------------------------------------------------------------
