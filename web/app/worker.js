@@ -9,6 +9,7 @@
 // is paused they run at once.
 //
 // Limits: one run at a time; models of earlier runs are kept (for saving and comparing) up to MAX_MODELS.
+// The seq2seq view's two models (s2s* requests) are one pair, replaced by the next.
 import { RnnLab } from '../rnnlab.js';
 
 const PROGRESS_MS = 150;   // at most ~7 progress messages a second, whatever the step rate
@@ -444,6 +445,119 @@ function bowBaseline() {
     topPositive: Array.from(r.topPositive ?? []).slice(0, 12), topNegative: Array.from(r.topNegative ?? []).slice(0, 12) };
 }
 
+// --- Sequence to sequence: a pair of models, without and with attention ------------------------------------
+//
+// The page's seq2seq view trains two encoder-decoders made from the same settings and seed, one without
+// attention and one with it, on the same batches: in lockstep, a chunk of steps of one and then the same
+// chunk (same data seed) of the other, so that their curves differ by attention alone. One pair at a time:
+// making a new pair frees the last. A stop ends the first model's chunk early and the second then trains
+// exactly as many steps, so both always have the same step count.
+
+let pair = null;  // { id, plain, attn }
+let nextPairId = 1;
+
+function freePair() {
+  if (!pair) return;
+  pair.plain.free();
+  pair.attn.free();
+  pair = null;
+}
+
+function getPair(pairId) {
+  if (!pair || pair.id !== pairId) throw new Error('these seq2seq models are gone (a newer pair replaced them); train again');
+  return pair;
+}
+
+const describeS2s = (m) => ({ numParams: m.numParams, config: { ...m.config }, task: { ...m.task }, steps: m.optimizer?.steps ?? 0 });
+
+function s2sCreate({ config }) {
+  if (run) throw new Error('stop training before making new models');
+  const base = { task: config.task, cell: config.cell, hidden: config.hidden, embed: config.embed, bidirectional: config.bidirectional,
+    seed: config.seed, ...(config.task === 'reverse' ? { length: config.length } : {}) };
+  const plain = lab.createSeq2Seq({ ...base, attention: 'none' });  // throws the core's message on a bad configuration
+  let attn;
+  try {
+    attn = lab.createSeq2Seq({ ...base, attention: config.attention });
+  } catch (e) {
+    plain.free();
+    throw e;
+  }
+  freePair();
+  pair = { id: nextPairId++, plain, attn };
+  return { pairId: pair.id, plain: describeS2s(plain), attn: describeS2s(attn) };
+}
+
+// Per-step points of both models, as columns (see packPoints).
+const newS2sPoints = () => ({ step: [], loss: [], tokenAccuracy: [], sequenceAccuracy: [] });
+const packS2sPoints = (p) => ({ step: Float64Array.from(p.step), loss: Float64Array.from(p.loss),
+  tokenAccuracy: Float64Array.from(p.tokenAccuracy), sequenceAccuracy: Float64Array.from(p.sequenceAccuracy) });
+
+async function s2sTrain({ pairId, opts }) {
+  if (run) throw new Error('a run is already training');
+  const p = getPair(pairId);
+  const models = { plain: p.plain, attn: p.attn };
+  for (const m of Object.values(models)) m.setOptimizer({ kind: 'adam', lr: opts.lr, clip: 1 });
+  const stepsBefore = p.attn.optimizer?.steps ?? 0;
+  run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId: null, pausedMs: 0 };
+  const t0 = now();
+  const active = () => (now() - t0 - run.pausedMs) / 1000;
+  let points = { plain: newS2sPoints(), attn: newS2sPoints() }, lastPost = 0, seqs = 0, done = 0, seconds = 0, status = 'done', error = null;
+  const flush = () => {
+    const cols = { plain: packS2sPoints(points.plain), attn: packS2sPoints(points.attn) };
+    const seconds = active();
+    post({ event: 's2sProgress', data: { pairId, points: cols, step: done, steps: opts.steps, seconds, seqPerSec: seconds > 0 ? seqs / seconds : 0 } },
+      [...Object.values(cols.plain), ...Object.values(cols.attn)].map((a) => a.buffer));
+    points = { plain: newS2sPoints(), attn: newS2sPoints() };
+    lastPost = now();
+  };
+  const progress = (name) => async (q) => {
+    const pts = points[name];
+    pts.step.push(q.totalSteps);
+    pts.loss.push(q.loss);
+    pts.tokenAccuracy.push(q.tokenAccuracy);
+    pts.sequenceAccuracy.push(q.sequenceAccuracy);
+    seqs += opts.batchSize;
+    if (q.eval) post({ event: 's2sEval', data: { pairId, model: name, step: q.totalSteps, ...q.eval, seconds: active() } });
+    if (now() - lastPost >= PROGRESS_MS) flush();
+    await safePoint();
+  };
+  const chunk = (m, name, steps, seed, signal) => m.trainTask({ steps, batchSize: opts.batchSize, seed, evalEvery: steps, evalBatches: 2,
+    evalBatchSize: 64, progressEvery: 1, yieldMs: 30, onProgress: progress(name), ...(signal ? { signal } : {}) });
+  try {
+    while (done < opts.steps && !run.abort.signal.aborted) {
+      const n = Math.min(opts.evalEvery, opts.steps - done);
+      // The chunk's batches: from the run's seed and the step it starts at, the same for both models.
+      const seed = opts.seed * 1e6 + stepsBefore + done + 1;
+      const first = await chunk(models.plain, 'plain', n, seed, run.abort.signal);
+      if (first.steps > 0) await chunk(models.attn, 'attn', first.steps, seed, null);
+      done += first.steps;
+      if (first.stopped) break;
+    }
+    if (run.abort.signal.aborted) status = 'stopped';
+  } catch (e) {
+    if (e?.code !== 'RNL_ERR_NUMERIC') throw e;
+    status = 'failed';  // the core kept the parameters of the last good step
+    error = errorInfo(e);
+  } finally {
+    const pending = run.jobs;
+    flush();
+    seconds = active();
+    run = null;
+    for (const job of pending) await runJob(job);
+  }
+  // The final figures: greedy decoding of 1000 held-out sequences (as `rnnlab eval`).
+  const test = { plain: p.plain.evaluate(), attn: p.attn.evaluate() };
+  return { pairId, status, error, stepsBefore, stepsAfter: p.attn.optimizer?.steps ?? 0, seconds, seqs, test };
+}
+
+// Greedy decoding of one typed input by both models: their outputs, and the attention model's weights.
+function s2sDecode({ pairId, text }) {
+  const p = getPair(pairId);
+  const plain = p.plain.decode(text), attn = p.attn.decode(text);
+  const strip = (d) => ({ output: d.output, stoppedAtEos: d.stoppedAtEos, inputTokens: d.inputTokens, outputTokens: d.outputTokens });
+  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, transfer: [attn.attention.data.buffer] };
+}
+
 // --- Dispatch --------------------------------------------------------------------------------------------
 
 const OPS = {
@@ -468,6 +582,9 @@ const OPS = {
   predictText,
   predictions,
   bowBaseline,
+  s2sCreate,
+  s2sTrain,
+  s2sDecode,
   pause() {
     if (run) run.paused = true;
     return Boolean(run);
@@ -493,7 +610,7 @@ const OPS = {
 };
 
 // Requests that use a model: queued while a run is between pauses, run at its next step.
-const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline']);
+const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline', 's2sDecode']);
 
 async function runJob({ id, op, args }) {
   try {
