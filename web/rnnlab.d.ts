@@ -56,6 +56,13 @@ export interface ModelConfig {
    * predictText needs no dataset and checkpoints carry the vocabulary.
    */
   dataset?: Dataset;
+  /**
+   * The batch size and length the model will train at (default 1 and 1: the model and Adam's state
+   * alone). createModel refuses, before it allocates anything, a model whose training there needs more
+   * memory than the module can grow to (RNL_ERR_NOMEM; see RnnLab.trainingBytes).
+   */
+  batchSize?: number;
+  length?: number;
 }
 
 /** A model's configuration as the core holds it. */
@@ -514,8 +521,36 @@ export class RnnLab {
   readonly implementation: Readonly<{ kind: 'reference' | 'student'; todoCount: number; todos: readonly string[] }>;
   /** Bytes of WebAssembly memory (it grows, never shrinks). */
   readonly memoryBytes: number;
-  /** memoryBytes, and the bytes the C allocator has handed out and not had back. */
-  memoryStats(): { memoryBytes: number; heapInUse: number };
+  /**
+   * The most bytes this module's WebAssembly memory can grow to: the maximum it declares (2 GB for
+   * web/rnnlab.wasm), or 4 GB when it declares none or was loaded from a compiled WebAssembly.Module. A
+   * browser may refuse to grow that far on a small device; it can never grow further.
+   */
+  readonly memoryLimit: number;
+  /**
+   * memoryBytes; the bytes the C allocator has handed out and not had back; memoryLimit; and what is left
+   * of it for new models and batches (memoryLimit less the stack, static data and heapInUse).
+   */
+  memoryStats(): { memoryBytes: number; heapInUse: number; memoryLimit: number; available: number };
+  /**
+   * The bytes training a model of `cfg` takes (the core's rnl_training_bytes: parameters, gradients, the
+   * optimizer's state and the work memory of batches of batchSize x length), at opts.batchSize, else
+   * cfg.batchSize, else 32, and opts.length, else cfg.length, else the dataset's max length or window,
+   * else 50 (trainTask's default); with opts.optimizer (default 'adam'). Infinity past 4 GB, more than a
+   * 32-bit WebAssembly memory can address. Batch buffers, the model's bookkeeping and datasets are extra
+   * (a few percent). For a page to show before it creates a model:
+   *
+   *     const mb = lab.trainingBytes(cfg, { batchSize: 32, length: 200 }) / 2 ** 20;
+   *
+   * createModel, setOptimizer and every call that runs batches (trainStep, evaluate, predict, gradients,
+   * trainTask, evaluateTask, trainDataset, evaluateDataset, predictSeries) compare this figure with what
+   * the memory can still grow to and refuse, before they allocate anything, with RNL_ERR_NOMEM and a
+   * message such as "out of memory: this model needs 2512.6 MB to train at batch 256, length 1000; the
+   * WebAssembly memory allows at most 2047.0 MB here (...): reduce hidden, the batch size or the length".
+   * A model's work memory is sized for the largest batch and the longest length it has run (evaluation
+   * runs in batches of up to 64, trainTask's evaluations in evalBatchSize), and never shrinks.
+   */
+  trainingBytes(cfg: ModelConfig, opts?: { batchSize?: number; length?: number; optimizer?: OptimizerName }): number;
 
   createModel(cfg: ModelConfig): Model;
   /** A model (and its optimizer with its step count, if saved) from checkpoint bytes. */

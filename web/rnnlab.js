@@ -25,6 +25,12 @@
 //     await s.trainTask({ steps: 600 });
 //     s.decode('abcdefgh');                        // { output: 'hgfedcba', attention: { rows, cols, data }, ... }
 //
+// Memory: the module's 32-bit memory grows up to the maximum it declares (lab.memoryLimit, 2 GB) and never
+// shrinks, so a size that cannot fit is refused before anything is allocated: lab.trainingBytes(cfg,
+// { batchSize, length }) is the core's figure (rnl_training_bytes), and createModel (at cfg.batchSize x
+// cfg.length, default 1 x 1), setOptimizer and every call that runs batches throw RNL_ERR_NOMEM with it
+// ("out of memory: this model needs 812.4 MB to train at batch 32, length 200; ... reduce hidden, ...").
+//
 // A module built from the exercises' cells (exercises/grade.mjs: web/student/rnnlab.wasm) loads the same
 // way; lab.implementation says which it is, and a call that runs an unfinished cell throws (code RNL_ERR_TODO).
 //
@@ -48,7 +54,7 @@ const OUT_MEAN_LOSS = 5, OUT_N_CLIPPED = 6, OUT_DONE = 7;
 const REQUIRED_EXPORTS = [
   'memory', 'malloc', 'free', 'rnl_buffer_free', 'rnl_last_error', 'rnl_status_name', 'rnl_cell_name',
   'rnl_head_name', 'rnl_optim_name', 'rnl_task_name', 'rnlw_last_status', 'rnlw_version', 'rnlw_kernels', 'rnlw_out',
-  'rnlw_heap_in_use', 'rnlw_config_default', 'rnlw_model_create', 'rnlw_model_destroy', 'rnlw_model_config',
+  'rnlw_heap_in_use', 'rnlw_heap_base', 'rnlw_config_training_bytes', 'rnlw_model_training_bytes', 'rnlw_config_default', 'rnlw_model_create', 'rnlw_model_destroy', 'rnlw_model_config',
   'rnlw_model_num_params', 'rnlw_model_params', 'rnlw_model_grads', 'rnlw_set_params', 'rnlw_tensor',
   'rnlw_set_optimizer', 'rnlw_optimizer_info', 'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict',
   'rnlw_predictions', 'rnlw_gradients', 'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed',
@@ -68,6 +74,7 @@ const REQUIRED_EXPORTS = [
 ];
 
 const SPLITS = ['train', 'val', 'test'];  // rnl_split order
+const EVAL_BATCH = 64;                    // rnlw_eval_data and rnlw_predict_series run splits in batches of 64
 const FORMAT = 4;                         // RNL_ERR_FORMAT
 
 /** An error from rnnlab: the core's message (rnl_last_error) and its status. */
@@ -88,12 +95,18 @@ function argError(message) {
 
 // --- Loading ------------------------------------------------------------------------------------
 
+// The compile functions below give { module, bytes }: the bytes (null for a given WebAssembly.Module) are
+// read once more for the memory's declared maximum (memoryMaximum).
+const compileBytes = async (bytes) => ({ module: await WebAssembly.compile(bytes), bytes });
+
 async function compileResponse(resp) {
   if (!resp.ok) throw new Error(`RnnLab.load: fetching ${resp.url} failed: HTTP ${resp.status} ${resp.statusText}`);
   // Streaming compilation needs the server to say application/wasm; fall back to bytes otherwise.
-  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(resp.headers.get('content-type') ?? ''))
-    return WebAssembly.compileStreaming(resp);
-  return WebAssembly.compile(await resp.arrayBuffer());
+  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(resp.headers.get('content-type') ?? '')) {
+    const [module, bytes] = await Promise.all([WebAssembly.compileStreaming(resp.clone()), resp.arrayBuffer()]);
+    return { module, bytes };
+  }
+  return compileBytes(await resp.arrayBuffer());
 }
 
 // Node: a path, or a file: URL, is read from disk (Node's fetch does not do file:); http(s) is fetched.
@@ -112,18 +125,48 @@ async function compileInNode(source) {
   } catch (e) {
     throw new Error(`RnnLab.load: cannot read ${decodeURIComponent(url.pathname)}: ${e.code ?? e.message} (build it with 'npm run build')`);
   }
-  return WebAssembly.compile(bytes);
+  return compileBytes(bytes);
 }
 
 async function compile(source) {
-  if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  if (source instanceof WebAssembly.Module) return { module: source, bytes: null };
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(source);
   if (typeof Response === 'function' && source instanceof Response) return compileResponse(source);
   source ??= new URL('./rnnlab.wasm', import.meta.url);
   if (typeof source !== 'string' && !(source instanceof URL))
     throw new TypeError('RnnLab.load: expected a URL, a path (Node), bytes, a Response or a WebAssembly.Module');
   if (isNode) return compileInNode(source);
   return compileResponse(await fetch(source));
+}
+
+const WASM_PAGE = 65536, WASM32_LIMIT = 65536 * WASM_PAGE;  // 4 GB: all a 32-bit memory can address
+
+// The maximum the module declares for its memory (in its memory section; -sALLOW_MEMORY_GROWTH with
+// Emscripten's default MAXIMUM_MEMORY gives 2 GB), in bytes; 4 GB when it declares none or the bytes are
+// unknown. A browser may still refuse to grow that far: this is the most the memory can ever reach.
+function memoryMaximum(bytes) {
+  if (!bytes) return WASM32_LIMIT;
+  const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;  // after the magic and the version
+  const leb = () => {
+    let v = 0, shift = 0, b;
+    do {
+      b = u8[pos++];
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80 && pos < u8.length);
+    return v;
+  };
+  while (pos < u8.length) {
+    const id = u8[pos++], size = leb(), end = pos + size;
+    if (id === 5 && leb() >= 1) {  // the memory section, with at least one memory: limits of memory 0
+      const flags = u8[pos++];
+      leb();  // the minimum
+      return flags & 1 ? Math.min(leb() * WASM_PAGE, WASM32_LIMIT) : WASM32_LIMIT;
+    }
+    pos = end;
+  }
+  return WASM32_LIMIT;
 }
 
 // The module imports one function today (env.emscripten_notify_memory_growth). The WASI shims are here
@@ -427,8 +470,8 @@ export class RnnLab {
    * compiled WebAssembly.Module; by default rnnlab.wasm beside this file.
    */
   static async load(source) {
-    const module = await compile(source);
-    const state = { memory: null };
+    const { module, bytes } = await compile(source);
+    const state = { memory: null, maximum: memoryMaximum(bytes) };
     const instance = await WebAssembly.instantiate(module, makeImports(module, state));
     return new RnnLab(instance, state);
   }
@@ -438,6 +481,8 @@ export class RnnLab {
     const missing = REQUIRED_EXPORTS.filter((n) => !(n in ex));
     if (missing.length) throw new Error(`RnnLab.load: the module lacks ${missing.join(', ')}: rebuild web/rnnlab.wasm (npm run build)`);
     this._memory = state.memory = ex.memory;
+    /** The most bytes this module's WebAssembly memory can grow to (its declared maximum; 4 GB if none). */
+    this.memoryLimit = state.maximum ?? WASM32_LIMIT;
     this._buf = null;
     this._trapped = null;
     // Every export behind one guard: a trap (a bug, never bad input) leaves the C heap in an unknown
@@ -513,9 +558,27 @@ export class RnnLab {
     return this._memory.buffer.byteLength;
   }
 
-  /** Memory size, and bytes the C allocator has handed out and not had back. */
+  /**
+   * Memory size, bytes the C allocator has handed out and not had back, the most the memory can grow
+   * to, and what is left of that (below the heap sit the stack and static data).
+   */
   memoryStats() {
-    return { memoryBytes: this.memoryBytes, heapInUse: this._c.rnlw_heap_in_use() >>> 0 };
+    const heapInUse = this._c.rnlw_heap_in_use() >>> 0;
+    return { memoryBytes: this.memoryBytes, heapInUse, memoryLimit: this.memoryLimit,
+      available: this.memoryLimit - (this._c.rnlw_heap_base() >>> 0) - heapInUse };
+  }
+
+  // Refuses, before anything is allocated, to take a model from `held` bytes to `need` (trainingBytes)
+  // when the memory cannot grow that far: `what` says what for ("train at batch 32, length 200").
+  _ensureRoom(need, held, what, advice) {
+    if (need <= held) return;
+    const { available, memoryLimit } = this.memoryStats(), room = available + held;
+    if (need <= room) return;
+    const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
+    const needs = Number.isFinite(need) ? mb(need) : `more than ${mb(WASM32_LIMIT)} (past all a 32-bit WebAssembly memory can address)`;
+    throw new RnnLabError(`out of memory: this model needs ${needs} to ${what}; the WebAssembly memory allows at most ` +
+      `${mb(Math.max(room, 0))} here (it grows to ${mb(memoryLimit)} at most, ${mb(memoryLimit - room)} of which hold other ` +
+      `things): ${advice}`, 2, 'out of memory');
   }
 
   // --- Heap access: views re-made whenever memory.buffer changed (memory growth detaches it) ---
@@ -614,11 +677,61 @@ export class RnnLab {
 
   // --- Models ----------------------------------------------------------------------------------
 
-  /** A fresh model; see rnnlab.d.ts (ModelConfig) for the fields and their defaults. */
+  /**
+   * A fresh model; see rnnlab.d.ts (ModelConfig) for the fields and their defaults. Refused up front,
+   * before anything is allocated, when training it at `batchSize` x `length` (default 1 x 1: the model
+   * and Adam's state alone) would need more memory than the module can grow to.
+   */
   createModel(cfg) {
     const where = 'createModel';
+    const { cell, c, ds } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
+    const B = cfg.batchSize === undefined ? 1 : checkInt(cfg.batchSize, 'batchSize', where, 1);
+    const T = cfg.length === undefined ? 1 : checkInt(cfg.length, 'length', where, 1);
+    const args = [cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional, c.head, c.outputs, c.seq2seq, c.forgetBias];
+    this._ensureRoom(this._configBytes(args, B, T), 0, `train at batch ${B}, length ${T} with Adam`,
+      B * T > 1 ? 'reduce hidden, layers, embed or vocab, the batch size or the length' : 'reduce hidden, layers, embed or vocab');
+    const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
+    const h = this._c.rnlw_model_create(...args, lo, hi);
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    const m = new Model(this, h);
+    if (ds) {
+      // The model keeps the data's description (vocabulary or normalisation) as its meta bytes, as the CLI.
+      const st = this._c.rnlw_attach_data(h, ds);
+      if (st) {
+        m.free();
+        throw this._error(st);
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Bytes training a model of `cfg` (createModel's fields) takes at `batchSize` x `length` (from opts, else
+   * from cfg, else 32 and the dataset's max length or window, or 50 as trainTask) with `optimizer` (default
+   * Adam): parameters, gradients, the optimizer's state and work memory (rnl_training_bytes). Infinity
+   * past 4 GB.
+   */
+  trainingBytes(cfg, opts = {}) {
+    const where = 'trainingBytes';
+    const { cell, c } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
+    opts = checkKeys(opts, ['batchSize', 'length', 'optimizer'], where);
+    const B = checkInt(opts.batchSize ?? cfg.batchSize ?? 32, 'batchSize', where, 1);
+    const T = checkInt(opts.length ?? cfg.length ?? (cfg.dataset ? dataLength(cfg.dataset) : 50), 'length', where, 1);
+    const kind = this._index(this.names.optimizers, opts.optimizer ?? 'adam', 'optimizer', where);
+    return this._configBytes([cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional, c.head, c.outputs,
+      c.seq2seq, c.forgetBias], B, T, kind);
+  }
+
+  _configBytes(args, B, T, kind = this.names.optimizers.indexOf('adam')) {
+    const n = this._c.rnlw_config_training_bytes(...args, kind, B, T);
+    if (n < 0) throw this._error(-n);
+    return n;
+  }
+
+  // createModel's fields resolved as the core takes them: { cell, c (the config), ds (0 or a dataset handle) }.
+  _modelConfig(cfg, where, extraKeys) {
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
-      'outputs', 'seq2seq', 'forgetBias', 'seed', 'dataset'], where);
+      'outputs', 'seq2seq', 'forgetBias', 'dataset', ...extraKeys], where);
     if (cfg.cell === undefined) throw argError(`${where}: cell is required (${this.names.cells.join(', ')})`);
     const cell = this._index(this.names.cells, cfg.cell, 'cell', where);
     this._c.rnlw_config_default(cell);
@@ -655,20 +768,7 @@ export class RnnLab {
       if (cfg.head === 'classes' && cfg.outputs === undefined && cfg.task === undefined)
         throw argError(`${where}: a 'classes' head needs outputs (the number of classes)`);
     }
-    const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
-    const h = this._c.rnlw_model_create(cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional,
-      c.head, c.outputs, c.seq2seq, c.forgetBias, lo, hi);
-    if (!h) throw this._error(this._c.rnlw_last_status());
-    const m = new Model(this, h);
-    if (ds) {
-      // The model keeps the data's description (vocabulary or normalisation) as its meta bytes, as the CLI.
-      const st = this._c.rnlw_attach_data(h, ds);
-      if (st) {
-        m.free();
-        throw this._error(st);
-      }
-    }
-    return m;
+    return { cell, c, ds };
   }
 
   /** A model (with its optimizer and step count, if saved with them) from checkpoint bytes. */
@@ -1117,6 +1217,9 @@ export class Dataset {
 
 const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
 
+// The longest batch a dataset makes: its max length (text) or its window (series).
+const dataLength = (ds) => ds.maxLen ?? ds.window;
+
 export class Model {
   constructor(lab, handle) {
     this._lab = lab;
@@ -1124,6 +1227,39 @@ export class Model {
     this._busy = false;
     finalizer?.register(this, { lab, handle }, this);
     this.config = Object.freeze(this._readConfig());
+    // What the model holds (rnlw_model_training_bytes), and the largest batch and length its work memory
+    // was sized for: the core grows it to the largest of each it has run, and never shrinks it.
+    this._capB = 0;
+    this._capT = 0;
+    this._held = this._bytesAt(this._optimKind(false), 0, 0);
+  }
+
+  _bytesAt(kind, B, T) {
+    const n = this._lab._c.rnlw_model_training_bytes(this._handle, kind, B, T);
+    if (n < 0) throw this._lab._error(-n);
+    return n;
+  }
+
+  // The optimizer kind the model has; without one, the Adam a training step makes (`training`), or 'sgd',
+  // which keeps no state.
+  _optimKind(training) {
+    const lab = this._lab;
+    if (lab._c.rnlw_optimizer_info(this._handle)) return lab._out(0);
+    return lab.names.optimizers.indexOf(training ? 'adam' : 'sgd');
+  }
+
+  // Before a call that runs batches of B x T (evaluation in batches of evalB too): refuses it up front when
+  // the work memory it grows cannot fit in what the WebAssembly memory can still grow to.
+  _reserve(B, T, training, verb, evalB = 0) {
+    const capB = Math.max(this._capB, B, evalB), capT = Math.max(this._capT, T);
+    const need = this._bytesAt(this._optimKind(training), capB, capT);
+    let what = `${verb} at batch ${B}, length ${T}`;
+    if (capB > B || capT > T)
+      what += ` (work memory for batch ${capB}, length ${capT}: ${evalB > B ? `evaluation runs in batches of ${evalB}` : 'the largest this model has run'})`;
+    this._lab._ensureRoom(need, this._held, what, 'reduce hidden, the batch size or the length');
+    this._capB = capB;
+    this._capT = capT;
+    this._held = Math.max(this._held, need);
   }
 
   get _handle() {
@@ -1173,7 +1309,11 @@ export class Model {
     const kind = this._lab._index(this._lab.names.optimizers, opts.kind ?? 'adam', 'kind', where);
     const vals = keys.map((k) => (opts[k] === undefined ? NaN : checkNumber(opts[k], k, where)));
     const reset = opts.reset === undefined ? 0 : checkBool(opts.reset, 'reset', where);
+    // A new kind changes the optimizer's state (Adam: two floats per parameter).
+    const need = this._bytesAt(kind, this._capB, this._capT);
+    this._lab._ensureRoom(need, this._held, `train with ${this._lab.names.optimizers[kind]}`, 'reduce hidden, layers, embed or vocab, or use sgd');
     this._lab._check(this._lab._c.rnlw_set_optimizer(this._handle, kind, ...vals, reset));
+    this._held = need;
   }
 
   /** The optimizer's settings and step count, or null before one is set or made by training. */
@@ -1193,6 +1333,7 @@ export class Model {
     if (batch === undefined) throw argError(`${where}: a batch is required`);
     checkKeys(batch, BATCH_KEYS, where);
     const B = checkInt(batch.B, 'batch.B', where, 1), T = checkInt(batch.T, 'batch.T', where, 1);
+    this._reserve(B, T, where === 'trainStep', where === 'trainStep' ? 'train' : 'run');
     let tokens = null, inputs = null, lengths = null, targets = null;
     if (c.vocab > 0) {
       if (batch.inputs !== undefined) throw argError(`${where}: the model reads token ids (vocab ${c.vocab}): give batch.tokens, not batch.inputs`);
@@ -1282,6 +1423,7 @@ export class Model {
     checkNumber(yieldMs, 'yieldMs', where);
     if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
     if (this._busy) throw argError(`${where}: this model is already training`);
+    this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
     // As `rnnlab train`: without a seed, continue the data stream from the steps already done.
     const seed = opts.seed ?? 1 + (this.optimizer?.steps ?? 0);
     const [lo, hi] = splitSeed(seed, where);
@@ -1339,8 +1481,10 @@ export class Model {
     const { task, length = 50, batches = 10, batchSize = 100, seed = 1000003 } = opts;
     const t = lab._index(lab.names.tasks, task, 'task', where);
     const [lo, hi] = splitSeed(seed, where);
-    lab._check(lab._c.rnlw_eval_task(this._handle, t, checkInt(length, 'length', where, 2),
-      checkInt(batches, 'batches', where, 1), checkInt(batchSize, 'batchSize', where, 1), lo, hi));
+    checkInt(length, 'length', where, 2);
+    checkInt(batchSize, 'batchSize', where, 1);
+    this._reserve(batchSize, length, false, 'evaluate');
+    lab._check(lab._c.rnlw_eval_task(this._handle, t, length, checkInt(batches, 'batches', where, 1), batchSize, lo, hi));
     const { loss, accuracy } = this._stats();
     return { loss, accuracy };
   }
@@ -1367,6 +1511,7 @@ export class Model {
     for (const [k, f] of [['onProgress', onProgress], ['onEpoch', onEpoch]])
       if (f !== undefined && typeof f !== 'function') throw argError(`${where}: ${k} must be a function`);
     if (this._busy) throw argError(`${where}: this model is already training`);
+    this._reserve(batchSize, dataLength(dataset), true, 'train', Math.min(EVAL_BATCH, dataset.counts.val));
     lab._check(lab._c.rnlw_attach_data(this._handle, ds));
     // As `rnnlab train --data`: without a seed the shuffles continue from the steps already done, and a
     // resumed run continues the epoch count.
@@ -1433,6 +1578,7 @@ export class Model {
     const ds = lab._datasetHandle(dataset, where);
     const s = SPLITS.indexOf(split);
     if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, 'evaluate');
     lab._check(lab._c.rnlw_eval_data(this._handle, ds, s));
     const acc = lab._out(1);
     return { loss: lab._out(0), accuracy: Number.isNaN(acc) ? null : acc, count: lab._out(2) };
@@ -1467,6 +1613,7 @@ export class Model {
     const ds = lab._datasetHandle(dataset, where);
     const s = SPLITS.indexOf(split);
     if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, 'predict');
     const p = lab._c.rnlw_predict_series(this._handle, ds, s);
     if (!p) throw lab._error(lab._c.rnlw_last_status());
     const n = lab._out(0), f64 = lab._views()._f64, at = p >>> 3;

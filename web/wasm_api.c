@@ -91,8 +91,10 @@ static handle *wrap(rnl_model *m, rnl_optimizer *o) {
     return h;
 }
 
-handle *rnlw_model_create(int cell, int vocab, int embed, int input_size, int hidden, int layers, int bidirectional,
-                          int head, int outputs, int seq2seq, float forget_bias, uint32_t seed_lo, uint32_t seed_hi) {
+// The configuration rnlw_model_create and rnlw_config_training_bytes are given, field by field.
+#define CONFIG_ARGS int cell, int vocab, int embed, int input_size, int hidden, int layers, int bidirectional, \
+                    int head, int outputs, int seq2seq, float forget_bias
+static rnl_config config_of(CONFIG_ARGS) {
     rnl_config c = rnl_config_default((rnl_cell)cell);
     c.vocab = vocab;
     c.embed = embed;
@@ -104,6 +106,12 @@ handle *rnlw_model_create(int cell, int vocab, int embed, int input_size, int hi
     c.outputs = outputs;
     c.seq2seq = seq2seq;
     c.forget_bias = forget_bias;
+    return c;
+}
+
+handle *rnlw_model_create(CONFIG_ARGS, uint32_t seed_lo, uint32_t seed_hi) {
+    rnl_config c = config_of(cell, vocab, embed, input_size, hidden, layers, bidirectional, head, outputs, seq2seq,
+                             forget_bias);
     rnl_model *m;
     if ((last_status = rnl_model_create(&m, &c, seed64(seed_lo, seed_hi))) != RNL_OK) return NULL;
     return wrap(m, NULL);
@@ -135,6 +143,35 @@ static void put_config(const rnl_config *c) {
     double v[] = {c->cell, c->vocab, c->embed, c->input_size, c->hidden, c->layers, c->bidirectional, c->head,
                   c->outputs, c->seq2seq, c->forget_bias};
     memcpy(out, v, sizeof v);
+}
+
+// --- Training memory: what rnnlab.js checks before it lets a model or a batch allocate -------------
+
+// rnl_training_bytes as a double, since here size_t stops at 4 GB: INFINITY past that, minus the status
+// (and a message) for an invalid configuration. B = 0: no work memory yet (parameters, gradients and the
+// optimizer's state alone, what a model holds before its first batch).
+static double training_bytes(const rnl_config *c, int kind, int B, int T) {
+    rnl_status st = rnl_config_validate(c);
+    if (st) return -(double)st;
+    size_t n = rnl_training_bytes(c, (rnl_optim)kind, B ? B : 1, B ? T : 1);
+    if (!B && n) n -= rnl_model_workspace_bytes(c, 1, 1);
+    return n ? (double)n : INFINITY;  // 0 for a valid configuration: the sum overflowed
+}
+
+double rnlw_config_training_bytes(CONFIG_ARGS, int kind, int B, int T) {
+    rnl_config c = config_of(cell, vocab, embed, input_size, hidden, layers, bidirectional, head, outputs, seq2seq,
+                             forget_bias);
+    return training_bytes(&c, kind, B, T);
+}
+
+double rnlw_model_training_bytes(handle *h, int kind, int B, int T) {
+    return training_bytes(rnl_model_config(h->m), kind, B, T);
+}
+
+// Memory below the heap (static data and the stack), which the allocator never hands out.
+size_t rnlw_heap_base(void) {
+    extern unsigned char __heap_base;
+    return (size_t)&__heap_base;
 }
 
 // The defaults of rnl_config_default, for the fields the page leaves out. out: as put_config.
