@@ -3,7 +3,8 @@
 // the IMDB selection's rules (training reviews do not change with n_val); RFC 4180 quoting (commas,
 // doubled quotes and line breaks inside fields, CRLF, a BOM, header aliases); and every bad input with
 // its exact message: bad and empty labels, a missing column, an empty file, a header alone, a wrong
-// field count, an unterminated quote, binary garbage, gzip, too few rows, too many asked for.
+// field count, an unterminated quote, binary garbage, gzip, truncated files, classic Mac OS line ends, too
+// few rows, too many asked for.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,24 @@ static void test_bad_inputs(void) {
                 "reviews.csv:5: binary data, not CSV text (a NUL byte at byte 24)");
     const char gz[] = "\x1f\x8b\x08\x00garbage";
     check_fails("gzip", gz, sizeof gz - 1, &cfg, RNL_ERR_FORMAT, "reviews.csv: gzip-compressed data, not CSV text: decompress it first");
+    // Truncated files: cut inside a row, after a field's comma, inside a quoted field.
+    const char *cut = "text,label\ngood,1\nbad,0\nhalf a ro";
+    check_fails("cut inside a row", cut, strlen(cut), &cfg, RNL_ERR_FORMAT,
+                "reviews.csv:4: 1 field, the header has 2 (a text with commas must be quoted: \"...\")");
+    check_fails("cut after a comma", cut, strlen("text,label\ngood,1\nbad,"), &cfg, RNL_ERR_FORMAT,
+                "reviews.csv:3: empty label in column 'label'");
+    const char *cut_quote = "text,label\ngood,1\n\"a long review, cut in the mid";
+    check_fails("cut inside quotes", cut_quote, strlen(cut_quote), &cfg, RNL_ERR_FORMAT,
+                "reviews.csv:3: unterminated quote: the quoted field 1 that starts on line 3 never ends");
+    // A header without the label column, behind a byte order mark and CRLF line ends.
+    const char *no_label = "\xEF\xBB\xBFreview,stars\r\nA fine film,5\r\n";
+    check_fails("no label column (BOM, CRLF)", no_label, strlen(no_label), &cfg, RNL_ERR_FORMAT,
+                "reviews.csv:1: no 'label' column in the header (columns: 'review', 'stars'): expected a header row naming a "
+                "text (or review) column and a label (or sentiment) column");
+    // Classic Mac OS line ends: a carriage return alone ends each line.
+    const char *mac = "text,label\rgood,1\rbad,0\r";
+    check_fails("lone CR line ends", mac, strlen(mac), &cfg, RNL_ERR_FORMAT,
+                "reviews.csv: lines end with a carriage return alone (classic Mac OS line ends): save the file with LF or CRLF line ends");
     uint8_t noise[4096];
     rnl_rng r;
     rnl_rng_seed(&r, 5);

@@ -294,6 +294,12 @@ rnl_status rnl_text_csv_dataset(const char *label, const char *text, size_t n, c
         for (const char *p = text; p < nul; p++) line += *p == '\n';
         return rnl_fail(RNL_ERR_FORMAT, "%s:%d: binary data, not CSV text (a NUL byte at byte %zu)", what, line, (size_t)(nul - text));
     }
+    // Classic Mac OS line ends (a carriage return alone; Excel's "CSV (Macintosh)") would make the whole
+    // file one record and fail on the header with a puzzling list of columns: say what it is instead.
+    const char *cr = memchr(text, '\r', n);
+    if (cr && !memchr(text, '\n', n) && cr + 1 < text + n)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: lines end with a carriage return alone (classic Mac OS line ends): save the "
+                        "file with LF or CRLF line ends", what);
     size_t start = n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;  // UTF-8 byte order mark
     field *f = malloc(sizeof(field) * MAX_FIELDS);
     if (!f) return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory", what);
