@@ -340,6 +340,18 @@ test('textCsvDataset: reviews from a CSV, quoted fields; bad rows give the core\
   assert.throws(() => lab.textCsvDataset(''), { message: 'bad format: reviews CSV: empty file: expected a header row with text and label columns' });
   assert.throws(() => lab.textCsvDataset(readFileSync(join(SERIES, '../tar/imdb_mini_gnu.tar.gz'))),
     { message: 'bad format: reviews CSV: gzip-compressed data, not CSV text: decompress it first' });
+  // Truncated, binary, a header without the label column, classic Mac OS line ends: the core's messages,
+  // and nothing left allocated.
+  const inUse = lab.memoryStats().heapInUse;
+  assert.throws(() => lab.textCsvDataset(csv.slice(0, 500), { name: 'cut.csv' }),
+    { message: /^bad format: cut\.csv:\d+: unterminated quote: the quoted field 1 that starts on line \d+ never ends$/ });
+  assert.throws(() => lab.textCsvDataset(new Uint8Array([0x74, 0x2c, 0x6c, 0x0a, 0x89, 0x50, 0, 0, 0x0d])), {
+    message: 'bad format: reviews CSV:2: binary data, not CSV text (a NUL byte at byte 6)' });
+  assert.throws(() => lab.textCsvDataset('\ufeffreview,stars\r\nfine,5\r\n'), {
+    message: "bad format: reviews CSV:1: no 'label' column in the header (columns: 'review', 'stars'): expected a header row naming a text (or review) column and a label (or sentiment) column" });
+  assert.throws(() => lab.textCsvDataset('text,label\rgood,1\rbad,0\r'), {
+    message: 'bad format: reviews CSV: lines end with a carriage return alone (classic Mac OS line ends): save the file with LF or CRLF line ends' });
+  assert.equal(lab.memoryStats().heapInUse, inUse);
   assert.throws(() => lab.textCsvDataset(csv, { train: 5000 }), /bad argument: reviews CSV: 2500 negative training \+ validation reviews asked for/);
   assert.throws(() => lab.textCsvDataset(csv, { train: 'many' }), /textCsvDataset: train must be a whole number/);
 });
