@@ -684,10 +684,9 @@ export class RnnLab {
    */
   createModel(cfg) {
     const where = 'createModel';
-    const { cell, c, ds } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
+    const { args, ds } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
     const B = cfg.batchSize === undefined ? 1 : checkInt(cfg.batchSize, 'batchSize', where, 1);
     const T = cfg.length === undefined ? 1 : checkInt(cfg.length, 'length', where, 1);
-    const args = [cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional, c.head, c.outputs, c.seq2seq, c.forgetBias];
     this._ensureRoom(this._configBytes(args, B, T), 0, `train at batch ${B}, length ${T} with Adam`,
       B * T > 1 ? 'reduce hidden, layers, embed or vocab, the batch size or the length' : 'reduce hidden, layers, embed or vocab');
     const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
@@ -713,13 +712,12 @@ export class RnnLab {
    */
   trainingBytes(cfg, opts = {}) {
     const where = 'trainingBytes';
-    const { cell, c } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
+    const { args } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
     opts = checkKeys(opts, ['batchSize', 'length', 'optimizer'], where);
     const B = checkInt(opts.batchSize ?? cfg.batchSize ?? 32, 'batchSize', where, 1);
     const T = checkInt(opts.length ?? cfg.length ?? (cfg.dataset ? dataLength(cfg.dataset) : 50), 'length', where, 1);
     const kind = this._index(this.names.optimizers, opts.optimizer ?? 'adam', 'optimizer', where);
-    return this._configBytes([cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional, c.head, c.outputs,
-      c.seq2seq, c.forgetBias], B, T, kind);
+    return this._configBytes(args, B, T, kind);
   }
 
   _configBytes(args, B, T, kind = this.names.optimizers.indexOf('adam')) {
@@ -728,7 +726,8 @@ export class RnnLab {
     return n;
   }
 
-  // createModel's fields resolved as the core takes them: { cell, c (the config), ds (0 or a dataset handle) }.
+  // createModel's fields resolved as the core takes them: { args (rnlw_model_create's, up to forget_bias),
+  // ds (0 or a dataset handle) }.
   _modelConfig(cfg, where, extraKeys) {
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
       'outputs', 'seq2seq', 'forgetBias', 'dataset', ...extraKeys], where);
@@ -768,7 +767,8 @@ export class RnnLab {
       if (cfg.head === 'classes' && cfg.outputs === undefined && cfg.task === undefined)
         throw argError(`${where}: a 'classes' head needs outputs (the number of classes)`);
     }
-    return { cell, c, ds };
+    return { args: [cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional, c.head, c.outputs, c.seq2seq,
+      c.forgetBias], ds };
   }
 
   /** A model (with its optimizer and step count, if saved with them) from checkpoint bytes. */
@@ -1262,6 +1262,11 @@ export class Model {
     this._held = Math.max(this._held, need);
   }
 
+  // Before running a dataset's split in batches of up to EVAL_BATCH (rnlw_eval_data, rnlw_predict_series).
+  _reserveSplit(dataset, split, verb) {
+    this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, verb);
+  }
+
   get _handle() {
     if (!this._h)
       throw new RnnLabError('rnnlab: this model was freed (model.free() was called); it can no longer be used', -1, 'freed');
@@ -1578,7 +1583,7 @@ export class Model {
     const ds = lab._datasetHandle(dataset, where);
     const s = SPLITS.indexOf(split);
     if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
-    this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, 'evaluate');
+    this._reserveSplit(dataset, split, 'evaluate');
     lab._check(lab._c.rnlw_eval_data(this._handle, ds, s));
     const acc = lab._out(1);
     return { loss: lab._out(0), accuracy: Number.isNaN(acc) ? null : acc, count: lab._out(2) };
@@ -1613,7 +1618,7 @@ export class Model {
     const ds = lab._datasetHandle(dataset, where);
     const s = SPLITS.indexOf(split);
     if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
-    this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, 'predict');
+    this._reserveSplit(dataset, split, 'predict');
     const p = lab._c.rnlw_predict_series(this._handle, ds, s);
     if (!p) throw lab._error(lab._c.rnlw_last_status());
     const n = lab._out(0), f64 = lab._views()._f64, at = p >>> 3;
