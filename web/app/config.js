@@ -6,6 +6,8 @@
 // starts from the same defaults, so a link round-trips exactly.
 
 export const TASKS = ['adding', 'copy', 'sine', 'imdb', 'imdbfile', 'temp', 'csv'];
+// The sequence-to-sequence view's tasks (its own settings, S2S_FIELDS): a link with one of them opens that view.
+export const S2S_TASKS = ['reverse', 'dates'];
 export const SYNTHETIC = ['adding', 'copy', 'sine'];
 export const TEXT_TASKS = ['imdb', 'imdbfile'];
 export const SERIES_TASKS = ['temp', 'csv'];
@@ -63,9 +65,43 @@ export function defaults(task = FIELDS.task.def) {
   return { ...d, ...(TASK_DEFAULTS[task] ?? {}), task };
 }
 
-// Parses one value; returns { value } or { error }.
-export function parseField(key, raw) {
-  const f = FIELDS[key];
+// --- The sequence-to-sequence view --------------------------------------------------------------------------
+//
+// Its settings share the lab's key names where they mean the same (task, len, cell, hidden, emb, bi, seed,
+// lr, batch, steps), so `?task=reverse&len=20&cell=lstm` reads as the lab's links do; `attn` is its own, and
+// `input` the text decoded under the heatmap. Both models of the view (without and with attention) are made
+// from these settings.
+export const S2S_FIELDS = {
+  task: { type: 'enum', values: S2S_TASKS, def: 'reverse', group: 'data' },
+  len: { type: 'int', min: 2, max: 40, def: 12, group: 'data', label: 'Sequence length' },
+  cell: { type: 'enum', values: ['rnn', 'lstm', 'gru'], def: 'gru', group: 'model' },
+  hidden: { type: 'int', min: 1, max: 1024, def: 32, group: 'model', label: 'Hidden size' },
+  emb: { type: 'int', min: 1, max: 512, def: 16, group: 'model', label: 'Embedding size' },
+  bi: { type: 'bool', def: false, group: 'model' },
+  attn: { type: 'enum', values: ['dot', 'additive'], def: 'dot', group: 'model' },
+  seed: { type: 'int', min: 0, max: 2 ** 31 - 1, def: 1, group: 'model', label: 'Seed' },
+  lr: { type: 'num', min: 1e-7, max: 10, def: 0.005, group: 'training', label: 'Learning rate' },
+  batch: { type: 'int', min: 1, max: 1024, def: 32, group: 'training', label: 'Batch size' },
+  steps: { type: 'int', min: 1, max: 1000000, def: 800, group: 'training', label: 'Steps' },
+  input: { type: 'str', def: '', group: 'attention', label: 'Input' },
+};
+
+// Dates need the encoder to read the whole date before the first digit of the year: a bidirectional one.
+export const S2S_TASK_DEFAULTS = { reverse: {}, dates: { bi: true } };
+
+export function s2sDefaults(task = S2S_FIELDS.task.def) {
+  const d = {};
+  for (const [k, f] of Object.entries(S2S_FIELDS)) d[k] = f.def;
+  return { ...d, ...(S2S_TASK_DEFAULTS[task] ?? {}), task };
+}
+
+// The two schemes a URL can hold: the lab's (FIELDS) and the sequence-to-sequence view's.
+export const LAB = { fields: FIELDS, defaults, tasks: TASKS };
+export const S2S = { fields: S2S_FIELDS, defaults: s2sDefaults, tasks: S2S_TASKS };
+
+// Parses one value of a field of `fields` (FIELDS or S2S_FIELDS); returns { value } or { error }.
+export function parseField(key, raw, fields = FIELDS) {
+  const f = fields[key];
   const s = String(raw).trim();
   if (f.type === 'bool') {
     if (['1', 'true', 'on', 'yes'].includes(s)) return { value: true };
@@ -88,12 +124,13 @@ export function parseField(key, raw) {
 
 const encode = (f, v) => (f.type === 'bool' ? (v ? '1' : '0') : String(v));
 
-// The URL query for a configuration: the task, then the fields that differ from its defaults.
-export function toQuery(cfg, extra = {}) {
-  const d = defaults(cfg.task);
+// The URL query for a configuration of `scheme` (LAB or S2S): the task, then the fields that differ from its
+// defaults.
+export function toQuery(cfg, extra = {}, scheme = LAB) {
+  const d = scheme.defaults(cfg.task);
   const q = new URLSearchParams();
   q.set('task', cfg.task);
-  for (const [k, f] of Object.entries(FIELDS)) {
+  for (const [k, f] of Object.entries(scheme.fields)) {
     if (k === 'task') continue;
     if (cfg[k] !== undefined && encode(f, cfg[k]) !== encode(f, d[k])) q.set(k, encode(f, cfg[k]));
   }
@@ -101,37 +138,43 @@ export function toQuery(cfg, extra = {}) {
   return q.toString();
 }
 
-// A configuration from a URL query: { cfg, errors, view } where view holds the page's own parameters
-// (embed, hide, theme). A bad value is reported and replaced by the default, never half-applied.
+// A configuration from a URL query: { cfg, s2s, errors, view } where view holds the page's own parameters
+// (page, embed, hide, theme). `task=reverse` or `task=dates` (or `view=seq2seq`) opens the sequence-to-
+// sequence view and sets `s2s` from the link, `cfg` from the lab's defaults; any other task, the lab, and
+// `s2s` from its defaults. A bad value is reported and replaced by the default, never half-applied.
 export function fromQuery(search) {
   const q = new URLSearchParams(search);
   const errors = [];
-  let task = FIELDS.task.def;
+  const rawTask = q.get('task')?.trim();
+  const page = S2S_TASKS.includes(rawTask) || (!q.has('task') && q.get('view') === 'seq2seq') ? 's2s' : 'lab';
+  const scheme = page === 's2s' ? S2S : LAB;
+  let task = scheme.fields.task.def;
   if (q.has('task')) {
-    const r = parseField('task', q.get('task'));
-    if (r.error) errors.push(r.error);
+    const r = parseField('task', rawTask, scheme.fields);
+    if (r.error) errors.push(`task must be one of ${[...TASKS, ...S2S_TASKS].join(', ')}, not '${rawTask}'`);
     else task = r.value;
   }
-  const cfg = defaults(task);
+  const cfg = scheme.defaults(task);
   for (const [k, raw] of q) {
-    if (k === 'task' || !(k in FIELDS)) continue;
-    const r = parseField(k, raw);
-    if (r.error) errors.push(`${r.error} (from the link; using ${encode(FIELDS[k], cfg[k])})`);
+    if (k === 'task' || !(k in scheme.fields)) continue;
+    const r = parseField(k, raw, scheme.fields);
+    if (r.error) errors.push(`${r.error} (from the link; using ${encode(scheme.fields[k], cfg[k])})`);
     else cfg[k] = r.value;
   }
   const view = {
+    page,
     embed: q.get('embed') === '1' || q.get('embed') === 'true',
     hide: (q.get('hide') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     theme: ['light', 'dark'].includes(q.get('theme')) ? q.get('theme') : null,
     autorun: q.get('autorun') === '1',
   };
-  return { cfg, errors, view };
+  return page === 's2s' ? { cfg: defaults(), s2s: cfg, errors, view } : { cfg, s2s: s2sDefaults(), errors, view };
 }
 
 // --- The form ------------------------------------------------------------------------------------------
 
-export function writeForm(form, cfg) {
-  for (const [k, f] of Object.entries(FIELDS)) {
+export function writeForm(form, cfg, fields = FIELDS) {
+  for (const [k, f] of Object.entries(fields)) {
     const el = form.elements.namedItem(k);
     if (!el || cfg[k] === undefined) continue;
     if (f.type === 'bool') el.checked = Boolean(cfg[k]);
@@ -142,13 +185,13 @@ export function writeForm(form, cfg) {
 }
 
 // Reads the form: { cfg, errors: [{ key, message }] }; a field in error keeps its last good value.
-export function readForm(form, last) {
+export function readForm(form, last, fields = FIELDS) {
   const cfg = { ...last }, errors = [];
-  for (const [k, f] of Object.entries(FIELDS)) {
+  for (const [k, f] of Object.entries(fields)) {
     const el = form.elements.namedItem(k);
     if (!el) continue;
     const raw = f.type === 'bool' ? (el.checked ? '1' : '0') : el.value;
-    const r = parseField(k, raw);
+    const r = parseField(k, raw, fields);
     if (el.setAttribute) {
       if (r.error) el.setAttribute('aria-invalid', 'true');
       else el.removeAttribute('aria-invalid');

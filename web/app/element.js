@@ -7,7 +7,9 @@
 // styles cannot break it), in embed mode, at the URL of ../index.html beside this file: the course site
 // needs no configuration, wherever it serves the lab from. `config` is a URL query of the lab's settings
 // (what the lab's "Copy link" puts after the '?'); `hide` lists control groups to hide (data, model,
-// optimizer, training, presets, files, loss, gradients, inside, tryit, predictions, compare, notes, header).
+// optimizer, training, presets, files, run, loss, gradients, inside, tryit, predictions, compare, notes, header,
+// share; in the sequence-to-sequence view (config="task=reverse&…") also attention, and tabs for the view
+// switch).
 const PAGE = new URL('../index.html', import.meta.url);
 
 class RnnLabElement extends HTMLElement {

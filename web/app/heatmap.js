@@ -13,14 +13,29 @@ const shortLabel = (v) => {
   return s.length > 14 ? `${s.slice(0, 13)}…` : s;
 };
 
+function make(tag, className, attrs = {}) {
+  const el = document.createElement(tag);
+  el.className = className;
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
 export class Heatmap {
-  /** root: an element holding a canvas.heatmap-canvas, canvas.heatmap-legend, .heatmap-readout, .heatmap-tip. */
-  constructor(root) {
+  /**
+   * root: an empty element (div.heatmap); the heatmap makes its parts in it: the canvas, a tooltip, and below
+   * them a line for the scale's words (`scale`, with the id opts.scaleId), the colour bar and the keyboard
+   * readout.
+   */
+  constructor(root, opts = {}) {
     this.root = root;
-    this.canvas = root.querySelector('.heatmap-canvas');
-    this.legend = root.querySelector('.heatmap-legend');
-    this.readout = root.querySelector('.heatmap-readout');
-    this.tip = root.querySelector('.heatmap-tip');
+    this.canvas = make('canvas', 'heatmap-canvas', { tabindex: '0', role: 'img' });
+    this.tip = make('div', 'heatmap-tip', { hidden: '' });
+    this.scale = make('p', 'heatmap-scale', opts.scaleId ? { id: opts.scaleId } : {});
+    this.legend = make('canvas', 'heatmap-legend', { role: 'img' });
+    this.readout = make('p', 'heatmap-readout', { 'aria-live': 'polite' });
+    const foot = make('div', 'heatmap-foot');
+    foot.append(this.scale, this.legend, this.readout);
+    root.append(this.canvas, this.tip, foot);
     this.data = null;
     this.cursor = { u: 0, t: 0 };
     this.hover = null;

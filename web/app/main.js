@@ -1,6 +1,8 @@
 // main.js: the lab page. It reads the set-up (form and URL), asks the Worker (worker.js) to load data,
 // make models, train and look inside them, and draws what comes back: charts, the gate heatmap, word
-// contributions, the comparison table. It computes nothing itself; the Worker runs the C core.
+// contributions, the comparison table. It computes nothing itself; the Worker runs the C core. The
+// sequence-to-sequence view is seq2seq.js; this file switches between the two views (tabs) and keeps the
+// URL on the one shown.
 //
 // State: `state.cfg` is the last valid set-up (the URL mirrors it); `state.model` is the model the next
 // Train continues (null: the next Train makes a new one); every model trained in this page has a run
@@ -10,6 +12,7 @@ import { WorkerClient } from './client.js';
 import * as C from './config.js';
 import { lineChart, series, hline, markers, applyTheme, stackPng, fmtNum, redraw, swatch, windowMean } from './charts.js';
 import { Heatmap } from './heatmap.js';
+import { Seq2SeqView } from './seq2seq.js';
 import { sniff, download, toCsv, looksLikeReviewCsv, cacheGet, cachePut } from './files.js';
 import { diagnose, baselineLoss } from './diagnose.js';
 import { SERIES, OKABE_ITO, diverging, css, textOn } from './palette.js';
@@ -18,6 +21,7 @@ const $ = (id) => document.getElementById(id);
 const form = $('config');
 
 const state = {
+  page: 'lab',                        // the view shown: 'lab' or 's2s' (seq2seq.js)
   cfg: C.defaults(),
   view: { embed: false, hide: [] },
   engine: null,
@@ -90,6 +94,7 @@ function setTheme(theme, remember) {
     heatmap.draw();
     heatmap.set && heatmap.data && heatmap.set(heatmap.data);
     renderWords(lastWords);
+    s2s.themeChanged();
   }
 }
 
@@ -125,7 +130,7 @@ function updateUrl() {
   const extra = {};
   if (state.view.embed) extra.embed = '1';
   if (state.view.hide.length) extra.hide = state.view.hide.join(',');
-  const q = C.toQuery(state.cfg, extra);
+  const q = state.page === 's2s' ? C.toQuery(s2s.cfg, extra, C.S2S) : C.toQuery(state.cfg, extra);
   history.replaceState(null, '', `${location.pathname}?${q}${location.hash}`);
 }
 
@@ -527,7 +532,7 @@ function trainOpts(cfg) {
 
 /** One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result. */
 async function train() {
-  if (state.running) return null;
+  if (state.running || s2s.running) return null;
   const { cfg, errors } = C.readForm(form, state.cfg);
   if (errors.length) {
     setStatus(`Fix the set-up first: ${errors.map((x) => x.message).join('; ')}.`, 'error');
@@ -716,7 +721,7 @@ function onEval(d) {
 function updateButtons() {
   const ready = Boolean(state.engine);
   const running = state.running;
-  $('train').disabled = !ready || running;
+  $('train').disabled = !ready || running || s2s.running;
   const continuing = state.model && !running && state.model.archKey === archKey(state.cfg) && state.model.rec.stepsTotal > 0;
   $('train').textContent = continuing ? 'Train more' : 'Train';
   $('train').title = continuing ? 'Continue training the current model (Reset starts a new one)' : 'Make a new model from the set-up and train it';
@@ -728,7 +733,7 @@ function updateButtons() {
   $('save-model').disabled = !state.model || (running && !state.paused);
   $('export-csv').disabled = !state.runs.some((r) => r.train.length);
   for (const fs of form.querySelectorAll('fieldset')) fs.disabled = running;
-  for (const b of document.querySelectorAll('[data-preset]')) b.disabled = !ready || running;
+  for (const b of document.querySelectorAll('[data-preset]')) b.disabled = !ready || running || s2s.running;
   $('load-model').disabled = running;
   $('data-load').disabled = running;
   form.elements.namedItem('clipAt').disabled = !state.cfg.clip || running;
@@ -791,7 +796,7 @@ const PRESETS = {
 };
 
 async function runPreset(name) {
-  if (state.running) return;
+  if (state.running || s2s.running) return;
   const p = PRESETS[name];
   const runs = p.runs().map((r) => ({ ...C.defaults(r.task ?? state.cfg.task), ...r }));
   state.sequence = { runs, index: 0, cancelled: false };
@@ -840,7 +845,7 @@ function initCharts() {
     tooltipTitle: (it) => `${it.label}`, empty: 'The gradient through time appears here after training.' });
   charts.pred = lineChart($('chart-pred'), { xTitle: 'actual', yTitle: 'predicted', empty: 'Predictions appear here after training.' });
   charts.cmp = lineChart($('chart-cmp'), { xTitle: 'step', yTitle: 'held-out loss', empty: 'Each run you train adds a curve here (when it has this measure).' });
-  heatmap = new Heatmap($('heatmap'));
+  heatmap = new Heatmap($('heatmap'), { scaleId: 'heatmap-scale' });
   heatmap.clear('Train a model (or press Trace) to see its gates.');
   watchCharts();
 }
@@ -1438,7 +1443,7 @@ async function exportPng(which) {
   const pick = {
     loss: $('acc-box').hidden ? [$('chart-loss')] : [$('chart-loss'), $('chart-acc')],
     grad: [$('chart-grad')],
-    heatmap: [document.querySelector('.heatmap-canvas'), $('chart-dh')],
+    heatmap: [heatmap.canvas, $('chart-dh')],
     pred: [$('chart-pred')],
     cmp: [$('chart-cmp')],
   }[which];
@@ -1456,7 +1461,42 @@ function applyView(view) {
   for (const el of document.querySelectorAll('[data-hidden-by-embed]')) el.hidden = true;
   const allHidden = CONTROL_GROUPS.every((g) => view.hide.includes(g));
   document.body.classList.toggle('no-controls', allHidden);
-  if (allHidden) document.querySelector('.controls').hidden = true;
+  if (allHidden) for (const el of document.querySelectorAll('.controls')) el.hidden = true;
+}
+
+// --- The two views: recurrent networks (this file) and sequence to sequence (seq2seq.js) --------------------
+
+const PAGES = { lab: { tab: 'tab-lab', panel: 'view-lab', skip: '#main', title: 'rnnlab: train RNNs, LSTMs and GRUs in your browser' },
+  s2s: { tab: 'tab-s2s', panel: 'view-s2s', skip: '#s2s-results', title: 'rnnlab: sequence to sequence, with and without attention' } };
+
+function showPage(page) {
+  state.page = page;
+  for (const [name, p] of Object.entries(PAGES)) {
+    const on = name === page;
+    $(p.panel).hidden = !on;
+    $(p.tab).setAttribute('aria-selected', String(on));
+    $(p.tab).tabIndex = on ? 0 : -1;
+  }
+  document.querySelector('.skip').setAttribute('href', PAGES[page].skip);
+  document.title = PAGES[page].title;
+  updateUrl();
+  if (page === 's2s') s2s.shown();
+}
+
+function wireTabs() {
+  const order = Object.keys(PAGES);
+  for (const [name, p] of Object.entries(PAGES)) {
+    $(p.tab).addEventListener('click', () => showPage(name));
+    $(p.tab).addEventListener('keydown', (e) => {
+      const i = order.indexOf(name);
+      const j = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: order.length - 1 }[e.key];
+      if (j === undefined) return;
+      e.preventDefault();
+      const next = order[(j + order.length) % order.length];
+      showPage(next);
+      $(PAGES[next].tab).focus();
+    });
+  }
 }
 
 // --- Crash recovery ------------------------------------------------------------------------------------------
@@ -1481,6 +1521,7 @@ async function onWorkerDeath(message) {
   } catch (e) {
     setStatus(`The computation thread could not be restarted: ${e.message}. Reload the page.`, 'error');
   }
+  s2s.onWorkerDeath();
   renderRuns();
   updateButtons();
 }
@@ -1493,6 +1534,8 @@ const client = new WorkerClient(new URL('./worker.js', import.meta.url), {
   onEvent(event, data) {
     if (event === 'progress') onProgress(data);
     else if (event === 'eval') onEval(data);
+    else if (event === 's2sProgress') s2s.onProgress(data);
+    else if (event === 's2sEval') s2s.onEval(data);
     else if (event === 'dataProgress') {
       const p = $('data-progress');
       if (data.total > 0) {
@@ -1506,6 +1549,7 @@ const client = new WorkerClient(new URL('./worker.js', import.meta.url), {
   },
   onDeath: onWorkerDeath,
 });
+const s2s = new Seq2SeqView({ client, onConfig: () => updateUrl(), busyElsewhere: () => state.running, onBusy: () => updateButtons() });
 
 function wire() {
   form.addEventListener('input', (e) => {
@@ -1616,7 +1660,7 @@ function wire() {
 }
 
 async function boot() {
-  const { cfg, errors, view } = C.fromQuery(location.search);
+  const { cfg, s2s: s2sCfg, errors, view } = C.fromQuery(location.search);
   let theme = view.theme;
   if (!theme) {
     try {
@@ -1628,15 +1672,23 @@ async function boot() {
   applyConfig(cfg);
   try {
     initCharts();
+    s2s.init();
   } catch (e) {
     setStatus(e.message, 'error');
   }
+  s2s.setConfig(s2sCfg);
+  wireTabs();
+  showPage(view.page);
   setTheme(currentTheme(), false);
   drawMain();
   wire();
   renderRuns();
   updateCards();
-  if (errors.length) setStatus(`Some settings in the link were not understood: ${errors.join('; ')}.`, 'error');
+  if (errors.length) {
+    const msg = `Some settings in the link were not understood: ${errors.join('; ')}.`;
+    setStatus(msg, 'error');
+    if (view.page === 's2s') s2s.status(msg, 'error');
+  }
   try {
     state.engine = await client.call('init', { impl: IMPL });
   } catch (e) {
@@ -1651,13 +1703,18 @@ async function boot() {
   if (impl.kind === 'student' && impl.todoCount > 0)
     setStatus(`Your cells are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train; run npm run grade for hints.`, 'error');
   else if (!errors.length) setStatus('Ready. Press Train, or try a “Break it” preset.');
+  s2s.engineReady();
+  if (view.page === 's2s' && !errors.length) s2s.status('Ready. Press “Train both”, or try the lengths 6, 12, 20.');
   await loadDataForTask({ auto: true });
   updateButtons();
   document.body.dataset.ready = '1';  // the tests wait for this
-  if (view.autorun) train();
+  if (view.autorun) {
+    if (view.page === 's2s') s2s.train();
+    else train();
+  }
 }
 
 boot();
 
 // For the end-to-end tests and curious students: a read-only look at the page's state.
-globalThis.rnnlab = { get state() { return state; } };
+globalThis.rnnlab = { get state() { return state; }, get s2s() { return s2s; } };
