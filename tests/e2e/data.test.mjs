@@ -7,17 +7,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { skip, startServer, launch, openPage, gotoLab, waitIdle, chartPoints, canvasDrawn, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, chartPoints, canvasDrawn, shot } from './helpers.mjs';
 
 const fixture = (p) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 
 test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await startLab(t);
   const probe = await openPage(browser, server);
   await gotoLab(probe, server);
   const dataApi = await probe.evaluate(() => window.rnnlab.state.engine.dataApi);

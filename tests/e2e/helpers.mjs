@@ -43,6 +43,17 @@ export function startServer() {
   });
 }
 
+/** The server and a browser for the tests under `t`, both closed when `t` ends: resolves { server, browser }. */
+export async function startLab(t) {
+  const server = await startServer();
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  return { server, browser };
+}
+
 export async function launch() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
@@ -123,6 +134,17 @@ export function canvasDrawn(page, selector) {
     }
     return false;
   }, selector);
+}
+
+/** The form controls and buttons under `root` (not hidden) that have no label: their HTML, cut short. */
+export function unlabelled(page, root = 'body') {
+  return page.evaluate((sel) => [...document.querySelector(sel).querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.type !== 'hidden' && !el.closest('[hidden]'))
+    .filter((el) => {
+      if (el.tagName === 'BUTTON') return !(el.textContent.trim() || el.getAttribute('aria-label'));
+      return !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'));
+    })
+    .map((el) => el.outerHTML.slice(0, 80)), root);
 }
 
 export const shot = (page, name, opts = {}) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true, ...opts });

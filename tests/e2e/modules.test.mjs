@@ -24,6 +24,30 @@ test('config: every task\'s defaults, and a changed set-up, round-trip through t
   assert.equal(back.view.embed, true);
 });
 
+test('config: the seq2seq view\'s settings round-trip through the URL, with the lab\'s key names', () => {
+  for (const task of C.S2S_TASKS) {
+    const d = C.s2sDefaults(task);
+    assert.equal(C.toQuery(d, {}, C.S2S), `task=${task}`);
+    const back = C.fromQuery(`task=${task}`);
+    assert.equal(back.view.page, 's2s');
+    assert.deepEqual(back.s2s, d);
+    assert.deepEqual(back.cfg, C.defaults(), 'the lab keeps its defaults');
+  }
+  assert.equal(C.s2sDefaults('dates').bi, true);
+  const changed = { ...C.s2sDefaults('reverse'), len: 20, cell: 'lstm', hidden: 64, attn: 'additive', steps: 1500, input: 'abc' };
+  const q = C.toQuery(changed, { embed: '1', hide: 'tabs' }, C.S2S);
+  assert.equal(q, 'task=reverse&len=20&cell=lstm&hidden=64&attn=additive&steps=1500&input=abc&embed=1&hide=tabs');
+  assert.deepEqual(C.fromQuery(q).s2s, changed);
+  assert.equal(C.fromQuery('view=seq2seq').view.page, 's2s');
+  assert.equal(C.fromQuery('task=adding').view.page, 'lab');
+  const bad = C.fromQuery('task=reverse&len=500&attn=magic');
+  assert.equal(bad.s2s.len, 12);
+  assert.equal(bad.s2s.attn, 'dot');
+  assert.match(bad.errors.join('\n'), /Sequence length is 500; it must be between 2 and 40/);
+  assert.match(bad.errors.join('\n'), /attn must be one of dot, additive/);
+  assert.match(C.fromQuery('task=sort').errors[0], /task must be one of adding, .*, reverse, dates, not 'sort'/);
+});
+
 test('config: bad values in a link are reported and replaced by the defaults', () => {
   const { cfg, errors } = C.fromQuery('task=nope&hidden=12.5&lr=abc&layers=99&bi=maybe');
   assert.equal(cfg.task, 'adding');

@@ -4,15 +4,10 @@
 // has a label; the theme toggle works; the keyboard reaches the controls with a visible focus.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startServer, launch, openPage, gotoLab, waitIdle, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, shot, unlabelled } from './helpers.mjs';
 
 test('the lab page', { skip, timeout: 300000 }, async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await startLab(t);
 
   await t.test('loads with no console errors and no requests to other hosts', async () => {
     const page = await openPage(browser, server);
@@ -36,14 +31,7 @@ test('the lab page', { skip, timeout: 300000 }, async (t) => {
   await t.test('every form control has a label', async () => {
     const page = await openPage(browser, server);
     await gotoLab(page, server);
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
-      .filter((el) => el.type !== 'hidden' && !el.closest('[hidden]'))
-      .filter((el) => {
-        if (el.tagName === 'BUTTON') return !(el.textContent.trim() || el.getAttribute('aria-label'));
-        return !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'));
-      })
-      .map((el) => el.outerHTML.slice(0, 80)));
-    assert.deepEqual(unlabelled, []);
+    assert.deepEqual(await unlabelled(page), []);
     await page.close();
   });
 

@@ -4,15 +4,10 @@
 // configuration on the same data and seed, fill the comparison chart and table, and Stop ends the queue.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startServer, launch, openPage, gotoLab, waitIdle, waitSteps, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, shot } from './helpers.mjs';
 
 test('break-it presets', { skip, timeout: 600000 }, async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await startLab(t);
 
   await t.test('exploding gradients: training stops at the NaN, with the diagnosis and the core\'s message', async () => {
     const page = await openPage(browser, server);
@@ -65,7 +60,7 @@ test('break-it presets', { skip, timeout: 600000 }, async (t) => {
     // RNN vs LSTM vs GRU on a short task: three rows, three curves.
     await page.fill('input[name="len"]', '10');
     await page.fill('input[name="steps"]', '30');
-    await page.locator('input[name="steps"]').blur();
+    await page.locator('#config input[name="steps"]').blur();
     await page.click('button[data-preset="cells"]');
     await page.waitForFunction(() => !window.rnnlab.state.sequence && window.rnnlab.state.runs.length === 4, null, { timeout: 180000 });
     const cells = await page.evaluate(() => window.rnnlab.state.runs.slice(1).map((r) => [r.cfg.cell, r.status, r.stepsTotal, r.cfg.seed]));

@@ -4,15 +4,10 @@
 // continues it, stop ends the run and keeps the model; Train again continues the same model.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startServer, launch, openPage, gotoLab, waitIdle, waitSteps, chartPoints, canvasDrawn, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, chartPoints, canvasDrawn, shot } from './helpers.mjs';
 
 test('training in the page', { skip, timeout: 600000 }, async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await startLab(t);
 
   await t.test('a short run updates the loss chart, the gradient chart and the table', async () => {
     const page = await openPage(browser, server);

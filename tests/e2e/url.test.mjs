@@ -3,17 +3,12 @@
 // a pre-configured lab in a page.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startServer, launch, openPage, gotoLab, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, shot } from './helpers.mjs';
 
 const FORM_KEYS = ['task', 'len', 'cell', 'layers', 'bi', 'hidden', 'fb', 'seed', 'opt', 'lr', 'clip', 'clipAt', 'batch', 'steps', 'bptt'];
 
 test('configuration in the URL, embed mode, <rnn-lab>', { skip, timeout: 300000 }, async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await startLab(t);
 
   await t.test('a set-up round-trips through the URL', async () => {
     const page = await openPage(browser, server);
