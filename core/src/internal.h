@@ -100,6 +100,12 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
     return a + b;
 }
 
+// model.c: parameter initialisation, shared with seq2seq.c. Uniform in [-limit, limit]; one recurrent
+// block: Glorot uniform W_ih, orthogonal W_hh gate blocks, the LSTM's forget-gate bias (0: out of memory).
+void rnl_init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r);
+int rnl_init_recurrent(rnl_real *p, size_t w_ih, size_t w_hh, size_t b_ih, rnl_cell cell, int in, int H,
+                       float forget_bias, rnl_rng *rng);
+
 // optim.c: the optimizer's state block size for a config.
 size_t rnl_optim_state_count(rnl_optim kind, size_t n_params);
 
