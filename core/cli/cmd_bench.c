@@ -1,7 +1,8 @@
 // cmd_bench.c: `rnnlab bench`: training and inference throughput of RNN, LSTM and GRU at the bench
 // and small configurations of docs/performance.md, on random data, single thread. Median and spread
 // over repeated runs after warm-up; sequences/s, tokens/s and GFLOP/s (matmul FLOPs only: a training
-// step counts 3x the forward's).
+// step counts 3x the forward's). Rates come from the wall clock; --json also gives them from the process's
+// CPU time (cpu_seq_per_s), which a loaded machine (other builds sharing the cores) inflates far less.
 #define _POSIX_C_SOURCE 200809L  // clock_gettime
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,12 @@ static const bench_config configs[] = {
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -93,30 +100,32 @@ int cmd_bench(int argc, char **argv) {
             rnl_batch b = {bc->B, bc->T, tok, NULL, NULL, y};
             double flops = forward_flops(bc, (rnl_cell)cell);
             for (int mode = 0; mode < 2 && !rc; mode++) {  // 0: train, 1: inference
-                double *rate = malloc(sizeof(double) * repeats);
+                double *rate = malloc(sizeof(double) * repeats), *cpu_rate = malloc(sizeof(double) * repeats);
                 for (int r = -1; r < repeats && !rc; r++) {  // r = -1: warm-up
-                    double t0 = now();
+                    double t0 = now(), c0 = cpu_now();
                     for (int s = 0; s < steps; s++) {
                         rnl_step_stats st;
                         rnl_status e = mode == 0 ? rnl_train_step(m, o, &b, 0, &st) : rnl_model_forward(m, &b, NULL);
                         if (e) rc = cli_error("bench", "%s", rnl_last_error());
                     }
-                    if (r >= 0) rate[r] = steps * bc->B / (now() - t0);
+                    if (r >= 0) rate[r] = steps * bc->B / (now() - t0), cpu_rate[r] = steps * bc->B / (cpu_now() - c0);
                 }
-                stat3 sq = summarize(rate, repeats);
+                stat3 sq = summarize(rate, repeats), cq = summarize(cpu_rate, repeats);
                 double gf = sq.median / bc->B * flops * (mode == 0 ? 3 : 1) / 1e9;
                 const char *mname = mode == 0 ? "train" : "inference";
                 if (json)
                     printf("{\"engine\": \"rnnlab-native\", \"kernels\": \"%s\", \"config\": \"%s\", \"cell\": \"%s\", \"mode\": \"%s\", "
                            "\"seq_per_s\": %.2f, \"seq_per_s_min\": %.2f, \"seq_per_s_max\": %.2f, \"tokens_per_s\": %.0f, \"gflops\": %.3f, "
+                           "\"cpu_seq_per_s\": %.2f, \"cpu_gflops\": %.3f, "
                            "\"batch\": %d, \"length\": %d, \"embed\": %d, \"hidden\": %d, \"repeats\": %d}\n",
                            kname, bc->name, rnl_cell_name((rnl_cell)cell), mname, sq.median, sq.lo, sq.hi, sq.median * bc->T, gf,
-                           bc->B, bc->T, bc->E, bc->H, repeats);
+                           cq.median, gf * cq.median / sq.median, bc->B, bc->T, bc->E, bc->H, repeats);
                 else
                     printf("%-6s %-5s %-9s %12.1f %12.0f %10.2f %8.1f..%-8.1f\n", bc->name, rnl_cell_name((rnl_cell)cell), mname, sq.median,
                            sq.median * bc->T, gf, sq.lo, sq.hi);
                 fflush(stdout);
                 free(rate);
+                free(cpu_rate);
             }
             free(tok);
             free(y);

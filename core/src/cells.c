@@ -10,8 +10,20 @@
 //
 // The batch is time-major and sorted by length (longest first), so at step s the running sequences
 // are rows 0..nb-1. A reverse direction visits, at step s, time t = len_b - 1 - s of row b: it starts at
-// each sequence's real end, and padding is never read. The input projection is done per time step
-// over the running rows only; the recurrent projection once per step.
+// each sequence's real end, and padding is never read.
+//
+// Where the time costs go, and what is done about it (docs/performance.md has the measurements):
+// - The input projection W_ih x (and, backward, dW_ih and dx) does not depend on the recurrence: it runs
+//   as one large gemm over every step at which all B rows run (their rows are contiguous: time-major),
+//   and per step, over the running prefix of rows, for the rest.
+// - The forward direction reads h_{t-1} and c_{t-1} where the previous step wrote them (no gathers), and
+//   for the RNN and the LSTM the recurrent product accumulates straight into the step's gates, whose
+//   bias is then b_ih + b_hh, set once with the projection (no per-step bias copies); the cell gets a
+//   zero row for its `hp`. The GRU needs W_hn h + b_hn apart (the reset gate scales it), so it keeps hp.
+// - Backward, for the RNN and the LSTM, dL/d(W_hh h + b_hh) equals dL/d(W_ih x + b_ih) (dg), so dW_hh
+//   and db_hh are one large gemm and one sum over the steps, like dW_ih, instead of one per step.
+// The reverse direction keeps the per-step gathers (its rows are at different times).
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -22,56 +34,135 @@ static inline int time_of(const rnl_layer_desc *L, int b, int s) {
     return L->reverse ? L->len[b] - 1 - s : s;
 }
 
+// --- Shared pieces ----------------------------------------------------------------------------------
+
+// Steps 0..full-1 run every row: full = the shortest length (the batch is sorted, longest first).
+static inline int full_steps(const rnl_layer_desc *L) { return L->len[L->B - 1]; }
+
+// Runs the block (the macro's last argument) over the real steps with t (first step) and rows set: once
+// for the steps 0..full-1 together (rows = full * B, contiguous in every (T, B, ...) buffer), then once
+// per later step with its running prefix of rows.
+#define FOR_STEP_BLOCKS(L, t, rows, ...)                                      \
+    do {                                                                      \
+        int full_ = full_steps(L), teff_ = (L)->len[0];                       \
+        for (int t = 0; t < teff_;) {                                         \
+            int rows = t < full_ ? (full_ - t) * (L)->B : rnl_active_rows((L)->len, (L)->B, t); \
+            __VA_ARGS__                                                       \
+            t += t < full_ ? full_ - t : 1;                                   \
+        }                                                                     \
+    } while (0)
+
+// h_{t-1} and c_{t-1} of step st's nb running rows: *hprev (nb, H), rows *ldhp apart, and *cprev
+// (nb, H; the LSTM's only). Forward direction: where step st-1 wrote them (the running rows of st are
+// a prefix of its rows), no copies. Reverse: each row's state at t+1, gathered into s->hprev / s->cprev.
+// Step 0: zeros, in s->hprev / s->cprev.
+static void previous_state(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_layer_scratch *s, int st, int nb,
+                           const rnl_real **hprev, int *ldhp, const rnl_real **cprev) {
+    const int H = L->H, B = L->B, ldh = c->ldh, lstm = L->cell == RNL_CELL_LSTM;
+    *hprev = s->hprev, *cprev = s->cprev, *ldhp = H;
+    if (st == 0) {
+        memset(s->hprev, 0, sizeof(rnl_real) * nb * H);
+        if (lstm) memset(s->cprev, 0, sizeof(rnl_real) * nb * H);
+    } else if (!L->reverse) {
+        *hprev = c->h + (size_t)(st - 1) * B * ldh, *ldhp = ldh;
+        if (lstm) *cprev = c->aux + (size_t)(st - 1) * B * H;
+    } else {
+        for (int b = 0; b < nb; b++) {
+            int tp = time_of(L, b, st) + 1;
+            memcpy(s->hprev + (size_t)b * H, c->h + ((size_t)tp * B + b) * ldh, sizeof(rnl_real) * H);
+            if (lstm) memcpy(s->cprev + (size_t)b * H, c->aux + ((size_t)tp * B + b) * H, sizeof(rnl_real) * H);
+        }
+    }
+}
+
 // --- Forward ------------------------------------------------------------------------------------
+
+// A new W_hh^T (H, GH) with rows ldw apart, for one forward call (the caller frees it): its size depends
+// on the layer only, not on the batch, so a sequence's arithmetic is the same alone or in any batch.
+// NULL (the nt path) in the double build, whose scalar kernels gain nothing from it, or if out of memory.
+static rnl_real *transposed_w_hh(const rnl_layer_desc *L, int ldw) {
+#ifdef RNL_DOUBLE
+    (void)L, (void)ldw;
+    return NULL;
+#else
+    const int H = L->H, GH = rnl_cell_gates(L->cell) * H;
+    rnl_real *t = malloc(sizeof(rnl_real) * (size_t)H * ldw);
+    if (t)
+        for (int i = 0; i < GH; i++)
+            for (int j = 0; j < H; j++) t[(size_t)j * ldw + i] = L->W_hh[(size_t)i * H + j];
+    return t;
+#endif
+}
+
+// C (nb, GH), rows GH apart, += h (nb, H) W_hh^T; through the transposed copy WhhT (H, GH) if there is one.
+static void recurrent_product(const rnl_layer_desc *L, int nb, const rnl_real *h, int ldh, const rnl_real *WhhT,
+                              int ldw, rnl_real *C) {
+    const int H = L->H, GH = rnl_cell_gates(L->cell) * H;
+    if (WhhT) rnl_gemm_nn(nb, GH, H, h, ldh, WhhT, ldw, C, GH);
+    else rnl_gemm_nt(nb, GH, H, h, ldh, L->W_hh, H, C, GH);
+}
 
 void rnl_layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s,
                        const rnl_real *x, int ldx) {
     const int H = L->H, B = L->B, T = L->T, G = rnl_cell_gates(L->cell), GH = G * H;
+    const int Teff = L->len[0] < T ? L->len[0] : T, ldh = c->ldh;
+    // RNN and LSTM forward: the recurrent product goes into the gates, with b_hh added to their bias.
+    const int fused = !L->reverse && L->cell != RNL_CELL_GRU;
+    rnl_real *bias = s->dhh;  // (GH) the projection's bias; dhh is backward's scratch, free here
+    for (int j = 0; j < GH; j++) bias[j] = fused ? L->b_ih[j] + L->b_hh[j] : L->b_ih[j];
 
-    // Input projection for every real (t, b): gates[t, b] = W_ih x[t, b] + b_ih.   // (T, B, GH)
-    for (int t = 0; t < T; t++) {
-        int nb = rnl_active_rows(L->len, B, t);
-        if (nb == 0) break;
+    // Input projection for every real (t, b): gates[t, b] = W_ih x[t, b] + bias.   // (T, B, GH)
+    FOR_STEP_BLOCKS(L, t, rows, {
         rnl_real *g = c->gates + (size_t)t * B * GH;
-        for (int b = 0; b < nb; b++) memcpy(g + (size_t)b * GH, L->b_ih, sizeof(rnl_real) * GH);
-        rnl_gemm_nt(nb, GH, L->in, x + (size_t)t * B * ldx, ldx, L->W_ih, L->in, g, GH);
-    }
+        for (int r = 0; r < rows; r++) memcpy(g + (size_t)r * GH, bias, sizeof(rnl_real) * GH);
+        rnl_gemm_nt(rows, GH, L->in, x + (size_t)t * B * ldx, ldx, L->W_ih, L->in, g, GH);
+    });
 
-    for (int st = 0; st < T; st++) {
+    // W_hh^T (H, GH), rows ldw apart: the per-step product then runs as nn, whose kernels read W_hh^T in
+    // place (the first row tile copies each panel as it goes), instead of nt, which would pack
+    // (transpose) all of W_hh again at every step. ldw is no power of two, so the panel's rows do not
+    // crowd a few cache sets. Float build only: the double build's scalar kernels gain nothing from it.
+    const int ldw = GH + 16;
+    rnl_real *WhhT = Teff > 1 ? transposed_w_hh(L, ldw) : NULL;
+
+    // The zero row `hp` of the fused cells.
+    if (fused) memset(s->hp, 0, sizeof(rnl_real) * GH);
+
+    for (int st = 0; st < Teff; st++) {
         int nb = rnl_active_rows(L->len, B, st);
-        if (nb == 0) break;
-        // Gather h_{t-1} (and c_{t-1}) of the running rows into contiguous (nb, H) buffers.
-        for (int b = 0; b < nb; b++) {
-            rnl_real *hp = s->hprev + (size_t)b * H, *cp = s->cprev + (size_t)b * H;
-            if (st == 0) {
-                memset(hp, 0, sizeof(rnl_real) * H);
-                memset(cp, 0, sizeof(rnl_real) * H);
-            } else {
-                int tp = L->reverse ? time_of(L, b, st) + 1 : st - 1;
-                memcpy(hp, c->h + ((size_t)tp * B + b) * c->ldh, sizeof(rnl_real) * H);
-                if (L->cell == RNL_CELL_LSTM) memcpy(cp, c->aux + ((size_t)tp * B + b) * H, sizeof(rnl_real) * H);
-            }
+        const rnl_real *hprev, *cprev;  // (nb, H), rows ldhp / H apart
+        int ldhp;
+        previous_state(L, c, s, st, nb, &hprev, &ldhp, &cprev);
+        const rnl_real *hp;
+        size_t hp_stride;
+        if (fused) {
+            // gates[st] += h_{t-1} W_hh^T   // (nb, GH); nothing to add at st = 0
+            if (st > 0) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, c->gates + (size_t)st * B * GH);
+            hp = s->hp, hp_stride = 0;
+        } else {
+            // Recurrent projection: hp = W_hh h_{t-1} + b_hh.   // (nb, GH)
+            for (int b = 0; b < nb; b++) memcpy(s->hp + (size_t)b * GH, L->b_hh, sizeof(rnl_real) * GH);
+            if (st > 0) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, s->hp);
+            hp = s->hp, hp_stride = (size_t)GH;
         }
-        // Recurrent projection: hp = W_hh h_{t-1} + b_hh.   // (nb, GH)
-        for (int b = 0; b < nb; b++) memcpy(s->hp + (size_t)b * GH, L->b_hh, sizeof(rnl_real) * GH);
-        rnl_gemm_nt(nb, GH, H, s->hprev, H, L->W_hh, H, s->hp, GH);
 
         for (int b = 0; b < nb; b++) {
             int t = time_of(L, b, st);
-            rnl_real *g = c->gates + ((size_t)t * B + b) * GH;  // holds W_ih x + b_ih on entry
-            const rnl_real *hp = s->hp + (size_t)b * GH;
-            rnl_real *h = c->h + ((size_t)t * B + b) * c->ldh;
+            rnl_real *g = c->gates + ((size_t)t * B + b) * GH;  // W_ih x + b_ih (+ W_hh h + b_hh if fused)
+            const rnl_real *hpb = hp + b * hp_stride;
+            rnl_real *h = c->h + ((size_t)t * B + b) * ldh;
             switch (L->cell) {
-            case RNL_CELL_RNN: rnl_rnn_cell_forward(H, g, hp, h); break;
+            case RNL_CELL_RNN: rnl_rnn_cell_forward(H, g, hpb, h); break;
             case RNL_CELL_LSTM:
-                rnl_lstm_cell_forward(H, g, hp, s->cprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
+                rnl_lstm_cell_forward(H, g, hpb, cprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
                 break;
             case RNL_CELL_GRU:
-                rnl_gru_cell_forward(H, g, hp, s->hprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
+                rnl_gru_cell_forward(H, g, hpb, hprev + (size_t)b * ldhp, c->aux + ((size_t)t * B + b) * H, h);
                 break;
             }
         }
     }
+    free(WhhT);
 }
 
 // --- Backward -----------------------------------------------------------------------------------
@@ -80,7 +171,10 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
                         const rnl_real *x, int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx,
                         rnl_real *dW_ih, rnl_real *dW_hh, rnl_real *db_ih, rnl_real *db_hh,
                         int bptt_window, double *grad_norm2) {
-    const int H = L->H, B = L->B, G = rnl_cell_gates(L->cell), GH = G * H;
+    const int H = L->H, B = L->B, G = rnl_cell_gates(L->cell), GH = G * H, ldh = c->ldh;
+    // RNN and LSTM: dhh == dg, so dW_hh and db_hh are summed over all steps at the end (forward
+    // direction: h_{t-1} of every row of step t is in place).
+    const int batched_hh = !L->reverse && L->cell != RNL_CELL_GRU;
     // Carried gradients into step s from step s+1: dh (B, H), dc (B, H). Rows join as s goes down
     // (their last real step); rows not yet running were never written, so they start at zero.
     memset(s->dh, 0, sizeof(rnl_real) * B * H);
@@ -94,18 +188,10 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
             memset(s->dh, 0, sizeof(rnl_real) * B * H);
             memset(s->dc, 0, sizeof(rnl_real) * B * H);
         }
-        // h_{t-1} of the running rows, as in forward.
-        for (int b = 0; b < nb; b++) {
-            rnl_real *hp = s->hprev + (size_t)b * H, *cp = s->cprev + (size_t)b * H;
-            if (st == 0) {
-                memset(hp, 0, sizeof(rnl_real) * H);
-                memset(cp, 0, sizeof(rnl_real) * H);
-            } else {
-                int tp = L->reverse ? time_of(L, b, st) + 1 : st - 1;
-                memcpy(hp, c->h + ((size_t)tp * B + b) * c->ldh, sizeof(rnl_real) * H);
-                if (L->cell == RNL_CELL_LSTM) memcpy(cp, c->aux + ((size_t)tp * B + b) * H, sizeof(rnl_real) * H);
-            }
-        }
+        // h_{t-1} (and c_{t-1}) of the running rows, as in forward.
+        const rnl_real *hprev, *cprev;
+        int ldhp;
+        previous_state(L, c, s, st, nb, &hprev, &ldhp, &cprev);
         for (int b = 0; b < nb; b++) {
             int t = time_of(L, b, st);
             const rnl_real *g = c->gates + ((size_t)t * B + b) * GH;
@@ -114,37 +200,50 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
             rnl_real *dc = s->dc + (size_t)b * H;
             rnl_real *dg = s->dg + ((size_t)t * B + b) * GH;  // dL/d(W_ih x + b_ih)
             rnl_real *dhh = s->dhh + (size_t)b * GH;          // dL/d(W_hh h + b_hh)
-            const rnl_real *hprev = s->hprev + (size_t)b * H;
-            double n2 = 0;
-            for (int j = 0; j < H; j++) {
-                dh[j] += dho[j];
-                n2 += (double)dh[j] * dh[j];
+            for (int j = 0; j < H; j++) dh[j] += dho[j];
+            if (grad_norm2) {
+                double n2 = 0;
+                for (int j = 0; j < H; j++) n2 += (double)dh[j] * dh[j];
+                grad_norm2[t] += n2;
             }
-            if (grad_norm2) grad_norm2[t] += n2;
             switch (L->cell) {
             case RNL_CELL_RNN: rnl_rnn_cell_backward(H, g, dh, dg, dhh); break;
             case RNL_CELL_LSTM:
-                rnl_lstm_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, s->cprev + (size_t)b * H, dh, dc, dg, dhh);
+                rnl_lstm_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, cprev + (size_t)b * H, dh, dc, dg, dhh);
                 break;
-            case RNL_CELL_GRU: rnl_gru_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, hprev, dh, dg, dhh); break;
+            case RNL_CELL_GRU:
+                rnl_gru_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, hprev + (size_t)b * ldhp, dh, dg, dhh);
+                break;
             }
         }
-        // Recurrent weights: dW_hh += dhh^T hprev, db_hh += sum dhh; dh_{t-1} += dhh W_hh.
-        rnl_gemm_tn(GH, H, nb, s->dhh, GH, s->hprev, H, dW_hh, H);
-        for (int b = 0; b < nb; b++) {
-            const rnl_real *d = s->dhh + (size_t)b * GH;
-            for (int j = 0; j < GH; j++) db_hh[j] += d[j];
+        // Recurrent weights: dW_hh += dhh^T hprev, db_hh += sum dhh (here, or batched below);
+        // dh_{t-1} += dhh W_hh.
+        if (!batched_hh) {
+            rnl_gemm_tn(GH, H, nb, s->dhh, GH, hprev, ldhp, dW_hh, H);
+            for (int b = 0; b < nb; b++) {
+                const rnl_real *d = s->dhh + (size_t)b * GH;
+                for (int j = 0; j < GH; j++) db_hh[j] += d[j];
+            }
         }
         if (st > 0) rnl_gemm_nn(nb, H, GH, s->dhh, GH, L->W_hh, H, s->dh, H);
     }
 
-    // Input weights and input gradient, per time over the running rows.
-    for (int t = 0; t < Teff; t++) {
-        int nb = rnl_active_rows(L->len, B, t);
+    // Input weights and input gradient (and, batched, the recurrent weights), over blocks of steps.
+    FOR_STEP_BLOCKS(L, t, rows, {
         const rnl_real *dg = s->dg + (size_t)t * B * GH;
-        rnl_gemm_tn(GH, L->in, nb, dg, GH, x + (size_t)t * B * ldx, ldx, dW_ih, L->in);
-        for (int b = 0; b < nb; b++)
-            for (int j = 0; j < GH; j++) db_ih[j] += dg[(size_t)b * GH + j];
-        if (dx) rnl_gemm_nn(nb, L->in, GH, dg, GH, L->W_ih, L->in, dx + (size_t)t * B * ldx, ldx);
-    }
+        rnl_gemm_tn(GH, L->in, rows, dg, GH, x + (size_t)t * B * ldx, ldx, dW_ih, L->in);
+        for (int r = 0; r < rows; r++) {
+            const rnl_real *d = dg + (size_t)r * GH;
+            for (int j = 0; j < GH; j++) db_ih[j] += d[j];
+            if (batched_hh)
+                for (int j = 0; j < GH; j++) db_hh[j] += d[j];
+        }
+        if (dx) rnl_gemm_nn(rows, L->in, GH, dg, GH, L->W_ih, L->in, dx + (size_t)t * B * ldx, ldx);
+        if (batched_hh) {
+            // dW_hh += dg_t^T h_{t-1} for t >= 1: step t's rows against step t-1's (a prefix of them).
+            int t1 = t > 0 ? t : 1, skip = t1 - t, n = rows - skip * B;
+            if (n > 0)
+                rnl_gemm_tn(GH, H, n, dg + (size_t)skip * B * GH, GH, c->h + (size_t)(t1 - 1) * B * ldh, ldh, dW_hh, H);
+        }
+    });
 }

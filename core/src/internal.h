@@ -100,7 +100,108 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
     return a + b;
 }
 
+// model.c: parameter initialisation, shared with seq2seq.c. Uniform in [-limit, limit]; one recurrent
+// block: Glorot uniform W_ih, orthogonal W_hh gate blocks, the LSTM's forget-gate bias (0: out of memory).
+void rnl_init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r);
+int rnl_init_recurrent(rnl_real *p, size_t w_ih, size_t w_hh, size_t b_ih, rnl_cell cell, int in, int H,
+                       float forget_bias, rnl_rng *rng);
+
 // optim.c: the optimizer's state block size for a config.
 size_t rnl_optim_state_count(rnl_optim kind, size_t n_params);
+
+// --- Activations (activations.c): vectorisable sigmoid and tanh ------------------------------------
+// Branch-free float approximations of sigmoid and tanh (within 3 ulp of the exact values over the normal
+// range, as libm's tanhf is within 2; NaN in, NaN out; +-Inf saturate; tests/c/test_activations.c).
+// r_sigmoid and r_tanh are these in the float core: in WebAssembly (inline, without calls or branches,
+// they cost a fraction of musl's expm1f/tanhf/expf, which took a fifth of the training time) and in the
+// native build when it defines RNL_FAST_ACTIVATIONS (CMakeLists.txt does, with GCC and clang, together
+// with the flag that lets cell_math.c's loops vectorise: vectorised, they beat glibc's calls; scalar,
+// they do not). The double build (gradient checks) keeps the exact libm functions. docs/performance.md
+// has the measurements. activations.c applies the same math to arrays: a scalar reference (these inline
+// functions) and SIMD variants (SSE2, AVX2, AVX-512, wasm_simd128) listed in rnl_act_list, for the tests
+// and the benchmarks.
+typedef void (*rnl_act_fn)(int n, const rnl_real *x, rnl_real *y);  // y[i] = f(x[i]); x == y allowed
+typedef struct {
+    const char *name;        // "scalar", "sse2", "avx2", "avx512", "wasmsimd"
+    rnl_act_fn sigmoid, tanh;
+    int (*available)(void);  // 1 if this CPU can run it
+} rnl_act_set;
+// Every variant built into this binary, the scalar reference first.
+const rnl_act_set *rnl_act_list(int *count);
+void rnl_sigmoid_scalar(int n, const rnl_real *x, rnl_real *y);
+void rnl_tanh_scalar(int n, const rnl_real *x, rnl_real *y);
+
+#ifndef RNL_DOUBLE
+// Bits of a float, and back (the compilers turn these into register moves, also when vectorising).
+static inline int rnl_f2i_bits(float f) { union { float f; int i; } u = {f}; return u.i; }
+static inline float rnl_i2f_bits(int i) { union { int i; float f; } u = {i}; return u.f; }
+// c ? a : b, branch-free. GCC (with its default -ftrapping-math) turns a float ?: followed by arithmetic
+// into a branch, which stops vectorisation: there, a bit blend through integer masks; clang selects.
+static inline float rnl_sel_f(int c, float a, float b) {
+#if defined(__clang__)
+    return c ? a : b;
+#else
+    int m = -c;
+    return rnl_i2f_bits((rnl_f2i_bits(a) & m) | (rnl_f2i_bits(b) & ~m));
+#endif
+}
+
+// 2^k from kt = k + 1.5 * 2^23 (whose low bits hold k): k + 127 in the exponent field. Unsigned, so that
+// the garbage bits of a NaN kt wrap instead of overflowing a signed shift (the result is NaN anyway).
+static inline float rnl_pow2_bits(float kt) {
+    return rnl_i2f_bits((int)(((unsigned)rnl_f2i_bits(kt) - 0x4B400000u + 127u) << 23));
+}
+
+// e^x for x in [-87, 88] (clamped outside): x = k ln2 + r, |r| <= ln2/2, Cephes' degree-7 polynomial
+// for e^r, times 2^k built in the exponent bits. k is rounded by adding 1.5 * 2^23 (SSE2 has no vector
+// round), whose low bits then hold k: no float-to-int conversion (undefined for NaN). ln2 is split in
+// two (Cody-Waite) so r is exact enough. The clamps keep NaN, and a NaN r makes the result NaN.
+static inline float rnl_expf_approx(float x) {
+    x = rnl_sel_f(x < -87.0f, -87.0f, x);
+    x = rnl_sel_f(x > 88.0f, 88.0f, x);
+    float kt = x * 1.44269504088896341f + 12582912.0f, kf = kt - 12582912.0f;
+    float r = x - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    return p * rnl_pow2_bits(kt);
+}
+
+static inline float rnl_sigmoidf_approx(float x) { return 1.0f / (1.0f + rnl_expf_approx(-x)); }
+
+// tanh|x| = -t / (t + 2), t = e^(-2|x|) - 1 in (-1, 0]: no cancellation anywhere. t = 2^k (e^r - 1) +
+// (2^k - 1) with e^r - 1 by its Taylor series to r^8 (|r| <= ln2/2), exact for tiny x. The sign of x
+// is copied in the bits (tanh(-0) = -0). Clamp and k as in rnl_expf_approx.
+static inline float rnl_tanhf_approx(float x) {
+    float u = -2.0f * rnl_i2f_bits(rnl_f2i_bits(x) & 0x7fffffff);
+    u = rnl_sel_f(u < -20.0f, -20.0f, u);  // tanh(10) is 1 in float
+    float kt = u * 1.44269504088896341f + 12582912.0f, kf = kt - 12582912.0f;
+    float r = u - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float p = 1.0f / 40320;
+    p = p * r + 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * (r * r) + r;
+    float s = rnl_pow2_bits(kt);
+    float t = s * p + (s - 1.0f);
+    float y = (0.0f - t) / (t + 2.0f);
+    return rnl_i2f_bits(rnl_f2i_bits(y) | (rnl_f2i_bits(x) & (int)0x80000000u));
+}
+
+#if defined(__wasm__) || defined(RNL_FAST_ACTIVATIONS)
+#undef r_tanh
+#define r_tanh rnl_tanhf_approx
+#define r_sigmoid rnl_sigmoidf_approx
+#endif
+#endif
 
 #endif

@@ -130,7 +130,7 @@ static void build_layout(rnl_model *m) {
 
 // --- Initialisation -----------------------------------------------------------------------------
 
-static void init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r) {
+void rnl_init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r) {
     for (size_t i = 0; i < n; i++) w[i] = (rnl_real)((2 * rnl_rng_uniform(r) - 1) * limit);
 }
 
@@ -159,27 +159,31 @@ static int init_orthogonal(rnl_real *w, int n, rnl_rng *r) {
     return 1;
 }
 
+int rnl_init_recurrent(rnl_real *p, size_t w_ih, size_t w_hh, size_t b_ih, rnl_cell cell, int in, int H,
+                       float forget_bias, rnl_rng *rng) {
+    int G = rnl_cell_gates(cell);
+    // Glorot/Xavier uniform per gate block: fan_in = in, fan_out = H.
+    rnl_init_uniform(p + w_ih, (size_t)G * H * in, sqrt(6.0 / (in + H)), rng);
+    for (int k = 0; k < G; k++)
+        if (!init_orthogonal(p + w_hh + (size_t)k * H * H, H, rng)) return 0;
+    if (cell == RNL_CELL_LSTM)
+        for (int j = 0; j < H; j++) p[b_ih + H + j] = (rnl_real)forget_bias;
+    return 1;
+}
+
 static rnl_status init_params(rnl_model *m, uint64_t seed) {
     const rnl_config *c = &m->cfg;
     rnl_rng rng;
     rnl_rng_seed(&rng, seed);
     rnl_real *p = m->params;
-    int H = c->hidden, G = rnl_cell_gates(c->cell);
     memset(p, 0, sizeof(rnl_real) * m->n_params);
-    if (c->vocab > 0) init_uniform(p + m->off_emb, (size_t)c->vocab * c->embed, 0.05, &rng);
-    for (int l = 0; l < c->layers; l++) {
-        int in = layer_in(c, l);
-        for (int d = 0; d < m->ndir; d++) {
-            // Glorot/Xavier uniform per gate block: fan_in = in, fan_out = H.
-            init_uniform(p + m->off_w_ih[l][d], (size_t)G * H * in, sqrt(6.0 / (in + H)), &rng);
-            for (int k = 0; k < G; k++)
-                if (!init_orthogonal(p + m->off_w_hh[l][d] + (size_t)k * H * H, H, &rng))
-                    return rnl_fail(RNL_ERR_NOMEM, "model: out of memory initialising recurrent weights");
-            if (c->cell == RNL_CELL_LSTM)
-                for (int j = 0; j < H; j++) p[m->off_b_ih[l][d] + H + j] = (rnl_real)c->forget_bias;
-        }
-    }
-    init_uniform(p + m->off_head_w, (size_t)c->outputs * m->D, sqrt(6.0 / (m->D + c->outputs)), &rng);
+    if (c->vocab > 0) rnl_init_uniform(p + m->off_emb, (size_t)c->vocab * c->embed, 0.05, &rng);
+    for (int l = 0; l < c->layers; l++)
+        for (int d = 0; d < m->ndir; d++)
+            if (!rnl_init_recurrent(p, m->off_w_ih[l][d], m->off_w_hh[l][d], m->off_b_ih[l][d], c->cell, layer_in(c, l),
+                                    c->hidden, c->forget_bias, &rng))
+                return rnl_fail(RNL_ERR_NOMEM, "model: out of memory initialising recurrent weights");
+    rnl_init_uniform(p + m->off_head_w, (size_t)c->outputs * m->D, sqrt(6.0 / (m->D + c->outputs)), &rng);
     return RNL_OK;
 }
 

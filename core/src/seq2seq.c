@@ -239,46 +239,7 @@ static void build_layout(rnl_s2s *m) {
     m->n_params = off;
 }
 
-// --- Initialisation (as model.c) ----------------------------------------------------------------
-
-static void init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r) {
-    for (size_t i = 0; i < n; i++) w[i] = (rnl_real)((2 * rnl_rng_uniform(r) - 1) * limit);
-}
-
-// An (n, n) orthogonal matrix: modified Gram-Schmidt on a Gaussian matrix, in double (model.c's method,
-// so an encoder here starts like an rnl_model's layer with the same draws).
-static int init_orthogonal(rnl_real *w, int n, rnl_rng *r) {
-    double *q = malloc(sizeof(double) * (size_t)n * n);
-    if (!q) return 0;
-    for (size_t i = 0; i < (size_t)n * n; i++) q[i] = rnl_rng_normal(r);
-    for (int j = 0; j < n; j++) {
-        for (int k = 0; k < j; k++) {
-            double dot = 0;
-            for (int i = 0; i < n; i++) dot += q[i * n + k] * q[i * n + j];
-            for (int i = 0; i < n; i++) q[i * n + j] -= dot * q[i * n + k];
-        }
-        double norm = 0;
-        for (int i = 0; i < n; i++) norm += q[i * n + j] * q[i * n + j];
-        norm = sqrt(norm);
-        if (norm < 1e-12) norm = 1e-12;
-        for (int i = 0; i < n; i++) q[i * n + j] /= norm;
-    }
-    for (size_t i = 0; i < (size_t)n * n; i++) w[i] = (rnl_real)q[i];
-    free(q);
-    return 1;
-}
-
-// One recurrent block: Glorot uniform input weights, orthogonal recurrent gate blocks, LSTM forget bias.
-static int init_recurrent(rnl_real *p, size_t w_ih, size_t w_hh, size_t b_ih, rnl_cell cell, int in, int H,
-                          float forget_bias, rnl_rng *rng) {
-    int G = rnl_cell_gates(cell);
-    init_uniform(p + w_ih, (size_t)G * H * in, sqrt(6.0 / (in + H)), rng);
-    for (int k = 0; k < G; k++)
-        if (!init_orthogonal(p + w_hh + (size_t)k * H * H, H, rng)) return 0;
-    if (cell == RNL_CELL_LSTM)
-        for (int j = 0; j < H; j++) p[b_ih + H + j] = (rnl_real)forget_bias;
-    return 1;
-}
+// --- Initialisation (model.c's helpers: an encoder starts like an rnl_model's layer with the same draws) --
 
 static rnl_status init_params(rnl_s2s *m, uint64_t seed) {
     const rnl_s2s_config *c = &m->cfg;
@@ -287,22 +248,22 @@ static rnl_status init_params(rnl_s2s *m, uint64_t seed) {
     rnl_real *p = m->params;
     int ok = 1;
     memset(p, 0, sizeof(rnl_real) * m->n_params);
-    init_uniform(p + m->off_enc_emb, (size_t)m->Vs * m->E, 0.05, &rng);
+    rnl_init_uniform(p + m->off_enc_emb, (size_t)m->Vs * m->E, 0.05, &rng);
     for (int l = 0; l < c->enc_layers; l++)
         for (int d = 0; d < m->ndir; d++)
-            ok = ok && init_recurrent(p, m->off_w_ih[l][d], m->off_w_hh[l][d], m->off_b_ih[l][d], c->enc_cell,
+            ok = ok && rnl_init_recurrent(p, m->off_w_ih[l][d], m->off_w_hh[l][d], m->off_b_ih[l][d], c->enc_cell,
                                       l ? m->De : m->E, m->He, c->forget_bias, &rng);
-    init_uniform(p + m->off_dec_emb, (size_t)m->Vt * m->E, 0.05, &rng);
-    ok = ok && init_recurrent(p, m->off_d_w_ih, m->off_d_w_hh, m->off_d_b_ih, c->dec_cell, m->E, m->Hd, c->forget_bias, &rng);
+    rnl_init_uniform(p + m->off_dec_emb, (size_t)m->Vt * m->E, 0.05, &rng);
+    ok = ok && rnl_init_recurrent(p, m->off_d_w_ih, m->off_d_w_hh, m->off_d_b_ih, c->dec_cell, m->E, m->Hd, c->forget_bias, &rng);
     if (!ok) return rnl_fail(RNL_ERR_NOMEM, "seq2seq: out of memory initialising recurrent weights");
     if (c->attention == RNL_ATTN_ADDITIVE) {
-        init_uniform(p + m->off_wq, (size_t)m->A * m->Hd, sqrt(6.0 / (m->Hd + m->A)), &rng);
-        init_uniform(p + m->off_wk, (size_t)m->A * m->De, sqrt(6.0 / (m->De + m->A)), &rng);
-        init_uniform(p + m->off_v, (size_t)m->A, sqrt(6.0 / (m->A + 1)), &rng);
+        rnl_init_uniform(p + m->off_wq, (size_t)m->A * m->Hd, sqrt(6.0 / (m->Hd + m->A)), &rng);
+        rnl_init_uniform(p + m->off_wk, (size_t)m->A * m->De, sqrt(6.0 / (m->De + m->A)), &rng);
+        rnl_init_uniform(p + m->off_v, (size_t)m->A, sqrt(6.0 / (m->A + 1)), &rng);
     }
     if (c->attention != RNL_ATTN_NONE)
-        init_uniform(p + m->off_wc, (size_t)m->Hd * (m->Hd + m->De), sqrt(6.0 / (2 * m->Hd + m->De)), &rng);
-    init_uniform(p + m->off_out_w, (size_t)m->Vt * m->Hd, sqrt(6.0 / (m->Hd + m->Vt)), &rng);
+        rnl_init_uniform(p + m->off_wc, (size_t)m->Hd * (m->Hd + m->De), sqrt(6.0 / (2 * m->Hd + m->De)), &rng);
+    rnl_init_uniform(p + m->off_out_w, (size_t)m->Vt * m->Hd, sqrt(6.0 / (m->Hd + m->Vt)), &rng);
     return RNL_OK;
 }
 

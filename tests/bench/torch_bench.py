@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch peer for `rnnlab bench`: the same models, configurations and measurement, single thread.
 
-    python3 tests/bench/torch_bench.py [--json] [--repeats 5] [--steps 3]
+    python3 tests/bench/torch_bench.py [--json] [--repeats 5] [--steps 3] [--config all] [--cell all] [--peak]
+
+--peak adds the single-thread sgemm peak of the BLAS torch calls (torch.mm, float32, squares of 256..1024),
+the "best native sgemm" the benchmark reads every figure against. The BLAS and the kernel it chose are
+named in every row (OpenBLAS's openblas_get_corename(): OPENBLAS_CORETYPE forces one; `npm run bench`
+unsets it, and OPENBLAS_L2_SIZE, for this command alone).
 
 Embedding -> nn.RNN/LSTM/GRU -> last state -> Linear(1), BCE-with-logits, Adam; random tokens, fixed
 length. Prints the median and range of sequences/s over repeats after a warm-up, and GFLOP/s counted
@@ -9,7 +14,9 @@ exactly as rnnlab counts them (matmul FLOPs only, training = 3x forward). Used b
 never by the tests (CI does not need torch).
 """
 import argparse
+import ctypes
 import json
+import re
 import statistics
 import time
 
@@ -34,23 +41,65 @@ class Model(nn.Module):
         return self.head(h[-1]).squeeze(1)
 
 
+def blas_name():
+    """The BLAS library mapped into this process and, for OpenBLAS, the kernel (core) it runs."""
+    maps = open("/proc/self/maps").read()
+    libs = sorted(set(re.findall(r"(/\S*(?:openblas|libblas)\S*\.so\S*)", maps)))
+    for lib in libs:
+        try:
+            f = ctypes.CDLL(lib).openblas_get_corename
+            f.restype = ctypes.c_char_p
+            return "openblas " + f().decode()
+        except (OSError, AttributeError):
+            continue
+    return "reference BLAS" if libs else "torch-internal"
+
+
+def sgemm_peak(blas, as_json):
+    """Single-thread float32 torch.mm GFLOP/s at a few squares: median of 7 after warm-up."""
+    for n in (256, 512, 1024):
+        a, b = torch.rand(n, n), torch.rand(n, n)
+        c = a @ b
+        iters = max(1, int(2e9 / (2 * n ** 3)))
+        rates, cpu_rates = [], []
+        for _ in range(7):
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(iters):
+                c = a @ b
+            rates.append(2 * n ** 3 * iters / (time.perf_counter() - t0) / 1e9)
+            cpu_rates.append(2 * n ** 3 * iters / max(time.process_time() - c0, 1e-9) / 1e9)
+        row = {"engine": "pytorch-" + torch.__version__.split("+")[0], "kind": "sgemm", "kernels": blas,
+               "M": n, "N": n, "K": n, "gflops": round(statistics.median(rates), 3), "gflops_best": round(max(rates), 3),
+               "gflops_cpu": round(statistics.median(cpu_rates), 3), "gflops_cpu_best": round(max(cpu_rates), 3)}
+        if as_json:
+            print(json.dumps(row), flush=True)
+        else:
+            print(f"sgemm {n}^3 ({blas}): {row['gflops']:.1f} GFLOP/s (best {row['gflops_best']:.1f})", flush=True)
+    del c
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--config", default="all")
+    ap.add_argument("--cell", default="all")
+    ap.add_argument("--peak", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(7)
     # Debian's torch calls whatever libblas.so.3 points to; name the library actually mapped.
     torch.ones(2, 2) @ torch.ones(2, 2)
-    maps = open("/proc/self/maps").read()
-    blas = "openblas" if "openblas" in maps else "reference BLAS" if "libblas" in maps else "torch-internal"
+    blas = blas_name()
+    if args.peak:
+        sgemm_peak(blas, args.json)
     for name, vocab, B, T, E, H in CONFIGS:
         if args.config not in ("all", name):
             continue
         for cell in ("rnn", "lstm", "gru"):
+            if args.cell not in ("all", cell):
+                continue
             model = Model(cell, vocab, E, H)
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
             loss_fn = nn.BCEWithLogitsLoss()
@@ -58,9 +107,9 @@ def main():
             y = torch.randint(0, 2, (B,)).float()
             flops = B * T * 2.0 * GATES[cell] * H * (E + H) + 2.0 * B * H
             for mode in ("train", "inference"):
-                rates = []
+                rates, cpu_rates = [], []
                 for r in range(-1, args.repeats):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     for _ in range(args.steps):
                         if mode == "train":
                             opt.zero_grad()
@@ -71,11 +120,14 @@ def main():
                                 model(x)
                     if r >= 0:
                         rates.append(args.steps * B / (time.perf_counter() - t0))
+                        cpu_rates.append(args.steps * B / (time.process_time() - c0))
                 med = statistics.median(rates)
                 gf = med / B * flops * (3 if mode == "train" else 1) / 1e9
                 row = {"engine": "pytorch-" + torch.__version__.split("+")[0], "kernels": blas, "config": name, "cell": cell,
                        "mode": mode, "seq_per_s": round(med, 2), "seq_per_s_min": round(min(rates), 2),
                        "seq_per_s_max": round(max(rates), 2), "tokens_per_s": round(med * T), "gflops": round(gf, 3),
+                       "cpu_seq_per_s": round(statistics.median(cpu_rates), 2),
+                       "cpu_gflops": round(gf * statistics.median(cpu_rates) / med, 3),
                        "batch": B, "length": T, "embed": E, "hidden": H, "repeats": args.repeats}
                 if args.json:
                     print(json.dumps(row), flush=True)
