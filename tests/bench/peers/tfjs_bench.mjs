@@ -50,30 +50,39 @@ if (backendName === 'wasm') {
     'tfjs-backend-wasm-threaded-simd.wasm': dist + 'tfjs-backend-wasm-threaded-simd.wasm',
   });
   wasm.setThreadsCount?.(1);
-  // The missing kernel: out[segmentIds[i]] += x[i] (rows of x's trailing size), in JS.
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
-    tf.registerKernel({
-      kernelName: 'UnsortedSegmentSum',
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const { x, segmentIds } = inputs;
-        const n = attrs.numSegments;
-        const rowShape = x.shape.slice(segmentIds.shape.length);
-        const row = rowShape.reduce((a, b) => a * b, 1);
-        const xv = backend.typedArrayFromHeap(x), ids = backend.typedArrayFromHeap(segmentIds);
-        const out = new Float32Array(n * row);
-        for (let i = 0; i < ids.length; i++) {
-          const s = ids[i];
-          if (s < 0 || s >= n) continue;
-          const o = s * row, xi = i * row;
-          for (let j = 0; j < row; j++) out[o + j] += xv[xi + j];
-        }
-        return backend.makeOutput([n, ...rowShape], x.dtype, undefined, out);
-      },
-    });
-    note = 'UnsortedSegmentSum (embedding gradient) missing in tfjs-backend-wasm: registered a JS replacement';
-  }
 }
+
+// The embedding's gradient (UnsortedSegmentSum, the gradient of its gather): out[segmentIds[i]] += x[i],
+// rows of x's trailing size, as a scatter-add in JS. The wasm backend lacks this kernel; the cpu backend's
+// builds one mask over all of x per segment (10,000 segments x B*T*E values per step: minutes per step at
+// the bench config). Both backends get this one instead, and every row says so ("note").
+function scatterAdd(xv, ids, n, row) {
+  const out = new Float32Array(n * row);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0 || s >= n) continue;
+    const o = s * row, xi = i * row;
+    for (let j = 0; j < row; j++) out[o + j] += xv[xi + j];
+  }
+  return out;
+}
+const replaced = !!tf.getKernel('UnsortedSegmentSum', backendName);
+if (replaced) tf.unregisterKernel('UnsortedSegmentSum', backendName);
+tf.registerKernel({
+  kernelName: 'UnsortedSegmentSum',
+  backendName,
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const { x, segmentIds } = inputs;
+    const n = attrs.numSegments, rowShape = x.shape.slice(segmentIds.shape.length);
+    const row = rowShape.reduce((a, b) => a * b, 1), shape = [n, ...rowShape];
+    if (backendName === 'wasm')
+      return backend.makeOutput(shape, x.dtype, undefined, scatterAdd(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(segmentIds), n, row));
+    return backend.makeTensorInfo(shape, x.dtype, scatterAdd(backend.readSync(x.dataId), backend.readSync(segmentIds.dataId), n, row));
+  },
+});
+note = replaced
+  ? "UnsortedSegmentSum (embedding gradient): tfjs-backend-cpu's builds one mask per segment (minutes per step here): replaced by a JS scatter-add"
+  : 'UnsortedSegmentSum (embedding gradient) missing in tfjs-backend-wasm: registered a JS replacement';
 await tf.setBackend(backendName);
 await tf.ready();
 console.log = log;
