@@ -1,7 +1,8 @@
 // files.test.mjs: what goes in and out of the page as files. A trained model saved as a download (.rnl)
 // loads back, in a fresh page, with its parameters and step count, and trains on; metrics export as CSV
 // and charts as PNG; a file that is none of the lab's kinds gets a clear message, and so does an
-// impossible model (hidden 100000): in both cases the trained model stays. A reload with a trained,
+// impossible model (hidden 100000), and so does a model too large to train in the WebAssembly memory (with
+// the memory it needs): in each case the trained model stays. A reload with a trained,
 // unsaved model asks first (beforeunload).
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,6 +97,27 @@ test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async 
     assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
     assert.equal(await page.isEnabled('#save-model'), true);
     assert.equal(await page.isEnabled('#train'), true);
+    page.allowProblem(/.*/);
+    await page.close();
+  });
+
+  await t.test('a model too large to train in the WebAssembly memory is refused at once, with the memory it needs', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=adding&len=200&steps=5&hidden=8&batch=4&cell=lstm');
+    await page.click('#train');
+    await waitIdle(page);
+    const modelId = await page.evaluate(() => window.rnnlab.state.model.modelId);
+    // 4.2 M parameters (within the core's limits), but training at batch 256 x length 200 needs
+    // 2.5 GB, beyond the 2 GB WebAssembly memory.
+    await page.fill('input[name="hidden"]', '1024');
+    await page.fill('input[name="batch"]', '256');
+    await page.click('#train');
+    await page.waitForFunction(() => /Could not make this model/.test(document.getElementById('status').textContent));
+    const msg = await page.textContent('#status');
+    assert.match(msg, /needs [\d.]+ MB/);
+    assert.match(msg, /batch 256, length 200/);
+    assert.match(msg, /The previous model is kept/);
+    assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
     page.allowProblem(/.*/);
     await page.close();
   });

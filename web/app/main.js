@@ -454,9 +454,11 @@ async function handleFile(file) {
 
 // --- Models ----------------------------------------------------------------------------------------------
 
+// batchSize and length: the core refuses a model that could not train at them in the WebAssembly memory,
+// naming the memory it needs, before anything is allocated (a data set's length is its own).
 function modelConfig(cfg) {
   return { cell: cfg.cell, hidden: cfg.hidden, layers: cfg.layers, bidirectional: cfg.bi, embed: cfg.emb, forgetBias: cfg.fb,
-    seed: cfg.seed };
+    seed: cfg.seed, batchSize: cfg.batch, length: kindOf(cfg) === 'task' ? cfg.len : undefined };
 }
 
 const kindOf = (cfg) => (C.SYNTHETIC.includes(cfg.task) ? 'task' : C.TEXT_TASKS.includes(cfg.task) ? 'text' : 'series');

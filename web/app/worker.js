@@ -133,7 +133,8 @@ function getModel(id) {
 
 function createModel({ config }) {
   const c = { cell: config.cell, hidden: config.hidden, layers: config.layers, bidirectional: config.bidirectional,
-    forgetBias: config.forgetBias, seed: config.seed };
+    forgetBias: config.forgetBias, seed: config.seed, batchSize: config.batchSize };
+  if (data.kind === 'task' && config.length) c.length = config.length;
   if (data.kind === 'task') {
     c.task = data.task;
     if (lab.taskShape(data.task).vocab > 0) c.embed = config.embed;
