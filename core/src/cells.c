@@ -10,7 +10,9 @@
 //
 // The batch is time-major and sorted by length (longest first), so at step s the running sequences
 // are rows 0..nb-1. A reverse direction visits, at step s, time t = len_b - 1 - s of row b: it starts at
-// each sequence's real end, and padding is never read.
+// each sequence's real end, and padding is never read. A layer starts from zeros or from an initial state
+// (L->h0, L->c0: seq2seq.c's decoder); rnl_layer_forward_step runs one step at a time, for a decoder that
+// feeds its outputs back.
 //
 // Where the time costs go, and what is done about it (docs/performance.md has the measurements):
 // - The input projection W_ih x (and, backward, dW_ih and dx) does not depend on the recurrence: it runs
@@ -55,14 +57,16 @@ static inline int full_steps(const rnl_layer_desc *L) { return L->len[L->B - 1];
 // h_{t-1} and c_{t-1} of step st's nb running rows: *hprev (nb, H), rows *ldhp apart, and *cprev
 // (nb, H; the LSTM's only). Forward direction: where step st-1 wrote them (the running rows of st are
 // a prefix of its rows), no copies. Reverse: each row's state at t+1, gathered into s->hprev / s->cprev.
-// Step 0: zeros, in s->hprev / s->cprev.
+// Step 0: the initial state L->h0, L->c0, or zeros in s->hprev / s->cprev.
 static void previous_state(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_layer_scratch *s, int st, int nb,
                            const rnl_real **hprev, int *ldhp, const rnl_real **cprev) {
     const int H = L->H, B = L->B, ldh = c->ldh, lstm = L->cell == RNL_CELL_LSTM;
     *hprev = s->hprev, *cprev = s->cprev, *ldhp = H;
     if (st == 0) {
-        memset(s->hprev, 0, sizeof(rnl_real) * nb * H);
-        if (lstm) memset(s->cprev, 0, sizeof(rnl_real) * nb * H);
+        if (L->h0) *hprev = L->h0;
+        else memset(s->hprev, 0, sizeof(rnl_real) * nb * H);
+        if (lstm && L->c0) *cprev = L->c0;
+        else if (lstm) memset(s->cprev, 0, sizeof(rnl_real) * nb * H);
     } else if (!L->reverse) {
         *hprev = c->h + (size_t)(st - 1) * B * ldh, *ldhp = ldh;
         if (lstm) *cprev = c->aux + (size_t)(st - 1) * B * H;
@@ -102,21 +106,74 @@ static void recurrent_product(const rnl_layer_desc *L, int nb, const rnl_real *h
     else rnl_gemm_nt(nb, GH, H, h, ldh, L->W_hh, H, C, GH);
 }
 
+// RNN and LSTM, forward direction: the recurrent product goes straight into the gates, whose bias is then
+// b_ih + b_hh (the cell gets a zero row for its `hp`). The GRU needs W_hn h + b_hn apart (its reset gate
+// scales it), and the reverse direction's rows sit at different times.
+static int fused_bias(const rnl_layer_desc *L) { return !L->reverse && L->cell != RNL_CELL_GRU; }
+
+// The input projection's bias (GH), into s->dhh (backward's scratch, free during forward).
+static const rnl_real *projection_bias(const rnl_layer_desc *L, rnl_layer_scratch *s) {
+    const int GH = rnl_cell_gates(L->cell) * L->H, fused = fused_bias(L);
+    for (int j = 0; j < GH; j++) s->dhh[j] = fused ? L->b_ih[j] + L->b_hh[j] : L->b_ih[j];
+    return s->dhh;
+}
+
+// gates[t .. , rows] = W_ih x + bias for `rows` rows from step t's first (time-major: they may run on into
+// the next steps).
+static void project(const rnl_layer_desc *L, rnl_layer_cache *c, const rnl_real *bias, const rnl_real *x, int ldx, int t,
+                    int rows) {
+    const int GH = rnl_cell_gates(L->cell) * L->H;
+    rnl_real *g = c->gates + (size_t)t * L->B * GH;
+    for (int r = 0; r < rows; r++) memcpy(g + (size_t)r * GH, bias, sizeof(rnl_real) * GH);
+    rnl_gemm_nt(rows, GH, L->in, x + (size_t)t * L->B * ldx, ldx, L->W_ih, L->in, g, GH);
+}
+
+// Step st of the recurrence, its gates holding the projection: h_t (and c_t) for the running rows.
+// WhhT: the transposed W_hh (transposed_w_hh) or NULL.
+static void forward_step(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s, int st,
+                         const rnl_real *WhhT, int ldw) {
+    const int H = L->H, B = L->B, GH = rnl_cell_gates(L->cell) * H, ldh = c->ldh, fused = fused_bias(L);
+    int nb = rnl_active_rows(L->len, B, st);
+    const rnl_real *hprev, *cprev;  // (nb, H), rows ldhp / H apart
+    int ldhp;
+    previous_state(L, c, s, st, nb, &hprev, &ldhp, &cprev);
+    const int recur = st > 0 || L->h0;  // h_{-1} = 0 adds nothing
+    const rnl_real *hp;
+    size_t hp_stride;
+    if (fused) {
+        // gates[st] += h_{t-1} W_hh^T   // (nb, GH); the cells' hp is a zero row
+        if (recur) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, c->gates + (size_t)st * B * GH);
+        memset(s->hp, 0, sizeof(rnl_real) * GH);
+        hp = s->hp, hp_stride = 0;
+    } else {
+        // Recurrent projection: hp = W_hh h_{t-1} + b_hh.   // (nb, GH)
+        for (int b = 0; b < nb; b++) memcpy(s->hp + (size_t)b * GH, L->b_hh, sizeof(rnl_real) * GH);
+        if (recur) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, s->hp);
+        hp = s->hp, hp_stride = (size_t)GH;
+    }
+    for (int b = 0; b < nb; b++) {
+        int t = time_of(L, b, st);
+        rnl_real *g = c->gates + ((size_t)t * B + b) * GH;  // W_ih x + b_ih (+ W_hh h + b_hh if fused)
+        const rnl_real *hpb = hp + b * hp_stride;
+        rnl_real *h = c->h + ((size_t)t * B + b) * ldh;
+        switch (L->cell) {
+        case RNL_CELL_RNN: rnl_rnn_cell_forward(H, g, hpb, h); break;
+        case RNL_CELL_LSTM:
+            rnl_lstm_cell_forward(H, g, hpb, cprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
+            break;
+        case RNL_CELL_GRU:
+            rnl_gru_cell_forward(H, g, hpb, hprev + (size_t)b * ldhp, c->aux + ((size_t)t * B + b) * H, h);
+            break;
+        }
+    }
+}
+
 void rnl_layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s,
                        const rnl_real *x, int ldx) {
-    const int H = L->H, B = L->B, T = L->T, G = rnl_cell_gates(L->cell), GH = G * H;
-    const int Teff = L->len[0] < T ? L->len[0] : T, ldh = c->ldh;
-    // RNN and LSTM forward: the recurrent product goes into the gates, with b_hh added to their bias.
-    const int fused = !L->reverse && L->cell != RNL_CELL_GRU;
-    rnl_real *bias = s->dhh;  // (GH) the projection's bias; dhh is backward's scratch, free here
-    for (int j = 0; j < GH; j++) bias[j] = fused ? L->b_ih[j] + L->b_hh[j] : L->b_ih[j];
-
+    const int GH = rnl_cell_gates(L->cell) * L->H, Teff = L->len[0] < L->T ? L->len[0] : L->T;
     // Input projection for every real (t, b): gates[t, b] = W_ih x[t, b] + bias.   // (T, B, GH)
-    FOR_STEP_BLOCKS(L, t, rows, {
-        rnl_real *g = c->gates + (size_t)t * B * GH;
-        for (int r = 0; r < rows; r++) memcpy(g + (size_t)r * GH, bias, sizeof(rnl_real) * GH);
-        rnl_gemm_nt(rows, GH, L->in, x + (size_t)t * B * ldx, ldx, L->W_ih, L->in, g, GH);
-    });
+    const rnl_real *bias = projection_bias(L, s);
+    FOR_STEP_BLOCKS(L, t, rows, { project(L, c, bias, x, ldx, t, rows); });
 
     // W_hh^T (H, GH), rows ldw apart: the per-step product then runs as nn, whose kernels read W_hh^T in
     // place (the first row tile copies each panel as it goes), instead of nt, which would pack
@@ -124,45 +181,16 @@ void rnl_layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_sc
     // crowd a few cache sets. Float build only: the double build's scalar kernels gain nothing from it.
     const int ldw = GH + 16;
     rnl_real *WhhT = Teff > 1 ? transposed_w_hh(L, ldw) : NULL;
-
-    // The zero row `hp` of the fused cells.
-    if (fused) memset(s->hp, 0, sizeof(rnl_real) * GH);
-
-    for (int st = 0; st < Teff; st++) {
-        int nb = rnl_active_rows(L->len, B, st);
-        const rnl_real *hprev, *cprev;  // (nb, H), rows ldhp / H apart
-        int ldhp;
-        previous_state(L, c, s, st, nb, &hprev, &ldhp, &cprev);
-        const rnl_real *hp;
-        size_t hp_stride;
-        if (fused) {
-            // gates[st] += h_{t-1} W_hh^T   // (nb, GH); nothing to add at st = 0
-            if (st > 0) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, c->gates + (size_t)st * B * GH);
-            hp = s->hp, hp_stride = 0;
-        } else {
-            // Recurrent projection: hp = W_hh h_{t-1} + b_hh.   // (nb, GH)
-            for (int b = 0; b < nb; b++) memcpy(s->hp + (size_t)b * GH, L->b_hh, sizeof(rnl_real) * GH);
-            if (st > 0) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, s->hp);
-            hp = s->hp, hp_stride = (size_t)GH;
-        }
-
-        for (int b = 0; b < nb; b++) {
-            int t = time_of(L, b, st);
-            rnl_real *g = c->gates + ((size_t)t * B + b) * GH;  // W_ih x + b_ih (+ W_hh h + b_hh if fused)
-            const rnl_real *hpb = hp + b * hp_stride;
-            rnl_real *h = c->h + ((size_t)t * B + b) * ldh;
-            switch (L->cell) {
-            case RNL_CELL_RNN: rnl_rnn_cell_forward(H, g, hpb, h); break;
-            case RNL_CELL_LSTM:
-                rnl_lstm_cell_forward(H, g, hpb, cprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h);
-                break;
-            case RNL_CELL_GRU:
-                rnl_gru_cell_forward(H, g, hpb, hprev + (size_t)b * ldhp, c->aux + ((size_t)t * B + b) * H, h);
-                break;
-            }
-        }
-    }
+    for (int st = 0; st < Teff; st++) forward_step(L, c, s, st, WhhT, ldw);
     free(WhhT);
+}
+
+void rnl_layer_forward_step(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s, const rnl_real *x,
+                            int ldx, int st) {
+    int nb = rnl_active_rows(L->len, L->B, st);
+    if (nb == 0) return;
+    project(L, c, projection_bias(L, s), x, ldx, st, nb);
+    forward_step(L, c, s, st, NULL, 0);
 }
 
 // --- Backward -----------------------------------------------------------------------------------
@@ -171,14 +199,25 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
                         const rnl_real *x, int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx,
                         rnl_real *dW_ih, rnl_real *dW_hh, rnl_real *db_ih, rnl_real *db_hh,
                         int bptt_window, double *grad_norm2) {
+    rnl_layer_backward_state(L, c, s, x, ldx, dh_out, ldd, dx, dW_ih, dW_hh, db_ih, db_hh, bptt_window, grad_norm2,
+                             NULL, NULL, NULL);
+}
+
+void rnl_layer_backward_state(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_layer_scratch *s,
+                              const rnl_real *x, int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx,
+                              rnl_real *dW_ih, rnl_real *dW_hh, rnl_real *db_ih, rnl_real *db_hh,
+                              int bptt_window, double *grad_norm2, const rnl_real *dc_last, rnl_real *dh0,
+                              rnl_real *dc0) {
     const int H = L->H, B = L->B, G = rnl_cell_gates(L->cell), GH = G * H, ldh = c->ldh;
     // RNN and LSTM: dhh == dg, so dW_hh and db_hh are summed over all steps at the end (forward
     // direction: h_{t-1} of every row of step t is in place).
     const int batched_hh = !L->reverse && L->cell != RNL_CELL_GRU;
     // Carried gradients into step s from step s+1: dh (B, H), dc (B, H). Rows join as s goes down
-    // (their last real step); rows not yet running were never written, so they start at zero.
+    // (their last real step); rows not yet running were never written, so they start at zero, or, for
+    // dc, at dL/dc of the final state.
     memset(s->dh, 0, sizeof(rnl_real) * B * H);
-    memset(s->dc, 0, sizeof(rnl_real) * B * H);
+    if (dc_last) memcpy(s->dc, dc_last, sizeof(rnl_real) * B * H);
+    else memset(s->dc, 0, sizeof(rnl_real) * B * H);
 
     int Teff = L->len[0];
     for (int st = Teff - 1; st >= 0; st--) {
@@ -225,8 +264,15 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
                 for (int j = 0; j < GH; j++) db_hh[j] += d[j];
             }
         }
-        if (st > 0) rnl_gemm_nn(nb, H, GH, s->dhh, GH, L->W_hh, H, s->dh, H);
+        if (st > 0 || dh0) rnl_gemm_nn(nb, H, GH, s->dhh, GH, L->W_hh, H, s->dh, H);
     }
+    // After step 0 every row (all lengths >= 1) holds dL/dh_{-1} and dL/dc_{-1}.
+    if (dh0)
+        for (size_t i = 0; i < (size_t)B * H; i++) dh0[i] += s->dh[i];
+    if (dc0 && L->cell == RNL_CELL_LSTM)
+        for (size_t i = 0; i < (size_t)B * H; i++) dc0[i] += s->dc[i];
+    // Batched below from t = 1: step 0's product with the initial state.
+    if (batched_hh && L->h0) rnl_gemm_tn(GH, H, rnl_active_rows(L->len, B, 0), s->dg, GH, L->h0, H, dW_hh, H);
 
     // Input weights and input gradient (and, batched, the recurrent weights), over blocks of steps.
     FOR_STEP_BLOCKS(L, t, rows, {

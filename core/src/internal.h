@@ -44,6 +44,7 @@ typedef struct {
     const rnl_real *W_hh;     // (G*H, H)
     const rnl_real *b_ih;     // (G*H)
     const rnl_real *b_hh;     // (G*H)
+    const rnl_real *h0, *c0;  // (B, H) initial state (c0: the LSTM's), sorted order; NULL: zeros
 } rnl_layer_desc;
 
 // Caches of one layer direction, all time-indexed (T, B, ...) in sorted batch order.
@@ -79,6 +80,18 @@ void rnl_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
                         const rnl_real *x, int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx,
                         rnl_real *dW_ih, rnl_real *dW_hh, rnl_real *db_ih, rnl_real *db_hh,
                         int bptt_window, double *grad_norm2);
+// The same, for a layer started from an initial state (L->h0, L->c0): dc_last (B, H), if non-NULL, is
+// dL/dc at each row's final step (an LSTM's cell state handed on); dh0, dc0 (B, H), if non-NULL,
+// receive (+=) dL/dh0 and dL/dc0.
+void rnl_layer_backward_state(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_layer_scratch *s,
+                              const rnl_real *x, int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx,
+                              rnl_real *dW_ih, rnl_real *dW_hh, rnl_real *db_ih, rnl_real *db_hh,
+                              int bptt_window, double *grad_norm2, const rnl_real *dc_last, rnl_real *dh0,
+                              rnl_real *dc0);
+// One step st of rnl_layer_forward (its input projection and recurrence), for a decoder that feeds its
+// outputs back: the steps must run in order 0, 1, ...
+void rnl_layer_forward_step(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s, const rnl_real *x,
+                            int ldx, int st);
 
 // Number of sequences in a sorted batch that are still running at step t.
 static inline int rnl_active_rows(const int *len, int B, int t) {

@@ -350,6 +350,7 @@ static rnl_layer_desc layer_desc(const rnl_model *m, int l, int d) {
     L.W_hh = m->params + m->off_w_hh[l][d];
     L.b_ih = m->params + m->off_b_ih[l][d];
     L.b_hh = m->params + m->off_b_hh[l][d];
+    L.h0 = L.c0 = NULL;  // starts from zeros
     return L;
 }
 

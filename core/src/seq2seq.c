@@ -429,125 +429,10 @@ static rnl_status ensure_workspace(rnl_s2s *m, int B, int S, int U) {
     return RNL_OK;
 }
 
-// --- Recurrent layers with an initial state -----------------------------------------------------
-// cells.c's loops (same sorted, time-major conventions and rnl_layer_desc/cache/scratch), split into an
-// input projection per time and a recurrence per step so that the decoder can run one step at a time
-// when greedy decoding feeds its own outputs back. h0, c0 (B, H) start the recurrence (NULL: zeros).
-
-static inline int time_of(const rnl_layer_desc *L, int b, int s) { return L->reverse ? L->len[b] - 1 - s : s; }
-
-// gates[t, b] = W_ih x[t, b] + b_ih for the rows running at time t.   // (nb, GH)
-static void layer_project(const rnl_layer_desc *L, rnl_layer_cache *c, const rnl_real *x, int ldx, int t) {
-    int GH = rnl_cell_gates(L->cell) * L->H, nb = rnl_active_rows(L->len, L->B, t);
-    rnl_real *g = c->gates + (size_t)t * L->B * GH;
-    for (int b = 0; b < nb; b++) memcpy(g + (size_t)b * GH, L->b_ih, sizeof(rnl_real) * GH);
-    rnl_gemm_nt(nb, GH, L->in, x + (size_t)t * L->B * ldx, ldx, L->W_ih, L->in, g, GH);
-}
-
-// h_{t-1} (and c_{t-1}) of the rows running at step st into s->hprev, s->cprev (nb, H).
-static void gather_prev(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_layer_scratch *s, const rnl_real *h0,
-                        const rnl_real *c0, int st, int nb) {
-    const int H = L->H, B = L->B;
-    for (int b = 0; b < nb; b++) {
-        rnl_real *hp = s->hprev + (size_t)b * H, *cp = s->cprev + (size_t)b * H;
-        if (st == 0) {
-            if (h0) memcpy(hp, h0 + (size_t)b * H, sizeof(rnl_real) * H);
-            else memset(hp, 0, sizeof(rnl_real) * H);
-            if (c0) memcpy(cp, c0 + (size_t)b * H, sizeof(rnl_real) * H);
-            else memset(cp, 0, sizeof(rnl_real) * H);
-        } else {
-            int tp = L->reverse ? time_of(L, b, st) + 1 : st - 1;
-            memcpy(hp, c->h + ((size_t)tp * B + b) * c->ldh, sizeof(rnl_real) * H);
-            if (L->cell == RNL_CELL_LSTM) memcpy(cp, c->aux + ((size_t)tp * B + b) * H, sizeof(rnl_real) * H);
-        }
-    }
-}
-
-// Step st of the recurrence: gates (holding W_ih x + b_ih) -> h_t (and c_t) for the running rows.
-static void layer_recur(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s, const rnl_real *h0,
-                        const rnl_real *c0, int st) {
-    const int H = L->H, B = L->B, GH = rnl_cell_gates(L->cell) * H;
-    int nb = rnl_active_rows(L->len, B, st);
-    if (nb == 0) return;
-    gather_prev(L, c, s, h0, c0, st, nb);
-    for (int b = 0; b < nb; b++) memcpy(s->hp + (size_t)b * GH, L->b_hh, sizeof(rnl_real) * GH);
-    rnl_gemm_nt(nb, GH, H, s->hprev, H, L->W_hh, H, s->hp, GH);  // W_hh h_{t-1} + b_hh   // (nb, GH)
-    for (int b = 0; b < nb; b++) {
-        int t = time_of(L, b, st);
-        rnl_real *g = c->gates + ((size_t)t * B + b) * GH;
-        const rnl_real *hp = s->hp + (size_t)b * GH;
-        rnl_real *h = c->h + ((size_t)t * B + b) * c->ldh;
-        switch (L->cell) {
-        case RNL_CELL_RNN: rnl_rnn_cell_forward(H, g, hp, h); break;
-        case RNL_CELL_LSTM: rnl_lstm_cell_forward(H, g, hp, s->cprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h); break;
-        case RNL_CELL_GRU: rnl_gru_cell_forward(H, g, hp, s->hprev + (size_t)b * H, c->aux + ((size_t)t * B + b) * H, h); break;
-        }
-    }
-}
-
-static void layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_scratch *s, const rnl_real *x, int ldx) {
-    for (int t = 0; t < L->T; t++) layer_project(L, c, x, ldx, t);
-    for (int st = 0; st < L->T; st++) layer_recur(L, c, s, NULL, NULL, st);
-}
-
-// Backward through time, as rnl_layer_backward, plus: dc_last (B, H), if non-NULL, is dL/dc at each row's
-// final step (the LSTM encoder's cell state handed to an LSTM decoder); dh0, dc0 (B, H), if non-NULL,
-// receive (+=) dL/dh0 and dL/dc0. dh_out (T, B, ldd): gradient on the outputs. dx (T, B, ldx): +=.
-static void layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_layer_scratch *s, const rnl_real *x,
-                           int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx, rnl_real *dW_ih, rnl_real *dW_hh,
-                           rnl_real *db_ih, rnl_real *db_hh, const rnl_real *h0, const rnl_real *c0,
-                           const rnl_real *dc_last, rnl_real *dh0, rnl_real *dc0) {
-    const int H = L->H, B = L->B, GH = rnl_cell_gates(L->cell) * H;
-    // Carried gradients into step st from st+1 (B, H). A row is first touched at its last step, so the
-    // final-state gradient can sit in its row from the start.
-    memset(s->dh, 0, sizeof(rnl_real) * B * H);
-    if (dc_last) memcpy(s->dc, dc_last, sizeof(rnl_real) * B * H);
-    else memset(s->dc, 0, sizeof(rnl_real) * B * H);
-    int Teff = L->len[0];
-    for (int st = Teff - 1; st >= 0; st--) {
-        int nb = rnl_active_rows(L->len, B, st);
-        gather_prev(L, c, s, h0, c0, st, nb);
-        for (int b = 0; b < nb; b++) {
-            int t = time_of(L, b, st);
-            const rnl_real *g = c->gates + ((size_t)t * B + b) * GH;
-            const rnl_real *dho = dh_out + ((size_t)t * B + b) * ldd;
-            rnl_real *dh = s->dh + (size_t)b * H, *dc = s->dc + (size_t)b * H;
-            rnl_real *dg = s->dg + ((size_t)t * B + b) * GH, *dhh = s->dhh + (size_t)b * GH;
-            for (int j = 0; j < H; j++) dh[j] += dho[j];
-            switch (L->cell) {
-            case RNL_CELL_RNN: rnl_rnn_cell_backward(H, g, dh, dg, dhh); break;
-            case RNL_CELL_LSTM:
-                rnl_lstm_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, s->cprev + (size_t)b * H, dh, dc, dg, dhh);
-                break;
-            case RNL_CELL_GRU:
-                rnl_gru_cell_backward(H, g, c->aux + ((size_t)t * B + b) * H, s->hprev + (size_t)b * H, dh, dg, dhh);
-                break;
-            }
-        }
-        rnl_gemm_tn(GH, H, nb, s->dhh, GH, s->hprev, H, dW_hh, H);  // dW_hh += dhh^T h_{t-1}
-        for (int b = 0; b < nb; b++)
-            for (int j = 0; j < GH; j++) db_hh[j] += s->dhh[(size_t)b * GH + j];
-        if (st > 0 || dh0) rnl_gemm_nn(nb, H, GH, s->dhh, GH, L->W_hh, H, s->dh, H);  // dh_{t-1} += dhh W_hh
-    }
-    // After step 0 every row (all lengths >= 1) holds dL/dh_{-1}, dL/dc_{-1}.
-    if (dh0)
-        for (size_t i = 0; i < (size_t)B * H; i++) dh0[i] += s->dh[i];
-    if (dc0 && L->cell == RNL_CELL_LSTM)
-        for (size_t i = 0; i < (size_t)B * H; i++) dc0[i] += s->dc[i];
-    for (int t = 0; t < Teff; t++) {
-        int nb = rnl_active_rows(L->len, B, t);
-        const rnl_real *dg = s->dg + (size_t)t * B * GH;
-        rnl_gemm_tn(GH, L->in, nb, dg, GH, x + (size_t)t * B * ldx, ldx, dW_ih, L->in);
-        for (int b = 0; b < nb; b++)
-            for (int j = 0; j < GH; j++) db_ih[j] += dg[(size_t)b * GH + j];
-        if (dx) rnl_gemm_nn(nb, L->in, GH, dg, GH, L->W_ih, L->in, dx + (size_t)t * B * ldx, ldx);
-    }
-}
-
 static rnl_layer_desc enc_desc(const rnl_s2s *m, int l, int d) {
     rnl_layer_desc L = {m->cfg.enc_cell, m->He, l ? m->De : m->E, m->B, m->S, d, m->enc_len,
                         m->params + m->off_w_ih[l][d], m->params + m->off_w_hh[l][d],
-                        m->params + m->off_b_ih[l][d], m->params + m->off_b_hh[l][d]};
+                        m->params + m->off_b_ih[l][d], m->params + m->off_b_hh[l][d], NULL, NULL};
     return L;
 }
 
@@ -559,7 +444,7 @@ static rnl_layer_cache enc_cache(const rnl_s2s *m, int l, int d) {
 static rnl_layer_desc dec_desc(const rnl_s2s *m) {
     rnl_layer_desc L = {m->cfg.dec_cell, m->Hd, m->E, m->B, m->U, 0, m->dec_len,
                         m->params + m->off_d_w_ih, m->params + m->off_d_w_hh,
-                        m->params + m->off_d_b_ih, m->params + m->off_d_b_hh};
+                        m->params + m->off_d_b_ih, m->params + m->off_d_b_hh, m->h0, m->c0};
     return L;
 }
 
@@ -633,7 +518,7 @@ static void encoder_forward(rnl_s2s *m, const rnl_s2s_batch *b) {
         for (int d = 0; d < m->ndir; d++) {
             rnl_layer_desc L = enc_desc(m, l, d);
             rnl_layer_cache c = enc_cache(m, l, d);
-            layer_forward(&L, &c, &m->scratch, x, ldx);
+            rnl_layer_forward(&L, &c, &m->scratch, x, ldx);
         }
         x = m->y[l];
         ldx = De;
@@ -713,8 +598,7 @@ static void decoder_step(rnl_s2s *m, int t) {
     }
     rnl_layer_desc L = dec_desc(m);
     rnl_layer_cache c = dec_cache(m);
-    layer_project(&L, &c, m->xd, E, t);
-    layer_recur(&L, &c, &m->scratch, m->h0, m->c0, t);
+    rnl_layer_forward_step(&L, &c, &m->scratch, m->xd, E, t);
     const rnl_real *st = m->s + (size_t)t * B * Hd, *feat = st;
     if (m->cfg.attention != RNL_ATTN_NONE) {
         rnl_real *q = NULL;
@@ -915,8 +799,8 @@ rnl_status rnl_s2s_backward(rnl_s2s *m) {
     rnl_layer_desc Ld = dec_desc(m);
     rnl_layer_cache cd = dec_cache(m);
     memset(m->dxd, 0, sizeof(rnl_real) * (size_t)U * B * E);
-    layer_backward(&Ld, &cd, &m->scratch, m->xd, E, m->ds, Hd, m->dxd, g + m->off_d_w_ih, g + m->off_d_w_hh,
-                   g + m->off_d_b_ih, g + m->off_d_b_hh, m->h0, m->c0, NULL, m->dh0, m->dc0);
+    rnl_layer_backward_state(&Ld, &cd, &m->scratch, m->xd, E, m->ds, Hd, m->dxd, g + m->off_d_w_ih, g + m->off_d_w_hh,
+                             g + m->off_d_b_ih, g + m->off_d_b_hh, 0, NULL, NULL, m->dh0, m->dc0);
     for (int t = 0; t < U; t++) {
         int nb = rnl_active_rows(m->dec_len, B, t);
         for (int r = 0; r < nb; r++) {
@@ -958,9 +842,9 @@ rnl_status rnl_s2s_backward(rnl_s2s *m) {
         for (int d = 0; d < m->ndir; d++) {
             rnl_layer_desc L = enc_desc(m, l, d);
             rnl_layer_cache cc = enc_cache(m, l, d);
-            layer_backward(&L, &cc, &m->scratch, x, ldx, dy + d * He, De, dx, g + m->off_w_ih[l][d], g + m->off_w_hh[l][d],
-                           g + m->off_b_ih[l][d], g + m->off_b_hh[l][d], NULL, NULL,
-                           l == top && pass_c ? m->dc_last[d] : NULL, NULL, NULL);
+            rnl_layer_backward_state(&L, &cc, &m->scratch, x, ldx, dy + d * He, De, dx, g + m->off_w_ih[l][d],
+                                     g + m->off_w_hh[l][d], g + m->off_b_ih[l][d], g + m->off_b_hh[l][d], 0, NULL,
+                                     l == top && pass_c ? m->dc_last[d] : NULL, NULL, NULL);
         }
         dy = dx;
     }

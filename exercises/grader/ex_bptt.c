@@ -37,7 +37,7 @@ static void core_bptt(const bptt_problem *p, float *dW_ih, float *dW_hh, float *
     const int T = p->T, I = p->I, H = p->H;
     int len[1] = {T};
     float *zeros = calloc((size_t)H, sizeof(float)), *db_hh = calloc((size_t)H, sizeof(float));
-    rnl_layer_desc L = {RNL_CELL_RNN, H, I, 1, T, 0, len, p->W_ih, p->W_hh, p->b, zeros};
+    rnl_layer_desc L = {RNL_CELL_RNN, H, I, 1, T, 0, len, p->W_ih, p->W_hh, p->b, zeros, NULL, NULL};
     rnl_layer_cache c = {calloc((size_t)T * H, sizeof(float)), calloc((size_t)T * H, sizeof(float)), calloc((size_t)T * H, sizeof(float)), H};
     rnl_layer_scratch s = {calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)),
                            calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)),

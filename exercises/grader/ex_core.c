@@ -46,7 +46,7 @@ static void layer_init(layer *y, rnl_cell cell, int reverse, rnl_rng *r) {
     rnd_normal(r, y->b_ih, (size_t)GH, 0.3);
     rnd_normal(r, y->b_hh, (size_t)GH, 0.3);
     rnd_normal(r, y->x, (size_t)T * B * LAYER_IN, 1);
-    y->L = (rnl_layer_desc){cell, H, LAYER_IN, B, T, reverse, LAYER_LENS, y->W_ih, y->W_hh, y->b_ih, y->b_hh};
+    y->L = (rnl_layer_desc){cell, H, LAYER_IN, B, T, reverse, LAYER_LENS, y->W_ih, y->W_hh, y->b_ih, y->b_hh, NULL, NULL};
     y->c = (rnl_layer_cache){fcalloc((size_t)T * B * GH), fcalloc((size_t)T * B * H), fcalloc((size_t)T * B * H), H};
     y->s = (rnl_layer_scratch){fcalloc((size_t)B * H), fcalloc((size_t)B * H), fcalloc((size_t)B * GH), fcalloc((size_t)B * H),
                                fcalloc((size_t)B * H), fcalloc((size_t)B * GH), fcalloc((size_t)T * B * GH)};
