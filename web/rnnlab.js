@@ -227,6 +227,55 @@ function yieldToEventLoop() {
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/**
+ * The step loop of trainTask (Model and Seq2SeqModel): `chunk(n)` trains n steps in the core and returns
+ * { status, done, stats } (stats: step, loss, meanLoss and the model's own figures); the loop runs it up to
+ * each progress or evaluation boundary, reports { step, steps, totalSteps, ...stats, seconds, seqPerSec }
+ * (with `eval` from `evaluate()` every evalEvery steps), yields to the event loop every yieldMs ms, and
+ * stops early when the signal aborts. A failed chunk throws the core's error with `stepsDone`.
+ */
+async function stepLoop(model, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs, chunk, evaluate }) {
+  model._busy = true;
+  try {
+    const t0 = now();
+    let done = 0, lastYield = t0, stats = null, lastEval = null, stopped = false;
+    const seqPerSec = (seconds) => (seconds > 0 ? (done * batchSize) / seconds : 0);
+    while (done < steps) {
+      if (signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const nextReport = Math.min((Math.floor(done / progressEvery) + 1) * progressEvery,
+        evalEvery ? (Math.floor(done / evalEvery) + 1) * evalEvery : Infinity, steps);
+      const r = chunk(nextReport - done);
+      done += r.done;
+      stats = r.stats;
+      if (r.status) {
+        const err = model._lab._error(r.status);
+        err.stepsDone = done;
+        throw err;
+      }
+      const seconds = (now() - t0) / 1000;
+      const { step, ...figures } = stats;
+      const progress = { step: done, steps, totalSteps: step, ...figures, seconds, seqPerSec: seqPerSec(seconds) };
+      if (evalEvery && (done % evalEvery === 0 || done === steps)) progress.eval = lastEval = evaluate();
+      if (onProgress) {
+        const p = onProgress(progress);
+        if (p && typeof p.then === 'function') await p;
+      }
+      if (now() - lastYield >= yieldMs) {
+        await yieldToEventLoop();
+        lastYield = now();
+      }
+    }
+    const seconds = (now() - t0) / 1000;
+    return { steps: done, totalSteps: stats ? stats.step : model.optimizer?.steps ?? 0, loss: stats ? stats.loss : NaN,
+      meanLoss: stats ? stats.meanLoss : NaN, eval: lastEval, seconds, seqPerSec: seqPerSec(seconds), stopped };
+  } finally {
+    model._busy = false;
+  }
+}
+
 function abortError(signal) {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
@@ -1433,50 +1482,15 @@ export class Model {
     const seed = opts.seed ?? 1 + (this.optimizer?.steps ?? 0);
     const [lo, hi] = splitSeed(seed, where);
     lab._c.rnlw_task_seed(this._handle, lo, hi);
-    this._busy = true;
-    try {
-      const t0 = now();
-      let done = 0, lastYield = t0, stats = null, lastEval = null, stopped = false;
-      while (done < steps) {
-        if (signal?.aborted) {
-          stopped = true;
-          break;
-        }
-        const nextReport = Math.min((Math.floor(done / progressEvery) + 1) * progressEvery,
-          evalEvery ? (Math.floor(done / evalEvery) + 1) * evalEvery : Infinity, steps);
-        const st = lab._c.rnlw_train_task(this._handle, t, batchSize, length, nextReport - done, bpttWindow);
-        done += lab._out(OUT_DONE);
-        stats = { ...this._stats(), meanLoss: lab._out(OUT_MEAN_LOSS), clippedSteps: lab._out(OUT_N_CLIPPED) };
-        if (st) {
-          const err = lab._error(st);
-          err.stepsDone = done;
-          throw err;
-        }
-        const seconds = (now() - t0) / 1000;
-        const progress = { step: done, steps, totalSteps: stats.step, loss: stats.loss, meanLoss: stats.meanLoss,
-          gradNorm: stats.gradNorm, clipped: stats.clipped, accuracy: stats.accuracy, seconds,
-          seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0 };
-        if (evalEvery && (done % evalEvery === 0 || done === steps)) {
-          // The held-out batches of `rnnlab train`: their own seed, so every run sees the same ones.
-          progress.eval = lastEval = this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
-            seed: 0x5eed0000 + length });
-        }
-        if (onProgress) {
-          const r = onProgress(progress);
-          if (r && typeof r.then === 'function') await r;
-        }
-        if (now() - lastYield >= yieldMs) {
-          await yieldToEventLoop();
-          lastYield = now();
-        }
-      }
-      const seconds = (now() - t0) / 1000;
-      return { steps: done, totalSteps: stats ? stats.step : this.optimizer?.steps ?? 0, loss: stats ? stats.loss : NaN,
-        meanLoss: stats ? stats.meanLoss : NaN, eval: lastEval, seconds,
-        seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0, stopped };
-    } finally {
-      this._busy = false;
-    }
+    return stepLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
+      chunk: (n) => {
+        const status = lab._c.rnlw_train_task(this._handle, t, batchSize, length, n, bpttWindow);
+        const { loss, gradNorm, clipped, accuracy, step } = this._stats();
+        return { status, done: lab._out(OUT_DONE), stats: { step, loss, meanLoss: lab._out(OUT_MEAN_LOSS), gradNorm, clipped, accuracy } };
+      },
+      // The held-out batches of `rnnlab train`: their own seed, so every run sees the same ones.
+      evaluate: () => this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize, seed: 0x5eed0000 + length }),
+    });
   }
 
   /** Held-out loss and accuracy (null for regression) on fresh batches, as `rnnlab eval` (same defaults). */
@@ -1806,49 +1820,15 @@ export class Seq2SeqModel {
     // As the CLI: without a seed, continue the data stream from the steps already done.
     const [lo, hi] = splitSeed(opts.seed ?? 1 + (this.optimizer?.steps ?? 0), where);
     lab._c.rnlw_s2s_seed(this._handle, lo, hi);
-    this._busy = true;
-    try {
-      const t0 = now();
-      let done = 0, lastYield = t0, stats = null, lastEval = null, stopped = false;
-      while (done < steps) {
-        if (signal?.aborted) {
-          stopped = true;
-          break;
-        }
-        const nextReport = Math.min((Math.floor(done / progressEvery) + 1) * progressEvery,
-          evalEvery ? (Math.floor(done / evalEvery) + 1) * evalEvery : Infinity, steps);
-        const st = lab._c.rnlw_s2s_train(this._handle, batchSize, nextReport - done);
-        done += lab._out(OUT_DONE);
-        stats = { loss: lab._out(OUT_LOSS), gradNorm: lab._out(OUT_GRAD_NORM), clipped: lab._out(OUT_CLIPPED) === 1,
-          tokenAccuracy: lab._out(OUT_ACCURACY), sequenceAccuracy: lab._out(8), step: lab._out(OUT_STEPS),
-          meanLoss: lab._out(OUT_MEAN_LOSS) };
-        if (st) {
-          const err = lab._error(st);
-          err.stepsDone = done;
-          throw err;
-        }
-        const seconds = (now() - t0) / 1000;
-        const progress = { step: done, steps, totalSteps: stats.step, loss: stats.loss, meanLoss: stats.meanLoss,
-          gradNorm: stats.gradNorm, clipped: stats.clipped, tokenAccuracy: stats.tokenAccuracy,
-          sequenceAccuracy: stats.sequenceAccuracy, seconds, seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0 };
-        if (evalEvery && (done % evalEvery === 0 || done === steps))
-          progress.eval = lastEval = this.evaluate({ batches: evalBatches, batchSize: evalBatchSize, seed: S2S_EVAL_SEED });
-        if (onProgress) {
-          const r = onProgress(progress);
-          if (r && typeof r.then === 'function') await r;
-        }
-        if (now() - lastYield >= yieldMs) {
-          await yieldToEventLoop();
-          lastYield = now();
-        }
-      }
-      const seconds = (now() - t0) / 1000;
-      return { steps: done, totalSteps: stats ? stats.step : this.optimizer?.steps ?? 0, loss: stats ? stats.loss : NaN,
-        meanLoss: stats ? stats.meanLoss : NaN, eval: lastEval, seconds,
-        seqPerSec: seconds > 0 ? (done * batchSize) / seconds : 0, stopped };
-    } finally {
-      this._busy = false;
-    }
+    return stepLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
+      chunk: (n) => {
+        const status = lab._c.rnlw_s2s_train(this._handle, batchSize, n);
+        return { status, done: lab._out(OUT_DONE), stats: { step: lab._out(OUT_STEPS), loss: lab._out(OUT_LOSS),
+          meanLoss: lab._out(OUT_MEAN_LOSS), gradNorm: lab._out(OUT_GRAD_NORM), clipped: lab._out(OUT_CLIPPED) === 1,
+          tokenAccuracy: lab._out(OUT_ACCURACY), sequenceAccuracy: lab._out(8) } };
+      },
+      evaluate: () => this.evaluate({ batches: evalBatches, batchSize: evalBatchSize, seed: S2S_EVAL_SEED }),
+    });
   }
 
   /**
