@@ -17,6 +17,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/pr
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RnnLab } from '../rnnlab.js';
+import { parseFlags, UsageError } from './flags.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OFFICIAL = {
@@ -62,8 +63,6 @@ environment (the last three are test hooks: never needed with the official archi
   RNNLAB_IMDB_SHA256, RNNLAB_IMDB_SIZE   the checksum and size expected of that download
 `;
 
-class UsageError extends Error {}
-
 // --- Flags ------------------------------------------------------------------------------------------
 
 const INT_FLAGS = {
@@ -71,38 +70,12 @@ const INT_FLAGS = {
   '--window': [1, 100000], '--horizon': [1, 4096],
 };
 const FLOAT_FLAGS = { '--val-frac': [0, 0.99], '--test-frac': [0, 0.99] };
-const STRING_FLAGS = ['--source', '--series', '--column', '--out', '--data-dir', '--wasm', '--seed'];
+const STRING_FLAGS = ['--source', '--series', '--column', '--out', '--data-dir', '--wasm'];
 const BOOL_FLAGS = ['--keep-end', '--keep-start'];
 
 function parseArgs(argv) {
-  const f = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') return { help: true };
-    if (BOOL_FLAGS.includes(flag)) {
-      f[flag] = true;
-      continue;
-    }
-    if (!(flag in INT_FLAGS || flag in FLOAT_FLAGS || STRING_FLAGS.includes(flag))) throw new UsageError(`unknown flag '${flag}'`);
-    if (i + 1 >= argv.length) throw new UsageError(`flag ${flag} needs a value`);
-    const v = argv[++i];
-    if (flag in INT_FLAGS) {
-      const [lo, hi] = INT_FLAGS[flag];
-      if (!/^\d+$/.test(v)) throw new UsageError(`${flag} expects a whole number, got '${v}'`);
-      const x = Number(v);
-      if (x < lo || x > hi) throw new UsageError(`${flag} is ${x}, must be in ${lo}..${hi}`);
-      f[flag] = x;
-    } else if (flag in FLOAT_FLAGS) {
-      const [lo, hi] = FLOAT_FLAGS[flag], x = Number(v);
-      if (v.trim() === '' || Number.isNaN(x) || x < lo || x > hi) throw new UsageError(`${flag} expects a number in [${lo}, ${hi}], got '${v}'`);
-      f[flag] = x;
-    } else if (flag === '--seed') {
-      if (!/^\d+$/.test(v) || BigInt(v) >= 1n << 64n) throw new UsageError(`--seed expects a non-negative whole number, got '${v}'`);
-      f[flag] = BigInt(v);
-    } else {
-      f[flag] = v;
-    }
-  }
+  const f = parseFlags(argv, { ints: INT_FLAGS, floats: FLOAT_FLAGS, seeds: ['--seed'], strings: STRING_FLAGS, bools: BOOL_FLAGS });
+  if (f.help) return f;
   if (f['--keep-end'] && f['--keep-start']) throw new UsageError('give --keep-end or --keep-start, not both');
   const imdbOnly = ['--source', '--train', '--val', '--test', '--vocab', '--max-len', '--keep-end', '--keep-start', '--seed'];
   const seriesOnly = ['--column', '--window', '--horizon', '--val-frac', '--test-frac'];

@@ -9,6 +9,7 @@
 // Exit status: 0 done, 1 failed (a message on stderr), 2 bad flags, 130 interrupted (saved first).
 import { rename, writeFile, readFile, unlink } from 'node:fs/promises';
 import { RnnLab } from '../rnnlab.js';
+import { parseFlags, UsageError } from './flags.mjs';
 
 const HELP = `usage: node web/node/train.mjs --cell rnn|lstm|gru --task adding|copy|sine [flags]
        node web/node/train.mjs --model FILE --task adding|copy|sine [flags]
@@ -45,8 +46,6 @@ output:
   --wasm FILE           the module to load (default: web/rnnlab.wasm)
 `;
 
-class UsageError extends Error {}
-
 // --- Flags: the ranges of core/cli (args_int / args_float) ---------------------------------------------
 
 const INT_FLAGS = {
@@ -60,40 +59,8 @@ const SEED_FLAGS = ['--seed', '--init-seed'];
 const STRING_FLAGS = ['--cell', '--task', '--model', '--optim', '--out', '--wasm'];
 const BOOL_FLAGS = ['--bidirectional', '--json'];
 
-function parseArgs(argv) {
-  const f = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') return { help: true };
-    if (BOOL_FLAGS.includes(flag)) {
-      f[flag] = true;
-      continue;
-    }
-    const known = flag in INT_FLAGS || flag in FLOAT_FLAGS || SEED_FLAGS.includes(flag) || STRING_FLAGS.includes(flag);
-    if (!known) throw new UsageError(`unknown flag '${flag}'`);
-    if (i + 1 >= argv.length) throw new UsageError(`flag ${flag} needs a value`);
-    const v = argv[++i];
-    if (flag in INT_FLAGS) {
-      const [lo, hi] = INT_FLAGS[flag];
-      if (!/^[+-]?\d+$/.test(v)) throw new UsageError(`${flag} expects a whole number, got '${v}'`);
-      const x = Number(v);
-      if (x < lo || x > hi) throw new UsageError(`${flag} is ${x}, must be in ${lo}..${hi}`);
-      f[flag] = x;
-    } else if (flag in FLOAT_FLAGS) {
-      const [lo, hi] = FLOAT_FLAGS[flag];
-      const x = Number(v);
-      if (v.trim() === '' || Number.isNaN(x)) throw new UsageError(`${flag} expects a number, got '${v}'`);
-      if (x < lo || x > hi) throw new UsageError(`${flag} is ${x}, must be in [${lo}, ${hi}]`);
-      f[flag] = x;
-    } else if (SEED_FLAGS.includes(flag)) {
-      if (!/^\d+$/.test(v) || BigInt(v) >= 1n << 64n) throw new UsageError(`${flag} expects a non-negative whole number, got '${v}'`);
-      f[flag] = BigInt(v);
-    } else {
-      f[flag] = v;
-    }
-  }
-  return f;
-}
+const parseArgs = (argv) =>
+  parseFlags(argv, { ints: INT_FLAGS, floats: FLOAT_FLAGS, seeds: SEED_FLAGS, strings: STRING_FLAGS, bools: BOOL_FLAGS });
 
 // --- Output ---------------------------------------------------------------------------------------------
 
