@@ -141,20 +141,26 @@ export interface OptimizerState {
   steps: number;
 }
 
-export interface TrainProgress {
+/** What every training loop reports as it goes (trainTask, trainDataset, Seq2SeqModel.trainTask). */
+export interface StepProgress {
   /** Steps done in this call, and the steps asked for. */
   step: number;
   steps: number;
-  /** Optimizer steps done in all. */
+  /** Optimizer steps done in all (the `step` of `rnnlab train --json` lines). */
   totalSteps: number;
   /** Loss of the last step; mean loss of the steps since the previous report. */
   loss: number;
   meanLoss: number;
+  /** Gradient norm of the last step, before clipping, and whether it was clipped. */
   gradNorm: number;
   clipped: boolean;
-  accuracy: number | null;
+  /** Seconds since the call began; sequences trained per second. */
   seconds: number;
   seqPerSec: number;
+}
+
+export interface TrainProgress extends StepProgress {
+  accuracy: number | null;
   /** Present at held-out evaluations (every evalEvery steps and at the end). */
   eval?: EvalResult;
 }
@@ -359,22 +365,12 @@ export class Dataset {
   free(): void;
 }
 
-export interface TrainDatasetProgress {
+/** `steps` is epochs * batches per epoch. */
+export interface TrainDatasetProgress extends StepProgress {
   /** The epoch under way (1-based) and the epochs asked for. */
   epoch: number;
   epochs: number;
-  /** Steps done in this call, and epochs * batches per epoch. */
-  step: number;
-  steps: number;
-  /** Optimizer steps done in all (the `step` of `rnnlab train --json` lines). */
-  totalSteps: number;
-  loss: number;
-  meanLoss: number;
-  gradNorm: number;
-  clipped: boolean;
   accuracy: number | null;
-  seconds: number;
-  seqPerSec: number;
 }
 
 export interface DatasetEval {
@@ -637,21 +633,10 @@ export interface Seq2SeqEval {
   teacherForcedSequenceAccuracy: number;
 }
 
-export interface Seq2SeqProgress {
-  /** Steps done in this call, of `steps`; totalSteps counts every optimizer step of the model. */
-  step: number;
-  steps: number;
-  totalSteps: number;
-  /** Loss of the last step, and the mean over the steps since the previous report. */
-  loss: number;
-  meanLoss: number;
-  gradNorm: number;
-  clipped: boolean;
+export interface Seq2SeqProgress extends StepProgress {
   /** Teacher-forced accuracies of the last training batch. */
   tokenAccuracy: number;
   sequenceAccuracy: number;
-  seconds: number;
-  seqPerSec: number;
   /** Every evalEvery steps: greedy decoding of held-out batches (the same ones each time). */
   eval?: Seq2SeqEval;
 }
