@@ -82,43 +82,38 @@ test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async 
     await page.close();
   });
 
-  await t.test('an impossible model (hidden 100000) gets the core\'s message, and the trained model stays', async () => {
+  // Trains a small model from `query`, then sets the model fields and presses Train: the page says it could
+  // not make that model and keeps the trained one. Returns the page and the status message.
+  async function refusedModel(query, fields) {
     const page = await openPage(browser, server);
-    await gotoLab(page, server, 'task=adding&len=10&steps=20&hidden=8');
+    await gotoLab(page, server, query);
     await page.click('#train');
     await waitIdle(page);
     const modelId = await page.evaluate(() => window.rnnlab.state.model.modelId);
-    await page.fill('input[name="hidden"]', '100000');
+    for (const [name, value] of Object.entries(fields)) await page.fill(`input[name="${name}"]`, value);
     await page.click('#train');
     await page.waitForFunction(() => /Could not make this model/.test(document.getElementById('status').textContent));
     const msg = await page.textContent('#status');
-    assert.match(msg, /hidden/);
     assert.match(msg, /The previous model is kept/);
     assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
+    page.allowProblem(/.*/);
+    return { page, msg };
+  }
+
+  await t.test('an impossible model (hidden 100000) gets the core\'s message, and the trained model stays', async () => {
+    const { page, msg } = await refusedModel('task=adding&len=10&steps=20&hidden=8', { hidden: '100000' });
+    assert.match(msg, /hidden/);
     assert.equal(await page.isEnabled('#save-model'), true);
     assert.equal(await page.isEnabled('#train'), true);
-    page.allowProblem(/.*/);
     await page.close();
   });
 
   await t.test('a model too large to train in the WebAssembly memory is refused at once, with the memory it needs', async () => {
-    const page = await openPage(browser, server);
-    await gotoLab(page, server, 'task=adding&len=200&steps=5&hidden=8&batch=4&cell=lstm');
-    await page.click('#train');
-    await waitIdle(page);
-    const modelId = await page.evaluate(() => window.rnnlab.state.model.modelId);
     // 4.2 M parameters (within the core's limits), but training at batch 256 x length 200 needs
     // 2.5 GB, beyond the 2 GB WebAssembly memory.
-    await page.fill('input[name="hidden"]', '1024');
-    await page.fill('input[name="batch"]', '256');
-    await page.click('#train');
-    await page.waitForFunction(() => /Could not make this model/.test(document.getElementById('status').textContent));
-    const msg = await page.textContent('#status');
+    const { page, msg } = await refusedModel('task=adding&len=200&steps=5&hidden=8&batch=4&cell=lstm', { hidden: '1024', batch: '256' });
     assert.match(msg, /needs [\d.]+ MB/);
     assert.match(msg, /batch 256, length 200/);
-    assert.match(msg, /The previous model is kept/);
-    assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
-    page.allowProblem(/.*/);
     await page.close();
   });
 
