@@ -506,12 +506,50 @@ function shortF32(x) {
   return x;
 }
 
-// --- The lab: one module instance ---------------------------------------------------------------
+// --- Objects in WebAssembly memory: Dataset, Model, Seq2SeqModel -----------------------------------
 
-// Frees the C side of models the program dropped without free().
-const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c.rnlw_model_destroy(handle); })
-  : null;
+// One registry per kind (per export that destroys it): frees the C side of objects the program dropped
+// without free().
+const finalizers = {};
+function finalizerFor(destroy) {
+  if (typeof FinalizationRegistry !== 'function') return null;
+  finalizers[destroy] ??= new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c[destroy](handle); });
+  return finalizers[destroy];
+}
+
+/** A core object in the module's memory, owned by this JS object until free() (or garbage collection). */
+class CoreObject {
+  constructor(lab, handle, destroy, noun) {
+    this._lab = lab;
+    this._h = handle;
+    this._destroy = destroy;  // the export that frees it
+    this._noun = noun;        // 'model' or 'dataset', for the message after free()
+    finalizerFor(destroy)?.register(this, { lab, handle }, this);
+  }
+
+  get _handle() {
+    if (!this._h) {
+      const noun = this._noun;
+      throw new RnnLabError(`rnnlab: this ${noun} was freed (${noun}.free() was called); it can no longer be used`, -1, 'freed');
+    }
+    return this._h;
+  }
+
+  /** Releases its WebAssembly memory. Calling it again does nothing; any other call then throws. */
+  free() {
+    if (!this._h) return;
+    const h = this._h;
+    this._h = 0;
+    finalizerFor(this._destroy)?.unregister(this);
+    if (!this._lab._trapped) this._lab._c[this._destroy](h);  // a retired instance's heap is dropped whole
+  }
+
+  get freed() {
+    return this._h === 0;
+  }
+}
+
+// --- The lab: one module instance ---------------------------------------------------------------
 
 export class RnnLab {
   /**
@@ -1133,16 +1171,10 @@ export class RnnLab {
 
 // --- Datasets -----------------------------------------------------------------------------------
 
-const datasetFinalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c.rnl_dataset_destroy(handle); })
-  : null;
-
 /** A dataset in WebAssembly memory (the core's rnl_dataset): reviews or a time series. */
-export class Dataset {
+export class Dataset extends CoreObject {
   constructor(lab, handle, source) {
-    this._lab = lab;
-    this._h = handle;
-    datasetFinalizer?.register(this, { lab, handle }, this);
+    super(lab, handle, 'rnl_dataset_destroy', 'dataset');
     const column = lab._str(lab._c.rnlw_dataset_info(handle));
     const v = Array.from({ length: 14 }, (_, i) => lab._out(i));
     const text = v[0] === 1;
@@ -1164,24 +1196,6 @@ export class Dataset {
     this.seed = text ? v[12] + v[13] * 2 ** 32 : null;
     /** What the source held (prepareImdb: reviews per split and label; textCsvDataset: rows), else null. */
     this.source = source;
-  }
-
-  get _handle() {
-    if (!this._h) throw new RnnLabError('rnnlab: this dataset was freed (dataset.free() was called); it can no longer be used', -1, 'freed');
-    return this._h;
-  }
-
-  /** Releases the dataset's WebAssembly memory. Again: no-op; any other call then throws. */
-  free() {
-    if (!this._h) return;
-    const h = this._h;
-    this._h = 0;
-    datasetFinalizer?.unregister(this);
-    if (!this._lab._trapped) this._lab._c.rnl_dataset_destroy(h);
-  }
-
-  get freed() {
-    return this._h === 0;
   }
 
   /** One line: kind, split sizes, vocabulary or window (rnl_dataset_describe). */
@@ -1269,12 +1283,10 @@ const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
 // The longest batch a dataset makes: its max length (text) or its window (series).
 const dataLength = (ds) => ds.maxLen ?? ds.window;
 
-export class Model {
+export class Model extends CoreObject {
   constructor(lab, handle) {
-    this._lab = lab;
-    this._h = handle;
+    super(lab, handle, 'rnlw_model_destroy', 'model');
     this._busy = false;
-    finalizer?.register(this, { lab, handle }, this);
     this.config = Object.freeze(this._readConfig());
     // What the model holds (rnlw_model_training_bytes), and the largest batch and length its work memory
     // was sized for: the core grows it to the largest of each it has run, and never shrinks it.
@@ -1314,25 +1326,6 @@ export class Model {
   // Before running a dataset's split in batches of up to EVAL_BATCH (rnlw_eval_data, rnlw_predict_series).
   _reserveSplit(dataset, split, verb) {
     this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, verb);
-  }
-
-  get _handle() {
-    if (!this._h)
-      throw new RnnLabError('rnnlab: this model was freed (model.free() was called); it can no longer be used', -1, 'freed');
-    return this._h;
-  }
-
-  /** Releases the model's WebAssembly memory. Calling it again does nothing; any other call then throws. */
-  free() {
-    if (!this._h) return;
-    const h = this._h;
-    this._h = 0;
-    finalizer?.unregister(this);
-    if (!this._lab._trapped) this._lab._c.rnlw_model_destroy(h);  // a retired instance's heap is dropped whole
-  }
-
-  get freed() {
-    return this._h === 0;
   }
 
   _readConfig() {
@@ -1727,20 +1720,14 @@ export class Model {
 
 // --- Sequence-to-sequence models ----------------------------------------------------------------
 
-const s2sFinalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c.rnlw_s2s_destroy(handle); })
-  : null;
-
 // Held-out batches of trainTask's evaluations (as `rnnlab train` for a seq2seq checkpoint: 2 x 64, one seed).
 const S2S_EVAL_SEED = 0x5eed5200;
 
 /** An encoder-decoder with attention (rnnlab_seq2seq.h) for its task: reverse or dates. */
-export class Seq2SeqModel {
+export class Seq2SeqModel extends CoreObject {
   constructor(lab, handle) {
-    this._lab = lab;
-    this._h = handle;
+    super(lab, handle, 'rnlw_s2s_destroy', 'model');
     this._busy = false;
-    s2sFinalizer?.register(this, { lab, handle }, this);
     lab._c.rnlw_s2s_info(handle);
     const v = Array.from({ length: 16 }, (_, i) => lab._out(i));
     const names = lab.seq2seqNames, task = pick(names.tasks, v[0]);
@@ -1751,25 +1738,6 @@ export class Seq2SeqModel {
     this.config = Object.freeze({ srcVocab: v[4], tgtVocab: v[5], embed: v[6], encoderCell: pick(lab.names.cells, v[7]),
       hidden: v[8], layers: v[9], bidirectional: v[10] === 1, decoderCell: pick(lab.names.cells, v[11]),
       attention: pick(names.attention, v[12]), attnWidth: v[13], forgetBias: shortF32(v[14]) });
-  }
-
-  get _handle() {
-    if (!this._h)
-      throw new RnnLabError('rnnlab: this model was freed (model.free() was called); it can no longer be used', -1, 'freed');
-    return this._h;
-  }
-
-  /** Releases the model's WebAssembly memory. Calling it again does nothing; any other call then throws. */
-  free() {
-    if (!this._h) return;
-    const h = this._h;
-    this._h = 0;
-    s2sFinalizer?.unregister(this);
-    if (!this._lab._trapped) this._lab._c.rnlw_s2s_destroy(h);
-  }
-
-  get freed() {
-    return this._h === 0;
   }
 
   get numParams() {
