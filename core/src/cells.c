@@ -111,9 +111,11 @@ static void recurrent_product(const rnl_layer_desc *L, int nb, const rnl_real *h
 // scales it), and the reverse direction's rows sit at different times.
 static int fused_bias(const rnl_layer_desc *L) { return !L->reverse && L->cell != RNL_CELL_GRU; }
 
-// The input projection's bias (GH), into s->dhh (backward's scratch, free during forward).
-static const rnl_real *projection_bias(const rnl_layer_desc *L, rnl_layer_scratch *s) {
+// Before forward steps: the fused cells' zero row s->hp (GH), and the input projection's bias (GH), returned,
+// in s->dhh (backward's scratch, free during forward).
+static const rnl_real *begin_forward(const rnl_layer_desc *L, rnl_layer_scratch *s) {
     const int GH = rnl_cell_gates(L->cell) * L->H, fused = fused_bias(L);
+    if (fused) memset(s->hp, 0, sizeof(rnl_real) * GH);
     for (int j = 0; j < GH; j++) s->dhh[j] = fused ? L->b_ih[j] + L->b_hh[j] : L->b_ih[j];
     return s->dhh;
 }
@@ -143,8 +145,7 @@ static void forward_step(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_
     if (fused) {
         // gates[st] += h_{t-1} W_hh^T   // (nb, GH); the cells' hp is a zero row
         if (recur) recurrent_product(L, nb, hprev, ldhp, WhhT, ldw, c->gates + (size_t)st * B * GH);
-        memset(s->hp, 0, sizeof(rnl_real) * GH);
-        hp = s->hp, hp_stride = 0;
+        hp = s->hp, hp_stride = 0;  // zeros (begin_forward)
     } else {
         // Recurrent projection: hp = W_hh h_{t-1} + b_hh.   // (nb, GH)
         for (int b = 0; b < nb; b++) memcpy(s->hp + (size_t)b * GH, L->b_hh, sizeof(rnl_real) * GH);
@@ -172,7 +173,7 @@ void rnl_layer_forward(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_layer_sc
                        const rnl_real *x, int ldx) {
     const int GH = rnl_cell_gates(L->cell) * L->H, Teff = L->len[0] < L->T ? L->len[0] : L->T;
     // Input projection for every real (t, b): gates[t, b] = W_ih x[t, b] + bias.   // (T, B, GH)
-    const rnl_real *bias = projection_bias(L, s);
+    const rnl_real *bias = begin_forward(L, s);
     FOR_STEP_BLOCKS(L, t, rows, { project(L, c, bias, x, ldx, t, rows); });
 
     // W_hh^T (H, GH), rows ldw apart: the per-step product then runs as nn, whose kernels read W_hh^T in
@@ -189,7 +190,7 @@ void rnl_layer_forward_step(const rnl_layer_desc *L, rnl_layer_cache *c, rnl_lay
                             int ldx, int st) {
     int nb = rnl_active_rows(L->len, L->B, st);
     if (nb == 0) return;
-    project(L, c, projection_bias(L, s), x, ldx, st, nb);
+    project(L, c, begin_forward(L, s), x, ldx, st, nb);
     forward_step(L, c, s, st, NULL, 0);
 }
 
