@@ -50,6 +50,7 @@ extern "C" {
 #define RNL_DATA_MAX_EXAMPLES 10000000    // examples in a dataset
 #define RNL_DATA_MAX_TOKENS (1u << 28)    // tokens in a dataset (1 GB as int32)
 #define RNL_DATA_MAX_VALUES (1u << 26)    // values in a time series
+#define RNL_SERIES_MAX_ABS 1e100          // a series value's magnitude: the sums of squares behind its std stay finite
 #define RNL_DATA_VERSION 1                // data file version written and read by this build
 
 // Reserved token ids.

@@ -86,6 +86,9 @@ static void test_csv(void) {
         {"v\n0x10\n", "mem.csv:2: bad number '0x10'"},     {"v\n1.2.3\n", "mem.csv:2: bad number '1.2.3'"},
         {"v\n-\n", "mem.csv:2: bad number '-'"},            {"v\n\"1\n", "mem.csv:2: unterminated quote"},
         {"", "mem.csv: empty file"},                        {"\n\n  \n", "mem.csv: empty file"},
+        // Finite values whose squares would overflow the mean and std (issue: 1e308 was accepted, then inf).
+        {"v\n1\n1e308\n", "mem.csv:3: the value 1e+308 in column 'v' is too large"},
+        {"v\n-2e100\n1\n", "mem.csv:2: the value -2e+100 in column 'v' is too large"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         rnl_status st = rnl_series_parse_csv(&s, "mem.csv", bad[i][0], strlen(bad[i][0]), NULL);
@@ -204,6 +207,13 @@ static void test_windows(void) {
     rnl_dataset_destroy(x);
     for (int i = 0; i < s.n; i++) s.values[i] = 3;
     CHECK(rnl_dataset_from_series(&x, &s, &c) == RNL_ERR_ARG && strstr(rnl_last_error(), "constant (std 0)"), "%s", rnl_last_error());
+    // A nearly constant training part and a far value later: normalised, it would be inf in float.
+    for (int i = 0; i < s.n; i++) s.values[i] = (i % 2) * 1e-30;
+    s.values[s.n - 1] = 1e10;
+    CHECK(rnl_dataset_from_series(&x, &s, &c) == RNL_ERR_ARG && strstr(rnl_last_error(), "too far to normalise") &&
+              strstr(rnl_last_error(), "value 60 (1e+10)"),
+          "%s", rnl_last_error());
+    CHECK(x == NULL, "no dataset after the failure");
     rnl_dataset_destroy(ds);
     rnl_series_free(&s);
 }

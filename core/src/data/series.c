@@ -221,6 +221,14 @@ rnl_status rnl_series_parse_csv(rnl_series *s, const char *label, const char *te
                           show(line, shown));
             goto done;
         }
+        // The mean and std sum squares over up to RNL_DATA_MAX_VALUES values: past this magnitude they
+        // would overflow to inf, and every normalised value would be NaN.
+        if (fabs(v) > RNL_SERIES_MAX_ABS) {
+            st = rnl_fail(RNL_ERR_FORMAT, "%s:%d: the value %g in column '%.*s' is too large (at most %g in magnitude, so "
+                          "that the mean and standard deviation stay finite): \"%s\"", what, lineno, v, cl, h[col].p,
+                          RNL_SERIES_MAX_ABS, show(line, shown));
+            goto done;
+        }
         if (count == cap) {
             size_t nc = cap ? cap * 2 : 4096;
             double *nv = count < RNL_DATA_MAX_VALUES ? realloc(vals, sizeof(double) * nc) : NULL;
@@ -351,7 +359,16 @@ rnl_status rnl_dataset_from_series(rnl_dataset **out, const rnl_series *s, const
         return rnl_fail(RNL_ERR_NOMEM, "series: out of memory for %d values", n);
     }
     memcpy(ds->values, s->values, sizeof(double) * (size_t)n);
-    for (int i = 0; i < n; i++) ds->norm[i] = (float)((ds->values[i] - mean) / std);
+    for (int i = 0; i < n; i++) {
+        ds->norm[i] = (float)((ds->values[i] - mean) / std);
+        // A value far outside a nearly constant training part would become inf in float.
+        if (!isfinite(ds->norm[i])) {
+            rnl_status st = rnl_fail(RNL_ERR_ARG, "series '%s': value %d (%g) lies %g standard deviations from the training "
+                                     "part's mean: too far to normalise", col, i + 1, ds->values[i], (ds->values[i] - mean) / std);
+            rnl_dataset_destroy(ds);
+            return st;
+        }
+    }
     *out = ds;
     return RNL_OK;
 }
