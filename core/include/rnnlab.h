@@ -190,13 +190,10 @@ const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int di
 
 // --- Losses -------------------------------------------------------------------------------------
 
-// Each returns the mean loss over n items and writes dL/dlogit (already divided by n) into `dlogits`
-// when it is non-NULL. BCE works on logits and is stable for any magnitude.
+// Binary cross-entropy on logits: the mean loss over n items, and dL/dlogit (already divided by n)
+// into `dlogits` when it is non-NULL. Stable for any magnitude. (The softmax cross-entropy and the
+// squared error are derived inside the model; docs/model.md gives all three.)
 rnl_real rnl_loss_bce_logits(const rnl_real *logits, const rnl_real *targets, int n, rnl_real *dlogits);
-// Softmax cross-entropy: logits (n, k), class indices as numbers; divide gradient by `denom`.
-rnl_real rnl_loss_softmax_ce(const rnl_real *logits, const rnl_real *targets, int n, int k,
-                             rnl_real denom, rnl_real *dlogits);
-rnl_real rnl_loss_mse(const rnl_real *pred, const rnl_real *targets, int n, rnl_real *dpred);
 
 // --- Optimizers ---------------------------------------------------------------------------------
 
