@@ -80,7 +80,6 @@ void rnl_tar_destroy(rnl_tar_reader *r);
 rnl_status rnl_tar_feed(rnl_tar_reader *r, const uint8_t *bytes, size_t n);
 // The input is over: fails unless the archive ended properly (an end-of-archive block was read).
 rnl_status rnl_tar_finish(rnl_tar_reader *r);
-uint64_t rnl_tar_offset(const rnl_tar_reader *r);  // bytes fed so far
 // Streams a file into the reader and finishes it: a .tar, or a gzip-compressed .tar.gz (told by its
 // magic bytes, not its name; gzip needs a build with zlib, i.e. the native one).
 rnl_status rnl_tar_read_file(rnl_tar_reader *r, const char *path);
