@@ -1,5 +1,8 @@
-// rnnlab.h: the public API of the rnnlab core, one header for every face
-// (the WebAssembly module, the Node runner, the native CLI, the tests).
+// rnnlab.h: the main public header of the rnnlab core, for every face (the WebAssembly module, the
+// Node runner, the native CLI, the tests): models, cells, tasks, optimizers, checkpoints, errors.
+// Beside it in core/include, one header per area, each including this one: rnnlab_data.h (data sets:
+// IMDB reviews, CSV series, the .rnld file, batches), rnnlab_seq2seq.h (encoder-decoder models with
+// attention); a new area gets its own rnnlab_<area>.h there.
 //
 // A worked example: train an LSTM on the adding problem.
 //
