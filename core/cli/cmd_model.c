@@ -84,8 +84,11 @@ int cmd_init(int argc, char **argv) {
     }
     if (outputs) c.outputs = outputs;
     else if (c.head == RNL_HEAD_CLASSES && !task) return args_error(&a, "a classes head needs the number of classes: --head classes N"), 2;
+    // embed is the width of a token embedding: a model without a vocabulary has none, and its
+    // checkpoint says 0 (docs/checkpoint-format.md).
+    if (task && c.vocab == 0 && c.embed > 0) return args_error(&a, "--task %s has real-valued inputs: leave out --embed", task), 2;
     if (c.vocab > 0 && c.embed == 0) return args_error(&a, "--vocab needs --embed (the embedding width)"), 2;
-    if (c.vocab > 0 && c.input_size > 0) return args_error(&a, "give --vocab/--embed or --input-size, not both"), 2;
+    if ((c.vocab > 0 || c.embed > 0) && c.input_size > 0) return args_error(&a, "give --vocab/--embed or --input-size, not both"), 2;
     if (data && (task || c.input_size)) return args_error(&a, "--data decides the inputs: leave out --task and --input-size"), 2;
     struct stat sb;
     if (!force && stat(out, &sb) == 0)
@@ -95,7 +98,11 @@ int cmd_init(int argc, char **argv) {
     if (data) {
         rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
-        if (c.embed == 0) c.embed = 64;
+        if (ds->kind != RNL_DATASET_TEXT && c.embed > 0) {
+            rnl_dataset_destroy(ds);
+            return args_error(&a, "%s is a series of real values: leave out --embed", data), 2;
+        }
+        if (c.embed == 0) c.embed = 64;  // text; rnl_dataset_shape sets a series' embed to 0
         rnl_dataset_shape(ds, &c);
         rnl_status st = rnl_dataset_write_description(ds, &desc, &desc_n);
         rnl_dataset_destroy(ds);

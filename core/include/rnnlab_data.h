@@ -161,7 +161,8 @@ int rnl_dataset_size(const rnl_dataset *ds);  // n_train + n_val + n_test
 void rnl_dataset_split(const rnl_dataset *ds, rnl_split s, int *first, int *count);
 int rnl_dataset_length(const rnl_dataset *ds, int i);  // steps of example i
 // Sets the fields of cfg that the data decides: vocab (text) or input_size (series), head, outputs,
-// seq2seq. Leaves cell, hidden, embed, layers, bidirectional alone.
+// seq2seq; embed: 0 for a series (no vocabulary), kept for text unless it is <= 0 (then 32). Leaves
+// cell, hidden, layers, bidirectional alone.
 void rnl_dataset_shape(const rnl_dataset *ds, rnl_config *cfg);
 // One line for people: kind, split sizes, vocabulary or window, file version.
 void rnl_dataset_describe(const rnl_dataset *ds, char *buf, size_t cap);
