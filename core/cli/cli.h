@@ -52,6 +52,9 @@ int cli_interrupted(void);
 // On stderr: a carriage return, label, "[#####.....] nn% ", then fmt's text.
 void cli_progress(const char *label, long step, long total, const char *fmt, ...);
 int cli_parse_cell(const char *s, rnl_cell *out);  // rnn, lstm, gru; 0 if none of them
+// PyTorch's shape of a tensor of a model's table (cmd_model.c): 1 or 2 dimensions, and "(N)" or "(R, C)".
+int cli_tensor_dims(const rnl_tensor_info *t);
+void cli_tensor_shape(const rnl_tensor_info *t, char *buf, size_t cap);
 
 // The optimizer flags of train: --optim, --lr, --momentum, --weight-decay, --clip (numbers -1 when not given).
 typedef struct {

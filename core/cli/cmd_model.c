@@ -125,6 +125,24 @@ int cmd_init(int argc, char **argv) {
     return rc;
 }
 
+// --- Tensor shapes (also for the seq2seq info) ---------------------------------------------------------
+
+// PyTorch's shape of a tensor of the table. The table gives a vector cols == 1, and so has a weight
+// of width 1 (input_size 1, hidden 1, embed 1: weight_ih (G*H, 1), head.weight (O, 1)), which
+// PyTorch keeps 2-D; the name tells them apart. PyTorch's vectors here are the biases ("bias_ih",
+// "head.bias", "attention.b_c") and the additive attention's "attention.v" (docs/seq2seq.md).
+int cli_tensor_dims(const rnl_tensor_info *t) {
+    const char *leaf = strrchr(t->name, '.');
+    leaf = leaf ? leaf + 1 : t->name;
+    int vector = strncmp(leaf, "bias", 4) == 0 || strncmp(leaf, "b_", 2) == 0 || strcmp(leaf, "v") == 0;
+    return vector && t->cols == 1 ? 1 : 2;
+}
+
+void cli_tensor_shape(const rnl_tensor_info *t, char *buf, size_t cap) {
+    if (cli_tensor_dims(t) == 1) snprintf(buf, cap, "(%d)", t->rows);
+    else snprintf(buf, cap, "(%d, %d)", t->rows, t->cols);
+}
+
 // --- info -------------------------------------------------------------------------------------------
 
 int cmd_info(int argc, char **argv) {
@@ -145,8 +163,9 @@ int cmd_info(int argc, char **argv) {
     printf("  %zu parameters:\n", rnl_model_num_params(m));
     for (int i = 0; i < rnl_model_num_tensors(m); i++) {
         const rnl_tensor_info *t = rnl_model_tensor(m, i);
-        if (t->cols == 1) printf("    %-28s (%d)         offset %zu\n", t->name, t->rows, t->offset);
-        else printf("    %-28s (%d, %d)  offset %zu\n", t->name, t->rows, t->cols, t->offset);
+        char shape[32];
+        cli_tensor_shape(t, shape, sizeof shape);
+        printf("    %-28s %-12s offset %zu\n", t->name, shape, t->offset);
     }
     rnl_optimizer_destroy(o);
     rnl_model_destroy(m);
@@ -165,8 +184,9 @@ static const char *grad_help =
     "Targets: one per sequence (a number, or a list of numbers for multi-output regression), or with a\n"
     "seq2seq model one per step of each sequence.\n";
 
+// Nested lists in PyTorch's shape: [g0, g1, ...] for a vector, [[row 0], [row 1], ...] for a matrix.
 static void print_tensor(const rnl_real *g, const rnl_tensor_info *t) {
-    if (t->cols == 1) {
+    if (cli_tensor_dims(t) == 1) {
         putchar('[');
         for (int i = 0; i < t->rows; i++) printf("%s%.9g", i ? ", " : "", (double)g[i]);
         putchar(']');

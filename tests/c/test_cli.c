@@ -71,6 +71,18 @@ int main(void) {
     EXPECT(0, "test MSE", "eval --model add.rnl --task adding --length 50");
     EXPECT(0, "30 steps done", "info --model add.rnl");  // the optimizer state was saved: training resumes
 
+    // PyTorch's shapes, also where a weight has one column (input_size 1, hidden 1): weight_ih_l0 is
+    // (3, 1) and its gradient a list of rows; a bias stays a flat list.
+    EXPECT(0, "wrote one.rnl: gru", "init --cell gru --input-size 1 --hidden 1 --head regression --out one.rnl");
+    EXPECT(0, "rnn.weight_ih_l0             (3, 1)       offset 0", "info --model one.rnl");
+    CHECK(strstr(out, "rnn.bias_hh_l0               (3)          offset 9") && strstr(out, "head.weight                  (1, 1)"),
+          "info gives PyTorch's shapes:\n%s", out);
+    write_file("one.json", "{\"inputs\": [[0.5, -1], [2]], \"targets\": [0.3, 1]}");
+    EXPECT(0, "\"rnn.weight_ih_l0\": [[", "grad --model one.rnl --batch one.json");
+    const char *bias = strstr(out, "\"rnn.bias_ih_l0\": [");
+    CHECK(bias && bias[19] != '[', "a bias's gradient is a flat list:\n%s", out);
+    CHECK(strstr(out, "\"head.weight\": [[") && !strstr(out, "\"head.bias\": [["), "head.weight (1, 1), head.bias (1):\n%s", out);
+
     // Wrong flags and bad input.
     EXPECT(2, "unknown flag '--hiden'", "init --cell lstm --hiden 3 --out x.rnl");
     EXPECT(2, "--hidden expects a whole number, got 'big'", "init --cell lstm --hidden big --out x.rnl");
