@@ -98,11 +98,11 @@ int cmd_init(int argc, char **argv) {
     if (data) {
         rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
-        if (ds->kind != RNL_DATASET_TEXT && c.embed > 0) {
+        if (ds->kind != RNL_DATASET_TEXT && c.embed > 0) {  // (rnl_dataset_shape sets a series' embed to 0)
             rnl_dataset_destroy(ds);
             return args_error(&a, "%s is a series of real values: leave out --embed", data), 2;
         }
-        if (c.embed == 0) c.embed = 64;  // text; rnl_dataset_shape sets a series' embed to 0
+        if (c.embed == 0) c.embed = 64;
         rnl_dataset_shape(ds, &c);
         rnl_status st = rnl_dataset_write_description(ds, &desc, &desc_n);
         rnl_dataset_destroy(ds);
