@@ -157,7 +157,7 @@ int cmd_info(int argc, char **argv) {
     const rnl_config *c = rnl_model_config(m);
     printf("%s\n  cell %s, layers %d, hidden %d%s\n", path, rnl_cell_name(c->cell), c->layers, c->hidden, c->bidirectional ? ", bidirectional" : "");
     if (c->vocab) printf("  input: tokens, vocab %d, embed %d\n", c->vocab, c->embed);
-    else printf("  input: %d real-valued features per step\n", c->input_size);
+    else printf("  input: %d real-valued feature%s per step\n", c->input_size, c->input_size > 1 ? "s" : "");
     printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
     cli_print_optimizer(o, "steps done", "none yet (untrained)");
     printf("  %zu parameters:\n", rnl_model_num_params(m));
