@@ -74,7 +74,7 @@ rnl_status batch_json_read(const json_value *root, const rnl_config *c, batch_js
                 snprintf(where, sizeof where, "sequence %d, step %d", b, t);
                 if (in == 1 && is_num(x)) ob->inputs[(size_t)b * T + t] = (rnl_real)x->number;
                 else if (!x || x->type != JSON_ARRAY || (int)x->count != in)
-                    return rnl_fail(RNL_ERR_FORMAT, "%s: expected a list of %d numbers (input size)", where, in);
+                    return rnl_fail(RNL_ERR_FORMAT, "%s: expected a list of %d number%s (input size)", where, in, in > 1 ? "s" : "");
                 else
                     for (int k = 0; k < in; k++) {
                         if (!is_num(x->items[k])) return rnl_fail(RNL_ERR_FORMAT, "%s: inputs must be numbers", where);

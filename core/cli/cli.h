@@ -88,5 +88,9 @@ int cli_run_report(const cli_run *r, int rc, rnl_status save, const char *dest, 
 int cli_model_only(const char *cmd, int argc, char **argv, const char **path);
 // "  optimizer: adam, lr 0.001, clip 1, 30 <steps>", or "  optimizer: <none>" without one.
 void cli_print_optimizer(rnl_optimizer *o, const char *steps, const char *none);
+// info and grad: PyTorch's shape of a tensor of a model's table (cmd_model.c): 1 or 2 dimensions, and
+// "(N)" or "(R, C)" for people.
+int cli_tensor_dims(const rnl_tensor_info *t);
+void cli_tensor_shape(const rnl_tensor_info *t, char *buf, size_t cap);
 
 #endif

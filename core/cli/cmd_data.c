@@ -193,7 +193,7 @@ int cmd_predict(int argc, char **argv) {
             if (json) printf("{\"positive\": %.6g, \"label\": \"%s\", \"tokens\": %d, \"unknown\": %d}\n", p, p >= 0.5 ? "positive" : "negative", len, unk);
             else {
                 printf("%s (%.1f%% positive)\n", p >= 0.5 ? "positive" : "negative", 100 * p);
-                printf("read as %d tokens (%d unknown):", len, unk);
+                printf("read as %d token%s (%d unknown):", len, len > 1 ? "s" : "", unk);
                 for (int i = 0; i < len && i < 60; i++) printf(" %s", rnl_vocab_word(ds->vocab, ids[i]));
                 printf("%s\n", len > 60 ? " ..." : "");
             }

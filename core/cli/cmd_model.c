@@ -84,8 +84,11 @@ int cmd_init(int argc, char **argv) {
     }
     if (outputs) c.outputs = outputs;
     else if (c.head == RNL_HEAD_CLASSES && !task) return args_error(&a, "a classes head needs the number of classes: --head classes N"), 2;
+    // embed is the width of a token embedding: a model without a vocabulary has none, and its
+    // checkpoint says 0 (docs/checkpoint-format.md).
+    if (task && c.vocab == 0 && c.embed > 0) return args_error(&a, "--task %s has real-valued inputs: leave out --embed", task), 2;
     if (c.vocab > 0 && c.embed == 0) return args_error(&a, "--vocab needs --embed (the embedding width)"), 2;
-    if (c.vocab > 0 && c.input_size > 0) return args_error(&a, "give --vocab/--embed or --input-size, not both"), 2;
+    if ((c.vocab > 0 || c.embed > 0) && c.input_size > 0) return args_error(&a, "give --vocab/--embed or --input-size, not both"), 2;
     if (data && (task || c.input_size)) return args_error(&a, "--data decides the inputs: leave out --task and --input-size"), 2;
     struct stat sb;
     if (!force && stat(out, &sb) == 0)
@@ -95,6 +98,10 @@ int cmd_init(int argc, char **argv) {
     if (data) {
         rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
+        if (ds->kind != RNL_DATASET_TEXT && c.embed > 0) {  // (rnl_dataset_shape sets a series' embed to 0)
+            rnl_dataset_destroy(ds);
+            return args_error(&a, "%s is a series of real values: leave out --embed", data), 2;
+        }
         if (c.embed == 0) c.embed = 64;
         rnl_dataset_shape(ds, &c);
         rnl_status st = rnl_dataset_write_description(ds, &desc, &desc_n);
@@ -118,6 +125,24 @@ int cmd_init(int argc, char **argv) {
     return rc;
 }
 
+// --- Tensor shapes (also for the seq2seq info) ---------------------------------------------------------
+
+// PyTorch's shape of a tensor of the table. The table gives a vector cols == 1, and so has a weight
+// of width 1 (input_size 1, hidden 1, embed 1: weight_ih (G*H, 1), head.weight (O, 1)), which
+// PyTorch keeps 2-D; the name tells them apart. PyTorch's vectors here are the biases ("bias_ih",
+// "head.bias", "attention.b_c") and the additive attention's "attention.v" (docs/seq2seq.md).
+int cli_tensor_dims(const rnl_tensor_info *t) {
+    const char *leaf = strrchr(t->name, '.');
+    leaf = leaf ? leaf + 1 : t->name;
+    int vector = strncmp(leaf, "bias", 4) == 0 || strncmp(leaf, "b_", 2) == 0 || strcmp(leaf, "v") == 0;
+    return vector && t->cols == 1 ? 1 : 2;
+}
+
+void cli_tensor_shape(const rnl_tensor_info *t, char *buf, size_t cap) {
+    if (cli_tensor_dims(t) == 1) snprintf(buf, cap, "(%d)", t->rows);
+    else snprintf(buf, cap, "(%d, %d)", t->rows, t->cols);
+}
+
 // --- info -------------------------------------------------------------------------------------------
 
 int cmd_info(int argc, char **argv) {
@@ -132,14 +157,15 @@ int cmd_info(int argc, char **argv) {
     const rnl_config *c = rnl_model_config(m);
     printf("%s\n  cell %s, layers %d, hidden %d%s\n", path, rnl_cell_name(c->cell), c->layers, c->hidden, c->bidirectional ? ", bidirectional" : "");
     if (c->vocab) printf("  input: tokens, vocab %d, embed %d\n", c->vocab, c->embed);
-    else printf("  input: %d real-valued features per step\n", c->input_size);
+    else printf("  input: %d real-valued feature%s per step\n", c->input_size, c->input_size > 1 ? "s" : "");
     printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
     cli_print_optimizer(o, "steps done", "none yet (untrained)");
     printf("  %zu parameters:\n", rnl_model_num_params(m));
     for (int i = 0; i < rnl_model_num_tensors(m); i++) {
         const rnl_tensor_info *t = rnl_model_tensor(m, i);
-        if (t->cols == 1) printf("    %-28s (%d)         offset %zu\n", t->name, t->rows, t->offset);
-        else printf("    %-28s (%d, %d)  offset %zu\n", t->name, t->rows, t->cols, t->offset);
+        char shape[32];
+        cli_tensor_shape(t, shape, sizeof shape);
+        printf("    %-28s %-12s offset %zu\n", t->name, shape, t->offset);
     }
     rnl_optimizer_destroy(o);
     rnl_model_destroy(m);
@@ -158,8 +184,9 @@ static const char *grad_help =
     "Targets: one per sequence (a number, or a list of numbers for multi-output regression), or with a\n"
     "seq2seq model one per step of each sequence.\n";
 
+// Nested lists in PyTorch's shape: [g0, g1, ...] for a vector, [[row 0], [row 1], ...] for a matrix.
 static void print_tensor(const rnl_real *g, const rnl_tensor_info *t) {
-    if (t->cols == 1) {
+    if (cli_tensor_dims(t) == 1) {
         putchar('[');
         for (int i = 0; i < t->rows; i++) printf("%s%.9g", i ? ", " : "", (double)g[i]);
         putchar(']');

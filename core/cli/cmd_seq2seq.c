@@ -502,8 +502,9 @@ int s2s_cmd_info(int argc, char **argv) {
     cli_print_optimizer(o, "steps taken", "none (untrained, or saved without its state)");
     for (int i = 0; i < rnl_s2s_num_tensors(m); i++) {
         const rnl_tensor_info *t = rnl_s2s_tensor(m, i);
-        if (t->cols == 1) printf("  %-36s (%d)\n", t->name, t->rows);
-        else printf("  %-36s (%d, %d)\n", t->name, t->rows, t->cols);
+        char shape[32];
+        cli_tensor_shape(t, shape, sizeof shape);
+        printf("  %-36s %s\n", t->name, shape);
     }
     rnl_optimizer_destroy(o);
     rnl_s2s_destroy(m);

@@ -338,11 +338,11 @@ int cmd_eval(int argc, char **argv) {
             else if (cli_evaluate_split(m, ds, split, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
             else if (ds->kind == RNL_DATASET_TEXT) {
                 if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"loss\": %.6g, \"accuracy\": %.6g}\n", data, split_name, r.count, r.loss, r.accuracy);
-                else printf("%s, %s split (%d reviews): accuracy %.4f, loss %.5f\n", data, split_name, r.count, r.accuracy, r.loss);
+                else printf("%s, %s split (%d review%s): accuracy %.4f, loss %.5f\n", data, split_name, r.count, r.count > 1 ? "s" : "", r.accuracy, r.loss);
             } else {
                 double rmse = sqrt(r.loss) * ds->std;
                 if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"mse\": %.6g, \"rmse\": %.6g}\n", data, split_name, r.count, r.loss, rmse);
-                else printf("%s, %s split (%d windows): MSE %.5f (normalised), RMSE %.4f in %s units\n", data, split_name, r.count, r.loss, rmse, ds->column);
+                else printf("%s, %s split (%d window%s): MSE %.5f (normalised), RMSE %.4f in %s units\n", data, split_name, r.count, r.count > 1 ? "s" : "", r.loss, rmse, ds->column);
             }
             rnl_dataset_destroy(ds);
         }

@@ -1,5 +1,8 @@
-// rnnlab.h: the public API of the rnnlab core, one header for every face
-// (the WebAssembly module, the Node runner, the native CLI, the tests).
+// rnnlab.h: the main public header of the rnnlab core, for every face (the WebAssembly module, the
+// Node runner, the native CLI, the tests): models, cells, tasks, optimizers, checkpoints, errors.
+// Beside it in core/include, one header per area, each including this one: rnnlab_data.h (data sets:
+// IMDB reviews, CSV series, the .rnld file, batches), rnnlab_seq2seq.h (encoder-decoder models with
+// attention); a new area gets its own rnnlab_<area>.h there.
 //
 // A worked example: train an LSTM on the adding problem.
 //
@@ -190,13 +193,10 @@ const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int di
 
 // --- Losses -------------------------------------------------------------------------------------
 
-// Each returns the mean loss over n items and writes dL/dlogit (already divided by n) into `dlogits`
-// when it is non-NULL. BCE works on logits and is stable for any magnitude.
+// Binary cross-entropy on logits: the mean loss over n items, and dL/dlogit (already divided by n)
+// into `dlogits` when it is non-NULL. Stable for any magnitude. (The softmax cross-entropy and the
+// squared error are derived inside the model; docs/model.md gives all three.)
 rnl_real rnl_loss_bce_logits(const rnl_real *logits, const rnl_real *targets, int n, rnl_real *dlogits);
-// Softmax cross-entropy: logits (n, k), class indices as numbers; divide gradient by `denom`.
-rnl_real rnl_loss_softmax_ce(const rnl_real *logits, const rnl_real *targets, int n, int k,
-                             rnl_real denom, rnl_real *dlogits);
-rnl_real rnl_loss_mse(const rnl_real *pred, const rnl_real *targets, int n, rnl_real *dpred);
 
 // --- Optimizers ---------------------------------------------------------------------------------
 

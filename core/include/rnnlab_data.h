@@ -81,7 +81,6 @@ void rnl_tar_destroy(rnl_tar_reader *r);
 rnl_status rnl_tar_feed(rnl_tar_reader *r, const uint8_t *bytes, size_t n);
 // The input is over: fails unless the archive ended properly (an end-of-archive block was read).
 rnl_status rnl_tar_finish(rnl_tar_reader *r);
-uint64_t rnl_tar_offset(const rnl_tar_reader *r);  // bytes fed so far
 // Streams a file into the reader and finishes it: a .tar, or a gzip-compressed .tar.gz (told by its
 // magic bytes, not its name; gzip needs a build with zlib, i.e. the native one).
 rnl_status rnl_tar_read_file(rnl_tar_reader *r, const char *path);
@@ -163,7 +162,8 @@ int rnl_dataset_size(const rnl_dataset *ds);  // n_train + n_val + n_test
 void rnl_dataset_split(const rnl_dataset *ds, rnl_split s, int *first, int *count);
 int rnl_dataset_length(const rnl_dataset *ds, int i);  // steps of example i
 // Sets the fields of cfg that the data decides: vocab (text) or input_size (series), head, outputs,
-// seq2seq. Leaves cell, hidden, embed, layers, bidirectional alone.
+// seq2seq; embed: 0 for a series (no vocabulary), kept for text unless it is <= 0 (then 32). Leaves
+// cell, hidden, layers, bidirectional alone.
 void rnl_dataset_shape(const rnl_dataset *ds, rnl_config *cfg);
 // One line for people: kind, split sizes, vocabulary or window, file version.
 void rnl_dataset_describe(const rnl_dataset *ds, char *buf, size_t cap);

@@ -33,6 +33,22 @@ static int run(const char *fmt, ...) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+// The bytes of a file in the test directory (at most cap); returns how many were read.
+static size_t read_bytes(const char *name, uint8_t *buf, size_t cap) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f) fclose(f);
+    return n;
+}
+
+static uint64_t le64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
 static void write_file(const char *name, const char *text) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -70,6 +86,36 @@ int main(void) {
     EXPECT(0, "\"mse\": ", "eval --model add.rnl --task adding --length 50 --json");
     EXPECT(0, "test MSE", "eval --model add.rnl --task adding --length 50");
     EXPECT(0, "30 steps done", "info --model add.rnl");  // the optimizer state was saved: training resumes
+
+    // PyTorch's shapes, also where a weight has one column (input_size 1, hidden 1): weight_ih_l0 is
+    // (3, 1) and its gradient a list of rows; a bias stays a flat list.
+    EXPECT(0, "wrote one.rnl: gru", "init --cell gru --input-size 1 --hidden 1 --head regression --out one.rnl");
+    EXPECT(0, "rnn.weight_ih_l0             (3, 1)       offset 0", "info --model one.rnl");
+    CHECK(strstr(out, "rnn.bias_hh_l0               (3)          offset 9") && strstr(out, "head.weight                  (1, 1)"),
+          "info gives PyTorch's shapes:\n%s", out);
+    write_file("one.json", "{\"inputs\": [[0.5, -1], [2]], \"targets\": [0.3, 1]}");
+    EXPECT(0, "\"rnn.weight_ih_l0\": [[", "grad --model one.rnl --batch one.json");
+    const char *bias = strstr(out, "\"rnn.bias_ih_l0\": [");
+    CHECK(bias && bias[19] != '[', "a bias's gradient is a flat list:\n%s", out);
+    CHECK(strstr(out, "\"head.weight\": [[") && !strstr(out, "\"head.bias\": [["), "head.weight (1, 1), head.bias (1):\n%s", out);
+
+    // init --data on a series (docs/checkpoint-format.md): embed 0, flag bit 1, and after the parameters
+    // the u64 length M and the whole data file; the file is 132 + 4P + M bytes. --embed is refused.
+    char csv[2048] = "day,v\n";
+    for (int i = 0; i < 40; i++) snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,%d.%d\n", i, 10 + i % 7, i % 10);
+    write_file("s.csv", csv);
+    EXPECT(0, "wrote s.rnld", "data --source s.csv --column v --window 4 --out s.rnld");
+    EXPECT(2, "s.rnld is a series of real values: leave out --embed", "init --cell gru --data s.rnld --embed 8 --out s.rnl");
+    EXPECT(2, "--task adding has real-valued inputs: leave out --embed", "init --cell gru --task adding --embed 8 --out s.rnl");
+    EXPECT(0, "wrote s.rnl: gru", "init --cell gru --data s.rnld --hidden 3 --out s.rnl");
+    static uint8_t data[4096], ck[8192];
+    size_t dn = read_bytes("s.rnld", data, sizeof data), cn = read_bytes("s.rnl", ck, sizeof ck);
+    uint64_t P = cn >= 128 ? le64(ck + 64) : 0;
+    size_t at = 120 + 4 * (size_t)P;
+    CHECK(dn > 124 && cn > 128 && ck[12] == 2 && ck[20] == 0 && ck[24] == 0 && ck[28] == 1,
+          "series checkpoint: flags %d, vocab %d, embed %d, input_size %d", ck[12], ck[20], ck[24], ck[28]);
+    CHECK(cn == 132 + 4 * P + dn && le64(ck + at) == dn && memcmp(ck + at + 8, data, dn) == 0,
+          "series checkpoint of %zu bytes: 132 + 4 * %llu + the %zu-byte data file after its length", cn, (unsigned long long)P, dn);
 
     // Wrong flags and bad input.
     EXPECT(2, "unknown flag '--hiden'", "init --cell lstm --hiden 3 --out x.rnl");

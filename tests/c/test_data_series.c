@@ -132,8 +132,10 @@ static void test_windows(void) {
     rnl_task_data_free(&d);
     rnl_config cfg = rnl_config_default(RNL_CELL_LSTM);
     cfg.vocab = 100;
+    cfg.embed = 64;
     rnl_dataset_shape(ds, &cfg);
     CHECK(cfg.vocab == 0 && cfg.input_size == 1 && cfg.head == RNL_HEAD_REGRESSION && cfg.outputs == 2 && cfg.seq2seq == 0, "shape");
+    CHECK(cfg.embed == 0, "no vocabulary, no embedding: embed %d", cfg.embed);
     CHECK(rnl_dataset_length(ds, 3) == 5, "every window is T long");
     char line[300];
     rnl_dataset_describe(ds, line, sizeof line);

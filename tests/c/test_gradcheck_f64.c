@@ -213,6 +213,67 @@ static void test_truncated_bptt(void) {
     rnl_model_destroy(m);
 }
 
+// The windows of truncated BPTT (docs/model.md): counted from each sequence's own first step in each
+// direction, so a batch's gradient is the mean of its sequences' alone; at a window's start both dL/dh
+// and dL/dc are cut, so a sequence-to-one model's inputs get gradient only in the last window of each
+// direction.
+static double *grads_of(rnl_model *m, const int32_t *tok, const int32_t *lens, const rnl_real *y, int B, int T, int k) {
+    rnl_batch b = {B, T, tok, NULL, lens, y};
+    rnl_real loss;
+    rnl_model_zero_grad(m);
+    CHECK_OK(rnl_model_forward(m, &b, &loss));
+    CHECK_OK(rnl_model_backward(m, k));
+    size_t n = rnl_model_num_params(m);
+    double *g = malloc(sizeof(double) * n);
+    memcpy(g, rnl_model_grads(m), sizeof(double) * n);
+    return g;
+}
+
+static void test_truncated_bptt_windows(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_LSTM);
+    c.vocab = 9, c.embed = 2, c.hidden = 3, c.bidirectional = 1;
+    for (int layers = 1; layers <= 2; layers++) {
+        c.layers = layers;
+        rnl_model *m;
+        CHECK_OK(rnl_model_create(&m, &c, 4));
+        size_t n = rnl_model_num_params(m);
+        int32_t ab[2 * 7] = {1, 2, 3, 4, 5, 6, 7, 8, 2, 5, 3, 0, 0, 0}, lens[2] = {7, 4};
+        rnl_real y[2] = {1, 0};
+        double *both = grads_of(m, ab, lens, y, 2, 7, 3), *a = grads_of(m, ab, lens, y, 1, 7, 3);
+        double *b = grads_of(m, ab + 7, lens + 1, y + 1, 1, 4, 3);
+        double *mean = malloc(sizeof(double) * n);
+        for (size_t i = 0; i < n; i++) mean[i] = (a[i] + b[i]) / 2;
+        tu_close(layers == 1 ? "bptt 3, lengths 7 and 4: the batch is the mean of the two alone"
+                             : "bptt 3, lengths 7 and 4, 2 layers: the batch is the mean of the two alone",
+                 both, mean, n, 1e-12, 1e-12);
+        // Sequence a alone (steps 0..6, tokens 1..7): forward windows 0-2, 3-5, 6; reverse windows
+        // 6-4, 3-1, 0. Only steps 6 and 0 (tokens 7 and 1) get gradient, at any depth.
+        const rnl_tensor_info *emb = rnl_model_tensor(m, 0);
+        int ok = 1;
+        for (int tok = 1; tok <= 7; tok++) {
+            int nonzero = a[emb->offset + 2 * tok] != 0 || a[emb->offset + 2 * tok + 1] != 0;
+            ok &= nonzero == (tok == 1 || tok == 7);
+        }
+        CHECK(ok, "bptt 3, length 7, %d layer(s): only the tokens of steps 0 and 6 get gradient", layers);
+        free(both), free(a), free(b), free(mean);
+        rnl_model_destroy(m);
+    }
+    // One direction, length 3, window 2 (windows 0-1 and 2): nothing reaches steps 0 and 1, not even
+    // through the LSTM's cell state.
+    c.layers = 1, c.bidirectional = 0;
+    rnl_model *m;
+    CHECK_OK(rnl_model_create(&m, &c, 2));
+    int32_t tok[3] = {1, 2, 3};
+    rnl_real y = 1;
+    double *g = grads_of(m, tok, NULL, &y, 1, 3, 2);
+    const rnl_tensor_info *emb = rnl_model_tensor(m, 0);
+    const double *e = g + emb->offset;
+    CHECK(e[2] == 0 && e[3] == 0 && e[4] == 0 && e[5] == 0 && (e[6] != 0 || e[7] != 0),
+          "bptt 2, length 3: embedding gradients of steps 0, 1, 2: (%g, %g), (%g, %g), (%g, %g)", e[2], e[3], e[4], e[5], e[6], e[7]);
+    free(g);
+    rnl_model_destroy(m);
+}
+
 static void test_traces(void) {
     rnl_config c = rnl_config_default(RNL_CELL_LSTM);
     c.vocab = 7, c.embed = 3, c.hidden = 4, c.bidirectional = 1;
@@ -280,6 +341,7 @@ int main(void) {
     test_all_gradients();
     test_padding_invariance();
     test_truncated_bptt();
+    test_truncated_bptt_windows();
     test_traces();
     return tu_summary("test_gradcheck_f64");
 }

@@ -60,6 +60,7 @@ void rnl_dataset_shape(const rnl_dataset *ds, rnl_config *cfg) {
         if (cfg->embed <= 0) cfg->embed = 32;
     } else {
         cfg->vocab = 0;
+        cfg->embed = 0;  // no vocabulary, no embedding (docs/checkpoint-format.md)
         cfg->input_size = 1;
         cfg->head = RNL_HEAD_REGRESSION;
         cfg->outputs = ds->horizon;

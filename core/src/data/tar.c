@@ -95,8 +95,6 @@ void rnl_tar_destroy(rnl_tar_reader *r) {
     free(r);
 }
 
-uint64_t rnl_tar_offset(const rnl_tar_reader *r) { return r->offset; }
-
 // --- Header fields ------------------------------------------------------------------------------
 
 // Octal field: optional leading spaces, octal digits, then only NULs and spaces. An empty field is 0.
