@@ -51,7 +51,8 @@ void cli_catch_sigint(void);    // from now on Ctrl-C sets cli_interrupted() ins
 int cli_interrupted(void);
 // On stderr: a carriage return, label, "[#####.....] nn% ", then fmt's text.
 void cli_progress(const char *label, long step, long total, const char *fmt, ...);
-int cli_parse_cell(const char *s, rnl_cell *out);  // rnn, lstm, gru; 0 if none of them
+// A cell's name (rnl_cell_parse); 0 after args_error naming `flag` (which ends in "cell") and the known cells.
+int cli_parse_cell(args *a, const char *flag, const char *s, rnl_cell *out);
 
 // The optimizer flags of train: --optim, --lr, --momentum, --weight-decay, --clip (numbers -1 when not given).
 typedef struct {

@@ -33,12 +33,12 @@ void cli_progress(const char *label, long step, long total, const char *fmt, ...
     fflush(stderr);
 }
 
-int cli_parse_cell(const char *s, rnl_cell *out) {
-    if (strcmp(s, "rnn") == 0) *out = RNL_CELL_RNN;
-    else if (strcmp(s, "lstm") == 0) *out = RNL_CELL_LSTM;
-    else if (strcmp(s, "gru") == 0) *out = RNL_CELL_GRU;
-    else return 0;
-    return 1;
+int cli_parse_cell(args *a, const char *flag, const char *s, rnl_cell *out) {
+    if (rnl_cell_parse(s, out) == RNL_OK) return 1;
+    // The core says "cell must be rnn, lstm or gru, not 'x'"; the flag (--cell, --enc-cell, --dec-cell)
+    // ends in "cell", so its prefix completes the sentence: "--enc-cell must be ...".
+    size_t n = strlen(flag), k = strlen("cell");
+    return args_error(a, "%.*s%s", (int)(n >= k ? n - k : 0), flag, rnl_last_error());
 }
 
 // --- Optimizer flags --------------------------------------------------------------------------------

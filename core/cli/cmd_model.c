@@ -70,7 +70,7 @@ int cmd_init(int argc, char **argv) {
     if (a.failed) return 2;
     if (!cell) return args_error(&a, "--cell is required (rnn, lstm or gru)"), 2;
     if (!out) return args_error(&a, "--out is required"), 2;
-    if (!cli_parse_cell(cell, &c.cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (!cli_parse_cell(&a, "--cell", cell, &c.cell)) return 2;
     if (head) {
         if (strcmp(head, "binary") == 0) c.head = RNL_HEAD_BINARY;
         else if (strcmp(head, "classes") == 0) c.head = RNL_HEAD_CLASSES;

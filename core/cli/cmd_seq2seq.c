@@ -171,10 +171,10 @@ int s2s_cmd_init(int argc, char **argv) {
     if (tc.min_len > tc.max_len && max_len > 0 && min_len < 0) tc.min_len = tc.max_len;
     if (rnl_s2s_task_validate(&tc)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_s2s_task_shape(&tc, &c);
-    if (cell && !cli_parse_cell(cell, &c.enc_cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (cell && !cli_parse_cell(&a, "--cell", cell, &c.enc_cell)) return 2;
     if (cell) c.dec_cell = c.enc_cell;
-    if (enc && !cli_parse_cell(enc, &c.enc_cell)) return args_error(&a, "--enc-cell must be rnn, lstm or gru, not '%s'", enc), 2;
-    if (dec && !cli_parse_cell(dec, &c.dec_cell)) return args_error(&a, "--dec-cell must be rnn, lstm or gru, not '%s'", dec), 2;
+    if (enc && !cli_parse_cell(&a, "--enc-cell", enc, &c.enc_cell)) return 2;
+    if (dec && !cli_parse_cell(&a, "--dec-cell", dec, &c.dec_cell)) return 2;
     if (attn && rnl_attn_parse(attn, &c.attention)) return args_error(&a, "%s", rnl_last_error()), 2;
     if (c.attn_width && c.attention != RNL_ATTN_ADDITIVE) return args_error(&a, "--attn-width is for --attention additive"), 2;
     struct stat sb;

@@ -106,10 +106,31 @@ typedef struct {
 } rnl_config;
 
 rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary head, forget_bias 1
-// Checks every field against its range and the hard limits; the message names the field.
+// Checks every field against its range (the limit table below) and the hard limits; the message names
+// the field.
 rnl_status rnl_config_validate(const rnl_config *cfg);
-const char *rnl_cell_name(rnl_cell c);     // "rnn", "lstm", "gru"
 const char *rnl_head_name(rnl_head h);     // "binary", "classes", "regression"
+
+// --- The cell table -----------------------------------------------------------------------------
+
+// What a cell is, once: every face (CLI flags, the page's <select>, the Node runner, the grader, traces)
+// reads its names and gates from here. Adding a cell means an entry here, its math (cells.c), its tests
+// and its docs.
+typedef struct {
+    rnl_cell cell;
+    const char *name;           // "lstm": what flags and configs spell
+    const char *label;          // "LSTM": what people read
+    int gates;                  // G: rows of weight_ih per hidden unit (1, 4, 3)
+    const char *gate_names[4];  // PyTorch's gate order: "i", "f", "g", "o"; an RNN's one "gate" is "h"
+    int has_cell_state;         // 1: a second state (the LSTM's c) besides h
+    const char *extra_state;    // what the layer's extra cache holds, or NULL
+} rnl_cell_info;
+
+int rnl_cell_count(void);                        // cells are 0..rnl_cell_count() - 1
+const rnl_cell_info *rnl_cell_info_of(rnl_cell c);  // NULL if unknown
+// "lstm" -> RNL_CELL_LSTM; otherwise RNL_ERR_ARG, "cell must be rnn, lstm or gru, not 'x'".
+rnl_status rnl_cell_parse(const char *name, rnl_cell *out);
+const char *rnl_cell_name(rnl_cell c);     // "rnn", "lstm", "gru" ("?" if unknown)
 int rnl_cell_gates(rnl_cell c);            // 1, 4, 3: rows of weight_ih per hidden unit
 
 // --- Batches ------------------------------------------------------------------------------------

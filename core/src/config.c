@@ -1,4 +1,6 @@
-// config.c: model configurations: defaults, names, and validation against ranges and hard limits.
+// config.c: model configurations: defaults, names, and validation against ranges and hard limits; the
+// cell table and the limit table (rnnlab.h), which every face reads instead of keeping its own copy.
+#include <stdio.h>
 #include <string.h>
 #include "internal.h"
 
@@ -14,13 +16,50 @@ rnl_config rnl_config_default(rnl_cell cell) {
     return c;
 }
 
-const char *rnl_cell_name(rnl_cell c) {
-    switch (c) {
-    case RNL_CELL_RNN: return "rnn";
-    case RNL_CELL_LSTM: return "lstm";
-    case RNL_CELL_GRU: return "gru";
+// --- The cell table ---------------------------------------------------------------------------------
+
+// Indexed by rnl_cell. The extra cache is rnl_layer_cache.aux (internal.h).
+static const rnl_cell_info cells[] = {
+    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL},
+    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t"},
+    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)"},
+};
+#define N_CELLS ((int)(sizeof cells / sizeof cells[0]))
+
+int rnl_cell_count(void) { return N_CELLS; }
+
+const rnl_cell_info *rnl_cell_info_of(rnl_cell c) { return (int)c >= 0 && (int)c < N_CELLS ? &cells[c] : NULL; }
+
+// "rnn, lstm or gru", or with numbers "0 (rnn), 1 (lstm) or 2 (gru)", from the table.
+static void cell_list(char *out, size_t cap, int numbered) {
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = 0; i < N_CELLS && n < cap; i++) {
+        const char *sep = i == 0 ? "" : i == N_CELLS - 1 ? " or " : ", ";
+        if (numbered) n += (size_t)snprintf(out + n, cap - n, "%s%d (%s)", sep, i, cells[i].name);
+        else n += (size_t)snprintf(out + n, cap - n, "%s%s", sep, cells[i].name);
     }
-    return "?";
+}
+
+rnl_status rnl_cell_parse(const char *name, rnl_cell *out) {
+    for (int i = 0; i < N_CELLS; i++)
+        if (name && strcmp(name, cells[i].name) == 0) {
+            *out = cells[i].cell;
+            return RNL_OK;
+        }
+    char list[128];
+    cell_list(list, sizeof list, 0);
+    return rnl_fail(RNL_ERR_ARG, "cell must be %s, not '%s'", list, name ? name : "");
+}
+
+const char *rnl_cell_name(rnl_cell c) {
+    const rnl_cell_info *ci = rnl_cell_info_of(c);
+    return ci ? ci->name : "?";
+}
+
+int rnl_cell_gates(rnl_cell c) {
+    const rnl_cell_info *ci = rnl_cell_info_of(c);
+    return ci ? ci->gates : 1;
 }
 
 const char *rnl_head_name(rnl_head h) {
@@ -32,8 +71,6 @@ const char *rnl_head_name(rnl_head h) {
     return "?";
 }
 
-int rnl_cell_gates(rnl_cell c) { return c == RNL_CELL_LSTM ? 4 : c == RNL_CELL_GRU ? 3 : 1; }
-
 static rnl_status check_range(const char *name, long v, long lo, long hi) {
     if (v < lo || v > hi) return rnl_fail(RNL_ERR_ARG, "config: %s is %ld, must be in %ld..%ld", name, v, lo, hi);
     return RNL_OK;
@@ -42,8 +79,11 @@ static rnl_status check_range(const char *name, long v, long lo, long hi) {
 rnl_status rnl_config_validate(const rnl_config *c) {
     rnl_status st;
     if (!c) return rnl_fail(RNL_ERR_ARG, "config: missing");
-    if (c->cell != RNL_CELL_RNN && c->cell != RNL_CELL_LSTM && c->cell != RNL_CELL_GRU)
-        return rnl_fail(RNL_ERR_ARG, "config: cell is %d, must be 0 (rnn), 1 (lstm) or 2 (gru)", (int)c->cell);
+    if (!rnl_cell_info_of(c->cell)) {
+        char list[128];
+        cell_list(list, sizeof list, 1);
+        return rnl_fail(RNL_ERR_ARG, "config: cell is %d, must be %s", (int)c->cell, list);
+    }
     if (c->head != RNL_HEAD_BINARY && c->head != RNL_HEAD_CLASSES && c->head != RNL_HEAD_REGRESSION)
         return rnl_fail(RNL_ERR_ARG, "config: head is %d, must be 0 (binary), 1 (classes) or 2 (regression)", (int)c->head);
     if ((st = check_range("vocab", c->vocab, 0, RNL_MAX_VOCAB))) return st;
