@@ -20,6 +20,10 @@ int args_next(args *a);                       // 1 while there is a flag to hand
 int args_is(const args *a, const char *name);
 int args_int(args *a, int *out, long lo, long hi);      // reads the flag's value; 0 (and an error) if bad
 int args_float(args *a, float *out, double lo, double hi);
+// A setting with a limit in the core's table (rnl_limit_find(name)): its range and message come from there,
+// "--hidden is 0, must be in 1..4096". Use these, not args_int/args_float, for anything the table lists.
+int args_limit(args *a, int *out, const char *name);
+int args_limit_real(args *a, float *out, const char *name);
 int args_u64(args *a, uint64_t *out);
 int args_str(args *a, const char **out);
 void args_unknown(args *a);                   // "unknown flag ..."

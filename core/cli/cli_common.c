@@ -50,10 +50,10 @@ void cli_optim_flags_init(cli_optim_flags *f) {
 
 int cli_optim_flag(args *a, cli_optim_flags *f) {
     if (args_is(a, "--optim")) args_str(a, &f->optim);
-    else if (args_is(a, "--lr")) args_float(a, &f->lr, 1e-9, 100);
-    else if (args_is(a, "--momentum")) args_float(a, &f->momentum, 0, 0.9999);
-    else if (args_is(a, "--weight-decay")) args_float(a, &f->weight_decay, 0, 0.9999);
-    else if (args_is(a, "--clip")) args_float(a, &f->clip, 0, 1e8);
+    else if (args_is(a, "--lr")) args_limit_real(a, &f->lr, "lr");
+    else if (args_is(a, "--momentum")) args_limit_real(a, &f->momentum, "momentum");
+    else if (args_is(a, "--weight-decay")) args_limit_real(a, &f->weight_decay, "weight_decay");
+    else if (args_is(a, "--clip")) args_limit_real(a, &f->clip, "clip");
     else return 0;
     return 1;
 }

@@ -48,18 +48,18 @@ int cmd_init(int argc, char **argv) {
     uint64_t seed = 0;
     while (args_next(&a)) {
         if (args_is(&a, "--cell")) args_str(&a, &cell);
-        else if (args_is(&a, "--vocab")) args_int(&a, &c.vocab, 2, RNL_MAX_VOCAB);
-        else if (args_is(&a, "--embed")) args_int(&a, &c.embed, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--input-size")) args_int(&a, &c.input_size, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--hidden")) args_int(&a, &c.hidden, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--layers")) args_int(&a, &c.layers, 1, RNL_MAX_LAYERS);
+        else if (args_is(&a, "--vocab")) args_limit(&a, &c.vocab, "vocab");
+        else if (args_is(&a, "--embed")) args_limit(&a, &c.embed, "embed");
+        else if (args_is(&a, "--input-size")) args_limit(&a, &c.input_size, "input_size");
+        else if (args_is(&a, "--hidden")) args_limit(&a, &c.hidden, "hidden");
+        else if (args_is(&a, "--layers")) args_limit(&a, &c.layers, "layers");
         else if (args_is(&a, "--bidirectional")) c.bidirectional = 1;
         else if (args_is(&a, "--seq2seq")) c.seq2seq = 1;
         else if (args_is(&a, "--head")) {
             if (args_str(&a, &head) && strcmp(head, "classes") == 0 && a.i < a.argc && a.argv[a.i][0] != '-')
-                args_int(&a, &outputs, 2, RNL_MAX_WIDTH);  // `--head classes N`
-        } else if (args_is(&a, "--outputs")) args_int(&a, &outputs, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--forget-bias")) args_float(&a, &c.forget_bias, -99, 99);
+                args_limit(&a, &outputs, "classes");  // `--head classes N`
+        } else if (args_is(&a, "--outputs")) args_limit(&a, &outputs, "outputs");
+        else if (args_is(&a, "--forget-bias")) args_limit_real(&a, &c.forget_bias, "forget_bias");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--task")) args_str(&a, &task);
         else if (args_is(&a, "--data")) args_str(&a, &data);
@@ -183,7 +183,7 @@ int cmd_grad(int argc, char **argv) {
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--batch")) args_str(&a, &batch);
-        else if (args_is(&a, "--bptt")) args_int(&a, &window, 0, RNL_MAX_STEPS);
+        else if (args_is(&a, "--bptt")) args_limit(&a, &window, "bptt");
         else args_unknown(&a);
     }
     if (a.failed) return 2;

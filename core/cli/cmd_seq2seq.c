@@ -143,13 +143,13 @@ int s2s_cmd_init(int argc, char **argv) {
         else if (args_is(&a, "--cell")) args_str(&a, &cell);
         else if (args_is(&a, "--enc-cell")) args_str(&a, &enc);
         else if (args_is(&a, "--dec-cell")) args_str(&a, &dec);
-        else if (args_is(&a, "--hidden")) args_int(&a, &c.enc_hidden, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--layers")) args_int(&a, &c.enc_layers, 1, RNL_MAX_LAYERS);
+        else if (args_is(&a, "--hidden")) args_limit(&a, &c.enc_hidden, "hidden");
+        else if (args_is(&a, "--layers")) args_limit(&a, &c.enc_layers, "layers");
         else if (args_is(&a, "--bidirectional")) c.bidirectional = 1;
-        else if (args_is(&a, "--embed")) args_int(&a, &c.embed, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--embed")) args_limit(&a, &c.embed, "embed");
         else if (args_is(&a, "--attention")) args_str(&a, &attn);
-        else if (args_is(&a, "--attn-width")) args_int(&a, &c.attn_width, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--forget-bias")) args_float(&a, &c.forget_bias, -99, 99);
+        else if (args_is(&a, "--attn-width")) args_limit(&a, &c.attn_width, "attn_width");
+        else if (args_is(&a, "--forget-bias")) args_limit_real(&a, &c.forget_bias, "forget_bias");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--force")) force = 1;
@@ -230,13 +230,13 @@ int s2s_cmd_train(int argc, char **argv) {
         if (cli_optim_flag(&a, &of)) continue;
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--steps")) args_int(&a, &steps, 1, 100000000);
-        else if (args_is(&a, "--batch")) args_int(&a, &B, 1, RNL_MAX_BATCH);
+        else if (args_is(&a, "--steps")) args_limit(&a, &steps, "steps");
+        else if (args_is(&a, "--batch")) args_limit(&a, &B, "batch");
         else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
         else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
         else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
-        else if (args_is(&a, "--eval-every")) args_int(&a, &eval_every, 1, 100000000);
+        else if (args_is(&a, "--eval-every")) args_limit(&a, &eval_every, "eval_every");
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
@@ -339,7 +339,7 @@ int s2s_cmd_eval(int argc, char **argv) {
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--batches")) args_int(&a, &batches, 1, 100000);
+        else if (args_is(&a, "--batches")) args_limit(&a, &batches, "eval_batches");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
