@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "rnnlab.h"
 #include "rnnlab_data.h"
+#include "rnnlab_run.h"
 
 // A command's flags are read in one loop: `while (args_next(&a)) { if (args_is(&a, "--x")) ... }`.
 typedef struct {
@@ -67,9 +68,9 @@ void cli_optim_flags_init(cli_optim_flags *f);
 int cli_optim_flag(args *a, cli_optim_flags *f);  // 1 if a's current flag is one of them (its value is read)
 int cli_optim_kind(args *a, const cli_optim_flags *f, rnl_optim *kind);  // --optim (default adam); 0 after args_error
 // The checkpoint's optimizer *o (NULL if none) is kept unless --optim names another kind; otherwise a new one
-// of `kind` for n_params, clipping at 1 (and Adam at adam_lr if > 0); then the flags apply. 0, or 1 after
-// printing the problem.
-int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, float adam_lr, size_t n_params,
+// of `kind` for n_params with the run layer's defaults for the model kind `run` (rnl_run_optim_default:
+// clipping at 1, Adam's rate); then the flags apply. 0, or 1 after printing the problem.
+int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, rnl_run_kind run, size_t n_params,
                     rnl_optimizer **o);
 
 // A training run's clock and reporting: JSON lines on stdout (--json) or a progress bar on stderr (a terminal).

@@ -68,7 +68,7 @@ int cli_optim_kind(args *a, const cli_optim_flags *f, rnl_optim *kind) {
     return 1;
 }
 
-int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, float adam_lr, size_t n_params,
+int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, rnl_run_kind run, size_t n_params,
                     rnl_optimizer **o) {
     // Resume with the checkpoint's optimizer unless another one is asked for.
     if (*o && f->optim && rnl_optimizer_config(*o)->kind != kind) {
@@ -76,9 +76,7 @@ int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, f
         *o = NULL;
     }
     if (!*o) {
-        rnl_optim_config oc = rnl_optim_default(kind);
-        oc.clip = 1.0f;
-        if (kind == RNL_OPTIM_ADAM && adam_lr > 0) oc.lr = adam_lr;
+        rnl_optim_config oc = rnl_run_optim_default(run, kind);
         if (rnl_optimizer_create(o, &oc, n_params)) return cli_error(cmd, "%s", rnl_last_error());
     }
     rnl_optim_config *oc = rnl_optimizer_config(*o);

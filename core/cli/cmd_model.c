@@ -90,30 +90,26 @@ int cmd_init(int argc, char **argv) {
     struct stat sb;
     if (!force && stat(out, &sb) == 0)
         return cli_error("init", "%s exists; it may hold a trained model. Use --force to overwrite it", out), 1;
-    uint8_t *desc = NULL;
-    size_t desc_n = 0;
+    rnl_dataset *ds = NULL;
     if (data) {
-        rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
         if (c.embed == 0) c.embed = 64;
         rnl_dataset_shape(ds, &c);
-        rnl_status st = rnl_dataset_write_description(ds, &desc, &desc_n);
-        rnl_dataset_destroy(ds);
-        if (st) return cli_error("init", "%s", rnl_last_error());
     }
     rnl_model *m;
     if (rnl_model_create(&m, &c, seed)) {
-        free(desc);
+        rnl_dataset_destroy(ds);
         return cli_error("init", "%s", rnl_last_error());
     }
     int rc = 0;
-    if (desc && rnl_model_set_meta(m, desc, desc_n)) rc = cli_error("init", "%s", rnl_last_error());
+    // The model keeps the data's description (its vocabulary), as `train --data` would.
+    if (ds && rnl_run_attach_data(m, ds, NULL, NULL)) rc = cli_error("init", "%s", rnl_last_error());
     else if (rnl_checkpoint_save(m, NULL, out)) rc = cli_error("init", "%s", rnl_last_error());
     else
         printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters\n", out, rnl_cell_name(c.cell), c.layers,
                c.layers > 1 ? "s" : "", c.bidirectional ? " bidirectional" : "", c.hidden, rnl_head_name(c.head),
                rnl_model_num_params(m));
-    free(desc);
+    rnl_dataset_destroy(ds);
     rnl_model_destroy(m);
     return rc;
 }
