@@ -149,6 +149,7 @@ typedef struct {
     const char *gate_names[4];  // PyTorch's gate order: "i", "f", "g", "o"; an RNN's one "gate" is "h"
     int has_cell_state;         // 1: a second state (the LSTM's c) besides h
     const char *extra_state;    // what the layer's extra cache holds, or NULL
+    const char *gate_roles[4];  // what each gate is, for people: "input gate", "forget gate", "candidate", ...
 } rnl_cell_info;
 
 int rnl_cell_count(void);                        // cells are 0..rnl_cell_count() - 1

@@ -20,9 +20,11 @@ rnl_config rnl_config_default(rnl_cell cell) {
 
 // Indexed by rnl_cell. The extra cache is rnl_layer_cache.aux (internal.h).
 static const rnl_cell_info cells[] = {
-    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL},
-    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t"},
-    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)"},
+    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL, {"hidden state"}},
+    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t",
+     {"input gate", "forget gate", "candidate", "output gate"}},
+    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)",
+     {"reset gate", "update gate", "candidate"}},
 };
 #define N_CELLS ((int)(sizeof cells / sizeof cells[0]))
 
