@@ -89,6 +89,7 @@ static void test_defaults(void) {
           "recurrent defaults");
     CHECK(d.heldout_batches == 4 && d.heldout_batch == 64 && d.test_batches == 10 && d.test_batch == 100 && d.test_seed == 1000003,
           "recurrent evaluation");
+    CHECK(d.data_embed == 64, "a data model's embedding: %d", d.data_embed);
     rnl_optim_config oc = rnl_run_optim_default(RNL_RUN_RECURRENT, RNL_OPTIM_ADAM);
     CHECK(oc.kind == RNL_OPTIM_ADAM && oc.lr == 1e-3f && oc.clip == 1.0f, "adam: lr %g clip %g", oc.lr, oc.clip);
     oc = rnl_run_optim_default(RNL_RUN_RECURRENT, RNL_OPTIM_MOMENTUM);
