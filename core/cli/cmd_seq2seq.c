@@ -113,10 +113,10 @@ int s2s_cmd_init(int argc, char **argv) {
     uint64_t seed = 0;
     while (args_next(&a)) {
         if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--symbols")) args_int(&a, &symbols, 1, 26);
-        else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
-        else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
-        else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
+        else if (args_is(&a, "--symbols")) args_limit(&a, &symbols, "symbols");
+        else if (args_is(&a, "--length")) args_limit(&a, &len, "reverse_length");
+        else if (args_is(&a, "--min-length")) args_limit(&a, &min_len, "reverse_length");
+        else if (args_is(&a, "--max-length")) args_limit(&a, &max_len, "reverse_length");
         else if (args_is(&a, "--cell")) args_str(&a, &cell);
         else if (args_is(&a, "--enc-cell")) args_str(&a, &enc);
         else if (args_is(&a, "--dec-cell")) args_str(&a, &dec);
@@ -213,9 +213,9 @@ int s2s_cmd_train(int argc, char **argv) {
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
         else if (args_is(&a, "--steps")) args_limit(&a, &steps, "steps");
         else if (args_is(&a, "--batch")) args_limit(&a, &B, "batch");
-        else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
-        else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
-        else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
+        else if (args_is(&a, "--length")) args_limit(&a, &len, "reverse_length");
+        else if (args_is(&a, "--min-length")) args_limit(&a, &min_len, "reverse_length");
+        else if (args_is(&a, "--max-length")) args_limit(&a, &max_len, "reverse_length");
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
         else if (args_is(&a, "--eval-every")) args_limit(&a, &eval_every, "eval_every");
         else if (args_is(&a, "--out")) args_str(&a, &out);
@@ -384,7 +384,7 @@ int s2s_cmd_decode(int argc, char **argv) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--input")) args_str(&a, &input);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--max-len")) args_int(&a, &max_len, 1, 10000);
+        else if (args_is(&a, "--max-len")) args_limit(&a, &max_len, "decode_len");
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
     }
