@@ -12,7 +12,8 @@
 
 #include "bptt.h"
 #include "ex_todo.h"
-#include "internal.h"
+#include "rnnlab.h"
+#include "rnnlab_cell_math.h"  // the cells, rnl_layer_*, r_sigmoid, r_tanh: never the core's internal.h
 
 // --- The reference (core/src/cell_math.c and cells.c under other names) -------------------------
 
