@@ -36,6 +36,12 @@ static float *fcalloc(size_t n) {
     return p;
 }
 
+// Zeroed caches for one direction of T steps of a batch of B: gates (T, B, G*H), aux and h (T, B, H).
+static rnl_layer_cache layer_cache_new(rnl_cell cell, int H, int B, int T) {
+    size_t TBH = (size_t)T * B * H;
+    return (rnl_layer_cache){.gates = fcalloc(TBH * rnl_cell_gates(cell)), .aux = fcalloc(TBH), .h = fcalloc(TBH), .ldh = H};
+}
+
 static void layer_init(layer *y, rnl_cell cell, int reverse, rnl_rng *r) {
     memset(y, 0, sizeof *y);
     const int H = LAYER_H, G = rnl_cell_gates(cell), GH = G * H, B = LAYER_B, T = LAYER_T;
@@ -46,10 +52,12 @@ static void layer_init(layer *y, rnl_cell cell, int reverse, rnl_rng *r) {
     rnd_normal(r, y->b_ih, (size_t)GH, 0.3);
     rnd_normal(r, y->b_hh, (size_t)GH, 0.3);
     rnd_normal(r, y->x, (size_t)T * B * LAYER_IN, 1);
-    y->L = (rnl_layer_desc){cell, H, LAYER_IN, B, T, reverse, LAYER_LENS, y->W_ih, y->W_hh, y->b_ih, y->b_hh, NULL, NULL};
-    y->c = (rnl_layer_cache){fcalloc((size_t)T * B * GH), fcalloc((size_t)T * B * H), fcalloc((size_t)T * B * H), H};
-    y->s = (rnl_layer_scratch){fcalloc((size_t)B * H), fcalloc((size_t)B * H), fcalloc((size_t)B * GH), fcalloc((size_t)B * H),
-                               fcalloc((size_t)B * H), fcalloc((size_t)B * GH), fcalloc((size_t)T * B * GH)};
+    y->L = (rnl_layer_desc){.cell = cell, .H = H, .in = LAYER_IN, .B = B, .T = T, .reverse = reverse, .len = LAYER_LENS,
+                            .W_ih = y->W_ih, .W_hh = y->W_hh, .b_ih = y->b_ih, .b_hh = y->b_hh};  // h0, c0: zeros
+    y->c = layer_cache_new(cell, H, B, T);
+    y->s = (rnl_layer_scratch){.hprev = fcalloc((size_t)B * H), .cprev = fcalloc((size_t)B * H), .hp = fcalloc((size_t)B * GH),
+                               .dh = fcalloc((size_t)B * H), .dc = fcalloc((size_t)B * H), .dhh = fcalloc((size_t)B * GH),
+                               .dg = fcalloc((size_t)T * B * GH)};
 }
 
 static void layer_free(layer *y) {
@@ -78,8 +86,7 @@ int core_layer_forward_check(rnl_cell cell) {
         layer ref, stu;
         layer_init(&ref, cell, reverse, &r);
         stu = ref;  // same weights and inputs; its own caches
-        stu.c = (rnl_layer_cache){fcalloc((size_t)LAYER_T * LAYER_B * GH), fcalloc((size_t)LAYER_T * LAYER_B * LAYER_H),
-                                  fcalloc((size_t)LAYER_T * LAYER_B * LAYER_H), LAYER_H};
+        stu.c = layer_cache_new(cell, LAYER_H, LAYER_B, LAYER_T);
         ref_layer_forward(&ref.L, &ref.c, &ref.s, ref.x, LAYER_IN);
         gr_where("rnl_layer_forward (the core's time loop) calling your %s forward", cell_upper(cell));
         rnl_layer_forward(&stu.L, &stu.c, &ref.s, stu.x, LAYER_IN);
@@ -94,9 +101,10 @@ int core_layer_forward_check(rnl_cell cell) {
                     const float *got, *want;
                     int n, per_gate;
                 } cmp[3] = {
-                    {"h", stu.c.h + row * LAYER_H, ref.c.h + row * LAYER_H, LAYER_H, 0},
-                    {"gates", stu.c.gates + row * GH, ref.c.gates + row * GH, GH, 1},
-                    {cell == RNL_CELL_LSTM ? "c" : "hn", stu.c.aux + row * LAYER_H, ref.c.aux + row * LAYER_H, cell == RNL_CELL_RNN ? 0 : LAYER_H, 0},
+                    {.name = "h", .got = stu.c.h + row * LAYER_H, .want = ref.c.h + row * LAYER_H, .n = LAYER_H},
+                    {.name = "gates", .got = stu.c.gates + row * GH, .want = ref.c.gates + row * GH, .n = GH, .per_gate = 1},
+                    {.name = cell == RNL_CELL_LSTM ? "c" : "hn", .got = stu.c.aux + row * LAYER_H, .want = ref.c.aux + row * LAYER_H,
+                     .n = cell == RNL_CELL_RNN ? 0 : LAYER_H},
                 };
                 for (int i = 0; i < 3 && ok; i++) {
                     cmp_result c = cmp_floats(cmp[i].got, cmp[i].want, (size_t)cmp[i].n, 1e-4, 1e-3);
