@@ -26,13 +26,8 @@ static const int SIZES[] = {1, 2, 3, 7, 16, 33};
 #define NSIZES ((int)(sizeof SIZES / sizeof SIZES[0]))
 #define LARGE_H 5  // the size of the large-input case, graded after the others
 
-static const char *fwd_name(rnl_cell c) {
-    return c == RNL_CELL_RNN ? "rnl_rnn_cell_forward" : c == RNL_CELL_LSTM ? "rnl_lstm_cell_forward" : "rnl_gru_cell_forward";
-}
-static const char *bwd_name(rnl_cell c) {
-    return c == RNL_CELL_RNN ? "rnl_rnn_cell_backward" : c == RNL_CELL_LSTM ? "rnl_lstm_cell_backward" : "rnl_gru_cell_backward";
-}
-static const char *cell_upper(rnl_cell c) { return c == RNL_CELL_RNN ? "RNN" : c == RNL_CELL_LSTM ? "LSTM" : "GRU"; }
+static const char *fwd_name(rnl_cell c) { return cell_function(c, "forward"); }
+static const char *bwd_name(rnl_cell c) { return cell_function(c, "backward"); }
 static int fwd_exercise(rnl_cell c) { return c == RNL_CELL_RNN ? 1 : c == RNL_CELL_LSTM ? 3 : 5; }
 
 // --- Calling a step, the student's or the reference's --------------------------------------------
@@ -216,7 +211,7 @@ static void describe_mismatch(rnl_cell cell, int H, const char *fn, const char *
                 if (m != kb && cmp_floats(o[i].got + (size_t)kb * H, o[i].want + (size_t)m * H, (size_t)H, STEP_ATOL, STEP_RTOL).first < 0) {
                     gr_say("likely cause: the values in block %d of %s (gate %s) are those of gate %s: check the gate order "
                            "(%s) and the offsets k * H + j",
-                           kb, o[i].name, gate_name(cell, kb), gate_name(cell, m), cell == RNL_CELL_LSTM ? "i, f, g, o" : "r, z, n");
+                           kb, o[i].name, gate_name(cell, kb), gate_name(cell, m), gate_order(cell));
                     break;
                 }
         }
@@ -527,7 +522,7 @@ static int gradient_check(rnl_cell cell, double *worst) {
                     gr_say("gradient check, H = %d: %s, %s: finite differences of %s give %.6g; your %s writes %s[%d] = %.6g", H,
                            wrt[w].what, label, whose, fd, fn, wrt[w].out, k, an);
                     if (w == 3 && cell != RNL_CELL_GRU)
-                        gr_say("likely cause: in the %s step h_{t-1} enters only through W_hh: dh must be 0 on the way out", cell_upper(cell));
+                        gr_say("likely cause: in the %s step h_{t-1} enters only through W_hh: dh must be 0 on the way out", cell_label(cell));
                     ok = 0;
                 }
             }
@@ -553,7 +548,7 @@ gr_status grade_cell_backward(rnl_cell cell) {
     char train[256] = "";
     if (gr_passed(fx)) {
         if (!core_training_run(cell, train, sizeof train)) return GR_FAILED;
-    } else snprintf(train, sizeof train, "training run through the core: waits for exercise %d (%s forward)", fx, cell_upper(cell));
+    } else snprintf(train, sizeof train, "training run through the core: waits for exercise %d (%s forward)", fx, cell_label(cell));
     gr_summary("matches the reference and finite differences (%s forward), alone and inside the core", gr_passed(fx) ? "your" : "reference");
     gr_say("%s", train);
     if (gr_verbose) gr_say("largest relative error against finite differences: %.2g", worst);

@@ -18,8 +18,6 @@
 #define LAYER_T 6
 static const int LAYER_LENS[LAYER_B] = {6, 4, 1};  // sorted, longest first, as the core keeps batches
 
-static const char *cell_upper(rnl_cell c) { return c == RNL_CELL_RNN ? "RNN" : c == RNL_CELL_LSTM ? "LSTM" : "GRU"; }
-
 typedef struct {
     rnl_layer_desc L;
     float *W_ih, *W_hh, *b_ih, *b_hh, *x;  // x (T, B, in), time-major
@@ -70,7 +68,7 @@ static void say_config(const char *fn, rnl_cell cell, int reverse, int window) {
     char trunc[48] = "";
     if (window) snprintf(trunc, sizeof trunc, ", truncated BPTT with window %d", window);
     gr_say("through the core: %s with your %s cell (B = %d sequences of lengths %d, %d, %d; %s direction%s)", fn,
-           cell_upper(cell), LAYER_B, LAYER_LENS[0], LAYER_LENS[1], LAYER_LENS[2], reverse ? "reverse" : "forward", trunc);
+           cell_label(cell), LAYER_B, LAYER_LENS[0], LAYER_LENS[1], LAYER_LENS[2], reverse ? "reverse" : "forward", trunc);
 }
 
 static void say_loop_hint(void) {
@@ -88,7 +86,7 @@ int core_layer_forward_check(rnl_cell cell) {
         stu = ref;  // same weights and inputs; its own caches
         stu.c = layer_cache_new(cell, LAYER_H, LAYER_B, LAYER_T);
         ref_layer_forward(&ref.L, &ref.c, &ref.s, ref.x, LAYER_IN);
-        gr_where("rnl_layer_forward (the core's time loop) calling your %s forward", cell_upper(cell));
+        gr_where("rnl_layer_forward (the core's time loop) calling your %s forward", cell_label(cell));
         rnl_layer_forward(&stu.L, &stu.c, &ref.s, stu.x, LAYER_IN);
 
         int ok = 1;
@@ -142,7 +140,7 @@ int core_layer_backward_check(rnl_cell cell) {
         for (int i = 0; i < 5; i++) ref_g[i] = fcalloc(n[i]), stu_g[i] = fcalloc(n[i]);
         double ref_n2[LAYER_T] = {0}, stu_n2[LAYER_T] = {0};
         ref_layer_backward(&y.L, &y.c, &y.s, y.x, LAYER_IN, dh_out, H, ref_g[4], ref_g[0], ref_g[1], ref_g[2], ref_g[3], window, ref_n2);
-        gr_where("rnl_layer_backward (the core's time loop) calling your %s backward", cell_upper(cell));
+        gr_where("rnl_layer_backward (the core's time loop) calling your %s backward", cell_label(cell));
         rnl_layer_backward(&y.L, &y.c, &y.s, y.x, LAYER_IN, dh_out, H, stu_g[4], stu_g[0], stu_g[1], stu_g[2], stu_g[3], window, stu_n2);
 
         static const char *names[5] = {"dW_ih", "dW_hh", "db_ih", "db_hh", "dx"};
@@ -208,10 +206,10 @@ int core_training_run(rnl_cell cell, char *summary, size_t cap) {
     rnl_step_stats st;
     int ok = 1;
     for (int i = 0; i < steps && ok; i++) {
-        gr_where("training a %s on the %s task with your cells, step %d", cell_upper(cell), rnl_task_name(task), i + 1);
+        gr_where("training a %s on the %s task with your cells, step %d", cell_label(cell), rnl_task_name(task), i + 1);
         rnl_task_generate(&d, task, 32, T, &rng);
         if (rnl_train_step(m, o, &d.batch, 0, &st) != RNL_OK) {
-            gr_say("training a %s through the core with your cells: %s", cell_upper(cell), rnl_last_error());
+            gr_say("training a %s through the core with your cells: %s", cell_label(cell), rnl_last_error());
             ok = 0;
         }
     }
@@ -226,7 +224,7 @@ int core_training_run(rnl_cell cell, char *summary, size_t cap) {
         if (!(loss < want)) {
             gr_say("training a %s through the core with your cells: %s task, length %d, %d steps: %s %.4f; with the reference "
                    "cells it is below %.2f (chance %.3f)",
-                   cell_upper(cell), rnl_task_name(task), T, steps, what, loss, want, chance);
+                   cell_label(cell), rnl_task_name(task), T, steps, what, loss, want, chance);
             gr_say("likely cause: the single steps match the reference, so look at what the time loop passes between steps: "
                    "the cached gates (written back by your forward) and, for the LSTM, c");
             ok = 0;
