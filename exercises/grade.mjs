@@ -83,6 +83,10 @@ function run(cmd, args, what, opts = {}) {
   }
   if (r.status !== 0) {
     process.stderr.write(r.stdout + r.stderr);
+    // A copy made before the exercises had their own header still names the core's private one.
+    if (/internal\.h'?:? (No such file|file not found)/.test(r.stdout + r.stderr))
+      process.stderr.write('grade: note: cell_math.c includes "rnnlab_cell_math.h" (core/include/) now, not "internal.h": ' +
+        'change that #include line (see exercises/starter/cell_math.c)\n');
     fail(`${what} failed (the compiler's messages are above: the first error is the one to fix)`);
   }
 }

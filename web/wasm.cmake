@@ -50,7 +50,6 @@ if(RNL_CELL_MATH)
     message(FATAL_ERROR "RNL_CELL_MATH: ${rnl_cell_math_abs} does not exist")
   endif()
   list(REMOVE_ITEM RNL_WASM_CORE_SOURCES ${CMAKE_SOURCE_DIR}/core/src/cell_math.c)
-  list(APPEND RNL_WASM_CORE_SOURCES ${rnl_cell_math_abs} ${CMAKE_SOURCE_DIR}/exercises/ex_todo.c ${RNL_CELL_EXTRA_SOURCES})
   set(RNL_WASM_NAME rnnlab-student)
   set(RNL_WASM_DEFAULT_COPY ${CMAKE_SOURCE_DIR}/web/student/rnnlab.wasm)
 endif()
@@ -61,9 +60,16 @@ add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${C
 set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
 target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
 if(RNL_CELL_MATH)
-  # ex_todo.h for the student's file; RNL_STUDENT_CELLS turns on wasm_api.c's rnlw_todo_* reports.
+  # ex_todo.h for wasm_api.c; RNL_STUDENT_CELLS turns on its rnlw_todo_* reports.
   target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/exercises)
   target_compile_definitions(rnnlab_wasm PRIVATE RNL_STUDENT_CELLS)
+  # The student's files apart, with the module's flags but only the public headers (rnnlab_cell_math.h)
+  # and exercises/ on their include path, as in the native grader: not core/src's internal.h.
+  add_library(rnnlab_student_cells OBJECT ${rnl_cell_math_abs} ${CMAKE_SOURCE_DIR}/exercises/ex_todo.c ${RNL_CELL_EXTRA_SOURCES})
+  target_include_directories(rnnlab_student_cells PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/exercises)
+  target_compile_definitions(rnnlab_student_cells PRIVATE $<TARGET_PROPERTY:rnnlab_wasm,COMPILE_DEFINITIONS>)
+  target_compile_options(rnnlab_student_cells PRIVATE $<TARGET_PROPERTY:rnnlab_wasm,COMPILE_OPTIONS>)
+  target_sources(rnnlab_wasm PRIVATE $<TARGET_OBJECTS:rnnlab_student_cells>)
 endif()
 target_compile_definitions(rnnlab_wasm PRIVATE
   RNL_NO_FILES  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)

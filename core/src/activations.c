@@ -147,14 +147,14 @@ RNL_ACT_BODY(wasmsimd, 4, )
 // --- The table ----------------------------------------------------------------------------------
 
 static const rnl_act_set act_sets[] = {
-    {"scalar", rnl_sigmoid_scalar, rnl_tanh_scalar, always_available},
+    {.name = "scalar", .sigmoid = rnl_sigmoid_scalar, .tanh = rnl_tanh_scalar, .available = always_available},
 #if defined(RNL_ACT_SIMD) && defined(__x86_64__)
-    {"sse2", rnl_sigmoid_sse2, rnl_tanh_sse2, always_available},
-    {"avx2", rnl_sigmoid_avx2, rnl_tanh_avx2, avx2_available},
-    {"avx512", rnl_sigmoid_avx512, rnl_tanh_avx512, avx512_available},
+    {.name = "sse2", .sigmoid = rnl_sigmoid_sse2, .tanh = rnl_tanh_sse2, .available = always_available},
+    {.name = "avx2", .sigmoid = rnl_sigmoid_avx2, .tanh = rnl_tanh_avx2, .available = avx2_available},
+    {.name = "avx512", .sigmoid = rnl_sigmoid_avx512, .tanh = rnl_tanh_avx512, .available = avx512_available},
 #endif
 #if defined(RNL_ACT_SIMD) && defined(__wasm_simd128__)
-    {"wasmsimd", rnl_sigmoid_wasmsimd, rnl_tanh_wasmsimd, always_available},
+    {.name = "wasmsimd", .sigmoid = rnl_sigmoid_wasmsimd, .tanh = rnl_tanh_wasmsimd, .available = always_available},
 #endif
 };
 

@@ -2,7 +2,7 @@
 // part of a recurrent network a student writes by hand in exercises/: the grader builds the core with
 // the student's version of this file in its place. Matmuls, the time loop and the bookkeeping of
 // variable lengths stay in cells.c. Equations: docs/model.md; gate order is PyTorch's.
-#include "internal.h"
+#include "rnnlab_cell_math.h"  // only the public cell-math interface, as a student's version
 
 // --- Forward ------------------------------------------------------------------------------------
 // gates (G*H): in: W_ih x_t + b_ih; out: post-activation gates. hp (G*H): W_hh h_{t-1} + b_hh.

@@ -54,7 +54,8 @@ static int always_available(void) { return 1; }
     void rnl_gemm_tn_##isa(int, int, int, const rnl_real *, int, const rnl_real *, int, rnl_real *, int);    \
     int rnl_kernels_##isa##_available(void);
 #define RNL_GEMM_ENTRY(isa) \
-    { #isa, rnl_gemm_nn_##isa, rnl_gemm_nt_##isa, rnl_gemm_tn_##isa, rnl_kernels_##isa##_available }
+    { .name = #isa, .gemm_nn = rnl_gemm_nn_##isa, .gemm_nt = rnl_gemm_nt_##isa, .gemm_tn = rnl_gemm_tn_##isa, \
+      .available = rnl_kernels_##isa##_available }
 
 #if defined(__x86_64__) && !defined(RNL_DOUBLE)
 #define RNL_KERNELS_X86 1
@@ -69,7 +70,8 @@ RNL_GEMM_DECL(wasmsimd)
 
 // Reference first, then in increasing order of speed: rnl_kernels_active takes the last available one.
 static const rnl_kernel_set kernel_sets[] = {
-    {"scalar", rnl_gemm_nn_scalar, rnl_gemm_nt_scalar, rnl_gemm_tn_scalar, always_available},
+    {.name = "scalar", .gemm_nn = rnl_gemm_nn_scalar, .gemm_nt = rnl_gemm_nt_scalar, .gemm_tn = rnl_gemm_tn_scalar,
+     .available = always_available},
 #ifdef RNL_KERNELS_X86
     RNL_GEMM_ENTRY(sse),
     RNL_GEMM_ENTRY(avx2),

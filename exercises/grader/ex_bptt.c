@@ -27,7 +27,8 @@ static void problem_init(problem *q, int T, int I, int H, int window, double w_h
     rnd_normal(r, q->W_hh, (size_t)H * H, w_hh_scale / sqrt(H));
     rnd_normal(r, q->b, (size_t)H, 0.3);
     rnd_normal(r, q->dL_dh, (size_t)T * H, 1);
-    q->p = (bptt_problem){T, I, H, window, q->x, q->W_ih, q->W_hh, q->b, q->dL_dh};
+    q->p = (bptt_problem){.T = T, .I = I, .H = H, .window = window,
+                          .x = q->x, .W_ih = q->W_ih, .W_hh = q->W_hh, .b = q->b, .dL_dh = q->dL_dh};
 }
 
 static void problem_free(problem *q) { free(q->x), free(q->W_ih), free(q->W_hh), free(q->b), free(q->dL_dh); }
@@ -37,11 +38,14 @@ static void core_bptt(const bptt_problem *p, float *dW_ih, float *dW_hh, float *
     const int T = p->T, I = p->I, H = p->H;
     int len[1] = {T};
     float *zeros = calloc((size_t)H, sizeof(float)), *db_hh = calloc((size_t)H, sizeof(float));
-    rnl_layer_desc L = {RNL_CELL_RNN, H, I, 1, T, 0, len, p->W_ih, p->W_hh, p->b, zeros, NULL, NULL};
-    rnl_layer_cache c = {calloc((size_t)T * H, sizeof(float)), calloc((size_t)T * H, sizeof(float)), calloc((size_t)T * H, sizeof(float)), H};
-    rnl_layer_scratch s = {calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)),
-                           calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)), calloc((size_t)H, sizeof(float)),
-                           calloc((size_t)T * H, sizeof(float))};
+    rnl_layer_desc L = {.cell = RNL_CELL_RNN, .H = H, .in = I, .B = 1, .T = T, .reverse = 0, .len = len,
+                        .W_ih = p->W_ih, .W_hh = p->W_hh, .b_ih = p->b, .b_hh = zeros};  // h0, c0: zeros
+    rnl_layer_cache c = {.gates = calloc((size_t)T * H, sizeof(float)), .aux = calloc((size_t)T * H, sizeof(float)),
+                         .h = calloc((size_t)T * H, sizeof(float)), .ldh = H};
+    rnl_layer_scratch s = {.hprev = calloc((size_t)H, sizeof(float)), .cprev = calloc((size_t)H, sizeof(float)),
+                           .hp = calloc((size_t)H, sizeof(float)), .dh = calloc((size_t)H, sizeof(float)),
+                           .dc = calloc((size_t)H, sizeof(float)), .dhh = calloc((size_t)H, sizeof(float)),
+                           .dg = calloc((size_t)T * H, sizeof(float))};
     double n2[MAX_T] = {0};
     ref_layer_forward(&L, &c, &s, p->x, I);
     ref_layer_backward(&L, &c, &s, p->x, I, p->dL_dh, H, NULL, dW_ih, dW_hh, db, db_hh, p->window, n2);
@@ -153,7 +157,9 @@ static int bptt_vs_finite_differences(const problem *q) {
         const float *grad;
         int n, cols;
         const char *name;
-    } wrt[3] = {{Wi, g.dW_ih.p, H * I, I, "dW_ih"}, {Wh, g.dW_hh.p, H * H, H, "dW_hh"}, {b, g.db.p, H, 1, "db"}};
+    } wrt[3] = {{.w = Wi, .grad = g.dW_ih.p, .n = H * I, .cols = I, .name = "dW_ih"},
+                {.w = Wh, .grad = g.dW_hh.p, .n = H * H, .cols = H, .name = "dW_hh"},
+                {.w = b, .grad = g.db.p, .n = H, .cols = 1, .name = "db"}};
     int ok = 1;
     for (int w = 0; w < 3 && ok; w++) {
         double scale = 1 + max_abs(wrt[w].grad, (size_t)wrt[w].n);

@@ -26,13 +26,8 @@ static const int SIZES[] = {1, 2, 3, 7, 16, 33};
 #define NSIZES ((int)(sizeof SIZES / sizeof SIZES[0]))
 #define LARGE_H 5  // the size of the large-input case, graded after the others
 
-static const char *fwd_name(rnl_cell c) {
-    return c == RNL_CELL_RNN ? "rnl_rnn_cell_forward" : c == RNL_CELL_LSTM ? "rnl_lstm_cell_forward" : "rnl_gru_cell_forward";
-}
-static const char *bwd_name(rnl_cell c) {
-    return c == RNL_CELL_RNN ? "rnl_rnn_cell_backward" : c == RNL_CELL_LSTM ? "rnl_lstm_cell_backward" : "rnl_gru_cell_backward";
-}
-static const char *cell_upper(rnl_cell c) { return c == RNL_CELL_RNN ? "RNN" : c == RNL_CELL_LSTM ? "LSTM" : "GRU"; }
+static const char *fwd_name(rnl_cell c) { return cell_function(c, "forward"); }
+static const char *bwd_name(rnl_cell c) { return cell_function(c, "backward"); }
 static int fwd_exercise(rnl_cell c) { return c == RNL_CELL_RNN ? 1 : c == RNL_CELL_LSTM ? 3 : 5; }
 
 // --- Calling a step, the student's or the reference's --------------------------------------------
@@ -46,10 +41,10 @@ typedef struct {
     void (*gru_b)(int, const rnl_real *, const rnl_real *, const rnl_real *, rnl_real *, rnl_real *, rnl_real *);
 } impl;
 
-static const impl STUDENT = {rnl_rnn_cell_forward, rnl_lstm_cell_forward, rnl_gru_cell_forward,
-                             rnl_rnn_cell_backward, rnl_lstm_cell_backward, rnl_gru_cell_backward};
-static const impl REFERENCE = {ref_rnn_cell_forward, ref_lstm_cell_forward, ref_gru_cell_forward,
-                               ref_rnn_cell_backward, ref_lstm_cell_backward, ref_gru_cell_backward};
+static const impl STUDENT = {.rnn_f = rnl_rnn_cell_forward, .lstm_f = rnl_lstm_cell_forward, .gru_f = rnl_gru_cell_forward,
+                             .rnn_b = rnl_rnn_cell_backward, .lstm_b = rnl_lstm_cell_backward, .gru_b = rnl_gru_cell_backward};
+static const impl REFERENCE = {.rnn_f = ref_rnn_cell_forward, .lstm_f = ref_lstm_cell_forward, .gru_f = ref_gru_cell_forward,
+                               .rnn_b = ref_rnn_cell_backward, .lstm_b = ref_lstm_cell_backward, .gru_b = ref_gru_cell_backward};
 
 // Inputs of one forward step and what it wrote, each in a guarded buffer.
 typedef struct {
@@ -216,7 +211,7 @@ static void describe_mismatch(rnl_cell cell, int H, const char *fn, const char *
                 if (m != kb && cmp_floats(o[i].got + (size_t)kb * H, o[i].want + (size_t)m * H, (size_t)H, STEP_ATOL, STEP_RTOL).first < 0) {
                     gr_say("likely cause: the values in block %d of %s (gate %s) are those of gate %s: check the gate order "
                            "(%s) and the offsets k * H + j",
-                           kb, o[i].name, gate_name(cell, kb), gate_name(cell, m), cell == RNL_CELL_LSTM ? "i, f, g, o" : "r, z, n");
+                           kb, o[i].name, gate_name(cell, kb), gate_name(cell, m), gate_order(cell));
                     break;
                 }
         }
@@ -289,10 +284,16 @@ typedef struct {
 static int fwd_outputs(const fwd_step *s, const float *const *want, output *o) {
     int n = 0;
     size_t GH = (size_t)s->G * s->H, H = (size_t)s->H;
-    o[n++] = (output){"gates", "post-activation", "write each gate's activation back into gates[]", s->gates.p, want[0], GH, 1};
-    if (s->cell == RNL_CELL_LSTM) o[n++] = (output){"c", "c_t", "c[j] = f * c_prev[j] + i * g", s->c.p, want[1], H, 0};
-    if (s->cell == RNL_CELL_GRU) o[n++] = (output){"hn", "W_hn h_{t-1} + b_hn", "hn[j] = hp[2 * H + j]", s->hn.p, want[3], H, 0};
-    o[n++] = (output){"h", "h_t", "write h_t into h[j]", s->h.p, want[2], H, 0};
+    o[n++] = (output){.name = "gates", .meaning = "post-activation",
+                      .unwritten_hint = "write each gate's activation back into gates[]",
+                      .got = s->gates.p, .want = want[0], .n = GH, .per_gate = 1};
+    if (s->cell == RNL_CELL_LSTM)
+        o[n++] = (output){.name = "c", .meaning = "c_t", .unwritten_hint = "c[j] = f * c_prev[j] + i * g",
+                          .got = s->c.p, .want = want[1], .n = H};
+    if (s->cell == RNL_CELL_GRU)
+        o[n++] = (output){.name = "hn", .meaning = "W_hn h_{t-1} + b_hn", .unwritten_hint = "hn[j] = hp[2 * H + j]",
+                          .got = s->hn.p, .want = want[3], .n = H};
+    o[n++] = (output){.name = "h", .meaning = "h_t", .unwritten_hint = "write h_t into h[j]", .got = s->h.p, .want = want[2], .n = H};
     return n;
 }
 
@@ -302,7 +303,8 @@ static const char *fwd_alt(int bug, void *ctx, float **alt) {
     float *g = malloc(sizeof(float) * GH), *c = malloc(sizeof(float) * s->H), *h = malloc(sizeof(float) * s->H),
           *hn = malloc(sizeof(float) * s->H);
     for (int j = 0; j < s->H; j++) c[j] = h[j] = hn[j] = GR_UNWRITTEN;
-    fwd_io io = {s->cell, s->H, s->a, s->hp, s->c_prev, s->h_prev, g, c, h, hn};
+    fwd_io io = {.cell = s->cell, .H = s->H, .a = s->a, .hp = s->hp, .c_prev = s->c_prev, .h_prev = s->h_prev,
+                 .gates = g, .c = c, .h = h, .hn = hn};
     const char *d = bug_forward(bug, &io);
     if (d) {
         int n = 0;
@@ -345,7 +347,7 @@ gr_status grade_cell_forward(rnl_cell cell) {
             int n = fwd_outputs(&s, want, o);
             for (int i = 0; i < n && ok; i++) ok = cmp_floats(o[i].got, o[i].want, o[i].n, STEP_ATOL, STEP_RTOL).first < 0;
             if (!ok) {
-                fwd_alt_ctx ctx = {&s};
+                fwd_alt_ctx ctx = {.s = &s};
                 describe_mismatch(cell, H, fn, case_desc, o, n, fwd_alt, &ctx);
                 if (large) gr_say("(the %d sizes with ordinary inputs pass: only large inputs go wrong)", NSIZES);
             }
@@ -367,11 +369,16 @@ typedef struct {
 static int bwd_outputs(const bwd_step *s, const float *const *want, output *o) {
     int n = 0;
     size_t GH = (size_t)s->G * s->H, H = (size_t)s->H;
-    o[n++] = (output){"dg", "dL/d(W_ih x + b_ih)", "every dg[k], k < G*H, must be written", s->dg.p, want[0], GH, 1};
-    o[n++] = (output){"dhh", "dL/d(W_hh h + b_hh)", "every dhh[k], k < G*H, must be written", s->dhh.p, want[1], GH, 1};
-    if (s->cell == RNL_CELL_LSTM) o[n++] = (output){"dc", "dL/dc_{t-1} on the way out", "dc[j] = dL/dc_t * f", s->dc.p, want[2], H, 0};
-    o[n++] = (output){"dh", s->cell == RNL_CELL_GRU ? "dL/dh_{t-1} without the W_hh path" : "on the way out (must be 0)",
-                      "", s->dh.p, want[3], H, 0};
+    o[n++] = (output){.name = "dg", .meaning = "dL/d(W_ih x + b_ih)", .unwritten_hint = "every dg[k], k < G*H, must be written",
+                      .got = s->dg.p, .want = want[0], .n = GH, .per_gate = 1};
+    o[n++] = (output){.name = "dhh", .meaning = "dL/d(W_hh h + b_hh)", .unwritten_hint = "every dhh[k], k < G*H, must be written",
+                      .got = s->dhh.p, .want = want[1], .n = GH, .per_gate = 1};
+    if (s->cell == RNL_CELL_LSTM)
+        o[n++] = (output){.name = "dc", .meaning = "dL/dc_{t-1} on the way out", .unwritten_hint = "dc[j] = dL/dc_t * f",
+                          .got = s->dc.p, .want = want[2], .n = H};
+    o[n++] = (output){.name = "dh",
+                      .meaning = s->cell == RNL_CELL_GRU ? "dL/dh_{t-1} without the W_hh path" : "on the way out (must be 0)",
+                      .unwritten_hint = "", .got = s->dh.p, .want = want[3], .n = H};
     return n;
 }
 
@@ -382,7 +389,8 @@ static const char *bwd_alt(int bug, void *ctx, float **alt) {
           *dhh = malloc(sizeof(float) * GH);
     memcpy(dh, s->dh_in, sizeof(float) * s->H);
     memcpy(dc, s->dc_in, sizeof(float) * s->H);
-    bwd_io io = {s->cell, s->H, s->gates, s->c, s->c_prev, s->hn, s->h_prev, dh, dc, dg, dhh};
+    bwd_io io = {.cell = s->cell, .H = s->H, .gates = s->gates, .c = s->c, .c_prev = s->c_prev, .hn = s->hn,
+                 .h_prev = s->h_prev, .dh = dh, .dc = dc, .dg = dg, .dhh = dhh};
     const char *d = bug_backward(bug, &io);
     if (d) {
         int n = 0;
@@ -423,7 +431,7 @@ static int backward_vs_reference(rnl_cell cell) {
             int n = bwd_outputs(&s, want, o);
             for (int i = 0; i < n && ok; i++) ok = cmp_floats(o[i].got, o[i].want, o[i].n, STEP_ATOL, STEP_RTOL).first < 0;
             if (!ok) {
-                bwd_alt_ctx ctx = {&s};
+                bwd_alt_ctx ctx = {.s = &s};
                 describe_mismatch(cell, H, fn, case_desc, o, n, bwd_alt, &ctx);
             }
         }
@@ -496,10 +504,10 @@ static int gradient_check(rnl_cell cell, double *worst) {
             int n, per_gate;
             const char *what, *out;
         } wrt[4] = {
-            {f.a, b.dg.p, GH, 1, "dL/d(input part W_ih x + b_ih)", "dg"},
-            {f.hp, b.dhh.p, GH, 1, "dL/d(recurrent part W_hh h + b_hh)", "dhh"},
-            {f.c_prev, b.dc.p, cell == RNL_CELL_LSTM ? H : 0, 0, "dL/dc_{t-1}", "dc"},
-            {f.h_prev, b.dh.p, H, 0, "dL/dh_{t-1} not through W_hh", "dh"},
+            {.in = f.a, .grad = b.dg.p, .n = GH, .per_gate = 1, .what = "dL/d(input part W_ih x + b_ih)", .out = "dg"},
+            {.in = f.hp, .grad = b.dhh.p, .n = GH, .per_gate = 1, .what = "dL/d(recurrent part W_hh h + b_hh)", .out = "dhh"},
+            {.in = f.c_prev, .grad = b.dc.p, .n = cell == RNL_CELL_LSTM ? H : 0, .what = "dL/dc_{t-1}", .out = "dc"},
+            {.in = f.h_prev, .grad = b.dh.p, .n = H, .what = "dL/dh_{t-1} not through W_hh", .out = "dh"},
         };
         int ok = 1;
         for (int w = 0; w < 4 && ok; w++)
@@ -514,7 +522,7 @@ static int gradient_check(rnl_cell cell, double *worst) {
                     gr_say("gradient check, H = %d: %s, %s: finite differences of %s give %.6g; your %s writes %s[%d] = %.6g", H,
                            wrt[w].what, label, whose, fd, fn, wrt[w].out, k, an);
                     if (w == 3 && cell != RNL_CELL_GRU)
-                        gr_say("likely cause: in the %s step h_{t-1} enters only through W_hh: dh must be 0 on the way out", cell_upper(cell));
+                        gr_say("likely cause: in the %s step h_{t-1} enters only through W_hh: dh must be 0 on the way out", cell_label(cell));
                     ok = 0;
                 }
             }
@@ -540,7 +548,7 @@ gr_status grade_cell_backward(rnl_cell cell) {
     char train[256] = "";
     if (gr_passed(fx)) {
         if (!core_training_run(cell, train, sizeof train)) return GR_FAILED;
-    } else snprintf(train, sizeof train, "training run through the core: waits for exercise %d (%s forward)", fx, cell_upper(cell));
+    } else snprintf(train, sizeof train, "training run through the core: waits for exercise %d (%s forward)", fx, cell_label(cell));
     gr_summary("matches the reference and finite differences (%s forward), alone and inside the core", gr_passed(fx) ? "your" : "reference");
     gr_say("%s", train);
     if (gr_verbose) gr_say("largest relative error against finite differences: %.2g", worst);

@@ -18,8 +18,6 @@
 #define LAYER_T 6
 static const int LAYER_LENS[LAYER_B] = {6, 4, 1};  // sorted, longest first, as the core keeps batches
 
-static const char *cell_upper(rnl_cell c) { return c == RNL_CELL_RNN ? "RNN" : c == RNL_CELL_LSTM ? "LSTM" : "GRU"; }
-
 typedef struct {
     rnl_layer_desc L;
     float *W_ih, *W_hh, *b_ih, *b_hh, *x;  // x (T, B, in), time-major
@@ -36,6 +34,12 @@ static float *fcalloc(size_t n) {
     return p;
 }
 
+// Zeroed caches for one direction of T steps of a batch of B: gates (T, B, G*H), aux and h (T, B, H).
+static rnl_layer_cache layer_cache_new(rnl_cell cell, int H, int B, int T) {
+    size_t TBH = (size_t)T * B * H;
+    return (rnl_layer_cache){.gates = fcalloc(TBH * rnl_cell_gates(cell)), .aux = fcalloc(TBH), .h = fcalloc(TBH), .ldh = H};
+}
+
 static void layer_init(layer *y, rnl_cell cell, int reverse, rnl_rng *r) {
     memset(y, 0, sizeof *y);
     const int H = LAYER_H, G = rnl_cell_gates(cell), GH = G * H, B = LAYER_B, T = LAYER_T;
@@ -46,10 +50,12 @@ static void layer_init(layer *y, rnl_cell cell, int reverse, rnl_rng *r) {
     rnd_normal(r, y->b_ih, (size_t)GH, 0.3);
     rnd_normal(r, y->b_hh, (size_t)GH, 0.3);
     rnd_normal(r, y->x, (size_t)T * B * LAYER_IN, 1);
-    y->L = (rnl_layer_desc){cell, H, LAYER_IN, B, T, reverse, LAYER_LENS, y->W_ih, y->W_hh, y->b_ih, y->b_hh, NULL, NULL};
-    y->c = (rnl_layer_cache){fcalloc((size_t)T * B * GH), fcalloc((size_t)T * B * H), fcalloc((size_t)T * B * H), H};
-    y->s = (rnl_layer_scratch){fcalloc((size_t)B * H), fcalloc((size_t)B * H), fcalloc((size_t)B * GH), fcalloc((size_t)B * H),
-                               fcalloc((size_t)B * H), fcalloc((size_t)B * GH), fcalloc((size_t)T * B * GH)};
+    y->L = (rnl_layer_desc){.cell = cell, .H = H, .in = LAYER_IN, .B = B, .T = T, .reverse = reverse, .len = LAYER_LENS,
+                            .W_ih = y->W_ih, .W_hh = y->W_hh, .b_ih = y->b_ih, .b_hh = y->b_hh};  // h0, c0: zeros
+    y->c = layer_cache_new(cell, H, B, T);
+    y->s = (rnl_layer_scratch){.hprev = fcalloc((size_t)B * H), .cprev = fcalloc((size_t)B * H), .hp = fcalloc((size_t)B * GH),
+                               .dh = fcalloc((size_t)B * H), .dc = fcalloc((size_t)B * H), .dhh = fcalloc((size_t)B * GH),
+                               .dg = fcalloc((size_t)T * B * GH)};
 }
 
 static void layer_free(layer *y) {
@@ -62,7 +68,7 @@ static void say_config(const char *fn, rnl_cell cell, int reverse, int window) {
     char trunc[48] = "";
     if (window) snprintf(trunc, sizeof trunc, ", truncated BPTT with window %d", window);
     gr_say("through the core: %s with your %s cell (B = %d sequences of lengths %d, %d, %d; %s direction%s)", fn,
-           cell_upper(cell), LAYER_B, LAYER_LENS[0], LAYER_LENS[1], LAYER_LENS[2], reverse ? "reverse" : "forward", trunc);
+           cell_label(cell), LAYER_B, LAYER_LENS[0], LAYER_LENS[1], LAYER_LENS[2], reverse ? "reverse" : "forward", trunc);
 }
 
 static void say_loop_hint(void) {
@@ -78,10 +84,9 @@ int core_layer_forward_check(rnl_cell cell) {
         layer ref, stu;
         layer_init(&ref, cell, reverse, &r);
         stu = ref;  // same weights and inputs; its own caches
-        stu.c = (rnl_layer_cache){fcalloc((size_t)LAYER_T * LAYER_B * GH), fcalloc((size_t)LAYER_T * LAYER_B * LAYER_H),
-                                  fcalloc((size_t)LAYER_T * LAYER_B * LAYER_H), LAYER_H};
+        stu.c = layer_cache_new(cell, LAYER_H, LAYER_B, LAYER_T);
         ref_layer_forward(&ref.L, &ref.c, &ref.s, ref.x, LAYER_IN);
-        gr_where("rnl_layer_forward (the core's time loop) calling your %s forward", cell_upper(cell));
+        gr_where("rnl_layer_forward (the core's time loop) calling your %s forward", cell_label(cell));
         rnl_layer_forward(&stu.L, &stu.c, &ref.s, stu.x, LAYER_IN);
 
         int ok = 1;
@@ -94,9 +99,10 @@ int core_layer_forward_check(rnl_cell cell) {
                     const float *got, *want;
                     int n, per_gate;
                 } cmp[3] = {
-                    {"h", stu.c.h + row * LAYER_H, ref.c.h + row * LAYER_H, LAYER_H, 0},
-                    {"gates", stu.c.gates + row * GH, ref.c.gates + row * GH, GH, 1},
-                    {cell == RNL_CELL_LSTM ? "c" : "hn", stu.c.aux + row * LAYER_H, ref.c.aux + row * LAYER_H, cell == RNL_CELL_RNN ? 0 : LAYER_H, 0},
+                    {.name = "h", .got = stu.c.h + row * LAYER_H, .want = ref.c.h + row * LAYER_H, .n = LAYER_H},
+                    {.name = "gates", .got = stu.c.gates + row * GH, .want = ref.c.gates + row * GH, .n = GH, .per_gate = 1},
+                    {.name = cell == RNL_CELL_LSTM ? "c" : "hn", .got = stu.c.aux + row * LAYER_H, .want = ref.c.aux + row * LAYER_H,
+                     .n = cell == RNL_CELL_RNN ? 0 : LAYER_H},
                 };
                 for (int i = 0; i < 3 && ok; i++) {
                     cmp_result c = cmp_floats(cmp[i].got, cmp[i].want, (size_t)cmp[i].n, 1e-4, 1e-3);
@@ -134,7 +140,7 @@ int core_layer_backward_check(rnl_cell cell) {
         for (int i = 0; i < 5; i++) ref_g[i] = fcalloc(n[i]), stu_g[i] = fcalloc(n[i]);
         double ref_n2[LAYER_T] = {0}, stu_n2[LAYER_T] = {0};
         ref_layer_backward(&y.L, &y.c, &y.s, y.x, LAYER_IN, dh_out, H, ref_g[4], ref_g[0], ref_g[1], ref_g[2], ref_g[3], window, ref_n2);
-        gr_where("rnl_layer_backward (the core's time loop) calling your %s backward", cell_upper(cell));
+        gr_where("rnl_layer_backward (the core's time loop) calling your %s backward", cell_label(cell));
         rnl_layer_backward(&y.L, &y.c, &y.s, y.x, LAYER_IN, dh_out, H, stu_g[4], stu_g[0], stu_g[1], stu_g[2], stu_g[3], window, stu_n2);
 
         static const char *names[5] = {"dW_ih", "dW_hh", "db_ih", "db_hh", "dx"};
@@ -200,10 +206,10 @@ int core_training_run(rnl_cell cell, char *summary, size_t cap) {
     rnl_step_stats st;
     int ok = 1;
     for (int i = 0; i < steps && ok; i++) {
-        gr_where("training a %s on the %s task with your cells, step %d", cell_upper(cell), rnl_task_name(task), i + 1);
+        gr_where("training a %s on the %s task with your cells, step %d", cell_label(cell), rnl_task_name(task), i + 1);
         rnl_task_generate(&d, task, 32, T, &rng);
         if (rnl_train_step(m, o, &d.batch, 0, &st) != RNL_OK) {
-            gr_say("training a %s through the core with your cells: %s", cell_upper(cell), rnl_last_error());
+            gr_say("training a %s through the core with your cells: %s", cell_label(cell), rnl_last_error());
             ok = 0;
         }
     }
@@ -218,7 +224,7 @@ int core_training_run(rnl_cell cell, char *summary, size_t cap) {
         if (!(loss < want)) {
             gr_say("training a %s through the core with your cells: %s task, length %d, %d steps: %s %.4f; with the reference "
                    "cells it is below %.2f (chance %.3f)",
-                   cell_upper(cell), rnl_task_name(task), T, steps, what, loss, want, chance);
+                   cell_label(cell), rnl_task_name(task), T, steps, what, loss, want, chance);
             gr_say("likely cause: the single steps match the reference, so look at what the time loop passes between steps: "
                    "the cached gates (written back by your forward) and, for the LSTM, c");
             ok = 0;

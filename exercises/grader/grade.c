@@ -97,16 +97,15 @@ static const struct {
     const char *title, *function, *file;
     gr_status (*run)(void);
     int needs;  // an exercise whose result this one uses (its training run waits for it), or 0
-} exercises[9] = {
-    {0},
-    {"RNN forward", "rnl_rnn_cell_forward", "cell_math.c", ex_rnn_fwd, 0},
-    {"RNN backward", "rnl_rnn_cell_backward", "cell_math.c", ex_rnn_bwd, 1},
-    {"LSTM forward", "rnl_lstm_cell_forward", "cell_math.c", ex_lstm_fwd, 0},
-    {"LSTM backward", "rnl_lstm_cell_backward", "cell_math.c", ex_lstm_bwd, 3},
-    {"GRU forward", "rnl_gru_cell_forward", "cell_math.c", ex_gru_fwd, 0},
-    {"GRU backward", "rnl_gru_cell_backward", "cell_math.c", ex_gru_bwd, 5},
-    {"gradient clipping", "rnl_clip_grad_norm", "cell_math.c", grade_clipping, 0},
-    {"BPTT loop", "ex_rnn_bptt", "bptt.c", grade_bptt, 0},
+} exercises[9] = {  // by exercise number; [0] unused
+    [1] = {.title = "RNN forward", .function = "rnl_rnn_cell_forward", .file = "cell_math.c", .run = ex_rnn_fwd},
+    [2] = {.title = "RNN backward", .function = "rnl_rnn_cell_backward", .file = "cell_math.c", .run = ex_rnn_bwd, .needs = 1},
+    [3] = {.title = "LSTM forward", .function = "rnl_lstm_cell_forward", .file = "cell_math.c", .run = ex_lstm_fwd},
+    [4] = {.title = "LSTM backward", .function = "rnl_lstm_cell_backward", .file = "cell_math.c", .run = ex_lstm_bwd, .needs = 3},
+    [5] = {.title = "GRU forward", .function = "rnl_gru_cell_forward", .file = "cell_math.c", .run = ex_gru_fwd},
+    [6] = {.title = "GRU backward", .function = "rnl_gru_cell_backward", .file = "cell_math.c", .run = ex_gru_bwd, .needs = 5},
+    [7] = {.title = "gradient clipping", .function = "rnl_clip_grad_norm", .file = "cell_math.c", .run = grade_clipping},
+    [8] = {.title = "BPTT loop", .function = "ex_rnn_bptt", .file = "bptt.c", .run = grade_bptt},
 };
 
 // Runs one exercise, in a child unless no_fork; returns its status, with the report left in *sh.

@@ -12,7 +12,8 @@
 
 #include "bptt.h"
 #include "ex_todo.h"
-#include "internal.h"
+#include "rnnlab.h"
+#include "rnnlab_cell_math.h"  // the cells, rnl_layer_*, r_sigmoid, r_tanh: never the core's internal.h
 
 // --- The reference (core/src/cell_math.c and cells.c under other names) -------------------------
 
@@ -82,9 +83,16 @@ typedef struct {
 cmp_result cmp_floats(const float *got, const float *want, size_t n, double atol, double rtol);
 int close_enough(double got, double want, double atol, double rtol);
 
-// "gate f (forget), unit 2" for element k of a (G*H) buffer of this cell; "unit 2" when G == 1.
+// --- Cells, from the core's cell table (rnl_cell_info_of; util.c) -------------------------------
+// The strings but cell_function's are rotated through a few static buffers: use them in the message
+// they are made for (several may appear in one).
+
+const char *cell_label(rnl_cell cell);                         // "LSTM"
+const char *cell_function(rnl_cell cell, const char *suffix);  // "rnl_lstm_cell_" + suffix ("forward")
+const char *gate_name(rnl_cell cell, int gate);                // "f (forget gate)"; "h" for a one-gate cell
+const char *gate_order(rnl_cell cell);                         // "i, f, g, o"
+// "gate f (forget gate), unit 2" for element k of a (G*H) buffer of this cell; "unit 2" when G == 1.
 const char *gate_label(rnl_cell cell, int G, int H, size_t k);
-const char *gate_name(rnl_cell cell, int gate);  // "f (forget)"
 
 // --- Known mistakes (bugs.c) --------------------------------------------------------------------
 // The reference step with one deliberate, common mistake: if a student's output matches one of

@@ -85,21 +85,68 @@ cmp_result cmp_floats(const float *got, const float *want, size_t n, double atol
     return r;
 }
 
-// --- Gate names ---------------------------------------------------------------------------------
+// --- Cells and gates, from the core's cell table ---------------------------------------------------
+
+#define NAME_BUFS 8
+#define NAME_CAP 80
+
+static char *name_buf(void) {  // one of a few static buffers, so a message can hold several names
+    static char buf[NAME_BUFS][NAME_CAP];
+    static int next;
+    return buf[next++ % NAME_BUFS];
+}
+
+static const rnl_cell_info *info(rnl_cell cell) {
+    const rnl_cell_info *ci = rnl_cell_info_of(cell);
+    if (!ci) {
+        fprintf(stderr, "grader: cell %d is not in the core's cell table\n", (int)cell);
+        exit(3);
+    }
+    return ci;
+}
+
+const char *cell_label(rnl_cell cell) { return info(cell)->label; }
+
+// Kept for the whole run, not rotated: callers hold a function's name across many messages.
+const char *cell_function(rnl_cell cell, const char *suffix) {
+    static struct {
+        rnl_cell cell;
+        const char *suffix;
+        char name[NAME_CAP];
+    } made[16];
+    static int n_made;
+    for (int i = 0; i < n_made; i++)
+        if (made[i].cell == cell && strcmp(made[i].suffix, suffix) == 0) return made[i].name;
+    if (n_made == 16) {
+        fprintf(stderr, "grader: too many cell function names\n");
+        exit(3);
+    }
+    made[n_made].cell = cell, made[n_made].suffix = suffix;
+    snprintf(made[n_made].name, NAME_CAP, "rnl_%s_cell_%s", info(cell)->name, suffix);
+    return made[n_made++].name;
+}
 
 const char *gate_name(rnl_cell cell, int gate) {
-    static const char *lstm[] = {"i (input)", "f (forget)", "g (candidate)", "o (output)"};
-    static const char *gru[] = {"r (reset)", "z (update)", "n (candidate)"};
-    if (cell == RNL_CELL_LSTM && gate >= 0 && gate < 4) return lstm[gate];
-    if (cell == RNL_CELL_GRU && gate >= 0 && gate < 3) return gru[gate];
-    return "h";
+    const rnl_cell_info *ci = info(cell);
+    if (ci->gates <= 1 || gate < 0 || gate >= ci->gates) return "h";
+    char *s = name_buf();
+    snprintf(s, NAME_CAP, "%s (%s)", ci->gate_names[gate], ci->gate_roles[gate]);
+    return s;
+}
+
+const char *gate_order(rnl_cell cell) {
+    const rnl_cell_info *ci = info(cell);
+    char *s = name_buf();
+    size_t n = 0;
+    s[0] = 0;
+    for (int g = 0; g < ci->gates && n < NAME_CAP; g++)
+        n += (size_t)snprintf(s + n, NAME_CAP - n, "%s%s", g ? ", " : "", ci->gate_names[g]);
+    return s;
 }
 
 const char *gate_label(rnl_cell cell, int G, int H, size_t k) {
-    static char buf[4][64];  // a few labels may appear in one message
-    static int next;
-    char *s = buf[next++ % 4];
-    if (G <= 1) snprintf(s, 64, "unit %zu", k);
-    else snprintf(s, 64, "gate %s, unit %zu", gate_name(cell, (int)(k / (size_t)H)), k % (size_t)H);
+    char *s = name_buf();
+    if (G <= 1) snprintf(s, NAME_CAP, "unit %zu", k);
+    else snprintf(s, NAME_CAP, "gate %s, unit %zu", gate_name(cell, (int)(k / (size_t)H)), k % (size_t)H);
     return s;
 }

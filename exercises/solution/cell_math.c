@@ -6,7 +6,7 @@
 // Written to be read: one named variable per quantity of docs/model.md, no tricks. It computes what
 // core/src/cell_math.c computes. The matrix products (W_ih x_t, W_hh h_{t-1}) and the loop over time
 // are done by the caller (core/src/cells.c); these functions only see their results.
-#include "internal.h"
+#include "rnnlab_cell_math.h"  // core/include/: the contract of these seven functions; r_sigmoid, r_tanh
 
 // Gate order is PyTorch's in every buffer: a buffer of G*H values holds gate 0 for units 0..H-1, then
 // gate 1 for units 0..H-1, and so on. For unit j:  LSTM: i = [j], f = [H+j], g = [2H+j], o = [3H+j];

@@ -8,11 +8,11 @@
 // The matrix products (W_ih x_t, W_hh h_{t-1}) and the loop over time are done for you by the caller
 // (core/src/cells.c); these functions see only their results, for one sequence and one time step.
 // Equations: docs/model.md. README.md in this folder has more hints per exercise.
-#include "internal.h"
+#include "rnnlab_cell_math.h"  // core/include/: the contract of these seven functions, and the helpers below
 
 #include "ex_todo.h"
 
-// Helpers you may use (internal.h): r_sigmoid(x) = 1 / (1 + e^-x), computed without overflow;
+// Helpers you may use (rnnlab_cell_math.h): r_sigmoid(x) = 1 / (1 + e^-x), computed without overflow;
 // r_tanh(x); r_sqrt(x). rnl_real is float.
 //
 // Gate order is PyTorch's in every buffer: a buffer of G*H values holds gate 0 for units 0..H-1, then

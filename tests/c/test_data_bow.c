@@ -87,7 +87,7 @@ int main(void) {
     rnl_series s;
     const char *t = "v\n1\n2\n3\n4\n5\n6\n";
     CHECK_OK(rnl_series_parse_csv(&s, "m", t, strlen(t), NULL));
-    rnl_series_config sc = {2, 1, 0, 0};
+    rnl_series_config sc = {.window = 2, .horizon = 1, .val_frac = 0, .test_frac = 0};
     CHECK_OK(rnl_dataset_from_series(&ds, &s, &sc));
     CHECK(rnl_bow_baseline(ds, &c, &a) == RNL_ERR_ARG && strstr(rnl_last_error(), "needs a text dataset"), "%s", rnl_last_error());
     rnl_dataset_destroy(ds);

@@ -104,7 +104,7 @@ static void test_csv(void) {
 static void test_windows(void) {
     rnl_series s;
     CHECK_OK(rnl_series_load_csv(&s, fx("good.csv"), "Temp"));
-    rnl_series_config c = {5, 2, 0.2, 0.2};
+    rnl_series_config c = {.window = 5, .horizon = 2, .val_frac = 0.2, .test_frac = 0.2};
     rnl_dataset *ds;
     CHECK_OK(rnl_dataset_from_series(&ds, &s, &c));
     if (!ds) return;
@@ -195,15 +195,15 @@ static void test_windows(void) {
     free(buf);
 
     // Configurations that cannot work.
-    rnl_series_config bad = {5, 2, 0.1, 0.2};
+    rnl_series_config bad = {.window = 5, .horizon = 2, .val_frac = 0.1, .test_frac = 0.2};
     CHECK(rnl_dataset_from_series(&x, &s, &bad) == RNL_ERR_ARG &&
               strstr(rnl_last_error(), "series 'Temp': the validation part has 6 of the 60 values, fewer than window + horizon = 7"),
           "%s", rnl_last_error());
-    bad = (rnl_series_config){0, 1, 0.1, 0.1};
+    bad = (rnl_series_config){.window = 0, .horizon = 1, .val_frac = 0.1, .test_frac = 0.1};
     CHECK(rnl_dataset_from_series(&x, &s, &bad) == RNL_ERR_ARG && strstr(rnl_last_error(), "window 0 is outside"), "%s", rnl_last_error());
-    bad = (rnl_series_config){5, 1, 0.5, 0.5};
+    bad = (rnl_series_config){.window = 5, .horizon = 1, .val_frac = 0.5, .test_frac = 0.5};
     CHECK(rnl_dataset_from_series(&x, &s, &bad) == RNL_ERR_ARG && strstr(rnl_last_error(), "a sum below 1"), "%s", rnl_last_error());
-    bad = (rnl_series_config){5, 1, 0, 0};
+    bad = (rnl_series_config){.window = 5, .horizon = 1, .val_frac = 0, .test_frac = 0};
     CHECK_OK(rnl_dataset_from_series(&x, &s, &bad));
     CHECK(x && x->n_val == 0 && x->n_test == 0 && x->n_train == 55, "all training");
     rnl_dataset_destroy(x);

@@ -47,7 +47,8 @@ static void free_problem(problem *p) {
 }
 
 static rnl_batch batch_of(const problem *p) {
-    rnl_batch b = {p->B, p->T, p->tokens, p->inputs, p->lengths, p->targets};
+    rnl_batch b = {.B = p->B, .T = p->T, .tokens = p->tokens, .inputs = p->inputs, .lengths = p->lengths,
+                   .targets = p->targets};
     return b;
 }
 
@@ -161,13 +162,13 @@ static void test_padding_invariance(void) {
         for (int i = 0; i < 24; i++) x[i] = (rnl_real)rnl_rng_normal(&rng);
         memcpy(alone, x, sizeof alone);  // sequence 0, first 3 steps
         int32_t lens[2] = {3, 6};
-        rnl_batch b = {2, 6, NULL, x, lens, NULL};
+        rnl_batch b = {.B = 2, .T = 6, .tokens = NULL, .inputs = x, .lengths = lens, .targets = NULL};
         CHECK_OK(rnl_model_forward(m, &b, NULL));
         rnl_real p_batch = rnl_model_predictions(m)[0];
         for (int t = 3; t < 6; t++) x[2 * t] = 1e6, x[2 * t + 1] = -1e6;  // garbage in the padding
         CHECK_OK(rnl_model_forward(m, &b, NULL));
         rnl_real p_garbage = rnl_model_predictions(m)[0];
-        rnl_batch one = {1, 3, NULL, alone, NULL, NULL};
+        rnl_batch one = {.B = 1, .T = 3, .tokens = NULL, .inputs = alone, .lengths = NULL, .targets = NULL};
         CHECK_OK(rnl_model_forward(m, &one, NULL));
         rnl_real p_alone = rnl_model_predictions(m)[0];
         CHECK(p_batch == p_alone && p_garbage == p_alone, "%s: padding changed the prediction: alone %.17g, in batch %.17g, garbage padding %.17g",
@@ -188,7 +189,7 @@ static void test_truncated_bptt(void) {
     rnl_real x[8 * 2], y[8];
     for (int i = 0; i < 16; i++) x[i] = (rnl_real)rnl_rng_normal(&rng);
     for (int i = 0; i < 8; i++) y[i] = (rnl_real)rnl_rng_normal(&rng);
-    rnl_batch b = {1, 8, NULL, x, NULL, y};
+    rnl_batch b = {.B = 1, .T = 8, .tokens = NULL, .inputs = x, .lengths = NULL, .targets = y};
     size_t n = rnl_model_num_params(m);
     double *full = malloc(sizeof(double) * n), *trunc = malloc(sizeof(double) * n), *wide = malloc(sizeof(double) * n);
     rnl_real loss;
@@ -282,7 +283,7 @@ static void test_traces(void) {
     int32_t tok[2 * 5] = {1, 2, 3, 4, 5, 6, 5, 4, 0, 0};
     int32_t lens[2] = {5, 3};
     rnl_real y[2] = {1, 0};
-    rnl_batch b = {2, 5, tok, NULL, lens, y};
+    rnl_batch b = {.B = 2, .T = 5, .tokens = tok, .inputs = NULL, .lengths = lens, .targets = y};
     int steps, width;
     CHECK(rnl_model_trace_gates(m, 0, 0, &steps, &width) == NULL, "no trace before one is asked for");
     rnl_model_set_trace(m, 1);
@@ -319,11 +320,11 @@ static void test_predict_steps(void) {
     int32_t tok[6] = {3, 1, 4, 1, 5, 8};
     rnl_real steps[6];
     int n = 0;
-    rnl_batch b = {1, 6, tok, NULL, NULL, NULL};
+    rnl_batch b = {.B = 1, .T = 6, .tokens = tok, .inputs = NULL, .lengths = NULL, .targets = NULL};
     CHECK_OK(rnl_model_predict_steps(m, &b, steps, &n));
     CHECK(n == 6, "one prediction per step: %d", n);
     for (int t = 0; t < 6; t++) {
-        rnl_batch prefix = {1, t + 1, tok, NULL, NULL, NULL};
+        rnl_batch prefix = {.B = 1, .T = t + 1, .tokens = tok, .inputs = NULL, .lengths = NULL, .targets = NULL};
         CHECK_OK(rnl_model_forward(m, &prefix, NULL));
         double p = rnl_model_predictions(m)[0];
         CHECK(fabs(p - steps[t]) < 1e-12, "step %d: per-step prediction %.17g, prefix prediction %.17g", t, steps[t], p);

@@ -126,7 +126,7 @@ static void gold_run_case(const gold_case *gc) {
     for (int i = 0; i < B * S; i++) src[i] = gold_i32(gsrc, i);
     for (int i = 0; i < B * U; i++) tgt[i] = gold_i32(gtgt, i);
     for (int i = 0; i < B; i++) sl[i] = gold_i32(gsl, i), tl[i] = gold_i32(gtl, i);
-    rnl_s2s_batch batch = {B, S, U, src, sl, tgt, tl};
+    rnl_s2s_batch batch = {.B = B, .S = S, .U = U, .src = src, .src_len = sl, .tgt = tgt, .tgt_len = tl};
     rnl_real *p0 = gold_reals(gp);
     char what[256];
 
@@ -273,7 +273,7 @@ static void test_validation(void) {
 
     CHECK_OK(rnl_s2s_create(&m, &c, 1));
     int32_t src[6] = {3, 4, 5, 6, 0, 0}, tgt[6] = {3, 4, 2, 5, 2, 0}, sl[2] = {3, 2}, tl[2] = {3, 2};
-    rnl_s2s_batch b = {2, 3, 3, src, sl, tgt, tl};
+    rnl_s2s_batch b = {.B = 2, .S = 3, .U = 3, .src = src, .src_len = sl, .tgt = tgt, .tgt_len = tl};
     CHECK_OK(rnl_s2s_forward(m, &b, NULL));
     src[1] = 9;
     expect_status("source token", rnl_s2s_forward(m, &b, NULL), RNL_ERR_ARG, "source 0, step 1: token id 9 is outside the vocabulary 0..8");
@@ -309,7 +309,7 @@ static void test_padding(void) {
     int32_t src[3 * 6] = {3, 4, 5, 0, 0, 0, 8, 7, 6, 5, 4, 3, 6, 0, 0, 0, 0, 0};
     int32_t tgt[3 * 4] = {5, 4, 2, 0, 6, 2, 0, 0, 3, 4, 5, 2};
     int32_t sl[3] = {3, 6, 1}, tl[3] = {3, 2, 4};
-    rnl_s2s_batch b = {3, 6, 4, src, sl, tgt, tl};
+    rnl_s2s_batch b = {.B = 3, .S = 6, .U = 4, .src = src, .src_len = sl, .tgt = tgt, .tgt_len = tl};
     size_t nl = 3 * 4 * (size_t)c.tgt_vocab, np = rnl_s2s_num_params(m);
     rnl_real *l1 = malloc(sizeof(rnl_real) * nl), *g1 = malloc(sizeof(rnl_real) * np);
     rnl_s2s_zero_grad(m);
@@ -327,7 +327,8 @@ static void test_padding(void) {
     tu_close_f("logits with garbage padding", rnl_s2s_logits(m), l1, nl, 0, 0);
     tu_close_f("gradients with garbage padding", rnl_s2s_grads(m), g1, np, 0, 0);
     for (int i = 0; i < 3; i++) {
-        rnl_s2s_batch one = {1, sl[i], tl[i], src + 6 * i, NULL, tgt + 4 * i, NULL};
+        rnl_s2s_batch one = {.B = 1, .S = sl[i], .U = tl[i], .src = src + 6 * i, .src_len = NULL,
+                             .tgt = tgt + 4 * i, .tgt_len = NULL};
         CHECK_OK(rnl_s2s_forward(m, &one, NULL));
         char what[64];
         snprintf(what, sizeof what, "sample %d alone vs in its batch", i);
@@ -358,7 +359,7 @@ static void test_greedy_consistency(void) {
         int32_t src[B * S], sl[B] = {5, 2, 4, 1}, toks[B * L], lens[B];
         for (int i = 0; i < B * S; i++) src[i] = 3 + (int32_t)rnl_rng_below(&rng, 6);
         rnl_real attn[B * L * S];
-        rnl_s2s_batch b = {B, S, 0, src, sl, NULL, NULL};
+        rnl_s2s_batch b = {.B = B, .S = S, .U = 0, .src = src, .src_len = sl, .tgt = NULL, .tgt_len = NULL};
         CHECK_OK(rnl_s2s_decode(m, &b, L, toks, lens, attn));
         int pads_ok = 1;
         for (int i = 0; i < B; i++) {
@@ -376,7 +377,7 @@ static void test_greedy_consistency(void) {
         if (kinds[k] == RNL_ATTN_NONE) CHECK(w == NULL, "no attention to show without attention");
         else CHECK(w && steps == lens[1] && n == 2, "attention after decoding: %d x %d", steps, n);
         // Teacher forcing on the output itself.
-        rnl_s2s_batch tf = {B, S, L, src, sl, toks, lens};
+        rnl_s2s_batch tf = {.B = B, .S = S, .U = L, .src = src, .src_len = sl, .tgt = toks, .tgt_len = lens};
         CHECK_OK(rnl_s2s_forward(m, &tf, NULL));
         const rnl_real *z = rnl_s2s_logits(m);
         int same = 1;
@@ -719,7 +720,7 @@ static void test_numeric_fault(void) {
     rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
     CHECK_OK(rnl_optimizer_create(&o, &oc, rnl_s2s_num_params(m)));
     int32_t src[3] = {3, 4, 5}, tgt[3] = {5, 4, 2};
-    rnl_s2s_batch b = {1, 3, 3, src, NULL, tgt, NULL};
+    rnl_s2s_batch b = {.B = 1, .S = 3, .U = 3, .src = src, .src_len = NULL, .tgt = tgt, .tgt_len = NULL};
     size_t np = rnl_s2s_num_params(m);
     rnl_real *p = rnl_s2s_params(m);
     p[np - 1] = NAN;  // out.bias: the loss becomes NaN
@@ -795,7 +796,7 @@ static learn_result learn_reverse(int len, rnl_attn attn, int steps, uint64_t se
         int32_t src[12], lens[1] = {12}, out[13], n_out;
         int n;
         CHECK_OK(rnl_s2s_task_encode(&tc, "abcdefghijab", src, 12, &n));
-        rnl_s2s_batch one = {1, 12, 0, src, lens, NULL, NULL};
+        rnl_s2s_batch one = {.B = 1, .S = 12, .U = 0, .src = src, .src_len = lens, .tgt = NULL, .tgt_len = NULL};
         CHECK_OK(rnl_s2s_decode(m, &one, 13, out, &n_out, NULL));
         char text[32];
         rnl_s2s_task_decode_text(&tc, 1, out, n_out, text, sizeof text);
@@ -852,7 +853,7 @@ static void test_learning_dates(void) {
         char text[32];
         CHECK_OK(rnl_s2s_task_encode(&tc, typed[i], src, 40, &n));
         lens[0] = n;
-        rnl_s2s_batch one = {1, n, 0, src, lens, NULL, NULL};
+        rnl_s2s_batch one = {.B = 1, .S = n, .U = 0, .src = src, .src_len = lens, .tgt = NULL, .tgt_len = NULL};
         CHECK_OK(rnl_s2s_decode(m, &one, 12, out, &n_out, NULL));
         rnl_s2s_task_decode_text(&tc, 1, out, n_out, text, sizeof text);
         CHECK(strcmp(text, "1998-05-03") == 0 && n_out == 11, "'%s' -> '%s'", typed[i], text);

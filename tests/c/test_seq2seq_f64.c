@@ -39,7 +39,8 @@ static void make_problem(problem *p, const rnl_s2s_config *c, rnl_rng *rng) {
 }
 
 static rnl_s2s_batch batch_of(const problem *p) {
-    rnl_s2s_batch b = {B_, S_, U_, p->src, p->src_len, p->tgt, p->tgt_len};
+    rnl_s2s_batch b = {.B = B_, .S = S_, .U = U_, .src = p->src, .src_len = p->src_len,
+                       .tgt = p->tgt, .tgt_len = p->tgt_len};
     return b;
 }
 
@@ -168,7 +169,8 @@ static void test_padding_invariance(void) {
                      rnl_cell_name(c.dec_cell), rnl_attn_name(c.attention));
             tu_close(what, rnl_s2s_grads(m), gp, n, 0, 0);
             for (int i = 0; i < B_; i++) {  // alone: B = 1, S = its length, U = its length
-                rnl_s2s_batch one = {1, p.src_len[i], p.tgt_len[i], p.src + i * S_, NULL, p.tgt + i * U_, NULL};
+                rnl_s2s_batch one = {.B = 1, .S = p.src_len[i], .U = p.tgt_len[i], .src = p.src + i * S_,
+                                     .src_len = NULL, .tgt = p.tgt + i * U_, .tgt_len = NULL};
                 CHECK_OK(rnl_s2s_forward(m, &one, NULL));
                 snprintf(what, sizeof what, "%s -> %s %s: sample %d alone vs in the batch", rnl_cell_name(c.enc_cell),
                          rnl_cell_name(c.dec_cell), rnl_attn_name(c.attention), i);

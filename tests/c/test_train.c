@@ -199,7 +199,7 @@ static void test_bad_batches(void) {
     CHECK_OK(rnl_model_create(&m, &c, 1));
     int32_t tok[4] = {1, 2, 7, 0}, lens[2] = {2, 2};
     rnl_real y[2] = {1, 0};
-    rnl_batch b = {2, 2, tok, NULL, lens, y};
+    rnl_batch b = {.B = 2, .T = 2, .tokens = tok, .inputs = NULL, .lengths = lens, .targets = y};
     rnl_real loss;
     CHECK(rnl_model_forward(m, &b, &loss) == RNL_ERR_ARG && strstr(rnl_last_error(), "token id 7 is outside the vocabulary"),
           "out-of-range token: %s", rnl_last_error());

@@ -10,7 +10,7 @@
 #include "rnnlab_data.h"
 
 rnl_bow_config rnl_bow_default(void) {
-    rnl_bow_config c = {20, 0.5, 1e-5, 1};
+    rnl_bow_config c = {.epochs = 20, .lr = 0.5, .l2 = 1e-5, .seed = 1};
     return c;
 }
 

@@ -41,7 +41,8 @@ struct rnl_imdb {
 };
 
 rnl_imdb_config rnl_imdb_default(void) {
-    rnl_imdb_config c = {5000, 1000, 5000, 10000, 200, 0, 1};
+    rnl_imdb_config c = {.n_train = 5000, .n_val = 1000, .n_test = 5000, .vocab_words = 10000, .max_len = 200,
+                         .keep_end = 0, .seed = 1};
     return c;
 }
 

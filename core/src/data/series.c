@@ -296,7 +296,7 @@ void rnl_series_free(rnl_series *s) {
 // --- Windows ------------------------------------------------------------------------------------
 
 rnl_series_config rnl_series_default(void) {
-    rnl_series_config c = {30, 1, 0.15, 0.15};
+    rnl_series_config c = {.window = 30, .horizon = 1, .val_frac = 0.15, .test_frac = 0.15};
     return c;
 }
 
