@@ -1,0 +1,100 @@
+// model_base.h: what every model kind stands on (rnl_model in model.c, rnl_s2s in seq2seq.c): the parameter
+// and gradient blocks with their tensor table, the meta bytes, the work memory (one allocation, one size
+// limit), the length sort, and the training and evaluation step (train.c).
+//
+// A kind embeds an rnl_base as its FIRST member, so its callbacks may cast the rnl_base * they get back to
+// the kind, and describes itself once in an rnl_kind. The numeric code (forward, backward) stays the kind's
+// own; the base only holds and moves memory around it. Adding a kind: docs/architecture.md.
+#ifndef RNNLAB_MODEL_BASE_H
+#define RNNLAB_MODEL_BASE_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+typedef struct rnl_base rnl_base;
+
+// --- Work memory ----------------------------------------------------------------------------------
+
+// Carves buffers out of one allocation at `base`, or only counts their bytes when base is NULL. Blocks are
+// 64-byte aligned for SIMD; sizes are overflow-checked (ok = 0 on overflow, and every later pointer is NULL).
+typedef struct {
+    char *base;
+    size_t used;
+    int ok;
+} rnl_carver;
+void *rnl_carve(rnl_carver *cv, size_t count, size_t elem);
+
+#define RNL_BASE_MAX_DIMS 3  // dimensions of a batch shape: (B, T), (B, S, U)
+
+// What a model kind tells the base. The batch is the kind's own record (rnl_batch, rnl_s2s_batch).
+typedef struct {
+    const char *name;  // "model", "seq2seq": starts the base's messages
+    // The batch shape's dimensions, named for messages: {"sequences", "steps"} reads "4 sequences x 9 steps".
+    int n_dims;
+    const char *dims[RNL_BASE_MAX_DIMS];
+    // Points every buffer of the kind at cv (rnl_carve) for a batch of `shape`; reads only the kind's config.
+    void (*layout)(rnl_base *b, rnl_carver *cv, const int *shape);
+    rnl_status (*forward)(rnl_base *b, const void *batch, rnl_real *loss);  // loss NULL: no targets
+    rnl_status (*backward)(rnl_base *b, int bptt_window);  // += into the gradient block
+    void (*accuracy)(const rnl_base *b, double acc[2]);     // of the last forward; acc[1] if the kind has two
+} rnl_kind;
+
+struct rnl_base {
+    const rnl_kind *kind;
+    size_t n_params;
+    rnl_real *params, *grads;  // (n_params) each, in the tensor table's layout
+    int n_tensors, max_tensors;
+    rnl_tensor_info *tensors;  // (max_tensors) PyTorch state_dict names, in block order
+    uint8_t *meta;             // rnl_model_set_meta's bytes, saved in the checkpoint
+    size_t meta_n;
+    void *ws;                  // the work memory, carved by kind->layout for a batch of cap
+    size_t ws_bytes;
+    int cap[RNL_BASE_MAX_DIMS];
+};
+
+// Room for max_tensors tensors (the parameters come with rnl_base_alloc_params). On failure the base holds
+// nothing and rnl_base_free is still safe.
+rnl_status rnl_base_init(rnl_base *b, const rnl_kind *kind, int max_tensors);
+// Appends a rows x cols tensor named by fmt to the layout and returns its offset in the parameter block.
+size_t rnl_base_add_tensor(rnl_base *b, int rows, int cols, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+// The parameter block (uninitialised) and the gradient block (zeros) for the tensors added so far.
+rnl_status rnl_base_alloc_params(rnl_base *b);
+void rnl_base_free(rnl_base *b);  // everything the base holds; not b itself
+void rnl_base_zero_grad(rnl_base *b);
+const rnl_tensor_info *rnl_base_tensor(const rnl_base *b, int i);  // NULL if i is out of range
+rnl_status rnl_base_set_meta(rnl_base *b, const uint8_t *bytes, size_t n);
+
+// Makes the work memory fit a batch of `shape` (grown to the larger of it and the last, never shrunk) and
+// lays the kind's buffers over it. Over RNL_MAX_WORKSPACE, or out of memory: a message with the figure.
+rnl_status rnl_base_workspace(rnl_base *b, const int *shape);
+// Bytes a batch of `shape` needs: kind->layout counted over `scratch` (a kind whose config is set); 0 on
+// overflow.
+size_t rnl_base_workspace_bytes(rnl_base *scratch, const int *shape);
+
+// Stable sort of B rows by length, longest first: order (B) sorted row -> caller's row, len (B) its length
+// (lens NULL: every row is T long). Every kind runs its batches in this order (internal.h, rnl_active_rows).
+void rnl_sort_rows(const int32_t *lens, int B, int T, int *order, int *len);
+
+// --- Training and evaluation step (train.c) --------------------------------------------------------
+
+// Where a step's figures go: fields of the kind's public stats record (acc[k] NULL: the kind has no k-th).
+typedef struct {
+    double *loss, *grad_norm;
+    int *clipped;
+    double *acc[2];
+} rnl_step_out;
+
+// zero_grad + forward + the loss check + backward + the update: a loss or gradient norm that is NaN or
+// infinite is a numeric fault (RNL_ERR_NUMERIC, with what to try), reported before the update, so the
+// parameters stay those of the last good step. out's fields are written once the forward has run.
+rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch, int bptt_window,
+                               const rnl_step_out *out);
+// Forward only: loss and accuracies (grad_norm NaN, clipped 0).
+rnl_status rnl_base_eval_batch(rnl_base *b, const void *batch, const rnl_step_out *out);
+
+#endif
