@@ -1,11 +1,12 @@
 // model_base.c: the memory every model kind stands on (model_base.h): parameter and gradient blocks and
-// their tensor table, meta bytes, the work memory and the length sort. No numeric
+// their tensor table, meta bytes, the work memory, the length sort, and the checkpoint blocks. No numeric
 // code: the kinds' forward and backward passes, and the training step (train.c), run over what is here.
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "model_base.h"
 
 // --- Parameters and tensors -------------------------------------------------------------------------
@@ -139,4 +140,173 @@ void rnl_sort_rows(const int32_t *lens, int B, int T, int *order, int *len) {
         len[j] = n;
         order[j] = i;
     }
+}
+
+// --- Checkpoint blocks --------------------------------------------------------------------------------
+
+// The optimizer block at `at`: o's settings and steps (o NULL: kind -1), and ns.
+static void put_optim(uint8_t *at, rnl_optimizer *o, size_t ns) {
+    if (o) {
+        const rnl_optim_config *oc = rnl_optimizer_config(o);
+        rnl_put_u32(at, (uint32_t)oc->kind);
+        float f[7] = {oc->lr, oc->momentum, oc->beta1, oc->beta2, oc->eps, oc->weight_decay, oc->clip};
+        for (int i = 0; i < 7; i++) rnl_put_f32(at + 4 + 4 * i, f[i]);
+        rnl_put_u64(at + 32, (uint64_t)rnl_optimizer_steps(o));
+    } else {
+        rnl_put_u32(at, (uint32_t)-1);
+    }
+    rnl_put_u64(at + 40, ns);
+}
+
+rnl_status rnl_ck_begin(const rnl_ck_format *f, const rnl_base *m, rnl_optimizer *o, uint32_t flags_kind,
+                        uint8_t **out, size_t *n) {
+    size_t np = m->n_params, ns = 0;
+    const rnl_real *state = o ? rnl_optimizer_state(o, &ns) : NULL;
+    *out = NULL;
+    if (o && ns != rnl_optim_state_count(rnl_optimizer_config(o)->kind, np))
+        return rnl_fail(RNL_ERR_ARG, "%s: the optimizer was made for another model (%zu state values)", f->what, ns);
+    size_t meta_n = f->flag_meta ? m->meta_n : 0;
+    size_t total = f->header + 4 * (np + ns) + (meta_n ? 8 + meta_n : 0) + 4;
+    uint8_t *b = calloc(1, total);
+    if (!b) return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory for %zu bytes", f->what, total);
+    memcpy(b, f->magic, 8);
+    rnl_put_u32(b + 8, f->version);
+    rnl_put_u32(b + 12, (o ? f->flag_optim : 0) | (meta_n ? f->flag_meta : 0) | flags_kind);
+    rnl_put_u64(b + f->header - 56, np);
+    put_optim(b + f->header - 48, o, ns);
+    uint8_t *w = b + f->header;
+    for (size_t i = 0; i < np; i++, w += 4) rnl_put_f32(w, (float)m->params[i]);
+    for (size_t i = 0; i < ns; i++, w += 4) rnl_put_f32(w, (float)state[i]);
+    if (meta_n) {
+        rnl_put_u64(w, meta_n);
+        memcpy(w + 8, m->meta, meta_n);
+    }
+    *out = b;
+    *n = total;
+    return RNL_OK;
+}
+
+void rnl_ck_seal(uint8_t *buf, size_t n) { rnl_put_u32(buf + n - 4, rnl_crc32(buf, n - 4)); }
+
+rnl_status rnl_ck_open(const rnl_ck_format *f, const uint8_t *b, size_t n, uint32_t *flags) {
+    if (n < 8 || memcmp(b, f->magic, 8) != 0) {
+        if (n >= 8 && f->other_magic && memcmp(b, f->other_magic, 8) == 0)
+            return rnl_fail(RNL_ERR_FORMAT, "%s: %s", f->what, f->other_is);
+        return rnl_fail(RNL_ERR_FORMAT, "%s: not an rnnlab %s (the file does not start with \"%.8s\")", f->what, f->what,
+                        f->magic);
+    }
+    if (n < f->header + 4)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: truncated: %zu bytes, shorter than the %u-byte header", f->what, n,
+                        f->header + 4);
+    uint32_t version = rnl_get_u32(b + 8);
+    *flags = rnl_get_u32(b + 12);
+    if (version != f->version)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: format version %u; this build of rnnlab reads version %u%s", f->what, version,
+                        f->version, version > f->version ? " (it was written by a newer rnnlab)" : "");
+    if (*flags & ~(f->flag_optim | f->flag_meta | f->flags_kind))
+        return rnl_fail(RNL_ERR_FORMAT, "%s: unknown flags 0x%x", f->what, *flags);
+    return RNL_OK;
+}
+
+// The optimizer block at `at` for a model of np parameters into *oc and *ns. With the optimizer flag
+// (`has`), the settings must be valid, the state count the kind's and the step count in range; without it,
+// there must be no state.
+static rnl_status get_optim(const char *what, const uint8_t *at, int has, uint64_t np, rnl_optim_config *oc,
+                            uint64_t *ns) {
+    *oc = rnl_optim_default(RNL_OPTIM_ADAM);
+    *ns = rnl_get_u64(at + 40);
+    if (!has) {
+        if (*ns != 0) return rnl_fail(RNL_ERR_FORMAT, "%s: optimizer state present but not flagged", what);
+        return RNL_OK;
+    }
+    oc->kind = (rnl_optim)rnl_get_i32(at);
+    oc->lr = rnl_get_f32(at + 4);
+    oc->momentum = rnl_get_f32(at + 8);
+    oc->beta1 = rnl_get_f32(at + 12);
+    oc->beta2 = rnl_get_f32(at + 16);
+    oc->eps = rnl_get_f32(at + 20);
+    oc->weight_decay = rnl_get_f32(at + 24);
+    oc->clip = rnl_get_f32(at + 28);
+    if (rnl_optim_validate(oc) != RNL_OK)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: bad optimizer settings: %s", what, rnl_last_error());
+    if (*ns != rnl_optim_state_count(oc->kind, np))
+        return rnl_fail(RNL_ERR_FORMAT, "%s: optimizer state has %llu values, %s needs %zu", what, (unsigned long long)*ns,
+                        rnl_optim_name(oc->kind), rnl_optim_state_count(oc->kind, np));
+    if (rnl_get_u64(at + 32) > (uint64_t)1 << 40) return rnl_fail(RNL_ERR_FORMAT, "%s: step count is out of range", what);
+    return RNL_OK;
+}
+
+rnl_status rnl_ck_check(const rnl_ck_format *f, const uint8_t *b, size_t n, uint32_t flags, size_t expect_np,
+                        rnl_ck_body *body) {
+    rnl_status st;
+    const char *what = f->what;
+    memset(body, 0, sizeof *body);
+    body->flags = flags;
+    body->np = rnl_get_u64(b + f->header - 56);
+    if (body->np != expect_np)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: holds %llu parameters, but its configuration has %zu", what,
+                        (unsigned long long)body->np, expect_np);
+    if ((st = get_optim(what, b + f->header - 48, (flags & f->flag_optim) != 0, body->np, &body->oc, &body->ns)))
+        return st;
+    // np <= RNL_MAX_PARAMS and ns <= 2 np (both checked above), so this cannot overflow.
+    size_t expect = f->header + 4 * ((size_t)body->np + (size_t)body->ns) + 4;
+    if (flags & f->flag_meta) {
+        // The meta length sits right after the state: read it only once the bytes are known to be there.
+        size_t at = expect - 4;
+        if (n < at + 8) return rnl_fail(RNL_ERR_FORMAT, "%s: truncated: %zu bytes, the meta data starts at %zu", what, n, at);
+        uint64_t mn = rnl_get_u64(b + at);
+        if (mn == 0 || mn > RNL_MAX_META)
+            return rnl_fail(RNL_ERR_FORMAT, "%s: meta data of %llu bytes is outside 1..%u", what, (unsigned long long)mn,
+                            RNL_MAX_META);
+        body->meta_at = at;
+        body->meta_n = (size_t)mn;
+        expect += 8 + body->meta_n;
+    }
+    if (n < expect) return rnl_fail(RNL_ERR_FORMAT, "%s: truncated: %zu bytes, the header announces %zu", what, n, expect);
+    if (n > expect) return rnl_fail(RNL_ERR_FORMAT, "%s: %zu unexpected bytes after the end of the data", what, n - expect);
+    uint32_t crc = rnl_get_u32(b + expect - 4), actual = rnl_crc32(b, expect - 4);
+    if (crc != actual)
+        return rnl_fail(RNL_ERR_FORMAT, "%s: corrupt: checksum mismatch (stored %08x, computed %08x)", what, crc, actual);
+    const uint8_t *r = b + f->header;
+    for (size_t i = 0; i < body->np; i++)
+        if (!isfinite(rnl_get_f32(r + 4 * i)))
+            return rnl_fail(RNL_ERR_FORMAT, "%s: parameter %zu is not a finite number (NaN or Inf): the model was saved "
+                            "after training diverged", what, i);
+    return RNL_OK;
+}
+
+rnl_status rnl_ck_load(const rnl_ck_format *f, const uint8_t *b, const rnl_ck_body *body, rnl_base *m,
+                       rnl_optimizer **o_out) {
+    rnl_status st;
+    const uint8_t *r = b + f->header;
+    for (size_t i = 0; i < body->np; i++, r += 4) m->params[i] = rnl_get_f32(r);
+    rnl_optimizer *o = NULL;
+    if ((body->flags & f->flag_optim) && o_out) {
+        const uint8_t *at = b + f->header - 48;
+        if ((st = rnl_optimizer_create(&o, &body->oc, body->np))) return st;
+        rnl_optimizer_set_steps(o, (long)rnl_get_u64(at + 32));
+        size_t cnt;
+        rnl_real *s = rnl_optimizer_state(o, &cnt);
+        for (size_t i = 0; i < cnt; i++, r += 4) s[i] = rnl_get_f32(r);
+    }
+    if (body->meta_n && (st = rnl_base_set_meta(m, b + body->meta_at + 8, body->meta_n))) {
+        rnl_optimizer_destroy(o);
+        return st;
+    }
+    if (o_out) *o_out = o;
+    return RNL_OK;
+}
+
+rnl_status rnl_ck_save_file(const rnl_ck_format *f, const char *path, uint8_t *buf, size_t n) {
+    rnl_status st = rnl_file_write_atomic(path, buf, n);
+    if (st) st = rnl_fail(st, "%s: %s", f->what, rnl_last_error());
+    free(buf);
+    return st;
+}
+
+rnl_status rnl_ck_read_file(const rnl_ck_format *f, const char *path, uint8_t **buf, size_t *n) {
+    uint64_t limit = f->header + 4 + 4ull * 3 * RNL_MAX_PARAMS + (f->flag_meta ? 8 + RNL_MAX_META : 0);
+    rnl_status st = rnl_file_read(path, limit, buf, n);
+    if (st) return rnl_fail(st, "%s: %s", f->what, rnl_last_error());
+    return RNL_OK;
 }

@@ -1,6 +1,6 @@
 // model_base.h: what every model kind stands on (rnl_model in model.c, rnl_s2s in seq2seq.c): the parameter
 // and gradient blocks with their tensor table, the meta bytes, the work memory (one allocation, one size
-// limit), the length sort, and the training and evaluation step (train.c).
+// limit), the length sort, the training and evaluation step (train.c), and the checkpoint blocks.
 //
 // A kind embeds an rnl_base as its FIRST member, so its callbacks may cast the rnl_base * they get back to
 // the kind, and describes itself once in an rnl_kind. The numeric code (forward, backward) stays the kind's
@@ -96,5 +96,51 @@ rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch,
                                const rnl_step_out *out);
 // Forward only: loss and accuracies (grad_norm NaN, clipped 0).
 rnl_status rnl_base_eval_batch(rnl_base *b, const void *batch, const rnl_step_out *out);
+
+// --- Checkpoint blocks ------------------------------------------------------------------------------
+
+// Every checkpoint format (checkpoint.c, s2s_checkpoint.c; docs/checkpoint-format.md, docs/seq2seq.md) is
+//   magic (8) | version u32 | flags u32 | the kind's fields, from byte 16 | parameter count u64 at header-56 |
+//   optimizer block (48) at header-48 | from header: f32 parameters, f32 optimizer state |
+//   [meta length u64, meta bytes] | CRC-32 of every byte before it
+// The optimizer block: kind (i32, -1 without an optimizer), lr, momentum, beta1, beta2, eps, weight decay,
+// clip (f32 each), steps (u64), number of state values (u64). Fields are little-endian (bytes.h).
+typedef struct {
+    const char *what;        // "checkpoint", "seq2seq checkpoint": starts every message
+    const char *magic;       // 8 bytes
+    const char *other_magic; // the 8-byte magic of a file often given instead, or NULL ...
+    const char *other_is;    // ... and what to say then: "this is a prepared data file, not a model checkpoint"
+    uint32_t version, header;
+    uint32_t flag_optim, flag_meta, flags_kind;  // flag bits: optimizer, meta bytes (0: never), the kind's own
+} rnl_ck_format;
+
+// Allocates the checkpoint of b (with o's settings and state, if o is non-NULL, and b's meta bytes) into
+// *out (*n bytes) and fills all but the kind's fields and the CRC: write those, then rnl_ck_seal.
+rnl_status rnl_ck_begin(const rnl_ck_format *f, const rnl_base *b, rnl_optimizer *o, uint32_t flags_kind,
+                        uint8_t **out, size_t *n);
+void rnl_ck_seal(uint8_t *buf, size_t n);
+
+// What rnl_ck_check found after the kind's fields.
+typedef struct {
+    uint32_t flags;
+    uint64_t np, ns;         // parameters, optimizer state values
+    rnl_optim_config oc;     // the optimizer's settings, if flagged
+    size_t meta_at, meta_n;  // the meta length field's offset, and the meta bytes (0: none)
+} rnl_ck_body;
+
+// Reading is in three steps, so that nothing is allocated before every field and size is checked:
+// rnl_ck_open (magic, header size, version, flags into *flags); the kind reads and checks its fields;
+// rnl_ck_check (parameter count against expect_np, optimizer block, total size, meta, CRC, finite values);
+// the kind creates its model; rnl_ck_load (parameters, the optimizer if o_out, meta). On a failing
+// rnl_ck_load the kind destroys its model; nothing else is left allocated.
+rnl_status rnl_ck_open(const rnl_ck_format *f, const uint8_t *b, size_t n, uint32_t *flags);
+rnl_status rnl_ck_check(const rnl_ck_format *f, const uint8_t *b, size_t n, uint32_t flags, size_t expect_np,
+                        rnl_ck_body *body);
+rnl_status rnl_ck_load(const rnl_ck_format *f, const uint8_t *b, const rnl_ck_body *body, rnl_base *m,
+                       rnl_optimizer **o_out);
+
+// Files: writes buf (then frees it) atomically; reads a whole file no larger than the format allows.
+rnl_status rnl_ck_save_file(const rnl_ck_format *f, const char *path, uint8_t *buf, size_t n);
+rnl_status rnl_ck_read_file(const rnl_ck_format *f, const char *path, uint8_t **buf, size_t *n);
 
 #endif
