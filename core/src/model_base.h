@@ -2,9 +2,19 @@
 // and gradient blocks with their tensor table, the meta bytes, the work memory (one allocation, one size
 // limit), the length sort, the training and evaluation step (train.c), and the checkpoint blocks.
 //
-// A kind embeds an rnl_base as its FIRST member, so its callbacks may cast the rnl_base * they get back to
-// the kind, and describes itself once in an rnl_kind. The numeric code (forward, backward) stays the kind's
-// own; the base only holds and moves memory around it. Adding a kind: docs/architecture.md.
+// A kind embeds an rnl_base as its FIRST member, so that (rnl_base *)model and back are valid casts (its
+// callbacks and its checkpoint file use them), and describes itself once in an rnl_kind. The numeric code
+// (forward, backward) stays the kind's own; the base only holds and moves memory around it.
+//
+// Adding a kind (a Transformer encoder, say) takes no copy of any of this:
+//   - a public header: its config and batch, create/destroy, forward/backward, train_step/eval_batch, the
+//     checkpoint calls;
+//   - its source: a struct with rnl_base first; a parameter layout of rnl_base_add_tensor calls in PyTorch
+//     order and names; a workspace layout of rnl_carve calls; forward (batches in rnl_sort_rows order) and
+//     backward; its rnl_kind; train_step/eval_batch as rnl_base_train_step/_eval_batch with an rnl_step_out
+//     over its stats record;
+//   - its checkpoint file: an rnl_ck_format (magic, header size, flags) and its config fields;
+//   - then its tests, docs and faces (CLI, WASM adapter, run layer).
 #ifndef RNNLAB_MODEL_BASE_H
 #define RNNLAB_MODEL_BASE_H
 
@@ -75,6 +85,9 @@ rnl_status rnl_base_workspace(rnl_base *b, const int *shape);
 // Bytes a batch of `shape` needs: kind->layout counted over `scratch` (a kind whose config is set); 0 on
 // overflow.
 size_t rnl_base_workspace_bytes(rnl_base *scratch, const int *shape);
+// memory.c: all the memory training takes: n_params parameters and gradients, the optimizer's state, and
+// `work` bytes of work memory (0: too large, and so is the result).
+size_t rnl_base_training_bytes(size_t n_params, rnl_optim kind, size_t work);
 
 // Stable sort of B rows by length, longest first: order (B) sorted row -> caller's row, len (B) its length
 // (lens NULL: every row is T long). Every kind runs its batches in this order (internal.h, rnl_active_rows).
