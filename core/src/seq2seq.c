@@ -60,7 +60,7 @@ struct rnl_s2s {
     rnl_real *logits, *dlogits;          // (U, B, Vt); dlogits already divided by the token count
     rnl_real *out_logits;                // (B, Ub, Vt) caller's order, zeros at padding
     rnl_real *trace;                     // (U, S) one sample's attention weights
-    rnl_layer_scratch scratch;       // the buffers above are carved from base.ws for (B, S, U) = base.cap
+    rnl_layer_scratch scratch;           // all of the above: carved from base.ws for (B, S, U) = base.cap
     double token_acc, seq_acc;
 };
 
