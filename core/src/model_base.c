@@ -121,7 +121,6 @@ rnl_status rnl_base_workspace(rnl_base *b, const int *shape) {
                         shape_text(k, shape, text, sizeof text), cv.used / 1048576.0);
     free(b->ws);
     b->ws = ws;
-    b->ws_bytes = cv.used;
     memcpy(b->cap, want, sizeof b->cap);
     cv = (rnl_carver){b->ws, 0, 1};
     k->layout(b, &cv, b->cap);

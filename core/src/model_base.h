@@ -59,7 +59,6 @@ struct rnl_base {
     uint8_t *meta;             // rnl_model_set_meta's bytes, saved in the checkpoint
     size_t meta_n;
     void *ws;                  // the work memory, carved by kind->layout for a batch of cap
-    size_t ws_bytes;
     int cap[RNL_BASE_MAX_DIMS];
 };
 
@@ -80,7 +79,8 @@ const rnl_tensor_info *rnl_base_tensor(const rnl_base *b, int i);  // NULL if i 
 rnl_status rnl_base_set_meta(rnl_base *b, const uint8_t *bytes, size_t n);
 
 // Makes the work memory fit a batch of `shape` (grown to the larger of it and the last, never shrunk) and
-// lays the kind's buffers over it. Over RNL_MAX_WORKSPACE, or out of memory: a message with the figure.
+// lays the kind's buffers over it. Over RNL_MAX_WORKSPACE or out of memory: RNL_ERR_NOMEM, and a message
+// naming the limit or the figure.
 rnl_status rnl_base_workspace(rnl_base *b, const int *shape);
 // Bytes a batch of `shape` needs: kind->layout counted over `scratch` (a kind whose config is set); 0 on
 // overflow.
