@@ -78,10 +78,11 @@ target_compile_definitions(rnnlab_wasm PRIVATE
 # under 200 KB (-O3: ~20 KB more), and the whole IMDB tar still goes through it in under a second in Node,
 # less than inflating the archive takes.
 set_source_files_properties(${RNL_WASM_DATA_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
-# The seq2seq task generators and checkpoint code are bookkeeping too: -Os. (seq2seq.c stays -O3: -O2 there
-# saved 7 KB and cost a third of its training speed.)
+# The seq2seq task generators and checkpoint code, and the model base (tensor table, work-memory layout,
+# checkpoint blocks), are bookkeeping too: -Os. (seq2seq.c stays -O3: -O2 there saved 7 KB and cost a third
+# of its training speed.)
 set_source_files_properties(${CMAKE_SOURCE_DIR}/core/src/tasks_seq2seq.c ${CMAKE_SOURCE_DIR}/core/src/s2s_checkpoint.c
-  PROPERTIES COMPILE_OPTIONS -Os)
+  ${CMAKE_SOURCE_DIR}/core/src/checkpoint.c ${CMAKE_SOURCE_DIR}/core/src/model_base.c PROPERTIES COMPILE_OPTIONS -Os)
 target_compile_options(rnnlab_wasm PRIVATE
   -O3           # speed first: the module is small anyway, and training is all loops
   # 128-bit SIMD: compiles the wasmsimd gemms of kernels_wasm.c (__wasm_simd128__; kernels.c then lists

@@ -80,6 +80,7 @@ const char *rnl_status_name(rnl_status st);
 #define RNL_MAX_PARAMS (256u * 1024u * 1024u / 4u)  // 256 MB of float32 parameters
 #define RNL_MAX_BATCH 4096
 #define RNL_MAX_STEPS 100000
+#define RNL_MAX_WORKSPACE ((size_t)1 << 30)  // bytes of work memory for one batch, every model kind
 
 // One range per setting that people type (model sizes, training settings), defined once: the config
 // check, the CLI's flags, the page and the Node runner read it, so a limit has one message everywhere:

@@ -48,8 +48,8 @@ extern "C" {
 #define RNL_S2S_EOS 2
 #define RNL_S2S_FIRST_SYMBOL 3
 
-// Hard limits besides rnnlab.h's: work memory of one batch (checked before it is allocated).
-#define RNL_S2S_MAX_WORKSPACE ((size_t)1 << 30)
+// Work memory of one batch (checked before it is allocated): rnnlab.h's limit for every model kind.
+#define RNL_S2S_MAX_WORKSPACE RNL_MAX_WORKSPACE
 
 // --- Configuration ------------------------------------------------------------------------------
 

@@ -33,8 +33,7 @@ static inline int rnl_active_rows(const int *len, int B, int t) {
     return nb;
 }
 
-// model.c: the parameter layout, shared with checkpoint.c; the last forward's accuracy (train.c).
-double rnl_model_last_accuracy(const rnl_model *m);
+// model.c: the parameter count of a configuration, shared with checkpoint.c and memory.c.
 size_t rnl_config_num_params(const rnl_config *cfg);
 // Overflow-checked size arithmetic: returns 0 and sets *ok = 0 on overflow.
 static inline size_t rnl_mul_size(size_t a, size_t b, int *ok) {

@@ -1,6 +1,7 @@
 // model.c: a whole model: embedding (or dense input) -> stacked, optionally bidirectional recurrent
 // layers -> linear head, with its loss. Parameters live in one block laid out exactly like PyTorch's
-// state_dict (docs/checkpoint-format.md); gradients in a second block of the same layout.
+// state_dict (docs/checkpoint-format.md); gradients in a second block of the same layout. Both, the
+// tensor table, the meta bytes and the work memory are the model base's (model_base.h).
 //
 // A forward pass sorts the batch by length (stable, longest first) and turns it time-major; every
 // buffer below is in that sorted order, and predictions are scattered back to the caller's order.
@@ -8,15 +9,12 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "internal.h"
 #include "kernels.h"
+#include "model_base.h"
 
 struct rnl_model {
+    rnl_base base;  // first: parameters, gradients, tensor table, meta, work memory (model_base.h)
     rnl_config cfg;
-    size_t n_params;
-    rnl_real *params, *grads;
-    int n_tensors;
-    rnl_tensor_info tensors[RNL_MAX_TENSORS];
     // Offsets into the parameter block.
     size_t off_emb;
     size_t off_w_ih[RNL_MAX_LAYERS][2], off_w_hh[RNL_MAX_LAYERS][2], off_b_ih[RNL_MAX_LAYERS][2], off_b_hh[RNL_MAX_LAYERS][2];
@@ -25,11 +23,7 @@ struct rnl_model {
     int ndir;   // 1 or 2
     int D;      // ndir * hidden: width of every layer's output
 
-    // Workspace, sized for (cap_B, cap_T) and grown on demand.
-    void *ws;
-    size_t ws_bytes;
-    int cap_B, cap_T;
-    // The last forward's batch.
+    // The last forward's batch; the buffers below are carved from base.ws for (B, T) = base.cap.
     int B, T, has_targets, valid;
     int *order;          // (B) sorted row -> caller's row
     int *len;            // (B) sorted lengths
@@ -48,9 +42,6 @@ struct rnl_model {
     double accuracy;
     int loss_count;      // items the loss averages over
 
-    uint8_t *meta;       // rnl_model_set_meta
-    size_t meta_n;
-
     // Introspection.
     int trace_sample;    // caller's row, or -1
     int trace_steps;
@@ -59,6 +50,8 @@ struct rnl_model {
     rnl_real *trace_gn[RNL_MAX_LAYERS][2];      // (T)
     int trace_has_gn;
 };
+
+static const rnl_kind model_kind;  // at the end of the file
 
 // --- Parameter layout ---------------------------------------------------------------------------
 
@@ -85,47 +78,23 @@ size_t rnl_config_num_params(const rnl_config *c) {
     return ok ? n : 0;
 }
 
-static void add_tensor(rnl_model *m, const char *name, size_t *off, int rows, int cols) {
-    rnl_tensor_info *t = &m->tensors[m->n_tensors++];
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->offset = *off;
-    t->rows = rows;
-    t->cols = cols;
-    *off += (size_t)rows * (size_t)cols;
-}
-
+// The tensors in PyTorch's state_dict order (docs/checkpoint-format.md).
 static void build_layout(rnl_model *m) {
     const rnl_config *c = &m->cfg;
-    size_t off = 0;
+    rnl_base *b = &m->base;
     int GH = rnl_cell_gates(c->cell) * c->hidden;
-    char name[48];
-    m->n_tensors = 0;
-    if (c->vocab > 0) {
-        m->off_emb = off;
-        add_tensor(m, "embedding.weight", &off, c->vocab, c->embed);
-    }
+    if (c->vocab > 0) m->off_emb = rnl_base_add_tensor(b, c->vocab, c->embed, "embedding.weight");
     for (int l = 0; l < c->layers; l++) {
         for (int d = 0; d < m->ndir; d++) {
             const char *sfx = d ? "_reverse" : "";
-            m->off_w_ih[l][d] = off;
-            snprintf(name, sizeof name, "rnn.weight_ih_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GH, layer_in(c, l));
-            m->off_w_hh[l][d] = off;
-            snprintf(name, sizeof name, "rnn.weight_hh_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GH, c->hidden);
-            m->off_b_ih[l][d] = off;
-            snprintf(name, sizeof name, "rnn.bias_ih_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GH, 1);
-            m->off_b_hh[l][d] = off;
-            snprintf(name, sizeof name, "rnn.bias_hh_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GH, 1);
+            m->off_w_ih[l][d] = rnl_base_add_tensor(b, GH, layer_in(c, l), "rnn.weight_ih_l%d%s", l, sfx);
+            m->off_w_hh[l][d] = rnl_base_add_tensor(b, GH, c->hidden, "rnn.weight_hh_l%d%s", l, sfx);
+            m->off_b_ih[l][d] = rnl_base_add_tensor(b, GH, 1, "rnn.bias_ih_l%d%s", l, sfx);
+            m->off_b_hh[l][d] = rnl_base_add_tensor(b, GH, 1, "rnn.bias_hh_l%d%s", l, sfx);
         }
     }
-    m->off_head_w = off;
-    add_tensor(m, "head.weight", &off, c->outputs, m->D);
-    m->off_head_b = off;
-    add_tensor(m, "head.bias", &off, c->outputs, 1);
-    m->n_params = off;
+    m->off_head_w = rnl_base_add_tensor(b, c->outputs, m->D, "head.weight");
+    m->off_head_b = rnl_base_add_tensor(b, c->outputs, 1, "head.bias");
 }
 
 // --- Initialisation -----------------------------------------------------------------------------
@@ -175,8 +144,8 @@ static rnl_status init_params(rnl_model *m, uint64_t seed) {
     const rnl_config *c = &m->cfg;
     rnl_rng rng;
     rnl_rng_seed(&rng, seed);
-    rnl_real *p = m->params;
-    memset(p, 0, sizeof(rnl_real) * m->n_params);
+    rnl_real *p = m->base.params;
+    memset(p, 0, sizeof(rnl_real) * m->base.n_params);
     if (c->vocab > 0) rnl_init_uniform(p + m->off_emb, (size_t)c->vocab * c->embed, 0.05, &rng);
     for (int l = 0; l < c->layers; l++)
         for (int d = 0; d < m->ndir; d++)
@@ -193,20 +162,17 @@ rnl_status rnl_model_create(rnl_model **out, const rnl_config *cfg, uint64_t see
     if ((st = rnl_config_validate(cfg))) return st;
     rnl_model *m = calloc(1, sizeof *m);
     if (!m) return rnl_fail(RNL_ERR_NOMEM, "model: out of memory");
+    if ((st = rnl_base_init(&m->base, &model_kind, RNL_MAX_TENSORS))) {
+        free(m);
+        return st;
+    }
     m->cfg = *cfg;
     m->ndir = cfg->bidirectional ? 2 : 1;
     m->D = m->ndir * cfg->hidden;
     m->in0 = layer_in(cfg, 0);
     m->trace_sample = -1;
     build_layout(m);
-    m->params = malloc(sizeof(rnl_real) * m->n_params);
-    m->grads = calloc(m->n_params, sizeof(rnl_real));
-    if (!m->params || !m->grads) {
-        size_t n = m->n_params;
-        rnl_model_destroy(m);
-        return rnl_fail(RNL_ERR_NOMEM, "model: out of memory for %zu parameters", n);
-    }
-    if ((st = init_params(m, seed))) {
+    if ((st = rnl_base_alloc_params(&m->base)) || (st = init_params(m, seed))) {
         rnl_model_destroy(m);
         return st;
     }
@@ -216,123 +182,76 @@ rnl_status rnl_model_create(rnl_model **out, const rnl_config *cfg, uint64_t see
 
 void rnl_model_destroy(rnl_model *m) {
     if (!m) return;
-    free(m->params);
-    free(m->grads);
-    free(m->ws);
-    free(m->meta);
+    rnl_base_free(&m->base);
     free(m);
 }
 
-rnl_status rnl_model_set_meta(rnl_model *m, const uint8_t *bytes, size_t n) {
-    if (n > RNL_MAX_META) return rnl_fail(RNL_ERR_ARG, "model: %zu bytes of meta data, more than the limit of %u", n, RNL_MAX_META);
-    uint8_t *copy = NULL;
-    if (n) {
-        if (!(copy = malloc(n))) return rnl_fail(RNL_ERR_NOMEM, "model: out of memory for %zu bytes of meta data", n);
-        memcpy(copy, bytes, n);
-    }
-    free(m->meta);
-    m->meta = copy;
-    m->meta_n = n;
-    return RNL_OK;
-}
+rnl_status rnl_model_set_meta(rnl_model *m, const uint8_t *bytes, size_t n) { return rnl_base_set_meta(&m->base, bytes, n); }
 
 const uint8_t *rnl_model_meta(const rnl_model *m, size_t *n) {
-    if (n) *n = m->meta_n;
-    return m->meta;
+    if (n) *n = m->base.meta_n;
+    return m->base.meta;
 }
 
 const rnl_config *rnl_model_config(const rnl_model *m) { return &m->cfg; }
-size_t rnl_model_num_params(const rnl_model *m) { return m->n_params; }
-rnl_real *rnl_model_params(rnl_model *m) { return m->params; }
-rnl_real *rnl_model_grads(rnl_model *m) { return m->grads; }
-int rnl_model_num_tensors(const rnl_model *m) { return m->n_tensors; }
-const rnl_tensor_info *rnl_model_tensor(const rnl_model *m, int i) {
-    return i >= 0 && i < m->n_tensors ? &m->tensors[i] : NULL;
-}
-void rnl_model_zero_grad(rnl_model *m) { memset(m->grads, 0, sizeof(rnl_real) * m->n_params); }
+size_t rnl_model_num_params(const rnl_model *m) { return m->base.n_params; }
+rnl_real *rnl_model_params(rnl_model *m) { return m->base.params; }
+rnl_real *rnl_model_grads(rnl_model *m) { return m->base.grads; }
+int rnl_model_num_tensors(const rnl_model *m) { return m->base.n_tensors; }
+const rnl_tensor_info *rnl_model_tensor(const rnl_model *m, int i) { return rnl_base_tensor(&m->base, i); }
+void rnl_model_zero_grad(rnl_model *m) { rnl_base_zero_grad(&m->base); }
 const rnl_real *rnl_model_predictions(const rnl_model *m) { return m->valid ? m->preds : NULL; }
 
 // --- Workspace ----------------------------------------------------------------------------------
 
-// Carves the workspace for (B, T) out of `base` (or only counts it when base is NULL).
-typedef struct { char *base; size_t used; int ok; } carver;
-
-static void *carve(carver *cv, size_t count, size_t elem) {
-    size_t bytes = rnl_mul_size(count, elem, &cv->ok);
-    bytes = rnl_add_size(bytes, 63, &cv->ok) & ~(size_t)63;  // 64-byte aligned blocks for SIMD
-    void *p = cv->base ? cv->base + cv->used : NULL;
-    cv->used = rnl_add_size(cv->used, bytes, &cv->ok);
-    return p;
-}
-
-static void layout_workspace(rnl_model *m, const rnl_config *c, carver *cv, int B, int T) {
+// Every buffer of a batch of shape (B, T), in rnl_model's order (the figure tests/js/limits.test.mjs checks).
+static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
+    rnl_model *m = (rnl_model *)base;
+    const rnl_config *c = &m->cfg;
+    const int B = shape[0], T = shape[1];
     int ndir = c->bidirectional ? 2 : 1, H = c->hidden, D = ndir * H, GH = rnl_cell_gates(c->cell) * H;
     int in0 = layer_in(c, 0), O = c->outputs, wide = D > in0 ? D : in0;
     size_t TB = (size_t)T * B;
     size_t steps_out = c->seq2seq ? TB : (size_t)B;
-    m->order = carve(cv, B, sizeof(int));
-    m->len = carve(cv, B, sizeof(int));
-    m->tokens = carve(cv, TB, sizeof(int32_t));
-    m->x0 = carve(cv, TB * in0, sizeof(rnl_real));
+    m->order = rnl_carve(cv, B, sizeof(int));
+    m->len = rnl_carve(cv, B, sizeof(int));
+    m->tokens = rnl_carve(cv, TB, sizeof(int32_t));
+    m->x0 = rnl_carve(cv, TB * in0, sizeof(rnl_real));
     for (int l = 0; l < c->layers; l++) {
-        m->y[l] = carve(cv, TB * D, sizeof(rnl_real));
+        m->y[l] = rnl_carve(cv, TB * D, sizeof(rnl_real));
         for (int d = 0; d < ndir; d++) {
-            m->gates[l][d] = carve(cv, TB * GH, sizeof(rnl_real));
-            m->aux[l][d] = c->cell == RNL_CELL_RNN ? NULL : carve(cv, TB * H, sizeof(rnl_real));
+            m->gates[l][d] = rnl_carve(cv, TB * GH, sizeof(rnl_real));
+            m->aux[l][d] = c->cell == RNL_CELL_RNN ? NULL : rnl_carve(cv, TB * H, sizeof(rnl_real));
         }
     }
-    m->feat = carve(cv, (size_t)B * D, sizeof(rnl_real));
-    m->logits = carve(cv, steps_out * O, sizeof(rnl_real));
-    m->dlogits = carve(cv, steps_out * O, sizeof(rnl_real));
-    m->targets = carve(cv, steps_out * O, sizeof(rnl_real));
-    m->preds = carve(cv, steps_out * O, sizeof(rnl_real));
-    m->dy[0] = carve(cv, TB * wide, sizeof(rnl_real));
-    m->dy[1] = carve(cv, TB * wide, sizeof(rnl_real));
-    m->scratch.hprev = carve(cv, (size_t)B * H, sizeof(rnl_real));
-    m->scratch.cprev = carve(cv, (size_t)B * H, sizeof(rnl_real));
-    m->scratch.dh = carve(cv, (size_t)B * H, sizeof(rnl_real));
-    m->scratch.dc = carve(cv, (size_t)B * H, sizeof(rnl_real));
-    m->scratch.hp = carve(cv, (size_t)B * GH, sizeof(rnl_real));
-    m->scratch.dhh = carve(cv, (size_t)B * GH, sizeof(rnl_real));
-    m->scratch.dg = carve(cv, TB * GH, sizeof(rnl_real));
+    m->feat = rnl_carve(cv, (size_t)B * D, sizeof(rnl_real));
+    m->logits = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
+    m->dlogits = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
+    m->targets = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
+    m->preds = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
+    m->dy[0] = rnl_carve(cv, TB * wide, sizeof(rnl_real));
+    m->dy[1] = rnl_carve(cv, TB * wide, sizeof(rnl_real));
+    m->scratch.hprev = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.cprev = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.dh = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.dc = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
+    m->scratch.hp = rnl_carve(cv, (size_t)B * GH, sizeof(rnl_real));
+    m->scratch.dhh = rnl_carve(cv, (size_t)B * GH, sizeof(rnl_real));
+    m->scratch.dg = rnl_carve(cv, TB * GH, sizeof(rnl_real));
     for (int l = 0; l < c->layers; l++)
         for (int d = 0; d < ndir; d++) {
-            m->trace_gates[l][d] = carve(cv, (size_t)T * GH, sizeof(rnl_real));
-            m->trace_state[l][d] = carve(cv, (size_t)T * H, sizeof(rnl_real));
-            m->trace_gn[l][d] = carve(cv, (size_t)T, sizeof(rnl_real));
+            m->trace_gates[l][d] = rnl_carve(cv, (size_t)T * GH, sizeof(rnl_real));
+            m->trace_state[l][d] = rnl_carve(cv, (size_t)T * H, sizeof(rnl_real));
+            m->trace_gn[l][d] = rnl_carve(cv, (size_t)T, sizeof(rnl_real));
         }
 }
 
 size_t rnl_model_workspace_bytes(const rnl_config *cfg, int B, int T) {
-    rnl_model scratch_model;
-    carver cv = {NULL, 0, 1};
     if (B < 1 || T < 1 || rnl_config_validate(cfg) != RNL_OK) return 0;
-    layout_workspace(&scratch_model, cfg, &cv, B, T);
-    return cv.ok ? cv.used : 0;
-}
-
-static rnl_status ensure_workspace(rnl_model *m, int B, int T) {
-    if (m->ws && B <= m->cap_B && T <= m->cap_T) {
-        carver cv = {m->ws, 0, 1};
-        layout_workspace(m, &m->cfg, &cv, m->cap_B, m->cap_T);
-        return RNL_OK;
-    }
-    int nB = B > m->cap_B ? B : m->cap_B, nT = T > m->cap_T ? T : m->cap_T;
-    carver cv = {NULL, 0, 1};
-    layout_workspace(m, &m->cfg, &cv, nB, nT);
-    if (!cv.ok) return rnl_fail(RNL_ERR_NOMEM, "model: a batch of %d x %d steps is too large", B, T);
-    void *ws = malloc(cv.used);
-    if (!ws)
-        return rnl_fail(RNL_ERR_NOMEM, "model: out of memory: a batch of %d sequences x %d steps needs %.1f MB of work memory",
-                        B, T, cv.used / 1048576.0);
-    free(m->ws);
-    m->ws = ws;
-    m->ws_bytes = cv.used;
-    m->cap_B = nB;
-    m->cap_T = nT;
-    cv = (carver){m->ws, 0, 1};
-    layout_workspace(m, &m->cfg, &cv, nB, nT);
-    return RNL_OK;
+    rnl_model scratch;
+    scratch.base.kind = &model_kind;
+    scratch.cfg = *cfg;
+    return rnl_base_workspace_bytes(&scratch.base, (int[]){B, T});
 }
 
 // --- Forward ------------------------------------------------------------------------------------
@@ -346,10 +265,10 @@ static rnl_layer_desc layer_desc(const rnl_model *m, int l, int d) {
     L.T = m->T;
     L.reverse = d;
     L.len = m->len;
-    L.W_ih = m->params + m->off_w_ih[l][d];
-    L.W_hh = m->params + m->off_w_hh[l][d];
-    L.b_ih = m->params + m->off_b_ih[l][d];
-    L.b_hh = m->params + m->off_b_hh[l][d];
+    L.W_ih = m->base.params + m->off_w_ih[l][d];
+    L.W_hh = m->base.params + m->off_w_hh[l][d];
+    L.b_ih = m->base.params + m->off_b_ih[l][d];
+    L.b_hh = m->base.params + m->off_b_hh[l][d];
     L.h0 = L.c0 = NULL;  // starts from zeros
     return L;
 }
@@ -447,7 +366,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     int need_targets = loss != NULL;
     rnl_status st = check_batch(m, b, need_targets);
     if (st) return st;
-    if ((st = ensure_workspace(m, b->B, b->T))) return st;
+    if ((st = rnl_base_workspace(&m->base, (int[]){b->B, b->T}))) return st;
     m->valid = 0;
     const int B = b->B, H = c->hidden, D = m->D, O = c->outputs, in0 = m->in0;
     int T = b->T;
@@ -455,17 +374,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     m->T = T;
     m->has_targets = need_targets;
 
-    // Stable sort by length, longest first (insertion sort: batches are small).
-    for (int i = 0; i < B; i++) {
-        int len = b->lengths ? b->lengths[i] : T, j = i;
-        while (j > 0 && m->len[j - 1] < len) {
-            m->len[j] = m->len[j - 1];
-            m->order[j] = m->order[j - 1];
-            j--;
-        }
-        m->len[j] = len;
-        m->order[j] = i;
-    }
+    rnl_sort_rows(b->lengths, B, T, m->order, m->len);
     m->T = T = m->len[0];  // steps past the longest sequence are all padding
 
     // Layer 0 input, time-major: embedding rows or the given features; zeros at padding.
@@ -477,7 +386,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
             if (c->vocab > 0) {
                 int32_t tok = b->tokens[(size_t)src * b->T + t];
                 m->tokens[(size_t)t * B + r] = tok;
-                memcpy(dst, m->params + m->off_emb + (size_t)tok * c->embed, sizeof(rnl_real) * in0);
+                memcpy(dst, m->base.params + m->off_emb + (size_t)tok * c->embed, sizeof(rnl_real) * in0);
             } else {
                 memcpy(dst, b->inputs + ((size_t)src * b->T + t) * in0, sizeof(rnl_real) * in0);
             }
@@ -500,7 +409,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     const rnl_real *ytop = m->y[c->layers - 1];
 
     // Head and loss.
-    const rnl_real *W = m->params + m->off_head_w, *bias = m->params + m->off_head_b;
+    const rnl_real *W = m->base.params + m->off_head_w, *bias = m->base.params + m->off_head_b;
     int per = c->head == RNL_HEAD_REGRESSION ? O : 1;
     double total = 0;
     int correct = 0, count = 0;
@@ -579,8 +488,8 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
     if (bptt_window < 0) return rnl_fail(RNL_ERR_ARG, "backward: bptt_window is %d, must be >= 0", bptt_window);
     const int B = m->B, T = m->T, H = c->hidden, D = m->D, O = c->outputs;
     const rnl_real scale = (rnl_real)1 / m->loss_count;
-    const rnl_real *W = m->params + m->off_head_w;
-    rnl_real *dW = m->grads + m->off_head_w, *db = m->grads + m->off_head_b;
+    const rnl_real *W = m->base.params + m->off_head_w;
+    rnl_real *dW = m->base.grads + m->off_head_w, *db = m->base.grads + m->off_head_b;
     rnl_real *dy = m->dy[0];
     const rnl_real *ytop = m->y[c->layers - 1];
     memset(dy, 0, sizeof(rnl_real) * (size_t)T * B * D);
@@ -628,8 +537,8 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
             rnl_layer_cache cc = layer_cache(m, l, d);
             if (gn2) memset(gn2, 0, sizeof(double) * T);
             rnl_layer_backward(&L, &cc, &m->scratch, x, ldx, dy + d * H, D, need_dx ? dx : NULL,
-                               m->grads + m->off_w_ih[l][d], m->grads + m->off_w_hh[l][d],
-                               m->grads + m->off_b_ih[l][d], m->grads + m->off_b_hh[l][d], bptt_window, gn2);
+                               m->base.grads + m->off_w_ih[l][d], m->base.grads + m->off_w_hh[l][d],
+                               m->base.grads + m->off_b_ih[l][d], m->base.grads + m->off_b_hh[l][d], bptt_window, gn2);
             if (gn2)
                 for (int t = 0; t < T; t++) m->trace_gn[l][d][t] = (rnl_real)sqrt(gn2[t]);
         }
@@ -640,7 +549,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
 
     // Embedding: scatter-add the input gradient into the rows of the tokens read.
     if (c->vocab > 0) {
-        rnl_real *dE = m->grads + m->off_emb;
+        rnl_real *dE = m->base.grads + m->off_emb;
         for (int t = 0; t < T; t++) {
             int nb = rnl_active_rows(m->len, B, t);
             for (int r = 0; r < nb; r++) {
@@ -662,7 +571,7 @@ rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *o
     rnl_status st = rnl_model_forward(m, b, NULL);
     if (st) return st;
     const int D = m->D, O = c->outputs, len = m->len[0];
-    const rnl_real *ytop = m->y[c->layers - 1], *W = m->params + m->off_head_w, *bias = m->params + m->off_head_b;
+    const rnl_real *ytop = m->y[c->layers - 1], *W = m->base.params + m->off_head_w, *bias = m->base.params + m->off_head_b;
     rnl_real *logits = m->logits;  // (B, O) scratch of the forward, reused one step at a time
     for (int t = 0; t < len; t++) {
         int unused;
@@ -703,4 +612,32 @@ const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int di
     return m->trace_gn[layer][dir];
 }
 
-double rnl_model_last_accuracy(const rnl_model *m) { return m->accuracy; }
+// --- The kind: what the base calls (model_base.h) ---------------------------------------------------
+
+static rnl_status kind_forward(rnl_base *b, const void *batch, rnl_real *loss) {
+    return rnl_model_forward((rnl_model *)b, batch, loss);
+}
+static rnl_status kind_backward(rnl_base *b, int bptt_window) { return rnl_model_backward((rnl_model *)b, bptt_window); }
+static void kind_accuracy(const rnl_base *b, double acc[2]) { acc[0] = ((const rnl_model *)b)->accuracy; }
+
+static const rnl_kind model_kind = {
+    .name = "model",
+    .n_dims = 2,
+    .dims = {"sequences", "steps"},
+    .layout = layout_workspace,
+    .forward = kind_forward,
+    .backward = kind_backward,
+    .accuracy = kind_accuracy,
+};
+
+rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window, rnl_step_stats *st) {
+    rnl_step_stats local;
+    if (!st) st = &local;
+    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    return rnl_base_train_step(&m->base, o, b, bptt_window, &out);
+}
+
+rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st) {
+    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    return rnl_base_eval_batch(&m->base, b, &out);
+}

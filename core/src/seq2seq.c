@@ -16,19 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "kernels.h"
+#include "model_base.h"
 #include "rnnlab_seq2seq.h"
-#include "train_checks.h"
 
 #define S2S_MAX_TENSORS (2 + RNL_MAX_LAYERS * 2 * 4 + 4 + 7)
 
 struct rnl_s2s {
+    rnl_base base;  // first: parameters, gradients, tensor table, work memory (model_base.h)
     rnl_s2s_config cfg;
-    size_t n_params;
-    rnl_real *params, *grads;
-    int n_tensors;
-    rnl_tensor_info tensors[S2S_MAX_TENSORS];
     // Offsets into the parameter block.
     size_t off_enc_emb, off_dec_emb;
     size_t off_w_ih[RNL_MAX_LAYERS][2], off_w_hh[RNL_MAX_LAYERS][2], off_b_ih[RNL_MAX_LAYERS][2], off_b_hh[RNL_MAX_LAYERS][2];
@@ -36,10 +32,6 @@ struct rnl_s2s {
     size_t off_wq, off_wk, off_v, off_wc, off_bc, off_out_w, off_out_b;
     int ndir, He, De, Hd, A, E, Vs, Vt;
 
-    // Workspace, sized for (cap_B, cap_S, cap_U) and grown on demand.
-    void *ws;
-    size_t ws_bytes;
-    int cap_B, cap_S, cap_U;
     // The last pass: B, S = longest source, U = longest target (or decoding steps); Ub = caller's U.
     int B, S, U, Ub;
     int valid, has_targets, decoded;
@@ -68,9 +60,11 @@ struct rnl_s2s {
     rnl_real *logits, *dlogits;          // (U, B, Vt); dlogits already divided by the token count
     rnl_real *out_logits;                // (B, Ub, Vt) caller's order, zeros at padding
     rnl_real *trace;                     // (U, S) one sample's attention weights
-    rnl_layer_scratch scratch;
+    rnl_layer_scratch scratch;           // all of the above: carved from base.ws for (B, S, U) = base.cap
     double token_acc, seq_acc;
 };
+
+static const rnl_kind s2s_kind;  // at the end of the file
 
 // --- Configuration ------------------------------------------------------------------------------
 
@@ -175,68 +169,36 @@ size_t rnl_s2s_config_num_params(const rnl_s2s_config *c) {
 
 // --- Parameter layout ---------------------------------------------------------------------------
 
-static void add_tensor(rnl_s2s *m, const char *name, size_t *off, int rows, int cols) {
-    rnl_tensor_info *t = &m->tensors[m->n_tensors++];
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->offset = *off;
-    t->rows = rows;
-    t->cols = cols;
-    *off += (size_t)rows * (size_t)cols;
-}
-
+// The tensors, named as the PyTorch reference model of docs/seq2seq.md names them.
 static void build_layout(rnl_s2s *m) {
     const rnl_s2s_config *c = &m->cfg;
-    size_t off = 0;
+    rnl_base *b = &m->base;
     int GHe = rnl_cell_gates(c->enc_cell) * m->He, GHd = rnl_cell_gates(c->dec_cell) * m->Hd;
-    char name[48];
-    m->n_tensors = 0;
-    m->off_enc_emb = off;
-    add_tensor(m, "encoder.embedding.weight", &off, m->Vs, m->E);
+    m->off_enc_emb = rnl_base_add_tensor(b, m->Vs, m->E, "encoder.embedding.weight");
     for (int l = 0; l < c->enc_layers; l++)
         for (int d = 0; d < m->ndir; d++) {
             const char *sfx = d ? "_reverse" : "";
-            m->off_w_ih[l][d] = off;
-            snprintf(name, sizeof name, "encoder.rnn.weight_ih_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GHe, l ? m->De : m->E);
-            m->off_w_hh[l][d] = off;
-            snprintf(name, sizeof name, "encoder.rnn.weight_hh_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GHe, m->He);
-            m->off_b_ih[l][d] = off;
-            snprintf(name, sizeof name, "encoder.rnn.bias_ih_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GHe, 1);
-            m->off_b_hh[l][d] = off;
-            snprintf(name, sizeof name, "encoder.rnn.bias_hh_l%d%s", l, sfx);
-            add_tensor(m, name, &off, GHe, 1);
+            m->off_w_ih[l][d] = rnl_base_add_tensor(b, GHe, l ? m->De : m->E, "encoder.rnn.weight_ih_l%d%s", l, sfx);
+            m->off_w_hh[l][d] = rnl_base_add_tensor(b, GHe, m->He, "encoder.rnn.weight_hh_l%d%s", l, sfx);
+            m->off_b_ih[l][d] = rnl_base_add_tensor(b, GHe, 1, "encoder.rnn.bias_ih_l%d%s", l, sfx);
+            m->off_b_hh[l][d] = rnl_base_add_tensor(b, GHe, 1, "encoder.rnn.bias_hh_l%d%s", l, sfx);
         }
-    m->off_dec_emb = off;
-    add_tensor(m, "decoder.embedding.weight", &off, m->Vt, m->E);
-    m->off_d_w_ih = off;
-    add_tensor(m, "decoder.cell.weight_ih", &off, GHd, m->E);
-    m->off_d_w_hh = off;
-    add_tensor(m, "decoder.cell.weight_hh", &off, GHd, m->Hd);
-    m->off_d_b_ih = off;
-    add_tensor(m, "decoder.cell.bias_ih", &off, GHd, 1);
-    m->off_d_b_hh = off;
-    add_tensor(m, "decoder.cell.bias_hh", &off, GHd, 1);
+    m->off_dec_emb = rnl_base_add_tensor(b, m->Vt, m->E, "decoder.embedding.weight");
+    m->off_d_w_ih = rnl_base_add_tensor(b, GHd, m->E, "decoder.cell.weight_ih");
+    m->off_d_w_hh = rnl_base_add_tensor(b, GHd, m->Hd, "decoder.cell.weight_hh");
+    m->off_d_b_ih = rnl_base_add_tensor(b, GHd, 1, "decoder.cell.bias_ih");
+    m->off_d_b_hh = rnl_base_add_tensor(b, GHd, 1, "decoder.cell.bias_hh");
     if (c->attention == RNL_ATTN_ADDITIVE) {
-        m->off_wq = off;
-        add_tensor(m, "attention.W_q", &off, m->A, m->Hd);
-        m->off_wk = off;
-        add_tensor(m, "attention.W_k", &off, m->A, m->De);
-        m->off_v = off;
-        add_tensor(m, "attention.v", &off, m->A, 1);
+        m->off_wq = rnl_base_add_tensor(b, m->A, m->Hd, "attention.W_q");
+        m->off_wk = rnl_base_add_tensor(b, m->A, m->De, "attention.W_k");
+        m->off_v = rnl_base_add_tensor(b, m->A, 1, "attention.v");
     }
     if (c->attention != RNL_ATTN_NONE) {
-        m->off_wc = off;
-        add_tensor(m, "attention.W_c", &off, m->Hd, m->Hd + m->De);
-        m->off_bc = off;
-        add_tensor(m, "attention.b_c", &off, m->Hd, 1);
+        m->off_wc = rnl_base_add_tensor(b, m->Hd, m->Hd + m->De, "attention.W_c");
+        m->off_bc = rnl_base_add_tensor(b, m->Hd, 1, "attention.b_c");
     }
-    m->off_out_w = off;
-    add_tensor(m, "out.weight", &off, m->Vt, m->Hd);
-    m->off_out_b = off;
-    add_tensor(m, "out.bias", &off, m->Vt, 1);
-    m->n_params = off;
+    m->off_out_w = rnl_base_add_tensor(b, m->Vt, m->Hd, "out.weight");
+    m->off_out_b = rnl_base_add_tensor(b, m->Vt, 1, "out.bias");
 }
 
 // --- Initialisation (model.c's helpers: an encoder starts like an rnl_model's layer with the same draws) --
@@ -245,9 +207,9 @@ static rnl_status init_params(rnl_s2s *m, uint64_t seed) {
     const rnl_s2s_config *c = &m->cfg;
     rnl_rng rng;
     rnl_rng_seed(&rng, seed);
-    rnl_real *p = m->params;
+    rnl_real *p = m->base.params;
     int ok = 1;
-    memset(p, 0, sizeof(rnl_real) * m->n_params);
+    memset(p, 0, sizeof(rnl_real) * m->base.n_params);
     rnl_init_uniform(p + m->off_enc_emb, (size_t)m->Vs * m->E, 0.05, &rng);
     for (int l = 0; l < c->enc_layers; l++)
         for (int d = 0; d < m->ndir; d++)
@@ -273,6 +235,10 @@ rnl_status rnl_s2s_create(rnl_s2s **out, const rnl_s2s_config *cfg, uint64_t see
     if ((st = rnl_s2s_config_validate(cfg))) return st;
     rnl_s2s *m = calloc(1, sizeof *m);
     if (!m) return rnl_fail(RNL_ERR_NOMEM, "seq2seq: out of memory");
+    if ((st = rnl_base_init(&m->base, &s2s_kind, S2S_MAX_TENSORS))) {
+        free(m);
+        return st;
+    }
     m->cfg = *cfg;
     m->ndir = cfg->bidirectional ? 2 : 1;
     m->He = cfg->enc_hidden;
@@ -282,14 +248,7 @@ rnl_status rnl_s2s_create(rnl_s2s **out, const rnl_s2s_config *cfg, uint64_t see
     m->Vs = cfg->src_vocab;
     m->Vt = cfg->tgt_vocab;
     build_layout(m);
-    m->params = malloc(sizeof(rnl_real) * m->n_params);
-    m->grads = calloc(m->n_params, sizeof(rnl_real));
-    if (!m->params || !m->grads) {
-        size_t n = m->n_params;
-        rnl_s2s_destroy(m);
-        return rnl_fail(RNL_ERR_NOMEM, "seq2seq: out of memory for %zu parameters", n);
-    }
-    if ((st = init_params(m, seed))) {
+    if ((st = rnl_base_alloc_params(&m->base)) || (st = init_params(m, seed))) {
         rnl_s2s_destroy(m);
         return st;
     }
@@ -299,140 +258,106 @@ rnl_status rnl_s2s_create(rnl_s2s **out, const rnl_s2s_config *cfg, uint64_t see
 
 void rnl_s2s_destroy(rnl_s2s *m) {
     if (!m) return;
-    free(m->params);
-    free(m->grads);
-    free(m->ws);
+    rnl_base_free(&m->base);
     free(m);
 }
 
 const rnl_s2s_config *rnl_s2s_get_config(const rnl_s2s *m) { return &m->cfg; }
-size_t rnl_s2s_num_params(const rnl_s2s *m) { return m->n_params; }
-rnl_real *rnl_s2s_params(rnl_s2s *m) { return m->params; }
-rnl_real *rnl_s2s_grads(rnl_s2s *m) { return m->grads; }
-int rnl_s2s_num_tensors(const rnl_s2s *m) { return m->n_tensors; }
-const rnl_tensor_info *rnl_s2s_tensor(const rnl_s2s *m, int i) { return i >= 0 && i < m->n_tensors ? &m->tensors[i] : NULL; }
-void rnl_s2s_zero_grad(rnl_s2s *m) { memset(m->grads, 0, sizeof(rnl_real) * m->n_params); }
+size_t rnl_s2s_num_params(const rnl_s2s *m) { return m->base.n_params; }
+rnl_real *rnl_s2s_params(rnl_s2s *m) { return m->base.params; }
+rnl_real *rnl_s2s_grads(rnl_s2s *m) { return m->base.grads; }
+int rnl_s2s_num_tensors(const rnl_s2s *m) { return m->base.n_tensors; }
+const rnl_tensor_info *rnl_s2s_tensor(const rnl_s2s *m, int i) { return rnl_base_tensor(&m->base, i); }
+void rnl_s2s_zero_grad(rnl_s2s *m) { rnl_base_zero_grad(&m->base); }
 const rnl_real *rnl_s2s_logits(const rnl_s2s *m) { return m->valid && !m->decoded ? m->out_logits : NULL; }
 
 // --- Workspace ----------------------------------------------------------------------------------
 
-typedef struct { char *base; size_t used; int ok; } carver;
-
-static void *carve(carver *cv, size_t count, size_t elem) {
-    size_t bytes = rnl_mul_size(count, elem, &cv->ok);
-    bytes = rnl_add_size(bytes, 63, &cv->ok) & ~(size_t)63;  // 64-byte aligned blocks for SIMD
-    void *p = cv->base && cv->ok ? cv->base + cv->used : NULL;
-    cv->used = rnl_add_size(cv->used, bytes, &cv->ok);
-    return p;
-}
-
 // Every buffer for a batch of B sequences, sources up to S and targets up to U steps. The sizes of a
 // config whose fields passed validation; products go through the overflow-checked carver.
-static void layout_workspace(rnl_s2s *m, const rnl_s2s_config *c, carver *cv, int B, int S, int U) {
+static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
+    rnl_s2s *m = (rnl_s2s *)base;
+    const rnl_s2s_config *c = &m->cfg;
+    const int B = shape[0], S = shape[1], U = shape[2];
     int ndir = c->bidirectional ? 2 : 1, He = c->enc_hidden, De = ndir * He, Hd = De, E = c->embed, A = attn_width(c);
     int GHe = rnl_cell_gates(c->enc_cell) * He, GHd = rnl_cell_gates(c->dec_cell) * Hd, Vt = c->tgt_vocab;
     int Hmax = He > Hd ? He : Hd, GHmax = GHe > GHd ? GHe : GHd, Tmax = S > U ? S : U, wide = De > E ? De : E;
     size_t SB = (size_t)S * B, UB = (size_t)U * B, BS = (size_t)B * S;
     int attn = c->attention != RNL_ATTN_NONE, add = c->attention == RNL_ATTN_ADDITIVE;
-    m->enc_order = carve(cv, B, sizeof(int));
-    m->enc_len = carve(cv, B, sizeof(int));
-    m->enc_row = carve(cv, B, sizeof(int));
-    m->dec_order = carve(cv, B, sizeof(int));
-    m->dec_len = carve(cv, B, sizeof(int));
-    m->mlen = carve(cv, B, sizeof(int));
-    m->out_len = carve(cv, B, sizeof(int32_t));
-    m->src_tok = carve(cv, SB, sizeof(int32_t));
-    m->dec_in = carve(cv, UB, sizeof(int32_t));
-    m->tgt_tok = carve(cv, UB, sizeof(int32_t));
-    m->x0 = carve(cv, SB * E, sizeof(rnl_real));
+    m->enc_order = rnl_carve(cv, B, sizeof(int));
+    m->enc_len = rnl_carve(cv, B, sizeof(int));
+    m->enc_row = rnl_carve(cv, B, sizeof(int));
+    m->dec_order = rnl_carve(cv, B, sizeof(int));
+    m->dec_len = rnl_carve(cv, B, sizeof(int));
+    m->mlen = rnl_carve(cv, B, sizeof(int));
+    m->out_len = rnl_carve(cv, B, sizeof(int32_t));
+    m->src_tok = rnl_carve(cv, SB, sizeof(int32_t));
+    m->dec_in = rnl_carve(cv, UB, sizeof(int32_t));
+    m->tgt_tok = rnl_carve(cv, UB, sizeof(int32_t));
+    m->x0 = rnl_carve(cv, SB * E, sizeof(rnl_real));
     for (int l = 0; l < c->enc_layers; l++) {
-        m->y[l] = carve(cv, SB * De, sizeof(rnl_real));
+        m->y[l] = rnl_carve(cv, SB * De, sizeof(rnl_real));
         for (int d = 0; d < ndir; d++) {
-            m->gates[l][d] = carve(cv, SB * GHe, sizeof(rnl_real));
-            m->aux[l][d] = c->enc_cell == RNL_CELL_RNN ? NULL : carve(cv, SB * He, sizeof(rnl_real));
+            m->gates[l][d] = rnl_carve(cv, SB * GHe, sizeof(rnl_real));
+            m->aux[l][d] = c->enc_cell == RNL_CELL_RNN ? NULL : rnl_carve(cv, SB * He, sizeof(rnl_real));
         }
     }
-    m->dy[0] = carve(cv, SB * wide, sizeof(rnl_real));
-    m->dy[1] = carve(cv, SB * wide, sizeof(rnl_real));
-    m->dc_last[0] = carve(cv, (size_t)B * He, sizeof(rnl_real));
-    m->dc_last[1] = carve(cv, (size_t)B * He, sizeof(rnl_real));
-    m->mem = carve(cv, BS * De, sizeof(rnl_real));
-    m->dmem = carve(cv, BS * De, sizeof(rnl_real));
-    m->keys = add ? carve(cv, BS * A, sizeof(rnl_real)) : NULL;
-    m->dkeys = add ? carve(cv, BS * A, sizeof(rnl_real)) : NULL;
-    m->h0 = carve(cv, (size_t)B * Hd, sizeof(rnl_real));
-    m->c0 = carve(cv, (size_t)B * Hd, sizeof(rnl_real));
-    m->dh0 = carve(cv, (size_t)B * Hd, sizeof(rnl_real));
-    m->dc0 = carve(cv, (size_t)B * Hd, sizeof(rnl_real));
-    m->xd = carve(cv, UB * E, sizeof(rnl_real));
-    m->dxd = carve(cv, UB * E, sizeof(rnl_real));
-    m->dgates = carve(cv, UB * GHd, sizeof(rnl_real));
-    m->daux = c->dec_cell == RNL_CELL_RNN ? NULL : carve(cv, UB * Hd, sizeof(rnl_real));
-    m->s = carve(cv, UB * Hd, sizeof(rnl_real));
-    m->ds = carve(cv, UB * Hd, sizeof(rnl_real));
-    m->q = add ? carve(cv, UB * A, sizeof(rnl_real)) : NULL;
-    m->dq = add ? carve(cv, UB * A, sizeof(rnl_real)) : NULL;
-    m->th = add ? carve(cv, rnl_mul_size(UB * S, (size_t)A, &cv->ok), sizeof(rnl_real)) : NULL;
-    m->alpha = attn ? carve(cv, UB * S, sizeof(rnl_real)) : NULL;
-    m->sc = attn ? carve(cv, UB * (Hd + De), sizeof(rnl_real)) : NULL;
-    m->dsc = attn ? carve(cv, UB * (Hd + De), sizeof(rnl_real)) : NULL;
-    m->o = attn ? carve(cv, UB * Hd, sizeof(rnl_real)) : NULL;
-    m->dout = attn ? carve(cv, UB * Hd, sizeof(rnl_real)) : NULL;
-    m->logits = carve(cv, UB * Vt, sizeof(rnl_real));
-    m->dlogits = carve(cv, UB * Vt, sizeof(rnl_real));
-    m->out_logits = carve(cv, UB * Vt, sizeof(rnl_real));
-    m->trace = attn ? carve(cv, (size_t)U * S, sizeof(rnl_real)) : NULL;
-    m->scratch.hprev = carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
-    m->scratch.cprev = carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
-    m->scratch.dh = carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
-    m->scratch.dc = carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
-    m->scratch.hp = carve(cv, (size_t)B * GHmax, sizeof(rnl_real));
-    m->scratch.dhh = carve(cv, (size_t)B * GHmax, sizeof(rnl_real));
-    m->scratch.dg = carve(cv, rnl_mul_size((size_t)Tmax * B, (size_t)GHmax, &cv->ok), sizeof(rnl_real));
+    m->dy[0] = rnl_carve(cv, SB * wide, sizeof(rnl_real));
+    m->dy[1] = rnl_carve(cv, SB * wide, sizeof(rnl_real));
+    m->dc_last[0] = rnl_carve(cv, (size_t)B * He, sizeof(rnl_real));
+    m->dc_last[1] = rnl_carve(cv, (size_t)B * He, sizeof(rnl_real));
+    m->mem = rnl_carve(cv, BS * De, sizeof(rnl_real));
+    m->dmem = rnl_carve(cv, BS * De, sizeof(rnl_real));
+    m->keys = add ? rnl_carve(cv, BS * A, sizeof(rnl_real)) : NULL;
+    m->dkeys = add ? rnl_carve(cv, BS * A, sizeof(rnl_real)) : NULL;
+    m->h0 = rnl_carve(cv, (size_t)B * Hd, sizeof(rnl_real));
+    m->c0 = rnl_carve(cv, (size_t)B * Hd, sizeof(rnl_real));
+    m->dh0 = rnl_carve(cv, (size_t)B * Hd, sizeof(rnl_real));
+    m->dc0 = rnl_carve(cv, (size_t)B * Hd, sizeof(rnl_real));
+    m->xd = rnl_carve(cv, UB * E, sizeof(rnl_real));
+    m->dxd = rnl_carve(cv, UB * E, sizeof(rnl_real));
+    m->dgates = rnl_carve(cv, UB * GHd, sizeof(rnl_real));
+    m->daux = c->dec_cell == RNL_CELL_RNN ? NULL : rnl_carve(cv, UB * Hd, sizeof(rnl_real));
+    m->s = rnl_carve(cv, UB * Hd, sizeof(rnl_real));
+    m->ds = rnl_carve(cv, UB * Hd, sizeof(rnl_real));
+    m->q = add ? rnl_carve(cv, UB * A, sizeof(rnl_real)) : NULL;
+    m->dq = add ? rnl_carve(cv, UB * A, sizeof(rnl_real)) : NULL;
+    m->th = add ? rnl_carve(cv, rnl_mul_size(UB * S, (size_t)A, &cv->ok), sizeof(rnl_real)) : NULL;
+    m->alpha = attn ? rnl_carve(cv, UB * S, sizeof(rnl_real)) : NULL;
+    m->sc = attn ? rnl_carve(cv, UB * (Hd + De), sizeof(rnl_real)) : NULL;
+    m->dsc = attn ? rnl_carve(cv, UB * (Hd + De), sizeof(rnl_real)) : NULL;
+    m->o = attn ? rnl_carve(cv, UB * Hd, sizeof(rnl_real)) : NULL;
+    m->dout = attn ? rnl_carve(cv, UB * Hd, sizeof(rnl_real)) : NULL;
+    m->logits = rnl_carve(cv, UB * Vt, sizeof(rnl_real));
+    m->dlogits = rnl_carve(cv, UB * Vt, sizeof(rnl_real));
+    m->out_logits = rnl_carve(cv, UB * Vt, sizeof(rnl_real));
+    m->trace = attn ? rnl_carve(cv, (size_t)U * S, sizeof(rnl_real)) : NULL;
+    m->scratch.hprev = rnl_carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
+    m->scratch.cprev = rnl_carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
+    m->scratch.dh = rnl_carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
+    m->scratch.dc = rnl_carve(cv, (size_t)B * Hmax, sizeof(rnl_real));
+    m->scratch.hp = rnl_carve(cv, (size_t)B * GHmax, sizeof(rnl_real));
+    m->scratch.dhh = rnl_carve(cv, (size_t)B * GHmax, sizeof(rnl_real));
+    m->scratch.dg = rnl_carve(cv, rnl_mul_size((size_t)Tmax * B, (size_t)GHmax, &cv->ok), sizeof(rnl_real));
 }
 
 size_t rnl_s2s_workspace_bytes(const rnl_s2s_config *cfg, int B, int S, int U) {
-    rnl_s2s scratch_model;
-    carver cv = {NULL, 0, 1};
     if (B < 1 || S < 1 || U < 1 || B > RNL_MAX_BATCH || S > RNL_MAX_STEPS || U > RNL_MAX_STEPS) return 0;
     char keep[512];
     snprintf(keep, sizeof keep, "%s", rnl_last_error());
     rnl_status st = rnl_s2s_config_validate(cfg);
     rnl_fail(RNL_OK, "%s", keep);
     if (st) return 0;
-    layout_workspace(&scratch_model, cfg, &cv, B, S, U);
-    return cv.ok ? cv.used : 0;
-}
-
-static rnl_status ensure_workspace(rnl_s2s *m, int B, int S, int U) {
-    if (m->ws && B <= m->cap_B && S <= m->cap_S && U <= m->cap_U) {
-        carver cv = {m->ws, 0, 1};
-        layout_workspace(m, &m->cfg, &cv, m->cap_B, m->cap_S, m->cap_U);
-        return RNL_OK;
-    }
-    int nB = B > m->cap_B ? B : m->cap_B, nS = S > m->cap_S ? S : m->cap_S, nU = U > m->cap_U ? U : m->cap_U;
-    carver cv = {NULL, 0, 1};
-    layout_workspace(m, &m->cfg, &cv, nB, nS, nU);
-    if (!cv.ok || cv.used > RNL_S2S_MAX_WORKSPACE)
-        return rnl_fail(RNL_ERR_NOMEM, "seq2seq: a batch of %d sequences x %d source x %d target steps needs more than the "
-                        "%zu MB work-memory limit", B, S, U, RNL_S2S_MAX_WORKSPACE >> 20);
-    void *ws = malloc(cv.used);
-    if (!ws)
-        return rnl_fail(RNL_ERR_NOMEM, "seq2seq: out of memory: a batch of %d x %d x %d steps needs %.1f MB of work memory",
-                        B, S, U, cv.used / 1048576.0);
-    free(m->ws);
-    m->ws = ws;
-    m->ws_bytes = cv.used;
-    m->cap_B = nB, m->cap_S = nS, m->cap_U = nU;
-    cv = (carver){m->ws, 0, 1};
-    layout_workspace(m, &m->cfg, &cv, nB, nS, nU);
-    return RNL_OK;
+    rnl_s2s scratch;
+    scratch.base.kind = &s2s_kind;
+    scratch.cfg = *cfg;
+    return rnl_base_workspace_bytes(&scratch.base, (int[]){B, S, U});
 }
 
 static rnl_layer_desc enc_desc(const rnl_s2s *m, int l, int d) {
     rnl_layer_desc L = {m->cfg.enc_cell, m->He, l ? m->De : m->E, m->B, m->S, d, m->enc_len,
-                        m->params + m->off_w_ih[l][d], m->params + m->off_w_hh[l][d],
-                        m->params + m->off_b_ih[l][d], m->params + m->off_b_hh[l][d], NULL, NULL};
+                        m->base.params + m->off_w_ih[l][d], m->base.params + m->off_w_hh[l][d],
+                        m->base.params + m->off_b_ih[l][d], m->base.params + m->off_b_hh[l][d], NULL, NULL};
     return L;
 }
 
@@ -443,8 +368,8 @@ static rnl_layer_cache enc_cache(const rnl_s2s *m, int l, int d) {
 
 static rnl_layer_desc dec_desc(const rnl_s2s *m) {
     rnl_layer_desc L = {m->cfg.dec_cell, m->Hd, m->E, m->B, m->U, 0, m->dec_len,
-                        m->params + m->off_d_w_ih, m->params + m->off_d_w_hh,
-                        m->params + m->off_d_b_ih, m->params + m->off_d_b_hh, m->h0, m->c0};
+                        m->base.params + m->off_d_w_ih, m->base.params + m->off_d_w_hh,
+                        m->base.params + m->off_d_b_ih, m->base.params + m->off_d_b_hh, m->h0, m->c0};
     return L;
 }
 
@@ -483,20 +408,6 @@ static rnl_status check_batch(const rnl_s2s *m, const rnl_s2s_batch *b, int need
     return check_tokens("target", b->tgt, b->tgt_len, b->B, b->U, m->Vt);
 }
 
-// Stable sort of rows by length, longest first (insertion sort: batches are small).
-static void sort_rows(const int32_t *lens, int B, int T, int *order, int *len) {
-    for (int i = 0; i < B; i++) {
-        int n = lens ? lens[i] : T, j = i;
-        while (j > 0 && len[j - 1] < n) {
-            len[j] = len[j - 1];
-            order[j] = order[j - 1];
-            j--;
-        }
-        len[j] = n;
-        order[j] = i;
-    }
-}
-
 // --- Forward ------------------------------------------------------------------------------------
 
 static void encoder_forward(rnl_s2s *m, const rnl_s2s_batch *b) {
@@ -508,7 +419,7 @@ static void encoder_forward(rnl_s2s *m, const rnl_s2s_batch *b) {
         for (int t = 0; t < m->enc_len[r]; t++) {
             int32_t tok = b->src[(size_t)i * b->S + t];
             m->src_tok[(size_t)t * B + r] = tok;
-            memcpy(m->x0 + ((size_t)t * B + r) * E, m->params + m->off_enc_emb + (size_t)tok * E, sizeof(rnl_real) * E);
+            memcpy(m->x0 + ((size_t)t * B + r) * E, m->base.params + m->off_enc_emb + (size_t)tok * E, sizeof(rnl_real) * E);
         }
     }
     const rnl_real *x = m->x0;
@@ -549,7 +460,7 @@ static void bridge_forward(rnl_s2s *m) {
     }
     if (m->cfg.attention == RNL_ATTN_ADDITIVE) {  // keys (B*S, A) = mem W_k^T, once per pass
         memset(m->keys, 0, sizeof(rnl_real) * (size_t)B * S * m->A);
-        rnl_gemm_nt(B * S, m->A, De, m->mem, De, m->params + m->off_wk, De, m->keys, m->A);
+        rnl_gemm_nt(B * S, m->A, De, m->mem, De, m->base.params + m->off_wk, De, m->keys, m->A);
     }
 }
 
@@ -558,7 +469,7 @@ static void bridge_forward(rnl_s2s *m) {
 static void attend_row(const rnl_s2s *m, const rnl_real *s, const rnl_real *q, const rnl_real *mem,
                        const rnl_real *keys, int n, rnl_real *alpha, rnl_real *th, rnl_real *ctx) {
     const int De = m->De, A = m->A;
-    const rnl_real *v = m->params + m->off_v;
+    const rnl_real *v = m->base.params + m->off_v;
     rnl_real mx = 0;
     for (int j = 0; j < n; j++) {
         rnl_real e = 0;
@@ -594,7 +505,7 @@ static void decoder_step(rnl_s2s *m, int t) {
     int nb = rnl_active_rows(m->dec_len, B, t);
     for (int r = 0; r < nb; r++) {
         int32_t tok = m->dec_in[(size_t)t * B + r];
-        memcpy(m->xd + ((size_t)t * B + r) * E, m->params + m->off_dec_emb + (size_t)tok * E, sizeof(rnl_real) * E);
+        memcpy(m->xd + ((size_t)t * B + r) * E, m->base.params + m->off_dec_emb + (size_t)tok * E, sizeof(rnl_real) * E);
     }
     rnl_layer_desc L = dec_desc(m);
     rnl_layer_cache c = dec_cache(m);
@@ -605,7 +516,7 @@ static void decoder_step(rnl_s2s *m, int t) {
         if (m->cfg.attention == RNL_ATTN_ADDITIVE) {
             q = m->q + (size_t)t * B * A;
             memset(q, 0, sizeof(rnl_real) * (size_t)nb * A);
-            rnl_gemm_nt(nb, A, Hd, st, Hd, m->params + m->off_wq, Hd, q, A);  // W_q s_t   // (nb, A)
+            rnl_gemm_nt(nb, A, Hd, st, Hd, m->base.params + m->off_wq, Hd, q, A);  // W_q s_t   // (nb, A)
         }
         rnl_real *sc = m->sc + (size_t)t * B * W, *o = m->o + (size_t)t * B * Hd;
         for (int r = 0; r < nb; r++) {
@@ -615,14 +526,14 @@ static void decoder_step(rnl_s2s *m, int t) {
                        m->th ? m->th + ((size_t)t * B + r) * S * A : NULL, sc + (size_t)r * W + Hd);
         }
         // o_t = tanh(W_c [s_t; c_t] + b_c)   // (nb, Hd)
-        for (int r = 0; r < nb; r++) memcpy(o + (size_t)r * Hd, m->params + m->off_bc, sizeof(rnl_real) * Hd);
-        rnl_gemm_nt(nb, Hd, W, sc, W, m->params + m->off_wc, W, o, Hd);
+        for (int r = 0; r < nb; r++) memcpy(o + (size_t)r * Hd, m->base.params + m->off_bc, sizeof(rnl_real) * Hd);
+        rnl_gemm_nt(nb, Hd, W, sc, W, m->base.params + m->off_wc, W, o, Hd);
         for (size_t i = 0; i < (size_t)nb * Hd; i++) o[i] = r_tanh(o[i]);
         feat = o;
     }
     rnl_real *lg = m->logits + (size_t)t * B * Vt;  // W_out feat + b_out   // (nb, Vt)
-    for (int r = 0; r < nb; r++) memcpy(lg + (size_t)r * Vt, m->params + m->off_out_b, sizeof(rnl_real) * Vt);
-    rnl_gemm_nt(nb, Vt, Hd, feat, Hd, m->params + m->off_out_w, Hd, lg, Vt);
+    for (int r = 0; r < nb; r++) memcpy(lg + (size_t)r * Vt, m->base.params + m->off_out_b, sizeof(rnl_real) * Vt);
+    rnl_gemm_nt(nb, Vt, Hd, feat, Hd, m->base.params + m->off_out_w, Hd, lg, Vt);
 }
 
 static int argmax(const rnl_real *z, int n) {
@@ -635,13 +546,13 @@ static int argmax(const rnl_real *z, int n) {
 rnl_status rnl_s2s_forward(rnl_s2s *m, const rnl_s2s_batch *b, rnl_real *loss) {
     rnl_status st = check_batch(m, b, 1);
     if (st) return st;
-    if ((st = ensure_workspace(m, b->B, b->S, b->U))) return st;
+    if ((st = rnl_base_workspace(&m->base, (int[]){b->B, b->S, b->U}))) return st;
     m->valid = m->has_targets = m->decoded = 0;
     const int B = b->B, Vt = m->Vt;
     m->B = B;
     m->Ub = b->U;
-    sort_rows(b->src_len, B, b->S, m->enc_order, m->enc_len);
-    sort_rows(b->tgt_len, B, b->U, m->dec_order, m->dec_len);
+    rnl_sort_rows(b->src_len, B, b->S, m->enc_order, m->enc_len);
+    rnl_sort_rows(b->tgt_len, B, b->U, m->dec_order, m->dec_len);
     m->S = m->enc_len[0];  // steps past the longest sequence are all padding
     m->U = m->dec_len[0];
     const int U = m->U;
@@ -720,8 +631,8 @@ static void attend_row_backward(rnl_s2s *m, const rnl_real *s, const rnl_real *m
             }
         }
     } else {
-        const rnl_real *v = m->params + m->off_v;
-        rnl_real *dv = m->grads + m->off_v;
+        const rnl_real *v = m->base.params + m->off_v;
+        rnl_real *dv = m->base.grads + m->off_v;
         for (int j = 0; j < n; j++) {
             const rnl_real *tj = th + (size_t)j * A;
             rnl_real *dk = dkeys + (size_t)j * A, g = dscore[j];
@@ -741,8 +652,8 @@ rnl_status rnl_s2s_backward(rnl_s2s *m) {
     const rnl_s2s_config *c = &m->cfg;
     const int B = m->B, S = m->S, U = m->U, E = m->E, He = m->He, Hd = m->Hd, De = m->De, A = m->A, Vt = m->Vt, W = Hd + De;
     const int attn = c->attention != RNL_ATTN_NONE, add = c->attention == RNL_ATTN_ADDITIVE;
-    rnl_real *g = m->grads;
-    const rnl_real *p = m->params;
+    rnl_real *g = m->base.grads;
+    const rnl_real *p = m->base.params;
     memset(m->ds, 0, sizeof(rnl_real) * (size_t)U * B * Hd);
     memset(m->dmem, 0, sizeof(rnl_real) * (size_t)B * S * De);
     memset(m->dh0, 0, sizeof(rnl_real) * (size_t)B * Hd);
@@ -862,34 +773,39 @@ rnl_status rnl_s2s_backward(rnl_s2s *m) {
 
 // --- Training -----------------------------------------------------------------------------------
 
+static rnl_status kind_forward(rnl_base *b, const void *batch, rnl_real *loss) {
+    return rnl_s2s_forward((rnl_s2s *)b, batch, loss);
+}
+static rnl_status kind_backward(rnl_base *b, int bptt_window) {
+    (void)bptt_window;  // no truncated BPTT in seq2seq
+    return rnl_s2s_backward((rnl_s2s *)b);
+}
+static void kind_accuracy(const rnl_base *b, double acc[2]) {
+    const rnl_s2s *m = (const rnl_s2s *)b;
+    acc[0] = m->token_acc;
+    acc[1] = m->seq_acc;
+}
+
+static const rnl_kind s2s_kind = {
+    .name = "seq2seq",
+    .n_dims = 3,
+    .dims = {"sequences", "source", "target steps"},
+    .layout = layout_workspace,
+    .forward = kind_forward,
+    .backward = kind_backward,
+    .accuracy = kind_accuracy,
+};
+
 rnl_status rnl_s2s_train_step(rnl_s2s *m, rnl_optimizer *o, const rnl_s2s_batch *b, rnl_s2s_stats *st) {
-    rnl_status s;
-    rnl_real loss;
     rnl_s2s_stats local;
     if (!st) st = &local;
-    long step = rnl_optimizer_steps(o) + 1;
-    rnl_s2s_zero_grad(m);
-    if ((s = rnl_s2s_forward(m, b, &loss))) return s;
-    st->loss = loss;
-    st->token_accuracy = m->token_acc;
-    st->seq_accuracy = m->seq_acc;
-    st->grad_norm = NAN;
-    st->clipped = 0;
-    if ((s = rnl_step_check_finite(step, "loss", loss))) return s;
-    if ((s = rnl_s2s_backward(m))) return s;
-    return rnl_step_update(o, step, m->params, m->grads, m->n_params, &st->grad_norm, &st->clipped);
+    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->token_accuracy, &st->seq_accuracy}};
+    return rnl_base_train_step(&m->base, o, b, 0, &out);
 }
 
 rnl_status rnl_s2s_eval_batch(rnl_s2s *m, const rnl_s2s_batch *b, rnl_s2s_stats *st) {
-    rnl_real loss;
-    rnl_status s = rnl_s2s_forward(m, b, &loss);
-    if (s) return s;
-    st->loss = loss;
-    st->token_accuracy = m->token_acc;
-    st->seq_accuracy = m->seq_acc;
-    st->grad_norm = NAN;
-    st->clipped = 0;
-    return RNL_OK;
+    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->token_accuracy, &st->seq_accuracy}};
+    return rnl_base_eval_batch(&m->base, b, &out);
 }
 
 // --- Greedy decoding ----------------------------------------------------------------------------
@@ -900,12 +816,12 @@ static rnl_status decode_internal(rnl_s2s *m, const rnl_s2s_batch *b, int max_le
     if (st) return st;
     if (max_len < 1 || max_len > RNL_MAX_STEPS)
         return rnl_fail(RNL_ERR_ARG, "seq2seq decode: max_len %d is outside 1..%d", max_len, RNL_MAX_STEPS);
-    if ((st = ensure_workspace(m, b->B, b->S, max_len))) return st;
+    if ((st = rnl_base_workspace(&m->base, (int[]){b->B, b->S, max_len}))) return st;
     m->valid = m->has_targets = 0;
     m->decoded = 1;
     const int B = b->B, Vt = m->Vt;
     m->B = B;
-    sort_rows(b->src_len, B, b->S, m->enc_order, m->enc_len);
+    rnl_sort_rows(b->src_len, B, b->S, m->enc_order, m->enc_len);
     m->S = m->enc_len[0];
     m->U = max_len;
     for (int r = 0; r < B; r++) m->dec_order[r] = m->enc_order[r], m->dec_len[r] = max_len, m->out_len[r] = 0;

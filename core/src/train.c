@@ -1,54 +1,53 @@
-// train.c: one training step (forward, backward, checks, update) and batch evaluation. A numeric fault
-// stops before the update, so the parameters stay those of the last good step.
-#include "internal.h"
-#include "train_checks.h"
+// train.c: one training step (forward, backward, checks, update) and batch evaluation, for every model kind
+// (model_base.h; the public rnl_train_step and rnl_s2s_train_step wrap them). A numeric fault stops before
+// the update, so the parameters stay those of the last good step.
+#include "model_base.h"
 
 static const char *numeric_hint =
     "the learning rate may be too high or the gradients exploded: lower the learning rate, enable "
     "gradient clipping (e.g. clip 1), or use a smaller initialisation";
 
-rnl_status rnl_step_check_finite(long step, const char *what, double value) {
+// RNL_OK if `value` (the `what` of optimizer step `step`, e.g. "loss", "gradient norm") is finite; otherwise
+// "step N: the loss is NaN; <hint>. The parameters of step N-1 are kept." and RNL_ERR_NUMERIC.
+static rnl_status check_finite(long step, const char *what, double value) {
     if (isfinite(value)) return RNL_OK;
     return rnl_fail(RNL_ERR_NUMERIC, "step %ld: the %s is %s; %s. The parameters of step %ld are kept.", step, what,
                     isnan(value) ? "NaN" : "infinite", numeric_hint, step - 1);
 }
 
-rnl_status rnl_step_update(rnl_optimizer *o, long step, rnl_real *params, rnl_real *grads, size_t n, double *grad_norm,
-                           int *clipped) {
-    double norm = rnl_grad_norm(grads, n);
-    *grad_norm = norm;
-    rnl_status s = rnl_step_check_finite(step, "gradient norm", norm);
-    if (s) return s;
-    float clip = rnl_optimizer_config(o)->clip;
-    *clipped = clip > 0 && norm > clip;
-    return rnl_optimizer_step(o, params, grads, n, NULL);
+// The figures of a forward pass: its loss and the kind's accuracies; no update (yet).
+static void put_forward(const rnl_base *b, rnl_real loss, const rnl_step_out *out) {
+    double acc[2] = {NAN, NAN};
+    b->kind->accuracy(b, acc);
+    *out->loss = loss;
+    for (int k = 0; k < 2; k++)
+        if (out->acc[k]) *out->acc[k] = acc[k];
+    *out->grad_norm = NAN;
+    *out->clipped = 0;
 }
 
-rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window, rnl_step_stats *st) {
+rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch, int bptt_window,
+                               const rnl_step_out *out) {
     rnl_status s;
     rnl_real loss;
-    rnl_step_stats local;
-    if (!st) st = &local;
     long step = rnl_optimizer_steps(o) + 1;
-    rnl_model_zero_grad(m);
-    if ((s = rnl_model_forward(m, b, &loss))) return s;
-    st->loss = loss;
-    st->accuracy = rnl_model_last_accuracy(m);
-    st->grad_norm = NAN;
-    st->clipped = 0;
-    if ((s = rnl_step_check_finite(step, "loss", loss))) return s;
-    if ((s = rnl_model_backward(m, bptt_window))) return s;
-    return rnl_step_update(o, step, rnl_model_params(m), rnl_model_grads(m), rnl_model_num_params(m), &st->grad_norm,
-                           &st->clipped);
+    rnl_base_zero_grad(b);
+    if ((s = b->kind->forward(b, batch, &loss))) return s;
+    put_forward(b, loss, out);
+    if ((s = check_finite(step, "loss", loss))) return s;
+    if ((s = b->kind->backward(b, bptt_window))) return s;
+    double norm = rnl_grad_norm(b->grads, b->n_params);
+    *out->grad_norm = norm;
+    if ((s = check_finite(step, "gradient norm", norm))) return s;
+    float clip = rnl_optimizer_config(o)->clip;
+    *out->clipped = clip > 0 && norm > clip;
+    return rnl_optimizer_step(o, b->params, b->grads, b->n_params, NULL);
 }
 
-rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st) {
+rnl_status rnl_base_eval_batch(rnl_base *b, const void *batch, const rnl_step_out *out) {
     rnl_real loss;
-    rnl_status s = rnl_model_forward(m, b, &loss);
+    rnl_status s = b->kind->forward(b, batch, &loss);
     if (s) return s;
-    st->loss = loss;
-    st->accuracy = rnl_model_last_accuracy(m);
-    st->grad_norm = NAN;
-    st->clipped = 0;
+    put_forward(b, loss, out);
     return RNL_OK;
 }
