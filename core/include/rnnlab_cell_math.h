@@ -58,8 +58,14 @@ double rnl_clip_grad_norm(rnl_real *g, size_t n, double max_norm);
 // One direction of one recurrent layer: where its weights live and what it reads and writes. Batches
 // inside the core are time-major and sorted by length, longest first, so at any step the sequences
 // still running are rows 0..nb-1 (nb = number of lengths > step). Build these with designated
-// initialisers (.cell = ..., .H = ...): fields may be added or reordered.
-typedef struct {
+// initialisers (.cell = ..., .H = ...): fields may be added or reordered, and GCC warns at a positional
+// initialiser of these three structs (RNL_DESIGNATED_INIT).
+#if defined(__GNUC__) && !defined(__clang__)
+#define RNL_DESIGNATED_INIT __attribute__((designated_init))
+#else
+#define RNL_DESIGNATED_INIT
+#endif
+typedef struct RNL_DESIGNATED_INIT {
     rnl_cell cell;
     int H, in, B, T;
     int reverse;              // 1: runs from each sequence's last real step back to t = 0
@@ -72,7 +78,7 @@ typedef struct {
 } rnl_layer_desc;
 
 // Caches of one layer direction, all time-indexed (T, B, ...) in sorted batch order.
-typedef struct {
+typedef struct RNL_DESIGNATED_INIT {
     rnl_real *gates;  // (T, B, G*H) post-activation gates
     rnl_real *aux;    // (T, B, H) LSTM: cell state c_t; GRU: W_hn h_{t-1} + b_hn; RNN: unused
     rnl_real *h;      // (T, B, ldh) hidden state output, this direction's H columns
@@ -80,7 +86,7 @@ typedef struct {
 } rnl_layer_cache;
 
 // Scratch shared by all layers: hprev, cprev, dh, dc (B, H); hp, dhh (B, G*H); dg (T, B, G*H).
-typedef struct {
+typedef struct RNL_DESIGNATED_INIT {
     rnl_real *hprev, *cprev, *hp, *dh, *dc, *dhh, *dg;
 } rnl_layer_scratch;
 

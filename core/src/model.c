@@ -274,7 +274,7 @@ static rnl_layer_desc layer_desc(const rnl_model *m, int l, int d) {
 }
 
 static rnl_layer_cache layer_cache(const rnl_model *m, int l, int d) {
-    rnl_layer_cache c = {m->gates[l][d], m->aux[l][d], m->y[l] + d * m->cfg.hidden, m->D};
+    rnl_layer_cache c = {.gates = m->gates[l][d], .aux = m->aux[l][d], .h = m->y[l] + d * m->cfg.hidden, .ldh = m->D};
     return c;
 }
 

@@ -355,26 +355,28 @@ size_t rnl_s2s_workspace_bytes(const rnl_s2s_config *cfg, int B, int S, int U) {
 }
 
 static rnl_layer_desc enc_desc(const rnl_s2s *m, int l, int d) {
-    rnl_layer_desc L = {m->cfg.enc_cell, m->He, l ? m->De : m->E, m->B, m->S, d, m->enc_len,
-                        m->base.params + m->off_w_ih[l][d], m->base.params + m->off_w_hh[l][d],
-                        m->base.params + m->off_b_ih[l][d], m->base.params + m->off_b_hh[l][d], NULL, NULL};
+    rnl_layer_desc L = {.cell = m->cfg.enc_cell, .H = m->He, .in = l ? m->De : m->E, .B = m->B, .T = m->S,
+                        .reverse = d, .len = m->enc_len,
+                        .W_ih = m->base.params + m->off_w_ih[l][d], .W_hh = m->base.params + m->off_w_hh[l][d],
+                        .b_ih = m->base.params + m->off_b_ih[l][d], .b_hh = m->base.params + m->off_b_hh[l][d]};
     return L;
 }
 
 static rnl_layer_cache enc_cache(const rnl_s2s *m, int l, int d) {
-    rnl_layer_cache c = {m->gates[l][d], m->aux[l][d], m->y[l] + d * m->He, m->De};
+    rnl_layer_cache c = {.gates = m->gates[l][d], .aux = m->aux[l][d], .h = m->y[l] + d * m->He, .ldh = m->De};
     return c;
 }
 
 static rnl_layer_desc dec_desc(const rnl_s2s *m) {
-    rnl_layer_desc L = {m->cfg.dec_cell, m->Hd, m->E, m->B, m->U, 0, m->dec_len,
-                        m->base.params + m->off_d_w_ih, m->base.params + m->off_d_w_hh,
-                        m->base.params + m->off_d_b_ih, m->base.params + m->off_d_b_hh, m->h0, m->c0};
+    rnl_layer_desc L = {.cell = m->cfg.dec_cell, .H = m->Hd, .in = m->E, .B = m->B, .T = m->U, .reverse = 0,
+                        .len = m->dec_len, .W_ih = m->base.params + m->off_d_w_ih, .W_hh = m->base.params + m->off_d_w_hh,
+                        .b_ih = m->base.params + m->off_d_b_ih, .b_hh = m->base.params + m->off_d_b_hh, .h0 = m->h0,
+                        .c0 = m->c0};
     return L;
 }
 
 static rnl_layer_cache dec_cache(const rnl_s2s *m) {
-    rnl_layer_cache c = {m->dgates, m->daux, m->s, m->Hd};
+    rnl_layer_cache c = {.gates = m->dgates, .aux = m->daux, .h = m->s, .ldh = m->Hd};
     return c;
 }
 
