@@ -115,6 +115,7 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
 
   await t.test('the page at the sub-path trains on IMDB from its default Data URL', async () => {
     const page = await openPage(browser, server);
+    page.setDefaultTimeout(120000);  // clicks and navigations on a loaded machine
     const bad = [];
     page.on('response', (r) => r.status() >= 400 && bad.push(`${r.status()} ${r.url()}`));
     page.on('requestfailed', (r) => bad.push(`failed ${r.url()}: ${r.failure()?.errorText}`));
@@ -145,6 +146,7 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
 
   await t.test('the temperature task reads the CSV copied into the site', async () => {
     const page = await openPage(browser, server);
+    page.setDefaultTimeout(120000);  // clicks and navigations on a loaded machine
     const from = server.log.length;
     await page.goto(`${server.url}?task=temp`);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
@@ -159,6 +161,7 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
 
   await t.test('the embed example and the walkthrough at the sub-path', async () => {
     const page = await openPage(browser, server);
+    page.setDefaultTimeout(120000);  // clicks and navigations on a loaded machine
     const from = server.log.length;
     await page.goto(`${server.url}embed-example.html`);
     const src = await page.waitForFunction(() => document.querySelector('rnn-lab')?.shadowRoot?.querySelector('iframe')?.src, null, { timeout: 60000 });

@@ -323,10 +323,13 @@ ${data}
 - **Types.** \`.js\` must be served as JavaScript (module scripts are refused otherwise: every host does
   this). \`.wasm\` should be \`application/wasm\`: the browser then compiles the module while it downloads.
   Served as anything else it still works, compiled after the download. Most hosts know the type; if yours
-  does not: Apache \`AddType application/wasm .wasm\`, nginx \`types { application/wasm wasm; }\`.
+  does not: Apache \`AddType application/wasm .wasm\`; nginx: the line
+  \`application/wasm wasm;\` in its mime.types (recent versions have it).
 - **Nothing else.** No special headers: no CORS, no COOP/COEP (the module uses no threads), no rewrites.
   All URLs inside the folder are relative, so it works at any sub-path; keep the files together, and when
   you update, replace the whole folder (the page, the wrapper and the module must come from one build).
+- **The exercises stay on the students' machines.** \`?impl=student\` loads a student's own module, which
+  the grader builds in their clone (\`npm run grade\`, then \`npm start\`); the site has none.
 
 ## The page's security policy (CSP)
 
