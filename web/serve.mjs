@@ -50,8 +50,18 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-sr
 
 // --- Build what is missing ----------------------------------------------------------------------------
 
+// What `npm run build` needs, and the lines that install it (README.md, "A fresh machine", has them too).
+const BUILD_TOOLS = { emcc: 'emscripten', cmake: 'cmake', make: 'make' };
+const INSTALL = '  Debian/Ubuntu:     sudo apt-get install cmake make emscripten\n' +
+  '  macOS (Homebrew):  brew install cmake emscripten';
+
 function buildWasm() {
   if (existsSync(join(WEB, 'rnnlab.wasm'))) return;
+  const missing = Object.keys(BUILD_TOOLS).filter((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).error);
+  if (missing.length) {
+    throw new Error(`web/rnnlab.wasm is missing, and building it needs ${missing.map((t) => (BUILD_TOOLS[t] === t ? t : `${t} (from ${BUILD_TOOLS[t]})`)).join(', ')}, ` +
+      `not found on the PATH. Install ${missing.length > 1 ? 'them' : 'it'}:\n${INSTALL}\nthen run npm start again.`);
+  }
   console.log('serve: web/rnnlab.wasm is missing; building it with `npm run build` (emscripten) ...');
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0 || !existsSync(join(WEB, 'rnnlab.wasm')))

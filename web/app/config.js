@@ -43,13 +43,15 @@ export const FIELDS = {
 };
 
 // Defaults that differ by task: each starts from a set-up that learns in a minute or two in a page.
+// The default Data URLs come from ../site.js (the repository's or a built site's own).
+import { DATA } from '../site.js';
 export const TASK_DEFAULTS = {
   adding: { len: 50, lr: 0.01, hidden: 32, steps: 1000 },
   copy: { len: 20, emb: 8, lr: 0.01, hidden: 32, steps: 500 },
   sine: { len: 50, lr: 0.01, hidden: 32, steps: 500 },
-  imdb: { data: '../data/imdb-2000.rnld', cell: 'gru', emb: 32, hidden: 64, lr: 0.003, epochs: 3 },
+  imdb: { data: DATA.imdb, cell: 'gru', emb: 32, hidden: 64, lr: 0.003, epochs: 3 },
   imdbfile: { cell: 'gru', emb: 32, hidden: 64, lr: 0.003, epochs: 3 },
-  temp: { data: '../data/daily-min-temperatures.csv', hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
+  temp: { data: DATA.temp, hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
   csv: { hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
 };
 
