@@ -174,10 +174,10 @@ rnl_status rnl_config_validate(const rnl_config *c) {
     }
     if ((st = check_field("outputs", c->outputs))) return st;
     if ((st = check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
-    // In size_t with overflow checks (rnl_mul_size): 0 means the count overflowed.
-    size_t n = rnl_config_num_params(c);
+    // Counted in 64 bits, so a count past 4 G is named as it is in WebAssembly too, never wrapped.
+    uint64_t n = rnl_config_num_params64(c);
     if (n == 0 || n > RNL_MAX_PARAMS)
-        return rnl_fail(RNL_ERR_NOMEM, "config: the model would have %zu parameters, more than the limit of %u",
-                        n, (unsigned)RNL_MAX_PARAMS);
+        return rnl_fail(RNL_ERR_NOMEM, "config: the model would have %llu parameters, more than the limit of %u",
+                        (unsigned long long)n, (unsigned)RNL_MAX_PARAMS);
     return RNL_OK;
 }

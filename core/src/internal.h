@@ -34,6 +34,8 @@ static inline int rnl_active_rows(const int *len, int B, int t) {
 }
 
 // model.c: the parameter count of a configuration, shared with checkpoint.c and memory.c.
+// The parameter count in 64 bits (UINT64_MAX: beyond even that), and as a size_t (0 if it does not fit).
+uint64_t rnl_config_num_params64(const rnl_config *cfg);
 size_t rnl_config_num_params(const rnl_config *cfg);
 // Overflow-checked size arithmetic: returns 0 and sets *ok = 0 on overflow.
 static inline size_t rnl_mul_size(size_t a, size_t b, int *ok) {

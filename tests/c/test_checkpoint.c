@@ -53,6 +53,22 @@ static void test_roundtrip(void) {
     rnl_model_destroy(m2);
     rnl_optimizer_destroy(o2);
 
+    // An LSTM header (with a valid CRC) whose sizes are each at their limit: 7.2 G parameters (the sum
+    // worked out in test_run.c), refused and
+    // named in 64 bits before anything is allocated (docs/checkpoint-format.md gives the offsets).
+    uint8_t *big = malloc(n);
+    memcpy(big, buf, n);
+    tu_put32(big + 16, RNL_CELL_LSTM), tu_put32(big + 20, RNL_MAX_VOCAB), tu_put32(big + 24, RNL_MAX_WIDTH);
+    tu_put32(big + 28, 0);
+    tu_put32(big + 32, RNL_MAX_WIDTH), tu_put32(big + 36, RNL_MAX_LAYERS), tu_put32(big + 40, 1);
+    tu_put32(big + 44, RNL_HEAD_CLASSES), tu_put32(big + 48, RNL_MAX_WIDTH), tu_put32(big + 52, 0);
+    tu_reseal(big, n);
+    rnl_model *huge = NULL;
+    CHECK(rnl_checkpoint_read(big, n, &huge, NULL) == RNL_ERR_FORMAT && huge == NULL &&
+              strstr(rnl_last_error(), "the model would have 7217090560 parameters, more than the limit"),
+          "%s", rnl_last_error());
+    free(big);
+
     // Every strict prefix is refused as truncated or foreign; none crashes.
     int all_refused = 1;
     for (size_t k = 0; k < n; k += (k < 200 ? 1 : 97)) {

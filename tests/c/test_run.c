@@ -78,6 +78,25 @@ static void test_limits(void) {
           rnl_last_error());
     c.hidden = 8, c.layers = 9;
     CHECK(rnl_config_validate(&c) == RNL_ERR_ARG && has(rnl_last_error(), "layers is 9, must be in 1..8"), "%s", rnl_last_error());
+
+    // Every size limit at its largest at once: the count (7.2 G) is past 32 bits, and is named as it is in
+    // every build (in WebAssembly size_t would wrap it), never as 0 or a small number.
+    c = rnl_config_default(RNL_CELL_LSTM);
+    c.vocab = (int)rnl_limit_find("vocab")->max, c.embed = (int)rnl_limit_find("embed")->max;
+    c.hidden = (int)rnl_limit_find("hidden")->max, c.layers = (int)rnl_limit_find("layers")->max, c.bidirectional = 1;
+    c.head = RNL_HEAD_CLASSES, c.outputs = (int)rnl_limit_find("classes")->max;
+    uint64_t G = 4, H = (uint64_t)c.hidden, D = 2 * H, want = (uint64_t)c.vocab * (uint64_t)c.embed;
+    for (int l = 0; l < c.layers; l++) want += 2 * G * H * ((l ? D : (uint64_t)c.embed) + H + 2);
+    want += (uint64_t)c.outputs * (D + 1);
+    char expect[128];
+    snprintf(expect, sizeof expect, "the model would have %llu parameters, more than the limit", (unsigned long long)want);
+    CHECK(want > UINT32_MAX, "the largest model's count is past 32 bits");
+    CHECK(rnl_config_validate(&c) == RNL_ERR_NOMEM && has(rnl_last_error(), expect), "%s (expected \"%s\")", rnl_last_error(),
+          expect);
+    rnl_model *m = NULL;
+    CHECK(rnl_model_create(&m, &c, 1) == RNL_ERR_NOMEM && m == NULL && has(rnl_last_error(), expect), "%s", rnl_last_error());
+    CHECK(rnl_training_bytes(&c, RNL_OPTIM_ADAM, (int)rnl_limit_find("batch")->max, (int)rnl_limit_find("length")->max) == 0,
+          "no training size for an invalid model");
 }
 
 // --- Defaults and seeds ---------------------------------------------------------------------------
