@@ -1,0 +1,188 @@
+// heap.js: the owner of the WebAssembly heap. Everything that touches module memory goes through here:
+// malloc/free, typed-array views (re-made whenever memory.buffer changes, since any call that allocates
+// may grow memory and detach the old buffer), strings and bytes copied in and out, one reusable staging
+// block for batches, and the records that cross the boundary by field name (lib/records.js). No view of
+// module memory escapes: every read is a copy.
+//
+// CoreObject is the base of Dataset, Model and Seq2SeqModel: a core object in module memory, owned by
+// one JS object until free() or garbage collection.
+import { RnnLabError, ERR_NOMEM } from './errors.js';
+
+export class Heap {
+  /** `c`: the module's exports (guarded calls); `memory`: its WebAssembly.Memory. */
+  constructor(c, memory) {
+    this._c = c;
+    this._memory = memory;
+    this._buf = null;
+    this._stagePtr = 0;
+    this._stageCap = 0;
+  }
+
+  /** Views of the current buffer: { u8, i32, f32, f64 }. Re-made after memory growth. */
+  views() {
+    const buf = this._memory.buffer;
+    if (buf !== this._buf) {
+      this._buf = buf;
+      this._views = { u8: new Uint8Array(buf), i32: new Int32Array(buf), f32: new Float32Array(buf), f64: new Float64Array(buf),
+        dv: new DataView(buf) };
+    }
+    return this._views;
+  }
+
+  /** The NUL-terminated UTF-8 string at ptr, or null for 0. */
+  str(ptr) {
+    if (!ptr) return null;
+    const u8 = this.views().u8;
+    let end = ptr;
+    while (u8[end] !== 0) end++;
+    return new TextDecoder().decode(u8.subarray(ptr, end));
+  }
+
+  // Copies of n values at ptr.
+  bytes(ptr, n) {
+    return this.views().u8.slice(ptr, ptr + n);
+  }
+
+  i32(ptr, n) {
+    return this.views().i32.slice(ptr >>> 2, (ptr >>> 2) + n);
+  }
+
+  f32(ptr, n) {
+    return this.views().f32.slice(ptr >>> 2, (ptr >>> 2) + n);
+  }
+
+  f64(ptr, n) {
+    return this.views().f64.slice(ptr >>> 3, (ptr >>> 3) + n);
+  }
+
+  /** A copy of a buffer the core allocated for the caller (checkpoint, data file), which is then freed. */
+  takeBuffer(ptr, n) {
+    const bytes = this.bytes(ptr, n);
+    this._c.rnl_buffer_free(ptr);
+    return bytes;
+  }
+
+  malloc(bytes) {
+    const p = this._c.malloc(Math.max(bytes, 1));
+    if (!p) throw new RnnLabError(`out of memory: cannot allocate ${bytes} bytes of WebAssembly memory`, ERR_NOMEM, 'out of memory');
+    return p;
+  }
+
+  // The out area of the pre-records boundary (rnlw_out): slot i.
+  out(i) {
+    return this.views().f64[(this.outPtr >>> 3) + i];
+  }
+
+  free(ptr) {
+    if (ptr) this._c.free(ptr);
+  }
+
+  /** Copies `u8` (bytes) to ptr. */
+  put(ptr, u8) {
+    this.views().u8.set(u8, ptr);
+  }
+
+  // Copies typed arrays (or nulls) into one reusable staging block; returns their pointers (0 for null).
+  // The block keeps its largest size, so a training loop allocates nothing after its first batch.
+  stage(arrays) {
+    let total = 0;
+    const offsets = arrays.map((a) => {
+      if (!a) return -1;
+      const at = total;
+      total += (a.byteLength + 15) & ~15;
+      return at;
+    });
+    if (total > this._stageCap) {
+      if (this._stagePtr) this._c.free(this._stagePtr);
+      this._stagePtr = 0;
+      this._stageCap = 0;
+      this._stagePtr = this.malloc(total);
+      this._stageCap = total;
+    }
+    const u8 = this.views().u8;
+    return arrays.map((a, i) => {
+      if (!a) return 0;
+      const p = this._stagePtr + offsets[i];
+      u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), p);
+      return p;
+    });
+  }
+
+  // Runs fn(ptr) with `bytes` (a typed array) copied into a temporary block, freed afterwards.
+  withCopy(bytes, fn) {
+    const p = this.malloc(bytes.byteLength);
+    try {
+      this.views().u8.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), p);
+      return fn(p);
+    } finally {
+      this._c.free(p);
+    }
+  }
+
+  // A NUL-terminated copy of a string in module memory, for fn(ptr); 0 for null/undefined.
+  withCString(str, fn) {
+    if (str === null || str === undefined) return fn(0);
+    const bytes = new TextEncoder().encode(str), p = this.malloc(bytes.length + 1);
+    try {
+      const u8 = this.views().u8;
+      u8.set(bytes, p);
+      u8[p + bytes.length] = 0;
+      return fn(p);
+    } finally {
+      this._c.free(p);
+    }
+  }
+}
+
+// --- Core objects -------------------------------------------------------------------------------
+
+// One registry per kind (per export that destroys it): frees the C side of objects the program dropped
+// without free().
+const finalizers = {};
+function finalizerFor(destroy) {
+  if (typeof FinalizationRegistry !== 'function') return null;
+  finalizers[destroy] ??= new FinalizationRegistry(({ lab, handle }) => { if (!lab._trapped) lab._c[destroy](handle); });
+  return finalizers[destroy];
+}
+
+/** A core object in the module's memory, owned by this JS object until free() (or garbage collection). */
+export class CoreObject {
+  constructor(lab, handle, destroy, noun) {
+    this._lab = lab;
+    this._h = handle;
+    this._destroy = destroy;  // the export that frees it
+    this._noun = noun;        // 'model' or 'dataset', for the message after free()
+    finalizerFor(destroy)?.register(this, { lab, handle }, this);
+  }
+
+  get _handle() {
+    if (!this._h) {
+      const noun = this._noun;
+      throw new RnnLabError(`rnnlab: this ${noun} was freed (${noun}.free() was called); it can no longer be used`, -1, 'freed');
+    }
+    return this._h;
+  }
+
+  /** Releases its WebAssembly memory. Calling it again does nothing; any other call then throws. */
+  free() {
+    if (!this._h) return;
+    const h = this._h;
+    this._h = 0;
+    finalizerFor(this._destroy)?.unregister(this);
+    if (!this._lab._trapped) this._lab._c[this._destroy](h);  // a retired instance's heap is dropped whole
+  }
+
+  get freed() {
+    return this._h === 0;
+  }
+}
+
+// Copies a batch the core made (rnlw_task_generate, rnlw_dataset_batch) into `batch`: o holds the
+// pointers to tokens, inputs, lengths and targets (0 when absent), then how many tokens, inputs and targets.
+export function copyBatch(heap, batch, o) {
+  if (o[0]) batch.tokens = heap.i32(o[0], o[4]);
+  if (o[1]) batch.inputs = heap.f32(o[1], o[5]);
+  batch.lengths = heap.i32(o[2], batch.B);
+  batch.targets = heap.f32(o[3], o[6]);
+  return batch;
+}
