@@ -71,8 +71,7 @@ if(RNL_CELL_MATH)
   target_compile_definitions(rnnlab_wasm PRIVATE RNL_STUDENT_CELLS)
 endif()
 target_compile_definitions(rnnlab_wasm PRIVATE
-  RNL_NO_FILES  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)
-  NDEBUG)       # a release build: asserts are for the native debug and sanitizer builds
+  RNL_NO_FILES)  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)
 # The data layer is parsing and bookkeeping, not numeric loops: optimise it for size. -Os keeps the module
 # under 200 KB (-O3: ~20 KB more), and the whole IMDB tar still goes through it in under a second in Node,
 # less than inflating the archive takes.
