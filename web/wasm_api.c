@@ -3,7 +3,9 @@
 // results of more than one number go to one small array of doubles (rnlw_out), which the wrapper reads
 // right after the call. All numeric work stays in the core; this file only adapts calling conventions
 // and keeps, per model, what the page would otherwise juggle: the optimizer, the task-data stream, the
-// order of the current epoch over a dataset, and the model's vocabulary read from its meta bytes.
+// order of the current epoch over a dataset, and the model's vocabulary read from its meta bytes. The
+// training rules (fit checks, defaults, seeds, epoch orders, evaluation) are the run layer's
+// (rnnlab_run.h), shared with the CLI; this file only calls them and lays out their results.
 //
 // Sequence-to-sequence models (rnnlab_seq2seq.h) have their own handle (s2s_handle) and rnlw_s2s_* calls;
 // with RNL_STUDENT_CELLS (the student build of web/wasm.cmake) the module also reports the TODOs left in
@@ -21,6 +23,7 @@
 #include "kernels.h"
 #include "rnnlab.h"
 #include "rnnlab_data.h"
+#include "rnnlab_run.h"
 #include "rnnlab_seq2seq.h"
 
 // --- Results ------------------------------------------------------------------------------------
@@ -55,6 +58,20 @@ static void put_stats(const rnl_step_stats *st, long steps) {
     out[OUT_CLIPPED] = st->clipped;
     out[OUT_ACCURACY] = st->accuracy;
     out[OUT_STEPS] = (double)steps;
+}
+
+// A training span's record (rnl_run_progress): the last step's stats, then mean loss, clipped count, steps run.
+static void put_progress(const rnl_run_progress *p) {
+    put_stats(&p->last, p->steps);
+    out[OUT_MEAN_LOSS] = p->mean_loss;
+    out[OUT_N_CLIPPED] = p->clipped;
+    out[OUT_DONE] = p->done;
+}
+
+// What a span reports when its checks refused it before any step.
+static rnl_run_progress no_progress(const rnl_optimizer *o) {
+    rnl_run_progress p = {{NAN, NAN, 0, NAN}, NAN, 0, 0, o ? rnl_optimizer_steps(o) : 0};
+    return p;
 }
 
 static uint64_t seed64(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
@@ -227,23 +244,20 @@ rnl_status rnlw_set_meta(handle *h, const uint8_t *bytes, size_t n) {
 
 // --- Optimizers ---------------------------------------------------------------------------------
 
-// The default when training starts with none set: Adam as rnl_optim_default, clipping at 1 (as the CLI).
+// The default when training starts with none set: the run layer's (Adam, clipping at 1, as the CLI).
 static rnl_status ensure_optimizer(handle *h) {
-    if (h->o) return RNL_OK;
-    rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
-    oc.clip = 1.0f;
-    return rnl_optimizer_create(&h->o, &oc, rnl_model_num_params(h->m));
+    return rnl_run_ensure_optimizer(&h->o, RNL_RUN_RECURRENT, rnl_model_num_params(h->m));
 }
 
-// NaN in any field means its default (rnl_optim_default, and clip 1 as the CLI). Same kind and no
-// reset: the live optimizer takes the new settings and keeps its moments and step count (a learning-rate
+// NaN in any field means its default: the run layer's for a recurrent model (rnl_run_optim_default:
+// rnl_optim_default, and clip 1 as the CLI), for both model kinds, as before. Same kind and no reset:
+// the live optimizer takes the new settings and keeps its moments and step count (a learning-rate
 // schedule, a resumed run); otherwise a fresh optimizer replaces it.
 static rnl_status set_optimizer(rnl_optimizer **po, size_t np, int kind, float lr, float momentum, float beta1,
                                 float beta2, float eps, float weight_decay, float clip, int reset) {
-    rnl_optim_config oc = rnl_optim_default((rnl_optim)kind);
+    rnl_optim_config oc = rnl_run_optim_default(RNL_RUN_RECURRENT, (rnl_optim)kind);
     float *fields[] = {&oc.lr, &oc.momentum, &oc.beta1, &oc.beta2, &oc.eps, &oc.weight_decay, &oc.clip};
     float given[] = {lr, momentum, beta1, beta2, eps, weight_decay, clip};
-    oc.clip = 1.0f;
     for (int i = 0; i < 7; i++)
         if (!isnan(given[i])) *fields[i] = given[i];
     rnl_status st = rnl_optim_validate(&oc);
@@ -353,21 +367,9 @@ rnl_status rnlw_task_shape(int task) {
     return RNL_OK;
 }
 
-// The model must read what the task gives and predict what it asks; the message says what differs.
+// The model must read what the task gives and predict what it asks (rnl_run_task_fits names what differs).
 static rnl_status check_task_fits(const rnl_model *m, rnl_task task) {
-    const rnl_config *c = rnl_model_config(m);
-    rnl_config want = *c;
-    rnl_task_shape(task, &want);
-    if (want.vocab == c->vocab && want.input_size == c->input_size && want.head == c->head &&
-        want.outputs == c->outputs && want.seq2seq == c->seq2seq)
-        return RNL_OK;
-    return rnl_fail(RNL_ERR_ARG,
-                    "task: the model does not fit task '%s': it needs %s (vocab %d, input_size %d), a %s head with "
-                    "%d output%s, seq2seq %d; the model has vocab %d, input_size %d, a %s head with %d output%s, "
-                    "seq2seq %d",
-                    rnl_task_name(task), want.vocab ? "token inputs" : "real-valued inputs", want.vocab,
-                    want.input_size, rnl_head_name(want.head), want.outputs, want.outputs > 1 ? "s" : "", want.seq2seq,
-                    c->vocab, c->input_size, rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq);
+    return rnl_run_task_fits(rnl_model_config(m), task, "make one with createModel({ cell, task })");
 }
 
 // One batch of a task for the page, from its own generator seeded with `seed`. Valid until the next
@@ -406,41 +408,22 @@ rnl_status rnlw_train_task(handle *h, int task, int B, int T, int steps, int bpt
     rnl_status st = check_task(task);
     if (!st) st = check_task_fits(h->m, (rnl_task)task);
     if (!st) st = ensure_optimizer(h);
-    rnl_step_stats s = {NAN, NAN, 0, NAN};
-    double sum = 0;
-    int done = 0, clipped = 0;
-    for (; !st && done < steps; done++) {
-        if ((st = rnl_task_generate(&h->data, (rnl_task)task, B, T, &h->rng))) break;
-        if ((st = rnl_train_step(h->m, h->o, &h->data.batch, bptt_window, &s))) break;
-        sum += s.loss;
-        clipped += s.clipped;
-    }
+    rnl_run_progress p = no_progress(h->o);
+    if (!st) st = rnl_run_train_task(h->m, h->o, (rnl_task)task, B, T, steps, bptt_window, &h->rng, &h->data, &p);
     h->pred_B = B, h->pred_T = T;
-    put_stats(&s, h->o ? rnl_optimizer_steps(h->o) : 0);
-    out[OUT_MEAN_LOSS] = done ? sum / done : NAN;
-    out[OUT_N_CLIPPED] = clipped;
-    out[OUT_DONE] = done;
+    put_progress(&p);
     return st;
 }
 
-// Held-out evaluation as `rnnlab eval`: `batches` batches of B x T from a generator seeded with `seed`
-// (not the training stream). out: mean loss, -, -, mean accuracy (NaN for regression).
+// Held-out evaluation as `rnnlab eval` (rnl_run_eval_task): `batches` batches of B x T from a generator
+// seeded with `seed` (not the training stream). out: mean loss, -, -, mean accuracy (NaN for regression).
 rnl_status rnlw_eval_task(handle *h, int task, int T, int batches, int B, uint32_t seed_lo, uint32_t seed_hi) {
     rnl_status st = check_task(task);
     if (!st) st = check_task_fits(h->m, (rnl_task)task);
-    if (!st && batches < 1) st = rnl_fail(RNL_ERR_ARG, "evaluate: batches is %d, must be at least 1", batches);
-    rnl_rng rng;
-    rnl_rng_seed(&rng, seed64(seed_lo, seed_hi));
-    double loss = 0, acc = 0;
-    for (int i = 0; i < batches && !st; i++) {
-        rnl_step_stats s;
-        if (!(st = rnl_task_generate(&h->data, (rnl_task)task, B, T, &rng)) && !(st = rnl_eval_batch(h->m, &h->data.batch, &s))) {
-            loss += s.loss;
-            acc += s.accuracy;
-        }
-    }
+    rnl_run_eval r = {NAN, NAN, 0};
+    if (!st) st = rnl_run_eval_task(h->m, (rnl_task)task, T, batches, B, seed64(seed_lo, seed_hi), &h->data, &r);
     h->pred_B = B, h->pred_T = T;
-    rnl_step_stats s = {loss / batches, NAN, 0, acc / batches};
+    rnl_step_stats s = {r.loss, NAN, 0, r.accuracy};
     put_stats(&s, h->o ? rnl_optimizer_steps(h->o) : 0);
     return st;
 }
@@ -687,50 +670,26 @@ rnl_status rnlw_bow(const rnl_dataset *ds) {
 
 // --- Models on datasets -------------------------------------------------------------------------
 
-// The model must read what the data gives and predict what it asks (as the CLI's check).
+// The model must read what the data gives and predict what it asks (rnl_run_data_fits, as the CLI's check).
 static rnl_status check_data_fits(const rnl_model *m, const rnl_dataset *ds) {
-    const rnl_config *c = rnl_model_config(m);
-    rnl_config want = *c;
-    rnl_dataset_shape(ds, &want);
-    if (want.vocab == c->vocab && want.input_size == c->input_size && want.head == c->head && want.outputs == c->outputs &&
-        want.seq2seq == c->seq2seq)
-        return RNL_OK;
-    if (ds->kind == RNL_DATASET_TEXT)
-        return rnl_fail(RNL_ERR_ARG, "the model does not fit this data: it needs token inputs with a vocabulary of %d and a binary "
-                        "head (the model has %s%d, a %s head); make one with createModel({ cell, dataset })", want.vocab,
-                        c->vocab ? "a vocabulary of " : "real-valued inputs of size ", c->vocab ? c->vocab : c->input_size,
-                        rnl_head_name(c->head));
-    return rnl_fail(RNL_ERR_ARG, "the model does not fit this series: it needs 1 real-valued input and a regression head with %d "
-                    "output%s; make one with createModel({ cell, dataset })", want.outputs, want.outputs > 1 ? "s" : "");
+    return rnl_run_data_fits(rnl_model_config(m), ds, "make one with createModel({ cell, dataset })");
 }
 
-// Ties a model to a dataset as `rnnlab train --data` does: the model must fit it, and keeps the data's
-// description as its meta bytes (so predictText needs no dataset); a model that already has other meta
-// bytes was trained on other data and is refused.
+// Ties a model to a dataset as `rnnlab train --data` does (rnl_run_attach_data): the model must fit it,
+// and keeps the data's description as its meta bytes (so predictText needs no dataset); a model that
+// already has other meta bytes was trained on other data and is refused.
 rnl_status rnlw_attach_data(handle *h, const rnl_dataset *ds) {
-    rnl_status st = check_data_fits(h->m, ds);
-    if (st) return st;
-    uint8_t *desc;
-    size_t dn, have_n;
-    if ((st = rnl_dataset_write_description(ds, &desc, &dn))) return st;
-    const uint8_t *have = rnl_model_meta(h->m, &have_n);
-    if (have && (have_n != dn || memcmp(have, desc, dn) != 0))
-        st = rnl_fail(RNL_ERR_ARG, "this model was trained on a different vocabulary or series than this dataset; start a new "
-                      "model with createModel({ cell, dataset })");
-    else if (!have) {
-        forget_meta(h);
-        st = rnl_model_set_meta(h->m, desc, dn);
-    }
-    free(desc);
+    int changed = 0;
+    rnl_status st = check_data_fits(h->m, ds);  // first, for its own hint
+    if (!st) st = rnl_run_attach_data(h->m, ds, "start a new model with createModel({ cell, dataset })", &changed);
+    if (changed) forget_meta(h);
     return st;
 }
 
-// The order of epoch `epoch` over the training split (rnl_dataset_epoch_order with the CLI's bucketing:
-// text only), kept in the handle for rnlw_train_data. out: examples, batches.
+// The order of epoch `epoch` over the training split (rnl_run_epoch_order: the CLI's bucketing, text
+// only), kept in the handle for rnlw_train_data. out: examples, batches.
 rnl_status rnlw_data_epoch(handle *h, const rnl_dataset *ds, uint32_t seed_lo, uint32_t seed_hi, int epoch, int B, int bucket) {
-    int first, count;
-    rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
-    if (count == 0) return rnl_fail(RNL_ERR_ARG, "train: the dataset has no training examples");
+    int count = ds->n_train;
     if (count > h->order_cap) {
         int32_t *p = realloc(h->order, sizeof(int32_t) * (size_t)count);
         if (!p) return rnl_fail(RNL_ERR_NOMEM, "train: out of memory for the epoch order");
@@ -739,73 +698,46 @@ rnl_status rnlw_data_epoch(handle *h, const rnl_dataset *ds, uint32_t seed_lo, u
     }
     h->order_n = count;
     h->order_ds = NULL;
-    rnl_status st = rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed64(seed_lo, seed_hi), epoch, B,
-                                            ds->kind == RNL_DATASET_TEXT ? bucket : 1, h->order);
+    rnl_status st = rnl_run_epoch_order(ds, seed64(seed_lo, seed_hi), epoch, B, bucket, h->order);
     if (st) return st;
     h->order_ds = ds;
     out[0] = count;
-    out[1] = (count + B - 1) / B;
+    out[1] = (double)rnl_run_batches_per_epoch(ds, B);
     return RNL_OK;
 }
 
-// Trains on batches [first, first + n) of the current epoch order: the inner loop of `rnnlab train
-// --data`. out: as rnlw_train_task (the last step's stats, mean loss, clipped count, steps run).
+// Trains on batches [first, first + n) of the current epoch order (rnl_run_train_data): the inner loop of
+// `rnnlab train --data`. out: as rnlw_train_task (the last step's stats, mean loss, clipped count, steps run).
 rnl_status rnlw_train_data(handle *h, const rnl_dataset *ds, int first, int n, int B, int bptt_window) {
     rnl_status st = RNL_OK;
     if (h->order_ds != ds) st = rnl_fail(RNL_ERR_ARG, "train: no epoch order for this dataset (call rnlw_data_epoch first)");
     if (!st) st = ensure_optimizer(h);
-    rnl_step_stats s = {NAN, NAN, 0, NAN};
-    double sum = 0;
-    int done = 0, clipped = 0;
-    for (; !st && done < n; done++) {
-        long i = (long)(first + done) * B;
-        if (i >= h->order_n) break;
-        int nb = h->order_n - i < B ? (int)(h->order_n - i) : B;
-        if ((st = rnl_dataset_batch(ds, h->order + i, nb, &h->data))) break;
-        if ((st = rnl_train_step(h->m, h->o, &h->data.batch, bptt_window, &s))) break;
-        sum += s.loss;
-        clipped += s.clipped;
-    }
+    rnl_run_progress p = no_progress(h->o);
+    if (!st) st = rnl_run_train_data(h->m, h->o, ds, h->order, h->order_n, first, n, B, bptt_window, &h->data, &p);
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
-    put_stats(&s, h->o ? rnl_optimizer_steps(h->o) : 0);
-    out[OUT_MEAN_LOSS] = done ? sum / done : NAN;
-    out[OUT_N_CLIPPED] = clipped;
-    out[OUT_DONE] = done;
+    put_progress(&p);
     return st;
 }
 
-static const char *split_name(int split) { return split == RNL_SPLIT_VAL ? "validation" : split == RNL_SPLIT_TEST ? "test" : "training"; }
-
-// Mean loss and accuracy over a whole split in batches of 64 in order, each batch weighted by its size:
-// `rnnlab eval --data` and the CLI's validation after each epoch. out: loss, accuracy (NaN for a series),
-// count.
+// Mean loss and accuracy over a whole split (rnl_run_eval_split: batches of 64 in order, each weighted by
+// its size): `rnnlab eval --data` and the CLI's validation after each epoch. out: loss, accuracy (NaN for
+// a series), count.
 rnl_status rnlw_eval_data(handle *h, const rnl_dataset *ds, int split) {
     rnl_status st = check_data_fits(h->m, ds);
     if (st) return st;
-    int first, count;
-    rnl_dataset_split(ds, (rnl_split)split, &first, &count);
-    if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
-    int32_t idx[64];
-    double loss = 0, acc = 0;
-    for (int i = 0; i < count && !st; i += 64) {
-        int nb = count - i < 64 ? count - i : 64;
-        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
-        rnl_step_stats s;
-        if (!(st = rnl_dataset_batch(ds, idx, nb, &h->data)) && !(st = rnl_eval_batch(h->m, &h->data.batch, &s))) {
-            loss += s.loss * nb;
-            acc += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
-        }
-    }
+    rnl_run_eval r;
+    st = rnl_run_eval_split(h->m, ds, (rnl_split)split, &h->data, &r);
+    if (r.count == 0) return st;  // an empty split: nothing ran, out untouched (as before)
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
-    out[0] = loss / count;
-    out[1] = ds->kind == RNL_DATASET_TEXT ? acc / count : NAN;
-    out[2] = count;
+    out[0] = r.loss;
+    out[1] = r.accuracy;
+    out[2] = r.count;
     return st;
 }
 
-// Next-step predictions over a split's windows in the series' own units: predicted = first output *
-// std + mean, actual = the value right after the window, as read. Returns (2, count) doubles: actual,
-// then predicted (valid until the next call); out[0]: count.
+// Next-step predictions over a split's windows in the series' own units (rnl_run_predict_series):
+// predicted = first output * std + mean, actual = the value right after the window, as read. Returns
+// (2, count) doubles: actual, then predicted (valid until the next call); out[0]: count.
 const double *rnlw_predict_series(handle *h, const rnl_dataset *ds, int split) {
     static double *buf;
     static size_t cap;
@@ -816,10 +748,6 @@ const double *rnlw_predict_series(handle *h, const rnl_dataset *ds, int split) {
     }
     int first, count;
     rnl_dataset_split(ds, (rnl_split)split, &first, &count);
-    if (count == 0) {
-        last_status = rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
-        return NULL;
-    }
     if ((size_t)count * 2 > cap) {
         double *p = realloc(buf, sizeof(double) * (size_t)count * 2);
         if (!p) {
@@ -829,21 +757,8 @@ const double *rnlw_predict_series(handle *h, const rnl_dataset *ds, int split) {
         buf = p;
         cap = (size_t)count * 2;
     }
-    int part = split == RNL_SPLIT_TRAIN ? 0 : split == RNL_SPLIT_VAL ? 1 : 2;
-    int start = part == 0 ? 0 : part == 1 ? ds->part[0] : ds->part[0] + ds->part[1];  // first value of the part
-    int32_t idx[64];
-    rnl_status st = RNL_OK;
-    for (int i = 0; i < count && !st; i += 64) {
-        int nb = count - i < 64 ? count - i : 64;
-        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
-        if ((st = rnl_dataset_batch(ds, idx, nb, &h->data)) || (st = rnl_model_forward(h->m, &h->data.batch, NULL))) break;
-        const rnl_real *p = rnl_model_predictions(h->m);  // (nb, horizon)
-        for (int k = 0; k < nb; k++) {
-            buf[i + k] = ds->values[start + i + k + ds->window];
-            buf[count + i + k] = (double)p[(size_t)k * ds->horizon] * ds->std + ds->mean;
-        }
-    }
-    h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
+    rnl_status st = rnl_run_predict_series(h->m, ds, (rnl_split)split, &h->data, buf);
+    if (count > 0) h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
     if ((last_status = st)) return NULL;
     out[0] = count;
     return buf;
@@ -1002,57 +917,33 @@ int rnlw_s2s_optimizer_info(s2s_handle *h) { return optimizer_info(h->o); }
 
 void rnlw_s2s_seed(s2s_handle *h, uint32_t seed_lo, uint32_t seed_hi) { rnl_rng_seed(&h->rng, seed64(seed_lo, seed_hi)); }
 
-// n training steps on fresh batches of B from the handle's stream: the loop of `rnnlab train` for a
-// seq2seq checkpoint (a new optimizer is Adam at lr 0.005, clip 1, as there). out: loss, grad norm,
-// clipped, token accuracy (teacher forcing), steps, mean loss, clipped steps, steps run, sequence accuracy.
+// n training steps on fresh batches of B from the handle's stream (rnl_run_s2s_train): the loop of
+// `rnnlab train` for a seq2seq checkpoint (a new optimizer is the run layer's seq2seq default: Adam at
+// lr 0.005, clip 1, as there). out: loss, grad norm, clipped, token accuracy (teacher forcing), steps,
+// mean loss, clipped steps, steps run, sequence accuracy.
 rnl_status rnlw_s2s_train(s2s_handle *h, int B, int n) {
-    rnl_status st = RNL_OK;
-    if (!h->o) {
-        rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
-        oc.clip = 1.0f;
-        oc.lr = 0.005f;
-        st = rnl_optimizer_create(&h->o, &oc, rnl_s2s_num_params(h->m));
-    }
-    rnl_s2s_stats s = {NAN, NAN, 0, NAN, NAN};
-    double sum = 0;
-    int done = 0, clipped = 0;
-    for (; !st && done < n; done++) {
-        if ((st = rnl_s2s_task_generate(&h->data, &h->tc, B, &h->rng))) break;
-        if ((st = rnl_s2s_train_step(h->m, h->o, &h->data.batch, &s))) break;
-        sum += s.loss;
-        clipped += s.clipped;
-    }
-    out[OUT_LOSS] = s.loss, out[OUT_GRAD_NORM] = s.grad_norm, out[OUT_CLIPPED] = s.clipped;
-    out[OUT_ACCURACY] = s.token_accuracy;
+    rnl_status st = rnl_run_ensure_optimizer(&h->o, RNL_RUN_SEQ2SEQ, rnl_s2s_num_params(h->m));
+    rnl_run_s2s_progress p = {{NAN, NAN, 0, NAN, NAN}, NAN, 0, 0, 0};
+    if (!st) st = rnl_run_s2s_train(h->m, h->o, &h->tc, B, n, &h->rng, &h->data, &p);
+    const rnl_s2s_stats *s = &p.last;
+    out[OUT_LOSS] = s->loss, out[OUT_GRAD_NORM] = s->grad_norm, out[OUT_CLIPPED] = s->clipped;
+    out[OUT_ACCURACY] = s->token_accuracy;
     out[OUT_STEPS] = h->o ? (double)rnl_optimizer_steps(h->o) : 0;
-    out[OUT_MEAN_LOSS] = done ? sum / done : NAN;
-    out[OUT_N_CLIPPED] = clipped;
-    out[OUT_DONE] = done;
-    out[8] = s.seq_accuracy;
+    out[OUT_MEAN_LOSS] = p.mean_loss;
+    out[OUT_N_CLIPPED] = p.clipped;
+    out[OUT_DONE] = p.done;
+    out[8] = s->seq_accuracy;
     return st;
 }
 
-// Held-out batches from their own seed, as `rnnlab eval`: out: loss, teacher-forced token and sequence
-// accuracy, greedy token and sequence accuracy (means over the batches).
+// Held-out batches from their own seed, as `rnnlab eval` (rnl_run_s2s_evaluate): out: loss, teacher-forced
+// token and sequence accuracy, greedy token and sequence accuracy (means over the batches).
 rnl_status rnlw_s2s_eval(s2s_handle *h, int batches, int B, uint32_t seed_lo, uint32_t seed_hi) {
-    if (batches < 1 || B < 1) return rnl_fail(RNL_ERR_ARG, "evaluate: batches and batchSize must be at least 1");
-    rnl_s2s_task_data d;
-    rnl_s2s_task_data_init(&d);
-    rnl_rng rng;
-    rnl_rng_seed(&rng, seed64(seed_lo, seed_hi));
-    double r[5] = {0};
-    rnl_status st = RNL_OK;
-    for (int i = 0; i < batches && !st; i++) {
-        rnl_s2s_stats s;
-        double tok, seq;
-        if (!(st = rnl_s2s_task_generate(&d, &h->tc, B, &rng)) && !(st = rnl_s2s_eval_batch(h->m, &d.batch, &s)) &&
-            !(st = rnl_s2s_greedy_accuracy(h->m, &d.batch, rnl_s2s_task_max_target(&h->tc) + 1, &tok, &seq))) {
-            r[0] += s.loss / batches, r[1] += s.token_accuracy / batches, r[2] += s.seq_accuracy / batches;
-            r[3] += tok / batches, r[4] += seq / batches;
-        }
-    }
-    rnl_s2s_task_data_free(&d);
-    memcpy(out, r, sizeof r);
+    rnl_run_s2s_eval r;
+    rnl_status st = rnl_run_s2s_evaluate(h->m, &h->tc, batches, B, seed64(seed_lo, seed_hi), &r);
+    if (batches < 1 || B < 1) return st;  // refused before any batch: out untouched (as before)
+    double v[] = {r.loss, r.tf_token, r.tf_seq, r.token, r.seq};
+    memcpy(out, v, sizeof v);
     return st;
 }
 
