@@ -5,8 +5,9 @@
 #
 # One standalone .wasm and no Emscripten JavaScript: web/rnnlab.js instantiates it itself, the same way in
 # a page, a Worker and Node (Emscripten 3.1.6's glue fetches a file path under Node 20 and fails). The
-# module holds the numeric core, the data layer and the flat glue of web/wasm_api.c; it imports one no-op function
-# (env.emscripten_notify_memory_growth) and exports the functions listed in web/lib/exports.js.
+# module holds the numeric core, the data layer and the adapter of web/wasm_api.c (with the record tables of
+# web/wasm_records.c); it imports one no-op function (env.emscripten_notify_memory_growth) and exports the
+# functions listed in web/lib/exports.js.
 
 # --- Sources ------------------------------------------------------------------------------------------
 
@@ -61,7 +62,9 @@ if(RNL_CELL_MATH)
 endif()
 set(RNL_WASM_COPY_TO "${RNL_WASM_DEFAULT_COPY}" CACHE FILEPATH "Where the built module is copied (empty: nowhere)")
 
-add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c)
+# The adapter: web/wasm_api.c, and the field tables of the records it passes (web/wasm_records.c).
+add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c
+  ${CMAKE_SOURCE_DIR}/web/wasm_records.c)
 # build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
 set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
 target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)

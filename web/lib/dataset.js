@@ -13,25 +13,25 @@ export const dataLength = (ds) => ds.maxLen ?? ds.window;
 export class Dataset extends CoreObject {
   constructor(lab, handle, source) {
     super(lab, handle, 'rnl_dataset_destroy', 'dataset');
-    const column = lab._heap.str(lab._c.rnlw_dataset_info(handle));
-    const v = Array.from({ length: 14 }, (_, i) => lab._heap.out(i));
-    const text = v[0] === 1;
+    const p = lab._heap.slot(0);
+    lab._c.rnlw_dataset_info(p, handle);
+    const v = lab._heap.read('dataset_info', p), text = v.text;
     /** 'text' (reviews, binary sentiment) or 'series' (next-step regression on windows). */
     this.kind = text ? 'text' : 'series';
     /** Examples per split. */
-    this.counts = Object.freeze({ train: v[1], val: v[2], test: v[3] });
-    this.vocabSize = text ? v[4] : null;
-    this.maxLen = text ? v[5] : null;
-    this.keepEnd = text ? v[6] === 1 : null;
-    this.window = text ? null : v[7];
-    this.horizon = text ? null : v[8];
-    this.mean = text ? null : v[9];
-    this.std = text ? null : v[10];
-    this.column = text ? null : column;
+    this.counts = Object.freeze({ train: v.nTrain, val: v.nVal, test: v.nTest });
+    this.vocabSize = text ? v.vocab : null;
+    this.maxLen = text ? v.maxLen : null;
+    this.keepEnd = text ? v.keepEnd : null;
+    this.window = text ? null : v.window;
+    this.horizon = text ? null : v.horizon;
+    this.mean = text ? null : v.mean;
+    this.std = text ? null : v.std;
+    this.column = text ? null : v.column;
     /** Values in the series (all parts). */
-    this.valueCount = text ? null : v[11];
+    this.valueCount = text ? null : v.nValues;
     /** The seed of the selection (text). */
-    this.seed = text ? v[12] + v[13] * 2 ** 32 : null;
+    this.seed = text ? v.seed : null;
     /** What the source held (prepareImdb: reviews per split and label; textCsvDataset: rows), else null. */
     this.source = source;
   }
@@ -43,8 +43,10 @@ export class Dataset extends CoreObject {
 
   _write(description) {
     const lab = this._lab;
-    lab._check(lab._c.rnlw_dataset_write(this._handle, description));
-    return lab._heap.takeBuffer(lab._heap.out(0), lab._heap.out(1));
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_dataset_write(p, this._handle, description));
+    const { data, n } = lab._heap.read('span', p);
+    return lab._heap.takeBuffer(data, n);
   }
 
   /** The .rnld file (byte-identical to `rnnlab data`'s for the same source and options). */
@@ -69,9 +71,10 @@ export class Dataset extends CoreObject {
   /** A text as the model reads it: token ids (max_len, keep_end as the data) and their words. */
   encode(text) {
     const lab = this._lab, bytes = textBytes(text, 'encode');
-    const p = lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_dataset_encode(this._handle, tp, bytes.byteLength));
-    if (!p) throw lab._error(lab._c.rnlw_last_status());
-    const ids = lab._heap.i32(p, lab._heap.out(0));
+    const p = lab._heap.slot(0);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_dataset_encode(p, this._handle, tp, bytes.byteLength)));
+    const { data, n } = lab._heap.read('span', p);
+    const ids = lab._heap.i32(data, n);
     return { ids, tokens: Array.from(ids, (id) => this.word(id)) };
   }
 
@@ -85,10 +88,10 @@ export class Dataset extends CoreObject {
   example(i) {
     const lab = this._lab;
     checkInt(i, 'index', 'example');
-    const p = lab._c.rnlw_dataset_example(this._handle, i);
-    if (!p) throw lab._error(lab._c.rnlw_last_status());
-    const v = [0, 1, 2, 3].map((k) => lab._heap.out(k));
-    return { ids: lab._heap.i32(p, v[0]), label: v[1], rating: v[2], id: v[3] };
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_dataset_example(p, this._handle, i));
+    const e = lab._heap.read('example', p);
+    return { ids: lab._heap.i32(e.ids, e.length), label: e.label, rating: e.rating, id: e.id };
   }
 
   /**
@@ -100,11 +103,10 @@ export class Dataset extends CoreObject {
     const lab = this._lab, where = 'batch';
     const idx = toTyped(Int32Array, indices, undefined, 'indices', where);
     if (idx.length < 1) throw argError(`${where}: indices is empty`);
-    lab._check(lab._heap.withCopy(idx, (p) => lab._c.rnlw_dataset_batch(this._handle, p, idx.length)));
-    const o = Array.from({ length: 8 }, (_, i) => lab._heap.out(i));
-    const batch = { B: idx.length, T: o[7] };
-    copyBatch(lab._heap, batch, o);
-    return batch;
+    const p = lab._heap.slot(0);
+    lab._check(lab._heap.withCopy(idx, (ip) => lab._c.rnlw_dataset_batch(p, this._handle, ip, idx.length)));
+    const r = lab._heap.read('batch', p);
+    return copyBatch(lab._heap, { B: idx.length, T: r.T }, r);
   }
 }
 

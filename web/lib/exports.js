@@ -11,13 +11,18 @@ export const EXPORTS = Object.freeze([
   'malloc', 'free', 'rnl_buffer_free',
   // Errors, names, version (the wrapper builds its name tables from the core's own names).
   'rnl_last_error', 'rnl_status_name', 'rnl_cell_name', 'rnl_head_name', 'rnl_optim_name', 'rnl_task_name',
-  'rnlw_last_status', 'rnlw_version', 'rnlw_kernels', 'rnlw_out', 'rnlw_heap_in_use', 'rnlw_heap_base',
+  'rnlw_last_status', 'rnlw_version', 'rnlw_kernels', 'rnlw_heap_in_use', 'rnlw_heap_base',
+  // The record tables (web/wasm_records.c), as JSON: what lib/records.js reads and writes by field name.
+  'rnlw_records',
+  // The core's cell table and limits; the run layer's defaults, seeds and epochs (rnnlab_run.h).
+  'rnl_cell_count', 'rnl_cell_info_of', 'rnl_limit_count', 'rnl_limit_at', 'rnlw_training_defaults', 'rnlw_heldout_seed',
+  'rnlw_train_seed', 'rnl_run_batches_per_epoch', 'rnl_run_first_epoch',
   // Models.
   'rnlw_config_default', 'rnlw_model_create', 'rnlw_config_training_bytes', 'rnlw_model_training_bytes',
   'rnlw_model_destroy', 'rnlw_model_config', 'rnlw_model_params', 'rnlw_model_grads', 'rnlw_set_params',
   'rnlw_tensor', 'rnlw_meta', 'rnlw_set_meta',
   // Optimizers.
-  'rnlw_set_optimizer', 'rnlw_optimizer_info',
+  'rnlw_optimizer_default', 'rnlw_set_optimizer', 'rnlw_optimizer_info',
   // Batches, training, evaluation, prediction.
   'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict', 'rnlw_predictions', 'rnlw_gradients',
   // Synthetic tasks.

@@ -7,6 +7,9 @@
 // CoreObject is the base of Dataset, Model and Seq2SeqModel: a core object in module memory, owned by
 // one JS object until free() or garbage collection.
 import { RnnLabError, ERR_NOMEM } from './errors.js';
+import { Records } from './records.js';
+
+const SLOTS = 4;  // record slots: a call fills or reads at most this many records
 
 export class Heap {
   /** `c`: the module's exports (guarded calls); `memory`: its WebAssembly.Memory. */
@@ -68,9 +71,32 @@ export class Heap {
     return p;
   }
 
-  // The out area of the pre-records boundary (rnlw_out): slot i.
-  out(i) {
-    return this.views().f64[(this.outPtr >>> 3) + i];
+  // --- Records: read and written by field name (lib/records.js) ---
+
+  /**
+   * Reads the module's record tables (rnlw_records) and allocates the slots records pass through, each
+   * as large as the largest record. `enums`: the name lists of enum fields.
+   */
+  initRecords(enums) {
+    const json = this.str(this._c.rnlw_records());
+    if (!json) throw new Error('rnnlab: the module could not describe its records (out of memory)');
+    this.records = new Records(json, this, enums);
+    const size = (this.records.maxSize + 7) & ~7, base = this.malloc(size * SLOTS);
+    this._slots = Array.from({ length: SLOTS }, (_, i) => base + i * size);
+  }
+
+  /** The address of record slot i (0..3): where a call writes a record for the wrapper, or reads one. */
+  slot(i = 0) {
+    return this._slots[i];
+  }
+
+  read(name, ptr) {
+    return this.records.read(name, ptr);
+  }
+
+  /** Writes obj's fields into the record at ptr; returns ptr. */
+  write(name, ptr, obj) {
+    return this.records.write(name, ptr, obj);
   }
 
   free(ptr) {
@@ -177,12 +203,11 @@ export class CoreObject {
   }
 }
 
-// Copies a batch the core made (rnlw_task_generate, rnlw_dataset_batch) into `batch`: o holds the
-// pointers to tokens, inputs, lengths and targets (0 when absent), then how many tokens, inputs and targets.
-export function copyBatch(heap, batch, o) {
-  if (o[0]) batch.tokens = heap.i32(o[0], o[4]);
-  if (o[1]) batch.inputs = heap.f32(o[1], o[5]);
-  batch.lengths = heap.i32(o[2], batch.B);
-  batch.targets = heap.f32(o[3], o[6]);
+// Copies a batch the core made (rnlw_task_generate, rnlw_dataset_batch; a 'batch' record r) into `batch`.
+export function copyBatch(heap, batch, r) {
+  if (r.tokens) batch.tokens = heap.i32(r.tokens, r.nTokens);
+  if (r.inputs) batch.inputs = heap.f32(r.inputs, r.nInputs);
+  batch.lengths = heap.i32(r.lengths, batch.B);
+  batch.targets = heap.f32(r.targets, r.nTargets);
   return batch;
 }

@@ -10,6 +10,8 @@ import { Dataset, dataLength } from './dataset.js';
 import { Model } from './model.js';
 import { Seq2SeqModel } from './seq2seq.js';
 
+const TRAINING_KINDS = ['recurrent', 'seq2seq'];  // rnl_run_kind order
+
 export class RnnLab {
   /**
    * Loads the module: `source` is a URL or (in Node) a path to rnnlab.wasm, its bytes, a Response or a
@@ -57,7 +59,6 @@ export class RnnLab {
       };
     }
     this._heap = new Heap(this._c, ex.memory);
-    this._heap.outPtr = this._c.rnlw_out();
     const names = (fn) => {
       const out = [];
       for (let i = 0; i < 64; i++) {
@@ -80,6 +81,27 @@ export class RnnLab {
     this.kernels = this._heap.str(this._c.rnlw_kernels());
     /** Seq2seq names in enum order: attention kinds, tasks. */
     this.seq2seqNames = Object.freeze({ attention: names(this._c.rnl_attn_name), tasks: names(this._c.rnl_s2s_task_name) });
+    // The records' enum fields read and write these names.
+    this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, optim: this.names.optimizers,
+      task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks });
+    const heap = this._heap, c = this._c;
+    /** The core's cell table (rnl_cell_info), in enum order: name, label, gates and their names, states. */
+    this.cells = Object.freeze(Array.from({ length: c.rnl_cell_count() }, (_, i) => {
+      const r = heap.read('cell', c.rnl_cell_info_of(i));
+      return Object.freeze({ name: r.name, label: r.label, gates: r.gates, gateNames: Object.freeze(r.gateNames.slice(0, r.gates)),
+        hasCellState: r.hasCellState, extraState: r.extraState });
+    }));
+    /** The core's limits (rnl_limit) by name: { hidden: { min, max, what, whole }, ... }. */
+    this.limits = Object.freeze(Object.fromEntries(Array.from({ length: c.rnl_limit_count() }, (_, i) => {
+      const r = heap.read('limit', c.rnl_limit_at(i));
+      return [r.name, Object.freeze({ min: r.min, max: r.max, what: r.what, whole: r.whole })];
+    })));
+    // The run layer's defaults of each model kind (rnl_run_defaults), read once.
+    this._defaults = Object.freeze(Object.fromEntries(TRAINING_KINDS.map((kind, i) => {
+      const p = heap.slot(0);
+      c.rnlw_training_defaults(p, i);
+      return [kind, Object.freeze(heap.read('training_defaults', p))];
+    })));
     /**
      * Which cells the module runs: 'reference' (core/src/cell_math.c) or 'student' (a build from the
      * exercises' cell_math.c), and for a student build the functions still marked TODO.
@@ -89,6 +111,14 @@ export class RnnLab {
       this.implementation = Object.freeze({ kind: 'student', todoCount: count,
         todos: Object.freeze(count ? list.split(', ') : []) });
     } else this.implementation = Object.freeze({ kind: 'reference', todoCount: 0, todos: Object.freeze([]) });
+  }
+
+  /**
+   * What a run of a model kind ('recurrent' or 'seq2seq') uses when it is not told otherwise: the run
+   * layer's defaults (batch, learning rates, clip, steps, length, epochs, held-out and test batches, ...).
+   */
+  trainingDefaults(kind) {
+    return { ...this._defaults[TRAINING_KINDS[indexOf(TRAINING_KINDS, kind, 'kind', 'trainingDefaults')]] };
   }
 
   /** Bytes of WebAssembly memory (it grows, never shrinks). */
@@ -143,13 +173,13 @@ export class RnnLab {
    */
   createModel(cfg) {
     const where = 'createModel';
-    const { args, ds } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
+    const { config, ds } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
     const B = cfg.batchSize === undefined ? 1 : checkInt(cfg.batchSize, 'batchSize', where, 1);
     const T = cfg.length === undefined ? 1 : checkInt(cfg.length, 'length', where, 1);
-    this._ensureRoom(this._configBytes(args, B, T), 0, `train at batch ${B}, length ${T} with Adam`,
+    this._ensureRoom(this._configBytes(config, B, T), 0, `train at batch ${B}, length ${T} with Adam`,
       B * T > 1 ? 'reduce hidden, layers, embed or vocab, the batch size or the length' : 'reduce hidden, layers, embed or vocab');
     const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
-    const h = this._c.rnlw_model_create(...args, lo, hi);
+    const h = this._c.rnlw_model_create(this._heap.write('config', this._heap.slot(0), config), lo, hi);
     if (!h) throw this._error(this._c.rnlw_last_status());
     const m = new Model(this, h);
     if (ds) {
@@ -171,39 +201,38 @@ export class RnnLab {
    */
   trainingBytes(cfg, opts = {}) {
     const where = 'trainingBytes';
-    const { args } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
+    const { config } = this._modelConfig(cfg, where, ['seed', 'batchSize', 'length']);
     opts = checkKeys(opts, ['batchSize', 'length', 'optimizer'], where);
     const B = checkInt(opts.batchSize ?? cfg.batchSize ?? 32, 'batchSize', where, 1);
     const T = checkInt(opts.length ?? cfg.length ?? (cfg.dataset ? dataLength(cfg.dataset) : 50), 'length', where, 1);
     const kind = indexOf(this.names.optimizers, opts.optimizer ?? 'adam', 'optimizer', where);
-    return this._configBytes(args, B, T, kind);
+    return this._configBytes(config, B, T, kind);
   }
 
-  _configBytes(args, B, T, kind = this.names.optimizers.indexOf('adam')) {
-    const n = this._c.rnlw_config_training_bytes(...args, kind, B, T);
+  _configBytes(config, B, T, kind = this.names.optimizers.indexOf('adam')) {
+    const n = this._c.rnlw_config_training_bytes(this._heap.write('config', this._heap.slot(0), config), kind, B, T);
     if (n < 0) throw this._error(-n);
     return n;
   }
 
-  // createModel's fields resolved as the core takes them: { args (rnlw_model_create's, up to forget_bias),
-  // ds (0 or a dataset handle) }.
+  // createModel's fields resolved as the core takes them: { config (a 'config' record: the core's defaults
+  // for the cell, then the task's or the data's shape, then the fields given), ds (0 or a dataset handle) }.
   _modelConfig(cfg, where, extraKeys) {
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
       'outputs', 'seq2seq', 'forgetBias', 'dataset', ...extraKeys], where);
     if (cfg.cell === undefined) throw argError(`${where}: cell is required (${this.names.cells.join(', ')})`);
     const cell = indexOf(this.names.cells, cfg.cell, 'cell', where);
-    this._c.rnlw_config_default(cell);
-    const d = Array.from({ length: 11 }, (_, i) => this._heap.out(i));
-    const c = { vocab: d[1], embed: d[2], inputSize: d[3], hidden: d[4], layers: d[5], bidirectional: d[6],
-      head: d[7], outputs: d[8], seq2seq: d[9], forgetBias: d[10] };
+    const heap = this._heap, p = heap.slot(0);
+    this._c.rnlw_config_default(p, cell);
+    const c = heap.read('config', p);
     if (cfg.task !== undefined) {
       // As `rnnlab init --task`: the task decides the input, the head and the outputs.
       const shape = this.taskShape(cfg.task);
       for (const k of ['vocab', 'inputSize', 'head', 'outputs', 'seq2seq'])
         if (cfg[k] !== undefined && cfg[k] !== shape[k] && !(k === 'seq2seq' && Boolean(cfg[k]) === shape[k]))
           throw argError(`${where}: task '${cfg.task}' sets ${k} to ${JSON.stringify(shape[k])}; leave ${k} out or drop task`);
-      Object.assign(c, { vocab: shape.vocab, inputSize: shape.inputSize, head: this.names.heads.indexOf(shape.head),
-        outputs: shape.outputs, seq2seq: shape.seq2seq ? 1 : 0 });
+      Object.assign(c, { vocab: shape.vocab, inputSize: shape.inputSize, head: shape.head, outputs: shape.outputs,
+        seq2seq: shape.seq2seq });
       if (cfg.embed === undefined && shape.embed) c.embed = shape.embed;
     }
     let ds = 0;
@@ -213,21 +242,20 @@ export class RnnLab {
       if (cfg.task !== undefined) throw argError(`${where}: dataset decides the inputs: leave out task`);
       for (const k of ['vocab', 'inputSize', 'head', 'outputs', 'seq2seq'])
         if (cfg[k] !== undefined) throw argError(`${where}: dataset decides vocab, inputSize, head, outputs and seq2seq: leave ${k} out`);
-      this._c.rnlw_dataset_shape(ds, cfg.embed === undefined ? 64 : checkInt(cfg.embed, 'embed', where));
-      const v = Array.from({ length: 6 }, (_, i) => this._heap.out(i));
-      Object.assign(c, { vocab: v[0], embed: v[1], inputSize: v[2], head: v[3], outputs: v[4], seq2seq: v[5] });
+      this._c.rnlw_dataset_shape(p, ds, cfg.embed === undefined ? 64 : checkInt(cfg.embed, 'embed', where));
+      const v = heap.read('config', p);
+      Object.assign(c, { vocab: v.vocab, embed: v.embed, inputSize: v.inputSize, head: v.head, outputs: v.outputs, seq2seq: v.seq2seq });
     }
     for (const k of ['vocab', 'embed', 'inputSize', 'hidden', 'layers', 'outputs'])
       if (cfg[k] !== undefined) c[k] = checkInt(cfg[k], k, where);
     for (const k of ['bidirectional', 'seq2seq']) if (cfg[k] !== undefined) c[k] = checkBool(cfg[k], k, where);
     if (cfg.forgetBias !== undefined) c.forgetBias = checkNumber(cfg.forgetBias, 'forgetBias', where);
     if (cfg.head !== undefined) {
-      c.head = indexOf(this.names.heads, cfg.head, 'head', where);
+      c.head = this.names.heads[indexOf(this.names.heads, cfg.head, 'head', where)];
       if (cfg.head === 'classes' && cfg.outputs === undefined && cfg.task === undefined)
         throw argError(`${where}: a 'classes' head needs outputs (the number of classes)`);
     }
-    return { args: [cell, c.vocab, c.embed, c.inputSize, c.hidden, c.layers, c.bidirectional, c.head, c.outputs, c.seq2seq,
-      c.forgetBias], ds };
+    return { config: c, ds };
   }
 
   /** A model (with its optimizer and step count, if saved with them) from checkpoint bytes. */
@@ -259,8 +287,10 @@ export class RnnLab {
     const bidi = cfg.bidirectional === undefined ? -1 : checkBool(cfg.bidirectional, 'bidirectional', where);
     const fb = cfg.forgetBias === undefined ? NaN : checkNumber(cfg.forgetBias, 'forgetBias', where);
     const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
-    const h = this._c.rnlw_s2s_create(task, int('length', 1), int('minLength', 1), int('maxLength', 1), int('symbols', 1),
-      enc, dec, int('hidden', 1), int('embed', 1), int('layers', 1), bidi, attention, int('attnWidth', 1), fb, lo, hi);
+    const options = { task, length: int('length', 1), minLen: int('minLength', 1), maxLen: int('maxLength', 1),
+      symbols: int('symbols', 1), encCell: enc, decCell: dec, hidden: int('hidden', 1), embed: int('embed', 1),
+      layers: int('layers', 1), bidirectional: bidi, attention, attnWidth: int('attnWidth', 1), forgetBias: fb };
+    const h = this._c.rnlw_s2s_create(this._heap.write('s2s_options', this._heap.slot(0), options), lo, hi);
     if (!h) throw this._error(this._c.rnlw_last_status());
     return new Seq2SeqModel(this, h);
   }
@@ -283,13 +313,14 @@ export class RnnLab {
 
   /** The defaults of `rnnlab data` (rnl_imdb_default, rnl_series_default). */
   get dataDefaults() {
-    this._c.rnlw_data_defaults();
-    const v = Array.from({ length: 11 }, (_, i) => this._heap.out(i));
-    return { train: v[0], val: v[1], test: v[2], vocab: v[3], maxLen: v[4], keepEnd: v[5] === 1, seed: v[6],
-      window: v[7], horizon: v[8], valFrac: v[9], testFrac: v[10] };
+    const heap = this._heap, pt = heap.slot(0), ps = heap.slot(1);
+    this._c.rnlw_data_defaults(pt, ps);
+    const t = heap.read('imdb_config', pt), s = heap.read('series_config', ps);
+    return { train: t.nTrain, val: t.nVal, test: t.nTest, vocab: t.vocabWords, maxLen: t.maxLen, keepEnd: t.keepEnd, seed: t.seed,
+      window: s.window, horizon: s.horizon, valFrac: s.valFrac, testFrac: s.testFrac };
   }
 
-  // Checks the text-subset options and fills in defaults: the C call's arguments (seed as two halves).
+  // Checks the text-subset options and fills in defaults: an 'imdb_config' record.
   _textOptions(opts, where, all) {
     const d = this.dataDefaults;
     const size = (k) => {
@@ -300,7 +331,9 @@ export class RnnLab {
     const vocab = opts.vocab === undefined ? d.vocab : checkInt(opts.vocab, 'vocab', where, 1);
     const maxLen = opts.maxLen === undefined ? d.maxLen : checkInt(opts.maxLen, 'maxLen', where, 1);
     const keepEnd = opts.keepEnd === undefined ? 0 : checkBool(opts.keepEnd, 'keepEnd', where);
-    return [size('train'), size('val'), size('test'), vocab, maxLen, keepEnd, ...splitSeed(opts.seed ?? d.seed, where)];
+    const seed = opts.seed ?? d.seed;
+    splitSeed(seed, where);  // checks it
+    return { nTrain: size('train'), nVal: size('val'), nTest: size('test'), vocabWords: vocab, maxLen, keepEnd, seed };
   }
 
   /** A dataset from the bytes of a .rnld file (from `rnnlab data`, `npm run data` or Dataset.toBytes). */
@@ -315,15 +348,16 @@ export class RnnLab {
   }
 
   _imdbReader(opts, where) {
-    const im = this._c.rnlw_imdb_create(...this._textOptions(opts, where, false));
+    const im = this._c.rnlw_imdb_create(this._heap.write('imdb_config', this._heap.slot(0), this._textOptions(opts, where, false)));
     if (!im) throw this._error(this._c.rnlw_last_status());
     return im;
   }
 
   _imdbCounts(im) {
-    this._c.rnlw_imdb_counts(im);
-    const v = Array.from({ length: 5 }, (_, i) => this._heap.out(i));
-    return { train: { neg: v[0], pos: v[1] }, test: { neg: v[2], pos: v[3] }, unsup: v[4] };
+    const p = this._heap.slot(0);
+    this._c.rnlw_imdb_counts(p, im);
+    const v = this._heap.read('imdb_counts', p);
+    return { train: { neg: v.trainNeg, pos: v.trainPos }, test: { neg: v.testNeg, pos: v.testPos }, unsup: v.unsup };
   }
 
   _imdbBuild(im) {
@@ -458,13 +492,13 @@ export class RnnLab {
   textCsvDataset(textOrBytes, opts) {
     const where = 'textCsvDataset';
     opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'name'], where);
-    const args = this._textOptions(opts, where, true);
+    const heap = this._heap, pc = heap.write('imdb_config', heap.slot(0), this._textOptions(opts, where, true)), pi = heap.slot(1);
     const bytes = textBytes(textOrBytes, where);
-    const h = this._heap.withCopy(bytes, (p) => this._heap.withCString(opts.name ?? 'reviews CSV',
-      (label) => this._c.rnlw_text_csv(p, bytes.byteLength, label, ...args)));
-    const v = Array.from({ length: 5 }, (_, i) => this._heap.out(i));
+    const h = heap.withCopy(bytes, (p) => heap.withCString(opts.name ?? 'reviews CSV',
+      (label) => this._c.rnlw_text_csv(pi, p, bytes.byteLength, label, pc)));
     if (!h) throw this._error(this._c.rnlw_last_status());
-    return new Dataset(this, h, { rows: v[0], train: { neg: v[1], pos: v[2] }, test: { neg: v[3], pos: v[4] } });
+    const v = heap.read('text_csv_info', pi);
+    return new Dataset(this, h, { rows: v.rows, train: { neg: v.trainNeg, pos: v.trainPos }, test: { neg: v.testNeg, pos: v.testPos } });
   }
 
   /**
@@ -480,9 +514,10 @@ export class RnnLab {
     const valFrac = opts.valFrac === undefined ? d.valFrac : checkNumber(opts.valFrac, 'valFrac', where);
     const testFrac = opts.testFrac === undefined ? d.testFrac : checkNumber(opts.testFrac, 'testFrac', where);
     if (opts.column !== undefined && opts.column !== null && typeof opts.column !== 'string') throw argError(`${where}: column must be a string`);
-    const bytes = textBytes(textOrBytes, where);
-    const h = this._heap.withCopy(bytes, (p) => this._heap.withCString(opts.name ?? 'CSV', (label) => this._heap.withCString(opts.column ?? null,
-      (col) => this._c.rnlw_series_csv(p, bytes.byteLength, label, col, window, horizon, valFrac, testFrac))));
+    const bytes = textBytes(textOrBytes, where), heap = this._heap;
+    const pc = heap.write('series_config', heap.slot(0), { window, horizon, valFrac, testFrac });
+    const h = heap.withCopy(bytes, (p) => heap.withCString(opts.name ?? 'CSV', (label) => heap.withCString(opts.column ?? null,
+      (col) => this._c.rnlw_series_csv(p, bytes.byteLength, label, col, pc))));
     if (!h) throw this._error(this._c.rnlw_last_status());
     return new Dataset(this, h, null);
   }
@@ -493,21 +528,23 @@ export class RnnLab {
    */
   bowBaseline(dataset) {
     const ds = this._datasetHandle(dataset, 'bowBaseline');
-    this._check(this._c.rnlw_bow(ds));
-    const v = Array.from({ length: 24 }, (_, i) => this._heap.out(i));
+    const p = this._heap.slot(0);
+    this._check(this._c.rnlw_bow(p, ds));
+    const v = this._heap.read('bow', p);
     const acc = (x) => (Number.isNaN(x) ? null : x);
     const words = (ids) => ids.filter((id) => id >= 2).map((id) => dataset.word(id));
-    return { trainAccuracy: acc(v[0]), valAccuracy: acc(v[1]), testAccuracy: acc(v[2]), trainLoss: v[3],
-      topPositive: words(v.slice(4, 14)), topNegative: words(v.slice(14, 24)) };
+    return { trainAccuracy: acc(v.trainAcc), valAccuracy: acc(v.valAcc), testAccuracy: acc(v.testAcc), trainLoss: v.trainLoss,
+      topPositive: words(v.topPos), topNegative: words(v.topNeg) };
   }
 
   // --- Synthetic tasks ---------------------------------------------------------------------------
 
   /** The model shape a task needs: { vocab, embed, inputSize, head, outputs, seq2seq }. */
   taskShape(task) {
-    this._check(this._c.rnlw_task_shape(indexOf(this.names.tasks, task, 'task', 'taskShape')));
-    const v = Array.from({ length: 6 }, (_, i) => this._heap.out(i));
-    return { vocab: v[0], embed: v[1], inputSize: v[2], head: pick(this.names.heads, v[3]), outputs: v[4], seq2seq: v[5] === 1 };
+    const p = this._heap.slot(0);
+    this._check(this._c.rnlw_task_shape(p, indexOf(this.names.tasks, task, 'task', 'taskShape')));
+    const v = this._heap.read('config', p);
+    return { vocab: v.vocab, embed: v.embed, inputSize: v.inputSize, head: v.head, outputs: v.outputs, seq2seq: v.seq2seq };
   }
 
   /** One batch of B sequences of T steps of a synthetic task, from a generator seeded with `seed`. */
@@ -515,10 +552,8 @@ export class RnnLab {
     const where = 'generateTask';
     const t = indexOf(this.names.tasks, task, 'task', where);
     const [lo, hi] = splitSeed(seed, where);
-    this._check(this._c.rnlw_task_generate(t, checkInt(B, 'B', where), checkInt(T, 'T', where), lo, hi));
-    const o = Array.from({ length: 7 }, (_, i) => this._heap.out(i));
-    const batch = { B, T };
-    copyBatch(this._heap, batch, o);
-    return batch;
+    const p = this._heap.slot(0);
+    this._check(this._c.rnlw_task_generate(p, t, checkInt(B, 'B', where), checkInt(T, 'T', where), lo, hi));
+    return copyBatch(this._heap, { B, T }, this._heap.read('batch', p));
   }
 }

@@ -6,12 +6,14 @@ import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, toTyp
 import { CoreObject } from './heap.js';
 import { textBytes } from './stream.js';
 import { trainLoop, settle } from './progress.js';
+import { optimizerOptions, readOptimizer } from './optimizer.js';
 import { SPLITS, dataLength } from './dataset.js';
 
-// Slots of the out area (web/wasm_api.c, enum OUT_*).
-const OUT_LOSS = 0, OUT_GRAD_NORM = 1, OUT_CLIPPED = 2, OUT_ACCURACY = 3, OUT_STEPS = 4;
-const OUT_MEAN_LOSS = 5, OUT_DONE = 7;
-const EVAL_BATCH = 64;  // rnlw_eval_data and rnlw_predict_series run splits in batches of 64
+const KIND_RECURRENT = 0;  // rnl_run_kind
+
+// A 'progress' record as the figures a step reports (accuracy null for regression).
+const stepStats = (r) => ({ step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm, clipped: r.clipped,
+  accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy });
 
 const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
 
@@ -37,7 +39,8 @@ export class Model extends CoreObject {
   // which keeps no state.
   _optimKind(training) {
     const lab = this._lab;
-    if (lab._c.rnlw_optimizer_info(this._handle)) return lab._heap.out(0);
+    const o = readOptimizer(lab, 'rnlw_optimizer_info', this._handle);
+    if (o) return lab.names.optimizers.indexOf(o.kind);
     return lab.names.optimizers.indexOf(training ? 'adam' : 'sgd');
   }
 
@@ -55,19 +58,20 @@ export class Model extends CoreObject {
     this._held = Math.max(this._held, need);
   }
 
-  // Before running a dataset's split in batches of up to EVAL_BATCH (rnlw_eval_data, rnlw_predict_series).
+  // Before running a dataset's split in the run layer's evaluation batches (rnlw_eval_data, rnlw_predict_series).
   _reserveSplit(dataset, split, verb) {
-    this._reserve(Math.max(1, Math.min(EVAL_BATCH, dataset.counts[split])), dataLength(dataset), false, verb);
+    const evalBatch = this._lab._defaults.recurrent.evalBatch;
+    this._reserve(Math.max(1, Math.min(evalBatch, dataset.counts[split])), dataLength(dataset), false, verb);
   }
 
   _readConfig() {
     const lab = this._lab;
-    lab._c.rnlw_model_config(this._handle);
-    const v = Array.from({ length: 13 }, (_, i) => lab._heap.out(i));
-    this._numParams = v[11];
-    this._numTensors = v[12];
-    return { cell: pick(lab.names.cells, v[0]), vocab: v[1], embed: v[2], inputSize: v[3], hidden: v[4], layers: v[5],
-      bidirectional: v[6] === 1, head: pick(lab.names.heads, v[7]), outputs: v[8], seq2seq: v[9] === 1, forgetBias: shortF32(v[10]) };
+    const heap = lab._heap, pc = heap.slot(0), pi = heap.slot(1);
+    lab._c.rnlw_model_config(pc, pi, this._handle);
+    const info = heap.read('model_info', pi);
+    this._numParams = info.params;
+    this._numTensors = info.tensors;
+    return heap.read('config', pc);  // cell, vocab, embed, inputSize, hidden, layers, bidirectional, head, outputs, seq2seq, forgetBias
   }
 
   get numParams() {
@@ -82,26 +86,18 @@ export class Model extends CoreObject {
    * the same kind as the current one (and no `reset`) the moments and step count are kept.
    */
   setOptimizer(opts = {}) {
-    const where = 'setOptimizer';
-    const keys = ['lr', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'clip'];
-    checkKeys(opts, ['kind', ...keys, 'reset'], where);
-    const kind = indexOf(this._lab.names.optimizers, opts.kind ?? 'adam', 'kind', where);
-    const vals = keys.map((k) => (opts[k] === undefined ? NaN : checkNumber(opts[k], k, where)));
-    const reset = opts.reset === undefined ? 0 : checkBool(opts.reset, 'reset', where);
+    const { kind, reset, record } = optimizerOptions(this._lab, opts, 'setOptimizer');
     // A new kind changes the optimizer's state (Adam: two floats per parameter).
     const need = this._bytesAt(kind, this._capB, this._capT);
     this._lab._ensureRoom(need, this._held, `train with ${this._lab.names.optimizers[kind]}`, 'reduce hidden, layers, embed or vocab, or use sgd');
-    this._lab._check(this._lab._c.rnlw_set_optimizer(this._handle, kind, ...vals, reset));
+    this._lab._check(this._lab._c.rnlw_set_optimizer(this._handle, record(), reset));
     this._held = need;
   }
 
   /** The optimizer's settings and step count, or null before one is set or made by training. */
   get optimizer() {
-    const lab = this._lab;
-    if (!lab._c.rnlw_optimizer_info(this._handle)) return null;
-    const v = Array.from({ length: 9 }, (_, i) => lab._heap.out(i));
-    const [lr, momentum, beta1, beta2, eps, weightDecay, clip] = v.slice(1, 8).map(shortF32);
-    return { kind: pick(lab.names.optimizers, v[0]), lr, momentum, beta1, beta2, eps, weightDecay, clip, steps: v[8] };
+    // kind, lr, momentum, beta1, beta2, eps, weightDecay, clip, steps
+    return readOptimizer(this._lab, 'rnlw_optimizer_info', this._handle);
   }
 
   // --- Batches ---
@@ -132,10 +128,11 @@ export class Model extends CoreObject {
     return h;
   }
 
-  _stats() {
-    const lab = this._lab, acc = lab._heap.out(OUT_ACCURACY);
-    return { loss: lab._heap.out(OUT_LOSS), gradNorm: lab._heap.out(OUT_GRAD_NORM), clipped: lab._heap.out(OUT_CLIPPED) === 1,
-      accuracy: Number.isNaN(acc) ? null : acc, step: lab._heap.out(OUT_STEPS) };
+  // Runs a call that fills a 'progress' record (given first): its status, and the record.
+  _progress(call) {
+    const lab = this._lab, p = lab._heap.slot(0);
+    const status = call(p);
+    return { status, r: lab._heap.read('progress', p) };
   }
 
   /** One training step (zero grads, forward, backward, clip, update) on a batch. */
@@ -143,23 +140,27 @@ export class Model extends CoreObject {
     const { bpttWindow = 0 } = checkKeys(opts, ['bpttWindow'], 'trainStep');
     checkInt(bpttWindow, 'bpttWindow', 'trainStep', 0);
     const h = this._setBatch(batch, true, 'trainStep');
-    const st = this._lab._c.rnlw_train_step(h, bpttWindow);
-    this._lab._check(st);
-    return this._stats();
+    const { status, r } = this._progress((p) => this._lab._c.rnlw_train_step(p, h, bpttWindow));
+    this._lab._check(status);
+    const { loss, gradNorm, clipped, accuracy, step } = stepStats(r);
+    return { loss, gradNorm, clipped, accuracy, step };
   }
 
   /** Loss and accuracy (null for regression) of a batch, without training. */
   evaluate(batch) {
     const h = this._setBatch(batch, true, 'evaluate');
-    this._lab._check(this._lab._c.rnlw_eval(h));
-    const { loss, accuracy } = this._stats();
+    const { status, r } = this._progress((p) => this._lab._c.rnlw_eval(p, h));
+    this._lab._check(status);
+    const { loss, accuracy } = stepStats(r);
     return { loss, accuracy };
   }
 
   _predictions(h) {
     const lab = this._lab;
-    const p = lab._c.rnlw_predictions(h);
-    return lab._heap.f32(p, lab._heap.out(0));
+    const p = lab._heap.slot(0);
+    lab._c.rnlw_predictions(p, h);
+    const { data, n } = lab._heap.read('span', p);
+    return lab._heap.f32(data, n);
   }
 
   /** Predictions for a batch (targets are not needed): (B, outputs), or (B, T, outputs) for seq2seq. */
@@ -174,8 +175,9 @@ export class Model extends CoreObject {
     const { bpttWindow = 0 } = checkKeys(opts, ['bpttWindow'], 'gradients');
     checkInt(bpttWindow, 'bpttWindow', 'gradients', 0);
     const lab = this._lab, h = this._setBatch(batch, true, 'gradients');
-    lab._check(lab._c.rnlw_gradients(h, bpttWindow));
-    const loss = lab._heap.out(OUT_LOSS), gradNorm = lab._heap.out(OUT_GRAD_NORM);
+    const { status, r } = this._progress((p) => lab._c.rnlw_gradients(p, h, bpttWindow));
+    lab._check(status);
+    const { loss, gradNorm } = r;
     const gradients = lab._heap.f32(lab._c.rnlw_model_grads(h), this._numParams);
     return { loss, gradNorm, gradients, predictions: this._predictions(h) };
   }
@@ -190,8 +192,9 @@ export class Model extends CoreObject {
     const where = 'trainTask', lab = this._lab;
     opts = checkKeys(opts, ['task', 'length', 'steps', 'batchSize', 'seed', 'bpttWindow', 'evalEvery', 'evalBatches',
       'evalBatchSize', 'progressEvery', 'onProgress', 'signal', 'yieldMs'], where);
-    const { task, length = 50, steps = 1000, batchSize = 32, bpttWindow = 0, evalEvery = 0, evalBatches = 4,
-      evalBatchSize = 64, progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
+    const d = lab._defaults.recurrent;
+    const { task, length = d.length, steps = d.steps, batchSize = d.batch, bpttWindow = d.bptt, evalEvery = 0,
+      evalBatches = d.heldoutBatches, evalBatchSize = d.heldoutBatch, progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
     const t = indexOf(lab.names.tasks, task, 'task', where);
     checkInt(length, 'length', where, 2);
     checkInt(steps, 'steps', where, 1);
@@ -204,17 +207,17 @@ export class Model extends CoreObject {
     if (this._busy) throw argError(`${where}: this model is already training`);
     this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
     // As `rnnlab train`: without a seed, continue the data stream from the steps already done.
-    const seed = opts.seed ?? 1 + (this.optimizer?.steps ?? 0);
+    const seed = opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0);
     const [lo, hi] = splitSeed(seed, where);
     lab._c.rnlw_task_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
-        const status = lab._c.rnlw_train_task(this._handle, t, batchSize, length, n, bpttWindow);
-        const { loss, gradNorm, clipped, accuracy, step } = this._stats();
-        return { status, done: lab._heap.out(OUT_DONE), stats: { step, loss, meanLoss: lab._heap.out(OUT_MEAN_LOSS), gradNorm, clipped, accuracy } };
+        const { status, r } = this._progress((p) => lab._c.rnlw_train_task(p, this._handle, t, batchSize, length, n, bpttWindow));
+        return { status, done: r.done, stats: stepStats(r) };
       },
-      // The held-out batches of `rnnlab train`: their own seed, so every run sees the same ones.
-      evaluate: () => this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize, seed: 0x5eed0000 + length }),
+      // The held-out batches of `rnnlab train`: their own seed (the run layer's), so every run sees the same ones.
+      evaluate: () => this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
+        seed: lab._c.rnlw_heldout_seed(KIND_RECURRENT, length) }),
     });
   }
 
@@ -222,14 +225,17 @@ export class Model extends CoreObject {
   evaluateTask(opts) {
     const where = 'evaluateTask', lab = this._lab;
     opts = checkKeys(opts, ['task', 'length', 'batches', 'batchSize', 'seed'], where);
-    const { task, length = 50, batches = 10, batchSize = 100, seed = 1000003 } = opts;
+    const d = lab._defaults.recurrent;
+    const { task, length = d.length, batches = d.testBatches, batchSize = d.testBatch, seed = d.testSeed } = opts;
     const t = indexOf(lab.names.tasks, task, 'task', where);
     const [lo, hi] = splitSeed(seed, where);
     checkInt(length, 'length', where, 2);
     checkInt(batchSize, 'batchSize', where, 1);
     this._reserve(batchSize, length, false, 'evaluate');
-    lab._check(lab._c.rnlw_eval_task(this._handle, t, length, checkInt(batches, 'batches', where, 1), batchSize, lo, hi));
-    const { loss, accuracy } = this._stats();
+    checkInt(batches, 'batches', where, 1);
+    const { status, r } = this._progress((p) => lab._c.rnlw_eval_task(p, this._handle, t, length, batches, batchSize, lo, hi));
+    lab._check(status);
+    const { loss, accuracy } = stepStats(r);
     return { loss, accuracy };
   }
 
@@ -245,7 +251,9 @@ export class Model extends CoreObject {
     const ds = lab._datasetHandle(dataset, where);
     opts = checkKeys(opts, ['epochs', 'batchSize', 'bucket', 'seed', 'bpttWindow', 'onProgress', 'onEpoch', 'signal', 'yieldMs',
       'progressEvery'], where);
-    const { epochs = 3, batchSize = 32, bucket = 8, bpttWindow = 0, onProgress, onEpoch, signal, yieldMs = 30, progressEvery = 10 } = opts;
+    const d = lab._defaults.recurrent;
+    const { epochs = d.epochs, batchSize = d.batch, bucket = d.bucket, bpttWindow = d.bptt, onProgress, onEpoch, signal, yieldMs = 30,
+      progressEvery = 10 } = opts;
     checkInt(epochs, 'epochs', where, 1);
     checkInt(batchSize, 'batchSize', where, 1);
     checkInt(bucket, 'bucket', where, 1);
@@ -255,22 +263,22 @@ export class Model extends CoreObject {
     for (const [k, f] of [['onProgress', onProgress], ['onEpoch', onEpoch]])
       if (f !== undefined && typeof f !== 'function') throw argError(`${where}: ${k} must be a function`);
     if (this._busy) throw argError(`${where}: this model is already training`);
-    this._reserve(batchSize, dataLength(dataset), true, 'train', Math.min(EVAL_BATCH, dataset.counts.val));
+    this._reserve(batchSize, dataLength(dataset), true, 'train', Math.min(d.evalBatch, dataset.counts.val));
     lab._check(lab._c.rnlw_attach_data(this._handle, ds));
     // As `rnnlab train --data`: without a seed the shuffles continue from the steps already done, and a
     // resumed run continues the epoch count.
     const done0 = this.optimizer?.steps ?? 0;
-    const [lo, hi] = splitSeed(opts.seed ?? 1 + done0, where);
-    const count = dataset.counts.train, perEpoch = Math.ceil(count / batchSize), steps = perEpoch * epochs;
-    if (count === 0) throw argError(`${where}: the dataset has no training examples`);
-    const epoch0 = Math.floor(done0 / perEpoch);
+    const [lo, hi] = splitSeed(opts.seed ?? lab._c.rnlw_train_seed(done0), where);
+    if (dataset.counts.train === 0) throw argError(`${where}: the dataset has no training examples`);
+    const perEpoch = lab._c.rnl_run_batches_per_epoch(ds, batchSize), steps = perEpoch * epochs;
+    const epoch0 = lab._c.rnl_run_first_epoch(ds, batchSize, done0);
     let val = null;
     const r = await trainLoop(this, { steps, batchSize, progressEvery, perEpoch, epochs, onProgress, signal, yieldMs,
       startEpoch: (e) => lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket)),
       chunk: (n, done) => {
-        const status = lab._c.rnlw_train_data(this._handle, dataset._handle, done % perEpoch, n, batchSize, bpttWindow);
-        const { loss, gradNorm, clipped, accuracy, step } = this._stats();
-        return { status, done: lab._heap.out(OUT_DONE), stats: { step, loss, meanLoss: lab._heap.out(OUT_MEAN_LOSS), gradNorm, clipped, accuracy } };
+        const { status, r } = this._progress((p) => lab._c.rnlw_train_data(p, this._handle, dataset._handle, done % perEpoch, n,
+          batchSize, bpttWindow));
+        return { status, done: r.done, stats: stepStats(r) };
       },
       // Validation after each epoch, as the CLI (not after an interrupted one).
       endEpoch: async (e, done) => {
@@ -289,9 +297,10 @@ export class Model extends CoreObject {
     const s = SPLITS.indexOf(split);
     if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
     this._reserveSplit(dataset, split, 'evaluate');
-    lab._check(lab._c.rnlw_eval_data(this._handle, ds, s));
-    const acc = lab._heap.out(1);
-    return { loss: lab._heap.out(0), accuracy: Number.isNaN(acc) ? null : acc, count: lab._heap.out(2) };
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_eval_data(p, this._handle, ds, s));
+    const { loss, accuracy, count } = lab._heap.read('split_eval', p);
+    return { loss, accuracy: Number.isNaN(accuracy) ? null : accuracy, count };
   }
 
   /**
@@ -302,11 +311,11 @@ export class Model extends CoreObject {
    */
   predictText(text) {
     const lab = this._lab, h = this._handle, bytes = textBytes(text, 'predictText');
-    const p = lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_predict_text(h, tp, bytes.byteLength));
-    if (!p) throw lab._error(lab._c.rnlw_last_status());
-    const probability = lab._heap.out(0), len = lab._heap.out(1), sp = lab._heap.out(2);
-    const ids = lab._heap.i32(p, len);
-    const stepProbabilities = sp ? lab._heap.f32(sp, len) : null;
+    const p = lab._heap.slot(0);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_predict_text(p, h, tp, bytes.byteLength)));
+    const r = lab._heap.read('text_prediction', p), probability = r.probability, len = r.length;
+    const ids = lab._heap.i32(r.ids, len);
+    const stepProbabilities = r.stepProbabilities ? lab._heap.f32(r.stepProbabilities, len) : null;
     const tokens = Array.from(ids, (id) => lab._heap.str(lab._c.rnlw_model_word(h, id)));
     let unknown = 0;
     for (const id of ids) unknown += id === 1;
@@ -323,10 +332,10 @@ export class Model extends CoreObject {
     const s = SPLITS.indexOf(split);
     if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
     this._reserveSplit(dataset, split, 'predict');
-    const p = lab._c.rnlw_predict_series(this._handle, ds, s);
-    if (!p) throw lab._error(lab._c.rnlw_last_status());
-    const n = lab._heap.out(0);
-    return { actual: lab._heap.f64(p, n), predicted: lab._heap.f64(p + 8 * n, n) };
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_predict_series(p, this._handle, ds, s));
+    const { data, n } = lab._heap.read('span', p);  // (2, n) doubles: actual, then predicted
+    return { actual: lab._heap.f64(data, n), predicted: lab._heap.f64(data + 8 * n, n) };
   }
 
   // --- Introspection ---
@@ -342,10 +351,11 @@ export class Model extends CoreObject {
     const c = this.config, lab = this._lab;
     checkInt(layer, 'layer', where, 0, c.layers - 1);
     checkInt(dir, 'dir', where, 0, c.bidirectional ? 1 : 0);
-    const p = lab._c.rnlw_trace(this._handle, kind, layer, dir);
-    if (!p) return null;
-    const steps = lab._heap.out(0), width = lab._heap.out(1);
-    return { steps, width, data: lab._heap.f32(p, steps * width) };
+    const p = lab._heap.slot(0);
+    lab._c.rnlw_trace(p, this._handle, kind, layer, dir);
+    const { data, steps, width } = lab._heap.read('trace', p);
+    if (!data) return null;
+    return { steps, width, data: lab._heap.f32(data, steps * width) };
   }
 
   /** Gate activations of the traced sample, (steps, G*H) in PyTorch gate order; null if none traced. */
@@ -381,8 +391,9 @@ export class Model extends CoreObject {
   tensors() {
     const h = this._handle, lab = this._lab, list = [];
     for (let i = 0; i < this._numTensors; i++) {
-      const name = lab._heap.str(lab._c.rnlw_tensor(h, i));
-      const offset = lab._heap.out(0), rows = lab._heap.out(1), cols = lab._heap.out(2);
+      const p = lab._heap.slot(0);
+      lab._c.rnlw_tensor(p, h, i);
+      const { name, offset, rows, cols } = lab._heap.read('tensor', p);
       list.push({ name, offset, rows, cols, shape: cols === 1 ? [rows] : [rows, cols] });
     }
     return list;
@@ -390,8 +401,10 @@ export class Model extends CoreObject {
 
   /** A copy of the model's meta bytes (the description of its data, kept in checkpoints), or null. */
   meta() {
-    const lab = this._lab, p = lab._c.rnlw_meta(this._handle);
-    return p ? lab._heap.bytes(p, lab._heap.out(0)) : null;
+    const lab = this._lab, p = lab._heap.slot(0);
+    lab._c.rnlw_meta(p, this._handle);
+    const { data, n } = lab._heap.read('span', p);
+    return data ? lab._heap.bytes(data, n) : null;
   }
 
   /** Sets the meta bytes saved with the model (null or empty: none). */
@@ -407,8 +420,10 @@ export class Model extends CoreObject {
   saveCheckpoint(opts) {
     const { optimizer = true } = checkKeys(opts, ['optimizer'], 'saveCheckpoint');
     const lab = this._lab;
-    lab._check(lab._c.rnlw_checkpoint_write(this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
-    return lab._heap.takeBuffer(lab._heap.out(0), lab._heap.out(1));
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_checkpoint_write(p, this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
+    const { data, n } = lab._heap.read('span', p);
+    return lab._heap.takeBuffer(data, n);
   }
 }
 

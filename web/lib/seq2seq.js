@@ -4,29 +4,27 @@
 import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, pick, shortF32, indexOf } from './errors.js';
 import { CoreObject } from './heap.js';
 import { trainLoop } from './progress.js';
+import { optimizerOptions, readOptimizer } from './optimizer.js';
 
-// Slots of the out area (web/wasm_api.c, enum OUT_*).
-const OUT_LOSS = 0, OUT_GRAD_NORM = 1, OUT_CLIPPED = 2, OUT_ACCURACY = 3, OUT_STEPS = 4;
-const OUT_MEAN_LOSS = 5, OUT_DONE = 7;
 
-// Held-out batches of trainTask's evaluations (as `rnnlab train` for a seq2seq checkpoint: 2 x 64, one seed).
-const S2S_EVAL_SEED = 0x5eed5200;
+const KIND_SEQ2SEQ = 1;  // rnl_run_kind
 
 /** An encoder-decoder with attention (rnnlab_seq2seq.h) for its task: reverse or dates. */
 export class Seq2SeqModel extends CoreObject {
   constructor(lab, handle) {
     super(lab, handle, 'rnlw_s2s_destroy', 'model');
     this._busy = false;
-    lab._c.rnlw_s2s_info(handle);
-    const v = Array.from({ length: 16 }, (_, i) => lab._heap.out(i));
-    const names = lab.seq2seqNames, task = pick(names.tasks, v[0]);
-    this._numParams = v[15];
+    const p = lab._heap.slot(0);
+    lab._c.rnlw_s2s_info(p, handle);
+    const v = lab._heap.read('s2s_info', p);
+    this._numParams = v.params;
     /** The task: its name and, for reverse, lengths and symbols (shown as letters a..). */
-    this.task = Object.freeze(task === 'reverse' ? { name: task, minLength: v[1], maxLength: v[2], symbols: v[3] } : { name: task });
+    this.task = Object.freeze(v.task === 'reverse' ? { name: v.task, minLength: v.minLen, maxLength: v.maxLen, symbols: v.symbols }
+      : { name: v.task });
     /** The model's configuration (as rnl_s2s_config). */
-    this.config = Object.freeze({ srcVocab: v[4], tgtVocab: v[5], embed: v[6], encoderCell: pick(lab.names.cells, v[7]),
-      hidden: v[8], layers: v[9], bidirectional: v[10] === 1, decoderCell: pick(lab.names.cells, v[11]),
-      attention: pick(names.attention, v[12]), attnWidth: v[13], forgetBias: shortF32(v[14]) });
+    this.config = Object.freeze({ srcVocab: v.srcVocab, tgtVocab: v.tgtVocab, embed: v.embed, encoderCell: v.encCell,
+      hidden: v.encHidden, layers: v.encLayers, bidirectional: v.bidirectional, decoderCell: v.decCell, attention: v.attention,
+      attnWidth: v.attnWidth, forgetBias: v.forgetBias });
   }
 
   get numParams() {
@@ -36,22 +34,13 @@ export class Seq2SeqModel extends CoreObject {
 
   /** As Model.setOptimizer. Without one, training starts Adam at lr 0.005 with clip 1 (as the CLI). */
   setOptimizer(opts = {}) {
-    const where = 'setOptimizer', lab = this._lab;
-    const keys = ['lr', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'clip'];
-    checkKeys(opts, ['kind', ...keys, 'reset'], where);
-    const kind = indexOf(lab.names.optimizers, opts.kind ?? 'adam', 'kind', where);
-    const vals = keys.map((k) => (opts[k] === undefined ? NaN : checkNumber(opts[k], k, where)));
-    const reset = opts.reset === undefined ? 0 : checkBool(opts.reset, 'reset', where);
-    lab._check(lab._c.rnlw_s2s_set_optimizer(this._handle, kind, ...vals, reset));
+    const { reset, record } = optimizerOptions(this._lab, opts, 'setOptimizer');
+    this._lab._check(this._lab._c.rnlw_s2s_set_optimizer(this._handle, record(), reset));
   }
 
   /** The optimizer's settings and step count, or null before one is set or made by training. */
   get optimizer() {
-    const lab = this._lab;
-    if (!lab._c.rnlw_s2s_optimizer_info(this._handle)) return null;
-    const v = Array.from({ length: 9 }, (_, i) => lab._heap.out(i));
-    const [lr, momentum, beta1, beta2, eps, weightDecay, clip] = v.slice(1, 8).map(shortF32);
-    return { kind: pick(lab.names.optimizers, v[0]), lr, momentum, beta1, beta2, eps, weightDecay, clip, steps: v[8] };
+    return readOptimizer(this._lab, 'rnlw_s2s_optimizer_info', this._handle);
   }
 
   /**
@@ -63,8 +52,9 @@ export class Seq2SeqModel extends CoreObject {
     const where = 'trainTask', lab = this._lab;
     opts = checkKeys(opts, ['steps', 'batchSize', 'seed', 'evalEvery', 'evalBatches', 'evalBatchSize', 'progressEvery',
       'onProgress', 'signal', 'yieldMs'], where);
-    const { steps = 1000, batchSize = 32, evalEvery = 0, evalBatches = 2, evalBatchSize = 64, progressEvery = 10, onProgress,
-      signal, yieldMs = 30 } = opts;
+    const d = lab._defaults.seq2seq;
+    const { steps = d.steps, batchSize = d.batch, evalEvery = 0, evalBatches = d.heldoutBatches, evalBatchSize = d.heldoutBatch,
+      progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
     checkInt(steps, 'steps', where, 1);
     checkInt(batchSize, 'batchSize', where, 1);
     checkInt(evalEvery, 'evalEvery', where, 0);
@@ -75,16 +65,18 @@ export class Seq2SeqModel extends CoreObject {
     if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
     if (this._busy) throw argError(`${where}: this model is already training`);
     // As the CLI: without a seed, continue the data stream from the steps already done.
-    const [lo, hi] = splitSeed(opts.seed ?? 1 + (this.optimizer?.steps ?? 0), where);
+    const [lo, hi] = splitSeed(opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0), where);
     lab._c.rnlw_s2s_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
-        const status = lab._c.rnlw_s2s_train(this._handle, batchSize, n);
-        return { status, done: lab._heap.out(OUT_DONE), stats: { step: lab._heap.out(OUT_STEPS), loss: lab._heap.out(OUT_LOSS),
-          meanLoss: lab._heap.out(OUT_MEAN_LOSS), gradNorm: lab._heap.out(OUT_GRAD_NORM), clipped: lab._heap.out(OUT_CLIPPED) === 1,
-          tokenAccuracy: lab._heap.out(OUT_ACCURACY), sequenceAccuracy: lab._heap.out(8) } };
+        const p = lab._heap.slot(0);
+        const status = lab._c.rnlw_s2s_train(p, this._handle, batchSize, n);
+        const r = lab._heap.read('progress', p);
+        return { status, done: r.done, stats: { step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm,
+          clipped: r.clipped, tokenAccuracy: r.accuracy, sequenceAccuracy: r.seqAccuracy } };
       },
-      evaluate: () => this.evaluate({ batches: evalBatches, batchSize: evalBatchSize, seed: S2S_EVAL_SEED }),
+      // Held-out batches of the run layer's own seed, as `rnnlab train` for a seq2seq checkpoint.
+      evaluate: () => this.evaluate({ batches: evalBatches, batchSize: evalBatchSize, seed: lab._c.rnlw_heldout_seed(KIND_SEQ2SEQ, 0) }),
     });
   }
 
@@ -94,13 +86,15 @@ export class Seq2SeqModel extends CoreObject {
    */
   evaluate(opts) {
     const where = 'evaluate', lab = this._lab;
-    const { batches = 10, batchSize = 100, seed = 1000003 } = checkKeys(opts, ['batches', 'batchSize', 'seed'], where);
+    const d = lab._defaults.seq2seq;
+    const { batches = d.testBatches, batchSize = d.testBatch, seed = d.testSeed } = checkKeys(opts, ['batches', 'batchSize', 'seed'], where);
     const [lo, hi] = splitSeed(seed, where);
-    lab._check(lab._c.rnlw_s2s_eval(this._handle, checkInt(batches, 'batches', where, 1),
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_s2s_eval(p, this._handle, checkInt(batches, 'batches', where, 1),
       checkInt(batchSize, 'batchSize', where, 1), lo, hi));
-    const v = Array.from({ length: 5 }, (_, i) => lab._heap.out(i));
-    return { tokenAccuracy: v[3], sequenceAccuracy: v[4], loss: v[0], teacherForcedTokenAccuracy: v[1],
-      teacherForcedSequenceAccuracy: v[2] };
+    const v = lab._heap.read('s2s_eval', p);
+    return { tokenAccuracy: v.tokenAccuracy, sequenceAccuracy: v.seqAccuracy, loss: v.loss,
+      teacherForcedTokenAccuracy: v.tfTokenAccuracy, teacherForcedSequenceAccuracy: v.tfSeqAccuracy };
   }
 
   /**
@@ -112,15 +106,16 @@ export class Seq2SeqModel extends CoreObject {
     if (typeof text !== 'string') throw argError(`${where}: expected the input text as a string`);
     const { maxLength = 0 } = checkKeys(opts, ['maxLength'], where);
     checkInt(maxLength, 'maxLength', where, 0, 10000);
-    lab._check(lab._heap.withCString(text, (p) => lab._c.rnlw_s2s_decode(h, p, maxLength)));
-    const nSrc = lab._heap.out(0), nOut = lab._heap.out(1), pSrc = lab._heap.out(2), pOut = lab._heap.out(3), pAttn = lab._heap.out(4);
-    const src = lab._heap.i32(pSrc, nSrc), toks = lab._heap.i32(pOut, nOut);
-    const data = lab._heap.f32(pAttn, nOut * nSrc);
+    const p = lab._heap.slot(0);
+    lab._check(lab._heap.withCString(text, (tp) => lab._c.rnlw_s2s_decode(p, h, tp, maxLength)));
+    const d = lab._heap.read('decoded', p), nSrc = d.nSrc, nOut = d.nOut;
+    const src = lab._heap.i32(d.src, nSrc), toks = lab._heap.i32(d.out, nOut);
+    const data = lab._heap.f32(d.attention, nOut * nSrc);
     const tokenText = (side, id) => lab._heap.str(lab._c.rnlw_s2s_token_text(h, side, id));
     const inputTokens = Array.from(src, (id) => tokenText(0, id));
     const outputTokens = Array.from(toks, (id) => tokenText(1, id));
     const output = lab._heap.str(lab._heap.withCopy(toks, (p) => lab._c.rnlw_s2s_text(h, 1, p, nOut)));
-    return { input: text, output, stoppedAtEos: nOut > 0 && toks[nOut - 1] === 2, inputTokens, outputTokens,
+    return { input: text, output, stoppedAtEos: d.stoppedAtEos, inputTokens, outputTokens,
       inputIds: src, outputIds: toks, attention: { rows: nOut, cols: nSrc, data } };
   }
 
@@ -131,7 +126,9 @@ export class Seq2SeqModel extends CoreObject {
   saveCheckpoint(opts) {
     const { optimizer = true } = checkKeys(opts, ['optimizer'], 'saveCheckpoint');
     const lab = this._lab;
-    lab._check(lab._c.rnlw_s2s_checkpoint_write(this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
-    return lab._heap.takeBuffer(lab._heap.out(0), lab._heap.out(1));
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_s2s_checkpoint_write(p, this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
+    const { data, n } = lab._heap.read('span', p);
+    return lab._heap.takeBuffer(data, n);
   }
 }
