@@ -5,7 +5,7 @@
 #
 # One standalone .wasm and no Emscripten JavaScript: web/rnnlab.js instantiates it itself, the same way in
 # a page, a Worker and Node (Emscripten 3.1.6's glue fetches a file path under Node 20 and fails). The
-# module holds the numeric core, the data layer and the adapter of web/wasm_api.c (with the record tables of
+# module holds the numeric core, the data layer and the adapter (web/wasm_*.c, with the record tables of
 # web/wasm_records.c); it imports one no-op function (env.emscripten_notify_memory_growth) and exports the
 # functions listed in web/lib/exports.js.
 
@@ -62,14 +62,16 @@ if(RNL_CELL_MATH)
 endif()
 set(RNL_WASM_COPY_TO "${RNL_WASM_DEFAULT_COPY}" CACHE FILEPATH "Where the built module is copied (empty: nowhere)")
 
-# The adapter: web/wasm_api.c, and the field tables of the records it passes (web/wasm_records.c).
-add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c
-  ${CMAKE_SOURCE_DIR}/web/wasm_records.c)
+# The adapter: models and training (wasm_api.c), datasets (wasm_data.c), seq2seq models (wasm_s2s.c), the
+# student build's TODO report (wasm_student.c), and the field tables of the records they pass (wasm_records.c).
+set(RNL_WASM_ADAPTER_SOURCES ${CMAKE_SOURCE_DIR}/web/wasm_api.c ${CMAKE_SOURCE_DIR}/web/wasm_data.c
+  ${CMAKE_SOURCE_DIR}/web/wasm_s2s.c ${CMAKE_SOURCE_DIR}/web/wasm_student.c ${CMAKE_SOURCE_DIR}/web/wasm_records.c)
+add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${RNL_WASM_ADAPTER_SOURCES})
 # build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
 set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
 target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
 if(RNL_CELL_MATH)
-  # ex_todo.h for the student's file; RNL_STUDENT_CELLS turns on wasm_api.c's rnlw_todo_* reports.
+  # ex_todo.h for the student's file; RNL_STUDENT_CELLS turns on wasm_student.c's rnlw_todo_* reports.
   target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/exercises)
   target_compile_definitions(rnnlab_wasm PRIVATE RNL_STUDENT_CELLS)
 endif()

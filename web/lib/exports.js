@@ -3,7 +3,7 @@
 // comments), and the loader (lib/loader.js) refuses a module that lacks one, naming it. The module's
 // memory is exported too, without being listed (it is not a function).
 //
-// rnlw_* are the adapter of web/wasm_api.c; rnl_* are the core's own, exported where a core function
+// rnlw_* are the adapter (web/wasm_*.c); rnl_* are the core's own, exported where a core function
 // already takes and returns plain numbers and pointers.
 
 export const EXPORTS = Object.freeze([
