@@ -34,6 +34,8 @@
 // A module built from the exercises' cells (exercises/grade.mjs: web/student/rnnlab.wasm) loads the same
 // way; lab.implementation says which it is, and a call that runs an unfinished cell throws (code RNL_ERR_TODO).
 //
+// Cells, limits and training defaults are the core's: lab.cells, lab.limits, lab.trainingDefaults(kind).
+//
 // Heap rules: lib/heap.js owns the WASM heap. It copies every array in and out (no view of WASM memory
 // escapes), and re-makes its typed-array views whenever memory.buffer changes, since any call that
 // allocates may grow memory and detach the old buffer. Numbers are computed in C only; JavaScript checks
@@ -43,11 +45,15 @@
 // This file is the public entry (package.json "main"); the parts, by concern, are in lib/:
 //   exports.js   the one list of the module's exports (wasm.cmake reads it too)
 //   loader.js    compile and instantiate, the memory section's maximum, imports, the export check
-//   heap.js      malloc/free, views, strings and bytes, staging; CoreObject (what owns a core object)
+//   heap.js      malloc/free, views, strings and bytes, staging, record slots; CoreObject (what owns a
+//                core object)
+//   records.js   the records that cross the boundary, read and written by field name from the module's
+//                own field tables (web/wasm_records.c)
 //   errors.js    RnnLabError and the argument checks
 //   stream.js    byte sources and gzip for the IMDB archive
 //   progress.js  the one training loop (chunks, progress reports, yields, abort)
-//   lab.js       RnnLab; dataset.js Dataset; model.js Model; seq2seq.js Seq2SeqModel
+//   lab.js       RnnLab; dataset.js Dataset; model.js Model; seq2seq.js Seq2SeqModel; optimizer.js what
+//                the two models share about optimizers
 
 export { RnnLab } from './lib/lab.js';
 export { RnnLabError } from './lib/errors.js';

@@ -76,7 +76,6 @@ export function toTyped(Type, a, n, name, where) {
   return t;
 }
 
-export const pick = (names, i) => names[i] ?? String(i);
 
 // A float32 setting read back from C as the shortest decimal that rounds to the same float32
 // (0.01, not 0.009999999776482582), so settings print as they were given and round-trip exactly.
@@ -88,8 +87,6 @@ export function shortF32(x) {
   }
   return x;
 }
-
-// --- Objects in WebAssembly memory: Dataset, Model, Seq2SeqModel -----------------------------------
 
 // Checks that `value` is one of `list` (names in enum order); returns its index.
 export function indexOf(list, value, field, where) {

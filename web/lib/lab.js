@@ -3,7 +3,7 @@
 // files, CSVs, .rnld files). The classes they return live in model.js, seq2seq.js and dataset.js.
 import { instantiate, WASM32_LIMIT } from './loader.js';
 import { Heap, copyBatch } from './heap.js';
-import { RnnLabError, argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, pick, indexOf, checkFunction } from './errors.js';
+import { RnnLabError, ERR_NOMEM, argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, indexOf, checkFunction } from './errors.js';
 import { asU8, textBytes, chunksOf, peek, isGzip, gunzip, SLICE } from './stream.js';
 import { now, yieldToEventLoop, abortError } from './progress.js';
 import { Dataset, dataLength } from './dataset.js';
@@ -146,7 +146,7 @@ export class RnnLab {
     const needs = Number.isFinite(need) ? mb(need) : `more than ${mb(WASM32_LIMIT)} (past all a 32-bit WebAssembly memory can address)`;
     throw new RnnLabError(`out of memory: this model needs ${needs} to ${what}; the WebAssembly memory allows at most ` +
       `${mb(Math.max(room, 0))} here (it grows to ${mb(memoryLimit)} at most, ${mb(memoryLimit - room)} of which hold other ` +
-      `things): ${advice}`, 2, 'out of memory');
+      `things): ${advice}`, ERR_NOMEM, 'out of memory');
   }
 
   _error(status) {
@@ -376,7 +376,7 @@ export class RnnLab {
     const where = 'prepareImdb';
     opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'onProgress', 'signal', 'yieldMs', 'name'], where);
     const { onProgress, signal, yieldMs = 30 } = opts;
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    checkFunction(onProgress, 'onProgress', where);
     checkNumber(yieldMs, 'yieldMs', where);
     const name = opts.name ?? (typeof source?.name === 'string' && source.name ? source.name : 'IMDB archive');
     const bytesTotal = source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? source.byteLength
@@ -444,7 +444,7 @@ export class RnnLab {
     const where = 'prepareImdbFiles';
     opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'onProgress', 'signal', 'yieldMs'], where);
     const { onProgress, signal, yieldMs = 30 } = opts;
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    checkFunction(onProgress, 'onProgress', where);
     if (!files || (typeof files[Symbol.asyncIterator] !== 'function' && typeof files[Symbol.iterator] !== 'function'))
       throw argError(`${where}: files must be an iterable or async iterable of Files or { name, data }`);
     const im = this._imdbReader(opts, where);

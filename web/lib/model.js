@@ -2,7 +2,7 @@
 // its optimizer, batches, training on synthetic tasks and datasets (through the one loop of progress.js),
 // evaluation, prediction, traces, parameters and checkpoints. Before any call that grows its work memory it
 // checks that the module's memory can grow that far (RNL_ERR_NOMEM with the core's figure).
-import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, toTyped, pick, shortF32, indexOf, checkFunction } from './errors.js';
+import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, toTyped, indexOf, checkFunction } from './errors.js';
 import { CoreObject } from './heap.js';
 import { textBytes } from './stream.js';
 import { trainLoop, settle } from './progress.js';
@@ -203,7 +203,7 @@ export class Model extends CoreObject {
     checkInt(evalEvery, 'evalEvery', where, 0);
     checkInt(progressEvery, 'progressEvery', where, 1);
     checkNumber(yieldMs, 'yieldMs', where);
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    checkFunction(onProgress, 'onProgress', where);
     if (this._busy) throw argError(`${where}: this model is already training`);
     this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
     // As `rnnlab train`: without a seed, continue the data stream from the steps already done.
@@ -260,8 +260,8 @@ export class Model extends CoreObject {
     checkInt(bpttWindow, 'bpttWindow', where, 0);
     checkInt(progressEvery, 'progressEvery', where, 1);
     checkNumber(yieldMs, 'yieldMs', where);
-    for (const [k, f] of [['onProgress', onProgress], ['onEpoch', onEpoch]])
-      if (f !== undefined && typeof f !== 'function') throw argError(`${where}: ${k} must be a function`);
+    checkFunction(onProgress, 'onProgress', where);
+    checkFunction(onEpoch, 'onEpoch', where);
     if (this._busy) throw argError(`${where}: this model is already training`);
     this._reserve(batchSize, dataLength(dataset), true, 'train', Math.min(d.evalBatch, dataset.counts.val));
     lab._check(lab._c.rnlw_attach_data(this._handle, ds));

@@ -1,7 +1,7 @@
 // seq2seq.js: Seq2SeqModel, an encoder-decoder with attention (rnl_s2s) for its task (reverse or dates):
 // training through the one loop of progress.js, held-out evaluation, greedy decoding with the attention
 // matrix, and checkpoints.
-import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, pick, shortF32, indexOf } from './errors.js';
+import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, checkFunction } from './errors.js';
 import { CoreObject } from './heap.js';
 import { trainLoop } from './progress.js';
 import { optimizerOptions, readOptimizer } from './optimizer.js';
@@ -62,7 +62,7 @@ export class Seq2SeqModel extends CoreObject {
     checkInt(evalBatchSize, 'evalBatchSize', where, 1);
     checkInt(progressEvery, 'progressEvery', where, 1);
     checkNumber(yieldMs, 'yieldMs', where);
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    checkFunction(onProgress, 'onProgress', where);
     if (this._busy) throw argError(`${where}: this model is already training`);
     // As the CLI: without a seed, continue the data stream from the steps already done.
     const [lo, hi] = splitSeed(opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0), where);

@@ -2,7 +2,7 @@
 // a Response or its body (a ReadableStream), or any async iterable of Uint8Array (a Node file stream). All
 // become one async iterable of Uint8Array chunks, so nothing but the current chunk is held; gzip is
 // inflated by the platform (DecompressionStream, else node:zlib).
-import { RnnLabError, ERR_FORMAT, argError } from './errors.js';
+import { argError, formatError } from './errors.js';
 import { isNode } from './loader.js';
 
 
@@ -92,10 +92,8 @@ export async function* gunzip(chunks, state, name) {
   const fail = (e) => {
     const cutShort = e?.code ? e.code === 'Z_BUF_ERROR' : /truncat|end of (file|input|stream)/i.test(e?.message ?? '');
     if (state.inputEnded && cutShort)
-      return new RnnLabError(`bad format: ${name}: truncated gzip data: the file ends at byte ${state.bytesIn} before the end of ` +
-        'the compressed stream', ERR_FORMAT, 'bad format');
-    return new RnnLabError(`bad format: ${name}: corrupt gzip data near compressed byte ${state.bytesIn} (${e?.message ?? e})`,
-      ERR_FORMAT, 'bad format');
+      return formatError(`${name}: truncated gzip data: the file ends at byte ${state.bytesIn} before the end of the compressed stream`);
+    return formatError(`${name}: corrupt gzip data near compressed byte ${state.bytesIn} (${e?.message ?? e})`);
   };
   const counted = (async function* () {
     for await (const c of chunks) {
