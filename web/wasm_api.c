@@ -25,7 +25,7 @@
 
 // --- Results ------------------------------------------------------------------------------------
 
-rnl_status wasm_status;
+rnl_status wasm_status;  // wasm_api.h
 
 // The status of the last call that returned a NULL handle or pointer (see rnl_last_error for why).
 int rnlw_last_status(void) { return (int)wasm_status; }
@@ -53,7 +53,6 @@ static rnl_run_progress no_progress(const rnl_optimizer *o) {
     rnl_run_progress p = {{NAN, NAN, 0, NAN}, NAN, 0, 0, o ? rnl_optimizer_steps(o) : 0};
     return p;
 }
-
 
 // --- The run layer's defaults and seeds ----------------------------------------------------------
 
