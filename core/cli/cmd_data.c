@@ -49,9 +49,9 @@ int cmd_data(int argc, char **argv) {
         if (args_is(&a, "--source")) args_str(&a, &source);
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--show")) args_str(&a, &show);
-        else if (args_is(&a, "--train")) args_int(&a, &ic.n_train, 1, 12500 * 2);
-        else if (args_is(&a, "--val")) args_int(&a, &ic.n_val, 0, 12500 * 2);
-        else if (args_is(&a, "--test")) args_int(&a, &ic.n_test, 0, 12500 * 2);
+        else if (args_is(&a, "--train")) args_limit(&a, &ic.n_train, "n_train");
+        else if (args_is(&a, "--val")) args_limit(&a, &ic.n_val, "n_val");
+        else if (args_is(&a, "--test")) args_limit(&a, &ic.n_test, "n_test");
         else if (args_is(&a, "--vocab")) args_limit(&a, &vocab, "vocab_words");
         else if (args_is(&a, "--max-len")) args_limit(&a, &ic.max_len, "max_len");
         else if (args_is(&a, "--keep-end")) ic.keep_end = 1;

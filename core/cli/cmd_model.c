@@ -93,7 +93,7 @@ int cmd_init(int argc, char **argv) {
     rnl_dataset *ds = NULL;
     if (data) {
         if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
-        if (c.embed == 0) c.embed = 64;
+        if (c.embed == 0) c.embed = rnl_run_defaults_of(RNL_RUN_RECURRENT).data_embed;
         rnl_dataset_shape(ds, &c);
     }
     rnl_model *m;

@@ -113,10 +113,10 @@ int s2s_cmd_init(int argc, char **argv) {
     uint64_t seed = 0;
     while (args_next(&a)) {
         if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--symbols")) args_int(&a, &symbols, 1, 26);
-        else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
-        else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
-        else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
+        else if (args_is(&a, "--symbols")) args_limit(&a, &symbols, "symbols");
+        else if (args_is(&a, "--length")) args_limit(&a, &len, "reverse_length");
+        else if (args_is(&a, "--min-length")) args_limit(&a, &min_len, "reverse_length");
+        else if (args_is(&a, "--max-length")) args_limit(&a, &max_len, "reverse_length");
         else if (args_is(&a, "--cell")) args_str(&a, &cell);
         else if (args_is(&a, "--enc-cell")) args_str(&a, &enc);
         else if (args_is(&a, "--dec-cell")) args_str(&a, &dec);
@@ -173,6 +173,7 @@ int s2s_cmd_init(int argc, char **argv) {
 
 // --- train ------------------------------------------------------------------------------------------
 
+// Printed with the run layer's defaults (rnl_run_defaults), so the help cannot drift from them.
 static const char *train_help =
     "usage: rnnlab train --model FILE [flags]\n"
     "\n"
@@ -181,25 +182,27 @@ static const char *train_help =
     "after the current step and saves. Held-out accuracy is measured by greedy decoding.\n"
     "\n"
     "  --task reverse|dates   optional: must be the checkpoint's task\n"
-    "  --steps N              training steps (default 1000)\n"
-    "  --batch B              examples per step (default 32)\n"
+    "  --steps N              training steps (default %d)\n"
+    "  --batch B              examples per step (default %d)\n"
     "  --length N, --min-length N, --max-length N   reverse: new length range (kept in the checkpoint)\n"
     "  --optim adam|momentum|sgd   optimizer (default: the checkpoint's, else adam)\n"
-    "  --lr X                 learning rate (default 0.005 for a new adam, 0.1 otherwise)\n"
-    "  --momentum X           momentum (default 0.9 with --optim momentum)\n"
-    "  --weight-decay X       decoupled weight decay (default 0)\n"
-    "  --clip X               clip the global gradient norm to X (default 1; 0 = off)\n"
+    "  --lr X                 learning rate (default %g for a new adam, %g otherwise)\n"
+    "  --momentum X           momentum (default %g with --optim momentum)\n"
+    "  --weight-decay X       decoupled weight decay (default %g)\n"
+    "  --clip X               clip the global gradient norm to X (default %g; 0 = off)\n"
     "  --seed N               seed of the training data (default: continues from the steps already done)\n"
-    "  --eval-every N         greedy-decode held-out examples every N steps (default steps/10)\n"
+    "  --eval-every N         greedy-decode held-out examples every N steps (default steps/%d)\n"
     "  --out FILE             write the trained model here instead of back to --model\n"
     "  --json                 print metrics as JSON lines on stdout instead of a progress bar\n";
 
 int s2s_cmd_train(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) return fputs(train_help, stdout), 0;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_SEQ2SEQ);
+    if (cli_wants_help(argc, argv))
+        return printf(train_help, def.steps, def.batch, def.lr_adam, def.lr_other, def.momentum, def.weight_decay, def.clip,
+                      def.eval_every_parts), 0;
     args a;
     args_init(&a, "train", argc, argv);
     const char *model = NULL, *task_name = NULL, *out = NULL;
-    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_SEQ2SEQ);
     int steps = def.steps, B = def.batch, json = 0, eval_every = 0, have_seed = 0, len = -1, min_len = -1, max_len = -1;
     cli_optim_flags of;
     cli_optim_flags_init(&of);
@@ -210,9 +213,9 @@ int s2s_cmd_train(int argc, char **argv) {
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
         else if (args_is(&a, "--steps")) args_limit(&a, &steps, "steps");
         else if (args_is(&a, "--batch")) args_limit(&a, &B, "batch");
-        else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
-        else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
-        else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
+        else if (args_is(&a, "--length")) args_limit(&a, &len, "reverse_length");
+        else if (args_is(&a, "--min-length")) args_limit(&a, &min_len, "reverse_length");
+        else if (args_is(&a, "--max-length")) args_limit(&a, &max_len, "reverse_length");
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
         else if (args_is(&a, "--eval-every")) args_limit(&a, &eval_every, "eval_every");
         else if (args_is(&a, "--out")) args_str(&a, &out);
@@ -295,6 +298,7 @@ int s2s_cmd_train(int argc, char **argv) {
 
 // --- eval -------------------------------------------------------------------------------------------
 
+// Printed with the run layer's defaults (rnl_run_defaults), so the help cannot drift from them.
 static const char *eval_help =
     "usage: rnnlab eval --model FILE [flags]\n"
     "\n"
@@ -303,16 +307,16 @@ static const char *eval_help =
     "sequence counts only if every token and the final <eos> are right).\n"
     "\n"
     "  --task reverse|dates   optional: must be the checkpoint's task\n"
-    "  --batches N            batches of 100 examples (default 10)\n"
-    "  --seed N               seed of the test data (default 1000003)\n"
+    "  --batches N            batches of %d examples (default %d)\n"
+    "  --seed N               seed of the test data (default %llu)\n"
     "  --json                 print the result as one JSON object\n";
 
 int s2s_cmd_eval(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) return fputs(eval_help, stdout), 0;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_SEQ2SEQ);
+    if (cli_wants_help(argc, argv)) return printf(eval_help, def.test_batch, def.test_batches, (unsigned long long)def.test_seed), 0;
     args a;
     args_init(&a, "eval", argc, argv);
     const char *model = NULL, *task_name = NULL;
-    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_SEQ2SEQ);
     int batches = def.test_batches, json = 0;
     uint64_t seed = def.test_seed;
     while (args_next(&a)) {
@@ -380,7 +384,7 @@ int s2s_cmd_decode(int argc, char **argv) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--input")) args_str(&a, &input);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--max-len")) args_int(&a, &max_len, 1, 10000);
+        else if (args_is(&a, "--max-len")) args_limit(&a, &max_len, "decode_len");
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
     }

@@ -62,6 +62,7 @@ static void print_eval(const cli_run *lg, long step, const char *what, const rnl
     fflush(stdout);
 }
 
+// Printed with the run layer's defaults (rnl_run_defaults), so the help cannot drift from them.
 static const char *train_help =
     "usage: rnnlab train --model FILE (--task adding|copy|sine | --data FILE) [flags]\n"
     "\n"
@@ -70,31 +71,33 @@ static const char *train_help =
     "\n"
     "what to train on:\n"
     "  --task NAME        adding (sum of two marked values), copy (recall the first symbol), sine (next step)\n"
-    "  --length T         task sequence length (default 50)\n"
-    "  --steps N          task training steps (default 1000)\n"
+    "  --length T         task sequence length (default %d)\n"
+    "  --steps N          task training steps (default %d)\n"
     "  --data FILE        a prepared data set (rnnlab data): IMDB reviews or a time series\n"
-    "  --epochs N         passes over the data set's training split (default 3)\n"
-    "  --bucket K         data: batch reviews of similar length, pools of K batches (default 8; 1 = off)\n"
+    "  --epochs N         passes over the data set's training split (default %d)\n"
+    "  --bucket K         data: batch reviews of similar length, pools of K batches (default %d; 1 = off)\n"
     "optimisation:\n"
-    "  --batch B          sequences per step (default 32)\n"
+    "  --batch B          sequences per step (default %d)\n"
     "  --optim adam|momentum|sgd   optimizer (default: the checkpoint's, else adam)\n"
-    "  --lr X             learning rate (default 0.001 for adam, 0.1 otherwise)\n"
-    "  --momentum X       momentum (default 0.9 with --optim momentum)\n"
-    "  --weight-decay X   decoupled weight decay (default 0)\n"
-    "  --clip X           clip the global gradient norm to X (default 1; 0 = off)\n"
-    "  --bptt K           truncated backpropagation through time: windows of K steps (default 0 = full)\n"
+    "  --lr X             learning rate (default %g for adam, %g otherwise)\n"
+    "  --momentum X       momentum (default %g with --optim momentum)\n"
+    "  --weight-decay X   decoupled weight decay (default %g)\n"
+    "  --clip X           clip the global gradient norm to X (default %g; 0 = off)\n"
+    "  --bptt K           truncated backpropagation through time: windows of K steps (default %d = full)\n"
     "  --seed N           seed of the training data order (default: continues from the steps already done)\n"
     "output:\n"
-    "  --eval-every N     task: evaluate on held-out batches every N steps (default steps/10); data: every epoch\n"
+    "  --eval-every N     task: evaluate on held-out batches every N steps (default steps/%d); data: every epoch\n"
     "  --out FILE         write the trained model here instead of back to --model\n"
     "  --json             print metrics as JSON lines on stdout instead of a progress bar\n";
 
 int cmd_train(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) return fputs(train_help, stdout), 0;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
+    if (cli_wants_help(argc, argv))
+        return printf(train_help, def.length, def.steps, def.epochs, def.bucket, def.batch, def.lr_adam, def.lr_other, def.momentum,
+                      def.weight_decay, def.clip, def.bptt, def.eval_every_parts), 0;
     args a;
     args_init(&a, "train", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *out = NULL;
-    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
     int T = def.length, steps = def.steps, epochs = def.epochs, bucket = def.bucket, B = def.batch, window = def.bptt;
     int json = 0, eval_every = 0, have_seed = 0;
     cli_optim_flags of;
@@ -212,6 +215,7 @@ int cmd_train(int argc, char **argv) {
 
 // --- eval -------------------------------------------------------------------------------------------
 
+// Printed with the run layer's defaults (rnl_run_defaults), so the help cannot drift from them.
 static const char *eval_help =
     "usage: rnnlab eval --model FILE (--task adding|copy|sine | --data FILE) [flags]\n"
     "\n"
@@ -219,18 +223,19 @@ static const char *eval_help =
     "sine) or accuracy (copy) beside what a model without memory gets. On a data set: the test split\n"
     "(or --split val): accuracy and loss for reviews, MSE (and RMSE in the series' units) for a series.\n"
     "\n"
-    "  --length T     task sequence length (default 50)\n"
-    "  --batches N    task: batches of 100 sequences (default 10)\n"
-    "  --seed N       task: seed of the test data (default 1000003)\n"
+    "  --length T     task sequence length (default %d)\n"
+    "  --batches N    task: batches of %d sequences (default %d)\n"
+    "  --seed N       task: seed of the test data (default %llu)\n"
     "  --split test|val   data: which split (default test)\n"
     "  --json         print the result as one JSON object\n";
 
 int cmd_eval(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) return fputs(eval_help, stdout), 0;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
+    if (cli_wants_help(argc, argv))
+        return printf(eval_help, def.length, def.test_batch, def.test_batches, (unsigned long long)def.test_seed), 0;
     args a;
     args_init(&a, "eval", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *split_name = "test";
-    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
     int T = def.length, batches = def.test_batches, json = 0;
     uint64_t seed = def.test_seed;
     while (args_next(&a)) {

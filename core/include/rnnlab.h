@@ -81,9 +81,9 @@ const char *rnl_status_name(rnl_status st);
 // One range per setting that people type (model sizes, training settings), defined once: the config
 // check, the CLI's flags, the page and the Node runner read it, so a limit has one message everywhere:
 // "hidden is 0, must be in 1..4096" (whole numbers) or "lr is 200, must be in [1e-09, 100]".
-// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, attn_width, batch,
-// length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr, momentum, weight_decay, clip,
-// vocab_words, max_len, window, horizon.
+// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, attn_width, symbols,
+// reverse_length, decode_len, batch, length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr,
+// momentum, weight_decay, clip, n_train, n_val, n_test, vocab_words, max_len, window, horizon.
 typedef struct {
     const char *name;  // "hidden": the config field's or the setting's name
     double min, max;   // inclusive
@@ -149,6 +149,7 @@ typedef struct {
     const char *gate_names[4];  // PyTorch's gate order: "i", "f", "g", "o"; an RNN's one "gate" is "h"
     int has_cell_state;         // 1: a second state (the LSTM's c) besides h
     const char *extra_state;    // what the layer's extra cache holds, or NULL
+    const char *gate_roles[4];  // what each gate is, for people: "input gate", "forget gate", "candidate", ...
 } rnl_cell_info;
 
 int rnl_cell_count(void);                        // cells are 0..rnl_cell_count() - 1

@@ -57,6 +57,7 @@ typedef struct {
     int heldout_batches, heldout_batch;  // the in-training held-out check: 4 x 64 (seq2seq 2 x 64)
     int test_batches, test_batch;        // `eval`: 10 batches of 100
     uint64_t test_seed;                  // `eval`'s seed: 1000003
+    int data_embed;            // embedding width of a model made for a data set when none is given: 64
 } rnl_run_defaults;
 
 rnl_run_defaults rnl_run_defaults_of(rnl_run_kind kind);

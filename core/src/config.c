@@ -20,9 +20,11 @@ rnl_config rnl_config_default(rnl_cell cell) {
 
 // Indexed by rnl_cell. The extra cache is rnl_layer_cache.aux (internal.h).
 static const rnl_cell_info cells[] = {
-    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL},
-    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t"},
-    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)"},
+    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL, {"hidden state"}},
+    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t",
+     {"input gate", "forget gate", "candidate", "output gate"}},
+    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)",
+     {"reset gate", "update gate", "candidate"}},
 };
 #define N_CELLS ((int)(sizeof cells / sizeof cells[0]))
 
@@ -84,6 +86,9 @@ static const rnl_limit limits[] = {
     {"classes", 2, RNL_MAX_WIDTH, "classes of a classes head", 1},
     {"forget_bias", -99, 99, "LSTM forget-gate bias at init", 0},
     {"attn_width", 1, RNL_MAX_WIDTH, "additive attention width (seq2seq)", 1},
+    {"symbols", 1, 26, "distinct symbols of the reverse task (letters a..z)", 1},
+    {"reverse_length", 1, 1000, "source length of the reverse task", 1},
+    {"decode_len", 1, 10000, "output tokens of one greedy decode", 1},
     // Training
     {"batch", 1, RNL_MAX_BATCH, "sequences per step", 1},
     {"length", 2, RNL_MAX_STEPS, "task sequence length", 1},
@@ -98,6 +103,9 @@ static const rnl_limit limits[] = {
     {"weight_decay", 0, 0.9999, "decoupled weight decay", 0},
     {"clip", 0, 1e8, "global gradient-norm clipping (0 = off)", 0},
     // Data sets
+    {"n_train", 1, 25000, "training reviews of an IMDB subset", 1},
+    {"n_val", 0, 25000, "validation reviews of an IMDB subset (taken from its training split)", 1},
+    {"n_test", 0, 25000, "test reviews of an IMDB subset", 1},
     {"vocab_words", 1, RNL_MAX_VOCAB - 2, "most frequent training words kept", 1},
     {"max_len", 1, RNL_MAX_STEPS, "tokens kept per review", 1},
     {"window", 1, RNL_MAX_STEPS, "input steps per series example", 1},

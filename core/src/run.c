@@ -28,6 +28,7 @@ rnl_run_defaults rnl_run_defaults_of(rnl_run_kind kind) {
     d.test_batches = 10;
     d.test_batch = 100;
     d.test_seed = RNL_RUN_TEST_SEED;
+    d.data_embed = 64;
     if (kind == RNL_RUN_SEQ2SEQ) {
         d.lr_adam = 0.005f;  // the seq2seq tasks here learn fastest around this rate
         d.length = 0;        // the task config decides the lengths

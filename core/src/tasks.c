@@ -5,6 +5,7 @@
 //   copy:   token 0 of the sequence is one of 8 symbols, the rest are random symbols too; target: the
 //           first symbol, read after the whole sequence (chance: 1/8).
 //   sine:   a noisy sine wave of random frequency and phase; at every step, predict the next value.
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,12 @@ rnl_status rnl_task_parse(const char *name, rnl_task *out) {
             *out = (rnl_task)t;
             return RNL_OK;
         }
-    return rnl_fail(RNL_ERR_ARG, "unknown task '%s' (expected adding, copy or sine)", name);
+    char list[64];  // "adding, copy or sine", from the names above
+    size_t n = 0;
+    for (int t = 0; t <= RNL_TASK_SINE && n < sizeof list; t++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", t == 0 ? "" : t == RNL_TASK_SINE ? " or " : ", ",
+                              rnl_task_name((rnl_task)t));
+    return rnl_fail(RNL_ERR_ARG, "unknown task '%s' (expected %s)", name, list);
 }
 
 void rnl_task_shape(rnl_task t, rnl_config *c) {
