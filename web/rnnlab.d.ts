@@ -505,6 +505,8 @@ export interface CellInfo {
   gates: number;
   /** The gates in PyTorch's order ('i', 'f', 'g', 'o' for an LSTM); an RNN's one "gate" is 'h'. */
   gateNames: readonly string[];
+  /** What each gate is, for people, in the same order ('input gate', 'forget gate', 'candidate', ...). */
+  gateRoles: readonly string[];
   /** True when the cell keeps a second state besides h (the LSTM's c). */
   hasCellState: boolean;
   /** What the layer's extra cache holds (for traces), or null. */
@@ -555,6 +557,8 @@ export interface TrainingDefaults {
   testBatches: number;
   testBatch: number;
   testSeed: number;
+  /** The embedding width of a model made for a text dataset when createModel is given none. */
+  dataEmbed: number;
   /** A dataset's split is evaluated and predicted in batches of this many. */
   evalBatch: number;
 }

@@ -139,7 +139,7 @@ static const rnlw_field s2s_options_fields[] = {
 static const rnlw_field cell_fields[] = {
     E(rnl_cell_info, "cell", cell, "cell"), F(rnl_cell_info, name, RNLW_STR), F(rnl_cell_info, label, RNLW_STR),
     F(rnl_cell_info, gates, RNLW_I32), A(rnl_cell_info, gate_names, RNLW_STR, 4), F(rnl_cell_info, has_cell_state, RNLW_BOOL),
-    F(rnl_cell_info, extra_state, RNLW_STR),
+    F(rnl_cell_info, extra_state, RNLW_STR), A(rnl_cell_info, gate_roles, RNLW_STR, 4),
 };
 
 static const rnlw_field limit_fields[] = {
@@ -155,6 +155,7 @@ static const rnlw_field training_defaults_fields[] = {
     D("bptt", bptt, RNLW_I32), D("eval_every_parts", eval_every_parts, RNLW_I32),
     D("heldout_batches", heldout_batches, RNLW_I32), D("heldout_batch", heldout_batch, RNLW_I32),
     D("test_batches", test_batches, RNLW_I32), D("test_batch", test_batch, RNLW_I32), D("test_seed", test_seed, RNLW_U64),
+    D("data_embed", data_embed, RNLW_I32),
     F(rnlw_run_defaults, eval_batch, RNLW_I32),
 };
 #undef D

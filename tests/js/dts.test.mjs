@@ -31,10 +31,12 @@ test('the other name unions match the core\'s names', () => {
 
 test('lab.cells: each cell\'s label, gates and gate names from the core', () => {
   const lstm = lab.cells.find((c) => c.name === 'lstm');
-  assert.deepEqual({ ...lstm }, { name: 'lstm', label: 'LSTM', gates: 4, gateNames: ['i', 'f', 'g', 'o'], hasCellState: true,
-    extraState: lstm.extraState });
+  assert.deepEqual({ ...lstm }, { name: 'lstm', label: 'LSTM', gates: 4, gateNames: ['i', 'f', 'g', 'o'], gateRoles: lstm.gateRoles,
+    hasCellState: true, extraState: lstm.extraState });
   for (const c of lab.cells) {
     assert.equal(c.gateNames.length, c.gates, c.name);
+    assert.equal(c.gateRoles.length, c.gates, c.name);
+    for (const role of c.gateRoles) assert.equal(typeof role, 'string', c.name);
     assert.equal(typeof c.label, 'string');
     assert.ok(Object.isFrozen(c));
   }
@@ -46,7 +48,8 @@ test('lab.limits and lab.trainingDefaults come from the core', () => {
   assert.throws(() => lab.createModel({ cell: 'lstm', task: 'adding', hidden: lab.limits.hidden.max + 1 }),
     new RegExp(`hidden is ${lab.limits.hidden.max + 1}, must be in 1\\.\\.${lab.limits.hidden.max}`));
   const r = lab.trainingDefaults('recurrent'), s = lab.trainingDefaults('seq2seq');
-  assert.deepEqual([r.batch, r.lrAdam, r.clip, r.steps, r.length, r.epochs, r.bucket, r.evalBatch], [32, 0.001, 1, 1000, 50, 3, 8, 64]);
+  assert.deepEqual([r.batch, r.lrAdam, r.clip, r.steps, r.length, r.epochs, r.bucket, r.evalBatch, r.dataEmbed],
+    [32, 0.001, 1, 1000, 50, 3, 8, 64, 64]);
   assert.deepEqual([r.heldoutBatches, r.heldoutBatch, r.testBatches, r.testBatch, r.testSeed], [4, 64, 10, 100, 1000003]);
   assert.deepEqual([s.lrAdam, s.heldoutBatches, s.heldoutBatch], [0.005, 2, 64]);
   assert.throws(() => lab.trainingDefaults('transformer'), /trainingDefaults: kind must be 'recurrent', 'seq2seq', not "transformer"/);

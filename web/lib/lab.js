@@ -89,7 +89,7 @@ export class RnnLab {
     this.cells = Object.freeze(Array.from({ length: c.rnl_cell_count() }, (_, i) => {
       const r = heap.read('cell', c.rnl_cell_info_of(i));
       return Object.freeze({ name: r.name, label: r.label, gates: r.gates, gateNames: Object.freeze(r.gateNames.slice(0, r.gates)),
-        hasCellState: r.hasCellState, extraState: r.extraState });
+        gateRoles: Object.freeze(r.gateRoles.slice(0, r.gates)), hasCellState: r.hasCellState, extraState: r.extraState });
     }));
     /** The core's limits (rnl_limit) by name: { hidden: { min, max, what, whole }, ... }. */
     this.limits = Object.freeze(Object.fromEntries(Array.from({ length: c.rnl_limit_count() }, (_, i) => {
@@ -237,12 +237,14 @@ export class RnnLab {
     }
     let ds = 0;
     if (cfg.dataset !== undefined) {
-      // As `rnnlab init --data`: the data decides the input, the head and the outputs; embed defaults to 64.
+      // As `rnnlab init --data`: the data decides the input, the head and the outputs; embed defaults to the
+      // run layer's width for data models.
       ds = this._datasetHandle(cfg.dataset, where);
       if (cfg.task !== undefined) throw argError(`${where}: dataset decides the inputs: leave out task`);
       for (const k of ['vocab', 'inputSize', 'head', 'outputs', 'seq2seq'])
         if (cfg[k] !== undefined) throw argError(`${where}: dataset decides vocab, inputSize, head, outputs and seq2seq: leave ${k} out`);
-      this._c.rnlw_dataset_shape(p, ds, cfg.embed === undefined ? 64 : checkInt(cfg.embed, 'embed', where));
+      const embed = cfg.embed === undefined ? this._defaults.recurrent.dataEmbed : checkInt(cfg.embed, 'embed', where);
+      this._c.rnlw_dataset_shape(p, ds, embed);
       const v = heap.read('config', p);
       Object.assign(c, { vocab: v.vocab, embed: v.embed, inputSize: v.inputSize, head: v.head, outputs: v.outputs, seq2seq: v.seq2seq });
     }
