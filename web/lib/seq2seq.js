@@ -105,7 +105,7 @@ export class Seq2SeqModel extends CoreObject {
     const where = 'decode', lab = this._lab, h = this._handle;
     if (typeof text !== 'string') throw argError(`${where}: expected the input text as a string`);
     const { maxLength = 0 } = checkKeys(opts, ['maxLength'], where);
-    checkInt(maxLength, 'maxLength', where, 0, 10000);
+    checkInt(maxLength, 'maxLength', where, 0, lab.limits.decode_len.max);  // 0: the task's longest target + 5
     const p = lab._heap.slot(0);
     lab._check(lab._heap.withCString(text, (tp) => lab._c.rnlw_s2s_decode(p, h, tp, maxLength)));
     const d = lab._heap.read('decoded', p), nSrc = d.nSrc, nOut = d.nOut;

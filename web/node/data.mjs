@@ -65,16 +65,16 @@ environment (the last three are test hooks: never needed with the official archi
 
 // --- Flags ------------------------------------------------------------------------------------------
 
-// The sizes of the IMDB archive's parts; the other numbers' ranges are the core's limits (lab.limits).
-const INT_FLAGS = { '--train': [1, 25000], '--val': [0, 25000], '--test': [0, 25000] };
-const LIMIT_FLAGS = { '--vocab': 'vocab_words', '--max-len': 'max_len', '--window': 'window', '--horizon': 'horizon' };
+// Each number's range is the core's limit of that name (lab.limits).
+const LIMIT_FLAGS = { '--train': 'n_train', '--val': 'n_val', '--test': 'n_test', '--vocab': 'vocab_words', '--max-len': 'max_len',
+  '--window': 'window', '--horizon': 'horizon' };
 const FLOAT_FLAGS = { '--val-frac': [0, 0.99], '--test-frac': [0, 0.99] };
 const STRING_FLAGS = ['--source', '--series', '--column', '--out', '--data-dir', '--wasm'];
 const BOOL_FLAGS = ['--keep-end', '--keep-start'];
 
 // limits null: any number for the limited flags (the first pass, before the module is loaded).
 function parseArgs(argv, limits) {
-  const ints = { ...INT_FLAGS };
+  const ints = {};
   for (const [flag, name] of Object.entries(LIMIT_FLAGS)) {
     if (limits && !limits[name]) throw new Error(`the module has no limit '${name}' (for ${flag}): rebuild web/rnnlab.wasm`);
     ints[flag] = limits ? [limits[name].min, limits[name].max] : [-Infinity, Infinity];
