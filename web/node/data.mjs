@@ -65,16 +65,21 @@ environment (the last three are test hooks: never needed with the official archi
 
 // --- Flags ------------------------------------------------------------------------------------------
 
-const INT_FLAGS = {
-  '--train': [1, 25000], '--val': [0, 25000], '--test': [0, 25000], '--vocab': [1, 999998], '--max-len': [1, 100000],
-  '--window': [1, 100000], '--horizon': [1, 4096],
-};
+// Each number's range is the core's limit of that name (lab.limits).
+const LIMIT_FLAGS = { '--train': 'n_train', '--val': 'n_val', '--test': 'n_test', '--vocab': 'vocab_words', '--max-len': 'max_len',
+  '--window': 'window', '--horizon': 'horizon' };
 const FLOAT_FLAGS = { '--val-frac': [0, 0.99], '--test-frac': [0, 0.99] };
 const STRING_FLAGS = ['--source', '--series', '--column', '--out', '--data-dir', '--wasm'];
 const BOOL_FLAGS = ['--keep-end', '--keep-start'];
 
-function parseArgs(argv) {
-  const f = parseFlags(argv, { ints: INT_FLAGS, floats: FLOAT_FLAGS, seeds: ['--seed'], strings: STRING_FLAGS, bools: BOOL_FLAGS });
+// limits null: any number for the limited flags (the first pass, before the module is loaded).
+function parseArgs(argv, limits) {
+  const ints = {};
+  for (const [flag, name] of Object.entries(LIMIT_FLAGS)) {
+    if (limits && !limits[name]) throw new Error(`the module has no limit '${name}' (for ${flag}): rebuild web/rnnlab.wasm`);
+    ints[flag] = limits ? [limits[name].min, limits[name].max] : [-Infinity, Infinity];
+  }
+  const f = parseFlags(argv, { ints, floats: FLOAT_FLAGS, seeds: ['--seed'], strings: STRING_FLAGS, bools: BOOL_FLAGS });
   if (f.help) return f;
   if (f['--keep-end'] && f['--keep-start']) throw new UsageError('give --keep-end or --keep-start, not both');
   const imdbOnly = ['--source', '--train', '--val', '--test', '--vocab', '--max-len', '--keep-end', '--keep-start', '--seed'];
@@ -253,13 +258,14 @@ function countsLine(c) {
 // --- Main -------------------------------------------------------------------------------------------
 
 async function main(argv) {
-  const f = parseArgs(argv);
-  if (f.help) {
+  const first = parseArgs(argv, null);
+  if (first.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  const lab = await RnnLab.load(first['--wasm']);
+  const f = parseArgs(argv, lab.limits);
   const dataDir = resolve(f['--data-dir'] ?? join(ROOT, 'data'));
-  const lab = await RnnLab.load(f['--wasm']);
   const t0 = Date.now();
   let ds, out;
   if (f['--series']) {

@@ -1,0 +1,27 @@
+// wasm_api.h: what the adapter's files share (wasm_api.c: models, tasks, training; wasm_data.c: datasets;
+// wasm_s2s.c: seq2seq models). Nothing here is exported: the exports are the functions listed in
+// web/lib/exports.js.
+#ifndef RNLW_API_H
+#define RNLW_API_H
+
+#include <stdint.h>
+
+#include "rnnlab_run.h"
+#include "wasm_records.h"
+
+// The status of the last call that returned a NULL handle or pointer (rnlw_last_status; the message is
+// rnl_last_error's).
+extern rnl_status wasm_status;
+
+// A 64-bit seed from the two 32-bit halves the wrapper passes (no BigInt crosses the boundary).
+static inline uint64_t wasm_seed64(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+
+// Optimizer steps done in all (0 without an optimizer), as progress records carry them.
+double wasm_steps(const rnl_optimizer *o);
+// Sets *po from an "optimizer" record. Same kind and no reset: the live optimizer takes the new settings
+// and keeps its moments and step count; otherwise a fresh one replaces it.
+rnl_status wasm_set_optimizer(rnl_optimizer **po, size_t np, const rnlw_optimizer *rec, int reset);
+// 0 without an optimizer; else 1 and its settings and steps.
+int wasm_optimizer_info(rnlw_optimizer *out, rnl_optimizer *o);
+
+#endif
