@@ -21,8 +21,9 @@ rnl_status rnl_base_init(rnl_base *b, const rnl_kind *kind, int max_tensors) {
 }
 
 size_t rnl_base_add_tensor(rnl_base *b, int rows, int cols, const char *fmt, ...) {
-    // The kind sizes the table for its largest layout: overrunning it is a programming error.
-    if (b->n_tensors >= b->max_tensors) abort();
+    // The kind sizes the table for its largest layout: overrunning it is a programming error. A trap, not
+    // abort(): in WebAssembly abort() would import proc_exit, and a trap reaches the wrapper as an error.
+    if (b->n_tensors >= b->max_tensors) __builtin_trap();
     rnl_tensor_info *t = &b->tensors[b->n_tensors++];
     va_list ap;
     va_start(ap, fmt);
