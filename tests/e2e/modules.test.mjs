@@ -1,9 +1,10 @@
 // modules.test.mjs: the page's pure modules, in Node (no browser): the configuration's URL form
 // round-trips for every task and reports bad values; files are recognised by their first bytes; the
 // diagnosis names exploding gradients, vanishing gradients, slow convergence and overfitting from a run's
-// record.
+// record. And the page's module graph: one concern per module, imports in one direction (no cycles).
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as C from '../../web/app/config.js';
 import { sniff, looksLikeReviewCsv, toCsv } from '../../web/app/files.js';
 import { diagnose } from '../../web/app/diagnose.js';
@@ -118,4 +119,28 @@ test('diagnose: vanishing gradients, slow convergence, overfitting, learned', ()
   assert.match(ok.text, /^Learned: test accuracy 0\.78 \(chance 0\.5\)/);
   const clipped = diagnose(record({ task: 'copy' }, { losses: falling, grads: falling.map(() => 3), clipped: 250, test: { loss: 0.9, accuracy: 0.6 } }));
   assert.match(clipped.text, /^Learned: .* Clipping was active at 83% of the steps \(median gradient norm 3 against a threshold of 1\)/);
+});
+
+test('the page\'s modules: none over 900 lines, and their imports have no cycles', () => {
+  const dir = new URL('../../web/app/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  const imports = new Map();
+  for (const f of files) {
+    const src = readFileSync(new URL(f, dir), 'utf8');
+    assert.ok(src.split('\n').length <= 900, `web/app/${f} has ${src.split('\n').length} lines`);
+    imports.set(f, [...src.matchAll(/^import (?:[^;]*? from )?'\.\/([\w-]+\.js)';/gms)].map((m) => m[1]));
+  }
+  assert.ok(imports.get('main.js').length >= 6, 'main.js wires the parts: it imports them');
+  // Depth-first search; a module met again while still on the path closes a cycle.
+  const done = new Set();
+  const visit = (f, path) => {
+    if (path.includes(f)) assert.fail(`import cycle: ${[...path.slice(path.indexOf(f)), f].join(' -> ')}`);
+    if (done.has(f)) return;
+    for (const g of imports.get(f) ?? []) {
+      assert.ok(imports.has(g), `${f} imports ./${g}, which is not in web/app`);
+      visit(g, [...path, f]);
+    }
+    done.add(f);
+  };
+  for (const f of files) visit(f, []);
 });
