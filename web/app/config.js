@@ -1,6 +1,6 @@
 // config.js: the lab's configuration: its fields, their defaults (per task), how they live in the URL
 // (so a link reproduces a set-up), and how they are read from and written to the form. Pure functions and
-// plain objects; the page (main.js) decides when to call them.
+// plain objects; the page (setup.js, main.js) decides when to call them.
 //
 // The URL holds only the fields that differ from the task's defaults, so links stay short; reading a URL
 // starts from the same defaults, so a link round-trips exactly.
