@@ -53,12 +53,6 @@ export const TASK_DEFAULTS = {
   csv: { hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
 };
 
-// Fields of the model's architecture and data: changing one needs a new model; others (optimizer,
-// training) apply to the next run of the same model.
-export const ARCH_FIELDS = ['task', 'data', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'window', 'horizon',
-  'cell', 'layers', 'bi', 'emb', 'hidden', 'fb', 'seed'];
-export const DATA_FIELDS = ['task', 'data', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'window', 'horizon'];
-
 export function defaults(task = FIELDS.task.def) {
   const d = {};
   for (const [k, f] of Object.entries(FIELDS)) d[k] = f.def;
@@ -201,15 +195,6 @@ export function readForm(form, last, fields = FIELDS) {
   }
   return { cfg, errors };
 }
-
-export const archKey = (cfg) => ARCH_FIELDS.map((k) => `${k}=${cfg[k]}`).join('&');
-export const dataKey = (cfg) => {
-  // Only the fields that matter for this task's data.
-  const keys = SYNTHETIC.includes(cfg.task) ? ['task'] : TEXT_TASKS.includes(cfg.task)
-    ? (cfg.task === 'imdb' ? ['task', 'data'] : ['task', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd'])
-    : ['task', 'data', 'window', 'horizon'];
-  return keys.map((k) => `${k}=${cfg[k]}`).join('&');
-};
 
 // A short name of a configuration, for legends and the comparison table.
 export function runLabel(cfg) {

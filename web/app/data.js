@@ -72,8 +72,6 @@ async function loadData(key, cfg) {
   if (C.SYNTHETIC.includes(t)) {
     source = { kind: 'task', task: t };
   } else {
-    if (!state.engine?.dataApi)
-      throw new Error('This build of rnnlab.js has no data API yet (openDataset, prepareImdb …): only the synthetic tasks can be trained.');
     if (t === 'imdb') {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
@@ -172,10 +170,6 @@ export async function loadDataForTask({ auto } = {}) {
     updateCards();
     return;
   }
-  if (!C.SYNTHETIC.includes(t) && !state.engine?.dataApi) {
-    setDataStatus('This build of rnnlab.js has no data API yet: only the synthetic tasks can be trained.', 'error');
-    return;
-  }
   if (auto && t === 'imdbfile' && state.files.text?.kind === 'archive' && !state.files.text.file) return;
   try {
     await ensureData();
@@ -202,9 +196,6 @@ export async function handleFile(file, openModel) {
     if (kind.type === 'checkpoint') {
       await openModel(new Uint8Array(await file.arrayBuffer()), file.name);
       return;
-    }
-    if (!state.engine?.dataApi) {
-      throw new Error(`“${file.name}” is a data file, but this build of rnnlab.js has no data API yet: only the synthetic tasks can be trained.`);
     }
     if (kind.type === 'gzip' || kind.type === 'tar') {
       state.files.text = { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id };

@@ -204,7 +204,6 @@ async function boot() {
   }
   const impl = state.engine.implementation;
   $('engine').textContent = `rnnlab ${state.engine.version}, WebAssembly (${state.engine.kernels} kernels), in a background thread.` +
-    (state.engine.dataApi ? '' : ' Data sets: not in this build yet.') +
     (impl.kind === 'student' ? ' Cells: your own, from exercises/ (npm run grade).' : '');
   updateVisibility();
   if (impl.kind === 'student' && impl.todoCount > 0)

@@ -134,7 +134,6 @@ export async function train() {
     const total = C.SYNTHETIC.includes(cfg.task) ? `${cfg.steps} steps` : `${cfg.epochs} epoch${cfg.epochs > 1 ? 's' : ''}`;
     runDescription = `${rec.label}, ${total}${state.sequence ? ` (run ${state.sequence.index + 1} of ${state.sequence.runs.length})` : ''}`;
     setStatus(`${continuing ? 'Training on' : 'Training'}: ${runDescription} …`);
-    runStart = { steps: rec.stepsTotal, planned: cfg.steps, epochs: cfg.epochs, kind: rec.kind };
     $('progress').value = 0;
     let res;
     try {
@@ -155,8 +154,7 @@ export async function train() {
   }
 }
 
-let runStart = null;
-let runDescription = '';
+let runDescription = '';  // the run in progress, for the status line (Pause and Resume repeat it)
 
 function finishRun(rec, res) {
   rec.status = res.status;

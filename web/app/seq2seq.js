@@ -8,7 +8,7 @@
 // main.js hands this view its configuration (config.js S2S_FIELDS) and routes the Worker's s2sProgress and
 // s2sEval events here.
 import * as C from './config.js';
-import { lineChart, series, applyTheme, fmtNum, redraw, windowMean, stackPng } from './charts.js';
+import { lineChart, series, applyTheme, redraw, windowMean, stackPng } from './charts.js';
 import { Heatmap } from './heatmap.js';
 import { download } from './files.js';
 import { OKABE_ITO } from './palette.js';

@@ -29,10 +29,7 @@ export function updateVisibility() {
   for (const el of document.querySelectorAll('[data-needs="lstm"]')) el.hidden = cfg.cell !== 'lstm';
   form.elements.namedItem('clipAt').disabled = !cfg.clip || state.running;
   $('len-out').textContent = String(cfg.len);
-  let hint = TASK_HINTS[task];
-  if (!C.SYNTHETIC.includes(task) && state.engine && !state.engine.dataApi)
-    hint += ' (This build of rnnlab.js has no data API yet: only the synthetic tasks can be trained.)';
-  $('task-hint').textContent = hint;
+  $('task-hint').textContent = TASK_HINTS[task];
   $('drop-text').textContent = task === 'imdb' || task === 'temp' ? 'Or drop the file here (anywhere on the page), or' : 'Drop a file here, anywhere on the page, or';
   updateButtons();
 }
