@@ -81,6 +81,17 @@ test('files: recognised by their first bytes, not their names', () => {
   assert.equal(looksLikeReviewCsv('text,label\n"great",1\n'), true);
   assert.equal(looksLikeReviewCsv('\uFEFF"review","sentiment"\n'), true);
   assert.equal(looksLikeReviewCsv('Date,Temp\n'), false);
+  // The columns the core's reviews reader (core/src/data/textcsv.c) accepts, and no others.
+  assert.equal(looksLikeReviewCsv('id,Review,SENTIMENT\r\n1,"good",pos\r\n'), true);
+  assert.equal(looksLikeReviewCsv('\n \t\r\n" text " , label\n'), true, 'blank lines before the header, blanks around names');
+  assert.equal(looksLikeReviewCsv('"a ""quoted"", name",text,label\n'), true);
+  assert.equal(looksLikeReviewCsv('"multi\nline",text,label\n'), true);
+  assert.equal(looksLikeReviewCsv('sentence,polarity\n"great",1\n'), false, 'the core reads no sentence or polarity column');
+  assert.equal(looksLikeReviewCsv('text,polarity\n'), false);
+  assert.equal(looksLikeReviewCsv('id,"notes, text",label\n'), false, 'a quoted comma is inside one field');
+  assert.equal(looksLikeReviewCsv('"text" x,label\n'), false, 'text after a closing quote');
+  assert.equal(looksLikeReviewCsv('"text,label\n'), false, 'a quote never closed');
+  assert.equal(looksLikeReviewCsv('date\ntext,label\n'), false, 'only the first record is the header');
   assert.equal(toCsv(['a', 'b'], [[1, 'x,y'], [NaN, null]]), 'a,b\n1,"x,y"\n,\n');
 });
 

@@ -224,7 +224,7 @@ export async function handleFile(file, openModel) {
     }
     if (kind.type === 'text') {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+      const text = new TextDecoder().decode(bytes.subarray(0, 65536));  // the header, however wide
       if (looksLikeReviewCsv(text)) {
         const saved = state.files.text;
         state.files.text = { kind: 'textCsv', bytes, name: file.name, id };
