@@ -2,12 +2,32 @@
 // round-trips for every task and reports bad values; files are recognised by their first bytes; the
 // diagnosis names exploding gradients, vanishing gradients, slow convergence and overfitting from a run's
 // record. And the page's module graph: one concern per module, imports in one direction (no cycles).
+// The configuration's cells and ranges are the core's: they are read from the built module, as the page's
+// Worker reads them.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { RnnLab } from '../../web/rnnlab.js';
 import * as C from '../../web/app/config.js';
 import { sniff, looksLikeReviewCsv, toCsv } from '../../web/app/files.js';
 import { diagnose } from '../../web/app/diagnose.js';
+
+const lab = await RnnLab.load();
+assert.throws(() => C.parseField('hidden', '8'), /call useCore\(\) with the module's cells and limits first/, 'no second copy of the limits');
+C.useCore({ cells: lab.cells, limits: lab.limits });
+
+test('config: the cells and the ranges of the model and training fields are the core\'s', () => {
+  const names = lab.cells.map((c) => c.name);
+  assert.deepEqual(C.FIELDS.cell.values, names);
+  assert.deepEqual(C.S2S_FIELDS.cell.values, names);
+  for (const [k, limit] of [['hidden', 'hidden'], ['layers', 'layers'], ['emb', 'embed'], ['batch', 'batch'], ['lr', 'lr']]) {
+    assert.equal(C.FIELDS[k].min, lab.limits[limit].min, k);
+    assert.equal(C.FIELDS[k].max, lab.limits[limit].max, k);
+  }
+  const { hidden } = lab.limits;
+  const { errors } = C.fromQuery(`task=adding&hidden=${hidden.max + 1}&cell=${names[0]}`);
+  assert.deepEqual(errors, [`Hidden size is ${hidden.max + 1}; it must be between ${hidden.min} and ${hidden.max} (from the link; using 32)`]);
+});
 
 test('config: every task\'s defaults, and a changed set-up, round-trip through the URL', () => {
   for (const task of C.TASKS) {

@@ -35,11 +35,23 @@ export function themeChanged() {
 
 // --- Gates and the gradient through time --------------------------------------------------------------------
 
-const GATE_OPTIONS = {
-  lstm: [['f', 'forget gate f'], ['i', 'input gate i'], ['o', 'output gate o'], ['g', 'candidate g'], ['state', 'cell state c']],
-  gru: [['z', 'update gate z'], ['r', 'reset gate r'], ['n', 'candidate n'], ['state', 'hidden state h']],
-  rnn: [['state', 'hidden state h']],
-};
+// The core names each cell's gates (its cell table, lab.cells, in the order of the gate trace's blocks);
+// the page adds the words, and the order a student reads them in (the forget gate first). A gate not named
+// here (a new cell's) comes after these, as "gate x". Candidates (g, n) are a tanh: signed, in -1..1.
+const GATE_WORDS = { f: 'forget gate', i: 'input gate', o: 'output gate', g: 'candidate', z: 'update gate', r: 'reset gate', n: 'candidate' };
+const SIGNED_GATES = ['g', 'n'];
+
+const cellInfo = (name) => state.engine.cells.find((c) => c.name === name);
+
+// The "Show" choices for a cell, [value, text]: its gates, then its state. A one-block cell (the plain RNN)
+// has no gate: its one block is the new hidden state, shown as the state.
+function gateOptions(name) {
+  const cell = cellInfo(name);
+  const order = Object.keys(GATE_WORDS);
+  const rank = (g) => (order.includes(g) ? order.indexOf(g) : order.length);
+  const gates = cell.gates > 1 ? [...cell.gateNames].sort((a, b) => rank(a) - rank(b)) : [];
+  return [...gates.map((g) => [g, `${GATE_WORDS[g] ?? 'gate'} ${g}`]), ['state', cell.hasCellState ? 'cell state c' : 'hidden state h']];
+}
 
 let lastTraceAt = 0;
 let tracePending = false;
@@ -54,8 +66,8 @@ export function updateTraceControls() {
   const cfg = state.model?.config ?? modelConfigFromCfg(state.cfg);
   const gate = $('trace-gate');
   const prev = gate.value;
-  const opts = GATE_OPTIONS[cfg.cell];
   if (gate.dataset.cell !== cfg.cell) {
+    const opts = gateOptions(cfg.cell);
     gate.replaceChildren(...opts.map(([v, t]) => new Option(t, v)));
     gate.dataset.cell = cfg.cell;
     gate.value = opts.some(([v]) => v === prev) ? prev : opts[0][0];
@@ -129,13 +141,14 @@ function renderTrace() {
   const gi = which === 'state' ? 0 : Math.max(0, r.gateNames.indexOf(which));
   const W = src.width, data = src.data;
   const off = which === 'state' ? 0 : gi * H;
-  const signed = which === 'state' || which === 'g' || which === 'n' || r.cell === 'rnn';
+  const cell = cellInfo(r.cell);
+  const signed = which === 'state' || SIGNED_GATES.includes(which) || cell.gates === 1;
   let scaleMax = 1;
   if (signed) {
     let m = 0;
     for (let t = 0; t < src.steps; t++) for (let u = 0; u < H; u++) m = Math.max(m, Math.abs(data[t * W + off + u]));
     scaleMax = m > 0 ? m : 1;
-    if (which !== 'state' || r.cell !== 'lstm') scaleMax = Math.min(1, scaleMax) || 1;
+    if (which !== 'state' || !cell.hasCellState) scaleMax = Math.min(1, scaleMax) || 1;  // only a cell state is unbounded
   }
   const name = $('trace-gate').selectedOptions[0]?.textContent ?? which;
   const labels = r.labels.length === src.steps ? r.labels : Array.from({ length: src.steps }, (_, i) => String(i + 1));

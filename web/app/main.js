@@ -15,7 +15,8 @@
 import * as C from './config.js';
 import { applyTheme } from './charts.js';
 import { $, form, state, client, IMPL, setStatus, setDataStatus, currentTheme, wantedDataKey } from './state.js';
-import { s2s, applyConfig, applyView, showPage, switchTask, updateButtons, updateUrl, updateVisibility, wireTabs } from './setup.js';
+import { s2s, applyConfig, applyView, showPage, switchTask, updateButtons, updateUrl, updateVisibility, wireTabs, writeCellChoices }
+  from './setup.js';
 import { ensureData, loadDataForTask, wireFiles } from './data.js';
 import { loadModel, renderRuns, train, wireRuns, onProgress, onEval } from './runs.js';
 import { charts, drawMain, initCurves } from './curves.js';
@@ -143,10 +144,6 @@ function wire() {
   wireFiles(loadModel);
   wireInspect();
   wireTry();
-  $('theme').addEventListener('click', () => setTheme(currentTheme() === 'dark' ? 'light' : 'dark', true));
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-    if (!document.documentElement.dataset.theme) setTheme(currentTheme(), false);
-  });
   $('share').addEventListener('click', async () => {
     updateUrl();
     try {
@@ -166,7 +163,8 @@ function wire() {
 }
 
 async function boot() {
-  const { cfg, s2s: s2sCfg, errors, view } = C.fromQuery(location.search);
+  // The theme and the embed mode at once: they need nothing from the core.
+  const view = C.viewFromQuery(location.search);
   let theme = view.theme;
   if (!theme) {
     try {
@@ -175,6 +173,24 @@ async function boot() {
   }
   if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
   applyView(view);
+  setTheme(currentTheme(), false);
+  $('theme').addEventListener('click', () => setTheme(currentTheme() === 'dark' ? 'light' : 'dark', true));
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    if (!document.documentElement.dataset.theme) setTheme(currentTheme(), false);
+  });
+  // The rest waits for the Worker's module: the form's cells and ranges, and so the reading of a link, are
+  // the core's (its cell table and limits, config.js useCore).
+  try {
+    state.engine = await client.call('init', { impl: IMPL });
+    C.useCore(state.engine);
+  } catch (e) {
+    setStatus(`The lab could not start: ${e.message}`, 'error');
+    return;
+  }
+  writeCellChoices(state.engine.cells);
+  C.writeLimits(form);
+  C.writeLimits($('s2s-config'), C.S2S_FIELDS);
+  const { cfg, s2s: s2sCfg, errors } = C.fromQuery(location.search);
   applyConfig(cfg);
   try {
     initCurves();
@@ -186,7 +202,7 @@ async function boot() {
   s2s.setConfig(s2sCfg);
   wireTabs();
   showPage(view.page);
-  setTheme(currentTheme(), false);
+  setTheme(currentTheme(), false);  // the charts made above, in the theme
   drawMain();
   wire();
   renderRuns();
@@ -195,12 +211,6 @@ async function boot() {
     const msg = `Some settings in the link were not understood: ${errors.join('; ')}.`;
     setStatus(msg, 'error');
     if (view.page === 's2s') s2s.status(msg, 'error');
-  }
-  try {
-    state.engine = await client.call('init', { impl: IMPL });
-  } catch (e) {
-    setStatus(`The lab could not start: ${e.message}`, 'error');
-    return;
   }
   const impl = state.engine.implementation;
   $('engine').textContent = `rnnlab ${state.engine.version}, WebAssembly (${state.engine.kernels} kernels), in a background thread.` +

@@ -57,6 +57,24 @@ export function switchTask(task, prev) {
   applyConfig(next);
 }
 
+// The cell choices of both forms (the lab's and the seq2seq view's), from the core's cell table
+// (lab.cells, through the Worker): one radio button per cell, in the table's order, named by its label.
+export function writeCellChoices(cells) {
+  for (const group of document.querySelectorAll('[data-cells]')) {
+    group.replaceChildren(...cells.map((c) => {
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'cell';
+      input.value = c.name;
+      const name = document.createElement('span');
+      name.textContent = c.label;
+      label.append(input, ' ', name);
+      return label;
+    }));
+  }
+}
+
 // --- Buttons ---------------------------------------------------------------------------------------------
 
 export function updateButtons() {

@@ -326,8 +326,6 @@ let lastLength = 50;
 
 // --- Looking inside: gates, states, ||dL/dh_t|| -------------------------------------------------------------
 
-const GATES = { rnn: ['h'], lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
-
 function traces(model, batch) {
   const c = model.config;
   model.setTrace(0);
@@ -344,8 +342,9 @@ function traces(model, batch) {
       layers.push({ layer: l, dir: d, gates: gate, state, grad: grad ? Array.from(grad.data) : null });
     }
   }
-  return { loss: g.loss, gradNorm: g.gradNorm, predictions: Array.from(g.predictions), layers, gateNames: GATES[c.cell],
-    hidden: c.hidden, cell: c.cell };
+  // The gate trace's blocks of H columns are the cell's gates in the core's order (its cell table).
+  const gateNames = [...lab.cells.find((x) => x.name === c.cell).gateNames];
+  return { loss: g.loss, gradNorm: g.gradNorm, predictions: Array.from(g.predictions), layers, gateNames, hidden: c.hidden, cell: c.cell };
 }
 
 function inspect({ modelId, source }) {
@@ -553,7 +552,8 @@ const OPS = {
     // ?impl=student: the module `npm run grade` builds from the student's own cells (exercises/).
     const file = args?.impl === 'student' ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
     if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
-    return { version: lab.version, kernels: lab.kernels, names: lab.names,
+    // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
+    return { version: lab.version, kernels: lab.kernels, names: lab.names, cells: lab.cells, limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,
