@@ -98,7 +98,6 @@ export function updateTraceControls() {
   $('trace-seed-wrap').hidden = kind === 'text';
 }
 
-
 export async function refreshTrace() {
   updateTraceControls();
   if (!state.model) {

@@ -26,7 +26,6 @@ function modelConfig(cfg) {
     seed: cfg.seed, batchSize: cfg.batch, length: kindOf(cfg) === 'task' ? cfg.len : undefined };
 }
 
-
 function newRecord(info, cfg, label) {
   const used = new Set(state.runs.filter((r) => r.show).map((r) => r.style));
   let style = 0;
@@ -49,7 +48,6 @@ async function makeModel(cfg) {
   $('stat-params').textContent = info.numParams.toLocaleString('en');
   return state.model;
 }
-
 
 export async function loadModel(bytes, name) {
   const info = await client.call('loadCheckpoint', { bytes: bytes.slice().buffer });
@@ -276,6 +274,7 @@ export function onEval(d) {
   scheduleDraw(renderRuns);
 }
 
+// --- Pause, stop, reset ---------------------------------------------------------------------------------
 
 export async function pauseResume() {
   if (!state.running) return;
