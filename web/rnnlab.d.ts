@@ -3,6 +3,7 @@
 // view of WebAssembly memory escapes). Errors from the core are RnnLabError with the core's message.
 // Models and datasets hold WebAssembly memory: free() them (a FinalizationRegistry is only a backstop).
 
+/** The cells of the core's cell table, in enum order (lab.cells; tests/js/dts.test.mjs checks this union against it). */
 export type CellName = 'rnn' | 'lstm' | 'gru';
 export type HeadName = 'binary' | 'classes' | 'regression';
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -494,6 +495,70 @@ export class Model {
   free(): void;
 }
 
+/** One entry of the core's cell table (rnl_cell_info), as lab.cells lists them. */
+export interface CellInfo {
+  /** What configs and flags spell: 'lstm'. */
+  name: CellName;
+  /** What people read: 'LSTM'. */
+  label: string;
+  /** G: rows of weight_ih per hidden unit (RNN 1, LSTM 4, GRU 3). */
+  gates: number;
+  /** The gates in PyTorch's order ('i', 'f', 'g', 'o' for an LSTM); an RNN's one "gate" is 'h'. */
+  gateNames: readonly string[];
+  /** True when the cell keeps a second state besides h (the LSTM's c). */
+  hasCellState: boolean;
+  /** What the layer's extra cache holds (for traces), or null. */
+  extraState: string | null;
+}
+
+/** A range from the core's limit table (rnl_limit): a setting must be in [min, max]. */
+export interface Limit {
+  min: number;
+  max: number;
+  /** What the setting is: 'hidden units per direction'. */
+  what: string;
+  /** True for a whole number (the message writes '1..4096'), false for a real one ('[0, 0.9999]'). */
+  whole: boolean;
+}
+
+/** The model kinds the run layer has defaults for. */
+export type TrainingKind = 'recurrent' | 'seq2seq';
+
+/**
+ * What a run uses when it is not told otherwise (the core's run layer, rnl_run_defaults): the defaults
+ * of trainTask, trainDataset, evaluateTask and setOptimizer, the same as the native CLI's.
+ */
+export interface TrainingDefaults {
+  /** Sequences per step. */
+  batch: number;
+  /** A new optimizer's learning rate: Adam's, and sgd's or momentum's. */
+  lrAdam: number;
+  lrOther: number;
+  momentum: number;
+  weightDecay: number;
+  /** Global gradient-norm clipping of a new optimizer. */
+  clip: number;
+  /** Task training steps, and a task's sequence length (recurrent). */
+  steps: number;
+  length: number;
+  /** Passes over a dataset, and length-bucketing pools of batches (text). */
+  epochs: number;
+  bucket: number;
+  /** Truncated BPTT window (0: full). */
+  bptt: number;
+  /** A run checks held-out batches every steps / evalEveryParts steps. */
+  evalEveryParts: number;
+  /** The in-training held-out check: heldoutBatches batches of heldoutBatch. */
+  heldoutBatches: number;
+  heldoutBatch: number;
+  /** evaluate / evaluateTask: testBatches batches of testBatch from testSeed. */
+  testBatches: number;
+  testBatch: number;
+  testSeed: number;
+  /** A dataset's split is evaluated and predicted in batches of this many. */
+  evalBatch: number;
+}
+
 export class RnnLab {
   private constructor();
   /**
@@ -509,6 +574,15 @@ export class RnnLab {
   readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[] }>;
   /** Seq2seq names in enum order. */
   readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
+  /** The core's cell table, in enum order: what a page lists in its cell <select>. */
+  readonly cells: readonly Readonly<CellInfo>[];
+  /**
+   * The core's limits by name (hidden, layers, embed, length, batch, lr, clip, ...): the ranges the core
+   * checks, with the same message everywhere ("hidden is 0, must be in 1..4096").
+   */
+  readonly limits: Readonly<Record<string, Readonly<Limit>>>;
+  /** The run layer's defaults for a model kind. */
+  trainingDefaults(kind: TrainingKind): TrainingDefaults;
   /**
    * Which cells the module runs: the reference (web/rnnlab.wasm), or a student build of the exercises'
    * cell_math.c (exercises/grade.mjs: web/student/rnnlab.wasm) with the functions still marked TODO

@@ -5,8 +5,9 @@
 #
 # One standalone .wasm and no Emscripten JavaScript: web/rnnlab.js instantiates it itself, the same way in
 # a page, a Worker and Node (Emscripten 3.1.6's glue fetches a file path under Node 20 and fails). The
-# module holds the numeric core, the data layer and the flat glue of web/wasm_api.c; it imports one no-op function
-# (env.emscripten_notify_memory_growth) and exports the functions listed in web/exports.txt.
+# module holds the numeric core, the data layer and the adapter of web/wasm_api.c (with the record tables of
+# web/wasm_records.c); it imports one no-op function (env.emscripten_notify_memory_growth) and exports the
+# functions listed in web/lib/exports.js.
 
 # --- Sources ------------------------------------------------------------------------------------------
 
@@ -17,20 +18,25 @@ if(NOT DEFINED RNL_WASM_DATA_SOURCES)
   set(RNL_WASM_DATA_SOURCES ${RNL_DATA_SOURCES})
 endif()
 
-# --- Exports: web/exports.txt, one C name a line, '#' comments ------------------------------------------
+# --- Exports: web/lib/exports.js, the one list (the wrapper checks the module against it at load) ---------
 
-set(RNL_WASM_EXPORTS_FILE ${CMAKE_SOURCE_DIR}/web/exports.txt)
+# The list is a JavaScript array of quoted C names with '//' comments; every quoted name in it is exported.
+set(RNL_WASM_EXPORTS_FILE ${CMAKE_SOURCE_DIR}/web/lib/exports.js)
 # Re-run the configure step when the list changes (the flag below is built from it).
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${RNL_WASM_EXPORTS_FILE})
-file(STRINGS ${RNL_WASM_EXPORTS_FILE} rnl_export_lines)
+# Read whole (file(STRINGS) would hand back lines holding '[' as one unsplit list element).
+file(READ ${RNL_WASM_EXPORTS_FILE} rnl_exports_js)
+string(REGEX REPLACE "//[^\n]*" "" rnl_exports_js "${rnl_exports_js}")
+string(REGEX MATCHALL "'[A-Za-z_][A-Za-z0-9_]*'" rnl_export_names "${rnl_exports_js}")
 set(RNL_WASM_EXPORTS "")
-foreach(line IN LISTS rnl_export_lines)
-  string(REGEX REPLACE "#.*$" "" line "${line}")
-  string(STRIP "${line}" line)
-  if(line)
-    list(APPEND RNL_WASM_EXPORTS "_${line}")  # Emscripten names C symbols with a leading underscore
-  endif()
+foreach(name IN LISTS rnl_export_names)
+  string(REPLACE "'" "" name "${name}")
+  list(APPEND RNL_WASM_EXPORTS "_${name}")  # Emscripten names C symbols with a leading underscore
 endforeach()
+list(LENGTH RNL_WASM_EXPORTS rnl_export_count)
+if(rnl_export_count LESS 20)
+  message(FATAL_ERROR "web/lib/exports.js: found only ${rnl_export_count} exported names; is the list still quoted names?")
+endif()
 list(JOIN RNL_WASM_EXPORTS "," RNL_WASM_EXPORTS_CSV)
 
 # --- The module ---------------------------------------------------------------------------------------
@@ -56,7 +62,9 @@ if(RNL_CELL_MATH)
 endif()
 set(RNL_WASM_COPY_TO "${RNL_WASM_DEFAULT_COPY}" CACHE FILEPATH "Where the built module is copied (empty: nowhere)")
 
-add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c)
+# The adapter: web/wasm_api.c, and the field tables of the records it passes (web/wasm_records.c).
+add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${CMAKE_SOURCE_DIR}/web/wasm_api.c
+  ${CMAKE_SOURCE_DIR}/web/wasm_records.c)
 # build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
 set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
 target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
@@ -66,8 +74,7 @@ if(RNL_CELL_MATH)
   target_compile_definitions(rnnlab_wasm PRIVATE RNL_STUDENT_CELLS)
 endif()
 target_compile_definitions(rnnlab_wasm PRIVATE
-  RNL_NO_FILES  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)
-  NDEBUG)       # a release build: asserts are for the native debug and sanitizer builds
+  RNL_NO_FILES)  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)
 # The data layer is parsing and bookkeeping, not numeric loops: optimise it for size. -Os keeps the module
 # under 200 KB (-O3: ~20 KB more), and the whole IMDB tar still goes through it in under a second in Node,
 # less than inflating the archive takes.
@@ -87,7 +94,7 @@ target_link_options(rnnlab_wasm PRIVATE
   -O3                      # runs wasm-opt -O3 over the linked module
   --no-entry               # a library: no main(); exported functions are called from JavaScript
   -sSTANDALONE_WASM        # no Emscripten JS glue: imports only what the module needs, given by rnnlab.js
-  "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV}"  # web/exports.txt; everything else is dead-stripped
+  "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV}"  # web/lib/exports.js; everything else is dead-stripped
   -sALLOW_MEMORY_GROWTH=1  # models and batches are sized at run time; rnnlab.js re-makes its views
   -sINITIAL_MEMORY=16MB    # a teaching-size model (hidden 128, batch 32, 50 steps) fits without growing
   -sTOTAL_STACK=1MB        # the core keeps big buffers on the heap; the gemms pack small panels on the stack

@@ -62,6 +62,30 @@ int args_int(args *a, int *out, long lo, long hi) {
     return 1;
 }
 
+int args_limit(args *a, int *out, const char *name) {
+    const char *v = value(a);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end) return args_error(a, "%s expects a whole number, got '%s'", a->flag, v);
+    if (rnl_limit_check_as(name, a->flag, (double)x)) return args_error(a, "%s", rnl_last_error());
+    *out = (int)x;
+    return 1;
+}
+
+int args_limit_real(args *a, float *out, const char *name) {
+    const char *v = value(a);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || x != x) return args_error(a, "%s expects a number, got '%s'", a->flag, v);
+    if (rnl_limit_check_as(name, a->flag, x)) return args_error(a, "%s", rnl_last_error());
+    *out = (float)x;
+    return 1;
+}
+
 int args_u64(args *a, uint64_t *out) {
     const char *v = value(a);
     if (!v) return 0;

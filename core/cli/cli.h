@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "rnnlab.h"
 #include "rnnlab_data.h"
+#include "rnnlab_run.h"
 
 // A command's flags are read in one loop: `while (args_next(&a)) { if (args_is(&a, "--x")) ... }`.
 typedef struct {
@@ -20,6 +21,10 @@ int args_next(args *a);                       // 1 while there is a flag to hand
 int args_is(const args *a, const char *name);
 int args_int(args *a, int *out, long lo, long hi);      // reads the flag's value; 0 (and an error) if bad
 int args_float(args *a, float *out, double lo, double hi);
+// A setting with a limit in the core's table (rnl_limit_find(name)): its range and message come from there,
+// "--hidden is 0, must be in 1..4096". Use these, not args_int/args_float, for anything the table lists.
+int args_limit(args *a, int *out, const char *name);
+int args_limit_real(args *a, float *out, const char *name);
 int args_u64(args *a, uint64_t *out);
 int args_str(args *a, const char **out);
 void args_unknown(args *a);                   // "unknown flag ..."
@@ -51,7 +56,8 @@ void cli_catch_sigint(void);    // from now on Ctrl-C sets cli_interrupted() ins
 int cli_interrupted(void);
 // On stderr: a carriage return, label, "[#####.....] nn% ", then fmt's text.
 void cli_progress(const char *label, long step, long total, const char *fmt, ...);
-int cli_parse_cell(const char *s, rnl_cell *out);  // rnn, lstm, gru; 0 if none of them
+// A cell's name (rnl_cell_parse); 0 after args_error naming `flag` (which ends in "cell") and the known cells.
+int cli_parse_cell(args *a, const char *flag, const char *s, rnl_cell *out);
 
 // The optimizer flags of train: --optim, --lr, --momentum, --weight-decay, --clip (numbers -1 when not given).
 typedef struct {
@@ -62,9 +68,9 @@ void cli_optim_flags_init(cli_optim_flags *f);
 int cli_optim_flag(args *a, cli_optim_flags *f);  // 1 if a's current flag is one of them (its value is read)
 int cli_optim_kind(args *a, const cli_optim_flags *f, rnl_optim *kind);  // --optim (default adam); 0 after args_error
 // The checkpoint's optimizer *o (NULL if none) is kept unless --optim names another kind; otherwise a new one
-// of `kind` for n_params, clipping at 1 (and Adam at adam_lr if > 0); then the flags apply. 0, or 1 after
-// printing the problem.
-int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, float adam_lr, size_t n_params,
+// of `kind` for n_params with the run layer's defaults for the model kind `run` (rnl_run_optim_default:
+// clipping at 1, Adam's rate); then the flags apply. 0, or 1 after printing the problem.
+int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, rnl_run_kind run, size_t n_params,
                     rnl_optimizer **o);
 
 // A training run's clock and reporting: JSON lines on stdout (--json) or a progress bar on stderr (a terminal).

@@ -33,12 +33,12 @@ void cli_progress(const char *label, long step, long total, const char *fmt, ...
     fflush(stderr);
 }
 
-int cli_parse_cell(const char *s, rnl_cell *out) {
-    if (strcmp(s, "rnn") == 0) *out = RNL_CELL_RNN;
-    else if (strcmp(s, "lstm") == 0) *out = RNL_CELL_LSTM;
-    else if (strcmp(s, "gru") == 0) *out = RNL_CELL_GRU;
-    else return 0;
-    return 1;
+int cli_parse_cell(args *a, const char *flag, const char *s, rnl_cell *out) {
+    if (rnl_cell_parse(s, out) == RNL_OK) return 1;
+    // The core says "cell must be rnn, lstm or gru, not 'x'"; the flag (--cell, --enc-cell, --dec-cell)
+    // ends in "cell", so its prefix completes the sentence: "--enc-cell must be ...".
+    size_t n = strlen(flag), k = strlen("cell");
+    return args_error(a, "%.*s%s", (int)(n >= k ? n - k : 0), flag, rnl_last_error());
 }
 
 // --- Optimizer flags --------------------------------------------------------------------------------
@@ -50,10 +50,10 @@ void cli_optim_flags_init(cli_optim_flags *f) {
 
 int cli_optim_flag(args *a, cli_optim_flags *f) {
     if (args_is(a, "--optim")) args_str(a, &f->optim);
-    else if (args_is(a, "--lr")) args_float(a, &f->lr, 1e-9, 100);
-    else if (args_is(a, "--momentum")) args_float(a, &f->momentum, 0, 0.9999);
-    else if (args_is(a, "--weight-decay")) args_float(a, &f->weight_decay, 0, 0.9999);
-    else if (args_is(a, "--clip")) args_float(a, &f->clip, 0, 1e8);
+    else if (args_is(a, "--lr")) args_limit_real(a, &f->lr, "lr");
+    else if (args_is(a, "--momentum")) args_limit_real(a, &f->momentum, "momentum");
+    else if (args_is(a, "--weight-decay")) args_limit_real(a, &f->weight_decay, "weight_decay");
+    else if (args_is(a, "--clip")) args_limit_real(a, &f->clip, "clip");
     else return 0;
     return 1;
 }
@@ -68,7 +68,7 @@ int cli_optim_kind(args *a, const cli_optim_flags *f, rnl_optim *kind) {
     return 1;
 }
 
-int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, float adam_lr, size_t n_params,
+int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, rnl_run_kind run, size_t n_params,
                     rnl_optimizer **o) {
     // Resume with the checkpoint's optimizer unless another one is asked for.
     if (*o && f->optim && rnl_optimizer_config(*o)->kind != kind) {
@@ -76,9 +76,7 @@ int cli_optim_setup(const char *cmd, const cli_optim_flags *f, rnl_optim kind, f
         *o = NULL;
     }
     if (!*o) {
-        rnl_optim_config oc = rnl_optim_default(kind);
-        oc.clip = 1.0f;
-        if (kind == RNL_OPTIM_ADAM && adam_lr > 0) oc.lr = adam_lr;
+        rnl_optim_config oc = rnl_run_optim_default(run, kind);
         if (rnl_optimizer_create(o, &oc, n_params)) return cli_error(cmd, "%s", rnl_last_error());
     }
     rnl_optim_config *oc = rnl_optimizer_config(*o);

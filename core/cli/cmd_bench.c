@@ -75,6 +75,8 @@ int cmd_bench(int argc, char **argv) {
         else args_unknown(&a);
     }
     if (a.failed) return 2;
+    rnl_cell only;
+    if (strcmp(cells, "all") != 0 && !cli_parse_cell(&a, "--cell", cells, &only)) return 2;
     if (kernels && rnl_kernels_select(kernels)) return args_error(&a, "%s", rnl_last_error()), 2;
     const char *kname = rnl_kernels_active()->name;
     if (!json) printf("%-6s %-5s %-9s %12s %12s %10s %18s  (kernels: %s)\n", "config", "cell", "mode", "seq/s", "tokens/s", "GFLOP/s", "range seq/s", kname);
@@ -82,7 +84,7 @@ int cmd_bench(int argc, char **argv) {
     for (size_t ci = 0; ci < sizeof configs / sizeof configs[0]; ci++) {
         const bench_config *bc = &configs[ci];
         if (strcmp(which, "all") && strcmp(which, bc->name)) continue;
-        for (int cell = 0; cell < 3; cell++) {
+        for (int cell = 0; cell < rnl_cell_count(); cell++) {
             if (strcmp(cells, "all") && strcmp(cells, rnl_cell_name((rnl_cell)cell))) continue;
             rnl_config c = rnl_config_default((rnl_cell)cell);
             c.vocab = bc->vocab, c.embed = bc->E, c.hidden = bc->H;

@@ -52,13 +52,13 @@ int cmd_data(int argc, char **argv) {
         else if (args_is(&a, "--train")) args_int(&a, &ic.n_train, 1, 12500 * 2);
         else if (args_is(&a, "--val")) args_int(&a, &ic.n_val, 0, 12500 * 2);
         else if (args_is(&a, "--test")) args_int(&a, &ic.n_test, 0, 12500 * 2);
-        else if (args_is(&a, "--vocab")) args_int(&a, &vocab, 1, RNL_MAX_VOCAB - 2);
-        else if (args_is(&a, "--max-len")) args_int(&a, &ic.max_len, 1, RNL_MAX_STEPS);
+        else if (args_is(&a, "--vocab")) args_limit(&a, &vocab, "vocab_words");
+        else if (args_is(&a, "--max-len")) args_limit(&a, &ic.max_len, "max_len");
         else if (args_is(&a, "--keep-end")) ic.keep_end = 1;
         else if (args_is(&a, "--seed")) args_u64(&a, &ic.seed);
         else if (args_is(&a, "--column")) args_str(&a, &column);
-        else if (args_is(&a, "--window")) args_int(&a, &window, 1, RNL_MAX_STEPS);
-        else if (args_is(&a, "--horizon")) args_int(&a, &horizon, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--window")) args_limit(&a, &window, "window");
+        else if (args_is(&a, "--horizon")) args_limit(&a, &horizon, "horizon");
         else args_unknown(&a);
     }
     if (a.failed) return 2;

@@ -48,18 +48,18 @@ int cmd_init(int argc, char **argv) {
     uint64_t seed = 0;
     while (args_next(&a)) {
         if (args_is(&a, "--cell")) args_str(&a, &cell);
-        else if (args_is(&a, "--vocab")) args_int(&a, &c.vocab, 2, RNL_MAX_VOCAB);
-        else if (args_is(&a, "--embed")) args_int(&a, &c.embed, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--input-size")) args_int(&a, &c.input_size, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--hidden")) args_int(&a, &c.hidden, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--layers")) args_int(&a, &c.layers, 1, RNL_MAX_LAYERS);
+        else if (args_is(&a, "--vocab")) args_limit(&a, &c.vocab, "vocab");
+        else if (args_is(&a, "--embed")) args_limit(&a, &c.embed, "embed");
+        else if (args_is(&a, "--input-size")) args_limit(&a, &c.input_size, "input_size");
+        else if (args_is(&a, "--hidden")) args_limit(&a, &c.hidden, "hidden");
+        else if (args_is(&a, "--layers")) args_limit(&a, &c.layers, "layers");
         else if (args_is(&a, "--bidirectional")) c.bidirectional = 1;
         else if (args_is(&a, "--seq2seq")) c.seq2seq = 1;
         else if (args_is(&a, "--head")) {
             if (args_str(&a, &head) && strcmp(head, "classes") == 0 && a.i < a.argc && a.argv[a.i][0] != '-')
-                args_int(&a, &outputs, 2, RNL_MAX_WIDTH);  // `--head classes N`
-        } else if (args_is(&a, "--outputs")) args_int(&a, &outputs, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--forget-bias")) args_float(&a, &c.forget_bias, -99, 99);
+                args_limit(&a, &outputs, "classes");  // `--head classes N`
+        } else if (args_is(&a, "--outputs")) args_limit(&a, &outputs, "outputs");
+        else if (args_is(&a, "--forget-bias")) args_limit_real(&a, &c.forget_bias, "forget_bias");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--task")) args_str(&a, &task);
         else if (args_is(&a, "--data")) args_str(&a, &data);
@@ -70,7 +70,7 @@ int cmd_init(int argc, char **argv) {
     if (a.failed) return 2;
     if (!cell) return args_error(&a, "--cell is required (rnn, lstm or gru)"), 2;
     if (!out) return args_error(&a, "--out is required"), 2;
-    if (!cli_parse_cell(cell, &c.cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (!cli_parse_cell(&a, "--cell", cell, &c.cell)) return 2;
     if (head) {
         if (strcmp(head, "binary") == 0) c.head = RNL_HEAD_BINARY;
         else if (strcmp(head, "classes") == 0) c.head = RNL_HEAD_CLASSES;
@@ -90,30 +90,26 @@ int cmd_init(int argc, char **argv) {
     struct stat sb;
     if (!force && stat(out, &sb) == 0)
         return cli_error("init", "%s exists; it may hold a trained model. Use --force to overwrite it", out), 1;
-    uint8_t *desc = NULL;
-    size_t desc_n = 0;
+    rnl_dataset *ds = NULL;
     if (data) {
-        rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) return cli_error("init", "%s", rnl_last_error());
         if (c.embed == 0) c.embed = 64;
         rnl_dataset_shape(ds, &c);
-        rnl_status st = rnl_dataset_write_description(ds, &desc, &desc_n);
-        rnl_dataset_destroy(ds);
-        if (st) return cli_error("init", "%s", rnl_last_error());
     }
     rnl_model *m;
     if (rnl_model_create(&m, &c, seed)) {
-        free(desc);
+        rnl_dataset_destroy(ds);
         return cli_error("init", "%s", rnl_last_error());
     }
     int rc = 0;
-    if (desc && rnl_model_set_meta(m, desc, desc_n)) rc = cli_error("init", "%s", rnl_last_error());
+    // The model keeps the data's description (its vocabulary), as `train --data` would.
+    if (ds && rnl_run_attach_data(m, ds, NULL, NULL)) rc = cli_error("init", "%s", rnl_last_error());
     else if (rnl_checkpoint_save(m, NULL, out)) rc = cli_error("init", "%s", rnl_last_error());
     else
         printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters\n", out, rnl_cell_name(c.cell), c.layers,
                c.layers > 1 ? "s" : "", c.bidirectional ? " bidirectional" : "", c.hidden, rnl_head_name(c.head),
                rnl_model_num_params(m));
-    free(desc);
+    rnl_dataset_destroy(ds);
     rnl_model_destroy(m);
     return rc;
 }
@@ -183,7 +179,7 @@ int cmd_grad(int argc, char **argv) {
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--batch")) args_str(&a, &batch);
-        else if (args_is(&a, "--bptt")) args_int(&a, &window, 0, RNL_MAX_STEPS);
+        else if (args_is(&a, "--bptt")) args_limit(&a, &window, "bptt");
         else args_unknown(&a);
     }
     if (a.failed) return 2;

@@ -75,29 +75,6 @@ static int load_model(const char *cmd, const char *path, const char *task_name, 
     return 1;
 }
 
-typedef struct { double loss, tf_tok, tf_seq, tok, seq; } s2s_eval;
-
-// Held-out examples from their own seed: teacher-forced loss and accuracies, and greedy accuracies.
-static rnl_status evaluate(rnl_s2s *m, const rnl_s2s_task_config *tc, int batches, int B, uint64_t seed, s2s_eval *r) {
-    rnl_s2s_task_data d;
-    rnl_s2s_task_data_init(&d);
-    rnl_rng rng;
-    rnl_rng_seed(&rng, seed);
-    memset(r, 0, sizeof *r);
-    rnl_status st = RNL_OK;
-    for (int i = 0; i < batches && !st; i++) {
-        rnl_s2s_stats s;
-        double tok, seq;
-        if (!(st = rnl_s2s_task_generate(&d, tc, B, &rng)) && !(st = rnl_s2s_eval_batch(m, &d.batch, &s)) &&
-            !(st = rnl_s2s_greedy_accuracy(m, &d.batch, rnl_s2s_task_max_target(tc) + 1, &tok, &seq))) {
-            r->loss += s.loss / batches, r->tf_tok += s.token_accuracy / batches, r->tf_seq += s.seq_accuracy / batches;
-            r->tok += tok / batches, r->seq += seq / batches;
-        }
-    }
-    rnl_s2s_task_data_free(&d);
-    return st;
-}
-
 // --- init -------------------------------------------------------------------------------------------
 
 static const char *init_help =
@@ -143,13 +120,13 @@ int s2s_cmd_init(int argc, char **argv) {
         else if (args_is(&a, "--cell")) args_str(&a, &cell);
         else if (args_is(&a, "--enc-cell")) args_str(&a, &enc);
         else if (args_is(&a, "--dec-cell")) args_str(&a, &dec);
-        else if (args_is(&a, "--hidden")) args_int(&a, &c.enc_hidden, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--layers")) args_int(&a, &c.enc_layers, 1, RNL_MAX_LAYERS);
+        else if (args_is(&a, "--hidden")) args_limit(&a, &c.enc_hidden, "hidden");
+        else if (args_is(&a, "--layers")) args_limit(&a, &c.enc_layers, "layers");
         else if (args_is(&a, "--bidirectional")) c.bidirectional = 1;
-        else if (args_is(&a, "--embed")) args_int(&a, &c.embed, 1, RNL_MAX_WIDTH);
+        else if (args_is(&a, "--embed")) args_limit(&a, &c.embed, "embed");
         else if (args_is(&a, "--attention")) args_str(&a, &attn);
-        else if (args_is(&a, "--attn-width")) args_int(&a, &c.attn_width, 1, RNL_MAX_WIDTH);
-        else if (args_is(&a, "--forget-bias")) args_float(&a, &c.forget_bias, -99, 99);
+        else if (args_is(&a, "--attn-width")) args_limit(&a, &c.attn_width, "attn_width");
+        else if (args_is(&a, "--forget-bias")) args_limit_real(&a, &c.forget_bias, "forget_bias");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--force")) force = 1;
@@ -171,10 +148,10 @@ int s2s_cmd_init(int argc, char **argv) {
     if (tc.min_len > tc.max_len && max_len > 0 && min_len < 0) tc.min_len = tc.max_len;
     if (rnl_s2s_task_validate(&tc)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_s2s_task_shape(&tc, &c);
-    if (cell && !cli_parse_cell(cell, &c.enc_cell)) return args_error(&a, "--cell must be rnn, lstm or gru, not '%s'", cell), 2;
+    if (cell && !cli_parse_cell(&a, "--cell", cell, &c.enc_cell)) return 2;
     if (cell) c.dec_cell = c.enc_cell;
-    if (enc && !cli_parse_cell(enc, &c.enc_cell)) return args_error(&a, "--enc-cell must be rnn, lstm or gru, not '%s'", enc), 2;
-    if (dec && !cli_parse_cell(dec, &c.dec_cell)) return args_error(&a, "--dec-cell must be rnn, lstm or gru, not '%s'", dec), 2;
+    if (enc && !cli_parse_cell(&a, "--enc-cell", enc, &c.enc_cell)) return 2;
+    if (dec && !cli_parse_cell(&a, "--dec-cell", dec, &c.dec_cell)) return 2;
     if (attn && rnl_attn_parse(attn, &c.attention)) return args_error(&a, "%s", rnl_last_error()), 2;
     if (c.attn_width && c.attention != RNL_ATTN_ADDITIVE) return args_error(&a, "--attn-width is for --attention additive"), 2;
     struct stat sb;
@@ -222,7 +199,8 @@ int s2s_cmd_train(int argc, char **argv) {
     args a;
     args_init(&a, "train", argc, argv);
     const char *model = NULL, *task_name = NULL, *out = NULL;
-    int steps = 1000, B = 32, json = 0, eval_every = 0, have_seed = 0, len = -1, min_len = -1, max_len = -1;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_SEQ2SEQ);
+    int steps = def.steps, B = def.batch, json = 0, eval_every = 0, have_seed = 0, len = -1, min_len = -1, max_len = -1;
     cli_optim_flags of;
     cli_optim_flags_init(&of);
     uint64_t seed = 0;
@@ -230,13 +208,13 @@ int s2s_cmd_train(int argc, char **argv) {
         if (cli_optim_flag(&a, &of)) continue;
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--steps")) args_int(&a, &steps, 1, 100000000);
-        else if (args_is(&a, "--batch")) args_int(&a, &B, 1, RNL_MAX_BATCH);
+        else if (args_is(&a, "--steps")) args_limit(&a, &steps, "steps");
+        else if (args_is(&a, "--batch")) args_limit(&a, &B, "batch");
         else if (args_is(&a, "--length")) args_int(&a, &len, 1, 1000);
         else if (args_is(&a, "--min-length")) args_int(&a, &min_len, 1, 1000);
         else if (args_is(&a, "--max-length")) args_int(&a, &max_len, 1, 1000);
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
-        else if (args_is(&a, "--eval-every")) args_int(&a, &eval_every, 1, 100000000);
+        else if (args_is(&a, "--eval-every")) args_limit(&a, &eval_every, "eval_every");
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
@@ -258,15 +236,15 @@ int s2s_cmd_train(int argc, char **argv) {
         if (max_len > 0) tc.max_len = max_len;
         if (!rc && rnl_s2s_task_validate(&tc)) rc = cli_error("train", "%s", rnl_last_error());
     }
-    // A new Adam starts at lr 0.005: seq2seq tasks here learn fastest around this rate.
-    if (!rc) rc = cli_optim_setup("train", &of, kind, 0.005f, rnl_s2s_num_params(m), &o);
+    // A new Adam starts at the seq2seq rate (rnl_run_defaults: 0.005).
+    if (!rc) rc = cli_optim_setup("train", &of, kind, RNL_RUN_SEQ2SEQ, rnl_s2s_num_params(m), &o);
     if (rc) {
         rnl_optimizer_destroy(o);
         rnl_s2s_destroy(m);
         return rc;
     }
-    if (!have_seed) seed = 1 + (uint64_t)rnl_optimizer_steps(o);
-    if (!eval_every) eval_every = steps >= 10 ? steps / 10 : 1;
+    if (!have_seed) seed = rnl_run_train_seed(rnl_optimizer_steps(o));
+    if (!eval_every) eval_every = rnl_run_eval_every(RNL_RUN_SEQ2SEQ, steps);
     const char *dest = out ? out : model;
 
     rnl_rng rng;
@@ -276,31 +254,31 @@ int s2s_cmd_train(int argc, char **argv) {
     cli_run run;
     cli_run_start(&run, "train", json, B);
     double ema_acc = 0;
-    rnl_s2s_stats s = {0};
+    rnl_run_s2s_progress p;  // one step per span: the bar and the JSON lines report every step
     for (long step = 1; step <= steps && !cli_interrupted(); step++) {
-        rnl_status st = rnl_s2s_task_generate(&d, &tc, B, &rng);
-        if (!st) st = rnl_s2s_train_step(m, o, &d.batch, &s);
+        rnl_status st = rnl_run_s2s_train(m, o, &tc, B, 1, &rng, &d, &p);
         if (st) {
             rc = cli_run_fault(&run, st == RNL_ERR_NUMERIC ? "numeric" : "other", rnl_optimizer_steps(o) + 1);
             break;
         }
-        double seq_s = cli_run_step(&run, s.loss);
-        ema_acc = run.done == 1 ? s.token_accuracy : 0.95 * ema_acc + 0.05 * s.token_accuracy;
+        const rnl_s2s_stats *s = &p.last;
+        double seq_s = cli_run_step(&run, s->loss);
+        ema_acc = run.done == 1 ? s->token_accuracy : 0.95 * ema_acc + 0.05 * s->token_accuracy;
         if (json && (step % 10 == 0 || step == steps))
             printf("{\"step\": %ld, \"loss\": %.6g, \"grad_norm\": %.6g, \"clipped\": %s, \"token_accuracy\": %.6g, "
                    "\"seq_accuracy\": %.6g, \"seq_per_s\": %.1f}\n",
-                   rnl_optimizer_steps(o), s.loss, s.grad_norm, s.clipped ? "true" : "false", s.token_accuracy, s.seq_accuracy, seq_s);
+                   p.steps, s->loss, s->grad_norm, s->clipped ? "true" : "false", s->token_accuracy, s->seq_accuracy, seq_s);
         if (run.tty && (step % 5 == 0 || step == steps))
             cli_progress("", step, steps, "step %ld/%ld  loss %.5f  token acc %.3f  %.0f seq/s ", step, steps, run.ema, ema_acc, seq_s);
         if (step % eval_every == 0 || step == steps) {
-            s2s_eval er;
-            if (evaluate(m, &tc, 2, 64, 0x5eed5200u, &er) == RNL_OK) {
+            rnl_run_s2s_eval er;
+            if (rnl_run_s2s_evaluate(m, &tc, def.heldout_batches, def.heldout_batch, RNL_RUN_S2S_HELDOUT_SEED, &er) == RNL_OK) {
                 if (json)
                     printf("{\"eval\": {\"step\": %ld, \"loss\": %.6g, \"token_accuracy\": %.6g, \"seq_accuracy\": %.6g}}\n",
-                           rnl_optimizer_steps(o), er.loss, er.tok, er.seq);
+                           rnl_optimizer_steps(o), er.loss, er.token, er.seq);
                 else if (!run.tty)
                     printf("step %ld  train loss %.5f  held-out: loss %.5f, greedy token accuracy %.3f, sequence accuracy %.3f\n",
-                           rnl_optimizer_steps(o), run.ema, er.loss, er.tok, er.seq);
+                           rnl_optimizer_steps(o), run.ema, er.loss, er.token, er.seq);
             }
         }
         if (json) fflush(stdout);
@@ -334,12 +312,13 @@ int s2s_cmd_eval(int argc, char **argv) {
     args a;
     args_init(&a, "eval", argc, argv);
     const char *model = NULL, *task_name = NULL;
-    int batches = 10, json = 0;
-    uint64_t seed = 1000003;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_SEQ2SEQ);
+    int batches = def.test_batches, json = 0;
+    uint64_t seed = def.test_seed;
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
-        else if (args_is(&a, "--batches")) args_int(&a, &batches, 1, 100000);
+        else if (args_is(&a, "--batches")) args_limit(&a, &batches, "eval_batches");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
@@ -349,20 +328,20 @@ int s2s_cmd_eval(int argc, char **argv) {
     rnl_s2s *m;
     rnl_s2s_task_config tc;
     if (!load_model("eval", model, task_name, &m, NULL, &tc)) return 1;
-    s2s_eval r;
+    rnl_run_s2s_eval r;
     int rc = 0;
-    if (evaluate(m, &tc, batches, 100, seed, &r)) rc = cli_error("eval", "%s", rnl_last_error());
+    if (rnl_run_s2s_evaluate(m, &tc, batches, def.test_batch, seed, &r)) rc = cli_error("eval", "%s", rnl_last_error());
     else if (json)
         printf("{\"task\": \"%s\", \"examples\": %d, \"loss\": %.6g, \"teacher_forced\": {\"token_accuracy\": %.6g, "
                "\"seq_accuracy\": %.6g}, \"greedy\": {\"token_accuracy\": %.6g, \"seq_accuracy\": %.6g}}\n",
-               rnl_s2s_task_name(tc.task), batches * 100, r.loss, r.tf_tok, r.tf_seq, r.tok, r.seq);
+               rnl_s2s_task_name(tc.task), batches * def.test_batch, r.loss, r.tf_token, r.tf_seq, r.token, r.seq);
     else {
         char task_text[96];
         describe_task(&tc, task_text, sizeof task_text);
         printf("%s, %d held-out examples\n  cross-entropy per token %.5f (teacher forcing; chance: %.3f)\n"
                "  teacher forcing: token accuracy %.4f, sequence accuracy %.4f\n"
                "  greedy decoding: token accuracy %.4f, sequence accuracy %.4f\n",
-               task_text, batches * 100, r.loss, log((double)rnl_s2s_get_config(m)->tgt_vocab), r.tf_tok, r.tf_seq, r.tok, r.seq);
+               task_text, batches * def.test_batch, r.loss, log((double)rnl_s2s_get_config(m)->tgt_vocab), r.tf_token, r.tf_seq, r.token, r.seq);
     }
     rnl_s2s_destroy(m);
     return rc;

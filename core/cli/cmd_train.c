@@ -8,115 +8,49 @@
 
 #include "cli.h"
 #include "rnnlab_data.h"
+#include "rnnlab_run.h"
 
 // --- Fit checks -------------------------------------------------------------------------------------
+// The rules are the run layer's (rnnlab_run.h); the CLI adds its own next step to a refusal.
 
-// The task must fit the model's input and head; say exactly what differs.
+// 1 if the task fits the model; otherwise prints what differs and how to make a model that fits.
 static int check_task_fits(const char *cmd, const rnl_config *c, rnl_task task) {
-    rnl_config want = *c;
-    rnl_task_shape(task, &want);
-    if (want.vocab != c->vocab || want.input_size != c->input_size || want.head != c->head ||
-        want.outputs != c->outputs || want.seq2seq != c->seq2seq) {
-        cli_error(cmd, "the model does not fit task '%s': it needs %s%s, a %s head with %d output%s%s; make one with "
-                       "'rnnlab init --task %s --cell ...'",
-                  rnl_task_name(task), want.vocab ? "token inputs" : "real-valued inputs",
-                  want.vocab ? "" : (want.input_size == 2 ? " of size 2" : " of size 1"), rnl_head_name(want.head), want.outputs,
-                  want.outputs > 1 ? "s" : "", want.seq2seq ? " at every step" : "", rnl_task_name(task));
-        return 0;
-    }
+    char hint[96];
+    snprintf(hint, sizeof hint, "make one with 'rnnlab init --task %s --cell ...'", rnl_task_name(task));
+    if (rnl_run_task_fits(c, task, hint)) return cli_error(cmd, "%s", rnl_last_error()), 0;
     return 1;
 }
+
+#define DATA_HINT "make one with 'rnnlab init --data FILE --cell ...'"
 
 int cli_check_data_fits(const char *cmd, const rnl_config *c, const rnl_dataset *ds) {
-    rnl_config want = *c;
-    rnl_dataset_shape(ds, &want);
-    if (want.vocab != c->vocab || want.input_size != c->input_size || want.head != c->head || want.outputs != c->outputs ||
-        want.seq2seq != c->seq2seq) {
-        if (ds->kind == RNL_DATASET_TEXT)
-            cli_error(cmd, "the model does not fit this data: it needs token inputs with a vocabulary of %d and a binary head "
-                           "(the model has %s%d); make one with 'rnnlab init --data FILE --cell ...'",
-                      want.vocab, c->vocab ? "a vocabulary of " : "real-valued inputs of size ", c->vocab ? c->vocab : c->input_size);
-        else
-            cli_error(cmd, "the model does not fit this series: it needs 1 real-valued input and a regression head with %d output%s; "
-                           "make one with 'rnnlab init --data FILE --cell ...'", want.outputs, want.outputs > 1 ? "s" : "");
-        return 0;
-    }
+    if (rnl_run_data_fits(c, ds, DATA_HINT)) return cli_error(cmd, "%s", rnl_last_error()), 0;
     return 1;
-}
-
-// --- Evaluation -------------------------------------------------------------------------------------
-
-typedef struct { double loss, accuracy; int count; } eval_result;
-
-static rnl_status evaluate_task(rnl_model *m, rnl_task task, int T, int batches, int B, uint64_t seed, eval_result *r) {
-    rnl_task_data d;
-    rnl_task_data_init(&d);
-    rnl_rng rng;
-    rnl_rng_seed(&rng, seed);
-    double loss = 0, acc = 0;
-    rnl_status st = RNL_OK;
-    for (int i = 0; i < batches && !st; i++) {
-        rnl_step_stats s;
-        if (!(st = rnl_task_generate(&d, task, B, T, &rng)) && !(st = rnl_eval_batch(m, &d.batch, &s))) {
-            loss += s.loss;
-            acc += s.accuracy;
-        }
-    }
-    rnl_task_data_free(&d);
-    r->loss = loss / batches;
-    r->accuracy = acc / batches;
-    r->count = batches * B;
-    return st;
-}
-
-// Mean loss and accuracy over a whole split, weighting each batch by its size.
-static rnl_status cli_evaluate_split(rnl_model *m, const rnl_dataset *ds, rnl_split split, eval_result *r) {
-    int first, count;
-    rnl_dataset_split(ds, split, &first, &count);
-    r->loss = r->accuracy = 0;
-    r->count = count;
-    if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split == RNL_SPLIT_VAL ? "validation" : split == RNL_SPLIT_TEST ? "test" : "training");
-    rnl_task_data d;
-    rnl_task_data_init(&d);
-    int32_t idx[64];
-    rnl_status st = RNL_OK;
-    for (int i = 0; i < count && !st; i += 64) {
-        int nb = count - i < 64 ? count - i : 64;
-        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
-        rnl_step_stats s;
-        if (!(st = rnl_dataset_batch(ds, idx, nb, &d)) && !(st = rnl_eval_batch(m, &d.batch, &s))) {
-            r->loss += s.loss * nb;
-            r->accuracy += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
-        }
-    }
-    rnl_task_data_free(&d);
-    r->loss /= count;
-    r->accuracy = ds->kind == RNL_DATASET_TEXT ? r->accuracy / count : NAN;
-    return st;
 }
 
 // --- Training ---------------------------------------------------------------------------------------
 
-// One step and its reporting; returns 0 to stop (a numeric fault: the message is printed).
-static int logged_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int window, cli_run *lg, const char *label, long i,
-                       long total) {
-    rnl_step_stats s;
-    if (rnl_train_step(m, o, b, window, &s)) {
-        cli_run_fault(lg, "numeric", rnl_optimizer_steps(o) + 1);
-        return 0;
-    }
-    double seq_s = cli_run_step(lg, s.loss);
+// The reporting of one step (a span of 1, p), numbered i of total.
+static void report_step(cli_run *lg, const rnl_run_progress *p, const char *label, long i, long total) {
+    const rnl_step_stats *s = &p->last;
+    double seq_s = cli_run_step(lg, s->loss);
     if (lg->json && (i % 10 == 0 || i == total)) {
         printf("{\"step\": %ld, \"loss\": %.6g, \"grad_norm\": %.6g, \"clipped\": %s, \"accuracy\": %.6g, \"seq_per_s\": %.1f}\n",
-               rnl_optimizer_steps(o), s.loss, s.grad_norm, s.clipped ? "true" : "false", isnan(s.accuracy) ? -1 : s.accuracy, seq_s);
+               p->steps, s->loss, s->grad_norm, s->clipped ? "true" : "false", isnan(s->accuracy) ? -1 : s->accuracy, seq_s);
         fflush(stdout);
     }
     if (lg->tty && (i % 5 == 0 || i == total))
-        cli_progress(label, i, total, "%ld/%ld  loss %.5f  grad %.3g  %.0f seq/s ", i, total, lg->ema, s.grad_norm, seq_s);
-    return 1;
+        cli_progress(label, i, total, "%ld/%ld  loss %.5f  grad %.3g  %.0f seq/s ", i, total, lg->ema, s->grad_norm, seq_s);
 }
 
-static void print_eval(const cli_run *lg, long step, const char *what, const eval_result *er, int has_acc) {
+// A failed span: a numeric fault ends the bar and, with --json, says so; anything else is an error.
+static int span_failed(cli_run *lg, rnl_status st, long step) {
+    if (st == RNL_ERR_NUMERIC) return cli_run_fault(lg, "numeric", step);
+    if (lg->tty) fputc('\n', stderr);
+    return cli_error(lg->cmd, "%s", rnl_last_error());
+}
+
+static void print_eval(const cli_run *lg, long step, const char *what, const rnl_run_eval *er, int has_acc) {
     if (lg->tty) fputc('\n', stderr);
     if (lg->json)
         printf("{\"eval\": {\"step\": %ld, \"split\": \"%s\", \"loss\": %.6g, \"accuracy\": %.6g}}\n", step, what, er->loss,
@@ -160,7 +94,9 @@ int cmd_train(int argc, char **argv) {
     args a;
     args_init(&a, "train", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *out = NULL;
-    int T = 50, steps = 1000, epochs = 3, bucket = 8, B = 32, window = 0, json = 0, eval_every = 0, have_seed = 0;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
+    int T = def.length, steps = def.steps, epochs = def.epochs, bucket = def.bucket, B = def.batch, window = def.bptt;
+    int json = 0, eval_every = 0, have_seed = 0;
     cli_optim_flags of;
     cli_optim_flags_init(&of);
     uint64_t seed = 0;
@@ -169,14 +105,14 @@ int cmd_train(int argc, char **argv) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
         else if (args_is(&a, "--data")) args_str(&a, &data);
-        else if (args_is(&a, "--length")) args_int(&a, &T, 2, RNL_MAX_STEPS);
-        else if (args_is(&a, "--steps")) args_int(&a, &steps, 1, 100000000);
-        else if (args_is(&a, "--epochs")) args_int(&a, &epochs, 1, 100000);
-        else if (args_is(&a, "--bucket")) args_int(&a, &bucket, 1, 1000);
-        else if (args_is(&a, "--batch")) args_int(&a, &B, 1, RNL_MAX_BATCH);
-        else if (args_is(&a, "--bptt")) args_int(&a, &window, 0, RNL_MAX_STEPS);
+        else if (args_is(&a, "--length")) args_limit(&a, &T, "length");
+        else if (args_is(&a, "--steps")) args_limit(&a, &steps, "steps");
+        else if (args_is(&a, "--epochs")) args_limit(&a, &epochs, "epochs");
+        else if (args_is(&a, "--bucket")) args_limit(&a, &bucket, "bucket");
+        else if (args_is(&a, "--batch")) args_limit(&a, &B, "batch");
+        else if (args_is(&a, "--bptt")) args_limit(&a, &window, "bptt");
         else if (args_is(&a, "--seed")) have_seed = args_u64(&a, &seed);
-        else if (args_is(&a, "--eval-every")) args_int(&a, &eval_every, 1, 100000000);
+        else if (args_is(&a, "--eval-every")) args_limit(&a, &eval_every, "eval_every");
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
@@ -195,87 +131,74 @@ int cmd_train(int argc, char **argv) {
     if (rnl_checkpoint_load(model, &m, &o)) return cli_error("train", "%s", rnl_last_error());
     int rc = 0;
     if (data) {
+        char hint[160];
+        snprintf(hint, sizeof hint, "start a new model with 'rnnlab init --data %s ...'", data);
         if (rnl_dataset_load(data, &ds)) rc = cli_error("train", "%s", rnl_last_error());
         else if (!cli_check_data_fits("train", rnl_model_config(m), ds)) rc = 1;
         else if (ds->n_train == 0) rc = cli_error("train", "%s has no training examples", data);
-        else if (!rc) {
-            // Keep the data's description (vocabulary, normalisation) in the model, so predict needs no data file.
-            uint8_t *desc;
-            size_t dn, have_n;
-            const uint8_t *have = rnl_model_meta(m, &have_n);
-            if (rnl_dataset_write_description(ds, &desc, &dn)) rc = cli_error("train", "%s", rnl_last_error());
-            else {
-                if (have && (have_n != dn || memcmp(have, desc, dn) != 0))
-                    rc = cli_error("train", "%s was trained on a different vocabulary or series than %s; start a new model with "
-                                            "'rnnlab init --data %s ...'", model, data, data);
-                else if (!have && rnl_model_set_meta(m, desc, dn)) rc = cli_error("train", "%s", rnl_last_error());
-                free(desc);
-            }
-        }
+        // Keep the data's description (vocabulary, normalisation) in the model, so predict needs no data file.
+        else if (rnl_run_attach_data(m, ds, hint, NULL)) rc = cli_error("train", "%s: %s", model, rnl_last_error());
     } else if (!check_task_fits("train", rnl_model_config(m), task)) {
         rc = 1;
     }
-    if (!rc) rc = cli_optim_setup("train", &of, kind, 0, rnl_model_num_params(m), &o);
+    if (!rc) rc = cli_optim_setup("train", &of, kind, RNL_RUN_RECURRENT, rnl_model_num_params(m), &o);
     if (rc) {
         rnl_dataset_destroy(ds);
         rnl_optimizer_destroy(o);
         rnl_model_destroy(m);
         return rc;
     }
-    if (!have_seed) seed = 1 + (uint64_t)rnl_optimizer_steps(o);
+    if (!have_seed) seed = rnl_run_train_seed(rnl_optimizer_steps(o));
     const char *dest = out ? out : model;
 
+    // One step per span: the bar and the JSON lines report every step.
     rnl_task_data d;
     rnl_task_data_init(&d);
+    rnl_run_progress p;
     cli_run lg;
     cli_run_start(&lg, "train", json, B);
-    int ok = 1;
+    rnl_status st;
     if (!data) {
-        if (!eval_every) eval_every = steps >= 10 ? steps / 10 : 1;
+        if (!eval_every) eval_every = rnl_run_eval_every(RNL_RUN_RECURRENT, steps);
         rnl_rng rng;
         rnl_rng_seed(&rng, seed);
-        for (long i = 1; i <= steps && !cli_interrupted() && ok; i++) {
-            if (rnl_task_generate(&d, task, B, T, &rng)) {
-                rc = cli_error("train", "%s", rnl_last_error());
+        for (long i = 1; i <= steps && !cli_interrupted() && !rc; i++) {
+            if ((st = rnl_run_train_task(m, o, task, B, T, 1, window, &rng, &d, &p))) {
+                rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 break;
             }
-            ok = logged_step(m, o, &d.batch, window, &lg, "", i, steps);
-            if (ok && (i % eval_every == 0 || i == steps)) {
-                eval_result er;
-                if (evaluate_task(m, task, T, 4, 64, 0x5eed0000u + (uint64_t)T, &er) == RNL_OK)
+            report_step(&lg, &p, "", i, steps);
+            if (i % eval_every == 0 || i == steps) {
+                rnl_run_eval er;
+                if (rnl_run_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK)
                     print_eval(&lg, rnl_optimizer_steps(o), "held-out", &er, task == RNL_TASK_COPY);
             }
         }
     } else {
-        int first, count;
-        rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
+        int count = ds->n_train;
         int32_t *order = malloc(sizeof(int32_t) * (size_t)count);
-        long per_epoch = (count + B - 1) / B, total = per_epoch * epochs;
-        int epoch0 = (int)(rnl_optimizer_steps(o) / per_epoch);  // a resumed run continues the shuffles
+        long per_epoch = rnl_run_batches_per_epoch(ds, B), total = per_epoch * epochs;
+        int epoch0 = rnl_run_first_epoch(ds, B, rnl_optimizer_steps(o));  // a resumed run continues the shuffles
         char label[32];
-        for (int e = 0; e < epochs && !cli_interrupted() && ok && order; e++) {
-            if (rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed, epoch0 + e, B, ds->kind == RNL_DATASET_TEXT ? bucket : 1, order)) {
+        if (!order) rc = cli_error("train", "out of memory");
+        for (int e = 0; e < epochs && !cli_interrupted() && !rc; e++) {
+            if (rnl_run_epoch_order(ds, seed, epoch0 + e, B, bucket, order)) {
                 rc = cli_error("train", "%s", rnl_last_error());
                 break;
             }
             snprintf(label, sizeof label, "epoch %d/%d ", e + 1, epochs);
-            for (int i = 0; i < count && !cli_interrupted() && ok; i += B) {
-                int nb = count - i < B ? count - i : B;
-                if (rnl_dataset_batch(ds, order + i, nb, &d)) {
-                    rc = cli_error("train", "%s", rnl_last_error());
-                    ok = 0;
-                    break;
-                }
-                ok = logged_step(m, o, &d.batch, window, &lg, label, e * per_epoch + i / B + 1, total);
+            for (long b = 0; b < per_epoch && !cli_interrupted() && !rc; b++) {
+                if ((st = rnl_run_train_data(m, o, ds, order, count, (int)b, 1, B, window, &d, &p)))
+                    rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
+                else
+                    report_step(&lg, &p, label, e * per_epoch + b + 1, total);
             }
-            eval_result er;
-            if (ok && !cli_interrupted() && ds->n_val > 0 && cli_evaluate_split(m, ds, RNL_SPLIT_VAL, &er) == RNL_OK)
+            rnl_run_eval er;
+            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK)
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
         }
-        if (!order) rc = cli_error("train", "out of memory");
         free(order);
     }
-    if (!ok && !rc) rc = 1;
     cli_run_end(&lg);
     // Save what was learned: a numeric fault leaves the parameters of the last good step untouched.
     rnl_status saved = lg.done > 0 ? rnl_checkpoint_save(m, o, dest) : RNL_OK;
@@ -307,15 +230,16 @@ int cmd_eval(int argc, char **argv) {
     args a;
     args_init(&a, "eval", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *split_name = "test";
-    int T = 50, batches = 10, json = 0;
-    uint64_t seed = 1000003;
+    const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
+    int T = def.length, batches = def.test_batches, json = 0;
+    uint64_t seed = def.test_seed;
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--task")) args_str(&a, &task_name);
         else if (args_is(&a, "--data")) args_str(&a, &data);
         else if (args_is(&a, "--split")) args_str(&a, &split_name);
-        else if (args_is(&a, "--length")) args_int(&a, &T, 2, RNL_MAX_STEPS);
-        else if (args_is(&a, "--batches")) args_int(&a, &batches, 1, 100000);
+        else if (args_is(&a, "--length")) args_limit(&a, &T, "length");
+        else if (args_is(&a, "--batches")) args_limit(&a, &batches, "eval_batches");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
@@ -329,13 +253,13 @@ int cmd_eval(int argc, char **argv) {
     rnl_model *m;
     if (rnl_checkpoint_load(model, &m, NULL)) return cli_error("eval", "%s", rnl_last_error());
     int rc = 0;
-    eval_result r;
+    rnl_run_eval r;
     if (data) {
         rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) rc = cli_error("eval", "%s", rnl_last_error());
         else {
             if (!cli_check_data_fits("eval", rnl_model_config(m), ds)) rc = 1;
-            else if (cli_evaluate_split(m, ds, split, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
+            else if (rnl_run_eval_split(m, ds, split, NULL, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
             else if (ds->kind == RNL_DATASET_TEXT) {
                 if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"loss\": %.6g, \"accuracy\": %.6g}\n", data, split_name, r.count, r.loss, r.accuracy);
                 else printf("%s, %s split (%d reviews): accuracy %.4f, loss %.5f\n", data, split_name, r.count, r.accuracy, r.loss);
@@ -348,7 +272,7 @@ int cmd_eval(int argc, char **argv) {
         }
     } else if (!check_task_fits("eval", rnl_model_config(m), task)) {
         rc = 1;
-    } else if (evaluate_task(m, task, T, batches, 100, seed, &r)) {
+    } else if (rnl_run_eval_task(m, task, T, batches, def.test_batch, seed, NULL, &r)) {
         rc = cli_error("eval", "%s", rnl_last_error());
     } else if (task == RNL_TASK_COPY) {
         if (json) printf("{\"task\": \"copy\", \"length\": %d, \"loss\": %.6g, \"accuracy\": %.6g, \"chance\": 0.125}\n", T, r.loss, r.accuracy);

@@ -67,13 +67,38 @@ rnl_status rnl_fail(rnl_status st, const char *fmt, ...)
     ;
 const char *rnl_status_name(rnl_status st);
 
-// Hard limits, checked before any allocation (a corrupt header must not become a 4 GB malloc).
+// --- Limits -------------------------------------------------------------------------------------
+
+// Hard limits, checked before any allocation (a corrupt header must not become a 4 GB malloc). These are
+// the numbers of the limit table below, which is what every face reads.
 #define RNL_MAX_VOCAB 1000000
 #define RNL_MAX_WIDTH 4096      // embed, input_size, hidden, classes
 #define RNL_MAX_LAYERS 8
 #define RNL_MAX_PARAMS (256u * 1024u * 1024u / 4u)  // 256 MB of float32 parameters
 #define RNL_MAX_BATCH 4096
 #define RNL_MAX_STEPS 100000
+
+// One range per setting that people type (model sizes, training settings), defined once: the config
+// check, the CLI's flags, the page and the Node runner read it, so a limit has one message everywhere:
+// "hidden is 0, must be in 1..4096" (whole numbers) or "lr is 200, must be in [1e-09, 100]".
+// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, attn_width, batch,
+// length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr, momentum, weight_decay, clip,
+// vocab_words, max_len, window, horizon.
+typedef struct {
+    const char *name;  // "hidden": the config field's or the setting's name
+    double min, max;   // inclusive
+    const char *what;  // "hidden units per direction"
+    int whole;         // 1: a whole number (written "1..4096"); 0: a real number (written "[0, 0.9999]")
+} rnl_limit;
+
+int rnl_limit_count(void);
+const rnl_limit *rnl_limit_at(int i);               // NULL past the end
+const rnl_limit *rnl_limit_find(const char *name);  // NULL if unknown
+// RNL_OK if v is in the named limit's range (and whole, for a whole limit); otherwise RNL_ERR_ARG and
+// "hidden is 0, must be in 1..4096". An unknown name is a programmer error (RNL_ERR_ARG, says so).
+rnl_status rnl_limit_check(const char *name, double v);
+// As rnl_limit_check, with the setting called `label` in the message ("--hidden is 0, must be in 1..4096").
+rnl_status rnl_limit_check_as(const char *name, const char *label, double v);
 
 // --- Random numbers -----------------------------------------------------------------------------
 
@@ -106,10 +131,31 @@ typedef struct {
 } rnl_config;
 
 rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary head, forget_bias 1
-// Checks every field against its range and the hard limits; the message names the field.
+// Checks every field against its range (the limit table below) and the hard limits; the message names
+// the field.
 rnl_status rnl_config_validate(const rnl_config *cfg);
-const char *rnl_cell_name(rnl_cell c);     // "rnn", "lstm", "gru"
 const char *rnl_head_name(rnl_head h);     // "binary", "classes", "regression"
+
+// --- The cell table -----------------------------------------------------------------------------
+
+// What a cell is, once: every face (CLI flags, the page's <select>, the Node runner, the grader, traces)
+// reads its names and gates from here. Adding a cell means an entry here, its math (cells.c), its tests
+// and its docs.
+typedef struct {
+    rnl_cell cell;
+    const char *name;           // "lstm": what flags and configs spell
+    const char *label;          // "LSTM": what people read
+    int gates;                  // G: rows of weight_ih per hidden unit (1, 4, 3)
+    const char *gate_names[4];  // PyTorch's gate order: "i", "f", "g", "o"; an RNN's one "gate" is "h"
+    int has_cell_state;         // 1: a second state (the LSTM's c) besides h
+    const char *extra_state;    // what the layer's extra cache holds, or NULL
+} rnl_cell_info;
+
+int rnl_cell_count(void);                        // cells are 0..rnl_cell_count() - 1
+const rnl_cell_info *rnl_cell_info_of(rnl_cell c);  // NULL if unknown
+// "lstm" -> RNL_CELL_LSTM; otherwise RNL_ERR_ARG, "cell must be rnn, lstm or gru, not 'x'".
+rnl_status rnl_cell_parse(const char *name, rnl_cell *out);
+const char *rnl_cell_name(rnl_cell c);     // "rnn", "lstm", "gru" ("?" if unknown)
 int rnl_cell_gates(rnl_cell c);            // 1, 4, 3: rows of weight_ih per hidden unit
 
 // --- Batches ------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-// config.c: model configurations: defaults, names, and validation against ranges and hard limits.
+// config.c: model configurations: defaults, names, and validation against ranges and hard limits; the
+// cell table and the limit table (rnnlab.h), which every face reads instead of keeping its own copy.
+#include <stdio.h>
 #include <string.h>
 #include "internal.h"
 
@@ -14,13 +16,50 @@ rnl_config rnl_config_default(rnl_cell cell) {
     return c;
 }
 
-const char *rnl_cell_name(rnl_cell c) {
-    switch (c) {
-    case RNL_CELL_RNN: return "rnn";
-    case RNL_CELL_LSTM: return "lstm";
-    case RNL_CELL_GRU: return "gru";
+// --- The cell table ---------------------------------------------------------------------------------
+
+// Indexed by rnl_cell. The extra cache is rnl_layer_cache.aux (internal.h).
+static const rnl_cell_info cells[] = {
+    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL},
+    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t"},
+    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)"},
+};
+#define N_CELLS ((int)(sizeof cells / sizeof cells[0]))
+
+int rnl_cell_count(void) { return N_CELLS; }
+
+const rnl_cell_info *rnl_cell_info_of(rnl_cell c) { return (int)c >= 0 && (int)c < N_CELLS ? &cells[c] : NULL; }
+
+// "rnn, lstm or gru", or with numbers "0 (rnn), 1 (lstm) or 2 (gru)", from the table.
+static void cell_list(char *out, size_t cap, int numbered) {
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = 0; i < N_CELLS && n < cap; i++) {
+        const char *sep = i == 0 ? "" : i == N_CELLS - 1 ? " or " : ", ";
+        if (numbered) n += (size_t)snprintf(out + n, cap - n, "%s%d (%s)", sep, i, cells[i].name);
+        else n += (size_t)snprintf(out + n, cap - n, "%s%s", sep, cells[i].name);
     }
-    return "?";
+}
+
+rnl_status rnl_cell_parse(const char *name, rnl_cell *out) {
+    for (int i = 0; i < N_CELLS; i++)
+        if (name && strcmp(name, cells[i].name) == 0) {
+            *out = cells[i].cell;
+            return RNL_OK;
+        }
+    char list[128];
+    cell_list(list, sizeof list, 0);
+    return rnl_fail(RNL_ERR_ARG, "cell must be %s, not '%s'", list, name ? name : "");
+}
+
+const char *rnl_cell_name(rnl_cell c) {
+    const rnl_cell_info *ci = rnl_cell_info_of(c);
+    return ci ? ci->name : "?";
+}
+
+int rnl_cell_gates(rnl_cell c) {
+    const rnl_cell_info *ci = rnl_cell_info_of(c);
+    return ci ? ci->gates : 1;
 }
 
 const char *rnl_head_name(rnl_head h) {
@@ -32,43 +71,103 @@ const char *rnl_head_name(rnl_head h) {
     return "?";
 }
 
-int rnl_cell_gates(rnl_cell c) { return c == RNL_CELL_LSTM ? 4 : c == RNL_CELL_GRU ? 3 : 1; }
+// --- Limits -----------------------------------------------------------------------------------------
 
-static rnl_status check_range(const char *name, long v, long lo, long hi) {
-    if (v < lo || v > hi) return rnl_fail(RNL_ERR_ARG, "config: %s is %ld, must be in %ld..%ld", name, v, lo, hi);
-    return RNL_OK;
+static const rnl_limit limits[] = {
+    // Models
+    {"vocab", 2, RNL_MAX_VOCAB, "token ids (padding, unknown and the words)", 1},
+    {"embed", 1, RNL_MAX_WIDTH, "embedding width", 1},
+    {"input_size", 1, RNL_MAX_WIDTH, "real-valued features per step", 1},
+    {"hidden", 1, RNL_MAX_WIDTH, "hidden units per direction", 1},
+    {"layers", 1, RNL_MAX_LAYERS, "stacked recurrent layers", 1},
+    {"outputs", 1, RNL_MAX_WIDTH, "outputs of the head (classes, or values per target)", 1},
+    {"classes", 2, RNL_MAX_WIDTH, "classes of a classes head", 1},
+    {"forget_bias", -99, 99, "LSTM forget-gate bias at init", 0},
+    {"attn_width", 1, RNL_MAX_WIDTH, "additive attention width (seq2seq)", 1},
+    // Training
+    {"batch", 1, RNL_MAX_BATCH, "sequences per step", 1},
+    {"length", 2, RNL_MAX_STEPS, "task sequence length", 1},
+    {"steps", 1, 100000000, "training steps", 1},
+    {"epochs", 1, 100000, "passes over a dataset's training split", 1},
+    {"bucket", 1, 1000, "batches per length-bucketing pool (1 = off)", 1},
+    {"bptt", 0, RNL_MAX_STEPS, "truncated backpropagation window (0 = full)", 1},
+    {"eval_every", 1, 100000000, "steps between held-out evaluations", 1},
+    {"eval_batches", 1, 100000, "held-out batches of an evaluation", 1},
+    {"lr", 1e-9, 100, "learning rate", 0},
+    {"momentum", 0, 0.9999, "momentum", 0},
+    {"weight_decay", 0, 0.9999, "decoupled weight decay", 0},
+    {"clip", 0, 1e8, "global gradient-norm clipping (0 = off)", 0},
+    // Data sets
+    {"vocab_words", 1, RNL_MAX_VOCAB - 2, "most frequent training words kept", 1},
+    {"max_len", 1, RNL_MAX_STEPS, "tokens kept per review", 1},
+    {"window", 1, RNL_MAX_STEPS, "input steps per series example", 1},
+    {"horizon", 1, RNL_MAX_WIDTH, "values predicted after each window", 1},
+};
+#define N_LIMITS ((int)(sizeof limits / sizeof limits[0]))
+
+int rnl_limit_count(void) { return N_LIMITS; }
+
+const rnl_limit *rnl_limit_at(int i) { return i >= 0 && i < N_LIMITS ? &limits[i] : NULL; }
+
+const rnl_limit *rnl_limit_find(const char *name) {
+    for (int i = 0; name && i < N_LIMITS; i++)
+        if (strcmp(name, limits[i].name) == 0) return &limits[i];
+    return NULL;
+}
+
+rnl_status rnl_limit_check_as(const char *name, const char *label, double v) {
+    const rnl_limit *l = rnl_limit_find(name);
+    if (!l) return rnl_fail(RNL_ERR_ARG, "limits: no limit named '%s'", name ? name : "");
+    if (v >= l->min && v <= l->max && (!l->whole || v == (double)(long long)v)) return RNL_OK;
+    if (l->whole && v == (double)(long long)v)
+        return rnl_fail(RNL_ERR_ARG, "%s is %lld, must be in %.0f..%.0f", label, (long long)v, l->min, l->max);
+    if (l->whole) return rnl_fail(RNL_ERR_ARG, "%s is %g, must be a whole number in %.0f..%.0f", label, v, l->min, l->max);
+    return rnl_fail(RNL_ERR_ARG, "%s is %g, must be in [%g, %g]", label, v, l->min, l->max);
+}
+
+rnl_status rnl_limit_check(const char *name, double v) { return rnl_limit_check_as(name, name, v); }
+
+// --- Validation -------------------------------------------------------------------------------------
+
+// A field against its limit; the message starts "config: ".
+static rnl_status check_field(const char *name, double v) {
+    if (rnl_limit_check(name, v) == RNL_OK) return RNL_OK;
+    return rnl_fail(RNL_ERR_ARG, "config: %s", rnl_last_error());
 }
 
 rnl_status rnl_config_validate(const rnl_config *c) {
     rnl_status st;
     if (!c) return rnl_fail(RNL_ERR_ARG, "config: missing");
-    if (c->cell != RNL_CELL_RNN && c->cell != RNL_CELL_LSTM && c->cell != RNL_CELL_GRU)
-        return rnl_fail(RNL_ERR_ARG, "config: cell is %d, must be 0 (rnn), 1 (lstm) or 2 (gru)", (int)c->cell);
+    if (!rnl_cell_info_of(c->cell)) {
+        char list[128];
+        cell_list(list, sizeof list, 1);
+        return rnl_fail(RNL_ERR_ARG, "config: cell is %d, must be %s", (int)c->cell, list);
+    }
     if (c->head != RNL_HEAD_BINARY && c->head != RNL_HEAD_CLASSES && c->head != RNL_HEAD_REGRESSION)
         return rnl_fail(RNL_ERR_ARG, "config: head is %d, must be 0 (binary), 1 (classes) or 2 (regression)", (int)c->head);
-    if ((st = check_range("vocab", c->vocab, 0, RNL_MAX_VOCAB))) return st;
-    if (c->vocab > 0) {
-        if (c->vocab < 2) return rnl_fail(RNL_ERR_ARG, "config: vocab is %d, must be at least 2 (padding and one token)", c->vocab);
-        if ((st = check_range("embed", c->embed, 1, RNL_MAX_WIDTH))) return st;
+    if (c->vocab != 0) {  // 0: no vocabulary (real-valued inputs)
+        if ((st = check_field("vocab", c->vocab))) return st;
+        if ((st = check_field("embed", c->embed))) return st;
     } else {
         if (c->input_size == 0)
             return rnl_fail(RNL_ERR_ARG, "config: give either vocab and embed (token inputs) or input_size (real-valued inputs)");
-        if ((st = check_range("input_size", c->input_size, 1, RNL_MAX_WIDTH))) return st;
+        if ((st = check_field("input_size", c->input_size))) return st;
     }
-    if ((st = check_range("hidden", c->hidden, 1, RNL_MAX_WIDTH))) return st;
-    if ((st = check_range("layers", c->layers, 1, RNL_MAX_LAYERS))) return st;
-    if ((st = check_range("bidirectional", c->bidirectional, 0, 1))) return st;
-    if ((st = check_range("seq2seq", c->seq2seq, 0, 1))) return st;
+    if ((st = check_field("hidden", c->hidden))) return st;
+    if ((st = check_field("layers", c->layers))) return st;
+    if (c->bidirectional != 0 && c->bidirectional != 1)
+        return rnl_fail(RNL_ERR_ARG, "config: bidirectional is %d, must be in 0..1", c->bidirectional);
+    if (c->seq2seq != 0 && c->seq2seq != 1) return rnl_fail(RNL_ERR_ARG, "config: seq2seq is %d, must be in 0..1", c->seq2seq);
     if (c->head == RNL_HEAD_BINARY && c->outputs != 1)
         return rnl_fail(RNL_ERR_ARG, "config: a binary head has 1 output, not %d", c->outputs);
-    if (c->head == RNL_HEAD_CLASSES && (c->outputs < 2 || c->outputs > RNL_MAX_WIDTH))
-        return rnl_fail(RNL_ERR_ARG, "config: a classes head needs 2..%d classes, not %d", RNL_MAX_WIDTH, c->outputs);
-    if ((st = check_range("outputs", c->outputs, 1, RNL_MAX_WIDTH))) return st;
-    if (!(c->forget_bias > -100.0f && c->forget_bias < 100.0f))
-        return rnl_fail(RNL_ERR_ARG, "config: forget_bias must be a finite number in (-100, 100)");
-    int ok = 1;
+    if (c->head == RNL_HEAD_CLASSES && rnl_limit_check("classes", c->outputs)) {
+        const rnl_limit *l = rnl_limit_find("classes");
+        return rnl_fail(RNL_ERR_ARG, "config: a classes head needs %.0f..%.0f classes, not %d", l->min, l->max, c->outputs);
+    }
+    if ((st = check_field("outputs", c->outputs))) return st;
+    if ((st = check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
+    // In size_t with overflow checks (rnl_mul_size): 0 means the count overflowed.
     size_t n = rnl_config_num_params(c);
-    (void)ok;
     if (n == 0 || n > RNL_MAX_PARAMS)
         return rnl_fail(RNL_ERR_NOMEM, "config: the model would have %zu parameters, more than the limit of %u",
                         n, (unsigned)RNL_MAX_PARAMS);

@@ -3,7 +3,7 @@
 // rnl_act_list (sigmoid/tanh over arrays) by index, and tests/bench/bench.mjs times the calls with
 // performance.now(), as bench_kernels.c does natively. Built by bench.mjs with its own emcc call
 // (the core's kernels.c, kernels_wasm.c, activations.c, error.c and this file; -msimd128), never by
-// CMake: the lab's module (web/wasm.cmake, web/exports.txt) is not touched. Imports at most
+// CMake: the lab's module (web/wasm.cmake, web/lib/exports.js) is not touched. Imports at most
 // env.emscripten_notify_memory_growth.
 #include <stdlib.h>
 

@@ -388,7 +388,7 @@ test('a trap in the module retires the instance with a clear error', async () =>
   const own = await RnnLab.load();
   const m = own.createModel({ cell: 'rnn', task: 'adding', hidden: 3 });
   // No public call traps on any input: reach a raw export to stand in for a bug (a read far out of bounds).
-  throwsRnl(() => own._c.rnlw_model_num_params(0x7ffffff0), /module trapped \(.*out of bounds.*\); this is a bug in rnnlab.*load the module again/, 'RNL_ERR_TRAP');
+  throwsRnl(() => own._c.rnlw_model_params(0x7ffffff0), /module trapped \(.*out of bounds.*\); this is a bug in rnnlab.*load the module again/, 'RNL_ERR_TRAP');
   throwsRnl(() => m.parameters(), /module trapped/, 'RNL_ERR_TRAP');
   throwsRnl(() => own.createModel({ cell: 'rnn', task: 'adding' }), /module trapped/, 'RNL_ERR_TRAP');
   m.free();  // harmless: the retired instance's memory goes with it

@@ -1,5 +1,6 @@
 // load.test.mjs: loading web/rnnlab.wasm in Node through web/rnnlab.js: every kind of source, the
-// version, the one import, the exports of web/exports.txt, and that the code really holds SIMD: a small
+// version, the one import, the exports of the one list (web/lib/exports.js) and the check of a module
+// against it, and that the code really holds SIMD: a small
 // decoder walks every instruction of every function body (a 0xFD byte inside a constant or an offset
 // does not count), and must end each body exactly at its size, which checks the decoder too.
 import test from 'node:test';
@@ -7,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RnnLab } from '../../web/rnnlab.js';
+import { EXPORTS } from '../../web/lib/exports.js';
 
 const wasmUrl = new URL('../../web/rnnlab.wasm', import.meta.url);
 const bytes = readFileSync(wasmUrl);
@@ -133,13 +135,24 @@ test('the module imports only env.emscripten_notify_memory_growth', () => {
   assert.deepEqual(imports, [{ module: 'env', name: 'emscripten_notify_memory_growth', kind: 'function' }]);
 });
 
-test('the module exports every function of web/exports.txt, and memory', () => {
-  const listed = readFileSync(new URL('../../web/exports.txt', import.meta.url), 'utf8')
-    .split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+test('the module exports every function of web/lib/exports.js (each once), and memory', () => {
   const exported = new Map(WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => [e.name, e.kind]));
-  assert.ok(listed.length > 20);
-  for (const name of listed) assert.equal(exported.get(name), 'function', `${name} is listed but not exported`);
+  assert.ok(EXPORTS.length > 20);
+  assert.equal(new Set(EXPORTS).size, EXPORTS.length, 'a name is listed twice');
+  for (const name of EXPORTS) assert.equal(exported.get(name), 'function', `${name} is listed but not exported`);
   assert.equal(exported.get('memory'), 'memory');
+});
+
+test('RnnLab.load refuses a module that lacks a listed export, naming it', async () => {
+  // A module with a memory and no function: magic, version; memory section (one memory, min 1 page);
+  // export section ("memory", kind memory, index 0).
+  const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1,
+    7, 10, 1, 6, ...new TextEncoder().encode('memory'), 2, 0]);
+  await assert.rejects(RnnLab.load(empty), (e) => {
+    assert.match(e.message, /^RnnLab\.load: the module lacks malloc, free, .*: rebuild web\/rnnlab\.wasm \(npm run build\)$/);
+    for (const name of EXPORTS) assert.ok(e.message.includes(name), `${name} is not named`);
+    return true;
+  });
 });
 
 test('the code holds wasm_simd128 instructions (f32x4 mul and add), and no relaxed SIMD', () => {

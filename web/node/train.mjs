@@ -2,7 +2,9 @@
 // train.mjs: the headless Node runner of the WebAssembly build: makes (or loads) a model, trains it on a
 // synthetic task through web/rnnlab.js, prints progress or JSON lines, and can save a checkpoint that the
 // native CLI reads. Flags are those of `rnnlab init` and `rnnlab train` where they overlap, and its JSON
-// lines have the same keys as `rnnlab train --json`, so scripts can drive either.
+// lines have the same keys as `rnnlab train --json`, so scripts can drive either. The cells, the flags'
+// ranges and the defaults are the module's own (lab.cells, lab.limits, lab.trainingDefaults), read after
+// it loads, so they match the core's and the CLI's.
 //
 //     node web/node/train.mjs --cell lstm --task adding --length 50 --steps 2000 --hidden 32 --lr 0.01 --seed 1
 //
@@ -11,14 +13,14 @@ import { rename, writeFile, readFile, unlink } from 'node:fs/promises';
 import { RnnLab } from '../rnnlab.js';
 import { parseFlags, UsageError } from './flags.mjs';
 
-const HELP = `usage: node web/node/train.mjs --cell rnn|lstm|gru --task adding|copy|sine [flags]
+const help = (cells, d) => `usage: node web/node/train.mjs --cell ${cells} --task adding|copy|sine [flags]
        node web/node/train.mjs --model FILE --task adding|copy|sine [flags]
 
 Trains a model on a synthetic task in the WebAssembly build of rnnlab. A new model is made from --cell
 and the model flags (as 'rnnlab init --task ...'); --model continues a checkpoint (as 'rnnlab train').
 
 model (new):
-  --cell rnn|lstm|gru   the recurrent cell
+  --cell ${cells.padEnd(15)} the recurrent cell
   --hidden N            hidden units per direction (default 32)
   --layers N            stacked recurrent layers (default 1)
   --bidirectional       run each layer in both directions
@@ -29,38 +31,43 @@ model (resume):
   --model FILE          a checkpoint to continue (written back unless --out is given)
 training:
   --task NAME           adding (sum of two marked values), copy (recall the first symbol), sine (next step)
-  --length T            sequence length (default 50)
-  --steps N             training steps (default 1000)
-  --batch B             sequences per step (default 32)
+  --length T            sequence length (default ${d.length})
+  --steps N             training steps (default ${d.steps})
+  --batch B             sequences per step (default ${d.batch})
   --optim adam|momentum|sgd   optimizer (default: the checkpoint's, else adam)
-  --lr X                learning rate (default 0.001 for adam, 0.1 otherwise)
+  --lr X                learning rate (default ${d.lrAdam} for adam, ${d.lrOther} otherwise)
   --momentum X          momentum (default 0.9 with --optim momentum)
   --weight-decay X      decoupled weight decay (default 0)
-  --clip X              clip the global gradient norm to X (default 1; 0 = off)
+  --clip X              clip the global gradient norm to X (default ${d.clip}; 0 = off)
   --bptt K              truncated backpropagation through time: windows of K steps (default 0 = full)
   --seed N              seed of the training data (default: continues from the steps already done)
-  --eval-every N        evaluate on held-out batches every N steps (default steps/10)
+  --eval-every N        evaluate on held-out batches every N steps (default steps/${d.evalEveryParts})
 output:
   --out FILE            write the trained model (with its optimizer state) here
   --json                print metrics as JSON lines on stdout (the keys of 'rnnlab train --json')
   --wasm FILE           the module to load (default: web/rnnlab.wasm)
 `;
 
-// --- Flags: the ranges of core/cli (args_int / args_float) ---------------------------------------------
+// --- Flags: each number's range is the core's limit of that name (lab.limits) ------------------------
 
-const INT_FLAGS = {
-  '--hidden': [1, 4096], '--layers': [1, 8], '--embed': [1, 4096], '--length': [2, 100000], '--steps': [1, 100000000],
-  '--batch': [1, 4096], '--bptt': [0, 100000], '--eval-every': [1, 100000000],
-};
-const FLOAT_FLAGS = {
-  '--lr': [1e-9, 100], '--momentum': [0, 0.9999], '--weight-decay': [0, 0.9999], '--clip': [0, 1e8], '--forget-bias': [-99, 99],
-};
+const INT_LIMITS = { '--hidden': 'hidden', '--layers': 'layers', '--embed': 'embed', '--length': 'length', '--steps': 'steps',
+  '--batch': 'batch', '--bptt': 'bptt', '--eval-every': 'eval_every' };
+const FLOAT_LIMITS = { '--lr': 'lr', '--momentum': 'momentum', '--weight-decay': 'weight_decay', '--clip': 'clip',
+  '--forget-bias': 'forget_bias' };
 const SEED_FLAGS = ['--seed', '--init-seed'];
 const STRING_FLAGS = ['--cell', '--task', '--model', '--optim', '--out', '--wasm'];
 const BOOL_FLAGS = ['--bidirectional', '--json'];
 
-const parseArgs = (argv) =>
-  parseFlags(argv, { ints: INT_FLAGS, floats: FLOAT_FLAGS, seeds: SEED_FLAGS, strings: STRING_FLAGS, bools: BOOL_FLAGS });
+// limits null: any number (the first pass, which only looks for --wasm and --help before the module loads).
+function parseArgs(argv, limits) {
+  const ranges = (flags) => Object.fromEntries(Object.entries(flags).map(([flag, name]) => {
+    if (!limits) return [flag, [-Infinity, Infinity]];
+    if (!limits[name]) throw new Error(`the module has no limit '${name}' (for ${flag}): rebuild web/rnnlab.wasm`);
+    return [flag, [limits[name].min, limits[name].max]];
+  }));
+  return parseFlags(argv, { ints: ranges(INT_LIMITS), floats: ranges(FLOAT_LIMITS), seeds: SEED_FLAGS, strings: STRING_FLAGS,
+    bools: BOOL_FLAGS });
+}
 
 // --- Output ---------------------------------------------------------------------------------------------
 
@@ -87,11 +94,14 @@ async function saveAtomically(path, bytes) {
 // --- Main -----------------------------------------------------------------------------------------------
 
 async function main(argv) {
-  const f = parseArgs(argv);
-  if (f.help) {
-    process.stdout.write(HELP);
+  const first = parseArgs(argv, null);
+  const lab = await RnnLab.load(first['--wasm']);
+  const cells = lab.cells.map((c) => c.name), d = lab.trainingDefaults('recurrent');
+  if (first.help) {
+    process.stdout.write(help(cells.join('|'), d));
     return 0;
   }
+  const f = parseArgs(argv, lab.limits);
   if (!f['--task']) throw new UsageError('--task is required (adding, copy or sine)');
   if (!f['--cell'] && !f['--model']) throw new UsageError('give --cell (a new model) or --model FILE (continue a checkpoint)');
   if (f['--cell'] && f['--model']) throw new UsageError('give --cell (a new model) or --model FILE, not both');
@@ -101,7 +111,6 @@ async function main(argv) {
     if (given.length) throw new UsageError(`${given.join(', ')} describe${given.length > 1 ? '' : 's'} a new model; --model continues a checkpoint`);
   }
   const json = Boolean(f['--json']);
-  const lab = await RnnLab.load(f['--wasm']);
   const task = f['--task'];
   if (!lab.names.tasks.includes(task)) throw new UsageError(`unknown task '${task}' (expected ${lab.names.tasks.join(', ')})`);
   if (f['--optim'] && !lab.names.optimizers.includes(f['--optim']))
@@ -116,7 +125,7 @@ async function main(argv) {
     if (want.vocab !== c.vocab || want.inputSize !== c.inputSize || want.head !== c.head || want.outputs !== c.outputs || want.seq2seq !== c.seq2seq)
       throw new Error(`the model in ${f['--model']} does not fit task '${task}'; make one with --cell ... --task ${task}`);
   } else {
-    if (!lab.names.cells.includes(f['--cell'])) throw new UsageError(`--cell must be rnn, lstm or gru, not '${f['--cell']}'`);
+    if (!cells.includes(f['--cell'])) throw new UsageError(`--cell must be ${cells.join(', ')}, not '${f['--cell']}'`);
     const cfg = { cell: f['--cell'], task, seed: f['--init-seed'] ?? f['--seed'] ?? 0 };
     if ('--hidden' in f) cfg.hidden = f['--hidden'];
     if ('--layers' in f) cfg.layers = f['--layers'];
@@ -136,8 +145,8 @@ async function main(argv) {
   if ('--clip' in f) opt.clip = f['--clip'];
   m.setOptimizer({ ...opt, reset: !(cur && cur.kind === kind) });
 
-  const steps = f['--steps'] ?? 1000, B = f['--batch'] ?? 32, T = f['--length'] ?? 50;
-  const evalEvery = f['--eval-every'] ?? (steps >= 10 ? Math.floor(steps / 10) : 1);
+  const steps = f['--steps'] ?? d.steps, B = f['--batch'] ?? d.batch, T = f['--length'] ?? d.length;
+  const evalEvery = f['--eval-every'] ?? Math.max(1, Math.floor(steps / d.evalEveryParts));
   const tty = !json && process.stderr.isTTY;
   const dest = f['--out'] ?? f['--model'];
   if (!json) {

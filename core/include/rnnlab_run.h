@@ -1,0 +1,178 @@
+// rnnlab_run.h: the run layer: the training protocol that every face (the native CLI, the WebAssembly
+// module and through it the page and Node) follows, written once. It holds the rules, not the loops'
+// reporting: whether a model fits a task or a data set, tying a model to a data set's description, which
+// seeds and batch sizes held-out evaluation uses, the order of each epoch and how a resumed run picks it
+// up, training over a span of steps with a progress record, and the defaults of each model kind.
+//
+// A face drives a run in spans and reports between them (a progress bar, JSON lines, a yield to the
+// event loop); the same seed gives the same batches whatever the span lengths:
+//
+//     rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
+//     if (rnl_run_task_fits(rnl_model_config(m), RNL_TASK_ADDING, NULL)) die(rnl_last_error());
+//     rnl_optimizer *o = NULL;
+//     rnl_run_ensure_optimizer(&o, RNL_RUN_RECURRENT, rnl_model_num_params(m));
+//     rnl_rng rng; rnl_rng_seed(&rng, rnl_run_train_seed(rnl_optimizer_steps(o)));
+//     rnl_task_data d; rnl_task_data_init(&d);
+//     rnl_run_progress p;
+//     for (int done = 0; done < def.steps; done += p.done) {
+//         if (rnl_run_train_task(m, o, RNL_TASK_ADDING, def.batch, def.length, 10, 0, &rng, &d, &p)) break;
+//         printf("step %ld: loss %.4f (mean of the span %.4f)\n", p.steps, p.last.loss, p.mean_loss);
+//     }
+//     rnl_run_eval r;
+//     rnl_run_eval_task(m, RNL_TASK_ADDING, def.length, def.heldout_batches, def.heldout_batch,
+//                       rnl_run_heldout_seed(def.length), &d, &r);
+//
+// Conventions as rnnlab.h: outputs first, rnl_status with a message that names the problem. A `hint`
+// argument is the face's own next step, appended to a refusal ("make one with createModel({ cell,
+// dataset })"); NULL for none. Scratch `d` arguments are batch buffers the caller keeps between calls
+// (they grow with realloc); NULL: a temporary one.
+#ifndef RNNLAB_RUN_H
+#define RNNLAB_RUN_H
+
+#include "rnnlab.h"
+#include "rnnlab_data.h"
+#include "rnnlab_seq2seq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// --- Defaults of each model kind ------------------------------------------------------------------
+
+typedef enum { RNL_RUN_RECURRENT = 0, RNL_RUN_SEQ2SEQ = 1 } rnl_run_kind;
+
+// What a run uses when the face is not told otherwise (the CLI's help and the wrapper's defaults).
+typedef struct {
+    int batch;                 // sequences per step: 32
+    float lr_adam, lr_other;   // a new optimizer's learning rate: Adam 0.001 (seq2seq 0.005), sgd/momentum 0.1
+    float momentum;            // 0.9 with momentum
+    float weight_decay;        // 0
+    float clip;                // global gradient-norm clipping of a new optimizer: 1
+    int steps;                 // task training steps: 1000
+    int length;                // task sequence length: 50 (recurrent; seq2seq tasks set their own)
+    int epochs;                // passes over a data set: 3 (recurrent)
+    int bucket;                // length-bucketing pools of 8 batches (text data)
+    int bptt;                  // 0: full backpropagation through time
+    int eval_every_parts;      // held-out check every steps / 10 steps (at least 1)
+    int heldout_batches, heldout_batch;  // the in-training held-out check: 4 x 64 (seq2seq 2 x 64)
+    int test_batches, test_batch;        // `eval`: 10 batches of 100
+    uint64_t test_seed;                  // `eval`'s seed: 1000003
+} rnl_run_defaults;
+
+rnl_run_defaults rnl_run_defaults_of(rnl_run_kind kind);
+// Steps between held-out checks of a run of `steps` steps: steps / 10, at least 1.
+int rnl_run_eval_every(rnl_run_kind kind, long steps);
+// The optimizer a run starts with when none is set: rnl_optim_default(optim) with the kind's clip and,
+// for Adam, the kind's learning rate.
+rnl_optim_config rnl_run_optim_default(rnl_run_kind kind, rnl_optim optim);
+// Creates that optimizer (Adam) for n_params if *o is NULL; leaves an existing one alone.
+rnl_status rnl_run_ensure_optimizer(rnl_optimizer **o, rnl_run_kind kind, size_t n_params);
+
+// --- Seeds and batch sizes ------------------------------------------------------------------------
+
+#define RNL_RUN_EVAL_BATCH 64              // a split is evaluated (and predicted) in batches of 64, in order
+#define RNL_RUN_TEST_SEED 1000003u         // `eval` on a task: fresh batches from this seed
+#define RNL_RUN_HELDOUT_SEED 0x5eed0000u   // + T: the in-training held-out batches of a task of length T
+#define RNL_RUN_S2S_HELDOUT_SEED 0x5eed5200u  // the in-training held-out batches of a seq2seq task
+
+// The seed of the in-training held-out batches of a task of length T: every run sees the same ones.
+uint64_t rnl_run_heldout_seed(int T);
+// The training-data seed of a run that is given none: 1 + the optimizer steps already done, so a resumed
+// run continues the data stream (and the epoch shuffles) instead of repeating it.
+uint64_t rnl_run_train_seed(long steps_done);
+
+// --- Fit checks -----------------------------------------------------------------------------------
+
+// RNL_OK if the model reads what the task gives and predicts what it asks; otherwise RNL_ERR_ARG naming
+// what differs: "the model does not fit task 'copy': it needs token inputs, a classes head with 8 outputs;
+// the model has real-valued inputs of size 2, a regression head with 1 output", then "; " and the hint.
+rnl_status rnl_run_task_fits(const rnl_config *c, rnl_task task, const char *hint);
+// As rnl_run_task_fits for a data set: "the model does not fit this data: ..." (text) or "the model
+// does not fit this series: ..." (a series).
+rnl_status rnl_run_data_fits(const rnl_config *c, const rnl_dataset *ds, const char *hint);
+// Ties a model to a data set: it must fit, and keeps the data's description (vocabulary and tokenizer
+// settings, or the series' normalisation) as its meta bytes, so new input can be read without the data.
+// A model with other meta bytes was trained on other data and is refused ("this model was trained on a
+// different vocabulary or series than this dataset; " hint). *changed (may be NULL): 1 if the meta
+// bytes were set now.
+rnl_status rnl_run_attach_data(rnl_model *m, const rnl_dataset *ds, const char *hint, int *changed);
+
+// --- Epochs ---------------------------------------------------------------------------------------
+
+// Batches of B in one epoch over the training split: ceil(n_train / B).
+long rnl_run_batches_per_epoch(const rnl_dataset *ds, int B);
+// The epoch a run starts at: a resumed run (steps_done optimizer steps) continues the shuffles.
+int rnl_run_first_epoch(const rnl_dataset *ds, int B, long steps_done);
+// The order of one epoch over the training split (rnl_dataset_epoch_order), with length bucketing in
+// pools of `bucket` batches for text only (a series' windows all have one length). order: (n_train).
+// RNL_ERR_ARG if the training split is empty.
+rnl_status rnl_run_epoch_order(const rnl_dataset *ds, uint64_t seed, int epoch, int B, int bucket, int32_t *order);
+
+// --- Training over a span -------------------------------------------------------------------------
+
+// What a span of training steps did; faces report it between spans.
+typedef struct {
+    rnl_step_stats last;  // the last step's stats (NaN loss, grad_norm and accuracy before any step)
+    double mean_loss;     // mean loss of the steps this span ran (NaN if none)
+    int clipped;          // how many of them clipped
+    int done;             // how many ran (also after a failure: those before it)
+    long steps;           // optimizer steps in all, after the span
+} rnl_run_progress;
+
+// n steps, each on a fresh batch of B x T of a task from `rng` (the training stream), with truncated
+// BPTT windows of `bptt` steps (0: full). Stops at the first failure (a numeric fault leaves the
+// parameters of the last good step: rnl_train_step).
+rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
+                              rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
+// Batches [first, first + n) of an epoch order (rnl_run_epoch_order; order_n examples) over the training
+// split: consecutive runs of B examples, the last one possibly shorter. Stops early at the order's end.
+rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order, int order_n,
+                              int first, int n, int B, int bptt, rnl_task_data *d, rnl_run_progress *p);
+
+// --- Evaluation -----------------------------------------------------------------------------------
+
+typedef struct {
+    double loss;      // mean loss
+    double accuracy;  // mean accuracy; NaN for regression (and for a series)
+    int count;        // sequences evaluated
+} rnl_run_eval;
+
+// `batches` batches of B x T of a task from a generator seeded with `seed` (not the training stream):
+// the mean of their losses and accuracies.
+rnl_status rnl_run_eval_task(rnl_model *m, rnl_task task, int T, int batches, int B, uint64_t seed, rnl_task_data *d,
+                             rnl_run_eval *r);
+// A whole split in batches of RNL_RUN_EVAL_BATCH, in order, each batch weighted by its size.
+// RNL_ERR_ARG if the split is empty.
+rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r);
+// Next-step predictions of a series model over a split's windows, in the series' own units, batched as
+// rnl_run_eval_split: out (2, count): the value right after each window as read, then the first output
+// * std + mean. count: the split's size (rnl_dataset_split).
+rnl_status rnl_run_predict_series(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
+
+// --- Sequence-to-sequence runs --------------------------------------------------------------------
+
+typedef struct {
+    rnl_s2s_stats last;  // the last step's stats (NaN before any step)
+    double mean_loss;    // over the steps this span ran (NaN if none)
+    int clipped, done;
+    long steps;          // optimizer steps in all
+} rnl_run_s2s_progress;
+
+// n steps on fresh batches of B examples of the model's task from `rng`.
+rnl_status rnl_run_s2s_train(rnl_s2s *m, rnl_optimizer *o, const rnl_s2s_task_config *tc, int B, int n, rnl_rng *rng,
+                             rnl_s2s_task_data *d, rnl_run_s2s_progress *p);
+
+typedef struct {
+    double loss;             // teacher-forced cross-entropy per target token
+    double tf_token, tf_seq; // teacher-forced token and sequence accuracy
+    double token, seq;       // greedy decoding's token and sequence accuracy
+} rnl_run_s2s_eval;
+
+// `batches` batches of B held-out examples from a generator seeded with `seed`; means over the batches.
+rnl_status rnl_run_s2s_evaluate(rnl_s2s *m, const rnl_s2s_task_config *tc, int batches, int B, uint64_t seed,
+                                rnl_run_s2s_eval *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

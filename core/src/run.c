@@ -1,0 +1,338 @@
+// run.c: the run layer (rnnlab_run.h): the training protocol the CLI and the WebAssembly module share,
+// written once: defaults per model kind, seeds, fit checks, attaching a data description, epoch orders,
+// training over a span of steps, and the evaluation of tasks and splits. The loops here are the ones the
+// faces ran before; their arithmetic (sums, divisions and their order) is kept as it was, so results
+// and checkpoints stay bit-identical between the faces and with earlier runs.
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnnlab_run.h"
+
+// --- Defaults ---------------------------------------------------------------------------------------
+
+rnl_run_defaults rnl_run_defaults_of(rnl_run_kind kind) {
+    rnl_run_defaults d;
+    memset(&d, 0, sizeof d);
+    d.batch = 32;
+    d.lr_adam = 1e-3f;
+    d.lr_other = 0.1f;
+    d.momentum = 0.9f;
+    d.weight_decay = 0;
+    d.clip = 1.0f;
+    d.steps = 1000;
+    d.bptt = 0;
+    d.eval_every_parts = 10;
+    d.test_batches = 10;
+    d.test_batch = 100;
+    d.test_seed = RNL_RUN_TEST_SEED;
+    if (kind == RNL_RUN_SEQ2SEQ) {
+        d.lr_adam = 0.005f;  // the seq2seq tasks here learn fastest around this rate
+        d.length = 0;        // the task config decides the lengths
+        d.epochs = 0;        // no data sets
+        d.bucket = 1;
+        d.heldout_batches = 2;
+        d.heldout_batch = 64;
+    } else {
+        d.length = 50;
+        d.epochs = 3;
+        d.bucket = 8;
+        d.heldout_batches = 4;
+        d.heldout_batch = 64;
+    }
+    return d;
+}
+
+int rnl_run_eval_every(rnl_run_kind kind, long steps) {
+    long parts = rnl_run_defaults_of(kind).eval_every_parts;
+    return steps >= parts ? (int)(steps / parts) : 1;
+}
+
+rnl_optim_config rnl_run_optim_default(rnl_run_kind kind, rnl_optim optim) {
+    rnl_run_defaults d = rnl_run_defaults_of(kind);
+    rnl_optim_config oc = rnl_optim_default(optim);
+    oc.lr = optim == RNL_OPTIM_ADAM ? d.lr_adam : d.lr_other;
+    if (optim == RNL_OPTIM_MOMENTUM) oc.momentum = d.momentum;
+    oc.weight_decay = d.weight_decay;
+    oc.clip = d.clip;
+    return oc;
+}
+
+rnl_status rnl_run_ensure_optimizer(rnl_optimizer **o, rnl_run_kind kind, size_t n_params) {
+    if (*o) return RNL_OK;
+    rnl_optim_config oc = rnl_run_optim_default(kind, RNL_OPTIM_ADAM);
+    return rnl_optimizer_create(o, &oc, n_params);
+}
+
+uint64_t rnl_run_heldout_seed(int T) { return RNL_RUN_HELDOUT_SEED + (uint64_t)T; }
+
+uint64_t rnl_run_train_seed(long steps_done) { return 1 + (uint64_t)steps_done; }
+
+// --- Fit checks -------------------------------------------------------------------------------------
+
+// A refusal: the message, then "; " and the face's hint if it gave one.
+static rnl_status refuse(const char *hint, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static rnl_status refuse(const char *hint, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return rnl_fail(RNL_ERR_ARG, "%s%s%s", msg, hint ? "; " : "", hint ? hint : "");
+}
+
+static int same_shape(const rnl_config *a, const rnl_config *b) {
+    return a->vocab == b->vocab && a->input_size == b->input_size && a->head == b->head && a->outputs == b->outputs &&
+           a->seq2seq == b->seq2seq;
+}
+
+// "token inputs with a vocabulary of 10, a classes head with 8 outputs at every step"
+static void describe_io(const rnl_config *c, char *out, size_t cap) {
+    char in[64];
+    if (c->vocab) snprintf(in, sizeof in, "token inputs with a vocabulary of %d", c->vocab);
+    else snprintf(in, sizeof in, "real-valued inputs of size %d", c->input_size);
+    snprintf(out, cap, "%s, a %s head with %d output%s%s", in, rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "",
+             c->seq2seq ? " at every step" : "");
+}
+
+rnl_status rnl_run_task_fits(const rnl_config *c, rnl_task task, const char *hint) {
+    if ((int)task < RNL_TASK_ADDING || (int)task > RNL_TASK_SINE) return rnl_fail(RNL_ERR_ARG, "task: unknown task %d", (int)task);
+    rnl_config want = *c;
+    rnl_task_shape(task, &want);
+    if (same_shape(&want, c)) return RNL_OK;
+    char needs[160], has[160];
+    describe_io(&want, needs, sizeof needs);
+    describe_io(c, has, sizeof has);
+    return refuse(hint, "the model does not fit task '%s': it needs %s; the model has %s", rnl_task_name(task), needs, has);
+}
+
+rnl_status rnl_run_data_fits(const rnl_config *c, const rnl_dataset *ds, const char *hint) {
+    rnl_config want = *c;
+    rnl_dataset_shape(ds, &want);
+    if (same_shape(&want, c)) return RNL_OK;
+    if (ds->kind == RNL_DATASET_TEXT)
+        return refuse(hint, "the model does not fit this data: it needs token inputs with a vocabulary of %d and a binary head "
+                            "(the model has %s%d, a %s head)", want.vocab, c->vocab ? "a vocabulary of " : "real-valued inputs of size ",
+                      c->vocab ? c->vocab : c->input_size, rnl_head_name(c->head));
+    return refuse(hint, "the model does not fit this series: it needs 1 real-valued input and a regression head with %d output%s",
+                  want.outputs, want.outputs > 1 ? "s" : "");
+}
+
+rnl_status rnl_run_attach_data(rnl_model *m, const rnl_dataset *ds, const char *hint, int *changed) {
+    if (changed) *changed = 0;
+    rnl_status st = rnl_run_data_fits(rnl_model_config(m), ds, hint);
+    if (st) return st;
+    uint8_t *desc;
+    size_t dn, have_n;
+    if ((st = rnl_dataset_write_description(ds, &desc, &dn))) return st;
+    const uint8_t *have = rnl_model_meta(m, &have_n);
+    if (have && (have_n != dn || memcmp(have, desc, dn) != 0))
+        st = refuse(hint, "this model was trained on a different vocabulary or series than this dataset");
+    else if (!have && !(st = rnl_model_set_meta(m, desc, dn)) && changed)
+        *changed = 1;
+    free(desc);
+    return st;
+}
+
+// --- Epochs -----------------------------------------------------------------------------------------
+
+long rnl_run_batches_per_epoch(const rnl_dataset *ds, int B) {
+    int first, count;
+    rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
+    return B > 0 ? ((long)count + B - 1) / B : 0;
+}
+
+int rnl_run_first_epoch(const rnl_dataset *ds, int B, long steps_done) {
+    long per = rnl_run_batches_per_epoch(ds, B);
+    return per > 0 ? (int)(steps_done / per) : 0;
+}
+
+rnl_status rnl_run_epoch_order(const rnl_dataset *ds, uint64_t seed, int epoch, int B, int bucket, int32_t *order) {
+    int first, count;
+    rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
+    if (count == 0) return rnl_fail(RNL_ERR_ARG, "train: the dataset has no training examples");
+    return rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed, epoch, B, ds->kind == RNL_DATASET_TEXT ? bucket : 1, order);
+}
+
+// --- Training over a span ---------------------------------------------------------------------------
+
+static void progress_start(rnl_run_progress *p) {
+    p->last = (rnl_step_stats){NAN, NAN, 0, NAN};
+    p->mean_loss = NAN;
+    p->clipped = p->done = 0;
+    p->steps = 0;
+}
+
+static void progress_end(rnl_run_progress *p, const rnl_optimizer *o, double sum) {
+    p->mean_loss = p->done ? sum / p->done : NAN;
+    p->steps = o ? rnl_optimizer_steps(o) : 0;
+}
+
+rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
+                              rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
+    rnl_task_data own;
+    if (!d) rnl_task_data_init(d = &own);
+    progress_start(p);
+    double sum = 0;
+    rnl_status st = RNL_OK;
+    for (; p->done < n; p->done++) {
+        if ((st = rnl_task_generate(d, task, B, T, rng))) break;
+        if ((st = rnl_train_step(m, o, &d->batch, bptt, &p->last))) break;
+        sum += p->last.loss;
+        p->clipped += p->last.clipped;
+    }
+    progress_end(p, o, sum);
+    if (d == &own) rnl_task_data_free(&own);
+    return st;
+}
+
+rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order, int order_n,
+                              int first, int n, int B, int bptt, rnl_task_data *d, rnl_run_progress *p) {
+    rnl_task_data own;
+    if (!d) rnl_task_data_init(d = &own);
+    progress_start(p);
+    double sum = 0;
+    rnl_status st = RNL_OK;
+    for (; p->done < n; p->done++) {
+        long i = (long)(first + p->done) * B;
+        if (i >= order_n) break;
+        int nb = order_n - i < B ? (int)(order_n - i) : B;
+        if ((st = rnl_dataset_batch(ds, order + i, nb, d))) break;
+        if ((st = rnl_train_step(m, o, &d->batch, bptt, &p->last))) break;
+        sum += p->last.loss;
+        p->clipped += p->last.clipped;
+    }
+    progress_end(p, o, sum);
+    if (d == &own) rnl_task_data_free(&own);
+    return st;
+}
+
+// --- Evaluation -------------------------------------------------------------------------------------
+
+rnl_status rnl_run_eval_task(rnl_model *m, rnl_task task, int T, int batches, int B, uint64_t seed, rnl_task_data *d,
+                             rnl_run_eval *r) {
+    r->loss = r->accuracy = NAN;
+    r->count = 0;
+    if (batches < 1) return rnl_fail(RNL_ERR_ARG, "evaluate: batches is %d, must be at least 1", batches);
+    rnl_task_data own;
+    if (!d) rnl_task_data_init(d = &own);
+    rnl_rng rng;
+    rnl_rng_seed(&rng, seed);
+    double loss = 0, acc = 0;
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < batches && !st; i++) {
+        rnl_step_stats s;
+        if (!(st = rnl_task_generate(d, task, B, T, &rng)) && !(st = rnl_eval_batch(m, &d->batch, &s))) {
+            loss += s.loss;
+            acc += s.accuracy;
+        }
+    }
+    if (d == &own) rnl_task_data_free(&own);
+    r->loss = loss / batches;
+    r->accuracy = acc / batches;
+    r->count = batches * B;
+    return st;
+}
+
+static const char *split_name(rnl_split s) { return s == RNL_SPLIT_VAL ? "validation" : s == RNL_SPLIT_TEST ? "test" : "training"; }
+
+rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r) {
+    int first, count;
+    rnl_dataset_split(ds, split, &first, &count);
+    r->loss = r->accuracy = 0;
+    r->count = count;
+    if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
+    rnl_task_data own;
+    if (!d) rnl_task_data_init(d = &own);
+    int32_t idx[RNL_RUN_EVAL_BATCH];
+    double loss = 0, acc = 0;
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < count && !st; i += RNL_RUN_EVAL_BATCH) {
+        int nb = count - i < RNL_RUN_EVAL_BATCH ? count - i : RNL_RUN_EVAL_BATCH;
+        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
+        rnl_step_stats s;
+        if (!(st = rnl_dataset_batch(ds, idx, nb, d)) && !(st = rnl_eval_batch(m, &d->batch, &s))) {
+            loss += s.loss * nb;
+            acc += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
+        }
+    }
+    if (d == &own) rnl_task_data_free(&own);
+    r->loss = loss / count;
+    r->accuracy = ds->kind == RNL_DATASET_TEXT ? acc / count : NAN;
+    return st;
+}
+
+rnl_status rnl_run_predict_series(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out) {
+    if (ds->kind != RNL_DATASET_SERIES) return rnl_fail(RNL_ERR_ARG, "this is a text dataset, not a time series");
+    int first, count;
+    rnl_dataset_split(ds, split, &first, &count);
+    if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
+    rnl_task_data own;
+    if (!d) rnl_task_data_init(d = &own);
+    int part = split == RNL_SPLIT_TRAIN ? 0 : split == RNL_SPLIT_VAL ? 1 : 2;
+    int start = part == 0 ? 0 : part == 1 ? ds->part[0] : ds->part[0] + ds->part[1];  // first value of the part
+    int32_t idx[RNL_RUN_EVAL_BATCH];
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < count && !st; i += RNL_RUN_EVAL_BATCH) {
+        int nb = count - i < RNL_RUN_EVAL_BATCH ? count - i : RNL_RUN_EVAL_BATCH;
+        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
+        if ((st = rnl_dataset_batch(ds, idx, nb, d)) || (st = rnl_model_forward(m, &d->batch, NULL))) break;
+        const rnl_real *p = rnl_model_predictions(m);  // (nb, horizon)
+        for (int k = 0; k < nb; k++) {
+            out[i + k] = ds->values[start + i + k + ds->window];
+            out[count + i + k] = (double)p[(size_t)k * ds->horizon] * ds->std + ds->mean;
+        }
+    }
+    if (d == &own) rnl_task_data_free(&own);
+    return st;
+}
+
+// --- Sequence-to-sequence runs ----------------------------------------------------------------------
+
+rnl_status rnl_run_s2s_train(rnl_s2s *m, rnl_optimizer *o, const rnl_s2s_task_config *tc, int B, int n, rnl_rng *rng,
+                             rnl_s2s_task_data *d, rnl_run_s2s_progress *p) {
+    rnl_s2s_task_data own;
+    if (!d) rnl_s2s_task_data_init(d = &own);
+    p->last = (rnl_s2s_stats){NAN, NAN, 0, NAN, NAN};
+    p->clipped = p->done = 0;
+    double sum = 0;
+    rnl_status st = RNL_OK;
+    for (; p->done < n; p->done++) {
+        if ((st = rnl_s2s_task_generate(d, tc, B, rng))) break;
+        if ((st = rnl_s2s_train_step(m, o, &d->batch, &p->last))) break;
+        sum += p->last.loss;
+        p->clipped += p->last.clipped;
+    }
+    p->mean_loss = p->done ? sum / p->done : NAN;
+    p->steps = o ? rnl_optimizer_steps(o) : 0;
+    if (d == &own) rnl_s2s_task_data_free(&own);
+    return st;
+}
+
+rnl_status rnl_run_s2s_evaluate(rnl_s2s *m, const rnl_s2s_task_config *tc, int batches, int B, uint64_t seed,
+                                rnl_run_s2s_eval *r) {
+    memset(r, 0, sizeof *r);
+    if (batches < 1 || B < 1) return rnl_fail(RNL_ERR_ARG, "evaluate: batches and batchSize must be at least 1");
+    rnl_s2s_task_data d;
+    rnl_s2s_task_data_init(&d);
+    rnl_rng rng;
+    rnl_rng_seed(&rng, seed);
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < batches && !st; i++) {
+        rnl_s2s_stats s;
+        double tok, seq;
+        if (!(st = rnl_s2s_task_generate(&d, tc, B, &rng)) && !(st = rnl_s2s_eval_batch(m, &d.batch, &s)) &&
+            !(st = rnl_s2s_greedy_accuracy(m, &d.batch, rnl_s2s_task_max_target(tc) + 1, &tok, &seq))) {
+            r->loss += s.loss / batches, r->tf_token += s.token_accuracy / batches, r->tf_seq += s.seq_accuracy / batches;
+            r->token += tok / batches, r->seq += seq / batches;
+        }
+    }
+    rnl_s2s_task_data_free(&d);
+    return st;
+}

@@ -1,0 +1,49 @@
+// exports.js: the one list of the functions the WebAssembly module exports. web/wasm.cmake reads the
+// quoted names below into -sEXPORTED_FUNCTIONS (so keep this file to the list: one quoted name each, '//'
+// comments), and the loader (lib/loader.js) refuses a module that lacks one, naming it. The module's
+// memory is exported too, without being listed (it is not a function).
+//
+// rnlw_* are the adapter of web/wasm_api.c; rnl_* are the core's own, exported where a core function
+// already takes and returns plain numbers and pointers.
+
+export const EXPORTS = Object.freeze([
+  // Heap: the wrapper stages batches, parameters and checkpoint bytes in memory it allocates.
+  'malloc', 'free', 'rnl_buffer_free',
+  // Errors, names, version (the wrapper builds its name tables from the core's own names).
+  'rnl_last_error', 'rnl_status_name', 'rnl_cell_name', 'rnl_head_name', 'rnl_optim_name', 'rnl_task_name',
+  'rnlw_last_status', 'rnlw_version', 'rnlw_kernels', 'rnlw_heap_in_use', 'rnlw_heap_base',
+  // The record tables (web/wasm_records.c), as JSON: what lib/records.js reads and writes by field name.
+  'rnlw_records',
+  // The core's cell table and limits; the run layer's defaults, seeds and epochs (rnnlab_run.h).
+  'rnl_cell_count', 'rnl_cell_info_of', 'rnl_limit_count', 'rnl_limit_at', 'rnlw_training_defaults', 'rnlw_heldout_seed',
+  'rnlw_train_seed', 'rnl_run_batches_per_epoch', 'rnl_run_first_epoch',
+  // Models.
+  'rnlw_config_default', 'rnlw_model_create', 'rnlw_config_training_bytes', 'rnlw_model_training_bytes',
+  'rnlw_model_destroy', 'rnlw_model_config', 'rnlw_model_params', 'rnlw_model_grads', 'rnlw_set_params',
+  'rnlw_tensor', 'rnlw_meta', 'rnlw_set_meta',
+  // Optimizers.
+  'rnlw_optimizer_default', 'rnlw_set_optimizer', 'rnlw_optimizer_info',
+  // Batches, training, evaluation, prediction.
+  'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict', 'rnlw_predictions', 'rnlw_gradients',
+  // Synthetic tasks.
+  'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed', 'rnlw_train_task', 'rnlw_eval_task',
+  // Introspection.
+  'rnlw_set_trace', 'rnlw_trace',
+  // Checkpoints as bytes.
+  'rnlw_checkpoint_write', 'rnlw_checkpoint_read',
+  // Datasets (rnnlab_data.h): reading, writing, describing, encoding text, batches.
+  'rnl_dataset_destroy', 'rnlw_dataset_info', 'rnlw_dataset_read', 'rnlw_dataset_describe', 'rnlw_dataset_write',
+  'rnlw_dataset_encode', 'rnlw_dataset_word', 'rnlw_dataset_example', 'rnlw_dataset_batch', 'rnlw_dataset_shape',
+  // Making datasets: IMDB from tar bytes in chunks (or files), reviews CSV, CSV series; the baseline.
+  'rnlw_data_defaults', 'rnlw_imdb_create', 'rnl_imdb_feed_tar', 'rnl_imdb_end_tar', 'rnl_imdb_add_file',
+  'rnlw_imdb_counts', 'rnlw_imdb_build', 'rnl_imdb_destroy', 'rnlw_text_csv', 'rnlw_series_csv', 'rnlw_bow',
+  // Models on datasets: the loop of `rnnlab train --data`, evaluation, prediction.
+  'rnlw_attach_data', 'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series',
+  'rnlw_model_word', 'rnlw_predict_text',
+  // Sequence-to-sequence models (rnnlab_seq2seq.h): create for a task, train, evaluate, decode, checkpoints.
+  'rnl_attn_name', 'rnl_s2s_task_name', 'rnlw_s2s_create', 'rnlw_s2s_destroy', 'rnlw_s2s_info',
+  'rnlw_s2s_set_optimizer', 'rnlw_s2s_optimizer_info', 'rnlw_s2s_seed', 'rnlw_s2s_train', 'rnlw_s2s_eval',
+  'rnlw_s2s_decode', 'rnlw_s2s_token_text', 'rnlw_s2s_text', 'rnlw_s2s_checkpoint_write', 'rnlw_s2s_checkpoint_read',
+  // The exercises' cells: TODOs left in a student build (-DRNL_CELL_MATH=...); -1 / 0 in the reference.
+  'rnlw_todo_check', 'rnlw_todo_names', 'rnlw_todo_count', 'rnlw_todo_last',
+]);

@@ -1,0 +1,155 @@
+// loader.js: compiles and instantiates web/rnnlab.wasm without any Emscripten JavaScript, the same way
+// in a page, a Worker and Node: the source (a URL, a path, bytes, a Response or a compiled module), the
+// memory's declared maximum read from the binary's memory section, the imports the module asks for, and
+// the check of its exports against the one list (lib/exports.js).
+import { EXPORTS } from './exports.js';
+
+export const isNode = typeof globalThis.process?.versions?.node === 'string';
+
+// The compile functions below give { module, bytes }: the bytes (null for a given WebAssembly.Module) are
+// read once more for the memory's declared maximum (memoryMaximum).
+const compileBytes = async (bytes) => ({ module: await WebAssembly.compile(bytes), bytes });
+
+async function compileResponse(resp) {
+  if (!resp.ok) throw new Error(`RnnLab.load: fetching ${resp.url} failed: HTTP ${resp.status} ${resp.statusText}`);
+  // Streaming compilation needs the server to say application/wasm; fall back to bytes otherwise.
+  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(resp.headers.get('content-type') ?? '')) {
+    const [module, bytes] = await Promise.all([WebAssembly.compileStreaming(resp.clone()), resp.arrayBuffer()]);
+    return { module, bytes };
+  }
+  return compileBytes(await resp.arrayBuffer());
+}
+
+// Node: a path, or a file: URL, is read from disk (Node's fetch does not do file:); http(s) is fetched.
+async function compileInNode(source) {
+  let url = source;
+  if (typeof source === 'string') {
+    // A scheme of two letters or more ("C:\x" is a Windows path, not a URL).
+    if (/^[a-z][a-z0-9+.-]+:/i.test(source)) url = new URL(source);
+    else url = (await import('node:url')).pathToFileURL(source);
+  }
+  if (url.protocol !== 'file:') return compileResponse(await fetch(url));
+  const { readFile } = await import('node:fs/promises');
+  let bytes;
+  try {
+    bytes = await readFile(url);
+  } catch (e) {
+    throw new Error(`RnnLab.load: cannot read ${decodeURIComponent(url.pathname)}: ${e.code ?? e.message} (build it with 'npm run build')`);
+  }
+  return compileBytes(bytes);
+}
+
+async function compile(source) {
+  if (source instanceof WebAssembly.Module) return { module: source, bytes: null };
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(source);
+  if (typeof Response === 'function' && source instanceof Response) return compileResponse(source);
+  source ??= new URL('../rnnlab.wasm', import.meta.url);  // web/rnnlab.wasm, beside rnnlab.js
+  if (typeof source !== 'string' && !(source instanceof URL))
+    throw new TypeError('RnnLab.load: expected a URL, a path (Node), bytes, a Response or a WebAssembly.Module');
+  if (isNode) return compileInNode(source);
+  return compileResponse(await fetch(source));
+}
+
+const WASM_PAGE = 65536;
+export const WASM32_LIMIT = 65536 * WASM_PAGE;  // 4 GB: all a 32-bit memory can address
+
+// The maximum the module declares for its memory (in its memory section; -sALLOW_MEMORY_GROWTH with
+// Emscripten's default MAXIMUM_MEMORY gives 2 GB), in bytes; 4 GB when it declares none or the bytes are
+// unknown. A browser may still refuse to grow that far: this is the most the memory can ever reach.
+function memoryMaximum(bytes) {
+  if (!bytes) return WASM32_LIMIT;
+  const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;  // after the magic and the version
+  const leb = () => {
+    let v = 0, shift = 0, b;
+    do {
+      b = u8[pos++];
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80 && pos < u8.length);
+    return v;
+  };
+  while (pos < u8.length) {
+    const id = u8[pos++], size = leb(), end = pos + size;
+    if (id === 5 && leb() >= 1) {  // the memory section, with at least one memory: limits of memory 0
+      const flags = u8[pos++];
+      leb();  // the minimum
+      return flags & 1 ? Math.min(leb() * WASM_PAGE, WASM32_LIMIT) : WASM32_LIMIT;
+    }
+    pos = end;
+  }
+  return WASM32_LIMIT;
+}
+
+// The module imports one function today (env.emscripten_notify_memory_growth). The WASI shims are here
+// so that a core change that pulls in printf or a clock still loads and says what it needs, loudly.
+function makeImports(module, state) {
+  const text = [];
+  const shims = {
+    env: {
+      emscripten_notify_memory_growth() {},  // views are re-made lazily when memory.buffer changes
+    },
+    wasi_snapshot_preview1: {
+      fd_write(fd, iovs, iovcnt, nwritten) {
+        const dv = new DataView(state.memory.buffer);
+        let n = 0;
+        for (let i = 0; i < iovcnt; i++) {
+          const ptr = dv.getUint32(iovs + 8 * i, true), len = dv.getUint32(iovs + 8 * i + 4, true);
+          text.push(new TextDecoder().decode(new Uint8Array(state.memory.buffer, ptr, len)));
+          n += len;
+        }
+        dv.setUint32(nwritten, n, true);
+        const joined = text.join('');
+        if (joined.includes('\n')) {
+          console.error(`rnnlab (wasm fd ${fd}): ${joined.trimEnd()}`);
+          text.length = 0;
+        }
+        return 0;
+      },
+      proc_exit(code) {
+        throw new Error(`rnnlab: the WebAssembly module exited with code ${code}`);
+      },
+      clock_time_get(id, precision, out) {
+        const ns = BigInt(Math.round((id === 0 ? Date.now() : performance.now()) * 1e6));
+        new DataView(state.memory.buffer).setBigUint64(out, ns, true);
+        return 0;
+      },
+      random_get(ptr, len) {
+        globalThis.crypto.getRandomValues(new Uint8Array(state.memory.buffer, ptr, len));
+        return 0;
+      },
+    },
+  };
+  const imports = {};
+  for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
+    const fn = kind === 'function' ? shims[mod]?.[name] : undefined;
+    imports[mod] ??= {};
+    imports[mod][name] = fn ?? (() => {
+      throw new Error(`rnnlab: the WebAssembly module called ${mod}.${name}, which rnnlab.js does not provide`);
+    });
+  }
+  return imports;
+}
+
+// Every name of lib/exports.js must be a function of the module, and `memory` its memory; a module that
+// lacks one (an old build, or a list changed without a rebuild) is refused, naming what is missing.
+export function checkExports(ex) {
+  const missing = EXPORTS.filter((n) => typeof ex[n] !== 'function');
+  if (!(ex.memory instanceof WebAssembly.Memory)) missing.unshift('memory');
+  if (missing.length) throw new Error(`RnnLab.load: the module lacks ${missing.join(', ')}: rebuild web/rnnlab.wasm (npm run build)`);
+}
+
+/**
+ * Compiles and instantiates `source` (see RnnLab.load); resolves to { exports, memoryLimit } after
+ * running the reactor's constructors. Throws when the module lacks an export of lib/exports.js.
+ */
+export async function instantiate(source) {
+  const { module, bytes } = await compile(source);
+  const state = { memory: null };
+  const instance = await WebAssembly.instantiate(module, makeImports(module, state));
+  const ex = instance.exports;
+  checkExports(ex);
+  state.memory = ex.memory;
+  if (ex._initialize) ex._initialize();  // the reactor's constructors
+  return { exports: ex, memoryLimit: memoryMaximum(bytes) };
+}

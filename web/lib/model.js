@@ -1,0 +1,429 @@
+// model.js: Model, a recurrent model in module memory (rnl_model) with what training keeps beside it:
+// its optimizer, batches, training on synthetic tasks and datasets (through the one loop of progress.js),
+// evaluation, prediction, traces, parameters and checkpoints. Before any call that grows its work memory it
+// checks that the module's memory can grow that far (RNL_ERR_NOMEM with the core's figure).
+import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, toTyped, pick, shortF32, indexOf, checkFunction } from './errors.js';
+import { CoreObject } from './heap.js';
+import { textBytes } from './stream.js';
+import { trainLoop, settle } from './progress.js';
+import { optimizerOptions, readOptimizer } from './optimizer.js';
+import { SPLITS, dataLength } from './dataset.js';
+
+const KIND_RECURRENT = 0;  // rnl_run_kind
+
+// A 'progress' record as the figures a step reports (accuracy null for regression).
+const stepStats = (r) => ({ step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm, clipped: r.clipped,
+  accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy });
+
+const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
+
+export class Model extends CoreObject {
+  constructor(lab, handle) {
+    super(lab, handle, 'rnlw_model_destroy', 'model');
+    this._busy = false;
+    this.config = Object.freeze(this._readConfig());
+    // What the model holds (rnlw_model_training_bytes), and the largest batch and length its work memory
+    // was sized for: the core grows it to the largest of each it has run, and never shrinks it.
+    this._capB = 0;
+    this._capT = 0;
+    this._held = this._bytesAt(this._optimKind(false), 0, 0);
+  }
+
+  _bytesAt(kind, B, T) {
+    const n = this._lab._c.rnlw_model_training_bytes(this._handle, kind, B, T);
+    if (n < 0) throw this._lab._error(-n);
+    return n;
+  }
+
+  // The optimizer kind the model has; without one, the Adam a training step makes (`training`), or 'sgd',
+  // which keeps no state.
+  _optimKind(training) {
+    const lab = this._lab;
+    const o = readOptimizer(lab, 'rnlw_optimizer_info', this._handle);
+    if (o) return lab.names.optimizers.indexOf(o.kind);
+    return lab.names.optimizers.indexOf(training ? 'adam' : 'sgd');
+  }
+
+  // Before a call that runs batches of B x T (evaluation in batches of evalB too): refuses it up front when
+  // the work memory it grows cannot fit in what the WebAssembly memory can still grow to.
+  _reserve(B, T, training, verb, evalB = 0) {
+    const capB = Math.max(this._capB, B, evalB), capT = Math.max(this._capT, T);
+    const need = this._bytesAt(this._optimKind(training), capB, capT);
+    let what = `${verb} at batch ${B}, length ${T}`;
+    if (capB > B || capT > T)
+      what += ` (work memory for batch ${capB}, length ${capT}: ${evalB > B ? `evaluation runs in batches of ${evalB}` : 'the largest this model has run'})`;
+    this._lab._ensureRoom(need, this._held, what, 'reduce hidden, the batch size or the length');
+    this._capB = capB;
+    this._capT = capT;
+    this._held = Math.max(this._held, need);
+  }
+
+  // Before running a dataset's split in the run layer's evaluation batches (rnlw_eval_data, rnlw_predict_series).
+  _reserveSplit(dataset, split, verb) {
+    const evalBatch = this._lab._defaults.recurrent.evalBatch;
+    this._reserve(Math.max(1, Math.min(evalBatch, dataset.counts[split])), dataLength(dataset), false, verb);
+  }
+
+  _readConfig() {
+    const lab = this._lab;
+    const heap = lab._heap, pc = heap.slot(0), pi = heap.slot(1);
+    lab._c.rnlw_model_config(pc, pi, this._handle);
+    const info = heap.read('model_info', pi);
+    this._numParams = info.params;
+    this._numTensors = info.tensors;
+    return heap.read('config', pc);  // cell, vocab, embed, inputSize, hidden, layers, bidirectional, head, outputs, seq2seq, forgetBias
+  }
+
+  get numParams() {
+    void this._handle;  // throws if freed
+    return this._numParams;
+  }
+
+  // --- Optimizer ---
+
+  /**
+   * Sets the optimizer. Fields left out take their defaults (rnl_optim_default; clip 1 as the CLI). With
+   * the same kind as the current one (and no `reset`) the moments and step count are kept.
+   */
+  setOptimizer(opts = {}) {
+    const { kind, reset, record } = optimizerOptions(this._lab, opts, 'setOptimizer');
+    // A new kind changes the optimizer's state (Adam: two floats per parameter).
+    const need = this._bytesAt(kind, this._capB, this._capT);
+    this._lab._ensureRoom(need, this._held, `train with ${this._lab.names.optimizers[kind]}`, 'reduce hidden, layers, embed or vocab, or use sgd');
+    this._lab._check(this._lab._c.rnlw_set_optimizer(this._handle, record(), reset));
+    this._held = need;
+  }
+
+  /** The optimizer's settings and step count, or null before one is set or made by training. */
+  get optimizer() {
+    // kind, lr, momentum, beta1, beta2, eps, weightDecay, clip, steps
+    return readOptimizer(this._lab, 'rnlw_optimizer_info', this._handle);
+  }
+
+  // --- Batches ---
+
+  // Checks a batch object against the model and stages it in WASM memory for the next call.
+  _setBatch(batch, needTargets, where) {
+    const c = this.config, lab = this._lab;
+    if (batch === undefined) throw argError(`${where}: a batch is required`);
+    checkKeys(batch, BATCH_KEYS, where);
+    const B = checkInt(batch.B, 'batch.B', where, 1), T = checkInt(batch.T, 'batch.T', where, 1);
+    this._reserve(B, T, where === 'trainStep', where === 'trainStep' ? 'train' : 'run');
+    let tokens = null, inputs = null, lengths = null, targets = null;
+    if (c.vocab > 0) {
+      if (batch.inputs !== undefined) throw argError(`${where}: the model reads token ids (vocab ${c.vocab}): give batch.tokens, not batch.inputs`);
+      tokens = toTyped(Int32Array, batch.tokens, B * T, 'batch.tokens', where);
+    } else {
+      if (batch.tokens !== undefined) throw argError(`${where}: the model reads real-valued inputs (inputSize ${c.inputSize}): give batch.inputs, not batch.tokens`);
+      inputs = toTyped(Float32Array, batch.inputs, B * T * c.inputSize, 'batch.inputs', where);
+    }
+    if (batch.lengths !== undefined && batch.lengths !== null) lengths = toTyped(Int32Array, batch.lengths, B, 'batch.lengths', where);
+    if (needTargets) {
+      const per = c.head === 'regression' ? c.outputs : 1;
+      targets = toTyped(Float32Array, batch.targets, B * (c.seq2seq ? T : 1) * per, 'batch.targets', where);
+    }
+    const h = this._handle;
+    const p = lab._heap.stage([tokens, inputs, lengths, targets]);
+    lab._c.rnlw_batch_set(B, T, ...p);
+    return h;
+  }
+
+  // Runs a call that fills a 'progress' record (given first): its status, and the record.
+  _progress(call) {
+    const lab = this._lab, p = lab._heap.slot(0);
+    const status = call(p);
+    return { status, r: lab._heap.read('progress', p) };
+  }
+
+  /** One training step (zero grads, forward, backward, clip, update) on a batch. */
+  trainStep(batch, opts) {
+    const { bpttWindow = 0 } = checkKeys(opts, ['bpttWindow'], 'trainStep');
+    checkInt(bpttWindow, 'bpttWindow', 'trainStep', 0);
+    const h = this._setBatch(batch, true, 'trainStep');
+    const { status, r } = this._progress((p) => this._lab._c.rnlw_train_step(p, h, bpttWindow));
+    this._lab._check(status);
+    const { loss, gradNorm, clipped, accuracy, step } = stepStats(r);
+    return { loss, gradNorm, clipped, accuracy, step };
+  }
+
+  /** Loss and accuracy (null for regression) of a batch, without training. */
+  evaluate(batch) {
+    const h = this._setBatch(batch, true, 'evaluate');
+    const { status, r } = this._progress((p) => this._lab._c.rnlw_eval(p, h));
+    this._lab._check(status);
+    const { loss, accuracy } = stepStats(r);
+    return { loss, accuracy };
+  }
+
+  _predictions(h) {
+    const lab = this._lab;
+    const p = lab._heap.slot(0);
+    lab._c.rnlw_predictions(p, h);
+    const { data, n } = lab._heap.read('span', p);
+    return lab._heap.f32(data, n);
+  }
+
+  /** Predictions for a batch (targets are not needed): (B, outputs), or (B, T, outputs) for seq2seq. */
+  predict(batch) {
+    const h = this._setBatch(batch, false, 'predict');
+    this._lab._check(this._lab._c.rnlw_predict(h));
+    return this._predictions(h);
+  }
+
+  /** Loss, gradients and predictions of a batch, with no update (what `rnnlab grad` prints). */
+  gradients(batch, opts) {
+    const { bpttWindow = 0 } = checkKeys(opts, ['bpttWindow'], 'gradients');
+    checkInt(bpttWindow, 'bpttWindow', 'gradients', 0);
+    const lab = this._lab, h = this._setBatch(batch, true, 'gradients');
+    const { status, r } = this._progress((p) => lab._c.rnlw_gradients(p, h, bpttWindow));
+    lab._check(status);
+    const { loss, gradNorm } = r;
+    const gradients = lab._heap.f32(lab._c.rnlw_model_grads(h), this._numParams);
+    return { loss, gradNorm, gradients, predictions: this._predictions(h) };
+  }
+
+  // --- Synthetic tasks ---
+
+  /**
+   * Trains on a synthetic task: the loop of `rnnlab train` (same seed, same batches), run in chunks with
+   * progress reports between them and a yield to the event loop every `yieldMs` ms.
+   */
+  async trainTask(opts) {
+    const where = 'trainTask', lab = this._lab;
+    opts = checkKeys(opts, ['task', 'length', 'steps', 'batchSize', 'seed', 'bpttWindow', 'evalEvery', 'evalBatches',
+      'evalBatchSize', 'progressEvery', 'onProgress', 'signal', 'yieldMs'], where);
+    const d = lab._defaults.recurrent;
+    const { task, length = d.length, steps = d.steps, batchSize = d.batch, bpttWindow = d.bptt, evalEvery = 0,
+      evalBatches = d.heldoutBatches, evalBatchSize = d.heldoutBatch, progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
+    const t = indexOf(lab.names.tasks, task, 'task', where);
+    checkInt(length, 'length', where, 2);
+    checkInt(steps, 'steps', where, 1);
+    checkInt(batchSize, 'batchSize', where, 1);
+    checkInt(bpttWindow, 'bpttWindow', where, 0);
+    checkInt(evalEvery, 'evalEvery', where, 0);
+    checkInt(progressEvery, 'progressEvery', where, 1);
+    checkNumber(yieldMs, 'yieldMs', where);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw argError(`${where}: onProgress must be a function`);
+    if (this._busy) throw argError(`${where}: this model is already training`);
+    this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
+    // As `rnnlab train`: without a seed, continue the data stream from the steps already done.
+    const seed = opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0);
+    const [lo, hi] = splitSeed(seed, where);
+    lab._c.rnlw_task_seed(this._handle, lo, hi);
+    return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
+      chunk: (n) => {
+        const { status, r } = this._progress((p) => lab._c.rnlw_train_task(p, this._handle, t, batchSize, length, n, bpttWindow));
+        return { status, done: r.done, stats: stepStats(r) };
+      },
+      // The held-out batches of `rnnlab train`: their own seed (the run layer's), so every run sees the same ones.
+      evaluate: () => this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
+        seed: lab._c.rnlw_heldout_seed(KIND_RECURRENT, length) }),
+    });
+  }
+
+  /** Held-out loss and accuracy (null for regression) on fresh batches, as `rnnlab eval` (same defaults). */
+  evaluateTask(opts) {
+    const where = 'evaluateTask', lab = this._lab;
+    opts = checkKeys(opts, ['task', 'length', 'batches', 'batchSize', 'seed'], where);
+    const d = lab._defaults.recurrent;
+    const { task, length = d.length, batches = d.testBatches, batchSize = d.testBatch, seed = d.testSeed } = opts;
+    const t = indexOf(lab.names.tasks, task, 'task', where);
+    const [lo, hi] = splitSeed(seed, where);
+    checkInt(length, 'length', where, 2);
+    checkInt(batchSize, 'batchSize', where, 1);
+    this._reserve(batchSize, length, false, 'evaluate');
+    checkInt(batches, 'batches', where, 1);
+    const { status, r } = this._progress((p) => lab._c.rnlw_eval_task(p, this._handle, t, length, batches, batchSize, lo, hi));
+    lab._check(status);
+    const { loss, accuracy } = stepStats(r);
+    return { loss, accuracy };
+  }
+
+  // --- Datasets ---
+
+  /**
+   * Trains on a dataset's training split: the loop of `rnnlab train --data` (same epoch orders for the
+   * same seed, length bucketing for text, validation after each epoch), run in C in chunks with progress
+   * reports and yields to the event loop between them. The model keeps the data's description as meta.
+   */
+  async trainDataset(dataset, opts) {
+    const where = 'trainDataset', lab = this._lab;
+    const ds = lab._datasetHandle(dataset, where);
+    opts = checkKeys(opts, ['epochs', 'batchSize', 'bucket', 'seed', 'bpttWindow', 'onProgress', 'onEpoch', 'signal', 'yieldMs',
+      'progressEvery'], where);
+    const d = lab._defaults.recurrent;
+    const { epochs = d.epochs, batchSize = d.batch, bucket = d.bucket, bpttWindow = d.bptt, onProgress, onEpoch, signal, yieldMs = 30,
+      progressEvery = 10 } = opts;
+    checkInt(epochs, 'epochs', where, 1);
+    checkInt(batchSize, 'batchSize', where, 1);
+    checkInt(bucket, 'bucket', where, 1);
+    checkInt(bpttWindow, 'bpttWindow', where, 0);
+    checkInt(progressEvery, 'progressEvery', where, 1);
+    checkNumber(yieldMs, 'yieldMs', where);
+    for (const [k, f] of [['onProgress', onProgress], ['onEpoch', onEpoch]])
+      if (f !== undefined && typeof f !== 'function') throw argError(`${where}: ${k} must be a function`);
+    if (this._busy) throw argError(`${where}: this model is already training`);
+    this._reserve(batchSize, dataLength(dataset), true, 'train', Math.min(d.evalBatch, dataset.counts.val));
+    lab._check(lab._c.rnlw_attach_data(this._handle, ds));
+    // As `rnnlab train --data`: without a seed the shuffles continue from the steps already done, and a
+    // resumed run continues the epoch count.
+    const done0 = this.optimizer?.steps ?? 0;
+    const [lo, hi] = splitSeed(opts.seed ?? lab._c.rnlw_train_seed(done0), where);
+    if (dataset.counts.train === 0) throw argError(`${where}: the dataset has no training examples`);
+    const perEpoch = lab._c.rnl_run_batches_per_epoch(ds, batchSize), steps = perEpoch * epochs;
+    const epoch0 = lab._c.rnl_run_first_epoch(ds, batchSize, done0);
+    let val = null;
+    const r = await trainLoop(this, { steps, batchSize, progressEvery, perEpoch, epochs, onProgress, signal, yieldMs,
+      startEpoch: (e) => lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket)),
+      chunk: (n, done) => {
+        const { status, r } = this._progress((p) => lab._c.rnlw_train_data(p, this._handle, dataset._handle, done % perEpoch, n,
+          batchSize, bpttWindow));
+        return { status, done: r.done, stats: stepStats(r) };
+      },
+      // Validation after each epoch, as the CLI (not after an interrupted one).
+      endEpoch: async (e, done) => {
+        val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
+        if (onEpoch) await settle(onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val }));
+      },
+    });
+    return { epochs, steps: r.steps, totalSteps: r.totalSteps, loss: r.loss, meanLoss: r.meanLoss, val, seconds: r.seconds,
+      seqPerSec: r.seqPerSec, stopped: r.stopped };
+  }
+
+  /** Loss and accuracy (null for a series) over a whole split, as `rnnlab eval --data`. Default split: 'test'. */
+  evaluateDataset(dataset, split = 'test') {
+    const where = 'evaluateDataset', lab = this._lab;
+    const ds = lab._datasetHandle(dataset, where);
+    const s = SPLITS.indexOf(split);
+    if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    this._reserveSplit(dataset, split, 'evaluate');
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_eval_data(p, this._handle, ds, s));
+    const { loss, accuracy, count } = lab._heap.read('split_eval', p);
+    return { loss, accuracy: Number.isNaN(accuracy) ? null : accuracy, count };
+  }
+
+  /**
+   * The sentiment of a text, read with the model's own vocabulary (its meta bytes, as `rnnlab predict`):
+   * the probability that it is positive, the token ids and words the model saw ('<unk>' for unknown
+   * ones), and the probability after each word (null for a bidirectional model): the change from one
+   * step to the next is that word's contribution.
+   */
+  predictText(text) {
+    const lab = this._lab, h = this._handle, bytes = textBytes(text, 'predictText');
+    const p = lab._heap.slot(0);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_predict_text(p, h, tp, bytes.byteLength)));
+    const r = lab._heap.read('text_prediction', p), probability = r.probability, len = r.length;
+    const ids = lab._heap.i32(r.ids, len);
+    const stepProbabilities = r.stepProbabilities ? lab._heap.f32(r.stepProbabilities, len) : null;
+    const tokens = Array.from(ids, (id) => lab._heap.str(lab._c.rnlw_model_word(h, id)));
+    let unknown = 0;
+    for (const id of ids) unknown += id === 1;
+    return { probability, ids, tokens, unknown, stepProbabilities };
+  }
+
+  /**
+   * Next-step predictions over a split's windows of a series, in the series' own units (de-normalised in
+   * C): actual[i] is the value right after window i, predicted[i] the model's first output for it.
+   */
+  predictSeries(dataset, split = 'test') {
+    const where = 'predictSeries', lab = this._lab;
+    const ds = lab._datasetHandle(dataset, where);
+    const s = SPLITS.indexOf(split);
+    if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    this._reserveSplit(dataset, split, 'predict');
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_predict_series(p, this._handle, ds, s));
+    const { data, n } = lab._heap.read('span', p);  // (2, n) doubles: actual, then predicted
+    return { actual: lab._heap.f64(data, n), predicted: lab._heap.f64(data + 8 * n, n) };
+  }
+
+  // --- Introspection ---
+
+  /** Records sample `sample` of the next forward (gates, states) and backward (gradient norms); null: off. */
+  setTrace(sample) {
+    if (sample === null || sample === false || sample === undefined) sample = -1;
+    checkInt(sample, 'sample', 'setTrace', -1);
+    this._lab._c.rnlw_set_trace(this._handle, sample);
+  }
+
+  _trace(kind, layer, dir, where) {
+    const c = this.config, lab = this._lab;
+    checkInt(layer, 'layer', where, 0, c.layers - 1);
+    checkInt(dir, 'dir', where, 0, c.bidirectional ? 1 : 0);
+    const p = lab._heap.slot(0);
+    lab._c.rnlw_trace(p, this._handle, kind, layer, dir);
+    const { data, steps, width } = lab._heap.read('trace', p);
+    if (!data) return null;
+    return { steps, width, data: lab._heap.f32(data, steps * width) };
+  }
+
+  /** Gate activations of the traced sample, (steps, G*H) in PyTorch gate order; null if none traced. */
+  gateTrace(layer = 0, dir = 0) {
+    return this._trace(0, layer, dir, 'gateTrace');
+  }
+
+  /** Cell state (LSTM) or hidden state (RNN, GRU) of the traced sample, (steps, H); null if none traced. */
+  stateTrace(layer = 0, dir = 0) {
+    return this._trace(1, layer, dir, 'stateTrace');
+  }
+
+  /** ||dL/dh_t|| per step after a traced backward, (steps); null if none. */
+  gradNormTrace(layer = 0, dir = 0) {
+    return this._trace(2, layer, dir, 'gradNormTrace');
+  }
+
+  // --- Parameters and checkpoints ---
+
+  /** A copy of the whole parameter block (layout: tensors()). */
+  parameters() {
+    return this._lab._heap.f32(this._lab._c.rnlw_model_params(this._handle), this._numParams);
+  }
+
+  /** Replaces the whole parameter block (numParams finite values). */
+  setParameters(values) {
+    const h = this._handle, lab = this._lab;
+    const a = toTyped(Float32Array, values, undefined, 'values', 'setParameters');
+    lab._check(lab._heap.withCopy(a, (p) => lab._c.rnlw_set_params(h, p, a.length)));
+  }
+
+  /** The tensors of the parameter block: PyTorch state_dict names, offsets and shapes. */
+  tensors() {
+    const h = this._handle, lab = this._lab, list = [];
+    for (let i = 0; i < this._numTensors; i++) {
+      const p = lab._heap.slot(0);
+      lab._c.rnlw_tensor(p, h, i);
+      const { name, offset, rows, cols } = lab._heap.read('tensor', p);
+      list.push({ name, offset, rows, cols, shape: cols === 1 ? [rows] : [rows, cols] });
+    }
+    return list;
+  }
+
+  /** A copy of the model's meta bytes (the description of its data, kept in checkpoints), or null. */
+  meta() {
+    const lab = this._lab, p = lab._heap.slot(0);
+    lab._c.rnlw_meta(p, this._handle);
+    const { data, n } = lab._heap.read('span', p);
+    return data ? lab._heap.bytes(data, n) : null;
+  }
+
+  /** Sets the meta bytes saved with the model (null or empty: none). */
+  setMeta(bytes) {
+    const h = this._handle, lab = this._lab;
+    if (bytes === null || bytes === undefined || bytes.byteLength === 0) return lab._check(lab._c.rnlw_set_meta(h, 0, 0));
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    if (!ArrayBuffer.isView(bytes)) throw argError('setMeta: expected a Uint8Array, an ArrayBuffer or null');
+    lab._check(lab._heap.withCopy(bytes, (p) => lab._c.rnlw_set_meta(h, p, bytes.byteLength)));
+  }
+
+  /** The checkpoint (format of the native CLI), with the optimizer's state unless optimizer: false. */
+  saveCheckpoint(opts) {
+    const { optimizer = true } = checkKeys(opts, ['optimizer'], 'saveCheckpoint');
+    const lab = this._lab;
+    const p = lab._heap.slot(0);
+    lab._check(lab._c.rnlw_checkpoint_write(p, this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
+    const { data, n } = lab._heap.read('span', p);
+    return lab._heap.takeBuffer(data, n);
+  }
+}
+

@@ -1,0 +1,171 @@
+// wasm_records.h: the records that cross between web/wasm_api.c and web/rnnlab.js. Each is a C struct,
+// the core's own where one fits (rnl_config, rnl_imdb_config, ...) or one of the adapter's below, and each
+// is described once, as a field table in wasm_records.c; the wrapper reads and writes them by field name
+// (web/lib/records.js), never by position. Records are passed by pointer into memory the wrapper owns (its
+// record slots), outputs first; pointers inside a record stay valid until the next call into the module.
+#ifndef RNLW_RECORDS_H
+#define RNLW_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rnnlab.h"
+#include "rnnlab_data.h"
+#include "rnnlab_run.h"
+#include "rnnlab_seq2seq.h"
+
+// --- Field tables ---------------------------------------------------------------------------------
+
+typedef enum {
+    RNLW_I32, RNLW_U32,
+    RNLW_F32, RNLW_F64, RNLW_U64,
+    RNLW_BOOL,           // an int, 0 or 1
+    RNLW_ENUM,           // an int, read as its name from the name list `names` ("cell", "head", ...)
+    RNLW_STR,            // const char *, NULL or NUL-terminated
+    RNLW_CHARS           // char[count], NUL-terminated inside
+} rnlw_type;
+// size_t and pointers: 32-bit in the module (a native build of the tables, for a test, gets 64).
+#define RNLW_SIZE (sizeof(size_t) == 4 ? RNLW_U32 : RNLW_U64)
+
+typedef struct {
+    const char *name;   // C field name; the wrapper's key is its camelCase
+    rnlw_type type;
+    size_t offset;      // offsetof
+    int count;          // > 1: an array (for CHARS: the array's size)
+    const char *names;  // ENUM: which name list
+} rnlw_field;
+
+typedef struct {
+    const char *name;
+    size_t size;
+    const rnlw_field *fields;
+    int n_fields;
+} rnlw_record;
+
+int rnlw_record_count(void);
+const rnlw_record *rnlw_record_at(int i);
+// Every table as one JSON object (built once): what the wrapper reads at load.
+const char *rnlw_records(void);
+
+// --- The adapter's records (the core's structs are described as they are) -------------------------
+
+// "training_defaults": a model kind's run defaults, and the batch size a split is evaluated in.
+typedef struct {
+    rnl_run_defaults defaults;
+    int eval_batch;
+} rnlw_run_defaults;
+
+// "model_info": what a model's configuration does not say.
+typedef struct {
+    size_t params;  // parameters in the block
+    int tensors;    // named tensors (rnlw_tensor)
+} rnlw_model_info;
+
+// "optimizer": an optimizer's settings and, read back, its step count.
+typedef struct {
+    rnl_optim_config config;
+    double steps;
+} rnlw_optimizer;
+
+// "progress": a chunk of training steps (or one step, one evaluation): the last step's figures, then
+// the chunk's. NaN where a figure does not apply (accuracy for regression, grad_norm in evaluation).
+typedef struct {
+    double loss, grad_norm;
+    int clipped;
+    double accuracy;      // recurrent: accuracy; seq2seq: teacher-forced token accuracy
+    double seq_accuracy;  // seq2seq: teacher-forced sequence accuracy
+    double steps;         // optimizer steps done in all
+    double mean_loss;     // over the chunk
+    int n_clipped;        // steps of the chunk that clipped
+    int done;             // steps the chunk ran (also after a failure: those before it)
+} rnlw_progress;
+
+// "split_eval": loss and accuracy over a whole split (accuracy NaN for a series).
+typedef struct {
+    double loss, accuracy;
+    int count;
+} rnlw_split_eval;
+
+// "s2s_eval": held-out seq2seq batches: teacher-forced loss and accuracies, then greedy ones.
+typedef struct {
+    double loss, tf_token_accuracy, tf_seq_accuracy, token_accuracy, seq_accuracy;
+} rnlw_s2s_scores;
+
+// "dataset_info": a dataset's description.
+typedef struct {
+    int text;                // 1: reviews (binary sentiment), 0: a series
+    int n_train, n_val, n_test;
+    int vocab, max_len, keep_end;    // text
+    int window, horizon;             // series
+    double mean, std;
+    int n_values;
+    uint64_t seed;           // of the selection (text)
+    const char *column;      // series: the column read
+} rnlw_dataset_desc;
+
+// "batch": a batch the core made (a task's, a dataset's): pointers (NULL when absent) and value counts.
+typedef struct {
+    const int32_t *tokens;
+    const rnl_real *inputs;
+    const int32_t *lengths;
+    const rnl_real *targets;
+    int n_tokens, n_inputs, n_targets;
+    int T;
+} rnlw_batch_view;
+
+// "span": values the module hands back (bytes, floats, ids): where and how many.
+typedef struct {
+    const void *data;
+    size_t n;
+} rnlw_span;
+
+// "trace": a traced sample's (steps, width) values.
+typedef struct {
+    const rnl_real *data;
+    int steps, width;
+} rnlw_trace_view;
+
+// "imdb_counts": reviews an IMDB reader has seen, per split and label.
+typedef struct {
+    int train_neg, train_pos, test_neg, test_pos, unsup;
+} rnlw_imdb_tally;
+
+// "example": example i of a text dataset.
+typedef struct {
+    const int32_t *ids;
+    int length, label, rating;
+    uint32_t id;
+} rnlw_example;
+
+// "text_prediction": the sentiment of a text, and after each word (NULL for a bidirectional model).
+typedef struct {
+    double probability;
+    const int32_t *ids;
+    int length;
+    const rnl_real *step_probabilities;
+} rnlw_text_prediction;
+
+// "decoded": a greedy decoding: source and output tokens, the (n_out, n_src) attention weights.
+typedef struct {
+    const int32_t *src, *out;
+    const rnl_real *attention;
+    int n_src, n_out;
+    int stopped_at_eos;  // 1 if the output ends with <eos> (else it stopped at max_len)
+} rnlw_decoded;
+
+// "s2s_info": a seq2seq model's task, configuration and size.
+typedef struct {
+    rnl_s2s_task_config task;
+    rnl_s2s_config config;
+    size_t params;
+} rnlw_s2s_desc;
+
+// "s2s_options": what createSeq2Seq was given; < 0 (NaN for forget_bias): the default.
+typedef struct {
+    int task, length, min_len, max_len, symbols;
+    int enc_cell, dec_cell;  // dec_cell < 0: as enc_cell
+    int hidden, embed, layers, bidirectional, attention, attn_width;
+    float forget_bias;
+} rnlw_s2s_options;
+
+#endif
