@@ -13,13 +13,8 @@ const fixture = (p) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url
 
 test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
   const { server, browser } = await startLab(t);
-  const probe = await openPage(browser, server);
-  await gotoLab(probe, server);
-  const dataApi = await probe.evaluate(() => window.rnnlab.state.engine.dataApi);
-  await probe.close();
-  const needsData = dataApi ? false : 'this build of rnnlab.js has no data API yet';
 
-  await t.test('an IMDB archive chosen in the page: parsed in the Worker, trained, read as typed, cached', { skip: needsData }, async () => {
+  await t.test('an IMDB archive chosen in the page: parsed in the Worker, trained, read as typed, cached', async () => {
     const query = 'task=imdbfile&train=6&val=2&test=6&cell=lstm&hidden=8&emb=8&epochs=3&batch=2&lr=0.01';
     const page = await openPage(browser, server);
     await gotoLab(page, server, query);
@@ -66,7 +61,7 @@ test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
     await again.close();
   });
 
-  await t.test('a CSV series: trained, predicted against actual; a CSV with no numbers is refused', { skip: needsData }, async () => {
+  await t.test('a CSV series: trained, predicted against actual; a CSV with no numbers is refused', async () => {
     const page = await openPage(browser, server);
     await gotoLab(page, server, 'task=csv&window=5&epochs=3&hidden=8&batch=8&cell=gru');
     await page.setInputFiles('#file', fixture('series/good.csv'));

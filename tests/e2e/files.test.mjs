@@ -1,9 +1,10 @@
 // files.test.mjs: what goes in and out of the page as files. A trained model saved as a download (.rnl)
 // loads back, in a fresh page, with its parameters and step count, and trains on; metrics export as CSV
-// and charts as PNG; a file that is none of the lab's kinds gets a clear message, and so does an
-// impossible model (hidden 100000), and so does a model too large to train in the WebAssembly memory (with
-// the memory it needs): in each case the trained model stays. A reload with a trained,
-// unsaved model asks first (beforeunload).
+// and charts as PNG; a file that is none of the lab's kinds gets a clear message, and so does a hidden size
+// past the core's limit (hidden 100000: the page's form has the core's range), an impossible model (each
+// size within its limit, too many parameters together: the core's message), and a model too large to train
+// in the WebAssembly memory (with the memory it needs): in each case the trained model stays. A reload with
+// a trained, unsaved model asks first (beforeunload).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -82,9 +83,10 @@ test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async 
     await page.close();
   });
 
-  // Trains a small model from `query`, then sets the model fields and presses Train: the page says it could
-  // not make that model and keeps the trained one. Returns the page and the status message.
-  async function refusedModel(query, fields) {
+  // Trains a small model from `query`, then sets the model fields and presses Train: the page refuses that
+  // model (its status matches `refused`: by default, it could not make it) and keeps the trained one.
+  // Returns the page and the status message.
+  async function refusedModel(query, fields, refused = /Could not make this model/) {
     const page = await openPage(browser, server);
     await gotoLab(page, server, query);
     await page.click('#train');
@@ -92,19 +94,28 @@ test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async 
     const modelId = await page.evaluate(() => window.rnnlab.state.model.modelId);
     for (const [name, value] of Object.entries(fields)) await page.fill(`input[name="${name}"]`, value);
     await page.click('#train');
-    await page.waitForFunction(() => /Could not make this model/.test(document.getElementById('status').textContent));
+    await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('status').textContent), refused.source);
     const msg = await page.textContent('#status');
-    assert.match(msg, /The previous model is kept/);
     assert.equal(await page.evaluate(() => window.rnnlab.state.model.modelId), modelId);
+    assert.equal(await page.isEnabled('#save-model'), true);
+    assert.equal(await page.isEnabled('#train'), true);
     page.allowProblem(/.*/);
     return { page, msg };
   }
 
-  await t.test('an impossible model (hidden 100000) gets the core\'s message, and the trained model stays', async () => {
-    const { page, msg } = await refusedModel('task=adding&len=10&steps=20&hidden=8', { hidden: '100000' });
-    assert.match(msg, /hidden/);
-    assert.equal(await page.isEnabled('#save-model'), true);
-    assert.equal(await page.isEnabled('#train'), true);
+  await t.test('a hidden size past the core\'s limit (100000) is refused with the core\'s range, and the trained model stays', async () => {
+    const { page, msg } = await refusedModel('task=adding&len=10&steps=20&hidden=8', { hidden: '100000' }, /Fix the set-up first/);
+    const { min, max } = await page.evaluate(() => window.rnnlab.state.engine.limits.hidden);
+    assert.equal(msg, `Fix the set-up first: Hidden size is 100000; it must be between ${min} and ${max}.`);
+    assert.equal(await page.getAttribute('input[name="hidden"]', 'max'), String(max), 'the input stops at the core\'s limit');
+    assert.equal(await page.getAttribute('input[name="hidden"]', 'aria-invalid'), 'true');
+    await page.close();
+  });
+
+  await t.test('an impossible model (8 layers of 4096) gets the core\'s message, and the trained model stays', async () => {
+    const { page, msg } = await refusedModel('task=adding&len=10&steps=20&hidden=8', { hidden: '4096', layers: '8' });
+    assert.match(msg, /The previous model is kept/);
+    assert.match(msg, /the model would have \d+ parameters, more than the limit of \d+/);
     await page.close();
   });
 
@@ -112,6 +123,7 @@ test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async 
     // 4.2 M parameters (within the core's limits), but training at batch 256 x length 200 needs
     // 2.5 GB, beyond the 2 GB WebAssembly memory.
     const { page, msg } = await refusedModel('task=adding&len=200&steps=5&hidden=8&batch=4&cell=lstm', { hidden: '1024', batch: '256' });
+    assert.match(msg, /The previous model is kept/);
     assert.match(msg, /needs [\d.]+ MB/);
     assert.match(msg, /batch 256, length 200/);
     await page.close();

@@ -1,12 +1,33 @@
 // modules.test.mjs: the page's pure modules, in Node (no browser): the configuration's URL form
 // round-trips for every task and reports bad values; files are recognised by their first bytes; the
 // diagnosis names exploding gradients, vanishing gradients, slow convergence and overfitting from a run's
-// record.
+// record. And the page's module graph: one concern per module, imports in one direction (no cycles).
+// The configuration's cells and ranges are the core's: they are read from the built module, as the page's
+// Worker reads them.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { RnnLab } from '../../web/rnnlab.js';
 import * as C from '../../web/app/config.js';
 import { sniff, looksLikeReviewCsv, toCsv } from '../../web/app/files.js';
 import { diagnose } from '../../web/app/diagnose.js';
+
+const lab = await RnnLab.load();
+assert.throws(() => C.parseField('hidden', '8'), /call useCore\(\) with the module's cells and limits first/, 'no second copy of the limits');
+C.useCore({ cells: lab.cells, limits: lab.limits });
+
+test('config: the cells and the ranges of the model and training fields are the core\'s', () => {
+  const names = lab.cells.map((c) => c.name);
+  assert.deepEqual(C.FIELDS.cell.values, names);
+  assert.deepEqual(C.S2S_FIELDS.cell.values, names);
+  for (const [k, limit] of [['hidden', 'hidden'], ['layers', 'layers'], ['emb', 'embed'], ['batch', 'batch'], ['lr', 'lr']]) {
+    assert.equal(C.FIELDS[k].min, lab.limits[limit].min, k);
+    assert.equal(C.FIELDS[k].max, lab.limits[limit].max, k);
+  }
+  const { hidden } = lab.limits;
+  const { errors } = C.fromQuery(`task=adding&hidden=${hidden.max + 1}&cell=${names[0]}`);
+  assert.deepEqual(errors, [`Hidden size is ${hidden.max + 1}; it must be between ${hidden.min} and ${hidden.max} (from the link; using 32)`]);
+});
 
 test('config: every task\'s defaults, and a changed set-up, round-trip through the URL', () => {
   for (const task of C.TASKS) {
@@ -80,6 +101,17 @@ test('files: recognised by their first bytes, not their names', () => {
   assert.equal(looksLikeReviewCsv('text,label\n"great",1\n'), true);
   assert.equal(looksLikeReviewCsv('\uFEFF"review","sentiment"\n'), true);
   assert.equal(looksLikeReviewCsv('Date,Temp\n'), false);
+  // The columns the core's reviews reader (core/src/data/textcsv.c) accepts, and no others.
+  assert.equal(looksLikeReviewCsv('id,Review,SENTIMENT\r\n1,"good",pos\r\n'), true);
+  assert.equal(looksLikeReviewCsv('\n \t\r\n" text " , label\n'), true, 'blank lines before the header, blanks around names');
+  assert.equal(looksLikeReviewCsv('"a ""quoted"", name",text,label\n'), true);
+  assert.equal(looksLikeReviewCsv('"multi\nline",text,label\n'), true);
+  assert.equal(looksLikeReviewCsv('sentence,polarity\n"great",1\n'), false, 'the core reads no sentence or polarity column');
+  assert.equal(looksLikeReviewCsv('text,polarity\n'), false);
+  assert.equal(looksLikeReviewCsv('id,"notes, text",label\n'), false, 'a quoted comma is inside one field');
+  assert.equal(looksLikeReviewCsv('"text" x,label\n'), false, 'text after a closing quote');
+  assert.equal(looksLikeReviewCsv('"text,label\n'), false, 'a quote never closed');
+  assert.equal(looksLikeReviewCsv('date\ntext,label\n'), false, 'only the first record is the header');
   assert.equal(toCsv(['a', 'b'], [[1, 'x,y'], [NaN, null]]), 'a,b\n1,"x,y"\n,\n');
 });
 
@@ -118,4 +150,28 @@ test('diagnose: vanishing gradients, slow convergence, overfitting, learned', ()
   assert.match(ok.text, /^Learned: test accuracy 0\.78 \(chance 0\.5\)/);
   const clipped = diagnose(record({ task: 'copy' }, { losses: falling, grads: falling.map(() => 3), clipped: 250, test: { loss: 0.9, accuracy: 0.6 } }));
   assert.match(clipped.text, /^Learned: .* Clipping was active at 83% of the steps \(median gradient norm 3 against a threshold of 1\)/);
+});
+
+test('the page\'s modules: none over 900 lines, and their imports have no cycles', () => {
+  const dir = new URL('../../web/app/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  const imports = new Map();
+  for (const f of files) {
+    const src = readFileSync(new URL(f, dir), 'utf8');
+    assert.ok(src.split('\n').length <= 900, `web/app/${f} has ${src.split('\n').length} lines`);
+    imports.set(f, [...src.matchAll(/^import (?:[^;]*? from )?'\.\/([\w-]+\.js)';/gms)].map((m) => m[1]));
+  }
+  assert.ok(imports.get('main.js').length >= 6, 'main.js wires the parts: it imports them');
+  // Depth-first search; a module met again while still on the path closes a cycle.
+  const done = new Set();
+  const visit = (f, path) => {
+    if (path.includes(f)) assert.fail(`import cycle: ${[...path.slice(path.indexOf(f)), f].join(' -> ')}`);
+    if (done.has(f)) return;
+    for (const g of imports.get(f) ?? []) {
+      assert.ok(imports.has(g), `${f} imports ./${g}, which is not in web/app`);
+      visit(g, [...path, f]);
+    }
+    done.add(f);
+  };
+  for (const f of files) visit(f, []);
 });

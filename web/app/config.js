@@ -1,9 +1,15 @@
 // config.js: the lab's configuration: its fields, their defaults (per task), how they live in the URL
 // (so a link reproduces a set-up), and how they are read from and written to the form. Pure functions and
-// plain objects; the page (main.js) decides when to call them.
+// plain objects; the page (setup.js, main.js) decides when to call them.
 //
 // The URL holds only the fields that differ from the task's defaults, so links stay short; reading a URL
 // starts from the same defaults, so a link round-trips exactly.
+//
+// The cells and the numeric limits (of the model, its training and its data sets) are the core's, not
+// this file's: its cell table and its limits, which the wrapper reads from the module (lab.cells,
+// lab.limits). The page hands them to useCore() when its Worker's module is up, before it reads a link or
+// the form; a field with `limit` takes its range from the core's limit of that name, so one limit has one
+// range everywhere.
 
 export const TASKS = ['adding', 'copy', 'sine', 'imdb', 'imdbfile', 'temp', 'csv'];
 // The sequence-to-sequence view's tasks (its own settings, S2S_FIELDS): a link with one of them opens that view.
@@ -13,33 +19,36 @@ export const TEXT_TASKS = ['imdb', 'imdbfile'];
 export const SERIES_TASKS = ['temp', 'csv'];
 
 // type: int | num | bool | enum | str. `group` names the form section (and the embed mode's hide list).
+// `limit`: the core's limit that gives the field's min and max (useCore); `cells`: the core's cell names.
+// The fields with their own min and max have no core limit: the IMDB subset's split sizes (its archive has
+// 25000 reviews a side) and the seed.
 export const FIELDS = {
   task: { type: 'enum', values: TASKS, def: 'adding', group: 'data' },
-  len: { type: 'int', min: 2, max: 1000, def: 50, group: 'data', label: 'Sequence length' },
+  len: { type: 'int', limit: 'length', def: 50, group: 'data', label: 'Sequence length' },
   data: { type: 'str', def: '', group: 'data', label: 'Data URL' },
   train: { type: 'int', min: 2, max: 25000, def: 2000, group: 'data', label: 'Training reviews' },
   val: { type: 'int', min: 0, max: 24000, def: 500, group: 'data', label: 'Validation reviews' },
   test: { type: 'int', min: 0, max: 25000, def: 2000, group: 'data', label: 'Test reviews' },
-  vocab: { type: 'int', min: 10, max: 100000, def: 10000, group: 'data', label: 'Vocabulary' },
-  maxLen: { type: 'int', min: 1, max: 5000, def: 200, group: 'data', label: 'Maximum length' },
+  vocab: { type: 'int', limit: 'vocab_words', def: 10000, group: 'data', label: 'Vocabulary' },
+  maxLen: { type: 'int', limit: 'max_len', def: 200, group: 'data', label: 'Maximum length' },
   keepEnd: { type: 'bool', def: true, group: 'data' },
-  window: { type: 'int', min: 2, max: 1000, def: 30, group: 'data', label: 'Window' },
-  horizon: { type: 'int', min: 1, max: 100, def: 1, group: 'data', label: 'Horizon' },
-  cell: { type: 'enum', values: ['rnn', 'lstm', 'gru'], def: 'lstm', group: 'model' },
-  layers: { type: 'int', min: 1, max: 8, def: 1, group: 'model', label: 'Layers' },
+  window: { type: 'int', limit: 'window', def: 30, group: 'data', label: 'Window' },
+  horizon: { type: 'int', limit: 'horizon', def: 1, group: 'data', label: 'Horizon' },
+  cell: { type: 'enum', cells: true, values: [], def: 'lstm', group: 'model' },
+  layers: { type: 'int', limit: 'layers', def: 1, group: 'model', label: 'Layers' },
   bi: { type: 'bool', def: false, group: 'model' },
-  emb: { type: 'int', min: 1, max: 100000, def: 32, group: 'model', label: 'Embedding size' },  // not 'embed': that is the embed mode
-  hidden: { type: 'int', min: 1, max: 10000000, def: 32, group: 'model', label: 'Hidden size' },
-  fb: { type: 'num', min: -99, max: 99, def: 1, group: 'model', label: 'Forget-gate bias' },
+  emb: { type: 'int', limit: 'embed', def: 32, group: 'model', label: 'Embedding size' },  // not 'embed': that is the embed mode
+  hidden: { type: 'int', limit: 'hidden', def: 32, group: 'model', label: 'Hidden size' },
+  fb: { type: 'num', limit: 'forget_bias', def: 1, group: 'model', label: 'Forget-gate bias' },
   seed: { type: 'int', min: 0, max: 2 ** 31 - 1, def: 1, group: 'model', label: 'Seed' },
   opt: { type: 'enum', values: ['adam', 'momentum', 'sgd'], def: 'adam', group: 'optimizer' },
-  lr: { type: 'num', min: 1e-7, max: 100, def: 0.01, group: 'optimizer', label: 'Learning rate' },
+  lr: { type: 'num', limit: 'lr', def: 0.01, group: 'optimizer', label: 'Learning rate' },
   clip: { type: 'bool', def: true, group: 'optimizer' },
-  clipAt: { type: 'num', min: 1e-6, max: 1e8, def: 1, group: 'optimizer', label: 'Clipping threshold' },
-  batch: { type: 'int', min: 1, max: 4096, def: 32, group: 'training', label: 'Batch size' },
-  steps: { type: 'int', min: 1, max: 1000000, def: 1000, group: 'training', label: 'Steps' },
-  epochs: { type: 'int', min: 1, max: 1000, def: 3, group: 'training', label: 'Epochs' },
-  bptt: { type: 'int', min: 0, max: 100000, def: 0, group: 'training', label: 'BPTT window' },
+  clipAt: { type: 'num', limit: 'clip', def: 1, group: 'optimizer', label: 'Clipping threshold' },
+  batch: { type: 'int', limit: 'batch', def: 32, group: 'training', label: 'Batch size' },
+  steps: { type: 'int', limit: 'steps', def: 1000, group: 'training', label: 'Steps' },
+  epochs: { type: 'int', limit: 'epochs', def: 3, group: 'training', label: 'Epochs' },
+  bptt: { type: 'int', limit: 'bptt', def: 0, group: 'training', label: 'BPTT window' },
 };
 
 // Defaults that differ by task: each starts from a set-up that learns in a minute or two in a page.
@@ -55,12 +64,6 @@ export const TASK_DEFAULTS = {
   csv: { hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
 };
 
-// Fields of the model's architecture and data: changing one needs a new model; others (optimizer,
-// training) apply to the next run of the same model.
-export const ARCH_FIELDS = ['task', 'data', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'window', 'horizon',
-  'cell', 'layers', 'bi', 'emb', 'hidden', 'fb', 'seed'];
-export const DATA_FIELDS = ['task', 'data', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'window', 'horizon'];
-
 export function defaults(task = FIELDS.task.def) {
   const d = {};
   for (const [k, f] of Object.entries(FIELDS)) d[k] = f.def;
@@ -72,19 +75,19 @@ export function defaults(task = FIELDS.task.def) {
 // Its settings share the lab's key names where they mean the same (task, len, cell, hidden, emb, bi, seed,
 // lr, batch, steps), so `?task=reverse&len=20&cell=lstm` reads as the lab's links do; `attn` is its own, and
 // `input` the text decoded under the heatmap. Both models of the view (without and with attention) are made
-// from these settings.
+// from these settings. `len` is the reversal task's own range (its inputs are at most 40 letters).
 export const S2S_FIELDS = {
   task: { type: 'enum', values: S2S_TASKS, def: 'reverse', group: 'data' },
   len: { type: 'int', min: 2, max: 40, def: 12, group: 'data', label: 'Sequence length' },
-  cell: { type: 'enum', values: ['rnn', 'lstm', 'gru'], def: 'gru', group: 'model' },
-  hidden: { type: 'int', min: 1, max: 1024, def: 32, group: 'model', label: 'Hidden size' },
-  emb: { type: 'int', min: 1, max: 512, def: 16, group: 'model', label: 'Embedding size' },
+  cell: { type: 'enum', cells: true, values: [], def: 'gru', group: 'model' },
+  hidden: { type: 'int', limit: 'hidden', def: 32, group: 'model', label: 'Hidden size' },
+  emb: { type: 'int', limit: 'embed', def: 16, group: 'model', label: 'Embedding size' },
   bi: { type: 'bool', def: false, group: 'model' },
   attn: { type: 'enum', values: ['dot', 'additive'], def: 'dot', group: 'model' },
   seed: { type: 'int', min: 0, max: 2 ** 31 - 1, def: 1, group: 'model', label: 'Seed' },
-  lr: { type: 'num', min: 1e-7, max: 10, def: 0.005, group: 'training', label: 'Learning rate' },
-  batch: { type: 'int', min: 1, max: 1024, def: 32, group: 'training', label: 'Batch size' },
-  steps: { type: 'int', min: 1, max: 1000000, def: 800, group: 'training', label: 'Steps' },
+  lr: { type: 'num', limit: 'lr', def: 0.005, group: 'training', label: 'Learning rate' },
+  batch: { type: 'int', limit: 'batch', def: 32, group: 'training', label: 'Batch size' },
+  steps: { type: 'int', limit: 'steps', def: 800, group: 'training', label: 'Steps' },
   input: { type: 'str', def: '', group: 'attention', label: 'Input' },
 };
 
@@ -97,6 +100,29 @@ export function s2sDefaults(task = S2S_FIELDS.task.def) {
   return { ...d, ...(S2S_TASK_DEFAULTS[task] ?? {}), task };
 }
 
+/**
+ * Takes the cell names and the numeric limits from the core: `cells` as lab.cells ([{ name, ... }], in the
+ * core's order), `limits` as lab.limits ({ hidden: { min, max }, ... }). Call it once the Worker's module is
+ * up, before any other function here reads a field (they throw until then: there is no second copy).
+ */
+export function useCore({ cells, limits }) {
+  for (const fields of [FIELDS, S2S_FIELDS]) {
+    for (const [k, f] of Object.entries(fields)) {
+      if (f.cells) f.values = cells.map((c) => c.name);
+      if (!f.limit) continue;
+      const l = limits[f.limit];
+      if (!l) throw new Error(`config.js: the core has no limit '${f.limit}' (for the field ${k})`);
+      f.min = l.min;
+      f.max = l.max;
+    }
+  }
+}
+
+const needCore = (key, f) => {
+  if ((f.cells && !f.values.length) || (f.limit && f.min === undefined))
+    throw new Error(`config.js: ${key} comes from the core: call useCore() with the module's cells and limits first`);
+};
+
 // The two schemes a URL can hold: the lab's (FIELDS) and the sequence-to-sequence view's.
 export const LAB = { fields: FIELDS, defaults, tasks: TASKS };
 export const S2S = { fields: S2S_FIELDS, defaults: s2sDefaults, tasks: S2S_TASKS };
@@ -104,6 +130,7 @@ export const S2S = { fields: S2S_FIELDS, defaults: s2sDefaults, tasks: S2S_TASKS
 // Parses one value of a field of `fields` (FIELDS or S2S_FIELDS); returns { value } or { error }.
 export function parseField(key, raw, fields = FIELDS) {
   const f = fields[key];
+  needCore(key, f);
   const s = String(raw).trim();
   if (f.type === 'bool') {
     if (['1', 'true', 'on', 'yes'].includes(s)) return { value: true };
@@ -148,7 +175,8 @@ export function fromQuery(search) {
   const q = new URLSearchParams(search);
   const errors = [];
   const rawTask = q.get('task')?.trim();
-  const page = S2S_TASKS.includes(rawTask) || (!q.has('task') && q.get('view') === 'seq2seq') ? 's2s' : 'lab';
+  const view = viewFromQuery(search);
+  const page = view.page;
   const scheme = page === 's2s' ? S2S : LAB;
   let task = scheme.fields.task.def;
   if (q.has('task')) {
@@ -163,17 +191,36 @@ export function fromQuery(search) {
     if (r.error) errors.push(`${r.error} (from the link; using ${encode(scheme.fields[k], cfg[k])})`);
     else cfg[k] = r.value;
   }
-  const view = {
-    page,
+  return page === 's2s' ? { cfg: defaults(), s2s: cfg, errors, view } : { cfg, s2s: s2sDefaults(), errors, view };
+}
+
+// The page's own parameters of a URL query (they need nothing from the core, so the page can apply the
+// theme and the embed mode before its module is up): { page, embed, hide, theme, autorun }.
+export function viewFromQuery(search) {
+  const q = new URLSearchParams(search);
+  const rawTask = q.get('task')?.trim();
+  return {
+    page: S2S_TASKS.includes(rawTask) || (!q.has('task') && q.get('view') === 'seq2seq') ? 's2s' : 'lab',
     embed: q.get('embed') === '1' || q.get('embed') === 'true',
     hide: (q.get('hide') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     theme: ['light', 'dark'].includes(q.get('theme')) ? q.get('theme') : null,
     autorun: q.get('autorun') === '1',
   };
-  return page === 's2s' ? { cfg: defaults(), s2s: cfg, errors, view } : { cfg, s2s: s2sDefaults(), errors, view };
 }
 
 // --- The form ------------------------------------------------------------------------------------------
+
+// The ranges the core gives (useCore) on the form's number inputs, so the browser's own checks and the
+// spin buttons stop where the core does.
+export function writeLimits(form, fields = FIELDS) {
+  for (const [k, f] of Object.entries(fields)) {
+    const el = form.elements.namedItem(k);
+    if (!f.limit || !el || el.type !== 'number') continue;
+    needCore(k, f);
+    el.min = String(f.min);
+    el.max = String(f.max);
+  }
+}
 
 export function writeForm(form, cfg, fields = FIELDS) {
   for (const [k, f] of Object.entries(fields)) {
@@ -203,15 +250,6 @@ export function readForm(form, last, fields = FIELDS) {
   }
   return { cfg, errors };
 }
-
-export const archKey = (cfg) => ARCH_FIELDS.map((k) => `${k}=${cfg[k]}`).join('&');
-export const dataKey = (cfg) => {
-  // Only the fields that matter for this task's data.
-  const keys = SYNTHETIC.includes(cfg.task) ? ['task'] : TEXT_TASKS.includes(cfg.task)
-    ? (cfg.task === 'imdb' ? ['task', 'data'] : ['task', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd'])
-    : ['task', 'data', 'window', 'horizon'];
-  return keys.map((k) => `${k}=${cfg[k]}`).join('&');
-};
 
 // A short name of a configuration, for legends and the comparison table.
 export function runLabel(cfg) {

@@ -40,11 +40,69 @@ function trimUtf8(b) {
   return b.subarray(0, end);
 }
 
-/** Is this CSV text reviews (a text column and a label column) rather than a numeric series? */
+/**
+ * Is this CSV text reviews rather than a numeric series? Exactly when the core's reviews reader
+ * (core/src/data/textcsv.c, read_header) finds its columns: a header naming a text column (`text` or
+ * `review`) and a label column (`label` or `sentiment`). `text` is the start of the file (the header must
+ * be in it); the rows are left to the core, whose messages name a bad one.
+ */
 export function looksLikeReviewCsv(text) {
-  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0].toLowerCase();
-  const cols = header.split(',').map((s) => s.trim().replace(/^"|"$/g, ''));
-  return cols.some((c) => ['text', 'review', 'sentence'].includes(c)) && cols.some((c) => ['label', 'sentiment', 'polarity'].includes(c));
+  const header = csvHeader(text.replace(/^\uFEFF/, ''));
+  if (!header) return false;
+  const names = header.map(columnName);
+  return names.some((c) => c === 'text' || c === 'review') && names.some((c) => c === 'label' || c === 'sentiment');
+}
+
+// A header field as the core compares it (same_word): without blanks (space, tab) around it, ASCII letters
+// in lower case; any other character is kept, so it cannot match a column name.
+const columnName = (f) => f.replace(/^[ \t]+|[ \t]+$/g, '').replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+// The first record of a CSV, read as textcsv.c's next_record reads it (RFC 4180): lines of nothing but
+// blanks before it are skipped; a field may be quoted (blanks around the quotes dropped, commas, line
+// breaks and doubled quotes inside), and is compared as written between its quotes; an unquoted field
+// ends at a comma or a line end (LF or CRLF). Returns the fields, or null where the core refuses the
+// header (a quote never closed, text after a closing quote).
+function csvHeader(t) {
+  const n = t.length, blank = (c) => c === ' ' || c === '\t';
+  let i = 0;
+  for (;;) {
+    let j = i;
+    while (j < n && (blank(t[j]) || t[j] === '\r')) j++;
+    if (j >= n) return null;  // no header at all
+    if (t[j] !== '\n') break;
+    i = j + 1;
+  }
+  const fields = [];
+  for (;;) {
+    let s = i;
+    while (s < n && blank(t[s])) s++;
+    if (s < n && t[s] === '"') {
+      let e = s + 1;
+      for (;;) {
+        if (e >= n) return null;
+        if (t[e] === '"') {
+          if (t[e + 1] === '"') {
+            e += 2;
+            continue;
+          }
+          break;
+        }
+        e++;
+      }
+      fields.push(t.slice(s + 1, e));
+      i = e + 1;
+      while (i < n && blank(t[i])) i++;
+      if (i < n && t[i] !== ',' && t[i] !== '\n' && !(t[i] === '\r' && (i + 1 === n || t[i + 1] === '\n'))) return null;
+    } else {
+      let e = i;
+      while (e < n && t[e] !== ',' && t[e] !== '\n') e++;
+      const f = t.slice(i, e);
+      fields.push(f.endsWith('\r') && (e === n || t[e] === '\n') ? f.slice(0, -1) : f);
+      i = e;
+    }
+    if (t[i] !== ',') return fields;
+    i++;
+  }
 }
 
 /** Saves bytes (or a Blob) as a download named `name`. */

@@ -4,10 +4,11 @@
 // what comes back: both models' loss and held-out accuracy, the attention matrix of a typed input (with
 // heatmap.js), both models' outputs for it, and a table of runs. It computes nothing itself.
 //
-// main.js owns the URL, the tabs, the theme and the Worker client; it hands this view its configuration
-// (config.js S2S_FIELDS) and routes the Worker's s2sProgress and s2sEval events here.
+// setup.js owns the URL and the tabs (and makes this view), state.js the Worker client, main.js the theme;
+// main.js hands this view its configuration (config.js S2S_FIELDS) and routes the Worker's s2sProgress and
+// s2sEval events here.
 import * as C from './config.js';
-import { lineChart, series, applyTheme, fmtNum, redraw, windowMean, stackPng } from './charts.js';
+import { lineChart, series, applyTheme, redraw, windowMean, stackPng } from './charts.js';
 import { Heatmap } from './heatmap.js';
 import { download } from './files.js';
 import { OKABE_ITO } from './palette.js';
@@ -43,7 +44,7 @@ const newCurves = () => ({ ema: [], win: [], val: [], seq: [], tok: [], last: nu
 
 export class Seq2SeqView {
   /**
-   * client: the WorkerClient; onConfig(): the view's settings changed (main.js rewrites the URL);
+   * client: the WorkerClient; onConfig(): the view's settings changed (setup.js rewrites the URL);
    * busyElsewhere(): the lab's own run is training; onBusy(): this view started or ended a run.
    */
   constructor({ client, onConfig, busyElsewhere, onBusy }) {

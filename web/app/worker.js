@@ -16,7 +16,7 @@ const PROGRESS_MS = 150;   // at most ~7 progress messages a second, whatever th
 const MAX_MODELS = 12;     // older models of the session are freed past this (their runs keep their curves)
 
 let lab = null;
-let data = { key: null, kind: 'none' };  // the current data: a synthetic task, or a Dataset of the data API
+let data = { key: null, kind: 'none' };  // the current data: a synthetic task, or a Dataset
 const models = new Map();                // id -> { model, dataKey, kind }
 let nextModelId = 1;
 let run = null;                          // the run in progress: { abort, paused, resume, jobs, modelId }
@@ -26,13 +26,6 @@ const now = () => performance.now();
 
 function errorInfo(e) {
   return { message: e?.message ?? String(e), code: e?.code ?? null, stepsDone: e?.stepsDone ?? null };
-}
-
-const hasDataApi = () => typeof lab?.openDataset === 'function';
-
-function needDataApi(what) {
-  if (!hasDataApi())
-    throw new Error(`${what} needs the data API of rnnlab.js (openDataset, prepareImdb, ...), which this build does not have yet`);
 }
 
 // --- Data ------------------------------------------------------------------------------------------------
@@ -64,7 +57,6 @@ async function setData({ source, key }) {
     replaceData({ key, kind: 'task', task: source.task, shape });
     return { kind: 'task', task: source.task, shape };
   }
-  needDataApi('Loading a data set');
   let ds, bytes = null;
   if (source.kind === 'rnld') {
     ds = lab.openDataset(new Uint8Array(source.bytes), source.name ? { name: source.name } : undefined);
@@ -275,7 +267,6 @@ async function train({ modelId, opts }) {
       });
       if (res.stopped) status = 'stopped';
     } else {
-      needDataApi('Training on a data set');
       const res = await model.trainDataset(data.ds, {
         epochs: opts.epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1,
         // As for tasks: the seed's shuffles for a new model; a continued run goes on from its steps.
@@ -326,7 +317,6 @@ function evaluate({ modelId, length }) {
     const r = model.evaluateTask({ task: data.task, length: length ?? lastLength, batches: 10, batchSize: 100 });
     return { split: 'test', loss: r.loss, accuracy: r.accuracy, count: 1000 };
   }
-  needDataApi('Evaluating on a data set');
   const r = model.evaluateDataset(data.ds, 'test');
   // A series' loss is the MSE of normalised values; its RMSE in the series' own units reads better.
   const rmse = data.kind === 'series' && Number.isFinite(data.ds.std) ? Math.sqrt(r.loss) * data.ds.std : undefined;
@@ -335,8 +325,6 @@ function evaluate({ modelId, length }) {
 let lastLength = 50;
 
 // --- Looking inside: gates, states, ||dL/dh_t|| -------------------------------------------------------------
-
-const GATES = { rnn: ['h'], lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
 
 function traces(model, batch) {
   const c = model.config;
@@ -354,8 +342,9 @@ function traces(model, batch) {
       layers.push({ layer: l, dir: d, gates: gate, state, grad: grad ? Array.from(grad.data) : null });
     }
   }
-  return { loss: g.loss, gradNorm: g.gradNorm, predictions: Array.from(g.predictions), layers, gateNames: GATES[c.cell],
-    hidden: c.hidden, cell: c.cell };
+  // The gate trace's blocks of H columns are the cell's gates in the core's order (its cell table).
+  const gateNames = [...lab.cells.find((x) => x.name === c.cell).gateNames];
+  return { loss: g.loss, gradNorm: g.gradNorm, predictions: Array.from(g.predictions), layers, gateNames, hidden: c.hidden, cell: c.cell };
 }
 
 function inspect({ modelId, source }) {
@@ -383,7 +372,6 @@ function inspect({ modelId, source }) {
     return { ...tr, labels, marks, target: Array.from(batch.targets), kindLabel: 'step', task: data.task };
   }
   if (source.kind === 'text') {
-    if (typeof model.predictText !== 'function') throw new Error('reading typed text needs the data API of rnnlab.js');
     const p = model.predictText(source.text);
     const ids = Array.from(p.ids ?? []);
     if (ids.length === 0) throw new Error('the review has no words to read');
@@ -395,7 +383,6 @@ function inspect({ modelId, source }) {
       kindLabel: 'word' };
   }
   if (source.kind === 'series') {
-    needDataApi('Tracing a series window');
     if (data.kind !== 'series') throw new Error('no series is loaded');
     const { first, count } = data.ds.split('test');
     if (count === 0) throw new Error('the series has no test windows');
@@ -410,7 +397,6 @@ function inspect({ modelId, source }) {
 
 function predictText({ modelId, text }) {
   const { model } = getModel(modelId);
-  if (typeof model.predictText !== 'function') throw new Error('reading typed text needs the data API of rnnlab.js');
   const p = model.predictText(text);
   return { probability: p.probability, tokens: Array.from(p.tokens ?? []), ids: Array.from(p.ids ?? []),
     stepProbabilities: p.stepProbabilities ? Array.from(p.stepProbabilities) : null };
@@ -440,7 +426,7 @@ function predictions({ modelId, length, seed }) {
 }
 
 function bowBaseline() {
-  if (!data.ds || data.kind !== 'text' || typeof lab.bowBaseline !== 'function') return null;
+  if (!data.ds || data.kind !== 'text') return null;
   const r = lab.bowBaseline(data.ds);
   return { trainAccuracy: r.trainAccuracy, valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy,
     topPositive: Array.from(r.topPositive ?? []).slice(0, 12), topNegative: Array.from(r.topNegative ?? []).slice(0, 12) };
@@ -566,7 +552,8 @@ const OPS = {
     // ?impl=student: the module `npm run grade` builds from the student's own cells (exercises/).
     const file = args?.impl === 'student' ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
     if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
-    return { version: lab.version, kernels: lab.kernels, names: lab.names, dataApi: hasDataApi(),
+    // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
+    return { version: lab.version, kernels: lab.kernels, names: lab.names, cells: lab.cells, limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,

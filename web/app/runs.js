@@ -1,0 +1,557 @@
+// runs.js: models and their runs. Making a model from the set-up (or loading a checkpoint, or opening an
+// earlier run's model again), training it in the Worker (worker.js train) and recording what comes back:
+// every run keeps its curves, its test figures, its diagnosis and a copy of its checkpoint in a record
+// of state.runs. Also the run buttons, the "Break it" presets (queues of runs), the comparison table, and
+// the files a run gives: its checkpoint, the metrics CSV and the charts as PNG.
+import * as C from './config.js';
+import { stackPng, fmtNum, swatch, windowMean } from './charts.js';
+import { download, toCsv } from './files.js';
+import { diagnose } from './diagnose.js';
+import { SERIES } from './palette.js';
+import { $, form, state, client, sentence, setStatus, setDataStatus, setDiagnosis, kindOf, archKey } from './state.js';
+import { applyConfig, updateButtons, updateUrl, s2s } from './setup.js';
+import { ensureData, loadDataForTask } from './data.js';
+import { clearMainCharts, drawMain, drawCompare, scheduleDraw } from './curves.js';
+import { heatmap, refreshTrace, refreshPredictions, traceWhileTraining } from './inspect.js';
+import { updateCards, updateTry } from './tryit.js';
+
+let nextRunId = 1;
+
+// --- Models ----------------------------------------------------------------------------------------------
+
+// batchSize and length: the core refuses a model that could not train at them in the WebAssembly memory,
+// naming the memory it needs, before anything is allocated (a data set's length is its own).
+function modelConfig(cfg) {
+  return { cell: cfg.cell, hidden: cfg.hidden, layers: cfg.layers, bidirectional: cfg.bi, embed: cfg.emb, forgetBias: cfg.fb,
+    seed: cfg.seed, batchSize: cfg.batch, length: kindOf(cfg) === 'task' ? cfg.len : undefined };
+}
+
+function newRecord(info, cfg, label) {
+  const used = new Set(state.runs.filter((r) => r.show).map((r) => r.style));
+  let style = 0;
+  while (used.has(style) && style < SERIES.length) style++;
+  const rec = {
+    id: nextRunId++, modelId: info.modelId, cfg: { ...cfg }, label: label ?? C.runLabel(cfg), kind: info.kind ?? kindOf(cfg),
+    style: style % SERIES.length, show: true, status: 'new', error: null, train: [], ema: [], acc: [], accEma: [], grad: [],
+    clipped: [], val: [], valAcc: [], test: null, seconds: 0, seqPerSec: 0, numParams: info.numParams, clippedCount: 0,
+    stepsTotal: info.optimizer?.steps ?? 0, snapshot: null, saved: true, freed: false, emaState: NaN, accState: NaN, lossWin: [], accWin: [], maxLoss: 0,
+  };
+  rec.info = info;
+  state.runs.push(rec);
+  return rec;
+}
+
+async function makeModel(cfg) {
+  const info = await client.call('createModel', { config: modelConfig(cfg) });
+  state.model = { ...info, archKey: archKey(cfg), dataKey: state.data.key, rec: newRecord(info, cfg) };
+  state.model.rec.dataKey = state.data.key;
+  $('stat-params').textContent = info.numParams.toLocaleString('en');
+  return state.model;
+}
+
+export async function loadModel(bytes, name) {
+  const info = await client.call('loadCheckpoint', { bytes: bytes.slice().buffer });
+  const c = info.config;
+  const next = { ...state.cfg, cell: c.cell, hidden: c.hidden, layers: c.layers, bi: c.bidirectional };
+  if (c.vocab > 0) next.emb = c.embed;
+  if (c.cell === 'lstm') next.fb = c.forgetBias;
+  if (info.task) {
+    if (state.cfg.task !== info.task) Object.assign(next, { ...C.defaults(info.task), ...next, task: info.task });
+  } else if (info.kind === 'text' && !C.TEXT_TASKS.includes(next.task)) {
+    next.task = 'imdb';
+  } else if (info.kind === 'series' && !C.SERIES_TASKS.includes(next.task)) {
+    next.task = 'temp';
+  }
+  applyConfig(next);
+  const rec = newRecord(info, state.cfg, `${name} (loaded)`);
+  rec.status = 'loaded';
+  rec.snapshot = bytes;
+  state.model = { ...info, archKey: archKey(state.cfg), dataKey: info.task ? `task:${info.task}` : null, rec };
+  rec.dataKey = state.model.dataKey;
+  $('stat-params').textContent = info.numParams.toLocaleString('en');
+  $('stat-step').textContent = String(info.optimizer?.steps ?? 0);
+  setStatus(`Loaded ${name}: ${c.cell.toUpperCase()}, ${c.layers} layer${c.layers > 1 ? 's' : ''}, hidden ${c.hidden}, ` +
+    `${info.numParams.toLocaleString('en')} parameters, ${info.optimizer?.steps ?? 0} steps trained. Train continues it.`, 'ok');
+  clearMainCharts();
+  drawMain();
+  renderRuns();
+  if (info.task) await loadDataForTask({ auto: true });
+  updateCards();
+  updateButtons();
+  refreshTrace();
+  refreshPredictions();
+  updateTry();
+}
+
+// --- Training --------------------------------------------------------------------------------------------
+
+function trainOpts(cfg) {
+  return { optimizer: cfg.opt, lr: cfg.lr, clip: cfg.clip, clipAt: cfg.clipAt, batchSize: cfg.batch, steps: cfg.steps,
+    epochs: cfg.epochs, length: cfg.len, bptt: cfg.bptt, seed: cfg.seed };
+}
+
+/** One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result. */
+export async function train() {
+  if (state.running || s2s.running) return null;
+  const { cfg, errors } = C.readForm(form, state.cfg);
+  if (errors.length) {
+    setStatus(`Fix the set-up first: ${errors.map((x) => x.message).join('; ')}.`, 'error');
+    return null;
+  }
+  state.cfg = cfg;
+  updateUrl();
+  setDiagnosis(null);
+  state.running = true;
+  state.paused = false;
+  updateButtons();
+  try {
+    try {
+      await ensureData();
+    } catch (e) {
+      setStatus(e.message, 'error');
+      setDataStatus(e.message, 'error');
+      return null;
+    }
+    const continuing = state.model && state.model.archKey === archKey(cfg) && (state.model.dataKey === null || state.model.dataKey === state.data.key);
+    if (!continuing) {
+      try {
+        await makeModel(cfg);
+      } catch (e) {
+        const kept = state.model ? ' The previous model is kept.' : '';
+        setStatus(`Could not make this model: ${sentence(e.message)}${kept}`, 'error');
+        return null;
+      }
+      clearMainCharts();
+      drawMain();
+      resetStats(state.model.numParams.toLocaleString('en'));
+    }
+    const m = state.model, rec = m.rec;
+    rec.cfg = { ...cfg };
+    rec.status = 'running';
+    renderRuns();
+    const total = C.SYNTHETIC.includes(cfg.task) ? `${cfg.steps} steps` : `${cfg.epochs} epoch${cfg.epochs > 1 ? 's' : ''}`;
+    runDescription = `${rec.label}, ${total}${state.sequence ? ` (run ${state.sequence.index + 1} of ${state.sequence.runs.length})` : ''}`;
+    setStatus(`${continuing ? 'Training on' : 'Training'}: ${runDescription} …`);
+    $('progress').value = 0;
+    let res;
+    try {
+      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg) });
+    } catch (e) {
+      rec.status = rec.train.length ? 'stopped' : 'new';
+      if (e.code === 'WORKER_DIED') return null;
+      setStatus(`Training failed: ${sentence(e.message)} The model is kept as it was.`, 'error');
+      return null;
+    }
+    finishRun(rec, res);
+    return rec;
+  } finally {
+    state.running = false;
+    state.paused = false;
+    updateButtons();
+    renderRuns();
+  }
+}
+
+let runDescription = '';  // the run in progress, for the status line (Pause and Resume repeat it)
+
+function finishRun(rec, res) {
+  rec.status = res.status;
+  rec.error = res.error;
+  rec.test = res.test ?? null;
+  rec.seconds += res.seconds;
+  rec.seqs = (rec.seqs ?? 0) + (res.seqs ?? 0);
+  rec.stepsTotal = res.stepsAfter;
+  rec.failedStep = res.status === 'failed' ? res.stepsAfter + 1 : null;
+  if (res.stepsAfter > res.stepsBefore) rec.saved = false;
+  state.model.optimizer = res.optimizer;
+  if (res.status === 'done') $('progress').value = 1;
+  if (res.status === 'failed') {
+    rec.nan = [{ x: res.stepsAfter + 1, y: Math.max(...rec.grad.map((p) => p.y).filter(Number.isFinite), 1) }];
+  }
+  const d = diagnose(rec);
+  rec.diagnosis = d;
+  setDiagnosis(d);
+  const test = rec.test;
+  const fig = test ? (test.accuracy !== null && test.accuracy !== undefined ? `test accuracy ${fmtNum(test.accuracy)}, ` : '') +
+    `test loss ${fmtNum(test.loss)}` + (Number.isFinite(test.rmse) ? ` (RMSE ${fmtNum(test.rmse)} in ${test.column ?? 'the series'}’s units)` : '') : '';
+  const how = { done: 'Done', stopped: 'Stopped', failed: 'Failed (numeric fault)' }[res.status] ?? res.status;
+  setStatus(`${how} after ${rec.stepsTotal} steps in ${res.seconds.toFixed(1)} s${fig ? `: ${fig}` : ''}.` +
+    (res.status === 'failed' ? ' The last good parameters are kept.' : ''), res.status === 'failed' ? 'error' : 'ok');
+  drawMain();
+  renderRuns();
+  snapshot(rec);
+  refreshTrace();
+  refreshPredictions();
+  updateTry();
+}
+
+// A copy of the trained model's checkpoint, kept by the page: for Save, and to restore it if the Worker dies.
+async function snapshot(rec) {
+  try {
+    const r = await client.call('saveCheckpoint', { modelId: rec.modelId });
+    rec.snapshot = new Uint8Array(r.bytes);
+  } catch {}
+  updateButtons();
+}
+
+export function onProgress(d) {
+  const rec = state.runs.find((r) => r.modelId === d.modelId);
+  if (!rec) return;
+  // The average is a plain mean of the last k steps: no long tail from the first, large losses; k grows
+  // with the run (3 steps for a 100-step run, 25 from 1000 steps), so short runs are not all lag.
+  const k = rec.kind === 'task' ? Math.max(3, Math.min(25, Math.round(rec.cfg.steps / 40))) : 10;
+  const P = d.points;  // columns: step, loss, gradNorm, clipped, accuracy (NaN: none)
+  const n = P.step.length;
+  for (let i = 0; i < n; i++) {
+    const step = P.step[i], loss = P.loss[i], gradNorm = P.gradNorm[i], accuracy = P.accuracy[i];
+    rec.train.push({ x: step, y: loss });
+    rec.maxLoss = Number.isFinite(loss) ? Math.max(rec.maxLoss, loss) : Infinity;
+    rec.emaState = windowMean(rec.lossWin, loss, k);
+    rec.ema.push({ x: step, y: rec.emaState });
+    rec.grad.push({ x: step, y: gradNorm > 0 ? gradNorm : null });
+    if (P.clipped[i]) {
+      rec.clipped.push({ x: step, y: gradNorm });
+      rec.clippedCount++;
+    }
+    if (!Number.isNaN(accuracy)) {
+      rec.acc.push({ x: step, y: accuracy });
+      rec.accState = windowMean(rec.accWin, accuracy, k);
+      rec.accEma.push({ x: step, y: rec.accState });
+    }
+    rec.stepsTotal = step;
+  }
+  if (rec.train.length > 2 * CURVE_POINTS) compactRecord(rec);
+  const last = n > 0;
+  $('stat-step').textContent = String(rec.stepsTotal);
+  $('stat-time').textContent = `${d.seconds.toFixed(1)} s`;
+  $('stat-speed').textContent = d.seqPerSec > 0 ? Math.round(d.seqPerSec).toLocaleString('en') : '–';
+  if (last) $('stat-loss').textContent = fmtNum(rec.emaState);
+  if (d.epoch !== undefined) $('stat-epoch').textContent = `${d.epoch}/${d.epochs}`;
+  if (d.steps) $('progress').value = Math.min(1, (d.step ?? 0) / d.steps);
+  scheduleDraw(renderRuns);
+  traceWhileTraining();
+}
+
+// A run keeps at most about 2 x CURVE_POINTS points per curve: past that, each curve is halved, keeping
+// the smallest and largest value of every 4 points (spikes survive) or every other point of a smooth
+// curve, so memory and drawing stay bounded however long a run trains (a 1,000,000-step run included).
+const CURVE_POINTS = 16384;
+
+function minMaxHalve(a) {
+  const out = [];
+  for (let i = 0; i < a.length; i += 4) {
+    let lo = a[i], hi = a[i];
+    for (let j = i + 1; j < Math.min(i + 4, a.length); j++) {
+      if (a[j].y < lo.y || !Number.isFinite(lo.y)) lo = a[j];
+      if (a[j].y > hi.y || !Number.isFinite(hi.y)) hi = a[j];
+    }
+    if (lo === hi) out.push(lo);
+    else out.push(...(lo.x < hi.x ? [lo, hi] : [hi, lo]));
+  }
+  return out;
+}
+
+const everyOther = (a) => a.filter((_, i) => i % 2 === 1 || i === a.length - 1);
+
+function replaceContents(a, b) {
+  a.length = 0;
+  for (const p of b) a.push(p);
+}
+
+function compactRecord(rec) {
+  for (const k of ['train', 'grad']) replaceContents(rec[k], minMaxHalve(rec[k]));
+  for (const k of ['ema', 'acc', 'accEma']) if (rec[k].length > CURVE_POINTS) replaceContents(rec[k], everyOther(rec[k]));
+  if (rec.clipped.length > CURVE_POINTS) replaceContents(rec.clipped, everyOther(rec.clipped));
+  rec.compacted = true;
+}
+
+export function onEval(d) {
+  const rec = state.runs.find((r) => r.modelId === d.modelId);
+  if (!rec) return;
+  const t = rec.seconds + (d.seconds ?? 0);  // seconds of training of this model when it was measured
+  if (Number.isFinite(d.loss)) rec.val.push({ x: d.step, y: d.loss, t });
+  if (d.accuracy !== null && d.accuracy !== undefined && Number.isFinite(d.accuracy)) rec.valAcc.push({ x: d.step, y: d.accuracy, t });
+  scheduleDraw(renderRuns);
+}
+
+// --- Pause, stop, reset ---------------------------------------------------------------------------------
+
+export async function pauseResume() {
+  if (!state.running) return;
+  if (state.paused) {
+    await client.call('resume');
+    state.paused = false;
+    setStatus(`Training: ${runDescription} …`);
+  } else {
+    await client.call('pause');
+    state.paused = true;
+    setStatus(`Paused: ${runDescription}. Resume goes on from here; the gates and Save work meanwhile.`);
+  }
+  updateButtons();
+}
+
+export async function stop() {
+  if (state.sequence) state.sequence.cancelled = true;
+  await client.call('stop');
+  state.paused = false;
+}
+
+export function reset() {
+  if (state.running) return;
+  state.model = null;
+  clearMainCharts();
+  drawMain();
+  setDiagnosis(null);
+  resetStats();
+  heatmap.clear('Train a model to see its gates.');
+  setStatus('Reset: the next Train makes a new model. Earlier runs stay in the comparison below.');
+  updateButtons();
+  updateTry();
+}
+
+// --- Presets and comparisons -----------------------------------------------------------------------------
+
+const PRESETS = {
+  explode: {
+    note: 'Watch the gradient norm: with no clipping and a large step, each update makes the next gradient larger, until the loss is NaN.',
+    runs: () => [{ task: 'adding', len: 50, cell: 'rnn', layers: 1, bi: false, hidden: 32, opt: 'sgd', lr: 1, clip: false, steps: 300, batch: 32, seed: 1, bptt: 0 }],
+  },
+  vanish: {
+    note: 'Both cells see the same batches. Watch the held-out loss, then the ‖∂L/∂h_t‖ chart of each model.',
+    runs: () => ['rnn', 'lstm'].map((cell) => ({ task: 'adding', len: 50, cell, layers: 1, bi: false, hidden: 32, opt: 'adam', lr: 0.01,
+      clip: true, clipAt: 1, steps: 1000, batch: 32, seed: 1, bptt: 0 })),
+  },
+  slow: {
+    note: 'The same RNN and data, trained by plain SGD and then by Adam.',
+    runs: () => ['sgd', 'adam'].map((opt) => ({ task: 'adding', len: 10, cell: 'rnn', layers: 1, bi: false, hidden: 32, opt, lr: 0.01,
+      clip: true, clipAt: 1, steps: 1000, batch: 32, seed: 1, bptt: 0 })),
+  },
+  cells: {
+    note: 'The three cells on the same data with the same seed and settings.',
+    runs: () => ['rnn', 'lstm', 'gru'].map((cell) => ({ ...state.cfg, cell })),
+  },
+};
+
+export async function runPreset(name) {
+  if (state.running || s2s.running) return;
+  const p = PRESETS[name];
+  const runs = p.runs().map((r) => ({ ...C.defaults(r.task ?? state.cfg.task), ...r }));
+  state.sequence = { runs, index: 0, cancelled: false };
+  const done = [];
+  try {
+    for (let i = 0; i < runs.length; i++) {
+      state.sequence.index = i;
+      if (runs[i].task !== state.cfg.task) state.cfg = { ...state.cfg, task: runs[i].task };
+      applyConfig(runs[i]);
+      state.model = null;  // every run of a comparison starts from a fresh model
+      setDiagnosis({ level: 'info', text: p.note });
+      const rec = await train();
+      if (!rec) break;
+      done.push(rec);
+      if (state.sequence.cancelled || rec.status === 'stopped') break;
+    }
+  } finally {
+    state.sequence = null;
+  }
+  if (done.length > 1) {
+    const first = done[0].diagnosis;
+    const fig = (r) => {
+      const t = r.test;
+      if (!t) return r.status;
+      return t.accuracy !== null && t.accuracy !== undefined ? `accuracy ${fmtNum(t.accuracy)}` : `test loss ${fmtNum(t.loss)}`;
+    };
+    const summary = done.map((r) => `${r.label}: ${fig(r)}`).join(' · ');
+    setDiagnosis({ level: first?.level === 'ok' ? 'ok' : first?.level ?? 'info', text: `${first ? `${first.text} ` : ''}Compared: ${summary}.` });
+  }
+}
+
+// --- The comparison table ----------------------------------------------------------------------------------
+
+// Rows are made once per run and their cells updated in place, so focus (a checkbox, a Save button) is
+// never lost while a run updates the table.
+const rows = new Map();
+
+function makeRow(r) {
+  const tr = document.createElement('tr');
+  const cells = [];
+  for (let i = 0; i < 12; i++) {
+    const c = document.createElement('td');
+    tr.append(c);
+    cells.push(c);
+  }
+  const cb = document.createElement('input');
+  cb.type = 'checkbox';
+  cb.setAttribute('aria-label', `Show run ${r.id} in the chart`);
+  cb.addEventListener('change', () => {
+    r.show = cb.checked;
+    drawCompare();
+  });
+  cells[0].append(cb);
+  const sw = swatch(SERIES[r.style]);
+  const name = document.createElement('span');
+  cells[1].append(sw, name);
+  const open = document.createElement('button');
+  open.type = 'button';
+  open.textContent = 'Open';
+  open.title = 'Make this the current model: its curves, gates and predictions above; Train continues it';
+  open.setAttribute('aria-label', `Open the model of run ${r.id}`);
+  open.addEventListener('click', () => openRun(r));
+  const save = document.createElement('button');
+  save.type = 'button';
+  save.textContent = 'Save';
+  save.setAttribute('aria-label', `Save the model of run ${r.id}`);
+  save.addEventListener('click', () => saveRun(r));
+  cells[11].className = 'actions';
+  cells[11].append(open, ' ', save);
+  return { tr, cells, cb, name, save, open };
+}
+
+export function renderRuns() {
+  const body = $('runs').tBodies[0];
+  for (const [id, row] of rows) {
+    if (!state.runs.some((r) => r.id === id)) {
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+  for (const r of state.runs) {
+    let row = rows.get(r.id);
+    if (!row) {
+      row = makeRow(r);
+      rows.set(r.id, row);
+      body.append(row.tr);
+    }
+    const c = row.cells;
+    const last = (a) => (a.length ? a[a.length - 1].y : NaN);
+    const num = (v) => (Number.isFinite(v) ? fmtNum(v) : '–');
+    row.cb.checked = r.show;
+    row.name.textContent = `#${r.id} ${r.label}`;
+    row.name.title = C.toQuery(r.cfg);
+    c[2].textContent = { new: 'new', running: 'training', done: 'done', stopped: 'stopped', failed: 'NaN: stopped', loaded: 'loaded' }[r.status] ?? r.status;
+    c[2].className = r.status === 'failed' ? 'status-failed' : '';
+    c[3].textContent = String(r.stepsTotal);
+    c[4].textContent = num(last(r.ema));
+    c[5].textContent = num(last(r.val));
+    c[6].textContent = num(last(r.valAcc));
+    const t = r.test;
+    c[7].textContent = !t ? '–' : t.accuracy !== null && t.accuracy !== undefined ? `acc ${fmtNum(t.accuracy)}`
+      : Number.isFinite(t.rmse) ? `RMSE ${fmtNum(t.rmse)}` : `loss ${fmtNum(t.loss)}`;
+    c[8].textContent = r.seconds ? `${r.seconds.toFixed(1)} s` : '–';
+    c[9].textContent = r.seconds && r.seqs ? Math.round(r.seqs / r.seconds).toLocaleString('en') : '–';
+    c[10].textContent = r.numParams ? r.numParams.toLocaleString('en') : '–';
+    row.save.disabled = !r.snapshot && r.freed;
+    const current = r === state.model?.rec;
+    row.open.disabled = current || r.freed || state.running || (r.dataKey !== undefined && r.dataKey !== null && r.dataKey !== state.data.key);
+    row.open.textContent = current ? 'Current' : 'Open';
+    row.tr.classList.toggle('current', current);
+  }
+  drawCompare();
+  $('export-csv').disabled = !state.runs.some((r) => r.train.length);
+}
+
+function resetStats(params = '–') {
+  for (const id of ['stat-loss', 'stat-speed', 'stat-epoch']) $(id).textContent = '–';
+  $('stat-step').textContent = '0';
+  $('stat-params').textContent = params;
+  $('stat-time').textContent = '0.0 s';
+  $('progress').value = 0;
+}
+
+// The run panel's figures for a finished run (after a run, or when a run is opened again).
+function showStats(r) {
+  $('stat-params').textContent = r.numParams ? r.numParams.toLocaleString('en') : '–';
+  $('stat-step').textContent = String(r.stepsTotal);
+  $('stat-time').textContent = `${r.seconds.toFixed(1)} s`;
+  $('stat-speed').textContent = r.seconds && r.seqs ? Math.round(r.seqs / r.seconds).toLocaleString('en') : '–';
+  $('stat-loss').textContent = Number.isFinite(r.emaState) ? fmtNum(r.emaState) : '–';
+  const lastEpoch = r.val.length && r.kind !== 'task' ? `${r.val.length}` : '–';
+  $('stat-epoch').textContent = lastEpoch;
+  $('progress').value = r.stepsTotal > 0 ? 1 : 0;
+}
+
+// Makes an earlier run's model the current one (it is still in the Worker): its curves in the charts, its
+// gates, its predictions; the form shows its set-up, so Train continues it.
+function openRun(r) {
+  if (state.running || r.freed) return;
+  applyConfig({ ...state.cfg, ...r.cfg });
+  state.model = { ...r.info, modelId: r.modelId, optimizer: r.info.optimizer, archKey: archKey(state.cfg), dataKey: r.dataKey ?? null, rec: r };
+  showStats(r);
+  setDiagnosis(r.diagnosis ?? null);
+  setStatus(`Opened run #${r.id}: ${r.label}. Train continues it.`);
+  drawMain();
+  renderRuns();
+  updateButtons();
+  updateCards();
+  refreshTrace();
+  refreshPredictions();
+  updateTry();
+}
+
+// --- Files out: checkpoints, CSV, PNG ----------------------------------------------------------------------
+
+function fileStem(rec) {
+  return `rnnlab-${rec.cfg.task}-${rec.cfg.cell}-h${rec.cfg.hidden}-step${rec.stepsTotal}`;
+}
+
+export async function saveRun(rec) {
+  let bytes = rec.snapshot;
+  try {
+    if (!state.running || state.paused || rec !== state.model?.rec) {
+      const r = await client.call('saveCheckpoint', { modelId: rec.modelId });
+      bytes = new Uint8Array(r.bytes);
+      rec.snapshot = bytes;
+    }
+  } catch (e) {
+    if (!bytes) {
+      setStatus(`Could not save: ${e.message}`, 'error');
+      return;
+    }
+  }
+  download(bytes, `${fileStem(rec)}.rnl`);
+  rec.saved = true;
+  setStatus(`Saved ${fileStem(rec)}.rnl (${bytes.length.toLocaleString('en')} bytes): the checkpoint format of the rnnlab CLI and PyTorch loader.`, 'ok');
+}
+
+function exportCsv() {
+  const rows = [];
+  for (const r of state.runs) {
+    const byX = (a) => new Map(a.map((p) => [p.x, p.y]));
+    const val = byX(r.val), vacc = byX(r.valAcc), acc = byX(r.acc), ema = byX(r.ema), grad = byX(r.grad);
+    const clipped = new Set(r.clipped.map((p) => p.x));
+    for (const p of r.train)
+      rows.push([r.id, r.label, r.cfg.task, r.cfg.cell, p.x, p.y, ema.get(p.x), grad.get(p.x), clipped.has(p.x) ? 1 : 0, acc.get(p.x),
+        val.get(p.x), vacc.get(p.x)]);
+  }
+  // (Runs longer than about 30,000 steps keep the extremes of their curves, not every step: see compactRecord.)
+  const csv = toCsv(['run', 'label', 'task', 'cell', 'step', 'train_loss', 'train_loss_avg', 'grad_norm', 'clipped', 'train_accuracy',
+    'heldout_loss', 'heldout_accuracy'], rows);
+  download(csv, 'rnnlab-metrics.csv', 'text/csv');
+}
+
+async function exportPng(which) {
+  const pick = {
+    loss: $('acc-box').hidden ? [$('chart-loss')] : [$('chart-loss'), $('chart-acc')],
+    grad: [$('chart-grad')],
+    heatmap: [heatmap.canvas, $('chart-dh')],
+    pred: [$('chart-pred')],
+    cmp: [$('chart-cmp')],
+  }[which];
+  download(await stackPng(pick), `rnnlab-${which}.png`, 'image/png');
+}
+
+// The run buttons, the presets, the comparison's controls and the files out.
+export function wireRuns() {
+  $('train').addEventListener('click', () => train());
+  $('pause').addEventListener('click', pauseResume);
+  $('stop').addEventListener('click', stop);
+  $('reset').addEventListener('click', reset);
+  for (const b of document.querySelectorAll('[data-preset]')) b.addEventListener('click', () => runPreset(b.dataset.preset));
+  $('save-model').addEventListener('click', () => state.model && saveRun(state.model.rec));
+  $('export-csv').addEventListener('click', exportCsv);
+  for (const b of document.querySelectorAll('[data-png]')) b.addEventListener('click', () => exportPng(b.dataset.png));
+  $('cmp-metric').addEventListener('change', drawCompare);
+  $('cmp-clear').addEventListener('click', () => {
+    state.runs = state.runs.filter((r) => r === state.model?.rec);
+    renderRuns();
+  });
+}
