@@ -105,3 +105,36 @@ test('training refuses a batch too large for the memory left, before anything is
   assert.ok(available > 0 && available < memoryLimit);
   m.free();
 });
+
+test('every size at its largest: the real 64-bit parameter count is named, in a checkpoint header too, never a wrapped one', async () => {
+  // In WebAssembly size_t is 32 bits: a count wrapped there could pass the limit and under-allocate.
+  const L = lab.limits;
+  const cfg = { cell: 'lstm', vocab: L.vocab.max, embed: L.embed.max, hidden: L.hidden.max, layers: L.layers.max,
+    bidirectional: true, head: 'classes', outputs: L.classes.max };
+  const H = cfg.hidden, D = 2 * H;
+  let want = cfg.vocab * cfg.embed;
+  for (let l = 0; l < cfg.layers; l++) want += 2 * 4 * H * ((l ? D : cfg.embed) + H + 2);
+  want += cfg.outputs * (D + 1);
+  assert.ok(want > 2 ** 32, `${want} is past 32 bits`);
+  const refusal = (e) => e instanceof RnnLabError && e.message.includes(`the model would have ${want} parameters, more than the limit`);
+  assert.throws(() => lab.createModel(cfg), refusal);
+  // The same sizes in the header of a real checkpoint, resealed (docs/checkpoint-format.md: config at 16..59,
+  // CRC-32 of everything before the last 4 bytes).
+  const small = lab.createModel({ cell: 'gru', vocab: 11, embed: 4, hidden: 5 });
+  const bytes = small.saveCheckpoint();
+  small.free();
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  [[16, 1], [20, cfg.vocab], [24, cfg.embed], [28, 0], [32, H], [36, cfg.layers], [40, 1], [44, 1], [48, cfg.outputs]]
+    .forEach(([at, x]) => v.setInt32(at, x, true));
+  v.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+  assert.throws(() => lab.loadCheckpoint(bytes), (e) => e.code === 'RNL_ERR_FORMAT' && refusal(e));
+});
+
+function crc32(b) {
+  let c = ~0;
+  for (const x of b) {
+    c ^= x;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
