@@ -4,7 +4,7 @@
 // the URL and the buttons depend on it).
 import * as C from './config.js';
 import { Seq2SeqView } from './seq2seq.js';
-import { $, form, state, client, archKey } from './state.js';
+import { $, form, state, client, archKey, IMPL } from './state.js';
 
 // The sequence-to-sequence view; it shares the Worker with the lab, so only one of them trains at a time.
 export const s2s = new Seq2SeqView({ client, onConfig: () => updateUrl(), busyElsewhere: () => state.running, onBusy: () => updateButtons() });
@@ -38,6 +38,7 @@ export function updateUrl() {
   const extra = {};
   if (state.view.embed) extra.embed = '1';
   if (state.view.hide.length) extra.hide = state.view.hide.join(',');
+  if (IMPL === 'student') extra.impl = 'student';  // a reload or a copied link stays on the student's cells
   const q = state.page === 's2s' ? C.toQuery(s2s.cfg, extra, C.S2S) : C.toQuery(state.cfg, extra);
   history.replaceState(null, '', `${location.pathname}?${q}${location.hash}`);
 }
