@@ -197,7 +197,11 @@ async function boot() {
     initInspect();
     s2s.init();
   } catch (e) {
+    // Without Chart.js (vendor/chart.umd.js not there) the page cannot draw a run: it says so and starts no
+    // further, with Train and the presets disabled, instead of failing on the first chart it touches.
     setStatus(e.message, 'error');
+    for (const b of document.querySelectorAll('#train, [data-preset]')) b.disabled = true;
+    return;
   }
   s2s.setConfig(s2sCfg);
   wireTabs();
