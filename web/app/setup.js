@@ -52,10 +52,15 @@ export function applyConfig(cfg) {
 
 // Switching task: the fields each task sets by default follow the new task (the rest stay).
 export function switchTask(task, prev) {
-  const next = { ...state.cfg, task };
+  applyConfig(switchedConfig(task, prev));
+}
+
+// The set-up after a switch from task `prev` to `task`, without applying it (a loaded model adds its own).
+export function switchedConfig(task, prev, cfg = state.cfg) {
+  const next = { ...cfg, task };
   const d = C.defaults(task);
   for (const k of new Set([...Object.keys(C.TASK_DEFAULTS[prev] ?? {}), ...Object.keys(C.TASK_DEFAULTS[task] ?? {})])) next[k] = d[k];
-  applyConfig(next);
+  return next;
 }
 
 // The cell choices of both forms (the lab's and the seq2seq view's), from the core's cell table
