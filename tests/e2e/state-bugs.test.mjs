@@ -130,10 +130,15 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
     await gotoLab(page, server, 'task=imdb');
     await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
     assert.match(await status(page), /imdb-2000\.rnld.*npm run data/);
-    await gotoLab(page, server, 'task=imdbfile');
+    await gotoLab(page, server, 'task=imdbfile&train=6&val=2&test=6');
     await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
     assert.match(await status(page), /aclImdb_v1\.tar\.gz/);
-    // Data that loads: Ready again.
+    // The archive dropped (chosen): Ready.
+    await page.setInputFiles('#file', fixture('tar/imdb_mini_gnu.tar.gz'));
+    await page.waitForFunction(() => /^Ready/.test(document.getElementById('status').textContent), null, { timeout: 120000 });
+    // Back to missing data, then a task whose data loads: Ready again.
+    await page.selectOption('#task', 'temp');
+    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
     await page.selectOption('#task', 'adding');
     await page.waitForFunction(() => /^Ready/.test(document.getElementById('status').textContent));
     await page.close();

@@ -319,6 +319,7 @@ export async function handleFile(file, openModel) {
     setStatus(`Could not open “${file.name}”.${kept}`, 'error');
   } finally {
     updateButtons();
+    showReadiness();  // a dropped file may be the data the status line asked for
   }
 }
 
