@@ -43,6 +43,16 @@ async function fetchBytes(url) {
 
 let dataLoading = null;
 
+const emptyUrl = (t) => `The Data URL is empty: type the URL of ${t === 'imdb' ? 'a prepared subset (.rnld)' : 'a CSV series'}, ` +
+  `such as ${C.TASK_DEFAULTS[t].data}, or drop the file onto the page.`;
+
+// A data file that could not be fetched (as against one that was fetched and is bad).
+function notThere(message) {
+  const e = new Error(message);
+  e.notThere = true;
+  return e;
+}
+
 /**
  * Makes the Worker hold the data the set-up needs. Throws a message for the page when it cannot (no file
  * yet, a bad URL, a bad file); the Worker keeps its previous data and models in that case.
@@ -72,13 +82,15 @@ async function loadData(key, cfg) {
   if (C.SYNTHETIC.includes(t)) {
     source = { kind: 'task', task: t };
   } else {
+    if ((t === 'imdb' || t === 'temp') && !cfg.data.trim() && !(t === 'temp' && state.files.series?.forTask === 'temp'))
+      throw new Error(emptyUrl(t));  // an empty URL would fetch the page itself
     if (t === 'imdb') {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
       try {
         bytes = await fetchBytes(cfg.data);
       } catch (e) {
-        throw new Error(`${e.message}. Prepare the subset with \`npm run data\`, or drop the archive aclImdb_v1.tar.gz (choose “IMDB, from the archive you drop”).`);
+        throw notThere(`${e.message}. Prepare the subset with \`npm run data\`, or drop the archive aclImdb_v1.tar.gz (choose “IMDB, from the archive you drop”).`);
       }
       label = cfg.data;
       source = { kind: 'rnld', bytes: bytes.buffer, name: label.split('/').pop() };
@@ -88,7 +100,7 @@ async function loadData(key, cfg) {
       try {
         bytes = await fetchBytes(cfg.data);
       } catch (e) {
-        throw new Error(`${e.message}. Drop the CSV file (Date,Temp) onto the page instead.`);
+        throw notThere(`${e.message}. Drop the CSV file (Date,Temp) onto the page instead.`);
       }
       label = cfg.data;
       source = { kind: 'seriesCsv', bytes: bytes.buffer, opts: seriesOpts(cfg), name: label.split('/').pop() };
@@ -153,7 +165,53 @@ async function loadBowBaseline() {
   } catch {}
 }
 
+// --- Is the data there? ----------------------------------------------------------------------------------
+
+export const READY = 'Ready. Press Train, or try a “Break it” preset.';
+let lastError = null;   // { key, error } of the last load that failed
+let noDataShown = '';   // the status line's "No data" message, while it shows it
+
+/**
+ * Why the data the set-up needs is not in the Worker, as what is missing and what to do; null when it is
+ * there, or while it loads.
+ */
+export function missingData(cfg = state.cfg) {
+  const key = wantedDataKey(cfg);
+  if (key !== null && state.data.key === key) return null;
+  const t = cfg.task;
+  if (t === 'imdbfile' && key === null)
+    return 'No data yet: drop the IMDB archive aclImdb_v1.tar.gz onto the page (or a prepared .rnld file, or a CSV of text,label reviews), or choose it with “Choose a file…”.';
+  if (t === 'csv' && key === null) return 'No data yet: drop a CSV series (a header, then a numeric column) onto the page, or choose it with “Choose a file…”.';
+  if (lastError?.key !== key) return null;
+  if (lastError.error.notThere && t === 'imdb')
+    return `No data: the IMDB subset is not at ${cfg.data}; prepare it with npm run data (see data/README.md), or choose “IMDB, from the archive you drop” and drop aclImdb_v1.tar.gz.`;
+  if (lastError.error.notThere && t === 'temp')
+    return `No data: the temperature series is not at ${cfg.data}; put it there (see data/README.md) or drop the CSV (Date,Temp) onto the page.`;
+  return `No data: ${sentence(lastError.error.message)}`;
+}
+
+// The status line says "Ready" only when the data is there; otherwise what is missing. It replaces only
+// its own lines (Ready, No data), never a run's result or an error.
+function showReadiness() {
+  if (state.running) return;
+  const now = $('status').textContent;
+  if (now !== READY && (!noDataShown || now !== noDataShown)) return;
+  const missing = missingData();
+  if (missing) {
+    setStatus(missing);
+    noDataShown = missing;
+  } else if (now === noDataShown && wantedDataKey() === state.data.key) {
+    setStatus(READY);
+    noDataShown = '';
+  }
+}
+
 export async function loadDataForTask({ auto } = {}) {
+  await loadDataForTaskOnly({ auto });
+  showReadiness();
+}
+
+async function loadDataForTaskOnly({ auto } = {}) {
   const t = state.cfg.task;
   if (state.running) return;
   if (t === 'imdbfile' && !state.files.text) {
@@ -174,6 +232,7 @@ export async function loadDataForTask({ auto } = {}) {
   try {
     await ensureData();
   } catch (e) {
+    lastError = { key, error: e };
     setDataStatus(e.message, 'error');
   }
   updateButtons();
@@ -260,6 +319,7 @@ export async function handleFile(file, openModel) {
     setStatus(`Could not open “${file.name}”.${kept}`, 'error');
   } finally {
     updateButtons();
+    showReadiness();  // a dropped file may be the data the status line asked for
   }
 }
 

@@ -17,7 +17,7 @@ import { applyTheme } from './charts.js';
 import { $, form, state, client, IMPL, setStatus, setDataStatus, currentTheme, wantedDataKey } from './state.js';
 import { s2s, applyConfig, applyView, showPage, switchTask, updateButtons, updateUrl, updateVisibility, wireTabs, writeCellChoices }
   from './setup.js';
-import { ensureData, loadDataForTask, wireFiles } from './data.js';
+import { READY, ensureData, loadDataForTask, wireFiles } from './data.js';
 import { loadModel, renderRuns, train, wireRuns, onProgress, onEval } from './runs.js';
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
@@ -197,7 +197,11 @@ async function boot() {
     initInspect();
     s2s.init();
   } catch (e) {
+    // Without Chart.js (vendor/chart.umd.js not there) the page cannot draw a run: it says so and starts no
+    // further, with Train and the presets disabled, instead of failing on the first chart it touches.
     setStatus(e.message, 'error');
+    for (const b of document.querySelectorAll('#train, [data-preset]')) b.disabled = true;
+    return;
   }
   s2s.setConfig(s2sCfg);
   wireTabs();
@@ -218,7 +222,7 @@ async function boot() {
   updateVisibility();
   if (impl.kind === 'student' && impl.todoCount > 0)
     setStatus(`Your cells are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train; run npm run grade for hints.`, 'error');
-  else if (!errors.length) setStatus('Ready. Press Train, or try a “Break it” preset.');
+  else if (!errors.length) setStatus(READY);  // data.js replaces it by what is missing, if the data is
   s2s.engineReady();
   if (view.page === 's2s' && !errors.length) s2s.status('Ready. Press “Train both”, or try the lengths 6, 12, 20.');
   await loadDataForTask({ auto: true });

@@ -9,8 +9,8 @@ import { download, toCsv } from './files.js';
 import { diagnose } from './diagnose.js';
 import { SERIES } from './palette.js';
 import { $, form, state, client, sentence, setStatus, setDataStatus, setDiagnosis, kindOf, archKey } from './state.js';
-import { applyConfig, updateButtons, updateUrl, s2s } from './setup.js';
-import { ensureData, loadDataForTask } from './data.js';
+import { applyConfig, switchedConfig, updateButtons, updateUrl, s2s } from './setup.js';
+import { ensureData, loadDataForTask, missingData } from './data.js';
 import { clearMainCharts, drawMain, drawCompare, scheduleDraw } from './curves.js';
 import { heatmap, refreshTrace, refreshPredictions, traceWhileTraining } from './inspect.js';
 import { updateCards, updateTry } from './tryit.js';
@@ -49,18 +49,58 @@ async function makeModel(cfg) {
   return state.model;
 }
 
+// The set-up a checkpoint was trained with, when this page knows it: a run of this page whose checkpoint
+// copy is these bytes, or a checkpoint saved from this browser (localStorage, by fingerprint). The file
+// itself holds the model's shape and optimizer, not the task's settings (a length, a batch size).
+const SAVED_KEY = 'rnnlab-saved-runs';
+const SAVED_MAX = 50;
+
+function fingerprint(bytes) {
+  let h = 0x811c9dc5;  // FNV-1a, 32 bits, with the length: enough to tell a student's few files apart
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return `${bytes.length}:${(h >>> 0).toString(16)}`;
+}
+
+const sameBytes = (a, b) => a && b && a.length === b.length && a.every((x, i) => x === b[i]);
+
+function rememberSaved(bytes, cfg) {
+  try {
+    const fp = fingerprint(bytes);
+    const list = JSON.parse(localStorage.getItem(SAVED_KEY) ?? '[]').filter((e) => e.fp !== fp);
+    list.push({ fp, cfg });
+    localStorage.setItem(SAVED_KEY, JSON.stringify(list.slice(-SAVED_MAX)));
+  } catch {}
+}
+
+function knownSetup(bytes) {
+  const run = [...state.runs].reverse().find((r) => sameBytes(r.snapshot, bytes));
+  if (run) return run.cfg;
+  try {
+    const fp = fingerprint(bytes);
+    return JSON.parse(localStorage.getItem(SAVED_KEY) ?? '[]').find((e) => e.fp === fp)?.cfg ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export async function loadModel(bytes, name) {
   const info = await client.call('loadCheckpoint', { bytes: bytes.slice().buffer });
   const c = info.config;
-  const next = { ...state.cfg, cell: c.cell, hidden: c.hidden, layers: c.layers, bi: c.bidirectional };
+  const cur = state.cfg.task;
+  const task = info.task ?? (info.kind === 'text' ? (C.TEXT_TASKS.includes(cur) ? cur : 'imdb') : (C.SERIES_TASKS.includes(cur) ? cur : 'temp'));
+  // Another task: its defaults (its length, its Data URL, its learning rate), as a switch in the form gives;
+  // then what the page knows of the run; then the model's own shape and optimizer.
+  const next = task === cur ? { ...state.cfg } : switchedConfig(task, cur);
+  const known = knownSetup(bytes);
+  if (known?.task === task) Object.assign(next, known);
+  Object.assign(next, { cell: c.cell, hidden: c.hidden, layers: c.layers, bi: c.bidirectional });
   if (c.vocab > 0) next.emb = c.embed;
   if (c.cell === 'lstm') next.fb = c.forgetBias;
-  if (info.task) {
-    if (state.cfg.task !== info.task) Object.assign(next, { ...C.defaults(info.task), ...next, task: info.task });
-  } else if (info.kind === 'text' && !C.TEXT_TASKS.includes(next.task)) {
-    next.task = 'imdb';
-  } else if (info.kind === 'series' && !C.SERIES_TASKS.includes(next.task)) {
-    next.task = 'temp';
+  const o = info.optimizer;
+  if (o?.steps > 0 && C.FIELDS.opt.values.includes(o.kind)) {
+    const f32 = (x) => Number(x.toPrecision(7));  // the checkpoint holds floats: 0.003, not 0.0030000000260770321
+    Object.assign(next, { opt: o.kind, lr: f32(o.lr), clip: o.clip > 0 });
+    if (o.clip > 0) next.clipAt = f32(o.clip);
   }
   applyConfig(next);
   const rec = newRecord(info, state.cfg, `${name} (loaded)`);
@@ -70,12 +110,17 @@ export async function loadModel(bytes, name) {
   rec.dataKey = state.model.dataKey;
   $('stat-params').textContent = info.numParams.toLocaleString('en');
   $('stat-step').textContent = String(info.optimizer?.steps ?? 0);
-  setStatus(`Loaded ${name}: ${c.cell.toUpperCase()}, ${c.layers} layer${c.layers > 1 ? 's' : ''}, hidden ${c.hidden}, ` +
-    `${info.numParams.toLocaleString('en')} parameters, ${info.optimizer?.steps ?? 0} steps trained. Train continues it.`, 'ok');
+  const what = `Loaded ${name}: ${c.cell.toUpperCase()}, ${c.layers} layer${c.layers > 1 ? 's' : ''}, hidden ${c.hidden}, ` +
+    `${info.numParams.toLocaleString('en')} parameters, ${info.optimizer?.steps ?? 0} steps trained.`;
+  setStatus(what, 'ok');
   clearMainCharts();
   drawMain();
   renderRuns();
-  if (info.task) await loadDataForTask({ auto: true });
+  await loadDataForTask({ auto: true });
+  // "Train continues it" only when the data it needs is there; else what is missing.
+  const missing = missingData();
+  if (missing) setStatus(`${what} To continue it, the page needs its data. ${missing}`);
+  else setStatus(`${what} Train continues it.`, 'ok');
   updateCards();
   updateButtons();
   refreshTrace();
@@ -508,6 +553,7 @@ export async function saveRun(rec) {
     }
   }
   download(bytes, `${fileStem(rec)}.rnl`);
+  rememberSaved(bytes, rec.cfg);
   rec.saved = true;
   setStatus(`Saved ${fileStem(rec)}.rnl (${bytes.length.toLocaleString('en')} bytes): the checkpoint format of the rnnlab CLI and PyTorch loader.`, 'ok');
 }

@@ -4,7 +4,7 @@
 // the URL and the buttons depend on it).
 import * as C from './config.js';
 import { Seq2SeqView } from './seq2seq.js';
-import { $, form, state, client, archKey } from './state.js';
+import { $, form, state, client, archKey, IMPL } from './state.js';
 
 // The sequence-to-sequence view; it shares the Worker with the lab, so only one of them trains at a time.
 export const s2s = new Seq2SeqView({ client, onConfig: () => updateUrl(), busyElsewhere: () => state.running, onBusy: () => updateButtons() });
@@ -38,6 +38,7 @@ export function updateUrl() {
   const extra = {};
   if (state.view.embed) extra.embed = '1';
   if (state.view.hide.length) extra.hide = state.view.hide.join(',');
+  if (IMPL === 'student') extra.impl = 'student';  // a reload or a copied link stays on the student's cells
   const q = state.page === 's2s' ? C.toQuery(s2s.cfg, extra, C.S2S) : C.toQuery(state.cfg, extra);
   history.replaceState(null, '', `${location.pathname}?${q}${location.hash}`);
 }
@@ -51,10 +52,15 @@ export function applyConfig(cfg) {
 
 // Switching task: the fields each task sets by default follow the new task (the rest stay).
 export function switchTask(task, prev) {
-  const next = { ...state.cfg, task };
+  applyConfig(switchedConfig(task, prev));
+}
+
+// The set-up after a switch from task `prev` to `task`, without applying it (a loaded model adds its own).
+export function switchedConfig(task, prev, cfg = state.cfg) {
+  const next = { ...cfg, task };
   const d = C.defaults(task);
   for (const k of new Set([...Object.keys(C.TASK_DEFAULTS[prev] ?? {}), ...Object.keys(C.TASK_DEFAULTS[task] ?? {})])) next[k] = d[k];
-  applyConfig(next);
+  return next;
 }
 
 // The cell choices of both forms (the lab's and the seq2seq view's), from the core's cell table
