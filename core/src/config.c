@@ -20,11 +20,13 @@ rnl_config rnl_config_default(rnl_cell cell) {
 
 // Indexed by rnl_cell. The extra cache is rnl_layer_cache.aux (internal.h).
 static const rnl_cell_info cells[] = {
-    {RNL_CELL_RNN, "rnn", "RNN", 1, {"h"}, 0, NULL, {"hidden state"}},
-    {RNL_CELL_LSTM, "lstm", "LSTM", 4, {"i", "f", "g", "o"}, 1, "cell state c_t",
-     {"input gate", "forget gate", "candidate", "output gate"}},
-    {RNL_CELL_GRU, "gru", "GRU", 3, {"r", "z", "n"}, 0, "W_hn h_{t-1} + b_hn (the reset gate scales it)",
-     {"reset gate", "update gate", "candidate"}},
+    {.cell = RNL_CELL_RNN, .name = "rnn", .label = "RNN", .gates = 1, .gate_names = {"h"}, .has_cell_state = 0,
+     .extra_state = NULL, .gate_roles = {"hidden state"}},
+    {.cell = RNL_CELL_LSTM, .name = "lstm", .label = "LSTM", .gates = 4, .gate_names = {"i", "f", "g", "o"},
+     .has_cell_state = 1, .extra_state = "cell state c_t",
+     .gate_roles = {"input gate", "forget gate", "candidate", "output gate"}},
+    {.cell = RNL_CELL_GRU, .name = "gru", .label = "GRU", .gates = 3, .gate_names = {"r", "z", "n"}, .has_cell_state = 0,
+     .extra_state = "W_hn h_{t-1} + b_hn (the reset gate scales it)", .gate_roles = {"reset gate", "update gate", "candidate"}},
 };
 #define N_CELLS ((int)(sizeof cells / sizeof cells[0]))
 

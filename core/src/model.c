@@ -236,7 +236,7 @@ static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
         m->y[l] = rnl_carve(cv, TB * D, sizeof(rnl_real));
         for (int d = 0; d < ndir; d++) {
             m->gates[l][d] = rnl_carve(cv, TB * GH, sizeof(rnl_real));
-            m->aux[l][d] = c->cell == RNL_CELL_RNN ? NULL : rnl_carve(cv, TB * H, sizeof(rnl_real));
+            m->aux[l][d] = rnl_cell_info_of(c->cell)->extra_state ? rnl_carve(cv, TB * H, sizeof(rnl_real)) : NULL;
         }
     }
     m->feat = rnl_carve(cv, (size_t)B * D, sizeof(rnl_real));

@@ -99,7 +99,7 @@ rnl_status rnl_attn_parse(const char *name, rnl_attn *out) {
     return rnl_fail(RNL_ERR_ARG, "unknown attention '%s' (expected none, dot or additive)", name);
 }
 
-static int valid_cell(rnl_cell c) { return c == RNL_CELL_RNN || c == RNL_CELL_LSTM || c == RNL_CELL_GRU; }
+static int valid_cell(rnl_cell c) { return rnl_cell_info_of(c) != NULL; }
 
 static int attn_width(const rnl_s2s_config *c) {
     int Hd = c->enc_hidden * (c->bidirectional ? 2 : 1);
@@ -299,7 +299,7 @@ static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
         m->y[l] = rnl_carve(cv, SB * De, sizeof(rnl_real));
         for (int d = 0; d < ndir; d++) {
             m->gates[l][d] = rnl_carve(cv, SB * GHe, sizeof(rnl_real));
-            m->aux[l][d] = c->enc_cell == RNL_CELL_RNN ? NULL : rnl_carve(cv, SB * He, sizeof(rnl_real));
+            m->aux[l][d] = rnl_cell_info_of(c->enc_cell)->extra_state ? rnl_carve(cv, SB * He, sizeof(rnl_real)) : NULL;
         }
     }
     m->dy[0] = rnl_carve(cv, SB * wide, sizeof(rnl_real));
@@ -317,7 +317,7 @@ static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
     m->xd = rnl_carve(cv, UB * E, sizeof(rnl_real));
     m->dxd = rnl_carve(cv, UB * E, sizeof(rnl_real));
     m->dgates = rnl_carve(cv, UB * GHd, sizeof(rnl_real));
-    m->daux = c->dec_cell == RNL_CELL_RNN ? NULL : rnl_carve(cv, UB * Hd, sizeof(rnl_real));
+    m->daux = rnl_cell_info_of(c->dec_cell)->extra_state ? rnl_carve(cv, UB * Hd, sizeof(rnl_real)) : NULL;
     m->s = rnl_carve(cv, UB * Hd, sizeof(rnl_real));
     m->ds = rnl_carve(cv, UB * Hd, sizeof(rnl_real));
     m->q = add ? rnl_carve(cv, UB * A, sizeof(rnl_real)) : NULL;
