@@ -50,25 +50,28 @@ int args_str(args *a, const char **out) {
     return 1;
 }
 
-int args_int(args *a, int *out, long lo, long hi) {
+// The flag's value as a whole number; 0 (with the message) if there is none or it is not one.
+static int whole_value(args *a, long *x) {
     const char *v = value(a);
     if (!v) return 0;
     char *end;
     errno = 0;
-    long x = strtol(v, &end, 10);
+    *x = strtol(v, &end, 10);
     if (errno || end == v || *end) return args_error(a, "%s expects a whole number, got '%s'", a->flag, v);
+    return 1;
+}
+
+int args_int(args *a, int *out, long lo, long hi) {
+    long x;
+    if (!whole_value(a, &x)) return 0;
     if (x < lo || x > hi) return args_error(a, "%s is %ld, must be in %ld..%ld", a->flag, x, lo, hi);
     *out = (int)x;
     return 1;
 }
 
 int args_limit(args *a, int *out, const char *name) {
-    const char *v = value(a);
-    if (!v) return 0;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end) return args_error(a, "%s expects a whole number, got '%s'", a->flag, v);
+    long x;
+    if (!whole_value(a, &x)) return 0;
     if (rnl_limit_check_as(name, a->flag, (double)x)) return args_error(a, "%s", rnl_last_error());
     *out = (int)x;
     return 1;

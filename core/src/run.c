@@ -170,6 +170,15 @@ static void progress_start(rnl_run_progress *p) {
     p->steps = 0;
 }
 
+// One step of a span: train on the batch and add its stats to the record.
+static rnl_status span_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt, rnl_run_progress *p, double *sum) {
+    rnl_status st = rnl_train_step(m, o, b, bptt, &p->last);
+    if (st) return st;
+    *sum += p->last.loss;
+    p->clipped += p->last.clipped;
+    return RNL_OK;
+}
+
 static void progress_end(rnl_run_progress *p, const rnl_optimizer *o, double sum) {
     p->mean_loss = p->done ? sum / p->done : NAN;
     p->steps = o ? rnl_optimizer_steps(o) : 0;
@@ -183,10 +192,7 @@ rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int
     double sum = 0;
     rnl_status st = RNL_OK;
     for (; p->done < n; p->done++) {
-        if ((st = rnl_task_generate(d, task, B, T, rng))) break;
-        if ((st = rnl_train_step(m, o, &d->batch, bptt, &p->last))) break;
-        sum += p->last.loss;
-        p->clipped += p->last.clipped;
+        if ((st = rnl_task_generate(d, task, B, T, rng)) || (st = span_step(m, o, &d->batch, bptt, p, &sum))) break;
     }
     progress_end(p, o, sum);
     if (d == &own) rnl_task_data_free(&own);
@@ -204,10 +210,7 @@ rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset 
         long i = (long)(first + p->done) * B;
         if (i >= order_n) break;
         int nb = order_n - i < B ? (int)(order_n - i) : B;
-        if ((st = rnl_dataset_batch(ds, order + i, nb, d))) break;
-        if ((st = rnl_train_step(m, o, &d->batch, bptt, &p->last))) break;
-        sum += p->last.loss;
-        p->clipped += p->last.clipped;
+        if ((st = rnl_dataset_batch(ds, order + i, nb, d)) || (st = span_step(m, o, &d->batch, bptt, p, &sum))) break;
     }
     progress_end(p, o, sum);
     if (d == &own) rnl_task_data_free(&own);
