@@ -77,13 +77,20 @@ int args_limit(args *a, int *out, const char *name) {
     return 1;
 }
 
-int args_limit_real(args *a, float *out, const char *name) {
+// The flag's value as a number (not NaN); 0 (with the message) if there is none or it is not one.
+static int real_value(args *a, double *x) {
     const char *v = value(a);
     if (!v) return 0;
     char *end;
     errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || x != x) return args_error(a, "%s expects a number, got '%s'", a->flag, v);
+    *x = strtod(v, &end);
+    if (errno || end == v || *end || *x != *x) return args_error(a, "%s expects a number, got '%s'", a->flag, v);
+    return 1;
+}
+
+int args_limit_real(args *a, float *out, const char *name) {
+    double x;
+    if (!real_value(a, &x)) return 0;
     if (rnl_limit_check_as(name, a->flag, x)) return args_error(a, "%s", rnl_last_error());
     *out = (float)x;
     return 1;
@@ -101,12 +108,8 @@ int args_u64(args *a, uint64_t *out) {
 }
 
 int args_float(args *a, float *out, double lo, double hi) {
-    const char *v = value(a);
-    if (!v) return 0;
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || x != x) return args_error(a, "%s expects a number, got '%s'", a->flag, v);
+    double x;
+    if (!real_value(a, &x)) return 0;
     if (x < lo || x > hi) return args_error(a, "%s is %g, must be in [%g, %g]", a->flag, x, lo, hi);
     *out = (float)x;
     return 1;
