@@ -6,6 +6,13 @@ import { textBytes } from './stream.js';
 
 export const SPLITS = ['train', 'val', 'test'];  // rnl_split order
 
+/** The rnl_split index of a split's name; `where: what must be 'train', 'val' or 'test', ...` otherwise. */
+export function splitIndex(name, where, what = 'split') {
+  const i = SPLITS.indexOf(name);
+  if (i < 0) throw argError(`${where}: ${what} must be 'train', 'val' or 'test', not ${JSON.stringify(name) ?? String(name)}`);
+  return i;
+}
+
 // The longest batch a dataset makes: its max length (text) or its window (series).
 export const dataLength = (ds) => ds.maxLen ?? ds.window;
 
@@ -61,8 +68,7 @@ export class Dataset extends CoreObject {
 
   /** The examples [first, first + count) of a split ('train', 'val' or 'test'). */
   split(name) {
-    const i = SPLITS.indexOf(name);
-    if (i < 0) throw argError(`split: name must be 'train', 'val' or 'test', not ${JSON.stringify(name) ?? String(name)}`);
+    const i = splitIndex(name, 'split', 'name');
     void this._handle;
     const c = this.counts, first = [0, c.train, c.train + c.val][i];
     return { first, count: c[name] };

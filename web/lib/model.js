@@ -7,7 +7,7 @@ import { CoreObject } from './heap.js';
 import { textBytes } from './stream.js';
 import { trainLoop, settle } from './progress.js';
 import { optimizerOptions, readOptimizer } from './optimizer.js';
-import { SPLITS, dataLength } from './dataset.js';
+import { dataLength, splitIndex } from './dataset.js';
 
 const KIND_RECURRENT = 0;  // rnl_run_kind
 
@@ -294,8 +294,7 @@ export class Model extends CoreObject {
   evaluateDataset(dataset, split = 'test') {
     const where = 'evaluateDataset', lab = this._lab;
     const ds = lab._datasetHandle(dataset, where);
-    const s = SPLITS.indexOf(split);
-    if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    const s = splitIndex(split, where);
     this._reserveSplit(dataset, split, 'evaluate');
     const p = lab._heap.slot(0);
     lab._check(lab._c.rnlw_eval_data(p, this._handle, ds, s));
@@ -329,8 +328,7 @@ export class Model extends CoreObject {
   predictSeries(dataset, split = 'test') {
     const where = 'predictSeries', lab = this._lab;
     const ds = lab._datasetHandle(dataset, where);
-    const s = SPLITS.indexOf(split);
-    if (s < 0) throw argError(`${where}: split must be 'train', 'val' or 'test', not ${JSON.stringify(split) ?? String(split)}`);
+    const s = splitIndex(split, where);
     this._reserveSplit(dataset, split, 'predict');
     const p = lab._heap.slot(0);
     lab._check(lab._c.rnlw_predict_series(p, this._handle, ds, s));
