@@ -87,6 +87,7 @@ static const rnl_limit limits[] = {
     {"outputs", 1, RNL_MAX_WIDTH, "outputs of the head (classes, or values per target)", 1},
     {"classes", 2, RNL_MAX_WIDTH, "classes of a classes head", 1},
     {"forget_bias", -99, 99, "LSTM forget-gate bias at init", 0},
+    {"dropout", 0, 0.99, "dropout probability in training (0 = none)", 0},
     {"attn_width", 1, RNL_MAX_WIDTH, "additive attention width (seq2seq)", 1},
     {"symbols", 1, 26, "distinct symbols of the reverse task (letters a..z)", 1},
     {"reverse_length", 1, 1000, "source length of the reverse task", 1},
@@ -176,6 +177,7 @@ rnl_status rnl_config_validate(const rnl_config *c) {
     }
     if ((st = check_field("outputs", c->outputs))) return st;
     if ((st = check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
+    if ((st = check_field("dropout", c->dropout))) return st;
     // Counted in 64 bits, so a count past 4 G is named as it is in WebAssembly too, never wrapped.
     uint64_t n = rnl_config_num_params64(c);
     if (n == 0 || n > RNL_MAX_PARAMS)
