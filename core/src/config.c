@@ -105,6 +105,10 @@ static const rnl_limit limits[] = {
     {"momentum", 0, 0.9999, "momentum", 0},
     {"weight_decay", 0, 0.9999, "decoupled weight decay", 0},
     {"clip", 0, 1e8, "global gradient-norm clipping (0 = off)", 0},
+    {"warmup", 0, 100000000, "learning-rate warm-up steps (0 = none)", 1},
+    {"step_size", 1, 100000000, "steps between two decays of the step schedule", 1},
+    {"gamma", 1e-6, 1, "decay factor of the step schedule", 0},
+    {"patience", 0, 100000, "epochs without improvement before stopping (0 = never)", 1},
     // Data sets
     {"n_train", 1, 25000, "training reviews of an IMDB subset", 1},
     {"n_val", 0, 25000, "validation reviews of an IMDB subset (taken from its training split)", 1},
