@@ -156,6 +156,12 @@ int main(void) {
     EXPECT(2, "--dropout is 1, must be in [0, 0.99]", "init --cell gru --task copy --dropout 1 --out x.rnl");
     EXPECT(0, "dropout 0.1 in training", "info --model kb.rnl");
 
+    // baseline on reviews without a validation split names it as missing (it printed "nan").
+    EXPECT(0, "wrote nv.rnld", "data --source '%s' --train 6 --val 0 --test 6 --vocab 100 --max-len 50 --out nv.rnld",
+           tu_source_path("tests/fixtures/aclImdb_mini/aclImdb"));
+    EXPECT(0, "validation none (no validation split), test 0.", "baseline --data nv.rnld");
+    CHECK(strstr(out, "nan") == NULL, "no 'nan' in the baseline's output:\n%s", out);
+
     // Wrong flags and bad input.
     EXPECT(2, "unknown flag '--hiden'", "init --cell lstm --hiden 3 --out x.rnl");
     EXPECT(2, "--hidden expects a whole number, got 'big'", "init --cell lstm --hidden big --out x.rnl");
