@@ -24,7 +24,7 @@ export const EXPORTS = Object.freeze([
   // Optimizers.
   'rnlw_optimizer_default', 'rnlw_set_optimizer', 'rnlw_optimizer_info',
   // Batches, training, evaluation, prediction.
-  'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict', 'rnlw_predictions', 'rnlw_gradients',
+  'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict', 'rnlw_predictions', 'rnlw_gradients', 'rnlw_set_dropout_step',
   // Synthetic tasks.
   'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed', 'rnlw_train_task', 'rnlw_eval_task',
   // Introspection.
