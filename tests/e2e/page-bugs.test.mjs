@@ -6,9 +6,38 @@
 // module says to run the grader.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { skip, startLab, openPage, gotoLab, waitIdle, ROOT } from './helpers.mjs';
+
+const noEmcc = spawnSync('emcmake', ['--version']).error ? 'emcmake (Emscripten) was not found' : false;
+
+// A student who finished the three cells but not clipping (exercise 7): the starter with the solution's
+// six cell functions, built for the browser by the grader's own step. Returns the module's bytes.
+function cellsWithoutClipping() {
+  const dir = `${ROOT}build-wasm-student-test/noclip`;
+  const src = `${dir}/src`;
+  rmSync(src, { recursive: true, force: true });
+  mkdirSync(src, { recursive: true });
+  cpSync(`${ROOT}exercises/starter`, src, { recursive: true });
+  const fn = (text, name) => {
+    const start = text.search(new RegExp(`^(void|double) ${name}\\(`, 'm'));
+    assert.ok(start >= 0, `${name} not found`);
+    return text.slice(start, text.indexOf('\n}\n', start) + 3);
+  };
+  const solution = readFileSync(`${ROOT}exercises/solution/cell_math.c`, 'utf8');
+  let mine = readFileSync(`${src}/cell_math.c`, 'utf8');
+  for (const cell of ['rnn', 'lstm', 'gru'])
+    for (const pass of ['forward', 'backward']) mine = mine.replace(fn(mine, `rnl_${cell}_cell_${pass}`), fn(solution, `rnl_${cell}_cell_${pass}`));
+  writeFileSync(`${src}/cell_math.c`, mine);
+  const out = `${dir}/out/rnnlab.wasm`;
+  const r = spawnSync(process.execPath, [`${ROOT}exercises/grade.mjs`, '--dir', src, '--wasm-only', '--wasm-build', dir, '--wasm-out', out],
+    { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return readFileSync(out);
+}
 
 const query = (page) => page.evaluate(() => Object.fromEntries(new URLSearchParams(location.search)));
 const text = (page, sel) => page.textContent(sel);
@@ -91,4 +120,54 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     page.allowProblem(/.*/);
     await page.close();
   });
+
+  await t.test('?impl=student without a built module says to run the grader', async () => {
+    const page = await openPage(browser, server);
+    await page.route('**/web/student/rnnlab.wasm', (r) => r.fulfill({ status: 404, body: 'not found' }));
+    await page.goto(`${server.url}?impl=student`);
+    await page.waitForFunction(() => /could not start/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+    const msg = await text(page, '#status');
+    assert.match(msg, /your cells are not built for the browser yet/);
+    assert.match(msg, /npm run grade/);
+    assert.doesNotMatch(msg, /HTTP 404/);
+    page.allowProblem(/404/);
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('cells finished, clipping not: the page suggests unticking Clip', { skip: noEmcc }, async () => {
+    const wasm = cellsWithoutClipping();
+    const page = await openPage(browser, server);
+    await page.route('**/web/student/rnnlab.wasm', (r) => r.fulfill({ status: 200, contentType: 'application/wasm', body: wasm }));
+    await gotoLab(page, server, 'impl=student&task=adding&len=10&cell=lstm&hidden=8&steps=20&clip=1');
+    assert.match(await text(page, '#status'), /1 TODOs \(gradient clipping\).*with Clip unticked/);
+    await page.click('#train');
+    await page.waitForFunction(() => !window.rnnlab.state.running && /Training failed/.test(document.getElementById('status').textContent));
+    const msg = await text(page, '#status');
+    assert.match(msg, /gradient clipping is still a TODO/);
+    assert.match(msg, /untick Clip/);
+    await page.uncheck('input[name="clip"]');
+    await page.click('#train');
+    const r = await waitIdle(page);
+    assert.equal(r.status, 'done', 'without clipping the finished LSTM trains');
+    assert.ok(r.steps >= 20, `${r.steps} steps`);
+    page.allowProblem(/.*/);
+    await page.close();
+  });
+});
+
+test('docs/walkthrough.md: relative links to the lab; §4 says the baseline wins on 2,000 reviews', () => {
+  const md = readFileSync(`${ROOT}docs/walkthrough.md`, 'utf8');
+  const links = [...md.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length >= 20, `${links.length} links`);
+  for (const href of links) {
+    assert.doesNotMatch(href, /^[a-z]+:/i, `a relative link, not ${href}`);
+    const file = new URL(href.replace(/[?#].*$/, ''), pathToFileURL(`${ROOT}docs/walkthrough.md`));
+    const target = file.pathname.endsWith('/') ? `${file.pathname}index.html` : file.pathname;
+    assert.ok(existsSync(target), `${href} leads to ${target}, which is there`);
+  }
+  const s4 = md.slice(md.indexOf('## 4.'), md.indexOf('## 5.'));
+  assert.doesNotMatch(s4, /barely/);
+  assert.match(s4, /none of them does/);
+  assert.match(s4, /25,000 training reviews/);
 });
