@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { skip, startLab, openPage, gotoLab, waitIdle, ROOT } from './helpers.mjs';
 
 const noEmcc = spawnSync('emcmake', ['--version']).error ? 'emcmake (Emscripten) was not found' : false;
@@ -117,7 +117,63 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     await page.setInputFiles('#file', { name: 'latin1.csv', mimeType: 'text/csv', buffer: latin1 });
     await page.waitForFunction(() => /latin1\.csv: .* training/.test(document.getElementById('data-status').textContent), null, { timeout: 60000 });
     assert.equal(await page.evaluate(() => window.rnnlab.state.cfg.task), 'imdbfile');
+    // The task selector names what is loaded, not "the archive you drop".
+    assert.equal(await page.$eval('#task option[value="imdbfile"]', (o) => o.textContent), 'Reviews, from latin1.csv');
+    assert.equal(await page.$eval('#task', (s) => s.selectedOptions[0].textContent), 'Reviews, from latin1.csv');
     page.allowProblem(/.*/);
+    await page.close();
+  });
+
+  await t.test('Try it: which run predicts, an empty review, unknown words as typed', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=imdbfile&train=6&val=2&test=6&cell=gru&hidden=8&emb=8&epochs=1&batch=2&lr=0.003');
+    await page.setInputFiles('#file', fileURLToPath(new URL('../fixtures/tar/imdb_mini_gnu.tar.gz', import.meta.url)));
+    await page.waitForFunction(() => /6 training/.test(document.getElementById('data-status').textContent), null, { timeout: 120000 });
+    assert.match(await page.$eval('#task', (s) => s.selectedOptions[0].textContent), /^IMDB, from imdb_mini_gnu\.tar\.gz$/);
+    await page.click('#train');
+    assert.equal((await waitIdle(page)).status, 'done');
+    const run = await page.evaluate(() => window.rnnlab.state.model.rec.id);
+    await page.fill('#review', 'A zyzzyvaqq film, truly great');
+    await page.waitForFunction(() => [...document.querySelectorAll('#words .word .w')].some((w) => w.textContent === 'zyzzyvaqq'));
+    assert.match(await text(page, '#try-model'), new RegExp(`^Predicting with run ${run}: GRU 8, adam 0\\.003, .*IMDB, \\d+ steps trained`));
+    const chip = await page.$eval('#words .word.unk', (el) => ({ word: el.querySelector('.w').textContent, label: el.getAttribute('aria-label') }));
+    assert.equal(chip.word, 'zyzzyvaqq', 'the unknown word as typed, not <unk>');
+    assert.match(chip.label, /^zyzzyvaqq, unknown word/);
+    assert.doesNotMatch(await text(page, '#words'), /<unk>/);
+    await page.fill('#review', '   ');
+    await page.waitForFunction(() => /^Type a review/.test(document.getElementById('verdict-text').textContent));
+    assert.doesNotMatch(await text(page, '#verdict-text'), /Negative|Positive/);
+    assert.equal(await page.locator('#words .word').count(), 0);
+    assert.equal(await page.isVisible('#meter-fill'), false);
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('seq2seq: the dates task\'s right answer; a character it cannot read is named; one output step in the singular', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=dates&hidden=16&steps=20');
+    await page.click('#s2s-train');
+    await page.waitForFunction(() => !window.rnnlab.s2s.running && window.rnnlab.s2s.runs.length > 0, null, { timeout: 180000 });
+    await page.fill('#s2s-input', 'sunday 3 may 1998');
+    await page.waitForFunction(() => document.getElementById('s2s-out-want').textContent === '1998-05-03');
+    assert.equal(await page.isVisible('#s2s-out-want'), true);
+    assert.match(await text(page, '#s2s-out-attn'), /✗ \d+ wrong| ✓ right/, 'the outputs are marked against the answer');
+    await page.fill('#s2s-input', '31 February 1998');
+    await page.waitForFunction(() => /^none: the task never writes a date this way/.test(document.getElementById('s2s-out-want').textContent));
+    await page.fill('#s2s-input', '3 mai 1998 – été');
+    await page.waitForFunction(() => /cannot be read/.test(document.getElementById('s2s-decode-info').textContent));
+    const msg = await text(page, '#s2s-decode-info');
+    assert.equal(msg, 'This input cannot be read: “–” (character 12) is not in the dates vocabulary (letters, digits, space and , - . /). ' +
+      'Type only those characters.');
+    // The text under the heatmap for a decoding of a single step (<eos> at once), as the page writes it.
+    const info = await page.evaluate(() => {
+      const one = { output: '', stoppedAtEos: true, inputTokens: ['a', 'b'], outputTokens: ['<eos>'] };
+      window.rnnlab.s2s._renderDecode('ab', { plain: one, attn: { ...one, attention: { rows: 1, cols: 2, data: Float32Array.of(0.5, 0.5) } },
+        answer: null });
+      return document.getElementById('s2s-decode-info').textContent;
+    });
+    assert.match(info, /^Row: the one output step of the model with attention \(<eos>, the end: it wrote nothing\); columns: the 2 input characters\./);
+    assert.deepEqual(page.problems(), []);
     await page.close();
   });
 

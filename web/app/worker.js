@@ -398,7 +398,7 @@ function inspect({ modelId, source }) {
 function predictText({ modelId, text }) {
   const { model } = getModel(modelId);
   const p = model.predictText(text);
-  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), ids: Array.from(p.ids ?? []),
+  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), words: p.words, ids: Array.from(p.ids ?? []),
     stepProbabilities: p.stepProbabilities ? Array.from(p.stepProbabilities) : null };
 }
 
@@ -542,7 +542,8 @@ function s2sDecode({ pairId, text }) {
   const p = getPair(pairId);
   const plain = p.plain.decode(text), attn = p.attn.decode(text);
   const strip = (d) => ({ output: d.output, stoppedAtEos: d.stoppedAtEos, inputTokens: d.inputTokens, outputTokens: d.outputTokens });
-  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, transfer: [attn.attention.data.buffer] };
+  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, answer: p.attn.answer(text),
+    transfer: [attn.attention.data.buffer] };
 }
 
 // --- Dispatch --------------------------------------------------------------------------------------------
