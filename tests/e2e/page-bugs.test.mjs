@@ -177,6 +177,55 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     await page.close();
   });
 
+  await t.test('the ‖∂L/∂h_t‖ chart: step numbers, under the heatmap\'s columns, every ★ shown', async () => {
+    for (const theme of ['light', 'dark']) {
+      const page = await openPage(browser, server, { colorScheme: theme });
+      await gotoLab(page, server, 'task=adding&len=100&cell=lstm&hidden=8&steps=20');
+      await page.click('#train');
+      assert.equal((await waitIdle(page)).status, 'done');
+      await page.waitForFunction(() => window.Chart.getChart(document.getElementById('chart-dh'))?.data.datasets.length > 0
+        && document.querySelector('#heatmap canvas')?.dataset.cols === '100');
+      const got = await page.evaluate(() => {
+        const ch = window.Chart.getChart(document.getElementById('chart-dh'));
+        const c = ch.canvas.getBoundingClientRect(), x = ch.scales.x;
+        // The heatmap's columns as it drew them: its plot's left edge and width.
+        const hm = document.querySelector('#heatmap .heatmap-canvas'), h = hm.getBoundingClientRect();
+        const left = h.left + Number(hm.dataset.left);
+        return {
+          labels: ch.data.labels.map(String),
+          ticks: x.ticks.map((t) => ({ value: t.value, label: String(t.label) })),
+          title: x.options.title.text,
+          pixels: Array.from({ length: 100 }, (_, i) => c.left + x.getPixelForValue(i)),
+          area: { left: c.left + ch.chartArea.left, right: c.left + ch.chartArea.right },
+          columns: { left, right: left + Number(hm.dataset.plotWidth) },
+        };
+      });
+      const marked = got.labels.flatMap((l, i) => (/★$/.test(l) ? [i] : []));
+      assert.equal(marked.length, 2, `two marked steps: ${got.labels.join(' ')}`);
+      assert.deepEqual(got.labels.map((l) => l.replace(/ ★$/, '')), Array.from({ length: 100 }, (_, i) => String(i + 1)),
+        'the categories are the step numbers');
+      assert.equal(got.title, 'step');
+      for (const i of marked) assert.ok(got.ticks.some((t) => t.value === i && t.label === `${i + 1} ★`), `the ★ of step ${i + 1} is shown`);
+      assert.ok(got.ticks.filter((t) => t.label !== '').length >= 10, 'steps are labelled along the axis');
+      // Column t of the heatmap and step t of the chart: the same x (within a pixel).
+      assert.ok(Math.abs(got.area.left - got.columns.left) <= 1, `the plot starts at the first column: ${got.area.left} vs ${got.columns.left}`);
+      assert.ok(Math.abs(got.area.right - got.columns.right) <= 1, `and ends at the last: ${got.area.right} vs ${got.columns.right}`);
+      const colW = (got.columns.right - got.columns.left) / 100;
+      for (const i of [0, 37, 99]) {
+        const center = got.columns.left + (i + 0.5) * colW;
+        assert.ok(Math.abs(got.pixels[i] - center) <= 1, `step ${i + 1} at x ${got.pixels[i]}, its column's centre ${center}`);
+      }
+      await page.locator('#heatmap').scrollIntoViewIfNeeded();
+      const box = await page.evaluate(() => {
+        const a = document.getElementById('heatmap').getBoundingClientRect(), b = document.getElementById('chart-dh').getBoundingClientRect();
+        return { x: a.left, y: a.top + window.scrollY, width: Math.max(a.width, b.width), height: b.bottom - a.top };
+      });
+      await page.screenshot({ path: `/tmp/i14b/dh-${theme}.png`, clip: box, fullPage: true }).catch(() => {});
+      assert.deepEqual(page.problems(), []);
+      await page.close();
+    }
+  });
+
   await t.test('?impl=student without a built module says to run the grader', async () => {
     const page = await openPage(browser, server);
     await page.route('**/web/student/rnnlab.wasm', (r) => r.fulfill({ status: 404, body: 'not found' }));
