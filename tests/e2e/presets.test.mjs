@@ -4,9 +4,9 @@
 // configuration on the same data and seed, fill the comparison chart and table, and Stop ends the queue.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startLab, openPage, gotoLab, waitIdle, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, shot, WAIT } from './helpers.mjs';
 
-test('break-it presets', { skip, timeout: 600000 }, async (t) => {
+test('break-it presets', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('exploding gradients: training stops at the NaN, with the diagnosis and the core\'s message', async () => {
@@ -49,7 +49,7 @@ test('break-it presets', { skip, timeout: 600000 }, async (t) => {
     await gotoLab(page, server);
     await page.click('button[data-preset="vanish"]');
     // Its first held-out point (step 50) before the pause, so that the stopped run has a curve to compare.
-    await page.waitForFunction(() => window.rnnlab.state.model?.rec.val.length > 0, null, { timeout: 120000, polling: 100 });
+    await page.waitForFunction(() => window.rnnlab.state.model?.rec.val.length > 0, null, { timeout: WAIT, polling: 100 });
     await page.click('#pause');  // paused, the first run cannot end by itself
     await page.waitForFunction(() => document.getElementById('pause').getAttribute('aria-pressed') === 'true');
     assert.deepEqual(await page.evaluate(() => [window.rnnlab.state.sequence.runs.length, window.rnnlab.state.sequence.index]), [2, 0]);
