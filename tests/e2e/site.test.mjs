@@ -95,7 +95,7 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
     assert.deepEqual(readFileSync(join(out, 'data/imdb-mini.rnld')), readFileSync(join(tmp, 'imdb-mini.rnld')));
     assert.match(readFileSync(join(out, 'site.js'), 'utf8'), /"imdb": "data\/imdb-mini\.rnld"/);
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
-    for (const word of ['application/wasm', 'Content-Security-Policy', 'same site', 'sub-path', 'wasm-unsafe-eval'])
+    for (const word of ['application/wasm', 'Content-Security-Policy', 'same site', 'sub-path', 'wasm-unsafe-eval', 'Copy embed code', 'rnnlab:height'])
       assert.ok(readme.includes(word), `README.md speaks of ${word}`);
     // The walkthrough's links to the lab open the page beside it.
     const walk = readFileSync(join(out, 'walkthrough.html'), 'utf8');
@@ -163,6 +163,10 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
     await page.goto(`${server.url}embed-example.html`);
     const src = await page.waitForFunction(() => document.querySelector('rnn-lab')?.shadowRoot?.querySelector('iframe')?.src, null, { timeout: WAIT });
     assert.ok((await src.jsonValue()).startsWith(`${server.url}index.html?`), 'the element opens the site\'s page');
+    // Its iframe, with the snippet's listener under the example's own CSP: as tall as the lab, at the sub-path.
+    const frame = await (await page.$('body > iframe')).contentFrame();
+    await frame.waitForFunction(() => document.body.dataset.ready === '1'
+      && innerHeight === Math.ceil(document.documentElement.getBoundingClientRect().height) && innerHeight !== 900);
     await page.goto(`${server.url}walkthrough.html`);
     const first = await page.getAttribute('a[href^="index.html?"]', 'href');
     await Promise.all([page.waitForURL(/index\.html\?/), page.click(`a[href="${first}"]`)]);
