@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { skip, startLab, openPage, gotoLab, waitIdle, ROOT } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, ROOT, WAIT } from './helpers.mjs';
 
 const noEmcc = spawnSync('emcmake', ['--version']).error ? 'emcmake (Emscripten) was not found' : false;
 
@@ -48,7 +48,7 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
   await t.test('opened from file://, the page says to serve it', async () => {
     const page = await openPage(browser, server);
     await page.goto(pathToFileURL(`${ROOT}web/index.html`).href);
-    await page.waitForFunction(() => !document.getElementById('file-warning').hidden, null, { timeout: 30000 });
+    await page.waitForFunction(() => !document.getElementById('file-warning').hidden, null, { timeout: WAIT });
     const msg = await text(page, '#file-warning');
     assert.match(msg, /opened as a file \(file:\/\/\)/);
     assert.match(msg, /npm start/);
@@ -85,7 +85,7 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     const bad = { name: 'notatar.tar.gz', mimeType: 'application/gzip', buffer: gzipSync(Buffer.from('this is not a tar archive\n'.repeat(40))) };
     await page.setInputFiles('#file', bad);
     await page.waitForFunction(() => /Could not open “notatar\.tar\.gz”/.test(document.getElementById('status').textContent), null,
-      { timeout: 60000 });
+      { timeout: WAIT });
     assert.equal(page.url(), before.url);
     assert.deepEqual(await page.evaluate(() => window.rnnlab.state.cfg), before.cfg);
     assert.equal(await page.inputValue('#task'), before.task);
@@ -115,7 +115,7 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
 
     const latin1 = Buffer.concat([Buffer.from(`text,label\n${rows[0]}\n"caf`), Buffer.from([0xe9]), Buffer.from(` au lait",1\n${rows.slice(1).join('\n')}\n`)]);
     await page.setInputFiles('#file', { name: 'latin1.csv', mimeType: 'text/csv', buffer: latin1 });
-    await page.waitForFunction(() => /latin1\.csv: .* training/.test(document.getElementById('data-status').textContent), null, { timeout: 60000 });
+    await page.waitForFunction(() => /latin1\.csv: .* training/.test(document.getElementById('data-status').textContent), null, { timeout: WAIT });
     assert.equal(await page.evaluate(() => window.rnnlab.state.cfg.task), 'imdbfile');
     // The task selector names what is loaded, not "the archive you drop".
     assert.equal(await page.$eval('#task option[value="imdbfile"]', (o) => o.textContent), 'Reviews, from latin1.csv');
@@ -128,7 +128,7 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     const page = await openPage(browser, server);
     await gotoLab(page, server, 'task=imdbfile&train=6&val=2&test=6&cell=gru&hidden=8&emb=8&epochs=1&batch=2&lr=0.003');
     await page.setInputFiles('#file', fileURLToPath(new URL('../fixtures/tar/imdb_mini_gnu.tar.gz', import.meta.url)));
-    await page.waitForFunction(() => /6 training/.test(document.getElementById('data-status').textContent), null, { timeout: 120000 });
+    await page.waitForFunction(() => /6 training/.test(document.getElementById('data-status').textContent), null, { timeout: WAIT });
     assert.match(await page.$eval('#task', (s) => s.selectedOptions[0].textContent), /^IMDB, from imdb_mini_gnu\.tar\.gz$/);
     await page.click('#train');
     assert.equal((await waitIdle(page)).status, 'done');
@@ -153,7 +153,7 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     const page = await openPage(browser, server);
     await gotoLab(page, server, 'task=dates&hidden=16&steps=20');
     await page.click('#s2s-train');
-    await page.waitForFunction(() => !window.rnnlab.s2s.running && window.rnnlab.s2s.runs.length > 0, null, { timeout: 180000 });
+    await page.waitForFunction(() => !window.rnnlab.s2s.running && window.rnnlab.s2s.runs.length > 0, null, { timeout: WAIT });
     await page.fill('#s2s-input', 'sunday 3 may 1998');
     await page.waitForFunction(() => document.getElementById('s2s-out-want').textContent === '1998-05-03');
     assert.equal(await page.isVisible('#s2s-out-want'), true);
@@ -230,7 +230,7 @@ test('page bugs: messages, presets, panels', { skip, timeout: 1800000 }, async (
     const page = await openPage(browser, server);
     await page.route('**/web/student/rnnlab.wasm', (r) => r.fulfill({ status: 404, body: 'not found' }));
     await page.goto(`${server.url}?impl=student`);
-    await page.waitForFunction(() => /could not start/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+    await page.waitForFunction(() => /could not start/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     const msg = await text(page, '#status');
     assert.match(msg, /your cells are not built for the browser yet/);
     assert.match(msg, /npm run grade/);

@@ -6,7 +6,7 @@
 // headline of "Slow convergence" reports the run the status reports (Adam) against plain SGD.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startLab, openPage, gotoLab, waitIdle, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, shot, WAIT } from './helpers.mjs';
 
 test('break-it presets', { skip, timeout: 1500000 }, async (t) => {
   const { server, browser } = await startLab(t);
@@ -51,7 +51,7 @@ test('break-it presets', { skip, timeout: 1500000 }, async (t) => {
     await gotoLab(page, server);
     await page.click('button[data-preset="vanish"]');
     // Its first held-out point (step 50) before the pause, so that the stopped run has a curve to compare.
-    await page.waitForFunction(() => window.rnnlab.state.model?.rec.val.length > 0, null, { timeout: 120000, polling: 100 });
+    await page.waitForFunction(() => window.rnnlab.state.model?.rec.val.length > 0, null, { timeout: WAIT, polling: 100 });
     await page.click('#pause');  // paused, the first run cannot end by itself
     await page.waitForFunction(() => document.getElementById('pause').getAttribute('aria-pressed') === 'true');
     assert.deepEqual(await page.evaluate(() => [window.rnnlab.state.sequence.runs.length, window.rnnlab.state.sequence.index]), [2, 0]);

@@ -19,7 +19,7 @@ async function waitS2sIdle(page, timeout = 180000) {
   });
 }
 
-test('the sequence-to-sequence view', { skip, timeout: 300000 }, async (t) => {
+test('the sequence-to-sequence view', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('a link opens the view; both models train; a typed input gets its attention heatmap', async () => {

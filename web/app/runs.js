@@ -335,7 +335,8 @@ export async function pauseResume() {
     state.paused = false;
     setStatus(`Training: ${runDescription} …`);
   } else {
-    await client.call('pause');
+    // Answered once the run has stopped (false: it ended first, and its result follows).
+    if (!(await client.call('pause')) || !state.running) return;
     state.paused = true;
     setStatus(`Paused: ${runDescription}. Resume goes on from here; the gates and Save work meanwhile.`);
   }
