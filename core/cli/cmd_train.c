@@ -173,8 +173,10 @@ int cmd_train(int argc, char **argv) {
             report_step(&lg, &p, "", i, steps);
             if (i % eval_every == 0 || i == steps) {
                 rnl_run_eval er;
-                if (rnl_run_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK)
+                if (rnl_run_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK) {
                     print_eval(&lg, rnl_optimizer_steps(o), "held-out", &er, task == RNL_TASK_COPY);
+                    rnl_model_history_heldout(m, er.loss, task == RNL_TASK_COPY ? er.accuracy : NAN);
+                }
             }
         }
     } else {
@@ -197,8 +199,10 @@ int cmd_train(int argc, char **argv) {
                     report_step(&lg, &p, label, e * per_epoch + b + 1, total);
             }
             rnl_run_eval er;
-            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK)
+            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
+                rnl_model_history_heldout(m, er.loss, ds->kind == RNL_DATASET_TEXT ? er.accuracy : NAN);
+            }
         }
         free(order);
     }

@@ -257,6 +257,8 @@ typedef struct {
 rnl_status rnl_model_history_append(rnl_model *m, const rnl_history_point *p);
 const rnl_history_point *rnl_model_history(const rnl_model *m, size_t *n);  // NULL (and *n = 0) if none
 void rnl_model_history_clear(rnl_model *m);
+// Records a held-out check (loss, accuracy: NaN if none) on the last point; nothing without a history.
+void rnl_model_history_heldout(rnl_model *m, double loss, double accuracy);
 
 // --- Losses -------------------------------------------------------------------------------------
 

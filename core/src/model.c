@@ -217,6 +217,12 @@ const rnl_history_point *rnl_model_history(const rnl_model *m, size_t *n) {
 
 void rnl_model_history_clear(rnl_model *m) { m->base.history_n = 0; }
 
+void rnl_model_history_heldout(rnl_model *m, double loss, double accuracy) {
+    if (!m->base.history_n) return;
+    m->base.history[m->base.history_n - 1].val_loss = (float)loss;
+    m->base.history[m->base.history_n - 1].val_accuracy = (float)accuracy;
+}
+
 const rnl_config *rnl_model_config(const rnl_model *m) { return &m->cfg; }
 size_t rnl_model_num_params(const rnl_model *m) { return m->base.n_params; }
 rnl_real *rnl_model_params(rnl_model *m) { return m->base.params; }

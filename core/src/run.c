@@ -170,10 +170,19 @@ static void progress_start(rnl_run_progress *p) {
     p->steps = 0;
 }
 
-// One step of a span: train on the batch and add its stats to the record.
+// One step of a span: train on the batch, add its stats to the record and to the model's training history
+// (every step, whatever the span length, so every face records the same history; a full history keeps
+// its first RNL_MAX_HISTORY points).
 static rnl_status span_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt, rnl_run_progress *p, double *sum) {
     rnl_status st = rnl_train_step(m, o, b, bptt, &p->last);
     if (st) return st;
+    size_t logged;
+    rnl_model_history(m, &logged);
+    if (logged < RNL_MAX_HISTORY) {
+        rnl_history_point pt = {(uint32_t)rnl_optimizer_steps(o), (float)p->last.loss, (float)p->last.accuracy,
+                                (float)p->last.grad_norm, NAN, NAN};
+        if ((st = rnl_model_history_append(m, &pt))) return st;
+    }
     *sum += p->last.loss;
     p->clipped += p->last.clipped;
     return RNL_OK;
