@@ -72,7 +72,7 @@ double rnlw_train_seed(double steps_done) { return (double)rnl_run_train_seed((l
 // --- Models -------------------------------------------------------------------------------------
 
 // What JavaScript holds as a model: the core's model plus what a training loop keeps beside it.
-typedef struct {
+typedef struct rnlw_handle {
     rnl_model *m;
     rnl_optimizer *o;     // NULL until set, or until the first training step makes the default
     rnl_task_data data;   // batches of rnlw_train_task / _eval_task / _train_data / _eval_data
@@ -500,6 +500,13 @@ static rnl_status model_vocabulary(handle *h, const char *what) {
     }
     h->meta_ds = ds;
     return RNL_OK;
+}
+
+// wasm_api.h: for the other adapter files (wasm_inspect.c).
+rnl_model *wasm_model(handle *h) { return h->m; }
+const rnl_dataset *wasm_vocabulary(handle *h, const char *what, rnl_status *st) {
+    *st = model_vocabulary(h, what);
+    return *st ? NULL : h->meta_ds;
 }
 
 // A word of the model's vocabulary (NULL out of range, or without one).
