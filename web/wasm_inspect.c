@@ -70,16 +70,8 @@ rnl_status rnlw_inspect_text(rnlw_walk_view *out, rnlw_handle *h, const char *te
         }
         int *labels = (int *)kept.labels;  // int and int32_t: the same in the module
         if ((st = rnl_state_cloud(&pca, kept.cloud, labels, m, ds, (rnl_split)split, cloud_n))) goto done;
-    } else if (len >= 2) {
-        double *H = malloc(sizeof(double) * (size_t)len * c->hidden);
-        if (!H) {
-            st = rnl_fail(RNL_ERR_NOMEM, "inspectText: out of memory");
-            goto done;
-        }
-        for (int t = 0; t < len; t++) memcpy(H + (size_t)t * c->hidden, rnl_walk_state(w, c->layers - 1, t), sizeof(double) * c->hidden);
-        st = rnl_pca_fit_f64(&pca, H, len, c->hidden, c->hidden, 2);
-        free(H);
-        if (st) goto done;
+    } else if (len >= 2 && (st = rnl_walk_pca(&pca, w))) {
+        goto done;
     }
     rnl_grad_paths g = {0};
     for (int t = 0; t < len; t++) {

@@ -124,11 +124,8 @@ int cmd_inspect(int argc, char **argv) {
             else if (rnl_state_cloud(&pca, cloud, labels, m, ds, RNL_SPLIT_TEST, reviews))
                 rc = cli_error("inspect", "%s: %s", data, rnl_last_error());
         }
-    } else if (!rc && len >= 2) {
-        double *H = malloc(sizeof(double) * (size_t)len * c->hidden);
-        for (int t = 0; H && t < len; t++) memcpy(H + (size_t)t * c->hidden, rnl_walk_state(w, c->layers - 1, t), sizeof(double) * c->hidden);
-        if (!H || rnl_pca_fit_f64(&pca, H, len, c->hidden, c->hidden, 2)) rc = cli_error("inspect", "%s", H ? rnl_last_error() : "out of memory");
-        free(H);
+    } else if (!rc && len >= 2 && rnl_walk_pca(&pca, w)) {
+        rc = cli_error("inspect", "%s", rnl_last_error());
     }
     if (!rc) {
         double explained[2] = {0, 0};

@@ -125,6 +125,8 @@ rnl_status rnl_sym_eigen(double *vals, double *vecs, double *A, int n);
 // After rnl_model_forward: the output of `layer` (h_t of both directions, D = ndir * H wide) at every
 // real step of caller's row `sample`: out (len, D); *steps = len. (model.c, which holds the states.)
 rnl_status rnl_model_states(const rnl_model *m, int layer, int sample, rnl_real *out, int *steps);
+// A 2-D PCA of a walk's top-layer states h_0..h_{T-1} (T >= 2): the state map of one review on its own.
+rnl_status rnl_walk_pca(rnl_pca *out, const rnl_walk *w);
 // A 2-D (k = 2) PCA of the top layer's states at every real step of b's sequences.
 rnl_status rnl_state_space_fit(rnl_pca *out, rnl_model *m, const rnl_batch *b);
 

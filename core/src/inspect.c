@@ -39,6 +39,12 @@ static layer_params layer_of(const rnl_model *m, int l) {
 }
 
 static double sigmoid(double x) { return 1 / (1 + exp(-x)); }
+// tanh through exp: libm's tanh (and the expm1 under it) would be the WebAssembly module's only use of them.
+// Exact to rounding in the value (absolute error ~1e-16 near 0, where 1 - t cancels).
+static double tanh_exp(double x) {
+    double t = exp(-2 * fabs(x)), y = (1 - t) / (1 + t);
+    return x < 0 ? -y : y;
+}
 
 // y (rows) = b + W x, W (rows, cols) row-major.
 static void affine(double *y, const rnl_real *W, const rnl_real *b, const double *x, int rows, int cols) {
@@ -166,18 +172,18 @@ static void walk_forward(rnl_walk *w, const rnl_model *m) {
             for (int k = 0; k < GH; k++) pre[k] = xp[k] + hp[k];
             for (int j = 0; j < H; j++) {
                 switch (w->cell) {
-                case RNL_CELL_RNN: h[j] = g[j] = tanh(pre[j]); break;
+                case RNL_CELL_RNN: h[j] = g[j] = tanh_exp(pre[j]); break;
                 case RNL_CELL_LSTM: {
                     double i = g[j] = sigmoid(pre[j]), f = g[H + j] = sigmoid(pre[H + j]);
-                    double gg = g[2 * H + j] = tanh(pre[2 * H + j]), o = g[3 * H + j] = sigmoid(pre[3 * H + j]);
+                    double gg = g[2 * H + j] = tanh_exp(pre[2 * H + j]), o = g[3 * H + j] = sigmoid(pre[3 * H + j]);
                     c[j] = f * cprev[j] + i * gg;
-                    h[j] = o * tanh(c[j]);
+                    h[j] = o * tanh_exp(c[j]);
                     break;
                 }
                 case RNL_CELL_GRU: {
                     double r = g[j] = sigmoid(pre[j]), z = g[H + j] = sigmoid(pre[H + j]);
                     pre[2 * H + j] = xp[2 * H + j] + r * hp[2 * H + j];  // the reset gate scales W_hn h + b_hn
-                    double n = g[2 * H + j] = tanh(pre[2 * H + j]);
+                    double n = g[2 * H + j] = tanh_exp(pre[2 * H + j]);
                     h[j] = (1 - z) * n + z * hprev[j];
                     break;
                 }
@@ -215,7 +221,7 @@ static rnl_status walk_backward(rnl_walk *w, const rnl_model *m, const double *d
                     break;
                 case RNL_CELL_LSTM: {
                     double i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-                    double tc = tanh(w->c[l][(size_t)t * H + j]);
+                    double tc = tanh_exp(w->c[l][(size_t)t * H + j]);
                     double dct = dc[j] = carry_c[j] + dh[j] * o * (1 - tc * tc);
                     dxp[j] = dhp[j] = dct * gg * i * (1 - i);
                     dxp[H + j] = dhp[H + j] = dct * cpv * f * (1 - f);
@@ -529,8 +535,8 @@ rnl_status rnl_pca_fit_cov(rnl_pca *p, const double *cov, const double *mean, in
     return st;
 }
 
-// Mean and covariance (n - 1 in the denominator, as numpy's cov) of double or rnl_real rows, then the fit.
-static rnl_status pca_fit(rnl_pca *p, const void *X, int is_f64, int n, int dim, int ldx, int k) {
+// Mean and covariance (n - 1 in the denominator, as numpy's cov), then the fit.
+rnl_status rnl_pca_fit_f64(rnl_pca *p, const double *X, int n, int dim, int ldx, int k) {
     memset(p, 0, sizeof *p);
     if (n < 2) return rnl_fail(RNL_ERR_ARG, "pca: needs at least 2 rows, got %d", n);
     if (dim < 1 || dim > RNL_PCA_MAX_DIM) return rnl_fail(RNL_ERR_ARG, "pca: width %d is outside 1..%d", dim, RNL_PCA_MAX_DIM);
@@ -539,16 +545,14 @@ static rnl_status pca_fit(rnl_pca *p, const void *X, int is_f64, int n, int dim,
     double *mean = calloc(d * d + 2 * d, sizeof(double));
     if (!mean) return rnl_fail(RNL_ERR_NOMEM, "pca: out of memory for a width of %d", dim);
     double *C = mean + d, *cen = C + d * d;
-#define AT(i, j) (is_f64 ? ((const double *)X)[(size_t)(i) * ldx + (j)] : (double)((const rnl_real *)X)[(size_t)(i) * ldx + (j)])
     for (int i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++) mean[j] += AT(i, j);
+        for (size_t j = 0; j < d; j++) mean[j] += X[(size_t)i * ldx + j];
     for (size_t j = 0; j < d; j++) mean[j] /= n;
     for (int i = 0; i < n; i++) {
-        for (size_t j = 0; j < d; j++) cen[j] = AT(i, j) - mean[j];
+        for (size_t j = 0; j < d; j++) cen[j] = X[(size_t)i * ldx + j] - mean[j];
         for (size_t a = 0; a < d; a++)
             for (size_t b = a; b < d; b++) C[a * d + b] += cen[a] * cen[b];
     }
-#undef AT
     for (size_t a = 0; a < d; a++)
         for (size_t b = a; b < d; b++) C[b * d + a] = C[a * d + b] /= (n - 1);
     rnl_status st = rnl_pca_fit_cov(p, C, mean, dim, k);
@@ -556,11 +560,17 @@ static rnl_status pca_fit(rnl_pca *p, const void *X, int is_f64, int n, int dim,
     return st;
 }
 
+// Float rows (a model's states) are widened first: one fit, in double.
 rnl_status rnl_pca_fit(rnl_pca *out, const rnl_real *X, int n, int dim, int ldx, int k) {
-    return pca_fit(out, X, 0, n, dim, ldx, k);
-}
-rnl_status rnl_pca_fit_f64(rnl_pca *out, const double *X, int n, int dim, int ldx, int k) {
-    return pca_fit(out, X, 1, n, dim, ldx, k);
+    memset(out, 0, sizeof *out);
+    if (n < 2 || dim < 1 || ldx < dim) return rnl_pca_fit_f64(out, NULL, n, dim, ldx, k);  // its message
+    double *x = malloc(sizeof(double) * (size_t)n * dim);
+    if (!x) return rnl_fail(RNL_ERR_NOMEM, "pca: out of memory for %d rows", n);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < dim; j++) x[(size_t)i * dim + j] = X[(size_t)i * ldx + j];
+    rnl_status st = rnl_pca_fit_f64(out, x, n, dim, dim, k);
+    free(x);
+    return st;
 }
 
 void rnl_pca_project(const rnl_pca *p, const double *x, double *out) {
@@ -573,6 +583,11 @@ void rnl_pca_project(const rnl_pca *p, const double *x, double *out) {
 }
 
 // --- Hidden states of a batch -----------------------------------------------------------------------
+
+rnl_status rnl_walk_pca(rnl_pca *out, const rnl_walk *w) {
+    const int top = w->L - 1;
+    return rnl_pca_fit_f64(out, w->h[top], w->T, w->H, w->H, 2);  // (T, H), time order
+}
 
 rnl_status rnl_state_space_fit(rnl_pca *out, rnl_model *m, const rnl_batch *b) {
     const rnl_config *c = rnl_model_config(m);
