@@ -1,5 +1,5 @@
-// cmd_train.c: `rnnlab train` and `rnnlab eval`, on a synthetic task (--task) or a prepared data file
-// (--data, from `rnnlab data`). Training updates the checkpoint atomically, keeps the optimizer state in
+// cmd_train.c: `rnnlab train` and `rnnlab eval` of a recurrent model or a Transformer encoder (cli_model.c),
+// on a synthetic task (--task) or a prepared data file (--data, from `rnnlab data`). Training updates the checkpoint atomically, keeps the optimizer state in
 // it (so a second run resumes), stops cleanly on Ctrl-C or on a numeric fault, and in both cases saves
 // the last good parameters.
 #include <math.h>
@@ -128,27 +128,29 @@ int cmd_train(int argc, char **argv) {
     rnl_optim kind;
     if (!cli_optim_kind(&a, &of, &kind)) return 2;
 
-    rnl_model *m;
+    rnl_run_net m;  // a recurrent model or a Transformer, by the checkpoint's magic
     rnl_optimizer *o;
     rnl_dataset *ds = NULL;
-    if (rnl_checkpoint_load(model, &m, &o)) return cli_error("train", "%s", rnl_last_error());
+    if (cli_net_load("train", model, &m, &o)) return 1;
+    const rnl_config io = rnl_run_net_config(m);
     int rc = 0;
-    if (data) {
+    if (m.tf && window) rc = cli_error("train", "--bptt truncates backpropagation through time: a Transformer has no recurrence to truncate");
+    else if (data) {
         char hint[160];
         snprintf(hint, sizeof hint, "start a new model with 'rnnlab init --data %s ...'", data);
         if (rnl_dataset_load(data, &ds)) rc = cli_error("train", "%s", rnl_last_error());
-        else if (!cli_check_data_fits("train", rnl_model_config(m), ds)) rc = 1;
+        else if (!cli_check_data_fits("train", &io, ds)) rc = 1;
         else if (ds->n_train == 0) rc = cli_error("train", "%s has no training examples", data);
         // Keep the data's description (vocabulary, normalisation) in the model, so predict needs no data file.
-        else if (rnl_run_attach_data(m, ds, hint, NULL)) rc = cli_error("train", "%s: %s", model, rnl_last_error());
-    } else if (!check_task_fits("train", rnl_model_config(m), task)) {
+        else if (rnl_run_net_attach_data(m, ds, hint, NULL)) rc = cli_error("train", "%s: %s", model, rnl_last_error());
+    } else if (!check_task_fits("train", &io, task)) {
         rc = 1;
     }
-    if (!rc) rc = cli_optim_setup("train", &of, kind, RNL_RUN_RECURRENT, rnl_model_num_params(m), &o);
+    if (!rc) rc = cli_optim_setup("train", &of, kind, rnl_run_net_kind(m), rnl_run_net_num_params(m), &o);
     if (rc) {
         rnl_dataset_destroy(ds);
         rnl_optimizer_destroy(o);
-        rnl_model_destroy(m);
+        cli_net_destroy(m);
         return rc;
     }
     if (!have_seed) seed = rnl_run_train_seed(rnl_optimizer_steps(o));
@@ -162,20 +164,20 @@ int cmd_train(int argc, char **argv) {
     cli_run_start(&lg, "train", json, B);
     rnl_status st;
     if (!data) {
-        if (!eval_every) eval_every = rnl_run_eval_every(RNL_RUN_RECURRENT, steps);
+        if (!eval_every) eval_every = rnl_run_eval_every(rnl_run_net_kind(m), steps);
         rnl_rng rng;
         rnl_rng_seed(&rng, seed);
         for (long i = 1; i <= steps && !cli_interrupted() && !rc; i++) {
-            if ((st = rnl_run_train_task(m, o, task, B, T, 1, window, &rng, &d, &p))) {
+            if ((st = rnl_run_net_train_task(m, o, task, B, T, 1, window, &rng, &d, &p))) {
                 rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 break;
             }
             report_step(&lg, &p, "", i, steps);
             if (i % eval_every == 0 || i == steps) {
                 rnl_run_eval er;
-                if (rnl_run_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK) {
+                if (rnl_run_net_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK) {
                     print_eval(&lg, rnl_optimizer_steps(o), "held-out", &er, task == RNL_TASK_COPY);
-                    rnl_model_history_heldout(m, er.loss, task == RNL_TASK_COPY ? er.accuracy : NAN);
+                    if (m.rnn) rnl_model_history_heldout(m.rnn, er.loss, task == RNL_TASK_COPY ? er.accuracy : NAN);
                 }
             }
         }
@@ -193,27 +195,27 @@ int cmd_train(int argc, char **argv) {
             }
             snprintf(label, sizeof label, "epoch %d/%d ", e + 1, epochs);
             for (long b = 0; b < per_epoch && !cli_interrupted() && !rc; b++) {
-                if ((st = rnl_run_train_data(m, o, ds, order, count, (int)b, 1, B, window, &d, &p)))
+                if ((st = rnl_run_net_train_data(m, o, ds, order, count, (int)b, 1, B, window, &d, &p)))
                     rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 else
                     report_step(&lg, &p, label, e * per_epoch + b + 1, total);
             }
             rnl_run_eval er;
-            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
+            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
-                rnl_model_history_heldout(m, er.loss, ds->kind == RNL_DATASET_TEXT ? er.accuracy : NAN);
+                if (m.rnn) rnl_model_history_heldout(m.rnn, er.loss, ds->kind == RNL_DATASET_TEXT ? er.accuracy : NAN);
             }
         }
         free(order);
     }
     cli_run_end(&lg);
     // Save what was learned: a numeric fault leaves the parameters of the last good step untouched.
-    rnl_status saved = lg.done > 0 ? rnl_checkpoint_save(m, o, dest) : RNL_OK;
+    rnl_status saved = lg.done > 0 ? cli_net_save(m, o, dest) : RNL_OK;
     rc = cli_run_report(&lg, rc, saved, dest, rnl_optimizer_steps(o));
     rnl_task_data_free(&d);
     rnl_dataset_destroy(ds);
     rnl_optimizer_destroy(o);
-    rnl_model_destroy(m);
+    cli_net_destroy(m);
     return rc;
 }
 
@@ -259,16 +261,17 @@ int cmd_eval(int argc, char **argv) {
     if ((int)split < 0) return args_error(&a, "--split must be test or val, not '%s'", split_name), 2;
     rnl_task task = RNL_TASK_ADDING;
     if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
-    rnl_model *m;
-    if (rnl_checkpoint_load(model, &m, NULL)) return cli_error("eval", "%s", rnl_last_error());
+    rnl_run_net m;
+    if (cli_net_load("eval", model, &m, NULL)) return 1;
+    const rnl_config io = rnl_run_net_config(m);
     int rc = 0;
     rnl_run_eval r;
     if (data) {
         rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) rc = cli_error("eval", "%s", rnl_last_error());
         else {
-            if (!cli_check_data_fits("eval", rnl_model_config(m), ds)) rc = 1;
-            else if (rnl_run_eval_split(m, ds, split, NULL, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
+            if (!cli_check_data_fits("eval", &io, ds)) rc = 1;
+            else if (rnl_run_net_eval_split(m, ds, split, NULL, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
             else if (ds->kind == RNL_DATASET_TEXT) {
                 if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"loss\": %.6g, \"accuracy\": %.6g}\n", data, split_name, r.count, r.loss, r.accuracy);
                 else printf("%s, %s split (%d review%s): accuracy %.4f, loss %.5f\n", data, split_name, r.count, r.count > 1 ? "s" : "", r.accuracy, r.loss);
@@ -279,9 +282,9 @@ int cmd_eval(int argc, char **argv) {
             }
             rnl_dataset_destroy(ds);
         }
-    } else if (!check_task_fits("eval", rnl_model_config(m), task)) {
+    } else if (!check_task_fits("eval", &io, task)) {
         rc = 1;
-    } else if (rnl_run_eval_task(m, task, T, batches, def.test_batch, seed, NULL, &r)) {
+    } else if (rnl_run_net_eval_task(m, task, T, batches, def.test_batch, seed, NULL, &r)) {
         rc = cli_error("eval", "%s", rnl_last_error());
     } else if (task == RNL_TASK_COPY) {
         if (json) printf("{\"task\": \"copy\", \"length\": %d, \"loss\": %.6g, \"accuracy\": %.6g, \"chance\": 0.125}\n", T, r.loss, r.accuracy);
@@ -292,6 +295,6 @@ int cmd_eval(int argc, char **argv) {
         if (json) printf("{\"task\": \"%s\", \"length\": %d, \"mse\": %.6g}\n", rnl_task_name(task), T, r.loss);
         else printf("%s, length %d: test MSE %.5f (baseline %s)\n", rnl_task_name(task), T, r.loss, base);
     }
-    rnl_model_destroy(m);
+    cli_net_destroy(m);
     return rc;
 }
