@@ -127,6 +127,9 @@ int main(void) {
     CHECK(count_of(out, "\"effect\": ") == 6 && count_of(out, "\"cos\": ") == 18, "6 words with 3 neighbours each");
     EXPECT(0, "sentiment separation", "embeddings --model gru.rnl --words 1000");  // clipped to the vocabulary
     EXPECT(0, "film:", "embeddings --model gru.rnl --word film --neighbours 2");
+    EXPECT(0, "\"data_separation\": {\"pca\": ", "embeddings --model gru.rnl --words 8 --neighbours 0 --data mini.rnld --json");
+    CHECK(count_of(out, "\"polarity\": ") == 8, "a polarity per word");
+    EXPECT(0, "own sentiment", "embeddings --model gru.rnl --words 8 --neighbours 0 --data mini.rnld");
 
     // Refusals.
     EXPECT(2, "--units takes unit numbers in 0..3", "inspect --model lstm.rnl --text 'a film' --units 0,4");
