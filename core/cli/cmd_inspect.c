@@ -11,8 +11,15 @@
 // A text model with its vocabulary (the meta block), or 0 after the message.
 static int load_text_model(const char *cmd, const char *path, rnl_model **m, rnl_dataset **vocab) {
     size_t mn;
-    *vocab = NULL;
-    if (rnl_checkpoint_load(path, m, NULL)) return cli_error(cmd, "%s", rnl_last_error()), 0;
+    rnl_run_net net;
+    *vocab = NULL, *m = NULL;
+    if (cli_net_load(cmd, path, &net, NULL)) return 0;
+    if (net.tf) {
+        cli_error(cmd, "%s is a Transformer encoder: %s reads the cells of a recurrent model (RNN, LSTM, GRU)", path, cmd);
+        cli_net_destroy(net);
+        return 0;
+    }
+    *m = net.rnn;
     const uint8_t *meta = rnl_model_meta(*m, &mn);
     const char *why = NULL;
     if (!meta) why = "has no vocabulary: train it on a data set first ('rnnlab train --data FILE')";

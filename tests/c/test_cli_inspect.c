@@ -143,6 +143,9 @@ int main(void) {
     EXPECT(0, "wrote bi.rnl", "init --cell lstm --hidden 4 --embed 5 --data mini.rnld --bidirectional --out bi.rnl");
     EXPECT(1, "bi.rnl is bidirectional", "inspect --model bi.rnl --text 'a film'");
     EXPECT(1, "cannot open", "inspect --model nothere.rnl --text 'a film'");
+    EXPECT(0, "history: 4 steps (1..4), last loss", "info --model lstm.rnl");
+    EXPECT(0, "wrote tf.rnl", "init --cell transformer --hidden 8 --heads 2 --layers 1 --data mini.rnld --out tf.rnl");
+    EXPECT(1, "tf.rnl is a Transformer encoder: inspect reads the cells of a recurrent model", "inspect --model tf.rnl --text 'a film'");
 
     char cleanup[600];
     snprintf(cleanup, sizeof cleanup, "rm -rf %s", dir);
