@@ -84,7 +84,7 @@ async function loadData(key, cfg) {
   } else {
     if ((t === 'imdb' || t === 'temp') && !cfg.data.trim() && !(t === 'temp' && state.files.series?.forTask === 'temp'))
       throw new Error(emptyUrl(t));  // an empty URL would fetch the page itself
-    if (t === 'imdb') {
+    if (t === 'imdb' || (t === 'imdbfull' && !state.files.text)) {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
       try {
@@ -104,7 +104,7 @@ async function loadData(key, cfg) {
       }
       label = cfg.data;
       source = { kind: 'seriesCsv', bytes: bytes.buffer, opts: seriesOpts(cfg), name: label.split('/').pop() };
-    } else if (t === 'imdbfile') {
+    } else if (t === 'imdbfile' || t === 'imdbfull') {
       const f = state.files.text;
       label = f.name;
       if (f.kind === 'archive') {
@@ -179,10 +179,14 @@ export function missingData(cfg = state.cfg) {
   const key = wantedDataKey(cfg);
   if (key !== null && state.data.key === key) return null;
   const t = cfg.task;
+  if (t === 'imdbfull' && key === null)
+    return 'No data yet: drop the IMDB archive aclImdb_v1.tar.gz onto the page (or choose it with “Choose a file…”), or give the Data URL of a prepared full file.';
   if (t === 'imdbfile' && key === null)
     return 'No data yet: drop the IMDB archive aclImdb_v1.tar.gz onto the page (or a prepared .rnld file, or a CSV of text,label reviews), or choose it with “Choose a file…”.';
   if (t === 'csv' && key === null) return 'No data yet: drop a CSV series (a header, then a numeric column) onto the page, or choose it with “Choose a file…”.';
   if (lastError?.key !== key) return null;
+  if (lastError.error.notThere && t === 'imdbfull')
+    return `No data: there is no prepared full file at ${cfg.data}; drop the archive aclImdb_v1.tar.gz instead, or prepare the file with npm run data (see docs/imdb.md).`;
   if (lastError.error.notThere && t === 'imdb')
     return `No data: the IMDB subset is not at ${cfg.data}; prepare it with npm run data (see data/README.md), or choose “IMDB, from the archive you drop” and drop aclImdb_v1.tar.gz.`;
   if (lastError.error.notThere && t === 'temp')
@@ -214,7 +218,7 @@ export async function loadDataForTask({ auto } = {}) {
 async function loadDataForTaskOnly({ auto } = {}) {
   const t = state.cfg.task;
   if (state.running) return;
-  if (t === 'imdbfile' && !state.files.text) {
+  if ((t === 'imdbfile' || t === 'imdbfull') && !state.files.text) {
     // A subset parsed on an earlier visit, kept in this browser: used without dropping the archive again.
     const cached = await cacheGet(subsetCacheKey(state.cfg));
     if (cached && !state.files.text) {
@@ -228,7 +232,7 @@ async function loadDataForTaskOnly({ auto } = {}) {
     updateCards();
     return;
   }
-  if (auto && t === 'imdbfile' && state.files.text?.kind === 'archive' && !state.files.text.file) return;
+  if (auto && (t === 'imdbfile' || t === 'imdbfull') && state.files.text?.kind === 'archive' && !state.files.text.file) return;
   try {
     await ensureData();
   } catch (e) {
@@ -258,7 +262,7 @@ export async function handleFile(file, openModel) {
     }
     if (kind.type === 'gzip' || kind.type === 'tar') {
       state.files.text = { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id };
-      if (prevTask !== 'imdbfile') switchTask('imdbfile', prevTask);
+      if (prevTask !== 'imdbfile' && prevTask !== 'imdbfull') switchTask('imdbfile', prevTask);
       await ensureData();
       return;
     }
@@ -269,7 +273,7 @@ export async function handleFile(file, openModel) {
       const info = await client.call('setData', { source: { kind: 'rnld', bytes: bytes.slice().buffer, name: file.name }, key });
       if (info.kind === 'text') {
         state.files.text = { kind: 'rnld', bytes, name: file.name, id };
-        if (state.cfg.task !== 'imdbfile') switchTask('imdbfile', state.cfg.task);
+        if (state.cfg.task !== 'imdbfile' && state.cfg.task !== 'imdbfull') switchTask('imdbfile', state.cfg.task);
       } else {
         state.files.series = { kind: 'rnld', bytes, name: file.name, id };
         if (state.cfg.task !== 'csv') switchTask('csv', state.cfg.task);
@@ -288,7 +292,7 @@ export async function handleFile(file, openModel) {
         const saved = state.files.text;
         state.files.text = { kind: 'textCsv', bytes, name: file.name, id };
         const before = state.cfg;
-        if (prevTask !== 'imdbfile') switchTask('imdbfile', prevTask);
+        if (prevTask !== 'imdbfile' && prevTask !== 'imdbfull') switchTask('imdbfile', prevTask);
         try {
           await ensureData();
         } catch (e) {

@@ -128,15 +128,42 @@ export async function loadModel(bytes, name) {
   updateTry();
 }
 
-// --- Training --------------------------------------------------------------------------------------------
-
-function trainOpts(cfg) {
-  return { optimizer: cfg.opt, lr: cfg.lr, clip: cfg.clip, clipAt: cfg.clipAt, batchSize: cfg.batch, steps: cfg.steps,
-    epochs: cfg.epochs, length: cfg.len, bptt: cfg.bptt, seed: cfg.seed };
+/**
+ * A model loaded in the Worker from a checkpoint kept in this browser (longrun.js), made the current one with
+ * its run's set-up and curves so far: the next Train (with epochsDone) continues that run.
+ */
+export function adoptModel(info, cfg, kept) {
+  const rec = newRecord(info, cfg, kept.label);
+  rec.status = 'stopped';
+  rec.snapshot = kept.bytes;
+  rec.seconds = kept.seconds ?? 0;
+  rec.kept = kept.epoch;
+  for (const k of ['ema', 'val', 'valAcc']) rec[k] = (kept.curves?.[k] ?? []).map((p) => ({ ...p }));
+  rec.emaState = rec.ema.length ? rec.ema[rec.ema.length - 1].y : NaN;
+  state.model = { ...info, archKey: archKey(cfg), dataKey: state.data.key, rec };
+  rec.dataKey = state.data.key;
+  showStats(rec);
+  $('stat-epoch').textContent = `${kept.epoch}/${kept.epochs}`;
+  clearMainCharts();
+  drawMain();
+  renderRuns();
+  updateButtons();
+  return rec;
 }
 
-/** One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result. */
-export async function train() {
+// --- Training --------------------------------------------------------------------------------------------
+
+// epochsDone: a data run resumed from its kept checkpoint (longrun.js) trains epochs epochsDone+1..epochs.
+function trainOpts(cfg, epochsDone = 0) {
+  return { optimizer: cfg.opt, lr: cfg.lr, clip: cfg.clip, clipAt: cfg.clipAt, batchSize: cfg.batch, steps: cfg.steps,
+    epochs: cfg.epochs, length: cfg.len, bptt: cfg.bptt, seed: cfg.seed, epochsDone };
+}
+
+/**
+ * One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result.
+ * epochsDone: the epochs a resumed run (longrun.js) has behind it.
+ */
+export async function train({ epochsDone = 0 } = {}) {
   if (state.running || s2s.running) return null;
   const { cfg, errors } = C.readForm(form, state.cfg);
   if (errors.length) {
@@ -178,9 +205,10 @@ export async function train() {
     runDescription = `${rec.label}, ${total}${state.sequence ? ` (run ${state.sequence.index + 1} of ${state.sequence.runs.length})` : ''}`;
     setStatus(`${continuing ? 'Training on' : 'Training'}: ${runDescription} …`);
     $('progress').value = 0;
+    $('epoch-line').hidden = $('estimate-line').hidden = true;  // longrun.js shows them once they come
     let res;
     try {
-      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg) });
+      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg, epochsDone) });
     } catch (e) {
       rec.status = rec.train.length ? 'stopped' : 'new';
       if (e.code === 'WORKER_DIED') return null;
@@ -587,7 +615,7 @@ async function exportPng(which) {
 
 // The run buttons, the presets, the comparison's controls and the files out.
 export function wireRuns() {
-  $('train').addEventListener('click', () => train());
+  $('train').addEventListener('click', () => train());  // (not train(event): a click is no resume)
   $('pause').addEventListener('click', pauseResume);
   $('stop').addEventListener('click', stop);
   $('reset').addEventListener('click', reset);
