@@ -350,6 +350,8 @@ export class Dataset {
   description(): Uint8Array;
   /** Examples [first, first + count) are the split (dataset indices for batch() and example()). */
   split(name: SplitName): { first: number; count: number };
+  /** Training steps (batches) in an epoch at this batch size: the run layer's count. */
+  batchesPerEpoch(batchSize: number): number;
   /** A text as a model trained on this data reads it: ids (maxLen, keepEnd applied) and their words, '<unk>' for unknown ones. */
   encode(text: string | Uint8Array): { ids: Int32Array; tokens: string[] };
   /** The word of a token id ('<pad>', '<unk>' or a word); null out of range or for a series. */

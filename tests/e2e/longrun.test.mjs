@@ -59,7 +59,7 @@ test('a long data run: estimate, progress inside the epoch, a checkpoint per epo
   assert.equal(await whole.inputValue('#task'), 'imdbfull', 'a dropped prepared file keeps the full-set choice');
   await whole.click('#train');
   // The estimate, after the first batches: the epoch's time and the core's memory figure.
-  await whole.waitForFunction(() => /^Estimate from the first \d+ batches: an epoch of [\d,]+ batches takes about .*; memory: training takes \d+ MB/
+  await whole.waitForFunction(() => /^Estimate from the first \d+ batches: about .* an epoch of [\d,]+ batches, then its validation\. Memory: training takes \d+ MB/
     .test(document.getElementById('estimate-line').textContent), null, { timeout: 120000, polling: 20 });
   const est = await whole.evaluate(() => window.rnnlab.state.model.rec.estimate);
   assert.ok(est.epochSeconds > 0 && est.memory.training > 0 && est.memory.memoryBytes >= est.memory.training, JSON.stringify(est));

@@ -45,8 +45,8 @@ function line(text, id = 'epoch-line') {
 }
 
 function memoryText(m) {
-  return `memory: training takes ${mb(m.training)} (the core's figure for this model, Adam and batches of this size), ` +
-    `the page's WebAssembly memory is ${mb(m.memoryBytes)} with the data set, of ${mb(m.memoryLimit)} it can grow to`;
+  return `Memory: training takes ${mb(m.training)} (the core's figure: the model, Adam, batches of this size); ` +
+    `the page's WebAssembly memory is ${mb(m.memoryBytes)} with the data, of ${mb(m.memoryLimit)} it can grow to`;
 }
 
 /** The Worker's estimate after the first batches of a data run. */
@@ -54,8 +54,8 @@ export function onEstimate(d) {
   estimate = d;
   const rec = state.model?.rec;
   if (rec) rec.estimate = d;
-  line(`Estimate from the first ${d.batches} batches: an epoch of ${d.perEpoch.toLocaleString('en')} batches takes about ` +
-    `${duration(d.epochSeconds)} here (validation after it: more); ${memoryText(d.memory)}.`, 'estimate-line');
+  line(`Estimate from the first ${d.batches} batches: about ${duration(d.epochSeconds)} an epoch of ` +
+    `${d.perEpoch.toLocaleString('en')} batches, then its validation. ${memoryText(d.memory)}.`, 'estimate-line');
 }
 
 /** Progress of a data run: batches done of the epoch and the time left in it, at the epoch's pace so far. */

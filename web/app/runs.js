@@ -234,6 +234,8 @@ function finishRun(rec, res) {
   rec.seconds += res.seconds;
   rec.seqs = (rec.seqs ?? 0) + (res.seqs ?? 0);
   rec.stepsTotal = res.stepsAfter;
+  rec.memoryBytes = res.memoryBytes;
+  $('stat-memory').textContent = `${(res.memoryBytes / 1048576).toFixed(0)} MB`;
   rec.failedStep = res.status === 'failed' ? res.stepsAfter + 1 : null;
   if (res.stepsAfter > res.stepsBefore) rec.saved = false;
   state.model.optimizer = res.optimizer;

@@ -14,7 +14,7 @@ import { RnnLab } from '../rnnlab.js';
 
 const PROGRESS_MS = 150;   // at most ~7 progress messages a second, whatever the step rate
 const ESTIMATE_STEPS = 8;  // a data run's first estimate of its epoch time, after this many batches ...
-const ESTIMATE_MS = 1500;  // ... and this much time (or a tenth of the epoch), so one slow batch does not decide it
+const ESTIMATE_MS = 3000;  // ... and this much time (or a tenth of the epoch), so one slow batch does not decide it
 const MAX_MODELS = 12;     // older models of the session are freed past this (their runs keep their curves)
 
 let lab = null;
@@ -343,13 +343,14 @@ async function train({ modelId, opts }) {
   }
   const stepsAfter = model.optimizer?.steps ?? lastStep;
   const result = { modelId, status, error, stepsBefore, stepsAfter, lastGradNorm, evals, seconds: (now() - t0 - pausedMs) / 1000, seqs,
-    numParams: model.numParams, optimizer: model.optimizer, memoryBytes: lab.memoryBytes };
+    numParams: model.numParams, optimizer: model.optimizer };
   // Held-out figures of the model as it is now (after a numeric fault: the last good parameters).
   try {
     result.test = evaluate({ modelId });
   } catch (e) {
     result.testError = errorInfo(e).message;
   }
+  result.memoryBytes = lab.memoryBytes;  // after the test split too: the run's peak (the memory never shrinks)
   return result;
 }
 
