@@ -104,7 +104,7 @@ rnl_status rnlw_s2s_train(rnlw_progress *out, s2s_handle *h, int B, int n) {
     if (!st) st = rnl_run_s2s_train(h->m, h->o, &h->tc, B, n, &h->rng, &h->data, &p);
     const rnl_s2s_stats *s = &p.last;
     *out = (rnlw_progress){s->loss, s->grad_norm, s->clipped, s->token_accuracy, s->seq_accuracy, wasm_steps(h->o), p.mean_loss,
-                           p.clipped, p.done};
+                           p.clipped, p.done, NAN};  // lr: seq2seq runs have no schedule
     return st;
 }
 

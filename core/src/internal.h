@@ -47,6 +47,10 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
     return a + b;
 }
 
+// dropout.c: x[j] *= rnl_dropout_mask's value (rnnlab.h) for j < n, in place: the forward's dropout, and
+// also its backward (the same mask multiplies the gradient).
+void rnl_dropout_apply(rnl_real *x, int n, float p, uint64_t step, int site, int row, int t);
+
 // model.c: parameter initialisation, shared with seq2seq.c. Uniform in [-limit, limit]; one recurrent
 // block: Glorot uniform W_ih, orthogonal W_hh gate blocks, the LSTM's forget-gate bias (0: out of memory).
 void rnl_init_uniform(rnl_real *w, size_t n, double limit, rnl_rng *r);
