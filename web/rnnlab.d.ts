@@ -640,7 +640,7 @@ export class RnnLab {
    * Points of a schedule's learning-rate curve, computed in the core: `points` steps evenly spaced from
    * `first` (default 1) to `last` (default: schedule.total) for the base rate `lr` (default Adam's 0.001).
    */
-  scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number }): { steps: Int32Array; lr: Float32Array };
+  scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number; epochSteps?: number }): { steps: Int32Array; lr: Float32Array };
   /** Seq2seq names in enum order. */
   readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
   /** The core's cell table, in enum order: what a page lists in its cell <select>. */

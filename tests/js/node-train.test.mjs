@@ -125,3 +125,41 @@ test('train.mjs --data: a missing or bad file, flags of the other kind of run an
   assert.equal(r.status, 1);
   assert.match(r.stderr, /the model in .*adding\.rnl does not fit this data: .*make one with --cell \.\.\. --data /);
 });
+
+test('train.mjs --data with --dropout, --schedule and --keep-best writes the best epoch of the JS API\'s run with the same options', async () => {
+  const out = join(dir, 'best.rnl');
+  const r = run(['--cell', 'gru', ...dataArgs, '--epochs', '2', '--dropout', '0.25', '--schedule', 'cosine', '--warmup', '5', '--keep-best',
+    '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /dropout 0\.25, cosine schedule, warm-up 5, keep-best;/);
+  const best = r.stdout.match(/^best epoch (\d) \(step (\d+)\): validation loss [\d.]+, accuracy [\d.]+; .*best\.rnl holds it$/m);
+  assert.ok(best, r.stdout);
+  const ds = lab.openDataset(readFileSync(fixture));
+  const m = lab.createModel({ cell: 'gru', dataset: ds, hidden: 8, embed: 8, seed: 3n, dropout: 0.25 });
+  m.setOptimizer({ kind: 'adam', lr: 0.01, clip: 1 });
+  const res = await m.trainDataset(ds, { epochs: 2, batchSize: 8, seed: 3n, schedule: { kind: 'cosine', warmup: 5 }, keepBest: true });
+  assert.equal(res.best.epoch, Number(best[1]));
+  assert.equal(res.best.step, Number(best[2]));
+  assert.deepEqual(new Uint8Array(readFileSync(out)), m.bestCheckpoint());
+  assert.equal(lab.loadCheckpoint(readFileSync(out)).config.dropout, Math.fround(0.25));
+  m.free();
+  ds.free();
+});
+
+test('train.mjs: schedule and keep-best flags out of place are refused by name', () => {
+  let r = run(['--cell', 'gru', '--data', fixture, '--patience', '2']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--patience counts epochs without improvement: give --keep-best too/);
+  r = run(['--cell', 'gru', '--task', 'adding', '--keep-best']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--keep-best is for --data, not --task/);
+  r = run(['--cell', 'gru', '--task', 'adding', '--schedule', 'cosine', '--gamma', '0.5']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--gamma is for --schedule step/);
+  r = run(['--cell', 'gru', '--task', 'adding', '--schedule', 'linear']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`--schedule must be ${lab.names.schedules.join(', ')}, not 'linear'`));
+  r = run(['--cell', 'gru', '--task', 'adding', '--dropout', '1']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`--dropout is 1, must be in \\[${lab.limits.dropout.min}, ${lab.limits.dropout.max}\\]`));
+});

@@ -14,7 +14,7 @@ import { rename, writeFile, readFile, unlink } from 'node:fs/promises';
 import { RnnLab } from '../rnnlab.js';
 import { parseFlags, UsageError } from './flags.mjs';
 
-const help = (cells, d) => `usage: node web/node/train.mjs --cell ${cells} --task adding|copy|sine [flags]
+const help = (cells, d, schedules) => `usage: node web/node/train.mjs --cell ${cells} --task adding|copy|sine [flags]
        node web/node/train.mjs --cell ${cells} --data FILE.rnld [flags]
        node web/node/train.mjs --model FILE --task NAME | --data FILE.rnld [flags]
 
@@ -29,6 +29,7 @@ model (new):
   --bidirectional       run each layer in both directions
   --embed N             embedding width, for tokens: the copy task's (default 8), a text data set's (default ${d.dataEmbed})
   --forget-bias F       LSTM forget-gate bias at init (default 1)
+  --dropout P           dropout in training: on the embedding output, between layers, before the head (default 0)
   --init-seed N         seed of the initialisation (default: --seed, else 0)
 model (resume):
   --model FILE          a checkpoint to continue (written back unless --out is given)
@@ -50,6 +51,15 @@ training:
   --bptt K              truncated backpropagation through time: windows of K steps (default 0 = full)
   --seed N              seed of the training data or shuffles (default: continues from the steps already done)
   --eval-every N        task: evaluate on held-out batches every N steps (default steps/${d.evalEveryParts})
+learning-rate schedule:
+  --schedule NAME       ${schedules}: the learning rate over the run's steps (default none: constant)
+  --warmup N            steps of linear warm-up from 0 to the learning rate first (any schedule; default 0)
+  --step-size N         step: steps between decays (default one epoch, or a third of a task's steps)
+  --gamma X             step: the factor of each decay (default 0.1)
+best epoch (--data):
+  --keep-best           evaluate the validation split after each epoch and keep the best epoch: the file
+                        is written only when it improves, and the test split is that epoch's
+  --patience N          with --keep-best: stop after N epochs without improvement (default 0: never)
 output:
   --out FILE            write the trained model (with its optimizer state) here
   --json                print metrics as JSON lines on stdout (the keys of 'rnnlab train --json')
@@ -59,12 +69,13 @@ output:
 // --- Flags: each number's range is the core's limit of that name (lab.limits) ------------------------
 
 const INT_LIMITS = { '--hidden': 'hidden', '--layers': 'layers', '--embed': 'embed', '--length': 'length', '--steps': 'steps',
-  '--epochs': 'epochs', '--bucket': 'bucket', '--batch': 'batch', '--bptt': 'bptt', '--eval-every': 'eval_every' };
-const FLOAT_LIMITS = { '--lr': 'lr', '--momentum': 'momentum', '--weight-decay': 'weight_decay', '--clip': 'clip',
+  '--epochs': 'epochs', '--bucket': 'bucket', '--batch': 'batch', '--bptt': 'bptt', '--eval-every': 'eval_every', '--warmup': 'warmup',
+  '--step-size': 'step_size', '--patience': 'patience' };
+const FLOAT_LIMITS = { '--lr': 'lr', '--momentum': 'momentum', '--weight-decay': 'weight_decay', '--clip': 'clip', '--dropout': 'dropout', '--gamma': 'gamma',
   '--forget-bias': 'forget_bias' };
 const SEED_FLAGS = ['--seed', '--init-seed'];
-const STRING_FLAGS = ['--cell', '--task', '--data', '--model', '--optim', '--out', '--wasm'];
-const BOOL_FLAGS = ['--bidirectional', '--json'];
+const STRING_FLAGS = ['--cell', '--task', '--data', '--model', '--optim', '--out', '--wasm', '--schedule'];
+const BOOL_FLAGS = ['--bidirectional', '--json', '--keep-best'];
 
 // limits null: any number (the first pass, which only looks for --wasm and --help before the module loads).
 function parseArgs(argv, limits) {
@@ -129,6 +140,7 @@ async function makeModel(lab, f, cells, task, ds) {
     cfg.embed = f['--embed'];
   }
   if ('--forget-bias' in f) cfg.forgetBias = f['--forget-bias'];
+  if ('--dropout' in f) cfg.dropout = f['--dropout'];
   return lab.createModel(cfg);
 }
 
@@ -137,24 +149,29 @@ async function main(argv) {
   const lab = await RnnLab.load(first['--wasm']);
   const cells = lab.cells.map((c) => c.name), d = lab.trainingDefaults('recurrent');
   if (first.help) {
-    process.stdout.write(help(cells.join('|'), d));
+    process.stdout.write(help(cells.join('|'), d, lab.names.schedules.join('|')));
     return 0;
   }
   const f = parseArgs(argv, lab.limits);
   if (!f['--task'] === !f['--data']) throw new UsageError('give --task (adding, copy or sine) or --data FILE (a .rnld from npm run data)');
   if (!f['--cell'] && !f['--model']) throw new UsageError('give --cell (a new model) or --model FILE (continue a checkpoint)');
   if (f['--cell'] && f['--model']) throw new UsageError('give --cell (a new model) or --model FILE, not both');
-  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--init-seed'];
+  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--dropout', '--init-seed'];
   if (f['--model']) {
     const given = modelFlags.filter((k) => k in f);
     if (given.length) throw new UsageError(`${given.join(', ')} describe${given.length > 1 ? '' : 's'} a new model; --model continues a checkpoint`);
   }
   // Flags of the other kind of run are refused, not silently ignored.
-  const wrong = f['--data'] ? ['--length', '--steps', '--eval-every'] : ['--epochs', '--bucket'];
+  const wrong = f['--data'] ? ['--length', '--steps', '--eval-every'] : ['--epochs', '--bucket', '--keep-best', '--patience'];
   const given = wrong.filter((k) => k in f);
   if (given.length) throw new UsageError(`${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} for ${f['--data'] ? '--task' : '--data'}, not ${f['--data'] ? '--data' : '--task'}`);
   const task = f['--task'];
   if (task && !lab.names.tasks.includes(task)) throw new UsageError(`unknown task '${task}' (expected ${lab.names.tasks.join(', ')})`);
+  if ('--patience' in f && !f['--keep-best']) throw new UsageError('--patience counts epochs without improvement: give --keep-best too');
+  if (f['--schedule'] && !lab.names.schedules.includes(f['--schedule']))
+    throw new UsageError(`--schedule must be ${lab.names.schedules.join(', ')}, not '${f['--schedule']}'`);
+  const sched = f['--schedule'] ?? 'none';
+  for (const k of ['--step-size', '--gamma']) if (k in f && sched !== 'step') throw new UsageError(`${k} is for --schedule step`);
   if (f['--optim'] && !lab.names.optimizers.includes(f['--optim']))
     throw new UsageError(`--optim must be ${lab.names.optimizers.join(', ')}, not '${f['--optim']}'`);
 
@@ -189,14 +206,23 @@ async function trainModel(lab, f, d, m, task, ds) {
 
   const json = Boolean(f['--json']);
   const B = f['--batch'] ?? d.batch;
+  // The schedule's fields left out take the core's defaults (total: the end of this run).
+  const schedule = (f['--schedule'] && f['--schedule'] !== 'none') || f['--warmup'] ? { kind: f['--schedule'] ?? 'none' } : undefined;
+  if (schedule) {
+    if ('--warmup' in f) schedule.warmup = f['--warmup'];
+    if ('--step-size' in f) schedule.stepSize = f['--step-size'];
+    if ('--gamma' in f) schedule.gamma = f['--gamma'];
+  }
   const tty = !json && process.stderr.isTTY;
   const dest = f['--out'] ?? f['--model'];
   if (!json) {
     const c = m.config, o = m.optimizer;
+    const extras = [c.dropout > 0 ? `dropout ${fmt(c.dropout)}` : '', schedule ? `${schedule.kind} schedule${schedule.warmup ? `, warm-up ${schedule.warmup}` : ''}` : '',
+      f['--keep-best'] ? `keep-best${f['--patience'] ? `, patience ${f['--patience']}` : ''}` : ''].filter(Boolean).join(', ');
     const what = ds ? `data ${f['--data']} (${ds.describe()}), ${f['--epochs'] ?? d.epochs} epoch${(f['--epochs'] ?? d.epochs) > 1 ? 's' : ''}`
       : `task ${task}, length ${f['--length'] ?? d.length}`;
     console.log(`${c.cell}, ${c.layers} layer${c.layers > 1 ? 's' : ''}${c.bidirectional ? ' bidirectional' : ''}, hidden ${c.hidden}, ` +
-      `${m.numParams} parameters; ${o.kind} lr ${fmt(o.lr)} clip ${fmt(o.clip)}; ${what}, batch ${B}; ` +
+      `${m.numParams} parameters; ${o.kind} lr ${fmt(o.lr)} clip ${fmt(o.clip)}${extras ? `, ${extras}` : ''}; ${what}, batch ${B}; ` +
       `wasm ${lab.version}, kernels ${lab.kernels}`);
   }
 
@@ -214,8 +240,9 @@ async function trainModel(lab, f, d, m, task, ds) {
     if (tty) progressBar(p.step, p.steps, p.meanLoss, p.gradNorm, p.seqPerSec, p.epoch ? `epoch ${p.epoch}/${p.epochs} ` : '');
   };
   try {
-    if (ds) result = await trainOnData(f, d, m, ds, B, { json, tty, signal: abort.signal, report });
-    else result = await trainOnTask(f, d, m, task, B, { json, tty, signal: abort.signal, report });
+    const how = { json, tty, signal: abort.signal, report, schedule, dest };
+    if (ds) result = await trainOnData(f, d, m, ds, B, how);
+    else result = await trainOnTask(f, d, m, task, B, how);
     done = result.steps;
   } catch (e) {
     // The core checks that a continued model fits the data; its hint names the JS API, this says the flags.
@@ -234,7 +261,15 @@ async function trainModel(lab, f, d, m, task, ds) {
   }
   if (tty && !failure) process.stderr.write('\n');
   if (result?.stopped) console.error(`train.mjs: interrupted after ${done} of ${total} steps${dest ? '; saving' : ''}`);
-  if (dest && done > 0) {
+  // With --keep-best the model goes back to its best epoch, which the file already holds (written when it
+  // improved); without, the file is the model as it ends.
+  const best = result?.best ? m.restoreBest() : null;
+  if (result?.stoppedEarly && !json) console.log(`stopped early: no improvement for ${f['--patience']} epoch${f['--patience'] > 1 ? 's' : ''}`);
+  if (best) {
+    if (json) console.log(JSON.stringify({ best: { epoch: best.epoch, step: best.step, loss: fmt(best.loss), accuracy: best.accuracy === null || Number.isNaN(best.accuracy) ? -1 : fmt(best.accuracy) } }));
+    else console.log(`best epoch ${best.epoch} (step ${best.step}): validation loss ${best.loss.toFixed(5)}` +
+      (Number.isFinite(best.accuracy) ? `, accuracy ${best.accuracy.toFixed(4)}` : '') + (dest ? `; ${dest} holds it` : ''));
+  } else if (dest && done > 0) {
     await saveAtomically(dest, m.saveCheckpoint());
     if (!json) console.log(`saved ${dest} after ${done} steps (${m.optimizer.steps} in all)`);
   }
@@ -257,11 +292,11 @@ async function trainModel(lab, f, d, m, task, ds) {
   return failure ? 1 : result?.stopped ? 130 : 0;
 }
 
-async function trainOnTask(f, d, m, task, B, { json, tty, signal, report }) {
+async function trainOnTask(f, d, m, task, B, { json, tty, signal, report, schedule }) {
   const steps = f['--steps'] ?? d.steps, T = f['--length'] ?? d.length;
   const evalEvery = f['--eval-every'] ?? Math.max(1, Math.floor(steps / d.evalEveryParts));
   return m.trainTask({
-    task, length: T, steps, batchSize: B, seed: f['--seed'], bpttWindow: f['--bptt'] ?? 0, evalEvery,
+    task, length: T, steps, batchSize: B, seed: f['--seed'], bpttWindow: f['--bptt'] ?? 0, evalEvery, schedule,
     progressEvery: json ? 10 : 5, signal,
     onProgress(p) {
       report(p);
@@ -275,13 +310,16 @@ async function trainOnTask(f, d, m, task, B, { json, tty, signal, report }) {
 }
 
 // Epochs over the data, as `rnnlab train --data`: a line per epoch with its validation figures and time.
-async function trainOnData(f, d, m, ds, B, { json, tty, signal, report }) {
+// With --keep-best the file is written after an epoch only when validation improved (as `rnnlab train --keep-best`).
+async function trainOnData(f, d, m, ds, B, { json, tty, signal, report, schedule, dest }) {
   let epochStart = performance.now();
+  const keepBest = Boolean(f['--keep-best']);
   return m.trainDataset(ds, {
     epochs: f['--epochs'] ?? d.epochs, batchSize: B, bucket: f['--bucket'] ?? d.bucket, seed: f['--seed'], bpttWindow: f['--bptt'] ?? 0,
-    progressEvery: json ? 10 : 5, signal,
+    progressEvery: json ? 10 : 5, signal, schedule, ...(keepBest ? { keepBest, patience: f['--patience'] ?? 0 } : {}),
     onProgress: report,
-    onEpoch(e) {
+    async onEpoch(e) {
+      if (e.best?.improved && dest) await saveAtomically(dest, m.bestCheckpoint());
       const seconds = (performance.now() - epochStart) / 1000;
       epochStart = performance.now();
       const v = e.val;
@@ -292,7 +330,8 @@ async function trainOnData(f, d, m, ds, B, { json, tty, signal, report }) {
       }
       if (tty) process.stderr.write('\n');
       console.log(`epoch ${e.epoch}/${e.epochs}  step ${e.totalSteps}  ${seconds.toFixed(1)} s` +
-        (v ? `  validation loss ${v.loss.toFixed(5)}${v.accuracy === null ? '' : `  validation accuracy ${v.accuracy.toFixed(4)}`}` : '  (no validation split)'));
+        (v ? `  validation loss ${v.loss.toFixed(5)}${v.accuracy === null ? '' : `  validation accuracy ${v.accuracy.toFixed(4)}`}` : '  (no validation split)') +
+        (e.best ? (e.best.improved ? `  best so far${dest ? `: saved ${dest}` : ''}` : `  (best: epoch ${e.best.epoch})`) : ''));
     },
   });
 }
