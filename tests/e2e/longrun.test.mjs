@@ -71,6 +71,20 @@ test('a long data run: estimate, progress inside the epoch, a checkpoint per epo
   const A = await finalState(whole);
   assert.equal(A.val.length, 2);
   assert.match(await whole.textContent('#stat-memory'), /^\d+ MB$/);
+  // The full-set defaults: dropout, a cosine schedule with warm-up (its curve computed by the core), keep-best.
+  assert.match(A.label, /cosine, dropout 0\.3/);
+  assert.match(await whole.textContent('#lr-hint'), /^Steps [\d,]+ to [\d,]+, [\d,]+ steps an epoch: the rate goes from /);
+  assert.ok(await whole.evaluate(() => window.Chart.getChart(document.getElementById('chart-lr')).data.datasets[0].src.length) > 10);
+  // The best epoch: a star on the validation curve, in the status line, and "Restore best epoch".
+  const best = await whole.evaluate(() => window.rnnlab.state.model.rec.best);
+  assert.ok(best.epoch >= 1 && best.epoch <= 2 && A.val.some(([x]) => x === best.step), JSON.stringify(best));
+  assert.ok(await whole.evaluate(() => window.Chart.getChart(document.getElementById('chart-acc')).data.datasets
+    .some((d) => /^best epoch \(\d\)$/.test(d.label) && d.src.length === 1)));
+  assert.match(await whole.textContent('#status'), /Best epoch: \d \(validation accuracy [\d.]+\)/);
+  await whole.click('#restore-best');
+  await whole.waitForFunction(() => /^Restored the model of epoch \d \(step \d+, validation accuracy [\d.]+\): test accuracy/
+    .test(document.getElementById('status').textContent));
+  assert.deepEqual(whole.problems(), []);
   await whole.close();
 
   // The same run in a tab closed during epoch 2, after the checkpoint of epoch 1 was kept.

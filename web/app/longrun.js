@@ -80,7 +80,9 @@ export async function onEpochCheckpoint(d) {
   rec.snapshot = bytes;  // also what Save and a restarted Worker use
   if (d.memory) $('stat-memory').textContent = mb(d.memory.memoryBytes);
   rec.checkpointKey ??= `run:${Date.now()}:${rec.id}`;
+  if (d.bestBytes) rec.bestKept = { bytes: new Uint8Array(d.bestBytes), ...d.best };
   const value = { bytes, fingerprint: fingerprint(bytes), cfg: { ...rec.cfg, epochs: d.epochs }, label: rec.label, epoch: d.epoch,
+    scheduleTotal: d.scheduleTotal, best: rec.bestKept ?? null,
     epochs: d.epochs, step: d.step, savedAt: Date.now(), seconds: rec.seconds + (d.seconds ?? 0), dataName: state.data.info?.describe ?? '',
     curves: { ema: points(rec.ema), val: points(rec.val), valAcc: points(rec.valAcc) } };
   try {
@@ -185,7 +187,7 @@ async function resume() {
     setStatus(`Opened the finished run ${v.label} (epoch ${v.epoch} of ${v.epochs}) from this browser.`, 'ok');
     return;
   }
-  await train({ epochsDone: v.epoch });
+  await train({ epochsDone: v.epoch, scheduleTotal: v.scheduleTotal });
 }
 
 async function discard() {

@@ -10,6 +10,7 @@
 //   tryit.js    "Try it": a typed review's prediction, word by word
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
+//   lrcurve.js  the optimizer group's learning-rate curve (the core's schedule)
 //   longrun.js  long data runs: the estimate, progress inside an epoch, checkpoints kept in IndexedDB, resume
 // A module imports only those above it in this list (state.js none of them), so the graph has no cycles;
 // the one call that goes up (a checkpoint among dropped files, opened as a model) is passed in by main.js.
@@ -21,6 +22,7 @@ import { s2s, applyConfig, applyView, showPage, switchTask, updateButtons, updat
 import { READY, ensureData, loadDataForTask, wireFiles } from './data.js';
 import { loadModel, renderRuns, train, wireRuns, onProgress, onEval } from './runs.js';
 import { offerResume, onEstimate, onEpochProgress, onEpochCheckpoint, wireLongRun } from './longrun.js';
+import { initLrCurve, updateLrCurve } from './lrcurve.js';
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
@@ -150,6 +152,7 @@ function wire() {
   });
   wireRuns();
   wireLongRun();
+  document.addEventListener('rnnlab:changed', () => updateLrCurve());
   wireFiles(loadModel);
   wireInspect();
   wireTry();
@@ -203,6 +206,7 @@ async function boot() {
   applyConfig(cfg);
   try {
     initCurves();
+    initLrCurve();
     initInspect();
     s2s.init();
   } catch (e) {

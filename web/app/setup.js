@@ -96,6 +96,8 @@ export function updateButtons() {
   $('pause').setAttribute('aria-pressed', String(state.paused));
   $('stop').disabled = !running;
   $('reset').disabled = running || !state.model;
+  $('restore-best').disabled = running || !state.model?.rec?.best;
+  $('restore-best').hidden = !state.model?.rec?.best && !state.cfg.keepBest;
   $('save-model').disabled = !state.model || (running && !state.paused);
   $('export-csv').disabled = !state.runs.some((r) => r.train.length);
   for (const fs of form.querySelectorAll('fieldset')) fs.disabled = running;
@@ -103,6 +105,9 @@ export function updateButtons() {
   $('load-model').disabled = running;
   $('data-load').disabled = running;
   form.elements.namedItem('clipAt').disabled = !state.cfg.clip || running;
+  // The buttons follow every change of set-up, data, model or run: so does what listens for this event
+  // (main.js: the learning-rate curve).
+  document.dispatchEvent(new Event('rnnlab:changed'));
 }
 
 // --- Embedding ------------------------------------------------------------------------------------------------

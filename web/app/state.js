@@ -103,7 +103,8 @@ export const kindOf = (cfg) => (C.SYNTHETIC.includes(cfg.task) ? 'task' : C.TEXT
 // A model's architecture and data: a model is continued only by a set-up with the same key.
 export const archKey = (cfg) => {
   const usesEmbed = cfg.task === 'copy' || C.TEXT_TASKS.includes(cfg.task);
-  return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.bi, cfg.hidden, usesEmbed ? cfg.emb : '', cfg.cell === 'lstm' ? cfg.fb : '', cfg.seed].join('|');
+  return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.bi, cfg.hidden, usesEmbed ? cfg.emb : '', cfg.cell === 'lstm' ? cfg.fb : '', cfg.seed,
+    cfg.dropout].join('|');
 };
 
 // The shape of the model a set-up would make (the trace controls show its layers and gates before one exists).

@@ -223,6 +223,25 @@ async function safePoint() {
   }
 }
 
+// The run's schedule: none, or the kind and warm-up of the set-up, ending where the run ends (total: steps
+// counted from the model's first). A resumed run keeps the end its first part had (opts.scheduleTotal).
+function runSchedule(opts, stepsBefore) {
+  if ((!opts.schedule || opts.schedule === 'none') && !opts.warmup) return { kind: 'none' };
+  const steps = data.kind === 'task' ? opts.steps : (opts.epochs - (opts.epochsDone ?? 0)) * data.ds.batchesPerEpoch(opts.batchSize);
+  return { kind: opts.schedule ?? 'none', warmup: opts.warmup ?? 0, total: opts.scheduleTotal ?? stepsBefore + steps };
+}
+
+// The learning rate over the steps a run of this set-up would train (the optimizer group's curve), from the
+// core (lab.scheduleCurve); null until a data set is loaded (its batches per epoch set the run's length).
+function scheduleCurve({ schedule, lr, epochs, batchSize, steps, modelId, task }) {
+  if (!task && !data.ds) return null;
+  const before = modelId && models.has(modelId) ? models.get(modelId).model.optimizer?.steps ?? 0 : 0;
+  const perEpoch = task ? 0 : data.ds.batchesPerEpoch(batchSize);
+  const last = before + (task ? steps : epochs * perEpoch);
+  const c = lab.scheduleCurve({ kind: schedule.kind, warmup: schedule.warmup }, { lr, points: 120, first: before + 1, last, epochSteps: perEpoch });
+  return { steps: Array.from(c.steps), lr: Array.from(c.lr), first: before + 1, last, perEpoch };
+}
+
 async function train({ modelId, opts }) {
   if (run) throw new Error('a run is already training');
   const entry = getModel(modelId);
@@ -233,8 +252,10 @@ async function train({ modelId, opts }) {
   model.setOptimizer({ kind: opts.optimizer, lr: opts.lr, clip: opts.clip ? opts.clipAt : 0,
     ...(opts.optimizer === 'momentum' ? { momentum: opts.momentum ?? 0.9 } : {}) });
   const stepsBefore = model.optimizer?.steps ?? 0;
+  const schedule = runSchedule(opts, stepsBefore);
   run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId, pausedMs: 0 };
   const t0 = now();
+  let best = null, stoppedEarly = false;
   let pausedMs = 0, points = newPoints(), lastPost = 0, seqs = 0, lastGradNorm = NaN, lastStep = stepsBefore, status = 'done', error = null;
   const evals = [];
   const activeSeconds = () => (now() - t0 - run.pausedMs) / 1000;
@@ -272,7 +293,7 @@ async function train({ modelId, opts }) {
         // The first run of a model sees the seed's batches (same seed, same data for every compared model);
         // a continued run goes on with the stream, as `rnnlab train` does.
         seed: stepsBefore === 0 ? opts.seed : undefined,
-        evalEvery, evalBatches: 4, evalBatchSize: 64, progressEvery: 1, signal: run.abort.signal, yieldMs: 30,
+        evalEvery, evalBatches: 4, evalBatchSize: 64, progressEvery: 1, signal: run.abort.signal, yieldMs: 30, schedule,
         async onProgress(p) {
           record(p.totalSteps, p, opts.batchSize, { step: p.step, steps });
           if (p.eval) {
@@ -289,7 +310,8 @@ async function train({ modelId, opts }) {
       const done = opts.epochsDone ?? 0, epochs = opts.epochs - done;
       let estimated = false, epochT0 = now(), epochPaused = run.pausedMs;
       const res = await model.trainDataset(data.ds, {
-        epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1,
+        epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1, schedule,
+        ...(opts.keepBest ? { keepBest: true, patience: opts.patience ?? 0 } : {}),
         // As for tasks: the seed's shuffles for a new model; a continued run goes on from its steps.
         seed: stepsBefore === 0 || done > 0 ? opts.seed : undefined,
         signal: run.abort.signal, yieldMs: 30,
@@ -312,20 +334,24 @@ async function train({ modelId, opts }) {
           const step = e.totalSteps ?? lastStep;
           const v = e.val ?? {};
           const epoch = e.epoch + done;
+          // keepBest: the core's best epoch so far (numbered from the model's first epoch).
+          if (e.best) best = e.best;
           evals.push({ step, epoch, loss: v.loss, accuracy: v.accuracy ?? null });
-          post({ event: 'eval', data: { modelId, step, epoch, loss: v.loss, accuracy: v.accuracy ?? null, seconds: activeSeconds() } });
+          post({ event: 'eval', data: { modelId, step, epoch, loss: v.loss, accuracy: v.accuracy ?? null, seconds: activeSeconds(), best } });
           // The checkpoint of this epoch (model, optimizer and its step count), for the page to keep in IndexedDB:
           // a closed tab resumes from it.
           const bytes = model.saveCheckpoint();
           flush();
+          const bestBytes = best?.improved ? model.bestCheckpoint() : null;
           post({ event: 'epochCheckpoint', data: { modelId, epoch, epochs: opts.epochs, step, bytes, seconds: activeSeconds(),
-            memory: memoryInfo(model, opts.batchSize) } },
-            [bytes.buffer]);
+            memory: memoryInfo(model, opts.batchSize), scheduleTotal: schedule.total ?? null, best, bestBytes } },
+            bestBytes ? [bytes.buffer, bestBytes.buffer] : [bytes.buffer]);
           epochT0 = now();
           epochPaused = run.pausedMs;
         },
       });
       if (res?.stopped || run.abort.signal.aborted) status = 'stopped';
+      stoppedEarly = Boolean(res?.stoppedEarly);
     }
   } catch (e) {
     if (e?.code === 'RNL_ERR_NUMERIC') {
@@ -343,7 +369,7 @@ async function train({ modelId, opts }) {
   }
   const stepsAfter = model.optimizer?.steps ?? lastStep;
   const result = { modelId, status, error, stepsBefore, stepsAfter, lastGradNorm, evals, seconds: (now() - t0 - pausedMs) / 1000, seqs,
-    numParams: model.numParams, optimizer: model.optimizer };
+    numParams: model.numParams, optimizer: model.optimizer, best, stoppedEarly };
   // Held-out figures of the model as it is now (after a numeric fault: the last good parameters).
   try {
     result.test = evaluate({ modelId });
@@ -352,6 +378,13 @@ async function train({ modelId, opts }) {
   }
   result.memoryBytes = lab.memoryBytes;  // after the test split too: the run's peak (the memory never shrinks)
   return result;
+}
+
+// The model of the best epoch (keepBest) back into the model: parameters and optimizer; its test figures.
+function restoreBest({ modelId }) {
+  const { model } = getModel(modelId);
+  const best = model.restoreBest();
+  return { best, optimizer: model.optimizer, test: evaluate({ modelId }) };
 }
 
 function evaluate({ modelId, length }) {
@@ -596,7 +629,7 @@ const OPS = {
     const file = args?.impl === 'student' ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
     if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
-    return { version: lab.version, kernels: lab.kernels, names: lab.names, cells: lab.cells, limits: lab.limits,
+    return { version: lab.version, kernels: lab.kernels, names: { ...lab.names }, cells: lab.cells, limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,
@@ -609,6 +642,8 @@ const OPS = {
     return train(args);
   },
   evaluate,
+  restoreBest,
+  scheduleCurve,
   inspect,
   predictText,
   predictions,
