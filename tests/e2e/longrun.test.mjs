@@ -42,7 +42,7 @@ async function dropFixture(page, file) {
 
 const finalState = (page) => page.evaluate(() => {
   const r = window.rnnlab.state.model.rec;
-  return { status: r.status, steps: r.stepsTotal, val: r.val.map((p) => [p.x, p.y]), valAcc: r.valAcc.map((p) => [p.x, p.y]),
+  return { status: r.status, label: r.label, steps: r.stepsTotal, val: r.val.map((p) => [p.x, p.y]), valAcc: r.valAcc.map((p) => [p.x, p.y]),
     bytes: r.snapshot ? Array.from(r.snapshot) : null, test: r.test };
 });
 
@@ -101,7 +101,7 @@ test('a long data run: estimate, progress inside the epoch, a checkpoint per epo
   const second = await context.newPage();
   await gotoLab(second, server, QUERY);
   await second.waitForSelector('#resume-box:not([hidden])');
-  assert.match(await second.textContent('#resume-text'), /A run stopped after its checkpoint: .*epoch 1 of 2, validation accuracy [\d.]+; kept /);
+  assert.match(await second.textContent('#resume-text'), /A run stopped after its checkpoint: .*epoch 1 of 2, validation accuracy [\d.]+ \(best: epoch 1\); kept /);
   assert.equal(await second.textContent('#resume-run'), 'Resume epoch 2');
   await second.screenshot({ path: join(SHOTS, 'longrun-resume.png'), fullPage: false });
   // Its data was a dropped file: the page asks for it, then resumes.

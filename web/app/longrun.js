@@ -80,9 +80,8 @@ export async function onEpochCheckpoint(d) {
   rec.snapshot = bytes;  // also what Save and a restarted Worker use
   if (d.memory) $('stat-memory').textContent = mb(d.memory.memoryBytes);
   rec.checkpointKey ??= `run:${Date.now()}:${rec.id}`;
-  if (d.bestBytes) rec.bestKept = { bytes: new Uint8Array(d.bestBytes), ...d.best };
   const value = { bytes, fingerprint: fingerprint(bytes), cfg: { ...rec.cfg, epochs: d.epochs }, label: rec.label, epoch: d.epoch,
-    scheduleTotal: d.scheduleTotal, best: rec.bestKept ?? null,
+    scheduleTotal: d.scheduleTotal, best: d.best ?? null,
     epochs: d.epochs, step: d.step, savedAt: Date.now(), seconds: rec.seconds + (d.seconds ?? 0), dataName: state.data.info?.describe ?? '',
     curves: { ema: points(rec.ema), val: points(rec.val), valAcc: points(rec.valAcc) } };
   try {
@@ -146,7 +145,8 @@ export async function offerResume() {
     return;
   }
   const when = new Date(v.savedAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-  const acc = v.curves?.valAcc?.length ? `, validation accuracy ${fmtNum(v.curves.valAcc[v.curves.valAcc.length - 1].y)}` : '';
+  const acc = (v.curves?.valAcc?.length ? `, validation accuracy ${fmtNum(v.curves.valAcc[v.curves.valAcc.length - 1].y)}` : '') +
+    (v.best ? ` (best: epoch ${v.best.epoch})` : '');
   const what = `${v.label}, epoch ${v.epoch} of ${v.epochs}${acc}; kept ${when}`;
   if (v.epoch < v.epochs) showBox(`A run stopped after its checkpoint: ${what}. Resume goes on with epoch ${v.epoch + 1} exactly as if it had never stopped.`,
     { resume: `Resume epoch ${v.epoch + 1}` });

@@ -342,10 +342,8 @@ async function train({ modelId, opts }) {
           // a closed tab resumes from it.
           const bytes = model.saveCheckpoint();
           flush();
-          const bestBytes = best?.improved ? model.bestCheckpoint() : null;
           post({ event: 'epochCheckpoint', data: { modelId, epoch, epochs: opts.epochs, step, bytes, seconds: activeSeconds(),
-            memory: memoryInfo(model, opts.batchSize), scheduleTotal: schedule.total ?? null, best, bestBytes } },
-            bestBytes ? [bytes.buffer, bestBytes.buffer] : [bytes.buffer]);
+            memory: memoryInfo(model, opts.batchSize), scheduleTotal: schedule.total ?? null, best } }, [bytes.buffer]);
           epochT0 = now();
           epochPaused = run.pausedMs;
         },
