@@ -479,6 +479,8 @@ export interface TextPrediction {
   /** The token ids the model read (its maxLen and keepEnd applied) and their words, '<unk>' for unknown ones. */
   ids: Int32Array;
   tokens: string[];
+  /** The same tokens as typed (lowercased, as the tokenizer cut them), one per id: what each '<unk>' stood for. */
+  words: string[];
   /** How many of them are <unk>. */
   unknown: number;
   /**
@@ -843,6 +845,11 @@ export class Seq2SeqModel {
    * at most (default: the task's longest target + 5).
    */
   decode(text: string, opts?: { maxLength?: number }): Seq2SeqDecoded;
+  /**
+   * The right answer the task pairs with a text (reverse: reversed; dates: '1998-05-03' for a text in one
+   * of its formats), or null when it has none.
+   */
+  answer(text: string): string | null;
   /** Checkpoint bytes naming the task, with the optimizer state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
 }

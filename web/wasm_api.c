@@ -85,6 +85,7 @@ typedef struct {
     rnl_dataset *meta_ds; // the model's meta bytes read as a data description (lazily; NULL: not yet)
     int32_t *ids;         // (max_len) rnlw_predict_text's token ids
     rnl_real *steps;      // (max_len) and its per-step predictions
+    char *words;          // rnlw_text_words' words, each NUL-terminated
     rnl_run_schedule sched;  // the learning-rate schedule of rnlw_train_task / _train_data (rnlw_set_schedule)
     int has_sched;           // 0: the optimizer's own rate
     rnl_run_best best;       // keepBest: the best epoch so far (rnlw_keep_best_start, rnlw_keep_best) ...
@@ -120,9 +121,11 @@ static void forget_meta(handle *h) {
     rnl_dataset_destroy(h->meta_ds);
     free(h->ids);
     free(h->steps);
+    free(h->words);
     h->meta_ds = NULL;
     h->ids = NULL;
     h->steps = NULL;
+    h->words = NULL;
 }
 
 void rnlw_model_destroy(handle *h) {
@@ -629,5 +632,62 @@ rnl_status rnlw_predict_text(rnlw_text_prediction *out, handle *h, const char *t
     h->pred_B = 1, h->pred_T = len;
     if ((st = each ? rnl_model_predict_steps(h->m, &b, h->steps, NULL) : rnl_model_forward(h->m, &b, NULL))) return st;
     *out = (rnlw_text_prediction){rnl_model_predictions(h->m)[0], h->ids, len, each ? h->steps : NULL};
+    return RNL_OK;
+}
+
+// The tokens of a text as the tokenizer cut them (lowercased, before the vocabulary), every one of them
+// in the order read, so that a page can show the typed word where the vocabulary says <unk>.
+typedef struct {
+    char *buf;            // (cap) the words, each followed by a NUL
+    size_t len, cap;
+    size_t *ends;         // (n) the end of each word in buf, its NUL included
+    size_t n, ncap;
+    int failed;
+} word_list;
+
+static int collect_word(void *user, const char *tok, size_t len) {
+    word_list *w = user;
+    if (w->len + len + 1 > w->cap) {
+        size_t cap = (w->cap ? w->cap * 2 : 256) + len + 1;
+        char *b = realloc(w->buf, cap);
+        if (!b) return w->failed = 1;
+        w->buf = b, w->cap = cap;
+    }
+    if (w->n == w->ncap) {
+        size_t cap = w->ncap ? w->ncap * 2 : 64;
+        size_t *e = realloc(w->ends, sizeof *e * cap);
+        if (!e) return w->failed = 1;
+        w->ends = e, w->ncap = cap;
+    }
+    memcpy(w->buf + w->len, tok, len);
+    w->len += len;
+    w->buf[w->len++] = 0;
+    w->ends[w->n++] = w->len;
+    return 0;
+}
+
+// The words behind rnlw_predict_text's ids for the same text: the tokens it keeps (its max_len, the
+// first or the last: rnl_vocab_encode's window), one NUL-terminated word per id, in *out (*bytes in
+// all). A token too long to be a word is "", and so is the one <unk> of a text without any token.
+rnl_status rnlw_text_words(const char **out, int32_t *bytes, handle *h, const char *text, size_t n) {
+    rnl_status st = model_vocabulary(h, "textWords");
+    if (st) return st;
+    const rnl_dataset *ds = h->meta_ds;
+    word_list w = {0};
+    rnl_tokenize(text, n, collect_word, &w);
+    size_t keep = w.n < (size_t)ds->max_len ? w.n : (size_t)ds->max_len;
+    size_t first = ds->keep_end ? w.n - keep : 0;
+    size_t from = first ? w.ends[first - 1] : 0, to = keep ? w.ends[first + keep - 1] : 0;
+    free(h->words);
+    h->words = w.failed ? NULL : malloc(keep ? to - from : 1);
+    if (h->words) {
+        if (keep) memcpy(h->words, w.buf + from, to - from);
+        else h->words[0] = 0;
+    }
+    free(w.buf);
+    free(w.ends);
+    if (!h->words) return rnl_fail(RNL_ERR_NOMEM, "textWords: out of memory");
+    *out = h->words;
+    *bytes = keep ? (int32_t)(to - from) : 1;
     return RNL_OK;
 }

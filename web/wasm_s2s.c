@@ -166,6 +166,20 @@ const char *rnlw_s2s_text(s2s_handle *h, int side, const int32_t *tokens, int n)
     return buf;
 }
 
+// The right answer the model's task pairs with a typed input (rnl_s2s_task_answer), or NULL when there is
+// none (or out of memory).
+const char *rnlw_s2s_answer(s2s_handle *h, const char *text) {
+    static char *buf;
+    static size_t cap;
+    size_t need = strlen(text) + 16;  // reverse: as long as the text; dates: "1998-05-03"
+    if (need > cap) {
+        free(buf);
+        if (!(buf = malloc(need))) return cap = 0, NULL;
+        cap = need;
+    }
+    return rnl_s2s_task_answer(&h->tc, text, buf, cap) ? buf : NULL;
+}
+
 // The checkpoint bytes (with the task, and the optimizer state if `with_optimizer` and there is one):
 // the format of `rnnlab init/train --task`. out: the bytes (free with rnl_buffer_free).
 rnl_status rnlw_s2s_checkpoint_write(rnlw_span *out, s2s_handle *h, int with_optimizer) {

@@ -100,4 +100,19 @@ void cli_print_optimizer(rnl_optimizer *o, const char *steps, const char *none);
 int cli_tensor_dims(const rnl_tensor_info *t);
 void cli_tensor_shape(const rnl_tensor_info *t, char *buf, size_t cap);
 
+// --- A model over rnl_batch: recurrent or Transformer, by the checkpoint's magic (cli_model.c) --------
+
+// Loads path into *n (and its optimizer, if o is non-NULL); 0, or 1 after printing the problem.
+int cli_net_load(const char *cmd, const char *path, rnl_run_net *n, rnl_optimizer **o);
+rnl_status cli_net_save(rnl_run_net n, const rnl_optimizer *o, const char *path);
+void cli_net_destroy(rnl_run_net n);
+int cli_net_num_tensors(rnl_run_net n);
+const rnl_tensor_info *cli_net_tensor(rnl_run_net n, int i);
+rnl_real *cli_net_grads(rnl_run_net n);
+const uint8_t *cli_net_meta(rnl_run_net n, size_t *len);
+// zero_grad, forward with the batch's targets, backward (bptt: recurrent models only).
+rnl_status cli_net_gradients(rnl_run_net n, const rnl_batch *b, int bptt, rnl_real *loss);
+// init --cell transformer (cmd_model.c).
+int cli_init_transformer(args *a, int argc, char **argv);
+
 #endif

@@ -172,10 +172,11 @@ int cmd_predict(int argc, char **argv) {
     }
     if (a.failed) return 2;
     if (!model || !text == !file) return args_error(&a, "--model and one of --text or --file are required"), 2;
-    rnl_model *m;
-    if (rnl_checkpoint_load(model, &m, NULL)) return cli_error("predict", "%s", rnl_last_error());
+    rnl_run_net m;  // a recurrent model or a Transformer
+    if (cli_net_load("predict", model, &m, NULL)) return 1;
+    const rnl_config io = rnl_run_net_config(m);
     size_t mn;
-    const uint8_t *meta = rnl_model_meta(m, &mn);
+    const uint8_t *meta = cli_net_meta(m, &mn);
     rnl_dataset *ds = NULL;
     char *owned = NULL;
     size_t tn = text ? strlen(text) : 0;
@@ -183,16 +184,16 @@ int cmd_predict(int argc, char **argv) {
     if (!meta) rc = cli_error("predict", "%s has no vocabulary: train it on a data set first ('rnnlab train --data FILE')", model);
     else if (rnl_dataset_read(meta, mn, model, &ds)) rc = cli_error("predict", "%s", rnl_last_error());
     else if (ds->kind != RNL_DATASET_TEXT) rc = cli_error("predict", "%s predicts a time series, not the sentiment of a text", model);
-    else if (!cli_check_data_fits("predict", rnl_model_config(m), ds)) rc = 1;
+    else if (!cli_check_data_fits("predict", &io, ds)) rc = 1;
     else if (file && cli_read_file(file, 16u << 20, &owned, &tn)) rc = cli_error("predict", "%s", rnl_last_error());
     if (!rc) {
         int32_t *ids = malloc(sizeof(int32_t) * (size_t)ds->max_len);
         int len = ids ? rnl_vocab_encode(ds->vocab, owned ? owned : text, tn, ds->max_len, ds->keep_end, ids) : 0;
         rnl_batch b = {1, len, ids, NULL, NULL, NULL};
         if (!ids) rc = cli_error("predict", "out of memory");
-        else if (rnl_model_forward(m, &b, NULL)) rc = cli_error("predict", "%s", rnl_last_error());
+        else if (rnl_run_net_forward(m, &b, NULL)) rc = cli_error("predict", "%s", rnl_last_error());
         else {
-            double p = rnl_model_predictions(m)[0];
+            double p = rnl_run_net_predictions(m)[0];
             int unk = 0;
             for (int i = 0; i < len; i++) unk += ids[i] == RNL_UNK;
             if (json) printf("{\"positive\": %.6g, \"label\": \"%s\", \"tokens\": %d, \"unknown\": %d}\n", p, p >= 0.5 ? "positive" : "negative", len, unk);
@@ -207,6 +208,6 @@ int cmd_predict(int argc, char **argv) {
     }
     free(owned);
     rnl_dataset_destroy(ds);
-    rnl_model_destroy(m);
+    cli_net_destroy(m);
     return rc;
 }

@@ -1,5 +1,5 @@
-// cmd_train.c: `rnnlab train` and `rnnlab eval`, on a synthetic task (--task) or a prepared data file
-// (--data, from `rnnlab data`). Training updates the checkpoint atomically, keeps the optimizer state in
+// cmd_train.c: `rnnlab train` and `rnnlab eval` of a recurrent model or a Transformer encoder (cli_model.c),
+// on a synthetic task (--task) or a prepared data file (--data, from `rnnlab data`). Training updates the checkpoint atomically, keeps the optimizer state in
 // it (so a second run resumes), stops cleanly on Ctrl-C or on a numeric fault, and in both cases saves
 // the last good parameters.
 #include <math.h>
@@ -70,12 +70,12 @@ static void describe_score(char *buf, size_t cap, const rnl_run_eval *er) {
 
 // --keep-best after an epoch's validation (rnl_run_best_update): writes the model (atomically) only if the
 // epoch improved on the best, and says which it was. 0, or an error status if the save failed.
-static int keep_if_best(const cli_run *lg, rnl_run_best *best, const rnl_run_eval *er, int epoch, const rnl_model *m,
+static int keep_if_best(const cli_run *lg, rnl_run_best *best, const rnl_run_eval *er, int epoch, rnl_run_net m,
                         const rnl_optimizer *o, const char *dest, int *saved) {
     int prev = best->epoch;
     double prev_acc = best->accuracy, prev_loss = best->loss;
     if (rnl_run_best_update(best, er, epoch, rnl_optimizer_steps(o), NULL)) {
-        if (rnl_checkpoint_save(m, o, dest)) return cli_error(lg->cmd, "%s", rnl_last_error());
+        if (cli_net_save(m, o, dest)) return cli_error(lg->cmd, "%s", rnl_last_error());
         *saved = 1;
         if (lg->json) printf("{\"kept\": {\"epoch\": %d, \"step\": %ld}}\n", epoch, best->step);
         else printf("epoch %d is the best so far: wrote %s\n", epoch, dest);
@@ -174,27 +174,29 @@ int cmd_train(int argc, char **argv) {
     rnl_optim kind;
     if (!cli_optim_kind(&a, &of, &kind)) return 2;
 
-    rnl_model *m;
+    rnl_run_net m;  // a recurrent model or a Transformer, by the checkpoint's magic
     rnl_optimizer *o;
     rnl_dataset *ds = NULL;
-    if (rnl_checkpoint_load(model, &m, &o)) return cli_error("train", "%s", rnl_last_error());
+    if (cli_net_load("train", model, &m, &o)) return 1;
+    const rnl_config io = rnl_run_net_config(m);
     int rc = 0;
-    if (data) {
+    if (m.tf && window) rc = cli_error("train", "--bptt truncates backpropagation through time: a Transformer has no recurrence to truncate");
+    else if (data) {
         char hint[160];
         snprintf(hint, sizeof hint, "start a new model with 'rnnlab init --data %s ...'", data);
         if (rnl_dataset_load(data, &ds)) rc = cli_error("train", "%s", rnl_last_error());
-        else if (!cli_check_data_fits("train", rnl_model_config(m), ds)) rc = 1;
+        else if (!cli_check_data_fits("train", &io, ds)) rc = 1;
         else if (ds->n_train == 0) rc = cli_error("train", "%s has no training examples", data);
         // Keep the data's description (vocabulary, normalisation) in the model, so predict needs no data file.
-        else if (rnl_run_attach_data(m, ds, hint, NULL)) rc = cli_error("train", "%s: %s", model, rnl_last_error());
-    } else if (!check_task_fits("train", rnl_model_config(m), task)) {
+        else if (rnl_run_net_attach_data(m, ds, hint, NULL)) rc = cli_error("train", "%s: %s", model, rnl_last_error());
+    } else if (!check_task_fits("train", &io, task)) {
         rc = 1;
     }
-    if (!rc) rc = cli_optim_setup("train", &of, kind, RNL_RUN_RECURRENT, rnl_model_num_params(m), &o);
+    if (!rc) rc = cli_optim_setup("train", &of, kind, rnl_run_net_kind(m), rnl_run_net_num_params(m), &o);
     if (rc) {
         rnl_dataset_destroy(ds);
         rnl_optimizer_destroy(o);
-        rnl_model_destroy(m);
+        cli_net_destroy(m);
         return rc;
     }
     if (!have_seed) seed = rnl_run_train_seed(rnl_optimizer_steps(o));
@@ -205,7 +207,7 @@ int cmd_train(int argc, char **argv) {
     if (rc) {
         rnl_dataset_destroy(ds);
         rnl_optimizer_destroy(o);
-        rnl_model_destroy(m);
+        cli_net_destroy(m);
         return rc;
     }
     // The schedule's span: to the end of this run, counted in the model's steps (so a resumed run continues it).
@@ -224,18 +226,18 @@ int cmd_train(int argc, char **argv) {
     cli_run_start(&lg, "train", json, B);
     rnl_status st;
     if (!data) {
-        if (!eval_every) eval_every = rnl_run_eval_every(RNL_RUN_RECURRENT, steps);
+        if (!eval_every) eval_every = rnl_run_eval_every(rnl_run_net_kind(m), steps);
         rnl_rng rng;
         rnl_rng_seed(&rng, seed);
         for (long i = 1; i <= steps && !cli_interrupted() && !rc; i++) {
-            if ((st = rnl_run_train_task(m, o, task, B, T, 1, window, sp, &rng, &d, &p))) {
+            if ((st = rnl_run_net_train_task(m, o, task, B, T, 1, window, sp, &rng, &d, &p))) {
                 rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 break;
             }
             report_step(&lg, &p, "", i, steps);
             if (i % eval_every == 0 || i == steps) {
                 rnl_run_eval er;
-                if (rnl_run_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK)
+                if (rnl_run_net_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK)
                     print_eval(&lg, rnl_optimizer_steps(o), "held-out", &er, task == RNL_TASK_COPY);
             }
         }
@@ -250,7 +252,7 @@ int cmd_train(int argc, char **argv) {
         // replaces its file with something worse.
         rnl_run_eval er0;
         if (!rc && keep_best && rnl_optimizer_steps(o) > 0) {
-            if (rnl_run_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er0)) rc = cli_error("train", "%s", rnl_last_error());
+            if (rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er0)) rc = cli_error("train", "%s", rnl_last_error());
             else {
                 rnl_run_best_update(&best, &er0, epoch0, rnl_optimizer_steps(o), NULL);
                 char score[96];
@@ -265,13 +267,13 @@ int cmd_train(int argc, char **argv) {
             }
             snprintf(label, sizeof label, "epoch %d/%d ", e + 1, epochs);
             for (long b = 0; b < per_epoch && !cli_interrupted() && !rc; b++) {
-                if ((st = rnl_run_train_data(m, o, ds, order, count, (int)b, 1, B, window, sp, &d, &p)))
+                if ((st = rnl_run_net_train_data(m, o, ds, order, count, (int)b, 1, B, window, sp, &d, &p)))
                     rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 else
                     report_step(&lg, &p, label, e * per_epoch + b + 1, total);
             }
             rnl_run_eval er;
-            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
+            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
                 if (keep_best) rc = keep_if_best(&lg, &best, &er, epoch0 + e + 1, m, o, dest, &best_saved);
                 if (!rc && keep_best && best.patience > 0 && best.stale >= best.patience) {
@@ -285,7 +287,7 @@ int cmd_train(int argc, char **argv) {
     cli_run_end(&lg);
     // Save what was learned: a numeric fault leaves the parameters of the last good step untouched. With
     // --keep-best the file already holds the best epoch, saved when it was seen: nothing later replaces it.
-    rnl_status saved = lg.done > 0 && !keep_best ? rnl_checkpoint_save(m, o, dest) : RNL_OK;
+    rnl_status saved = lg.done > 0 && !keep_best ? cli_net_save(m, o, dest) : RNL_OK;
     if (keep_best) {
         char score[96];
         rnl_run_eval be = {best.loss, best.accuracy, 0};
@@ -303,7 +305,7 @@ int cmd_train(int argc, char **argv) {
     rnl_task_data_free(&d);
     rnl_dataset_destroy(ds);
     rnl_optimizer_destroy(o);
-    rnl_model_destroy(m);
+    cli_net_destroy(m);
     return rc;
 }
 
@@ -349,16 +351,17 @@ int cmd_eval(int argc, char **argv) {
     if ((int)split < 0) return args_error(&a, "--split must be test or val, not '%s'", split_name), 2;
     rnl_task task = RNL_TASK_ADDING;
     if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
-    rnl_model *m;
-    if (rnl_checkpoint_load(model, &m, NULL)) return cli_error("eval", "%s", rnl_last_error());
+    rnl_run_net m;
+    if (cli_net_load("eval", model, &m, NULL)) return 1;
+    const rnl_config io = rnl_run_net_config(m);
     int rc = 0;
     rnl_run_eval r;
     if (data) {
         rnl_dataset *ds;
         if (rnl_dataset_load(data, &ds)) rc = cli_error("eval", "%s", rnl_last_error());
         else {
-            if (!cli_check_data_fits("eval", rnl_model_config(m), ds)) rc = 1;
-            else if (rnl_run_eval_split(m, ds, split, NULL, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
+            if (!cli_check_data_fits("eval", &io, ds)) rc = 1;
+            else if (rnl_run_net_eval_split(m, ds, split, NULL, &r)) rc = cli_error("eval", "%s: %s", data, rnl_last_error());
             else if (ds->kind == RNL_DATASET_TEXT) {
                 if (json) printf("{\"data\": \"%s\", \"split\": \"%s\", \"count\": %d, \"loss\": %.6g, \"accuracy\": %.6g}\n", data, split_name, r.count, r.loss, r.accuracy);
                 else printf("%s, %s split (%d review%s): accuracy %.4f, loss %.5f\n", data, split_name, r.count, r.count > 1 ? "s" : "", r.accuracy, r.loss);
@@ -369,9 +372,9 @@ int cmd_eval(int argc, char **argv) {
             }
             rnl_dataset_destroy(ds);
         }
-    } else if (!check_task_fits("eval", rnl_model_config(m), task)) {
+    } else if (!check_task_fits("eval", &io, task)) {
         rc = 1;
-    } else if (rnl_run_eval_task(m, task, T, batches, def.test_batch, seed, NULL, &r)) {
+    } else if (rnl_run_net_eval_task(m, task, T, batches, def.test_batch, seed, NULL, &r)) {
         rc = cli_error("eval", "%s", rnl_last_error());
     } else if (task == RNL_TASK_COPY) {
         if (json) printf("{\"task\": \"copy\", \"length\": %d, \"loss\": %.6g, \"accuracy\": %.6g, \"chance\": 0.125}\n", T, r.loss, r.accuracy);
@@ -382,6 +385,6 @@ int cmd_eval(int argc, char **argv) {
         if (json) printf("{\"task\": \"%s\", \"length\": %d, \"mse\": %.6g}\n", rnl_task_name(task), T, r.loss);
         else printf("%s, length %d: test MSE %.5f (baseline %s)\n", rnl_task_name(task), T, r.loss, base);
     }
-    rnl_model_destroy(m);
+    cli_net_destroy(m);
     return rc;
 }

@@ -32,6 +32,7 @@
 #include "rnnlab.h"
 #include "rnnlab_data.h"
 #include "rnnlab_seq2seq.h"
+#include "rnnlab_transformer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,7 +40,9 @@ extern "C" {
 
 // --- Defaults of each model kind ------------------------------------------------------------------
 
-typedef enum { RNL_RUN_RECURRENT = 0, RNL_RUN_SEQ2SEQ = 1 } rnl_run_kind;
+// RNL_RUN_TRANSFORMER has the recurrent models' defaults: the same batches, rates and clipping, so the two
+// kinds are compared on the same protocol.
+typedef enum { RNL_RUN_RECURRENT = 0, RNL_RUN_SEQ2SEQ = 1, RNL_RUN_TRANSFORMER = 2 } rnl_run_kind;
 
 // What a run uses when the face is not told otherwise (the CLI's help and the wrapper's defaults).
 typedef struct {
@@ -191,6 +194,32 @@ rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split spl
 // * std + mean. count: the split's size (rnl_dataset_split).
 rnl_status rnl_run_predict_series(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
 
+// --- Either model over rnl_batch: a recurrent model or a Transformer encoder -------------------------
+
+// The functions above that take an rnl_model are these over rnl_run_net_of_model(m): a face that holds
+// either kind (the CLI, by a checkpoint's magic) calls these. Exactly one of rnn and tf is non-NULL.
+typedef struct {
+    rnl_model *rnn;
+    rnl_tf *tf;
+} rnl_run_net;
+
+rnl_run_net rnl_run_net_of_model(rnl_model *m);
+rnl_run_net rnl_run_net_of_tf(rnl_tf *m);
+rnl_run_kind rnl_run_net_kind(rnl_run_net n);            // RNL_RUN_RECURRENT or RNL_RUN_TRANSFORMER
+rnl_config rnl_run_net_config(rnl_run_net n);            // what it reads and predicts (rnl_tf_io_config)
+size_t rnl_run_net_num_params(rnl_run_net n);
+rnl_status rnl_run_net_forward(rnl_run_net n, const rnl_batch *b, rnl_real *loss);
+const rnl_real *rnl_run_net_predictions(rnl_run_net n);
+rnl_status rnl_run_net_attach_data(rnl_run_net n, const rnl_dataset *ds, const char *hint, int *changed);
+rnl_status rnl_run_net_train_task(rnl_run_net n, rnl_optimizer *o, rnl_task task, int B, int T, int steps, int bptt,
+                                  const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
+rnl_status rnl_run_net_train_data(rnl_run_net n, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order,
+                                  int order_n, int first, int steps, int B, int bptt, const rnl_run_schedule *sched,
+                                  rnl_task_data *d, rnl_run_progress *p);
+rnl_status rnl_run_net_eval_task(rnl_run_net n, rnl_task task, int T, int batches, int B, uint64_t seed, rnl_task_data *d,
+                                 rnl_run_eval *r);
+rnl_status rnl_run_net_eval_split(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r);
+rnl_status rnl_run_net_predict_series(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
 // --- Keeping the best epoch -----------------------------------------------------------------------
 
 // The best epoch of a run by its validation figures, and the patience rule. The face saves the model

@@ -117,6 +117,9 @@ static const rnl_limit limits[] = {
     {"max_len", 1, RNL_MAX_STEPS, "tokens kept per review", 1},
     {"window", 1, RNL_MAX_STEPS, "input steps per series example", 1},
     {"horizon", 1, RNL_MAX_WIDTH, "values predicted after each window", 1},
+    // Transformer encoder (rnnlab_transformer.h); its width is "hidden", its depth "layers"
+    {"heads", 1, 64, "attention heads (Transformer; must divide hidden)", 1},
+    {"ffn", 1, 4 * RNL_MAX_WIDTH, "feed-forward width (Transformer)", 1},
 };
 #define N_LIMITS ((int)(sizeof limits / sizeof limits[0]))
 

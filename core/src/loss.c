@@ -1,6 +1,6 @@
 // loss.c: the binary cross-entropy on logits, as a flat function over n items: mean loss out, dL/dlogit
 // (divided by n) optionally. The softmax cross-entropy and the squared error are derived inline, one
-// output row at a time, where the predictions and the accuracy come out of the same pass (row_loss in
+// output row at a time, where the predictions and the accuracy come out of the same pass (rnl_head_loss in
 // model.c; seq2seq.c for its decoder).
 #include "internal.h"
 

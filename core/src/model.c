@@ -318,8 +318,7 @@ static rnl_layer_cache layer_cache(const rnl_model *m, int l, int d) {
     return c;
 }
 
-static rnl_status check_batch(const rnl_model *m, const rnl_batch *b, int need_targets) {
-    const rnl_config *c = &m->cfg;
+rnl_status rnl_batch_check(const rnl_config *c, const rnl_batch *b, int need_targets) {
     if (!b) return rnl_fail(RNL_ERR_ARG, "batch: missing");
     if (b->B < 1 || b->B > RNL_MAX_BATCH) return rnl_fail(RNL_ERR_ARG, "batch: size %d is outside 1..%d", b->B, RNL_MAX_BATCH);
     if (b->T < 1 || b->T > RNL_MAX_STEPS) return rnl_fail(RNL_ERR_ARG, "batch: %d steps is outside 1..%d", b->T, RNL_MAX_STEPS);
@@ -358,9 +357,7 @@ static rnl_status check_batch(const rnl_model *m, const rnl_batch *b, int need_t
     return RNL_OK;
 }
 
-// Loss of one output row (logits z of width O) against target y; writes dL/dz (unscaled) and returns
-// the loss; *correct is set for classification heads.
-static double row_loss(const rnl_config *c, const rnl_real *z, const rnl_real *y, rnl_real *dz, rnl_real *pred, int *correct) {
+double rnl_head_loss(const rnl_config *c, const rnl_real *z, const rnl_real *y, rnl_real *dz, rnl_real *pred, int *correct) {
     int O = c->outputs;
     switch (c->head) {
     case RNL_HEAD_BINARY: {
@@ -404,7 +401,7 @@ static double row_loss(const rnl_config *c, const rnl_real *z, const rnl_real *y
 rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     const rnl_config *c = &m->cfg;
     int need_targets = loss != NULL;
-    rnl_status st = check_batch(m, b, need_targets);
+    rnl_status st = rnl_batch_check(c, b, need_targets);
     if (st) return st;
     if ((st = rnl_base_workspace(&m->base, (int[]){b->B, b->T}))) return st;
     m->valid = 0;
@@ -478,7 +475,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
                 y = m->targets + (size_t)r * per;
                 memcpy(y, b->targets + (size_t)src * per, sizeof(rnl_real) * per);
             }
-            total += row_loss(c, m->logits + (size_t)r * O, y, need_targets ? m->dlogits + (size_t)r * O : NULL,
+            total += rnl_head_loss(c, m->logits + (size_t)r * O, y, need_targets ? m->dlogits + (size_t)r * O : NULL,
                               m->preds + (size_t)src * O, &ok);
             correct += ok;
             count++;
@@ -497,7 +494,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
                     y = m->targets + ((size_t)t * B + r) * per;
                     memcpy(y, b->targets + ((size_t)src * b->T + t) * per, sizeof(rnl_real) * per);
                 }
-                total += row_loss(c, lg + (size_t)r * O, y, need_targets ? m->dlogits + ((size_t)t * B + r) * O : NULL,
+                total += rnl_head_loss(c, lg + (size_t)r * O, y, need_targets ? m->dlogits + ((size_t)t * B + r) * O : NULL,
                                   m->preds + ((size_t)src * b->T + t) * O, &ok);
                 correct += ok;
                 count++;
@@ -641,7 +638,7 @@ rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *o
         int unused;
         memcpy(logits, bias, sizeof(rnl_real) * O);
         rnl_gemm_nt(1, O, D, ytop + (size_t)t * m->B * D, D, W, D, logits, O);
-        row_loss(c, logits, NULL, NULL, out + (size_t)t * O, &unused);
+        rnl_head_loss(c, logits, NULL, NULL, out + (size_t)t * O, &unused);
     }
     // The last step's logits are the forward's; the final prediction is unchanged.
     if (steps) *steps = len;

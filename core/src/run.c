@@ -125,20 +125,44 @@ rnl_status rnl_run_data_fits(const rnl_config *c, const rnl_dataset *ds, const c
                   want.outputs, want.outputs > 1 ? "s" : "");
 }
 
-rnl_status rnl_run_attach_data(rnl_model *m, const rnl_dataset *ds, const char *hint, int *changed) {
+// --- Either model kind --------------------------------------------------------------------------------
+
+rnl_run_net rnl_run_net_of_model(rnl_model *m) { return (rnl_run_net){m, NULL}; }
+rnl_run_net rnl_run_net_of_tf(rnl_tf *m) { return (rnl_run_net){NULL, m}; }
+rnl_run_kind rnl_run_net_kind(rnl_run_net n) { return n.tf ? RNL_RUN_TRANSFORMER : RNL_RUN_RECURRENT; }
+rnl_config rnl_run_net_config(rnl_run_net n) { return n.tf ? rnl_tf_io_config(rnl_tf_get_config(n.tf)) : *rnl_model_config(n.rnn); }
+size_t rnl_run_net_num_params(rnl_run_net n) { return n.tf ? rnl_tf_num_params(n.tf) : rnl_model_num_params(n.rnn); }
+rnl_status rnl_run_net_forward(rnl_run_net n, const rnl_batch *b, rnl_real *loss) {
+    return n.tf ? rnl_tf_forward(n.tf, b, loss) : rnl_model_forward(n.rnn, b, loss);
+}
+const rnl_real *rnl_run_net_predictions(rnl_run_net n) { return n.tf ? rnl_tf_predictions(n.tf) : rnl_model_predictions(n.rnn); }
+
+static rnl_status net_train_step(rnl_run_net n, rnl_optimizer *o, const rnl_batch *b, int bptt, rnl_step_stats *st) {
+    return n.tf ? rnl_tf_train_step(n.tf, o, b, st) : rnl_train_step(n.rnn, o, b, bptt, st);
+}
+static rnl_status net_eval_batch(rnl_run_net n, const rnl_batch *b, rnl_step_stats *st) {
+    return n.tf ? rnl_tf_eval_batch(n.tf, b, st) : rnl_eval_batch(n.rnn, b, st);
+}
+
+rnl_status rnl_run_net_attach_data(rnl_run_net n, const rnl_dataset *ds, const char *hint, int *changed) {
     if (changed) *changed = 0;
-    rnl_status st = rnl_run_data_fits(rnl_model_config(m), ds, hint);
+    rnl_config c = rnl_run_net_config(n);
+    rnl_status st = rnl_run_data_fits(&c, ds, hint);
     if (st) return st;
     uint8_t *desc;
     size_t dn, have_n;
     if ((st = rnl_dataset_write_description(ds, &desc, &dn))) return st;
-    const uint8_t *have = rnl_model_meta(m, &have_n);
+    const uint8_t *have = n.tf ? rnl_tf_meta(n.tf, &have_n) : rnl_model_meta(n.rnn, &have_n);
     if (have && (have_n != dn || memcmp(have, desc, dn) != 0))
         st = refuse(hint, "this model was trained on a different vocabulary or series than this dataset");
-    else if (!have && !(st = rnl_model_set_meta(m, desc, dn)) && changed)
+    else if (!have && !(st = n.tf ? rnl_tf_set_meta(n.tf, desc, dn) : rnl_model_set_meta(n.rnn, desc, dn)) && changed)
         *changed = 1;
     free(desc);
     return st;
+}
+
+rnl_status rnl_run_attach_data(rnl_model *m, const rnl_dataset *ds, const char *hint, int *changed) {
+    return rnl_run_net_attach_data(rnl_run_net_of_model(m), ds, hint, changed);
 }
 
 // --- Epochs -----------------------------------------------------------------------------------------
@@ -268,13 +292,13 @@ static void progress_start(rnl_run_progress *p) {
 
 // One step of a span: train on the batch at the schedule's rate and add its stats to the record. The
 // optimizer keeps its base rate between steps (and so in checkpoints): the schedule only scales it.
-static rnl_status span_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt, const rnl_run_schedule *sched,
+static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt, const rnl_run_schedule *sched,
                             rnl_run_progress *p, double *sum) {
     rnl_optim_config *oc = rnl_optimizer_config(o);
     float base = oc->lr;
     p->lr = sched ? (float)rnl_run_schedule_lr(sched, base, rnl_optimizer_steps(o) + 1) : base;
     oc->lr = (float)p->lr;
-    rnl_status st = rnl_train_step(m, o, b, bptt, &p->last);
+    rnl_status st = net_train_step(m, o, b, bptt, &p->last);
     oc->lr = base;
     if (st) return st;
     *sum += p->last.loss;
@@ -289,6 +313,11 @@ static void progress_end(rnl_run_progress *p, const rnl_optimizer *o, double sum
 
 rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
                               const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
+    return rnl_run_net_train_task(rnl_run_net_of_model(m), o, task, B, T, n, bptt, sched, rng, d, p);
+}
+
+rnl_status rnl_run_net_train_task(rnl_run_net m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
+                                  const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
     rnl_task_data own;
     if (!d) rnl_task_data_init(d = &own);
     progress_start(p);
@@ -305,6 +334,12 @@ rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int
 rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order, int order_n,
                               int first, int n, int B, int bptt, const rnl_run_schedule *sched, rnl_task_data *d,
                               rnl_run_progress *p) {
+    return rnl_run_net_train_data(rnl_run_net_of_model(m), o, ds, order, order_n, first, n, B, bptt, sched, d, p);
+}
+
+rnl_status rnl_run_net_train_data(rnl_run_net m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order,
+                                  int order_n, int first, int n, int B, int bptt, const rnl_run_schedule *sched,
+                                  rnl_task_data *d, rnl_run_progress *p) {
     rnl_task_data own;
     if (!d) rnl_task_data_init(d = &own);
     progress_start(p);
@@ -325,6 +360,11 @@ rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset 
 
 rnl_status rnl_run_eval_task(rnl_model *m, rnl_task task, int T, int batches, int B, uint64_t seed, rnl_task_data *d,
                              rnl_run_eval *r) {
+    return rnl_run_net_eval_task(rnl_run_net_of_model(m), task, T, batches, B, seed, d, r);
+}
+
+rnl_status rnl_run_net_eval_task(rnl_run_net m, rnl_task task, int T, int batches, int B, uint64_t seed, rnl_task_data *d,
+                                 rnl_run_eval *r) {
     r->loss = r->accuracy = NAN;
     r->count = 0;
     if (batches < 1) return rnl_fail(RNL_ERR_ARG, "evaluate: batches is %d, must be at least 1", batches);
@@ -336,7 +376,7 @@ rnl_status rnl_run_eval_task(rnl_model *m, rnl_task task, int T, int batches, in
     rnl_status st = RNL_OK;
     for (int i = 0; i < batches && !st; i++) {
         rnl_step_stats s;
-        if (!(st = rnl_task_generate(d, task, B, T, &rng)) && !(st = rnl_eval_batch(m, &d->batch, &s))) {
+        if (!(st = rnl_task_generate(d, task, B, T, &rng)) && !(st = net_eval_batch(m, &d->batch, &s))) {
             loss += s.loss;
             acc += s.accuracy;
         }
@@ -351,6 +391,10 @@ rnl_status rnl_run_eval_task(rnl_model *m, rnl_task task, int T, int batches, in
 static const char *split_name(rnl_split s) { return s == RNL_SPLIT_VAL ? "validation" : s == RNL_SPLIT_TEST ? "test" : "training"; }
 
 rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r) {
+    return rnl_run_net_eval_split(rnl_run_net_of_model(m), ds, split, d, r);
+}
+
+rnl_status rnl_run_net_eval_split(rnl_run_net m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r) {
     int first, count;
     rnl_dataset_split(ds, split, &first, &count);
     r->loss = r->accuracy = 0;
@@ -365,7 +409,7 @@ rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split spl
         int nb = count - i < RNL_RUN_EVAL_BATCH ? count - i : RNL_RUN_EVAL_BATCH;
         for (int k = 0; k < nb; k++) idx[k] = first + i + k;
         rnl_step_stats s;
-        if (!(st = rnl_dataset_batch(ds, idx, nb, d)) && !(st = rnl_eval_batch(m, &d->batch, &s))) {
+        if (!(st = rnl_dataset_batch(ds, idx, nb, d)) && !(st = net_eval_batch(m, &d->batch, &s))) {
             loss += s.loss * nb;
             acc += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
         }
@@ -377,6 +421,10 @@ rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split spl
 }
 
 rnl_status rnl_run_predict_series(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out) {
+    return rnl_run_net_predict_series(rnl_run_net_of_model(m), ds, split, d, out);
+}
+
+rnl_status rnl_run_net_predict_series(rnl_run_net m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out) {
     if (ds->kind != RNL_DATASET_SERIES) return rnl_fail(RNL_ERR_ARG, "this is a text dataset, not a time series");
     int first, count;
     rnl_dataset_split(ds, split, &first, &count);
@@ -390,8 +438,8 @@ rnl_status rnl_run_predict_series(rnl_model *m, const rnl_dataset *ds, rnl_split
     for (int i = 0; i < count && !st; i += RNL_RUN_EVAL_BATCH) {
         int nb = count - i < RNL_RUN_EVAL_BATCH ? count - i : RNL_RUN_EVAL_BATCH;
         for (int k = 0; k < nb; k++) idx[k] = first + i + k;
-        if ((st = rnl_dataset_batch(ds, idx, nb, d)) || (st = rnl_model_forward(m, &d->batch, NULL))) break;
-        const rnl_real *p = rnl_model_predictions(m);  // (nb, horizon)
+        if ((st = rnl_dataset_batch(ds, idx, nb, d)) || (st = rnl_run_net_forward(m, &d->batch, NULL))) break;
+        const rnl_real *p = rnl_run_net_predictions(m);  // (nb, horizon)
         for (int k = 0; k < nb; k++) {
             out[i + k] = ds->values[start + i + k + ds->window];
             out[count + i + k] = (double)p[(size_t)k * ds->horizon] * ds->std + ds->mean;

@@ -3,7 +3,7 @@
 // sgemm peaks every figure is read against. docs/performance.md explains each figure.
 //
 //     node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-//                                [--cell rnn|lstm|gru|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu]
+//                                [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu]
 //                                [--wasm PATH] [--build DIR] [--no-install] [--json-out FILE] [--render FILE]
 //
 // --json prints JSON lines instead of the table; --json-out FILE writes them to FILE besides the table;
@@ -48,7 +48,7 @@ const opt = (n, d) => {
 };
 if (flag('--help') || flag('-h')) {
   console.log(`usage: node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-       [--cell rnn|lstm|gru|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu] [--wasm PATH] [--build DIR] [--no-install]
+       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu] [--wasm PATH] [--build DIR] [--no-install]
        [--json-out FILE] [--render FILE]`);
   process.exit(0);
 }
@@ -68,6 +68,9 @@ const emitJson = (obj) => {
 
 const CONFIGS = ALL_CONFIGS.filter((c) => which === 'all' || which === c.name);
 const CELLS = ALL_CELLS.filter((c) => cellArg === 'all' || cellArg === c);
+// The Transformer encoder runs natively and in PyTorch only (rnnlab bench --cell transformer, torch_bench.py):
+// its rows join the table after the cells'.
+const TABLE_CELLS = [...CELLS, ...(cellArg === 'all' || cellArg === 'transformer' ? ['transformer'] : [])];
 
 // --- Output -------------------------------------------------------------------------------------
 
@@ -265,11 +268,11 @@ function printTable() {
     out.push(`  WASM ${wasmPeak.toFixed(1)} GFLOP/s (${p.wasmOwn ? `rnnlab ${p.wasmOwn.variant} ${p.wasmOwn.op} ${p.wasmOwn.M}^3 ${p.wasmOwn.peak.toFixed(1)}` : '-'}${p.tfjsWasm ? `; tfjs-wasm tf.matMul ${p.tfjsWasm.M}^3 ${p.tfjsWasm.peak.toFixed(1)}` : ''}), ` +
       `native ${nativePeak.toFixed(1)} GFLOP/s (${p.nativeOwn ? `rnnlab ${p.nativeOwn.variant} ${p.nativeOwn.op} ${p.nativeOwn.M}^3 ${p.nativeOwn.peak.toFixed(1)}` : '-'}${p.torch ? `; PyTorch torch.mm, ${p.torch.kernels}, ${p.torch.M}^3 ${p.torch.peak.toFixed(1)}` : ''})`);
     const hdr = ['config', 'cell', 'mode', 'rnnlab-wasm', 'GF/s', '%peak', 'tfjs-wasm', 'tfjs-cpu', 'wasm/tfjs', 'rnnlab-nat', 'GF/s', '%peak', 'pytorch', 'nat/torch', 'MiB'];
-    const w = [6, 5, 9, 11, 6, 6, 9, 8, 9, 10, 6, 6, 8, 9, 5];
+    const w = [6, 11, 9, 11, 6, 6, 9, 8, 9, 10, 6, 6, 8, 9, 5];
     const line = (cols) => cols.map((c, i) => (i < 3 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join(' ');
     out.push(line(hdr));
     for (const c of CONFIGS)
-      for (const cell of CELLS)
+      for (const cell of TABLE_CELLS)
         for (const mode of ['train', 'inference']) {
           const rw = find('rnnlab-wasm', c.name, cell, mode), tw = find('tfjs-wasm', c.name, cell, mode);
           const tc = find('tfjs-cpu', c.name, cell, mode), rn = find('rnnlab-native', c.name, cell, mode);

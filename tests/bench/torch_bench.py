@@ -9,13 +9,16 @@ named in every row (OpenBLAS's openblas_get_corename(): OPENBLAS_CORETYPE forces
 unsets it, and OPENBLAS_L2_SIZE, for this command alone).
 
 Embedding -> nn.RNN/LSTM/GRU -> last state -> Linear(1), BCE-with-logits, Adam; random tokens, fixed
-length. Prints the median and range of sequences/s over repeats after a warm-up, and GFLOP/s counted
+length. --cell transformer (in all): Embedding + sinusoidal positions -> nn.TransformerEncoder of 2
+nn.TransformerEncoderLayer(D = hidden, 4 heads, ffn 2D, dropout 0, relu, batch_first, norm_first) ->
+LayerNorm -> mean over positions -> Linear(1), as core/cli/cmd_bench.c builds it. Prints the median and range of sequences/s over repeats after a warm-up, and GFLOP/s counted
 exactly as rnnlab counts them (matmul FLOPs only, training = 3x forward). Used by `npm run bench`;
 never by the tests (CI does not need torch).
 """
 import argparse
 import ctypes
 import json
+import math
 import re
 import statistics
 import time
@@ -39,6 +42,29 @@ class Model(nn.Module):
         _, h = self.rnn(self.embedding(x))
         h = h[0] if isinstance(h, tuple) else h
         return self.head(h[-1]).squeeze(1)
+
+
+class Encoder(nn.Module):
+    """The Transformer of `rnnlab bench --cell transformer` (every sequence full length: no mask)."""
+
+    def __init__(self, vocab, d, heads=4, layers=2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, d)
+        layer = nn.TransformerEncoderLayer(d, heads, 2 * d, dropout=0.0, activation="relu", batch_first=True,
+                                           norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 1)
+        self.d = d
+
+    def forward(self, x):
+        T = x.shape[1]
+        t = torch.arange(T, dtype=torch.float32)[:, None]
+        w = torch.exp(-math.log(10000.0) * torch.arange(0, self.d, 2, dtype=torch.float32) / self.d)
+        pe = torch.zeros(T, self.d)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(t * w), torch.cos(t * w)
+        h = self.norm(self.encoder(self.embedding(x) + pe))
+        return self.head(h.mean(1)).squeeze(1)
 
 
 def blas_name():
@@ -97,15 +123,18 @@ def main():
     for name, vocab, B, T, E, H in CONFIGS:
         if args.config not in ("all", name):
             continue
-        for cell in ("rnn", "lstm", "gru"):
+        for cell in ("rnn", "lstm", "gru", "transformer"):
             if args.cell not in ("all", cell):
                 continue
-            model = Model(cell, vocab, E, H)
+            model = Encoder(vocab, H) if cell == "transformer" else Model(cell, vocab, E, H)
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
             loss_fn = nn.BCEWithLogitsLoss()
             x = torch.randint(2, vocab, (B, T))
             y = torch.randint(0, 2, (B,)).float()
-            flops = B * T * 2.0 * GATES[cell] * H * (E + H) + 2.0 * B * H
+            if cell == "transformer":  # as cmd_bench.c's tf_forward_flops: D = H, ffn 2D, 2 layers
+                flops = B * 2 * (T * 2 * (4 * H * H + 2 * H * 2 * H) + 4 * T * T * H) + 2.0 * B * H
+            else:
+                flops = B * T * 2.0 * GATES[cell] * H * (E + H) + 2.0 * B * H
             for mode in ("train", "inference"):
                 rates, cpu_rates = [], []
                 for r in range(-1, args.repeats):
@@ -128,7 +157,8 @@ def main():
                        "seq_per_s_max": round(max(rates), 2), "tokens_per_s": round(med * T), "gflops": round(gf, 3),
                        "cpu_seq_per_s": round(statistics.median(cpu_rates), 2),
                        "cpu_gflops": round(gf * statistics.median(cpu_rates) / med, 3),
-                       "batch": B, "length": T, "embed": E, "hidden": H, "repeats": args.repeats}
+                       "batch": B, "length": T, "embed": H if cell == "transformer" else E, "hidden": H,
+                       "repeats": args.repeats}
                 if args.json:
                     print(json.dumps(row), flush=True)
                 else:

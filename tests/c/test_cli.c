@@ -165,7 +165,7 @@ int main(void) {
     // Wrong flags and bad input.
     EXPECT(2, "unknown flag '--hiden'", "init --cell lstm --hiden 3 --out x.rnl");
     EXPECT(2, "--hidden expects a whole number, got 'big'", "init --cell lstm --hidden big --out x.rnl");
-    EXPECT(2, "--cell must be rnn, lstm or gru", "init --cell transformer --input-size 1 --out x.rnl");
+    EXPECT(2, "--cell must be rnn, lstm or gru", "init --cell mamba --input-size 1 --out x.rnl");
     EXPECT(2, "flag --out needs a value", "init --cell lstm --out");
     EXPECT(1, "give either vocab and embed", "init --cell lstm --out x.rnl");
     EXPECT(1, "the model does not fit task 'copy'", "train --model add.rnl --task copy --steps 1");
@@ -185,6 +185,31 @@ int main(void) {
     EXPECT(0, "wrote boom.rnl", "init --cell rnn --task adding --hidden 64 --forget-bias 1 --seed 3 --out boom.rnl");
     EXPECT(1, "learning rate may be too high", "train --model boom.rnl --task adding --length 100 --steps 200 --optim sgd --lr 90 --clip 0");
     EXPECT(0, "cell rnn", "info --model boom.rnl");
+
+    // A Transformer encoder: the same commands, by the checkpoint's magic (docs/checkpoint-format.md).
+    EXPECT(0, "usage: rnnlab init --cell transformer", "init --cell transformer --help");
+    EXPECT(0, "wrote tf.rnl: transformer, 2 layers, hidden 16, 4 heads, ffn 32", "init --cell transformer --task adding --hidden 16 --heads 4 --layers 2 --ffn 32 --seed 1 --out tf.rnl");
+    EXPECT(0, "layers.1.self_attn.in_proj_weight (48, 16)", "info --model tf.rnl");
+    CHECK(strstr(out, "layers.0.norm2.weight        (16)") && strstr(out, "in_proj_bias (48)"), "info gives PyTorch's shapes:\n%s", out);
+    EXPECT(0, "{\"done\": true, \"steps\": 20", "train --model tf.rnl --task adding --length 20 --steps 20 --json");
+    EXPECT(0, "test MSE", "eval --model tf.rnl --task adding --length 20");
+    EXPECT(0, "20 steps done", "info --model tf.rnl");
+    EXPECT(0, "wrote tft.rnl: transformer", "init --cell transformer --vocab 100 --hidden 8 --heads 2 --layers 1 --out tft.rnl");
+    EXPECT(0, "\"layers.0.self_attn.out_proj.weight\": [[", "grad --model tft.rnl --batch batch.json");
+    CHECK(strstr(out, "\"layers.0.norm1.bias\": [") && !strstr(out, "\"layers.0.norm1.bias\": [["), "a LayerNorm's gradient is a flat list");
+    EXPECT(1, "token id 200 is outside the vocabulary 0..99", "grad --model tft.rnl --batch oov.json");
+    EXPECT(1, "a Transformer has no recurrence to truncate", "grad --model tft.rnl --batch batch.json --bptt 2");
+    EXPECT(0, "wrote tfs.rnl: transformer", "init --cell transformer --data s.rnld --hidden 8 --heads 2 --out tfs.rnl");
+    EXPECT(2, "--heads 3 does not divide --hidden 16", "init --cell transformer --task adding --hidden 16 --heads 3 --out x.rnl");
+    EXPECT(2, "--heads is a Transformer's setting: add --cell transformer", "init --cell lstm --task adding --heads 2 --out x.rnl");
+    EXPECT(2, "leave out --embed", "init --cell transformer --vocab 10 --embed 8 --out x.rnl");
+    EXPECT(2, "--bidirectional is a recurrent model's setting", "init --cell transformer --task adding --bidirectional --out x.rnl");
+    EXPECT(2, "--positions must be sinusoidal or none", "init --cell transformer --task adding --positions learned --out x.rnl");
+    EXPECT(2, "--ffn is 0, must be in 1..16384", "init --cell transformer --task adding --ffn 0 --out x.rnl");
+    EXPECT(2, "a Transformer here predicts one value per sequence", "init --cell transformer --task sine --out x.rnl");
+    EXPECT(1, "the model does not fit task 'copy'", "train --model tf.rnl --task copy --steps 1");
+    EXPECT(1, "a Transformer has no recurrence to truncate", "train --model tf.rnl --task adding --bptt 5 --steps 1");
+    EXPECT(0, "no positions", "init --cell transformer --task adding --hidden 8 --heads 2 --positions none --out nopos.rnl");
 
     // Sequence-to-sequence: the same commands route to the encoder-decoder for its tasks and checkpoints.
     EXPECT(0, "usage: rnnlab init --task reverse", "init --task reverse --help");

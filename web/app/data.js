@@ -7,7 +7,7 @@ import * as C from './config.js';
 import { fmtNum } from './charts.js';
 import { sniff, looksLikeReviewCsv, cacheGet, cachePut } from './files.js';
 import { $, state, client, sentence, setStatus, setDataStatus, wantedDataKey } from './state.js';
-import { applyConfig, switchTask, updateButtons } from './setup.js';
+import { applyConfig, labelFileTasks, switchTask, updateButtons } from './setup.js';
 import { drawMain } from './curves.js';
 import { updateCards } from './tryit.js';
 
@@ -29,6 +29,22 @@ const subsetCacheKey = (cfg) => `imdb|${cfg.train}|${cfg.val}|${cfg.test}|${cfg.
 const imdbOpts = (cfg) => ({ train: cfg.train, val: cfg.val, test: cfg.test, vocab: cfg.vocab, maxLen: cfg.maxLen, keepEnd: cfg.keepEnd,
   seed: 1 });
 const seriesOpts = (cfg) => ({ window: cfg.window, horizon: cfg.horizon });
+
+// The page's Content-Security-Policy (connect-src 'self', index.html) lets it fetch only from its own site:
+// a Data URL on another one is refused here, saying so, before the browser blocks it with a bare "Failed
+// to fetch" that would read as missing data.
+function checkSameSite(url) {
+  let u;
+  try {
+    u = new URL(url, location.href);
+  } catch {
+    return;  // fetch names a malformed URL itself
+  }
+  if (u.origin === location.origin) return;
+  throw new Error(`The Data URL ${url} is on another site (${u.origin}), and this page may load data only from its own ` +
+    `site (${location.origin}): its security policy allows nothing else. Put the file beside the page (for example in its ` +
+    'data/ folder) and type its relative URL, or download it and drop it onto the page.');
+}
 
 async function fetchBytes(url) {
   let resp;
@@ -87,6 +103,7 @@ async function loadData(key, cfg) {
     if (t === 'imdb' || (t === 'imdbfull' && !state.files.text)) {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
+      checkSameSite(cfg.data);
       try {
         bytes = await fetchBytes(cfg.data);
       } catch (e) {
@@ -97,6 +114,7 @@ async function loadData(key, cfg) {
     } else if (t === 'temp' && state.files.series?.forTask !== 'temp') {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
+      checkSameSite(cfg.data);
       try {
         bytes = await fetchBytes(cfg.data);
       } catch (e) {
@@ -212,6 +230,7 @@ function showReadiness() {
 
 export async function loadDataForTask({ auto } = {}) {
   await loadDataForTaskOnly({ auto });
+  labelFileTasks();
   showReadiness();
 }
 
@@ -261,9 +280,8 @@ export async function handleFile(file, openModel) {
       return;
     }
     if (kind.type === 'gzip' || kind.type === 'tar') {
-      state.files.text = { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id };
-      if (prevTask !== 'imdbfile' && prevTask !== 'imdbfull') switchTask('imdbfile', prevTask);
-      await ensureData();
+      await useDataFile('text', { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id },
+        textTask(prevTask), prevTask);
       return;
     }
     if (kind.type === 'rnld') {
@@ -289,29 +307,10 @@ export async function handleFile(file, openModel) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const text = new TextDecoder().decode(bytes.subarray(0, 65536));  // the header, however wide
       if (looksLikeReviewCsv(text)) {
-        const saved = state.files.text;
-        state.files.text = { kind: 'textCsv', bytes, name: file.name, id };
-        const before = state.cfg;
-        if (prevTask !== 'imdbfile' && prevTask !== 'imdbfull') switchTask('imdbfile', prevTask);
-        try {
-          await ensureData();
-        } catch (e) {
-          state.files.text = saved;
-          applyConfig(before);
-          throw e;
-        }
+        await useDataFile('text', { kind: 'textCsv', bytes, name: file.name, id }, textTask(prevTask), prevTask);
       } else {
-        const saved = state.files.series;
-        state.files.series = { kind: 'csv', bytes, name: file.name, id, forTask: prevTask === 'temp' ? 'temp' : 'csv' };
-        const before = state.cfg;
-        if (prevTask !== 'temp' && prevTask !== 'csv') switchTask('csv', prevTask);
-        try {
-          await ensureData();
-        } catch (e) {
-          state.files.series = saved;
-          applyConfig(before);
-          throw e;
-        }
+        const task = prevTask === 'temp' ? 'temp' : 'csv';
+        await useDataFile('series', { kind: 'csv', bytes, name: file.name, id, forTask: task }, task, prevTask);
       }
       return;
     }
@@ -322,8 +321,28 @@ export async function handleFile(file, openModel) {
     setDataStatus(`${sentence(e.message)}${kept}`, 'error');
     setStatus(`Could not open “${file.name}”.${kept}`, 'error');
   } finally {
+    labelFileTasks();
     updateButtons();
     showReadiness();  // a dropped file may be the data the status line asked for
+  }
+}
+
+// Makes `entry` the dropped file of `slot` ('text' or 'series'), switches to `task` and loads it. When it
+// cannot be loaded (a bad archive, a bad CSV), everything comes back as it was: the slot's earlier file,
+// the task, the form and the URL; the Worker has kept its data and models.
+// The reviews task a dropped text file goes to: the whole set if that is chosen, else the archive's subset.
+const textTask = (prev) => (prev === 'imdbfull' ? 'imdbfull' : 'imdbfile');
+
+async function useDataFile(slot, entry, task, prevTask) {
+  const saved = state.files[slot], before = state.cfg;
+  state.files[slot] = entry;
+  if (prevTask !== task) switchTask(task, prevTask);
+  try {
+    await ensureData();
+  } catch (e) {
+    state.files[slot] = saved;
+    applyConfig(before);
+    throw e;
   }
 }
 

@@ -12,6 +12,8 @@
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
 //   lrcurve.js  the optimizer group's learning-rate curve (the core's schedule)
 //   longrun.js  long data runs: the estimate, progress inside an epoch, checkpoints kept in IndexedDB, resume
+//   runbar.js   the run bar of narrow screens (it presses the run panel's buttons)
+//   embed.js    framed: the content's height to the course page; the embed code
 // A module imports only those above it in this list (state.js none of them), so the graph has no cycles;
 // the one call that goes up (a checkpoint among dropped files, opened as a model) is passed in by main.js.
 import * as C from './config.js';
@@ -26,6 +28,8 @@ import { initLrCurve, updateLrCurve } from './lrcurve.js';
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
+import { embedSnippet, reportHeight } from './embed.js';
+import { wireRunBar } from './runbar.js';
 
 // --- Theme -------------------------------------------------------------------------------------------
 
@@ -165,6 +169,9 @@ function wire() {
       setStatus(`Copy this link: ${location.href}`);
     }
   });
+  $('embed-code').addEventListener('click', copyEmbedCode);
+  $('embed-close').addEventListener('click', () => $('embed-dialog').close());
+  wireRunBar();
   window.addEventListener('beforeunload', (e) => {
     const unsaved = state.runs.some((r) => !r.saved && r.stepsTotal > 0 && r === state.model?.rec);
     if (unsaved || state.running) {
@@ -174,7 +181,29 @@ function wire() {
   });
 }
 
+// The HTML that puts this lab, with this set-up, in a course page (embed.js): copied, or shown to copy
+// by hand when the browser refuses (a frame without clipboard-write, an old browser).
+async function copyEmbedCode() {
+  updateUrl();
+  const url = new URL(location.href);
+  url.searchParams.set('embed', '1');
+  url.hash = '';
+  const code = embedSnippet(url.href);
+  const button = $('embed-code');
+  try {
+    await navigator.clipboard.writeText(code);
+    button.textContent = 'Copied ✓';
+    setTimeout(() => (button.textContent = 'Copy embed code'), 2500);
+    setStatus('Embed code copied: paste it into your course page\'s HTML. The lab opens with this set-up, as tall as its content.', 'ok');
+  } catch {
+    $('embed-text').value = code;
+    $('embed-dialog').showModal();
+    $('embed-text').select();
+  }
+}
+
 async function boot() {
+  reportHeight();  // framed in a course page: it sizes the frame to the lab (embed.js)
   // The theme and the embed mode at once: they need nothing from the core.
   const view = C.viewFromQuery(location.search);
   let theme = view.theme;
@@ -234,7 +263,8 @@ async function boot() {
     (impl.kind === 'student' ? ' Cells: your own, from exercises/ (npm run grade).' : '');
   updateVisibility();
   if (impl.kind === 'student' && impl.todoCount > 0)
-    setStatus(`Your cells are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train; run npm run grade for hints.`, 'error');
+    setStatus(`Your cells are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train` +
+      `${impl.todos.includes('gradient clipping') ? ' (with Clip unticked, while gradient clipping is a TODO)' : ''}; run npm run grade for hints.`, 'error');
   else if (!errors.length) setStatus(READY);  // data.js replaces it by what is missing, if the data is
   s2s.engineReady();
   if (view.page === 's2s' && !errors.length) s2s.status('Ready. Press “Train both”, or try the lengths 6, 12, 20.');

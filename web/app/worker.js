@@ -217,6 +217,10 @@ async function safePoint() {
   }
   while (run.jobs.length) await runJob(run.jobs.shift());
   if (run.paused && !run.abort.signal.aborted) {
+    // Pause is answered here, once the run has stopped, and after the steps it took since its last
+    // progress message: the page then shows the step it paused at, and nothing moves until Resume.
+    run.flush();
+    for (const answer of run.parked.splice(0)) answer(true);
     const t0 = now();
     await new Promise((resolve) => (run.resume = resolve));
     run.pausedMs += now() - t0;
@@ -253,7 +257,7 @@ async function train({ modelId, opts }) {
     ...(opts.optimizer === 'momentum' ? { momentum: opts.momentum ?? 0.9 } : {}) });
   const stepsBefore = model.optimizer?.steps ?? 0;
   const schedule = runSchedule(opts, stepsBefore);
-  run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId, pausedMs: 0 };
+  run = { abort: new AbortController(), paused: false, resume: null, parked: [], jobs: [], modelId, pausedMs: 0, flush: null };
   const t0 = now();
   let best = null, stoppedEarly = false;
   let pausedMs = 0, points = newPoints(), lastPost = 0, seqs = 0, lastGradNorm = NaN, lastStep = stepsBefore, status = 'done', error = null;
@@ -271,6 +275,7 @@ async function train({ modelId, opts }) {
     points = newPoints();
     lastPost = now();
   };
+  run.flush = () => flush();
   // One point per training step: the x axis is the model's optimizer step count (a continued run goes on).
   const record = (step, p, batchSize, extra) => {
     if (step > lastStep) seqs += (step - lastStep) * batchSize;
@@ -361,6 +366,7 @@ async function train({ modelId, opts }) {
   } finally {
     const pending = run.jobs;
     flush();
+    for (const answer of run.parked.splice(0)) answer(false);  // it ended before it could pause
     pausedMs = run.pausedMs;
     run = null;
     for (const job of pending) await runJob(job);
@@ -472,7 +478,7 @@ function inspect({ modelId, source }) {
 function predictText({ modelId, text }) {
   const { model } = getModel(modelId);
   const p = model.predictText(text);
-  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), ids: Array.from(p.ids ?? []),
+  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), words: p.words, ids: Array.from(p.ids ?? []),
     stepProbabilities: p.stepProbabilities ? Array.from(p.stepProbabilities) : null };
 }
 
@@ -559,7 +565,7 @@ async function s2sTrain({ pairId, opts }) {
   const models = { plain: p.plain, attn: p.attn };
   for (const m of Object.values(models)) m.setOptimizer({ kind: 'adam', lr: opts.lr, clip: 1 });
   const stepsBefore = p.attn.optimizer?.steps ?? 0;
-  run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId: null, pausedMs: 0 };
+  run = { abort: new AbortController(), paused: false, resume: null, parked: [], jobs: [], modelId: null, pausedMs: 0, flush: null };
   const t0 = now();
   const active = () => (now() - t0 - run.pausedMs) / 1000;
   let points = { plain: newS2sPoints(), attn: newS2sPoints() }, lastPost = 0, seqs = 0, done = 0, seconds = 0, status = 'done', error = null;
@@ -571,6 +577,7 @@ async function s2sTrain({ pairId, opts }) {
     points = { plain: newS2sPoints(), attn: newS2sPoints() };
     lastPost = now();
   };
+  run.flush = flush;
   const progress = (name) => async (q) => {
     const pts = points[name];
     pts.step.push(q.totalSteps);
@@ -602,6 +609,7 @@ async function s2sTrain({ pairId, opts }) {
   } finally {
     const pending = run.jobs;
     flush();
+    for (const answer of run.parked.splice(0)) answer(false);  // it ended before it could pause
     seconds = active();
     run = null;
     for (const job of pending) await runJob(job);
@@ -616,7 +624,8 @@ function s2sDecode({ pairId, text }) {
   const p = getPair(pairId);
   const plain = p.plain.decode(text), attn = p.attn.decode(text);
   const strip = (d) => ({ output: d.output, stoppedAtEos: d.stoppedAtEos, inputTokens: d.inputTokens, outputTokens: d.outputTokens });
-  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, transfer: [attn.attention.data.buffer] };
+  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, answer: p.attn.answer(text),
+    transfer: [attn.attention.data.buffer] };
 }
 
 // --- Dispatch --------------------------------------------------------------------------------------------
@@ -624,8 +633,18 @@ function s2sDecode({ pairId, text }) {
 const OPS = {
   async init(args) {
     // ?impl=student: the module `npm run grade` builds from the student's own cells (exercises/).
-    const file = args?.impl === 'student' ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
-    if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
+    const student = args?.impl === 'student';
+    const file = student ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
+    try {
+      if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
+    } catch (e) {
+      // Not built yet is the usual case: say how to build it, not "HTTP 404".
+      if (student && /HTTP 404\b/.test(e.message))
+        throw new Error('your cells are not built for the browser yet (student/rnnlab.wasm is not there). Run npm run grade ' +
+          'in the repository (it grades exercises/starter, then builds web/student/rnnlab.wasm; it needs Emscripten), ' +
+          'then reload this page. Without ?impl=student the page runs the reference cells');
+      throw e;
+    }
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
     return { version: lab.version, kernels: lab.kernels, names: { ...lab.names }, cells: lab.cells, limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
@@ -649,9 +668,12 @@ const OPS = {
   s2sCreate,
   s2sTrain,
   s2sDecode,
+  // Resolves when the run has stopped between two steps (safePoint), or at once if it already has.
   pause() {
-    if (run) run.paused = true;
-    return Boolean(run);
+    if (!run) return false;
+    run.paused = true;
+    if (run.resume) return true;
+    return new Promise((resolve) => run.parked.push(resolve));
   },
   resume() {
     if (run) {

@@ -365,8 +365,9 @@ export class Model extends CoreObject {
   /**
    * The sentiment of a text, read with the model's own vocabulary (its meta bytes, as `rnnlab predict`):
    * the probability that it is positive, the token ids and words the model saw ('<unk>' for unknown
-   * ones), and the probability after each word (null for a bidirectional model): the change from one
-   * step to the next is that word's contribution.
+   * ones), the words as typed (lowercased, as the tokenizer cut them: what an '<unk>' stood for), and
+   * the probability after each word (null for a bidirectional model): the change from one step to the
+   * next is that word's contribution.
    */
   predictText(text) {
     const lab = this._lab, h = this._handle, bytes = textBytes(text, 'predictText');
@@ -378,7 +379,12 @@ export class Model extends CoreObject {
     const tokens = Array.from(ids, (id) => lab._heap.str(lab._c.rnlw_model_word(h, id)));
     let unknown = 0;
     for (const id of ids) unknown += id === 1;
-    return { probability, ids, tokens, unknown, stepProbabilities };
+    // The same text's words, one per id (slot 0: their address, slot 1: their size in bytes).
+    const wp = lab._heap.slot(0), wn = lab._heap.slot(1);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_text_words(wp, wn, h, tp, bytes.byteLength)));
+    const raw = lab._heap.bytes(lab._heap.i32(wp, 1)[0] >>> 0, lab._heap.i32(wn, 1)[0]);
+    const words = new TextDecoder().decode(raw.subarray(0, raw.length - 1)).split('\0');
+    return { probability, ids, tokens, words, unknown, stepProbabilities };
   }
 
   /**
