@@ -507,7 +507,8 @@ export class Model {
   /** sigmoid (binary), softmax (classes) or value (regression): (B, outputs), or (B, T, outputs) with zeros at padding. */
   predict(batch: Batch): Float32Array;
   /** Loss, gradients (parameter layout) and predictions of a batch, without an update. */
-  gradients(batch: Batch, opts?: { bpttWindow?: number }): { loss: number; gradNorm: number; gradients: Float32Array; predictions: Float32Array };
+  /** dropoutStep >= 1: with the dropout masks training draws at that optimizer step (a model with dropout). */
+  gradients(batch: Batch, opts?: { bpttWindow?: number; dropoutStep?: number }): { loss: number; gradNorm: number; gradients: Float32Array; predictions: Float32Array };
   /** The loop of `rnnlab train` on a synthetic task, in chunks, with progress and yields. */
   trainTask(opts: TrainTaskOptions): Promise<TrainResult>;
   evaluateTask(opts: EvaluateTaskOptions): EvalResult;

@@ -295,6 +295,10 @@ rnl_status rnlw_gradients(rnlw_progress *out, handle *h, int bptt_window) {
     return st;
 }
 
+// Forward passes after this use the dropout masks of optimizer step `step` (0: none), as training would
+// (rnl_model_set_dropout_step): for rnlw_gradients on a model with dropout, to check a step's gradients.
+void rnlw_set_dropout_step(handle *h, double step) { rnl_model_set_dropout_step(h->m, (long)step); }
+
 // Predictions of the last forward (data NULL if it failed): (B, outputs) or, seq2seq, (B, T, outputs).
 void rnlw_predictions(rnlw_span *out, handle *h) {
     const rnl_config *c = rnl_model_config(h->m);

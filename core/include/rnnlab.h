@@ -87,8 +87,8 @@ const char *rnl_status_name(rnl_status st);
 // "hidden is 0, must be in 1..4096" (whole numbers) or "lr is 200, must be in [1e-09, 100]".
 // Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, dropout, attn_width, symbols,
 // reverse_length, decode_len, batch, length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr,
-// momentum, weight_decay, clip, warmup, step_size, gamma, patience, n_train, n_val, n_test, vocab_words, max_len,
-// window, horizon, heads, ffn.
+// momentum, weight_decay, clip, warmup, step_size, gamma, patience, n_train, n_val, n_test, vocab_words, max_len, window,
+// horizon, heads, ffn.
 typedef struct {
     const char *name;  // "hidden": the config field's or the setting's name
     double min, max;   // inclusive

@@ -194,6 +194,26 @@ rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split spl
 // * std + mean. count: the split's size (rnl_dataset_split).
 rnl_status rnl_run_predict_series(rnl_model *m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
 
+// --- Keeping the best epoch -----------------------------------------------------------------------
+
+// The best epoch of a run by its validation figures, and the patience rule. The face saves the model
+// when rnl_run_best_update says it improved (the CLI writes its file, the WebAssembly module keeps the
+// checkpoint's bytes), so the model kept is always the best one seen.
+typedef struct {
+    int patience;            // > 0: stop after this many epochs in a row without improvement; 0: never stop
+    int epoch;               // the best epoch (as the caller counts them), 0 before any
+    long step;               // optimizer steps done at its end
+    double loss, accuracy;   // its validation loss and accuracy (accuracy NaN for a series)
+    int stale;               // epochs since it
+} rnl_run_best;
+
+void rnl_run_best_init(rnl_run_best *b, int patience);
+// After an epoch's validation: 1 if it improves on the best and is now the best (higher accuracy, or the
+// same accuracy and a lower loss; a lower loss when there is no accuracy, as for a series; the first
+// epoch always does unless its loss is NaN), else 0. *stop (may be NULL) is 1 once `patience` epochs in a
+// row have not improved.
+int rnl_run_best_update(rnl_run_best *b, const rnl_run_eval *val, int epoch, long step, int *stop);
+
 // --- Either model over rnl_batch: a recurrent model or a Transformer encoder -------------------------
 
 // The functions above that take an rnl_model are these over rnl_run_net_of_model(m): a face that holds
@@ -220,25 +240,6 @@ rnl_status rnl_run_net_eval_task(rnl_run_net n, rnl_task task, int T, int batche
                                  rnl_run_eval *r);
 rnl_status rnl_run_net_eval_split(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r);
 rnl_status rnl_run_net_predict_series(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
-// --- Keeping the best epoch -----------------------------------------------------------------------
-
-// The best epoch of a run by its validation figures, and the patience rule. The face saves the model
-// when rnl_run_best_update says it improved (the CLI writes its file, the WebAssembly module keeps the
-// checkpoint's bytes), so the model kept is always the best one seen.
-typedef struct {
-    int patience;            // > 0: stop after this many epochs in a row without improvement; 0: never stop
-    int epoch;               // the best epoch (as the caller counts them), 0 before any
-    long step;               // optimizer steps done at its end
-    double loss, accuracy;   // its validation loss and accuracy (accuracy NaN for a series)
-    int stale;               // epochs since it
-} rnl_run_best;
-
-void rnl_run_best_init(rnl_run_best *b, int patience);
-// After an epoch's validation: 1 if it improves on the best and is now the best (higher accuracy, or the
-// same accuracy and a lower loss; a lower loss when there is no accuracy, as for a series; the first
-// epoch always does unless its loss is NaN), else 0. *stop (may be NULL) is 1 once `patience` epochs in a
-// row have not improved.
-int rnl_run_best_update(rnl_run_best *b, const rnl_run_eval *val, int epoch, long step, int *stop);
 
 // --- Sequence-to-sequence runs --------------------------------------------------------------------
 

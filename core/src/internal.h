@@ -47,6 +47,10 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
     return a + b;
 }
 
+// dropout.c: x[j] *= rnl_dropout_mask's value (rnnlab.h) for j < n, in place: the forward's dropout, and
+// also its backward (the same mask multiplies the gradient).
+void rnl_dropout_apply(rnl_real *x, int n, float p, uint64_t step, int site, int row, int t);
+
 // model.c: what every model over an rnl_batch shares (model.c, transformer.c). rnl_batch_check: the
 // batch's shape, lengths, token ids and targets against c (its vocab, head, outputs, seq2seq), with a message
 // naming the sequence and step. rnl_head_loss: the loss of one output row (logits z of width c->outputs)
@@ -54,9 +58,6 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
 // *correct for classification heads; the caller divides the sum by the item count.
 rnl_status rnl_batch_check(const rnl_config *c, const rnl_batch *b, int need_targets);
 double rnl_head_loss(const rnl_config *c, const rnl_real *z, const rnl_real *y, rnl_real *dz, rnl_real *pred, int *correct);
-// dropout.c: x[j] *= rnl_dropout_mask's value (rnnlab.h) for j < n, in place: the forward's dropout, and
-// also its backward (the same mask multiplies the gradient).
-void rnl_dropout_apply(rnl_real *x, int n, float p, uint64_t step, int site, int row, int t);
 
 // model.c: parameter initialisation, shared with seq2seq.c. Uniform in [-limit, limit]; one recurrent
 // block: Glorot uniform W_ih, orthogonal W_hh gate blocks, the LSTM's forget-gate bias (0: out of memory).

@@ -41,7 +41,8 @@ struct rnl_model {
     // Dropout (carved only when cfg.dropout > 0): yd[l] is y[l] with the masks of site l + 1 applied,
     // the input of layer l + 1 (l < layers - 1) or, seq2seq, the head's input (l = layers - 1); y[l] itself
     // stays as the cells' backward needs it. The masks are recomputed in backward (dropout.c).
-    int drop;            // 1 if the last forward dropped (a training step's)
+    int drop;            // 1 if the last forward dropped (a training step's) ...
+    uint64_t drop_step;  // ... with the masks of this optimizer step, which its backward recomputes
     rnl_real *yd[RNL_MAX_LAYERS];                // (T, B, D)
     rnl_real *dfeat;     // (D) one row's dL/d(head input), before its mask
     rnl_layer_scratch scratch;
@@ -287,7 +288,7 @@ void rnl_model_set_dropout_step(rnl_model *m, long step) { m->base.dropout_step 
 // backward to their gradients.
 static void apply_masks(const rnl_model *m, rnl_real *x, int ld, int w, int site) {
     const float p = m->cfg.dropout;
-    const uint64_t step = (uint64_t)m->base.dropout_step;
+    const uint64_t step = m->drop_step;
     for (int t = 0; t < m->T; t++) {
         int nb = rnl_active_rows(m->len, m->B, t);
         for (int r = 0; r < nb; r++) rnl_dropout_apply(x + ((size_t)t * m->B + r) * ld, w, p, step, site, m->order[r], t);
@@ -414,6 +415,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     rnl_sort_rows(b->lengths, B, T, m->order, m->len);
     m->T = T = m->len[0];  // steps past the longest sequence are all padding
     m->drop = c->dropout > 0 && m->base.dropout_step > 0;
+    m->drop_step = (uint64_t)m->base.dropout_step;
 
     // Layer 0 input, time-major: embedding rows or the given features; zeros at padding.
     memset(m->x0, 0, sizeof(rnl_real) * (size_t)T * B * in0);
@@ -465,7 +467,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
             memcpy(m->feat + (size_t)r * D, ytop + ((size_t)(m->len[r] - 1) * B + r) * D, sizeof(rnl_real) * H);
             if (m->ndir == 2) memcpy(m->feat + (size_t)r * D + H, ytop + (size_t)r * D + H, sizeof(rnl_real) * H);
             memcpy(m->logits + (size_t)r * O, bias, sizeof(rnl_real) * O);
-            if (m->drop) rnl_dropout_apply(m->feat + (size_t)r * D, D, c->dropout, (uint64_t)m->base.dropout_step, c->layers, m->order[r], 0);
+            if (m->drop) rnl_dropout_apply(m->feat + (size_t)r * D, D, c->dropout, m->drop_step, c->layers, m->order[r], 0);
         }
         rnl_gemm_nt(B, O, D, m->feat, D, W, D, m->logits, O);
         for (int r = 0; r < B; r++) {
@@ -539,7 +541,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
     rnl_real *dW = m->base.grads + m->off_head_w, *db = m->base.grads + m->off_head_b;
     rnl_real *dy = m->dy[0];
     const rnl_real *ytop = m->drop && c->seq2seq ? m->yd[c->layers - 1] : m->y[c->layers - 1];  // the head's input
-    const uint64_t step = (uint64_t)m->base.dropout_step;
+    const uint64_t step = m->drop_step;
     memset(dy, 0, sizeof(rnl_real) * (size_t)T * B * D);
 
     // Head: dlogits were stored unscaled; the mean divides by the item count.

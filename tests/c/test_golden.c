@@ -76,6 +76,13 @@ static void run_case(const gold_case *c) {
     cfg.head = (rnl_head)gold_i32(gcfg, 7);
     cfg.outputs = gold_i32(gcfg, 8);
     cfg.seq2seq = gold_i32(gcfg, 9);
+    long drop_step = 0;  // a dropout case: the rate, and the step whose masks torch was given
+    if (gold_has(c, "dropout")) {
+        const gold_record *gd = gold_find(c, "dropout", GOLD_F64, 2);
+        if (!gd) return;
+        cfg.dropout = (float)gold_f64(gd, 0);
+        drop_step = (long)gold_f64(gd, 1);
+    }
     int B = gold_i32(gshape, 0), T = gold_i32(gshape, 1);
     CHECK(B >= 1 && B <= 64 && T >= 1 && T <= 64, "%s: shape %d x %d", c->name, B, T);
     if (!(B >= 1 && B <= 64 && T >= 1 && T <= 64)) return;
@@ -93,6 +100,7 @@ static void run_case(const gold_case *c) {
     rnl_status st = rnl_model_create(&m, &cfg, 1);
     CHECK(st == RNL_OK, "%s: rnl_model_create: %s: %s", c->name, rnl_status_name(st), rnl_last_error());
     if (st != RNL_OK) return;
+    rnl_model_set_dropout_step(m, drop_step);
     size_t np = rnl_model_num_params(m);
     CHECK(np == gparams->count && np == ggrads->count, "%s: core has %zu parameters, torch %zu", c->name, np,
           gparams->count);

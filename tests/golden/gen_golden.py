@@ -24,7 +24,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The file format, its writer and reader, and the scaffolding both generators share.
 from golden_format import (OPT_ADAM, OPT_MOMENTUM, OPT_SGD, build_seeded, case_optim, f32,  # noqa: E402
-                           flat, generate, optim_records, rec_i32, rerun_f32, run_steps, tensor_rec,
+                           flat, generate, optim_records, rec_f64, rec_i32, rerun_f32, run_steps, tensor_rec,
                            tolerance_units)
 
 CELL_RNN, CELL_LSTM, CELL_GRU = 0, 1, 2
@@ -34,11 +34,13 @@ HEAD_BINARY, HEAD_CLASSES, HEAD_REGRESSION = 0, 1, 2
 # --- Cases ---------------------------------------------------------------------------------------------
 
 def case(name, cell, B, T, lengths, vocab=0, embed=0, input_size=0, hidden=4, layers=1, bidirectional=0,
-         head=HEAD_BINARY, outputs=1, seq2seq=0, seed=0, optim=None):
+         head=HEAD_BINARY, outputs=1, seq2seq=0, seed=0, optim=None, dropout=None):
     assert len(lengths) == B and all(1 <= n <= T for n in lengths)
+    # dropout: (p, step): the masks of optimizer step `step` (one layer: the embedding output and the head's input).
+    assert dropout is None or (layers == 1 and optim is None)
     return dict(name=name, cell=cell, B=B, T=T, lengths=lengths, vocab=vocab, embed=embed,
                 input_size=input_size, hidden=hidden, layers=layers, bidirectional=bidirectional, head=head,
-                outputs=outputs, seq2seq=seq2seq, seed=seed, optim=optim)
+                outputs=outputs, seq2seq=seq2seq, seed=seed, optim=optim, dropout=dropout)
 
 
 def optim(kind, lr, momentum=0.0, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, clip=0.0, steps=5):
@@ -91,7 +93,43 @@ def all_cases():
     cs.append(case("train_gru_s2s_regression_sgd", CELL_GRU, B=3, T=5, lengths=[2, 1, 5], input_size=2,
                    hidden=5, layers=2, head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=3004,
                    optim=optim(OPT_SGD, lr=0.1)))
+    # Dropout with the masks of one step, fed to torch as the core draws them (dropout_mask below).
+    cs.append(case("gru_tokens_bi_binary_dropout", CELL_GRU, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=6,
+                   hidden=7, bidirectional=1, seed=4001, dropout=(f32(0.4), 3)))
+    cs.append(case("lstm_tokens_s2s_regression_dropout", CELL_LSTM, B=3, T=5, lengths=[3, 5, 2], vocab=9, embed=5,
+                   hidden=6, head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=4002, dropout=(f32(0.3), 17)))
     return cs
+
+
+# --- Dropout masks, as core/src/dropout.c draws them -----------------------------------------------------
+
+M64 = (1 << 64) - 1
+
+
+def mix64(z):
+    z = (z + 0x9e3779b97f4a7c15) & M64
+    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+    return z ^ (z >> 31)
+
+
+def dropout_mask(n, p, step, site, row, t):
+    """(n) float64: 0 or 1 / (1 - p) for (optimizer step, site, the caller's row, position)."""
+    k = mix64(step ^ 0x64726f706f7574)
+    for v in (site, row, t):
+        k = mix64(k ^ (v & 0xffffffff))
+    thr = int(p * 16777216.0)
+    scale = 1.0 / (1.0 - p)
+    return torch.tensor([0.0 if (mix64((k + j) & M64) >> 40) < thr else scale for j in range(n)], dtype=torch.float64)
+
+
+def masks(c, site, width, per_step):
+    """(B, T, width) or (B, width) masks of `site` for every row (and position)."""
+    p, step = c["dropout"]
+    if per_step:
+        return torch.stack([torch.stack([dropout_mask(width, p, step, site, b, t) for t in range(c["T"])])
+                            for b in range(c["B"])])
+    return torch.stack([dropout_mask(width, p, step, site, b, 0) for b in range(c["B"])])
 
 
 # --- The reference model -------------------------------------------------------------------------------
@@ -119,14 +157,20 @@ class Model(nn.Module):
         c = self.c
         if c["vocab"] > 0:
             x = self.embedding(x)  # (B, T, embed)
+            if c["dropout"]:
+                x = x * masks(c, 0, c["embed"], True).to(x.dtype)  # site 0: the embedding output
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         out, hn = self.rnn(packed)
         if c["cell"] == CELL_LSTM:
             hn = hn[0]  # h, not c
         if c["seq2seq"]:
             out, _ = pad_packed_sequence(out, batch_first=True, total_length=c["T"])  # (B, T, D), zeros at padding
+            if c["dropout"]:
+                out = out * masks(c, c["layers"], out.shape[2], True).to(out.dtype)  # the head's input, every step
             return self.head(out)  # (B, T, O)
         feat = torch.cat([hn[-2], hn[-1]], 1) if c["bidirectional"] else hn[-1]  # (B, D), top layer
+        if c["dropout"]:
+            feat = feat * masks(c, c["layers"], feat.shape[1], False).to(feat.dtype)  # the head's input, position 0
         return self.head(feat)  # (B, O)
 
 
@@ -272,6 +316,8 @@ def case_records(c, out):
     cfg = [c["cell"], c["vocab"], c["embed"], c["input_size"], c["hidden"], c["layers"], c["bidirectional"],
            c["head"], c["outputs"], c["seq2seq"]]
     recs = [rec_i32("config", cfg, [len(cfg)]), rec_i32("shape", [c["B"], c["T"]], [2])]
+    if c["dropout"]:
+        recs.append(rec_f64("dropout", [c["dropout"][0], c["dropout"][1]], [2]))  # p (a float32), the step
     recs.append(tensor_rec("tokens", out["tokens"]) if "tokens" in out else tensor_rec("inputs", out["inputs"]))
     for name in ("lengths", "targets", "params", "predictions", "loss", "grads"):
         recs.append(tensor_rec(name, out[name]))

@@ -104,9 +104,11 @@ for (const c of cases) {
       return r.data;
     };
     const cfg = rec('config'), [B, T] = rec('shape');
+    // A dropout case: the rate and the optimizer step whose masks torch was given.
+    const [dropout, dropoutStep] = c.records.has('dropout') ? rec('dropout') : [0, 0];
     const m = lab.createModel({
       cell: lab.names.cells[cfg[0]], vocab: cfg[1], embed: cfg[2], inputSize: cfg[3], hidden: cfg[4], layers: cfg[5],
-      bidirectional: cfg[6] === 1, head: lab.names.heads[cfg[7]], outputs: cfg[8], seq2seq: cfg[9] === 1, seed: 1,
+      bidirectional: cfg[6] === 1, head: lab.names.heads[cfg[7]], outputs: cfg[8], seq2seq: cfg[9] === 1, seed: 1, dropout,
     });
     try {
       // The tensor table is torch's state_dict: the parameter block's layout.
@@ -122,13 +124,14 @@ for (const c of cases) {
       if (cfg[1] > 0) batch.tokens = Int32Array.from(rec('tokens'));
       else batch.inputs = Float32Array.from(rec('inputs'));
 
-      const g = m.gradients(batch);
+      const g = m.gradients(batch, { dropoutStep });
       assertClose(`${c.name} loss`, [g.loss], rec('loss'), RTOL, ATOL);
       assertClose(`${c.name} predictions`, g.predictions, rec('predictions'), RTOL, ATOL);
       assertCloseFlat(`${c.name} grads`, m, g.gradients, rec('grads'), RTOL, ATOL);
-      // predict() gives the same predictions without targets.
+      // predict() gives the same predictions without targets (and, never dropping, those of the weights alone).
       const { targets, ...inputsOnly } = batch;
-      assert.deepEqual(m.predict(inputsOnly), g.predictions);
+      if (!dropoutStep) assert.deepEqual(m.predict(inputsOnly), g.predictions);
+      else assert.deepEqual(m.predict(inputsOnly), m.gradients(batch).predictions);
 
       if (!c.records.has('optim')) return;
       const [kind, steps] = rec('optim'), h = rec('hparams');

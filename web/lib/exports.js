@@ -24,7 +24,7 @@ export const EXPORTS = Object.freeze([
   // Optimizers.
   'rnlw_optimizer_default', 'rnlw_set_optimizer', 'rnlw_optimizer_info',
   // Batches, training, evaluation, prediction.
-  'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict', 'rnlw_predictions', 'rnlw_gradients',
+  'rnlw_batch_set', 'rnlw_train_step', 'rnlw_eval', 'rnlw_predict', 'rnlw_predictions', 'rnlw_gradients', 'rnlw_set_dropout_step',
   // Synthetic tasks.
   'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed', 'rnlw_train_task', 'rnlw_eval_task',
   // Introspection.
@@ -40,7 +40,6 @@ export const EXPORTS = Object.freeze([
   // Models on datasets: the loop of `rnnlab train --data`, evaluation, prediction.
   'rnlw_attach_data', 'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series',
   'rnlw_model_word', 'rnlw_predict_text', 'rnlw_text_words',
-  'rnlw_model_word', 'rnlw_predict_text',
   // Schedules and the best epoch (the run layer's)
   'rnl_run_schedule_name', 'rnlw_schedule_default', 'rnlw_schedule_resolve', 'rnlw_set_schedule', 'rnlw_schedule_curve',
   'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_best_checkpoint', 'rnlw_restore_best',

@@ -174,12 +174,18 @@ export class Model extends CoreObject {
     return this._predictions(h);
   }
 
-  /** Loss, gradients and predictions of a batch, with no update (what `rnnlab grad` prints). */
+  /**
+   * Loss, gradients and predictions of a batch, with no update (what `rnnlab grad` prints). dropoutStep >= 1
+   * (a model with dropout): with the dropout masks training draws at that optimizer step.
+   */
   gradients(batch, opts) {
-    const { bpttWindow = 0 } = checkKeys(opts, ['bpttWindow'], 'gradients');
+    const { bpttWindow = 0, dropoutStep = 0 } = checkKeys(opts, ['bpttWindow', 'dropoutStep'], 'gradients');
     checkInt(bpttWindow, 'bpttWindow', 'gradients', 0);
+    checkInt(dropoutStep, 'dropoutStep', 'gradients', 0);
     const lab = this._lab, h = this._setBatch(batch, true, 'gradients');
+    lab._c.rnlw_set_dropout_step(h, dropoutStep);
     const { status, r } = this._progress((p) => lab._c.rnlw_gradients(p, h, bpttWindow));
+    lab._c.rnlw_set_dropout_step(h, 0);
     lab._check(status);
     const { loss, gradNorm } = r;
     const gradients = lab._heap.f32(lab._c.rnlw_model_grads(h), this._numParams);
