@@ -29,6 +29,9 @@ export const EXPORTS = Object.freeze([
   'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed', 'rnlw_train_task', 'rnlw_eval_task',
   // Introspection.
   'rnlw_set_trace', 'rnlw_trace',
+  // Inspection views (web/wasm_inspect.c, rnnlab_inspect.h): a text word by word, the word map, neighbours,
+  // the training history.
+  'rnlw_inspect_text', 'rnlw_word_map', 'rnlw_neighbours', 'rnlw_word_id', 'rnlw_history', 'rnlw_history_heldout',
   // Checkpoints as bytes.
   'rnlw_checkpoint_write', 'rnlw_checkpoint_read',
   // Datasets (rnnlab_data.h): reading, writing, describing, encoding text, batches.
