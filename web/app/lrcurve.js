@@ -44,6 +44,7 @@ export async function updateLrCurve() {
   ch.options.scales.x.max = r.last;
   redraw(ch);
   const epochs = r.perEpoch ? `, ${r.perEpoch.toLocaleString('en')} steps an epoch` : '';
-  $('lr-hint').textContent = `Steps ${r.first.toLocaleString('en')} to ${r.last.toLocaleString('en')}${epochs}: the rate goes from ` +
+  const more = r.first > 1 ? ' (Train more continues the current model: its schedule runs from its first step)' : '';
+  $('lr-hint').textContent = `Steps ${r.first.toLocaleString('en')} to ${r.last.toLocaleString('en')}${epochs}${more}: the rate goes from ` +
     `${fmtNum(r.lr[0])} to ${fmtNum(r.lr[r.lr.length - 1])}.`;
 }
