@@ -390,6 +390,8 @@ export class Dataset {
   description(): Uint8Array;
   /** Examples [first, first + count) are the split (dataset indices for batch() and example()). */
   split(name: SplitName): { first: number; count: number };
+  /** Training steps (batches) in an epoch at this batch size: the run layer's count. */
+  batchesPerEpoch(batchSize: number): number;
   /** A text as a model trained on this data reads it: ids (maxLen, keepEnd applied) and their words, '<unk>' for unknown ones. */
   encode(text: string | Uint8Array): { ids: Int32Array; tokens: string[] };
   /** The word of a token id ('<pad>', '<unk>' or a word); null out of range or for a series. */
@@ -743,7 +745,7 @@ export class RnnLab {
    * Points of a schedule's learning-rate curve, computed in the core: `points` steps evenly spaced from
    * `first` (default 1) to `last` (default: schedule.total) for the base rate `lr` (default Adam's 0.001).
    */
-  scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number }): { steps: Int32Array; lr: Float32Array };
+  scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number; epochSteps?: number }): { steps: Int32Array; lr: Float32Array };
   /** Seq2seq names in enum order. */
   readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
   /** The core's cell table, in enum order: what a page lists in its cell <select>. */

@@ -14,13 +14,15 @@ import { diagnose } from '../../web/app/diagnose.js';
 
 const lab = await RnnLab.load();
 assert.throws(() => C.parseField('hidden', '8'), /call useCore\(\) with the module's cells and limits first/, 'no second copy of the limits');
-C.useCore({ cells: lab.cells, limits: lab.limits });
+C.useCore({ cells: lab.cells, limits: lab.limits, names: lab.names });
 
 test('config: the cells and the ranges of the model and training fields are the core\'s', () => {
   const names = lab.cells.map((c) => c.name);
   assert.deepEqual(C.FIELDS.cell.values, names);
   assert.deepEqual(C.S2S_FIELDS.cell.values, names);
-  for (const [k, limit] of [['hidden', 'hidden'], ['layers', 'layers'], ['emb', 'embed'], ['batch', 'batch'], ['lr', 'lr']]) {
+  assert.deepEqual(C.FIELDS.sched.values, lab.names.schedules, 'the schedules are the core\'s');
+  for (const [k, limit] of [['hidden', 'hidden'], ['layers', 'layers'], ['emb', 'embed'], ['batch', 'batch'], ['lr', 'lr'], ['dropout', 'dropout'],
+    ['warmup', 'warmup'], ['patience', 'patience']]) {
     assert.equal(C.FIELDS[k].min, lab.limits[limit].min, k);
     assert.equal(C.FIELDS[k].max, lab.limits[limit].max, k);
   }

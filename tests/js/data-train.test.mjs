@@ -221,6 +221,16 @@ test('predictText: bidirectional models give no per-step probabilities; a model 
   plain.free();
 });
 
+test('batchesPerEpoch: the steps of one epoch of trainDataset, for any batch size', async () => {
+  for (const B of [1, 7, 64, reviews.counts.train, reviews.counts.train + 5]) {
+    const m = lab.createModel({ cell: 'rnn', hidden: 2, embed: 2, dataset: reviews, seed: 1 });
+    const r = await m.trainDataset(reviews, { epochs: 1, batchSize: B });
+    assert.equal(reviews.batchesPerEpoch(B), r.steps, `batch ${B}`);
+    m.free();
+  }
+  assert.throws(() => reviews.batchesPerEpoch(0), { code: 'RNL_ERR_ARG', message: /batchesPerEpoch: batchSize is 0/ });
+});
+
 test('trainDataset: mismatched data, other vocabularies, freed datasets and aborts', async () => {
   const m = lab.createModel({ cell: 'gru', hidden: 4, dataset: reviews, seed: 1 });
   await assert.rejects(m.trainDataset(series), { code: 'RNL_ERR_ARG', message: /^bad argument: the model does not fit this series: it needs 1 real-valued input and a regression head with 1 output; make one with createModel\(\{ cell, dataset \}\)$/ });

@@ -11,11 +11,11 @@
 // the form; a field with `limit` takes its range from the core's limit of that name, so one limit has one
 // range everywhere.
 
-export const TASKS = ['adding', 'copy', 'sine', 'imdb', 'imdbfile', 'temp', 'csv'];
+export const TASKS = ['adding', 'copy', 'sine', 'imdb', 'imdbfile', 'imdbfull', 'temp', 'csv'];
 // The sequence-to-sequence view's tasks (its own settings, S2S_FIELDS): a link with one of them opens that view.
 export const S2S_TASKS = ['reverse', 'dates'];
 export const SYNTHETIC = ['adding', 'copy', 'sine'];
-export const TEXT_TASKS = ['imdb', 'imdbfile'];
+export const TEXT_TASKS = ['imdb', 'imdbfile', 'imdbfull'];
 export const SERIES_TASKS = ['temp', 'csv'];
 
 // type: int | num | bool | enum | str. `group` names the form section (and the embed mode's hide list).
@@ -40,15 +40,22 @@ export const FIELDS = {
   emb: { type: 'int', limit: 'embed', def: 32, group: 'model', label: 'Embedding size' },  // not 'embed': that is the embed mode
   hidden: { type: 'int', limit: 'hidden', def: 32, group: 'model', label: 'Hidden size' },
   fb: { type: 'num', limit: 'forget_bias', def: 1, group: 'model', label: 'Forget-gate bias' },
+  dropout: { type: 'num', limit: 'dropout', def: 0, group: 'model', label: 'Dropout' },
   seed: { type: 'int', min: 0, max: 2 ** 31 - 1, def: 1, group: 'model', label: 'Seed' },
   opt: { type: 'enum', values: ['adam', 'momentum', 'sgd'], def: 'adam', group: 'optimizer' },
   lr: { type: 'num', limit: 'lr', def: 0.01, group: 'optimizer', label: 'Learning rate' },
   clip: { type: 'bool', def: true, group: 'optimizer' },
   clipAt: { type: 'num', limit: 'clip', def: 1, group: 'optimizer', label: 'Clipping threshold' },
+  // The learning-rate schedule (the core's: lab.names.schedules) and its linear warm-up, in steps.
+  sched: { type: 'enum', schedules: true, values: [], def: 'none', group: 'optimizer' },
+  warmup: { type: 'int', limit: 'warmup', def: 0, group: 'optimizer', label: 'Warm-up steps' },
   batch: { type: 'int', limit: 'batch', def: 32, group: 'training', label: 'Batch size' },
   steps: { type: 'int', limit: 'steps', def: 1000, group: 'training', label: 'Steps' },
   epochs: { type: 'int', limit: 'epochs', def: 3, group: 'training', label: 'Epochs' },
   bptt: { type: 'int', limit: 'bptt', def: 0, group: 'training', label: 'BPTT window' },
+  // Data runs: keep the epoch with the best validation figures, and stop after `patience` epochs without one.
+  keepBest: { type: 'bool', def: false, group: 'training' },
+  patience: { type: 'int', limit: 'patience', def: 0, group: 'training', label: 'Patience' },
 };
 
 // Defaults that differ by task: each starts from a set-up that learns in a minute or two in a page.
@@ -60,6 +67,10 @@ export const TASK_DEFAULTS = {
   sine: { len: 50, lr: 0.01, hidden: 32, steps: 500 },
   imdb: { data: DATA.imdb, cell: 'gru', emb: 32, hidden: 64, lr: 0.003, epochs: 3 },
   imdbfile: { cell: 'gru', emb: 32, hidden: 64, lr: 0.003, epochs: 3 },
+  // The whole data set: all 25,000 training reviews (a tenth kept for validation) and the 25,000 official
+  // test reviews, a 20k vocabulary and the last 400 words, with docs/imdb.md's recipe.
+  imdbfull: { train: 22500, val: 2500, test: 25000, vocab: 20000, maxLen: 400, keepEnd: true, cell: 'gru', emb: 64, hidden: 128, lr: 0.003,
+    epochs: 3, dropout: 0.4, sched: 'cosine', warmup: 200, keepBest: true },
   temp: { data: DATA.temp, hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
   csv: { hidden: 32, lr: 0.003, epochs: 10, batch: 32 },
 };
@@ -105,10 +116,11 @@ export function s2sDefaults(task = S2S_FIELDS.task.def) {
  * core's order), `limits` as lab.limits ({ hidden: { min, max }, ... }). Call it once the Worker's module is
  * up, before any other function here reads a field (they throw until then: there is no second copy).
  */
-export function useCore({ cells, limits }) {
+export function useCore({ cells, limits, names }) {
   for (const fields of [FIELDS, S2S_FIELDS]) {
     for (const [k, f] of Object.entries(fields)) {
       if (f.cells) f.values = cells.map((c) => c.name);
+      if (f.schedules) f.values = [...names.schedules];
       if (!f.limit) continue;
       const l = limits[f.limit];
       if (!l) throw new Error(`config.js: the core has no limit '${f.limit}' (for the field ${k})`);
@@ -119,7 +131,7 @@ export function useCore({ cells, limits }) {
 }
 
 const needCore = (key, f) => {
-  if ((f.cells && !f.values.length) || (f.limit && f.min === undefined))
+  if (((f.cells || f.schedules) && !f.values.length) || (f.limit && f.min === undefined))
     throw new Error(`config.js: ${key} comes from the core: call useCore() with the module's cells and limits first`);
 };
 
@@ -255,7 +267,8 @@ export function readForm(form, last, fields = FIELDS) {
 export function runLabel(cfg) {
   const cell = cfg.cell.toUpperCase();
   const shape = `${cfg.layers > 1 ? `${cfg.layers}×` : ''}${cfg.hidden}${cfg.bi ? ' bi' : ''}`;
-  const clip = cfg.clip ? `clip ${cfg.clipAt}` : 'no clip';
-  const data = SYNTHETIC.includes(cfg.task) ? `${cfg.task} T=${cfg.len}` : { imdb: 'IMDB', imdbfile: 'IMDB', temp: 'temperatures', csv: 'CSV' }[cfg.task];
+  const clip = (cfg.clip ? `clip ${cfg.clipAt}` : 'no clip') + (cfg.sched && cfg.sched !== 'none' ? `, ${cfg.sched}` : '') +
+    (cfg.dropout > 0 ? `, dropout ${cfg.dropout}` : '');
+  const data = SYNTHETIC.includes(cfg.task) ? `${cfg.task} T=${cfg.len}` : { imdb: 'IMDB', imdbfile: 'IMDB', imdbfull: 'IMDB 25k', temp: 'temperatures', csv: 'CSV' }[cfg.task];
   return `${cell} ${shape}, ${cfg.opt} ${cfg.lr}, ${clip}, ${data}`;
 }

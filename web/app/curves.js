@@ -91,7 +91,7 @@ function xRange(rec) {
 function mainSets(rec, cfg, classification) {
   const base = baselineLoss(cfg);
   const bow = state.bow && rec.kind === 'text' && Number.isFinite(state.bow.valAccuracy) ? state.bow.valAccuracy : null;
-  const sig = [rec.id, classification, rec.cfg.clip, rec.cfg.clipAt, Boolean(rec.nan), bow].join('|');
+  const sig = [rec.id, classification, rec.cfg.clip, rec.cfg.clipAt, Boolean(rec.nan), bow, rec.best?.step].join('|');
   if (rec.sets?.sig === sig) return rec.sets;
   const heldOut = rec.kind === 'task' ? 'held-out' : 'validation';
   const loss = [
@@ -100,10 +100,15 @@ function mainSets(rec, cfg, classification) {
     series(`${heldOut} loss`, { color: OKABE_ITO.vermillion, dash: [6, 4], point: 'triangle' }, rec.val, { pointRadius: 4, legendPoint: 'triangle' }),
   ];
   if (base) loss.push(hline(`${base.what} (${base.approx ? '≈' : ''}${fmtNum(base.loss)})`, base.loss, 0, 1));
+  // keepBest: the best epoch so far, a star on its validation point (the core chose it).
+  const bestAt = (pts) => (rec.best ? pts.filter((p) => p.x === rec.best.step) : []);
+  const bestLabel = rec.best ? `best epoch (${rec.best.epoch})` : '';
+  if (rec.best) loss.push(markers(bestLabel, { color: OKABE_ITO.green, point: 'star' }, bestAt(rec.val), { pointRadius: 10, borderWidth: 2.5 }));
   const acc = [
     series('training accuracy (average)', { color: OKABE_ITO.blue, dash: [], point: 'circle' }, rec.accEma, { borderWidth: 2.5 }),
     series(`${heldOut} accuracy`, { color: OKABE_ITO.vermillion, dash: [6, 4], point: 'triangle' }, rec.valAcc, { pointRadius: 4, legendPoint: 'triangle' }),
   ];
+  if (rec.best) acc.push(markers(bestLabel, { color: OKABE_ITO.green, point: 'star' }, bestAt(rec.valAcc), { pointRadius: 10, borderWidth: 2.5 }));
   if (base?.accuracy !== undefined) acc.push(hline(`chance (${base.accuracy})`, base.accuracy, 0, 1));
   if (bow !== null) acc.push(hline(`bag-of-words baseline (${fmtNum(bow)})`, bow, 0, 1, OKABE_ITO.green, [10, 3, 2, 3]));
   const grad = [series('gradient norm', { color: OKABE_ITO.blue, dash: [], point: 'circle' }, rec.grad, { borderWidth: 1.5 })];

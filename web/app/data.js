@@ -100,7 +100,7 @@ async function loadData(key, cfg) {
   } else {
     if ((t === 'imdb' || t === 'temp') && !cfg.data.trim() && !(t === 'temp' && state.files.series?.forTask === 'temp'))
       throw new Error(emptyUrl(t));  // an empty URL would fetch the page itself
-    if (t === 'imdb') {
+    if (t === 'imdb' || (t === 'imdbfull' && !state.files.text)) {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
       checkSameSite(cfg.data);
@@ -122,7 +122,7 @@ async function loadData(key, cfg) {
       }
       label = cfg.data;
       source = { kind: 'seriesCsv', bytes: bytes.buffer, opts: seriesOpts(cfg), name: label.split('/').pop() };
-    } else if (t === 'imdbfile') {
+    } else if (t === 'imdbfile' || t === 'imdbfull') {
       const f = state.files.text;
       label = f.name;
       if (f.kind === 'archive') {
@@ -197,10 +197,14 @@ export function missingData(cfg = state.cfg) {
   const key = wantedDataKey(cfg);
   if (key !== null && state.data.key === key) return null;
   const t = cfg.task;
+  if (t === 'imdbfull' && key === null)
+    return 'No data yet: drop the IMDB archive aclImdb_v1.tar.gz onto the page (or choose it with “Choose a file…”), or give the Data URL of a prepared full file.';
   if (t === 'imdbfile' && key === null)
     return 'No data yet: drop the IMDB archive aclImdb_v1.tar.gz onto the page (or a prepared .rnld file, or a CSV of text,label reviews), or choose it with “Choose a file…”.';
   if (t === 'csv' && key === null) return 'No data yet: drop a CSV series (a header, then a numeric column) onto the page, or choose it with “Choose a file…”.';
   if (lastError?.key !== key) return null;
+  if (lastError.error.notThere && t === 'imdbfull')
+    return `No data: there is no prepared full file at ${cfg.data}; drop the archive aclImdb_v1.tar.gz instead, or prepare the file with npm run data (see docs/imdb.md).`;
   if (lastError.error.notThere && t === 'imdb')
     return `No data: the IMDB subset is not at ${cfg.data}; prepare it with npm run data (see data/README.md), or choose “IMDB, from the archive you drop” and drop aclImdb_v1.tar.gz.`;
   if (lastError.error.notThere && t === 'temp')
@@ -233,7 +237,7 @@ export async function loadDataForTask({ auto } = {}) {
 async function loadDataForTaskOnly({ auto } = {}) {
   const t = state.cfg.task;
   if (state.running) return;
-  if (t === 'imdbfile' && !state.files.text) {
+  if ((t === 'imdbfile' || t === 'imdbfull') && !state.files.text) {
     // A subset parsed on an earlier visit, kept in this browser: used without dropping the archive again.
     const cached = await cacheGet(subsetCacheKey(state.cfg));
     if (cached && !state.files.text) {
@@ -247,7 +251,7 @@ async function loadDataForTaskOnly({ auto } = {}) {
     updateCards();
     return;
   }
-  if (auto && t === 'imdbfile' && state.files.text?.kind === 'archive' && !state.files.text.file) return;
+  if (auto && (t === 'imdbfile' || t === 'imdbfull') && state.files.text?.kind === 'archive' && !state.files.text.file) return;
   try {
     await ensureData();
   } catch (e) {
@@ -276,8 +280,8 @@ export async function handleFile(file, openModel) {
       return;
     }
     if (kind.type === 'gzip' || kind.type === 'tar') {
-      await useDataFile('text', { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id }, 'imdbfile',
-        prevTask);
+      await useDataFile('text', { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id },
+        textTask(prevTask), prevTask);
       return;
     }
     if (kind.type === 'rnld') {
@@ -287,7 +291,7 @@ export async function handleFile(file, openModel) {
       const info = await client.call('setData', { source: { kind: 'rnld', bytes: bytes.slice().buffer, name: file.name }, key });
       if (info.kind === 'text') {
         state.files.text = { kind: 'rnld', bytes, name: file.name, id };
-        if (state.cfg.task !== 'imdbfile') switchTask('imdbfile', state.cfg.task);
+        if (state.cfg.task !== 'imdbfile' && state.cfg.task !== 'imdbfull') switchTask('imdbfile', state.cfg.task);
       } else {
         state.files.series = { kind: 'rnld', bytes, name: file.name, id };
         if (state.cfg.task !== 'csv') switchTask('csv', state.cfg.task);
@@ -303,7 +307,7 @@ export async function handleFile(file, openModel) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const text = new TextDecoder().decode(bytes.subarray(0, 65536));  // the header, however wide
       if (looksLikeReviewCsv(text)) {
-        await useDataFile('text', { kind: 'textCsv', bytes, name: file.name, id }, 'imdbfile', prevTask);
+        await useDataFile('text', { kind: 'textCsv', bytes, name: file.name, id }, textTask(prevTask), prevTask);
       } else {
         const task = prevTask === 'temp' ? 'temp' : 'csv';
         await useDataFile('series', { kind: 'csv', bytes, name: file.name, id, forTask: task }, task, prevTask);
@@ -326,6 +330,9 @@ export async function handleFile(file, openModel) {
 // Makes `entry` the dropped file of `slot` ('text' or 'series'), switches to `task` and loads it. When it
 // cannot be loaded (a bad archive, a bad CSV), everything comes back as it was: the slot's earlier file,
 // the task, the form and the URL; the Worker has kept its data and models.
+// The reviews task a dropped text file goes to: the whole set if that is chosen, else the archive's subset.
+const textTask = (prev) => (prev === 'imdbfull' ? 'imdbfull' : 'imdbfile');
+
 async function useDataFile(slot, entry, task, prevTask) {
   const saved = state.files[slot], before = state.cfg;
   state.files[slot] = entry;

@@ -16,7 +16,7 @@ const mean = (a) => {
 export function baselineLoss(cfg) {
   if (cfg.task === 'adding') return { loss: 1 / 6, what: 'always predicting 1' };
   if (cfg.task === 'copy') return { loss: Math.log(8), accuracy: 0.125, what: 'guessing one of 8 symbols' };
-  if (cfg.task === 'imdb' || cfg.task === 'imdbfile') return { loss: Math.log(2), accuracy: 0.5, what: 'guessing' };
+  if (cfg.task === 'imdb' || cfg.task === 'imdbfile' || cfg.task === 'imdbfull') return { loss: Math.log(2), accuracy: 0.5, what: 'guessing' };
   // Series are normalised with the training part's mean and deviation: predicting that mean scores ~1.
   if (cfg.task === 'temp' || cfg.task === 'csv') return { loss: 1, what: 'always predicting the training mean', approx: true };
   return null;

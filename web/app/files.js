@@ -134,26 +134,28 @@ export function toCsv(header, rows) {
   return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
 }
 
-// --- IndexedDB: prepared data sets --------------------------------------------------------------------
+// --- IndexedDB: prepared data sets, and the checkpoints of long runs (longrun.js) ---------------------------
 
-const DB = 'rnnlab', STORE = 'datasets';
+const DB = 'rnnlab', STORE = 'datasets', CHECKPOINTS = 'checkpoints';
 
 function openDb() {
   return new Promise((resolve, reject) => {
     if (!globalThis.indexedDB) return reject(new Error('this browser has no IndexedDB'));
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    const req = indexedDB.open(DB, 2);  // 2: the checkpoints store
+    req.onupgradeneeded = () => {
+      for (const name of [STORE, CHECKPOINTS]) if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error ?? new Error('IndexedDB cannot be opened'));
   });
 }
 
-async function withStore(mode, fn) {
+async function withStore(mode, fn, store = STORE) {
   const db = await openDb();
   try {
     return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const req = fn(tx.objectStore(STORE));
+      const tx = db.transaction(store, mode);
+      const req = fn(tx.objectStore(store));
       tx.oncomplete = () => resolve(req?.result);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
@@ -186,3 +188,10 @@ export async function cacheDelete(key) {
     await withStore('readwrite', (s) => s.delete(key));
   } catch {}
 }
+
+// A checkpoint record is written in one transaction: it is there whole or not at all, and the record it
+// replaces stays until the new one is complete. These throw (the caller says why nothing was kept).
+export const checkpointPut = (key, value) => withStore('readwrite', (s) => s.put(value, key), CHECKPOINTS);
+export const checkpointKeys = () => withStore('readonly', (s) => s.getAllKeys(), CHECKPOINTS);
+export const checkpointGet = (key) => withStore('readonly', (s) => s.get(key), CHECKPOINTS);
+export const checkpointDelete = (key) => withStore('readwrite', (s) => s.delete(key), CHECKPOINTS);

@@ -10,6 +10,8 @@
 //   tryit.js    "Try it": a typed review's prediction, word by word
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
+//   lrcurve.js  the optimizer group's learning-rate curve (the core's schedule)
+//   longrun.js  long data runs: the estimate, progress inside an epoch, checkpoints kept in IndexedDB, resume
 //   runbar.js   the run bar of narrow screens (it presses the run panel's buttons)
 //   embed.js    framed: the content's height to the course page; the embed code
 // A module imports only those above it in this list (state.js none of them), so the graph has no cycles;
@@ -21,6 +23,8 @@ import { s2s, applyConfig, applyView, showPage, switchTask, updateButtons, updat
   from './setup.js';
 import { READY, ensureData, loadDataForTask, wireFiles } from './data.js';
 import { loadModel, renderRuns, train, wireRuns, onProgress, onEval } from './runs.js';
+import { offerResume, onEstimate, onEpochProgress, onEpochCheckpoint, wireLongRun } from './longrun.js';
+import { initLrCurve, updateLrCurve } from './lrcurve.js';
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
@@ -61,6 +65,8 @@ function onFormChange(e) {
   }
   state.cfg = cfg;
   if (cfg.task !== prevTask) {
+    // A subset kept in this browser is of the task it was made for (imdbfile and imdbfull draw different ones).
+    if (state.files.text?.fromCache) state.files.text = null;
     switchTask(cfg.task, prevTask);
     if (!state.model) drawMain();
     updateCards();
@@ -105,7 +111,11 @@ async function onWorkerDeath(message) {
 // --- Start ------------------------------------------------------------------------------------------------
 
 client.onEvent = (event, data) => {
-  if (event === 'progress') onProgress(data);
+  if (event === 'progress') {
+    onProgress(data);
+    onEpochProgress(data);
+  } else if (event === 'estimate') onEstimate(data);
+  else if (event === 'epochCheckpoint') onEpochCheckpoint(data);
   else if (event === 'eval') onEval(data);
   else if (event === 's2sProgress') s2s.onProgress(data);
   else if (event === 's2sEval') s2s.onEval(data);
@@ -145,6 +155,8 @@ function wire() {
     loadDataForTask();
   });
   wireRuns();
+  wireLongRun();
+  document.addEventListener('rnnlab:changed', () => updateLrCurve());
   wireFiles(loadModel);
   wireInspect();
   wireTry();
@@ -223,6 +235,7 @@ async function boot() {
   applyConfig(cfg);
   try {
     initCurves();
+    initLrCurve();
     initInspect();
     s2s.init();
   } catch (e) {
@@ -257,6 +270,7 @@ async function boot() {
   if (view.page === 's2s' && !errors.length) s2s.status('Ready. Press “Train both”, or try the lengths 6, 12, 20.');
   await loadDataForTask({ auto: true });
   updateButtons();
+  if (!view.autorun && !view.embed) await offerResume();  // a run kept in this browser after an epoch
   document.body.dataset.ready = '1';  // the tests wait for this
   if (view.autorun) {
     if (view.page === 's2s') s2s.train();

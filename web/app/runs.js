@@ -128,15 +128,44 @@ export async function loadModel(bytes, name) {
   updateTry();
 }
 
-// --- Training --------------------------------------------------------------------------------------------
-
-function trainOpts(cfg) {
-  return { optimizer: cfg.opt, lr: cfg.lr, clip: cfg.clip, clipAt: cfg.clipAt, batchSize: cfg.batch, steps: cfg.steps,
-    epochs: cfg.epochs, length: cfg.len, bptt: cfg.bptt, seed: cfg.seed };
+/**
+ * A model loaded in the Worker from a checkpoint kept in this browser (longrun.js), made the current one with
+ * its run's set-up and curves so far: the next Train (with epochsDone) continues that run.
+ */
+export function adoptModel(info, cfg, kept) {
+  const rec = newRecord(info, cfg, kept.label);
+  rec.status = 'stopped';
+  rec.snapshot = kept.bytes;
+  rec.seconds = kept.seconds ?? 0;
+  rec.kept = kept.epoch;
+  for (const k of ['ema', 'val', 'valAcc']) rec[k] = (kept.curves?.[k] ?? []).map((p) => ({ ...p }));
+  rec.emaState = rec.ema.length ? rec.ema[rec.ema.length - 1].y : NaN;
+  state.model = { ...info, archKey: archKey(cfg), dataKey: state.data.key, rec };
+  rec.dataKey = state.data.key;
+  showStats(rec);
+  $('stat-epoch').textContent = `${kept.epoch}/${kept.epochs}`;
+  clearMainCharts();
+  drawMain();
+  renderRuns();
+  updateButtons();
+  return rec;
 }
 
-/** One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result. */
-export async function train() {
+// --- Training --------------------------------------------------------------------------------------------
+
+// epochsDone: a data run resumed from its kept checkpoint (longrun.js) trains epochs epochsDone+1..epochs,
+// with its schedule ending where it did (scheduleTotal).
+function trainOpts(cfg, epochsDone = 0, scheduleTotal = null) {
+  return { optimizer: cfg.opt, lr: cfg.lr, clip: cfg.clip, clipAt: cfg.clipAt, batchSize: cfg.batch, steps: cfg.steps,
+    epochs: cfg.epochs, length: cfg.len, bptt: cfg.bptt, seed: cfg.seed, epochsDone, schedule: cfg.sched, warmup: cfg.warmup,
+    keepBest: kindOf(cfg) !== 'task' && cfg.keepBest, patience: cfg.patience, ...(scheduleTotal ? { scheduleTotal } : {}) };
+}
+
+/**
+ * One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result.
+ * epochsDone: the epochs a resumed run (longrun.js) has behind it.
+ */
+export async function train({ epochsDone = 0, scheduleTotal = null } = {}) {
   if (state.running || s2s.running) return null;
   const { cfg, errors } = C.readForm(form, state.cfg);
   if (errors.length) {
@@ -178,9 +207,10 @@ export async function train() {
     runDescription = `${rec.label}, ${total}${state.sequence ? ` (run ${state.sequence.index + 1} of ${state.sequence.runs.length})` : ''}`;
     setStatus(`${continuing ? 'Training on' : 'Training'}: ${runDescription} …`);
     $('progress').value = 0;
+    $('epoch-line').hidden = $('estimate-line').hidden = true;  // longrun.js shows them once they come
     let res;
     try {
-      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg) });
+      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg, epochsDone, scheduleTotal) });
     } catch (e) {
       rec.status = rec.train.length ? 'stopped' : 'new';
       if (e.code === 'WORKER_DIED') return null;
@@ -213,6 +243,9 @@ function finishRun(rec, res) {
   rec.seconds += res.seconds;
   rec.seqs = (rec.seqs ?? 0) + (res.seqs ?? 0);
   rec.stepsTotal = res.stepsAfter;
+  rec.memoryBytes = res.memoryBytes;
+  if (res.best) rec.best = res.best;
+  $('stat-memory').textContent = `${(res.memoryBytes / 1048576).toFixed(0)} MB`;
   rec.failedStep = res.status === 'failed' ? res.stepsAfter + 1 : null;
   if (res.stepsAfter > res.stepsBefore) rec.saved = false;
   state.model.optimizer = res.optimizer;
@@ -227,8 +260,9 @@ function finishRun(rec, res) {
   const fig = test ? (test.accuracy !== null && test.accuracy !== undefined ? `test accuracy ${fmtNum(test.accuracy)}, ` : '') +
     `test loss ${fmtNum(test.loss)}` + (Number.isFinite(test.rmse) ? ` (RMSE ${fmtNum(test.rmse)} in ${test.column ?? 'the series'}’s units)` : '') : '';
   const how = { done: 'Done', stopped: 'Stopped', failed: 'Failed (numeric fault)' }[res.status] ?? res.status;
-  setStatus(`${how} after ${rec.stepsTotal} steps in ${res.seconds.toFixed(1)} s${fig ? `: ${fig}` : ''}.` +
-    (res.status === 'failed' ? ' The last good parameters are kept.' : ''), res.status === 'failed' ? 'error' : 'ok');
+  const best = res.best ? ` Best epoch: ${res.best.epoch} (validation accuracy ${fmtNum(res.best.accuracy)}); “Restore best epoch” makes it the model.` : '';
+  setStatus(`${how} after ${rec.stepsTotal} steps in ${res.seconds.toFixed(1)} s${res.stoppedEarly ? ` (stopped early: no better epoch in ${rec.cfg.patience})` : ''}` +
+    `${fig ? `: ${fig}` : ''}.${best}` + (res.status === 'failed' ? ' The last good parameters are kept.' : ''), res.status === 'failed' ? 'error' : 'ok');
   drawMain();
   renderRuns();
   snapshot(rec);
@@ -320,10 +354,35 @@ function compactRecord(rec) {
 export function onEval(d) {
   const rec = state.runs.find((r) => r.modelId === d.modelId);
   if (!rec) return;
+  if (d.best) rec.best = d.best;  // the best epoch so far (keepBest): marked on the curves
   const t = rec.seconds + (d.seconds ?? 0);  // seconds of training of this model when it was measured
   if (Number.isFinite(d.loss)) rec.val.push({ x: d.step, y: d.loss, t });
   if (d.accuracy !== null && d.accuracy !== undefined && Number.isFinite(d.accuracy)) rec.valAcc.push({ x: d.step, y: d.accuracy, t });
   scheduleDraw(renderRuns);
+}
+
+// The model of the best epoch back as the current model (keepBest): its parameters and optimizer, and its
+// test figures; Save then gives that model, and Train continues from it.
+export async function restoreBest() {
+  const rec = state.model?.rec;
+  if (!rec?.best || state.running) return;
+  try {
+    const r = await client.call('restoreBest', { modelId: rec.modelId });
+    rec.test = r.test;
+    rec.restored = r.best.epoch;
+    state.model.optimizer = r.optimizer;
+    rec.stepsTotal = r.optimizer?.steps ?? rec.stepsTotal;
+    $('stat-step').textContent = String(rec.stepsTotal);
+    rec.saved = false;
+    const t = r.test;
+    setStatus(`Restored the model of epoch ${r.best.epoch} (step ${r.best.step}, validation accuracy ${fmtNum(r.best.accuracy)}): ` +
+      `test accuracy ${fmtNum(t.accuracy)}, test loss ${fmtNum(t.loss)}. Save gives this model; Train continues from it.`, 'ok');
+    await snapshot(rec);
+  } catch (e) {
+    setStatus(`Could not restore the best epoch: ${sentence(e.message)}`, 'error');
+  }
+  renderRuns();
+  updateButtons();
 }
 
 // --- Pause, stop, reset ---------------------------------------------------------------------------------
@@ -601,10 +660,11 @@ async function exportPng(which) {
 
 // The run buttons, the presets, the comparison's controls and the files out.
 export function wireRuns() {
-  $('train').addEventListener('click', () => train());
+  $('train').addEventListener('click', () => train());  // (not train(event): a click is no resume)
   $('pause').addEventListener('click', pauseResume);
   $('stop').addEventListener('click', stop);
   $('reset').addEventListener('click', reset);
+  $('restore-best').addEventListener('click', restoreBest);
   for (const b of document.querySelectorAll('[data-preset]')) b.addEventListener('click', () => runPreset(b.dataset.preset));
   $('save-model').addEventListener('click', () => state.model && saveRun(state.model.rec));
   $('export-csv').addEventListener('click', exportCsv);

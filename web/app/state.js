@@ -82,7 +82,9 @@ export function wantedDataKey(cfg = state.cfg) {
   if (t === 'imdb') return `url:${cfg.data}`;
   if (t === 'temp') return state.files.series?.forTask === 'temp' ? `file:${state.files.series.id}|w${cfg.window}|h${cfg.horizon}`
     : `url:${cfg.data}|w${cfg.window}|h${cfg.horizon}`;
-  if (t === 'imdbfile') {
+  // The whole set: the dropped archive (or prepared file) if there is one, else the Data URL if given.
+  if (t === 'imdbfull' && !state.files.text) return cfg.data.trim() ? `url:${cfg.data}` : null;
+  if (t === 'imdbfile' || t === 'imdbfull') {
     const f = state.files.text;
     if (!f) return null;
     if (f.kind === 'archive') return `file:${f.id}|${cfg.train}|${cfg.val}|${cfg.test}|${cfg.vocab}|${cfg.maxLen}|${cfg.keepEnd}`;
@@ -101,7 +103,8 @@ export const kindOf = (cfg) => (C.SYNTHETIC.includes(cfg.task) ? 'task' : C.TEXT
 // A model's architecture and data: a model is continued only by a set-up with the same key.
 export const archKey = (cfg) => {
   const usesEmbed = cfg.task === 'copy' || C.TEXT_TASKS.includes(cfg.task);
-  return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.bi, cfg.hidden, usesEmbed ? cfg.emb : '', cfg.cell === 'lstm' ? cfg.fb : '', cfg.seed].join('|');
+  return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.bi, cfg.hidden, usesEmbed ? cfg.emb : '', cfg.cell === 'lstm' ? cfg.fb : '', cfg.seed,
+    cfg.dropout].join('|');
 };
 
 // The shape of the model a set-up would make (the trace controls show its layers and gates before one exists).

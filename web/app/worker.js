@@ -13,6 +13,8 @@
 import { RnnLab } from '../rnnlab.js';
 
 const PROGRESS_MS = 150;   // at most ~7 progress messages a second, whatever the step rate
+const ESTIMATE_STEPS = 8;  // a data run's first estimate of its epoch time, after this many batches ...
+const ESTIMATE_MS = 3000;  // ... and this much time (or a tenth of the epoch), so one slow batch does not decide it
 const MAX_MODELS = 12;     // older models of the session are freed past this (their runs keep their curves)
 
 let lab = null;
@@ -168,6 +170,17 @@ function freeModel({ modelId }) {
   return true;
 }
 
+// Memory of a data run: the core's figure for training this model at the batch size and the data's length
+// (parameters, gradients, Adam's moments, work memory: rnl_model_training_bytes through lab.trainingBytes),
+// and the module's whole memory now (the data set included) and at most. WebAssembly memory never shrinks,
+// so memoryBytes at the end of a run is its peak.
+function memoryInfo(model, batchSize) {
+  const c = model.config, stats = lab.memoryStats();
+  const training = lab.trainingBytes({ cell: c.cell, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embed: c.embed,
+    dataset: data.ds }, { batchSize, length: data.ds.maxLen ?? data.ds.window, optimizer: model.optimizer?.kind ?? 'adam' });
+  return { training, memoryBytes: stats.memoryBytes, heapInUse: stats.heapInUse, memoryLimit: stats.memoryLimit };
+}
+
 function saveCheckpoint({ modelId }) {
   const bytes = getModel(modelId).model.saveCheckpoint();
   return { bytes, transfer: [bytes.buffer] };
@@ -214,16 +227,39 @@ async function safePoint() {
   }
 }
 
+// The run's schedule: none, or the kind and warm-up of the set-up, ending where the run ends (total: steps
+// counted from the model's first). A resumed run keeps the end its first part had (opts.scheduleTotal).
+function runSchedule(opts, stepsBefore) {
+  if ((!opts.schedule || opts.schedule === 'none') && !opts.warmup) return { kind: 'none' };
+  const steps = data.kind === 'task' ? opts.steps : (opts.epochs - (opts.epochsDone ?? 0)) * data.ds.batchesPerEpoch(opts.batchSize);
+  return { kind: opts.schedule ?? 'none', warmup: opts.warmup ?? 0, total: opts.scheduleTotal ?? stepsBefore + steps };
+}
+
+// The learning rate over the steps a run of this set-up would train (the optimizer group's curve), from the
+// core (lab.scheduleCurve); null until a data set is loaded (its batches per epoch set the run's length).
+function scheduleCurve({ schedule, lr, epochs, batchSize, steps, modelId, task }) {
+  if (!task && !data.ds) return null;
+  const before = modelId && models.has(modelId) ? models.get(modelId).model.optimizer?.steps ?? 0 : 0;
+  const perEpoch = task ? 0 : data.ds.batchesPerEpoch(batchSize);
+  const last = before + (task ? steps : epochs * perEpoch);
+  const c = lab.scheduleCurve({ kind: schedule.kind, warmup: schedule.warmup }, { lr, points: 120, first: before + 1, last, epochSteps: perEpoch });
+  return { steps: Array.from(c.steps), lr: Array.from(c.lr), first: before + 1, last, perEpoch };
+}
+
 async function train({ modelId, opts }) {
   if (run) throw new Error('a run is already training');
   const entry = getModel(modelId);
   const { model } = entry;
+  // A checkpoint loaded for a data set (dataKey null) takes the data now loaded: the core checks that it fits.
+  if (entry.dataKey === null && entry.kind !== 'task' && entry.kind === data.kind) entry.dataKey = data.key;
   if (entry.dataKey !== data.key) throw new Error('this model was made for other data; make a new model (Reset) or load its data');
   model.setOptimizer({ kind: opts.optimizer, lr: opts.lr, clip: opts.clip ? opts.clipAt : 0,
     ...(opts.optimizer === 'momentum' ? { momentum: opts.momentum ?? 0.9 } : {}) });
   const stepsBefore = model.optimizer?.steps ?? 0;
+  const schedule = runSchedule(opts, stepsBefore);
   run = { abort: new AbortController(), paused: false, resume: null, parked: [], jobs: [], modelId, pausedMs: 0, flush: null };
   const t0 = now();
+  let best = null, stoppedEarly = false;
   let pausedMs = 0, points = newPoints(), lastPost = 0, seqs = 0, lastGradNorm = NaN, lastStep = stepsBefore, status = 'done', error = null;
   const evals = [];
   const activeSeconds = () => (now() - t0 - run.pausedMs) / 1000;
@@ -232,7 +268,9 @@ async function train({ modelId, opts }) {
     lastExtra = extra;
     const active = (now() - t0 - run.pausedMs) / 1000;
     const cols = packPoints(points);
-    post({ event: 'progress', data: { modelId, points: cols, seconds: active, seqPerSec: active > 0 ? seqs / active : 0, ...extra } },
+    // memoryBytes: the module's memory now, which never shrinks: at the end of a run, its peak.
+    post({ event: 'progress', data: { modelId, points: cols, seconds: active, seqPerSec: active > 0 ? seqs / active : 0,
+      memoryBytes: lab.memoryBytes, ...extra } },
       Object.values(cols).map((a) => a.buffer));
     points = newPoints();
     lastPost = now();
@@ -260,7 +298,7 @@ async function train({ modelId, opts }) {
         // The first run of a model sees the seed's batches (same seed, same data for every compared model);
         // a continued run goes on with the stream, as `rnnlab train` does.
         seed: stepsBefore === 0 ? opts.seed : undefined,
-        evalEvery, evalBatches: 4, evalBatchSize: 64, progressEvery: 1, signal: run.abort.signal, yieldMs: 30,
+        evalEvery, evalBatches: 4, evalBatchSize: 64, progressEvery: 1, signal: run.abort.signal, yieldMs: 30, schedule,
         async onProgress(p) {
           record(p.totalSteps, p, opts.batchSize, { step: p.step, steps });
           if (p.eval) {
@@ -272,23 +310,51 @@ async function train({ modelId, opts }) {
       });
       if (res.stopped) status = 'stopped';
     } else {
+      // A run resumed from its checkpoint (opts.epochsDone of opts.epochs done) trains the epochs left with the
+      // run's own seed: the shuffles of epoch k depend only on the seed and k, so it goes on as if never stopped.
+      const done = opts.epochsDone ?? 0, epochs = opts.epochs - done;
+      let estimated = false, epochT0 = now(), epochPaused = run.pausedMs;
       const res = await model.trainDataset(data.ds, {
-        epochs: opts.epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1,
+        epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1, schedule,
+        ...(opts.keepBest ? { keepBest: true, patience: opts.patience ?? 0 } : {}),
         // As for tasks: the seed's shuffles for a new model; a continued run goes on from its steps.
-        seed: stepsBefore === 0 ? opts.seed : undefined,
+        seed: stepsBefore === 0 || done > 0 ? opts.seed : undefined,
         signal: run.abort.signal, yieldMs: 30,
         async onProgress(p) {
-          record(p.totalSteps, p, opts.batchSize, { step: p.step, steps: p.steps, epoch: p.epoch, epochs: p.epochs });
+          // Where the run is inside its epoch, and how fast the epoch goes (pauses left out).
+          const perEpoch = p.steps / p.epochs, inEpoch = p.step - (p.epoch - 1) * perEpoch;
+          const epochSeconds = (now() - epochT0 - (run.pausedMs - epochPaused)) / 1000;
+          const extra = { step: p.step, steps: p.steps, epoch: p.epoch + done, epochs: opts.epochs, batch: inEpoch, batches: perEpoch,
+            epochSeconds };
+          // The estimate, from the first batches: the time of an epoch at their pace, and the memory training takes.
+          if (!estimated && p.step >= ESTIMATE_STEPS && (epochSeconds * 1000 >= ESTIMATE_MS || inEpoch * 10 >= perEpoch)) {
+            estimated = true;
+            post({ event: 'estimate', data: { modelId, batches: p.step, seconds: epochSeconds, epochSeconds: (epochSeconds / inEpoch) * perEpoch,
+              perEpoch, memory: memoryInfo(model, opts.batchSize) } });
+          }
+          record(p.totalSteps, p, opts.batchSize, extra);
           await safePoint();
         },
         onEpoch(e) {
           const step = e.totalSteps ?? lastStep;
           const v = e.val ?? {};
-          evals.push({ step, epoch: e.epoch, loss: v.loss, accuracy: v.accuracy ?? null });
-          post({ event: 'eval', data: { modelId, step, epoch: e.epoch, loss: v.loss, accuracy: v.accuracy ?? null, seconds: activeSeconds() } });
+          const epoch = e.epoch + done;
+          // keepBest: the core's best epoch so far (numbered from the model's first epoch).
+          if (e.best) best = e.best;
+          evals.push({ step, epoch, loss: v.loss, accuracy: v.accuracy ?? null });
+          post({ event: 'eval', data: { modelId, step, epoch, loss: v.loss, accuracy: v.accuracy ?? null, seconds: activeSeconds(), best } });
+          // The checkpoint of this epoch (model, optimizer and its step count), for the page to keep in IndexedDB:
+          // a closed tab resumes from it.
+          const bytes = model.saveCheckpoint();
+          flush();
+          post({ event: 'epochCheckpoint', data: { modelId, epoch, epochs: opts.epochs, step, bytes, seconds: activeSeconds(),
+            memory: memoryInfo(model, opts.batchSize), scheduleTotal: schedule.total ?? null, best } }, [bytes.buffer]);
+          epochT0 = now();
+          epochPaused = run.pausedMs;
         },
       });
       if (res?.stopped || run.abort.signal.aborted) status = 'stopped';
+      stoppedEarly = Boolean(res?.stoppedEarly);
     }
   } catch (e) {
     if (e?.code === 'RNL_ERR_NUMERIC') {
@@ -307,14 +373,22 @@ async function train({ modelId, opts }) {
   }
   const stepsAfter = model.optimizer?.steps ?? lastStep;
   const result = { modelId, status, error, stepsBefore, stepsAfter, lastGradNorm, evals, seconds: (now() - t0 - pausedMs) / 1000, seqs,
-    numParams: model.numParams, optimizer: model.optimizer };
+    numParams: model.numParams, optimizer: model.optimizer, best, stoppedEarly };
   // Held-out figures of the model as it is now (after a numeric fault: the last good parameters).
   try {
     result.test = evaluate({ modelId });
   } catch (e) {
     result.testError = errorInfo(e).message;
   }
+  result.memoryBytes = lab.memoryBytes;  // after the test split too: the run's peak (the memory never shrinks)
   return result;
+}
+
+// The model of the best epoch (keepBest) back into the model: parameters and optimizer; its test figures.
+function restoreBest({ modelId }) {
+  const { model } = getModel(modelId);
+  const best = model.restoreBest();
+  return { best, optimizer: model.optimizer, test: evaluate({ modelId }) };
 }
 
 function evaluate({ modelId, length }) {
@@ -572,7 +646,7 @@ const OPS = {
       throw e;
     }
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
-    return { version: lab.version, kernels: lab.kernels, names: lab.names, cells: lab.cells, limits: lab.limits,
+    return { version: lab.version, kernels: lab.kernels, names: { ...lab.names }, cells: lab.cells, limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,
@@ -585,6 +659,8 @@ const OPS = {
     return train(args);
   },
   evaluate,
+  restoreBest,
+  scheduleCurve,
   inspect,
   predictText,
   predictions,

@@ -74,6 +74,12 @@ export class Dataset extends CoreObject {
     return { first, count: c[name] };
   }
 
+  /** Training steps (batches) in an epoch at a batch size: the run layer's count (rnl_run_batches_per_epoch). */
+  batchesPerEpoch(batchSize) {
+    checkInt(batchSize, 'batchSize', 'batchesPerEpoch', 1);
+    return this._lab._c.rnl_run_batches_per_epoch(this._handle, batchSize);
+  }
+
   /** A text as the model reads it: token ids (max_len, keep_end as the data) and their words. */
   encode(text) {
     const lab = this._lab, bytes = textBytes(text, 'encode');

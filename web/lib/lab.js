@@ -266,15 +266,19 @@ export class RnnLab {
   /**
    * Points of a learning-rate schedule's curve, computed in the core (rnl_run_schedule_curve), for a
    * drawing: { steps: Int32Array, lr: Float32Array }, `points` steps evenly spaced from `first` to `last`
-   * (default: the schedule's total) for the base rate `lr`.
+   * (default: the schedule's total) for the base rate `lr`. With `epochSteps`, the schedule's total and step
+   * size left out are resolved as a run ending at `last` with epochs of that many steps resolves them (0: a
+   * task run: a third of the steps), so the curve is the one that run trains with.
    */
   scheduleCurve(schedule, opts) {
     const where = 'scheduleCurve';
-    opts = checkKeys(opts, ['lr', 'points', 'first', 'last'], where);
+    opts = checkKeys(opts, ['lr', 'points', 'first', 'last', 'epochSteps'], where);
     const lr = checkNumber(opts.lr ?? this._defaults.recurrent.lrAdam, 'lr', where);
     const points = checkInt(opts.points ?? 100, 'points', where, 1, 100000);
     const first = checkInt(opts.first ?? 1, 'first', where, 1);
-    const s = scheduleRecord(this, schedule, where);
+    const resolve = opts.epochSteps !== undefined && opts.last !== undefined;
+    const s = scheduleRecord(this, schedule, where, resolve ? { endStep: checkInt(opts.last, 'last', where, 1),
+      epochSteps: checkInt(opts.epochSteps, 'epochSteps', where, 0) } : {});
     const last = checkInt(opts.last ?? this._heap.read('schedule', s).total, 'last', where, 1);
     const heap = this._heap, lp = heap.malloc(4 * points), sp = heap.malloc(4 * points);
     try {
