@@ -9,12 +9,14 @@
 //
 // After grading it builds the graded cell_math.c into a WebAssembly module for the lab page ("use my
 // implementation", exercises/README.md): build-wasm-student/rnnlab-student.wasm, copied to
-// web/student/rnnlab.wasm, which the page loads with ?impl=student. Needs Emscripten (emcmake); without
-// it the step is skipped with a note. Its flags:
+// web/student/rnnlab.wasm, which the page loads with ?impl=student. With --solution the module is built
+// in build-wasm-solution/ and copied nowhere: web/student/rnnlab.wasm holds the student's own cells, and
+// grading the solution must not replace them (--wasm-out puts it there on purpose). Needs Emscripten
+// (emcmake); without it the step is skipped with a note. Its flags:
 //   --no-wasm            grade only
 //   --wasm-only          build the module only (no grading)
-//   --wasm-build DIR     build directory (default build-wasm-student/)
-//   --wasm-out FILE      where to copy the module (default web/student/rnnlab.wasm)
+//   --wasm-build DIR     build directory (default build-wasm-student/, build-wasm-solution/ with --solution)
+//   --wasm-out FILE      where to copy the module (default web/student/rnnlab.wasm; none with --solution)
 //
 // Needs cmake and a C compiler (and zlib, which the rest of rnnlab's native build wants). The build
 // lives in build-exercises/ (one sub-build per --dir directory): the first run compiles the core,
@@ -38,8 +40,7 @@ function fail(message, status = 2) {
 let solution = false;
 let dir = null;
 let wasm = true, wasmOnly = false;
-let wasmBuild = join(root, 'build-wasm-student');
-let wasmOut = join(root, 'web', 'student', 'rnnlab.wasm');
+let wasmBuild = null, wasmOut = null;  // defaults below, once --solution is known
 const passThrough = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -65,6 +66,9 @@ for (let i = 0; i < argv.length; i++) {
   else fail(`unknown flag '${a}'\n${usage}`);
 }
 if (solution && dir) fail('--solution and --dir exclude each other');
+const studentModule = join(root, 'web', 'student', 'rnnlab.wasm');
+wasmBuild ??= join(root, solution ? 'build-wasm-solution' : 'build-wasm-student');
+wasmOut ??= solution ? '' : studentModule;  // '': copied nowhere
 if (wasmOnly && !wasm) fail('--wasm-only and --no-wasm exclude each other');
 if (dir) {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${dir} is not a directory`);
@@ -132,8 +136,17 @@ function buildWasm() {
       `-DRNL_WASM_COPY_TO=${wasmOut}`], 'configuring the WebAssembly build');
   }
   run('cmake', ['--build', wasmBuild, '--parallel'], 'building the WebAssembly module');
+  const shown = (p) => (relative(root, p).startsWith('..') ? p : relative(root, p));
+  if (!wasmOut) {
+    const built = join(wasmBuild, 'rnnlab-student.wasm');
+    console.log(`\nThe solution's cells, built for the browser: ${shown(built)}\n` +
+      `It was not copied to ${shown(studentModule)}, which holds your own cells for ?impl=student. To try the ` +
+      `solution's cells in the page, run node exercises/grade.mjs --solution --wasm-out ${shown(studentModule)} ` +
+      `(that replaces your module; node exercises/grade.mjs builds yours again).\nLoad it with RnnLab.load('${built}').`);
+    return true;
+  }
   const rel = relative(join(root, 'web'), wasmOut).split(sep).join('/');
-  console.log(`\nYour cells, built for the browser: ${relative(root, wasmOut).startsWith('..') ? wasmOut : relative(root, wasmOut)}\n` +
+  console.log(`\n${solution ? 'The solution\'s cells' : 'Your cells'}, built for the browser: ${shown(wasmOut)}\n` +
     (rel === 'student/rnnlab.wasm'
       ? 'Use them in the lab page: npm start, then open the page with ?impl=student (e.g. http://localhost:8080/web/?impl=student).\n'
       : `Load it with RnnLab.load('${wasmOut}').\n`) +

@@ -98,6 +98,11 @@ test('files: recognised by their first bytes, not their names', () => {
   // Text cut inside a UTF-8 sequence at the 512-byte sample is still text.
   const long = text(`${'é'.repeat(255)}ab`);
   assert.equal(sniff(long.subarray(0, 600)).type, 'text');
+  // A CSV whose header is text is text, whatever its later lines hold: the readers name a bad line (a NUL
+  // byte, invalid UTF-8), not the sniffer (issue 14: "it starts with the bytes 74 65 78 74", text,lab).
+  assert.equal(sniff(text('text,label\n"fine",1\n"a NUL \0 here",0\n')).type, 'text');
+  assert.equal(sniff(Uint8Array.from([...text('text,label\n"caf'), 0xe9, ...text('",1\n')])).type, 'text');
+  assert.deepEqual(sniff(text('%PDF-1.7\n%\xe2\xe3\n')), { type: 'unknown', hint: 'it looks like a PDF' });
   assert.equal(looksLikeReviewCsv('text,label\n"great",1\n'), true);
   assert.equal(looksLikeReviewCsv('\uFEFF"review","sentiment"\n'), true);
   assert.equal(looksLikeReviewCsv('Date,Temp\n'), false);

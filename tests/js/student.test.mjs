@@ -7,6 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RnnLab, RnnLabError } from '../../web/rnnlab.js';
 
@@ -70,4 +71,18 @@ test('student module: the starter loads and says what is unfinished', { skip, ti
   // The instance stays usable: the error is about the student's code, not a broken heap.
   assert.ok(lab.createSeq2Seq({ task: 'reverse' }).numParams > 0);
   m.free();
+});
+
+test('student module: grading the solution leaves the student\'s web/student/rnnlab.wasm alone', { skip, timeout: 900_000 }, () => {
+  // The student's module, if there is one: its bytes' time must not change. Without one, none may appear.
+  const mine = `${root}web/student/rnnlab.wasm`;
+  const before = existsSync(mine) ? statSync(mine).mtimeMs : null;
+  const dir = `${root}build-wasm-student-test/solution`;
+  const r = spawnSync(process.execPath, [grade, '--solution', '--wasm-only', '--wasm-build', dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /The solution's cells, built for the browser: build-wasm-student-test\/solution\/rnnlab-student\.wasm/);
+  assert.match(r.stdout, /It was not copied to web\/student\/rnnlab\.wasm, which holds your own cells/);
+  assert.match(r.stdout, /--solution --wasm-out web\/student\/rnnlab\.wasm/, 'how to put it there on purpose');
+  assert.ok(existsSync(`${dir}/rnnlab-student.wasm`));
+  assert.equal(existsSync(mine) ? statSync(mine).mtimeMs : null, before);
 });

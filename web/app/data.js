@@ -30,6 +30,22 @@ const imdbOpts = (cfg) => ({ train: cfg.train, val: cfg.val, test: cfg.test, voc
   seed: 1 });
 const seriesOpts = (cfg) => ({ window: cfg.window, horizon: cfg.horizon });
 
+// The page's Content-Security-Policy (connect-src 'self', index.html) lets it fetch only from its own site:
+// a Data URL on another one is refused here, saying so, before the browser blocks it with a bare "Failed
+// to fetch" that would read as missing data.
+function checkSameSite(url) {
+  let u;
+  try {
+    u = new URL(url, location.href);
+  } catch {
+    return;  // fetch names a malformed URL itself
+  }
+  if (u.origin === location.origin) return;
+  throw new Error(`The Data URL ${url} is on another site (${u.origin}), and this page may load data only from its own ` +
+    `site (${location.origin}): its security policy allows nothing else. Put the file beside the page (for example in its ` +
+    'data/ folder) and type its relative URL, or download it and drop it onto the page.');
+}
+
 async function fetchBytes(url) {
   let resp;
   try {
@@ -87,6 +103,7 @@ async function loadData(key, cfg) {
     if (t === 'imdb') {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
+      checkSameSite(cfg.data);
       try {
         bytes = await fetchBytes(cfg.data);
       } catch (e) {
@@ -97,6 +114,7 @@ async function loadData(key, cfg) {
     } else if (t === 'temp' && state.files.series?.forTask !== 'temp') {
       setDataStatus(`Fetching ${cfg.data} …`);
       let bytes;
+      checkSameSite(cfg.data);
       try {
         bytes = await fetchBytes(cfg.data);
       } catch (e) {
@@ -257,9 +275,8 @@ export async function handleFile(file, openModel) {
       return;
     }
     if (kind.type === 'gzip' || kind.type === 'tar') {
-      state.files.text = { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id };
-      if (prevTask !== 'imdbfile') switchTask('imdbfile', prevTask);
-      await ensureData();
+      await useDataFile('text', { kind: 'archive', file, name: file.name, size: file.size, lastModified: file.lastModified, id }, 'imdbfile',
+        prevTask);
       return;
     }
     if (kind.type === 'rnld') {
@@ -285,29 +302,10 @@ export async function handleFile(file, openModel) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const text = new TextDecoder().decode(bytes.subarray(0, 65536));  // the header, however wide
       if (looksLikeReviewCsv(text)) {
-        const saved = state.files.text;
-        state.files.text = { kind: 'textCsv', bytes, name: file.name, id };
-        const before = state.cfg;
-        if (prevTask !== 'imdbfile') switchTask('imdbfile', prevTask);
-        try {
-          await ensureData();
-        } catch (e) {
-          state.files.text = saved;
-          applyConfig(before);
-          throw e;
-        }
+        await useDataFile('text', { kind: 'textCsv', bytes, name: file.name, id }, 'imdbfile', prevTask);
       } else {
-        const saved = state.files.series;
-        state.files.series = { kind: 'csv', bytes, name: file.name, id, forTask: prevTask === 'temp' ? 'temp' : 'csv' };
-        const before = state.cfg;
-        if (prevTask !== 'temp' && prevTask !== 'csv') switchTask('csv', prevTask);
-        try {
-          await ensureData();
-        } catch (e) {
-          state.files.series = saved;
-          applyConfig(before);
-          throw e;
-        }
+        const task = prevTask === 'temp' ? 'temp' : 'csv';
+        await useDataFile('series', { kind: 'csv', bytes, name: file.name, id, forTask: task }, task, prevTask);
       }
       return;
     }
@@ -320,6 +318,22 @@ export async function handleFile(file, openModel) {
   } finally {
     updateButtons();
     showReadiness();  // a dropped file may be the data the status line asked for
+  }
+}
+
+// Makes `entry` the dropped file of `slot` ('text' or 'series'), switches to `task` and loads it. When it
+// cannot be loaded (a bad archive, a bad CSV), everything comes back as it was: the slot's earlier file,
+// the task, the form and the URL; the Worker has kept its data and models.
+async function useDataFile(slot, entry, task, prevTask) {
+  const saved = state.files[slot], before = state.cfg;
+  state.files[slot] = entry;
+  if (prevTask !== task) switchTask(task, prevTask);
+  try {
+    await ensureData();
+  } catch (e) {
+    state.files[slot] = saved;
+    applyConfig(before);
+    throw e;
   }
 }
 

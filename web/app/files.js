@@ -14,16 +14,21 @@ export function sniff(bytes) {
   if (b.length >= 8 && ascii(0, 8) === 'RNNLABCK') return { type: 'checkpoint' };
   if (b.length >= 263 && ascii(257, 5) === 'ustar') return { type: 'tar' };
   if (b.length === 0) return { type: 'unknown', hint: 'the file is empty' };
-  // Text: no NUL bytes and valid UTF-8 in the first bytes.
-  if (!b.includes(0)) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(b.length === 512 ? trimUtf8(b) : b);
-      return { type: 'text' };
-    } catch {}
-  }
   const known = [[[0x89, 0x50, 0x4e, 0x47], 'a PNG image'], [[0xff, 0xd8, 0xff], 'a JPEG image'], [[0x25, 0x50, 0x44, 0x46], 'a PDF'],
     [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive'], [[0x42, 0x5a, 0x68], 'a bzip2 file'], [[0xfd, 0x37, 0x7a, 0x58], 'an xz file']];
   for (const [magic, what] of known) if (magic.every((x, i) => b[i] === x)) return { type: 'unknown', hint: `it looks like ${what}` };
+  // Text: the first line (a CSV's header) has no NUL byte and is valid UTF-8; so is the whole sample when no
+  // line ends in it. The rest is the readers' to judge, as the API reads the file: the reviews reader takes
+  // any bytes but NUL in a review and names the line of a NUL ("binary data"), the series reader names a
+  // line that is not numbers.
+  const nl = b.indexOf(0x0a);
+  const head = nl >= 0 ? b.subarray(0, nl) : b.length === 512 ? trimUtf8(b) : b;
+  if (!head.includes(0)) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head);
+      return { type: 'text' };
+    } catch {}
+  }
   const hex = Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ');
   return { type: 'unknown', hint: `it starts with the bytes ${hex}` };
 }

@@ -550,8 +550,18 @@ function s2sDecode({ pairId, text }) {
 const OPS = {
   async init(args) {
     // ?impl=student: the module `npm run grade` builds from the student's own cells (exercises/).
-    const file = args?.impl === 'student' ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
-    if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
+    const student = args?.impl === 'student';
+    const file = student ? '../student/rnnlab.wasm' : '../rnnlab.wasm';
+    try {
+      if (!lab) lab = await RnnLab.load(new URL(file, import.meta.url));
+    } catch (e) {
+      // Not built yet is the usual case: say how to build it, not "HTTP 404".
+      if (student && /HTTP 404\b/.test(e.message))
+        throw new Error('your cells are not built for the browser yet (student/rnnlab.wasm is not there). Run npm run grade ' +
+          'in the repository (it grades exercises/starter, then builds web/student/rnnlab.wasm; it needs Emscripten), ' +
+          'then reload this page. Without ?impl=student the page runs the reference cells');
+      throw e;
+    }
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
     return { version: lab.version, kernels: lab.kernels, names: lab.names, cells: lab.cells, limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
