@@ -8,6 +8,8 @@ export type CellName = 'rnn' | 'lstm' | 'gru';
 export type HeadName = 'binary' | 'classes' | 'regression';
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export type TaskName = 'adding' | 'copy' | 'sine';
+/** Learning-rate schedules of the run layer (lab.names.schedules; docs/model.md). */
+export type ScheduleName = 'none' | 'cosine' | 'step';
 /** A 64-bit seed: a whole Number up to 2^53 - 1, or a BigInt below 2^64. */
 export type Seed = number | bigint;
 
@@ -49,6 +51,11 @@ export interface ModelConfig {
   seq2seq?: boolean;
   /** LSTM forget-gate bias at initialisation. Default 1. */
   forgetBias?: number;
+  /**
+   * Dropout probability in training, in [0, 0.99] (`rnnlab init --dropout`): on the embedding output,
+   * between stacked layers and before the head; never in evaluation or prediction. Kept in checkpoints. Default 0.
+   */
+  dropout?: number;
   /** Seed of the initialisation; the native `rnnlab init --seed` gives the same parameters. Default 0. */
   seed?: Seed;
   /**
@@ -69,7 +76,36 @@ export interface ModelConfig {
 /** A model's configuration as the core holds it. */
 export interface ResolvedConfig {
   cell: CellName; vocab: number; embed: number; inputSize: number; hidden: number; layers: number;
-  bidirectional: boolean; head: HeadName; outputs: number; seq2seq: boolean; forgetBias: number;
+  bidirectional: boolean; head: HeadName; outputs: number; seq2seq: boolean; forgetBias: number; dropout: number;
+}
+
+/**
+ * A learning-rate schedule (`rnnlab train --schedule`): the rate of optimizer step s is the optimizer's
+ * rate times the schedule's factor at s, recomputed from the step count (so a resumed run continues it).
+ * Warm-up: s / warmup for s <= warmup; cosine: down to 0 at step `total`; step: times gamma every stepSize steps.
+ */
+export interface Schedule {
+  kind?: ScheduleName;
+  /** Steps of linear warm-up. Default 0. */
+  warmup?: number;
+  /** cosine: the step it ends at. Default (0): the end of the training call (steps done + its steps). */
+  total?: number;
+  /** step: steps between decays. Default (0): one epoch (trainDataset) or a third of the steps (trainTask). */
+  stepSize?: number;
+  /** step: the factor of each decay. Default 0.1. */
+  gamma?: number;
+}
+
+/** The best epoch kept by trainDataset({ keepBest: true }). */
+export interface BestEpoch {
+  /** The epoch (counted over the model's whole training, as a resumed run counts them) and its optimizer steps. */
+  epoch: number;
+  step: number;
+  /** Its validation loss and accuracy (null for a series). */
+  loss: number;
+  accuracy: number | null;
+  /** Whether the epoch just finished became the best. */
+  improved: boolean;
 }
 
 /**
@@ -155,6 +191,8 @@ export interface StepProgress {
   /** Gradient norm of the last step, before clipping, and whether it was clipped. */
   gradNorm: number;
   clipped: boolean;
+  /** The learning rate of the last step (the schedule's); null if it ran none (Seq2SeqModel: absent). */
+  lr?: number | null;
   /** Seconds since the call began; sequences trained per second. */
   seconds: number;
   seqPerSec: number;
@@ -190,6 +228,8 @@ export interface TrainTaskOptions {
   signal?: AbortSignal;
   /** Yield to the event loop at most every this many milliseconds (a page stays responsive). Default 30. */
   yieldMs?: number;
+  /** Learning-rate schedule of this call (computed in the core). Default: none, the optimizer's own rate. */
+  schedule?: Schedule;
 }
 
 export interface TrainResult {
@@ -395,13 +435,24 @@ export interface TrainDatasetOptions {
   /** After every `progressEvery` steps (counted over the call, as the CLI's JSON lines) and at each epoch's end. */
   onProgress?: (p: TrainDatasetProgress) => void | Promise<void>;
   /** After each finished epoch, with the validation split's loss and accuracy (null without one). */
-  onEpoch?: (e: { epoch: number; epochs: number; step: number; totalSteps: number; val: DatasetEval | null }) => void | Promise<void>;
+  onEpoch?: (e: { epoch: number; epochs: number; step: number; totalSteps: number; val: DatasetEval | null; best: BestEpoch | null }) => void | Promise<void>;
   /** Stops after the current chunk; the result then has stopped: true (no validation for a partial epoch). */
   signal?: AbortSignal;
   /** Yield to the event loop at most every this many milliseconds. Default 30. */
   yieldMs?: number;
   /** Steps per chunk run in C between reports. Default 10. */
   progressEvery?: number;
+  /** Learning-rate schedule of this call (computed in the core). Default: none. */
+  schedule?: Schedule;
+  /**
+   * As `rnnlab train --keep-best`: after each epoch the core judges the validation split (higher accuracy,
+   * ties to the lower loss; a series: lower loss) and keeps the best epoch's checkpoint in the model
+   * (bestCheckpoint, restoreBest). A model that has trained already starts as the mark to beat. Needs a
+   * validation split. Default false.
+   */
+  keepBest?: boolean;
+  /** With keepBest: stop after this many epochs in a row without improvement (stoppedEarly). 0 = never (default). */
+  patience?: number;
 }
 
 export interface TrainDatasetResult {
@@ -415,6 +466,102 @@ export interface TrainDatasetResult {
   seconds: number;
   seqPerSec: number;
   stopped: boolean;
+  /** keepBest: the best epoch, or null; whether patience ended the run. */
+  best: BestEpoch | null;
+  stoppedEarly: boolean;
+}
+
+/** One unit of one layer at one step of inspectText (rnl_unit_step); arrays have one entry per gate, PyTorch order. */
+export interface UnitStep {
+  unit: number;
+  /** After the activations (the LSTM's g and the GRU's n are the candidate). */
+  gates: number[];
+  /** What each activation read: xPart + hPart (the GRU's n: xPart + r * hPart). */
+  pre: number[];
+  /** Row `unit` of W_ih x_t + b_ih and of W_hh h_{t-1} + b_hh, per gate. */
+  xPart: number[];
+  hPart: number[];
+  hPrev: number;
+  h: number;
+  /** The LSTM's c_{t-1} and c_t; 0 for the others. */
+  cPrev: number;
+  c: number;
+  /** ||x_t|| (the embedding row read) and ||h_{t-1}||. */
+  xNorm: number;
+  hPrevNorm: number;
+  /** dL/dh_t and the LSTM's dL/dc_t of this unit. */
+  dh: number;
+  dc: number;
+}
+
+export interface InspectToken {
+  word: string;
+  id: number;
+  /** P(positive) having read up to this word. */
+  positive: number;
+  /** h_t (top layer) on the state map. */
+  xy: [number, number];
+  /** ||dL/dh_t||, the LSTM's ||dL/dc_t|| (0 otherwise), and ||step t's part of dL/dh_{t-1}||. */
+  gradH: number;
+  gradC: number;
+  toPrev: number;
+  /** The norms of the paths of that part: RNN { W_hh }; GRU { direct, gates }; LSTM { cell, gates }. */
+  paths: Record<string, number>;
+  units: UnitStep[];
+}
+
+export interface InspectResult {
+  cell: CellName;
+  layer: number;
+  units: number[];
+  probability: number;
+  /** The label the backward view followed; null: the model's own answer. */
+  label: 0 | 1 | null;
+  /** The paths' names, in order. */
+  paths: string[];
+  tokens: InspectToken[];
+  /** What the state map's PCA was fitted over, and the share of variance each axis explains. */
+  projection: { fittedOn: 'dataset' | 'text' | 'none'; explained: [number, number] };
+  /** With a dataset: its reviews' final states on the map, (n, 2), and their labels. */
+  cloud: { xy: Float64Array; labels: Int32Array } | null;
+}
+
+export interface InspectOptions {
+  /** Units of `layer` whose gates to return (default 0, 1, 2). */
+  units?: number[] | Int32Array;
+  layer?: number;
+  /** The label the backward view follows (default null: the model's own answer). */
+  label?: 0 | 1 | null;
+  /** Fit the state map over this dataset's reviews (and return their cloud); default: over the text's own states. */
+  dataset?: Dataset | null;
+  split?: SplitName;
+  /** How many of the split's first reviews (default 200). */
+  reviews?: number;
+}
+
+export interface WordMap {
+  words: string[];
+  ids: Int32Array;
+  /** (n, 2): the first two principal axes of the embeddings. */
+  pca: Float64Array;
+  /** (n, 2): the readout direction (d logit / d embedding at the mean embedding) against the first axis. */
+  readout: Float64Array;
+  /** Each word alone: its review's logit and P(positive). */
+  effect: Float64Array;
+  positive: Float64Array;
+  /** |correlation| of each map's x with the effect, and the better map. */
+  separation: { pca: number; readout: number };
+  best: 'pca' | 'readout';
+}
+
+/** One logged training step (rnl_history_point); null where a figure was not measured. */
+export interface HistoryPoint {
+  step: number;
+  loss: number;
+  accuracy: number | null;
+  gradNorm: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
 }
 
 export interface TextPrediction {
@@ -423,6 +570,8 @@ export interface TextPrediction {
   /** The token ids the model read (its maxLen and keepEnd applied) and their words, '<unk>' for unknown ones. */
   ids: Int32Array;
   tokens: string[];
+  /** The same tokens as typed (lowercased, as the tokenizer cut them), one per id: what each '<unk>' stood for. */
+  words: string[];
   /** How many of them are <unk>. */
   unknown: number;
   /**
@@ -480,6 +629,15 @@ export class Model {
   /** ||dL/dh_t|| per step after a traced backward (width 1), or null. */
   gradNormTrace(layer?: number, dir?: number): Trace | null;
 
+  /** A text word by word, as `rnnlab inspect`: P(positive), the state map, the backward paths, chosen units' gates. */
+  inspectText(text: string | Uint8Array, opts?: InspectOptions): InspectResult;
+  /** The n most frequent words on two maps with their own effect, as `rnnlab embeddings` (default n 200). */
+  wordMap(n?: number): WordMap;
+  /** The k nearest words by cosine of the embeddings (default 5). */
+  neighbours(word: string, k?: number): { word: string; id: number; cos: number }[];
+  /** The training history kept with the model and in its checkpoints: one point per training step. */
+  history(): HistoryPoint[];
+
   /** A copy of the parameter block. */
   parameters(): Float32Array;
   /** Replaces the parameter block: exactly numParams finite values. */
@@ -491,6 +649,10 @@ export class Model {
   setMeta(bytes: Uint8Array | ArrayBuffer | ArrayBufferView | null): void;
   /** The checkpoint format of the native CLI; with the optimizer's state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
+  /** The best epoch's checkpoint (with the optimizer) kept by trainDataset({ keepBest: true }), or null. */
+  bestCheckpoint(): Uint8Array | null;
+  /** Puts the best epoch kept by keepBest back into the model (parameters and optimizer); throws if none. */
+  restoreBest(): { epoch: number; step: number; loss: number; accuracy: number | null };
   /** Frees the model's WebAssembly memory; again: no-op; any other call afterwards throws (RNL_ERR_FREED). */
   free(): void;
 }
@@ -575,7 +737,12 @@ export class RnnLab {
   /** The gemm kernels in use: "wasmsimd", or "scalar" in a build without SIMD. */
   readonly kernels: string;
   /** Names the core knows, in enum order. */
-  readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[] }>;
+  readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[]; schedules: ScheduleName[] }>;
+  /**
+   * Points of a schedule's learning-rate curve, computed in the core: `points` steps evenly spaced from
+   * `first` (default 1) to `last` (default: schedule.total) for the base rate `lr` (default Adam's 0.001).
+   */
+  scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number }): { steps: Int32Array; lr: Float32Array };
   /** Seq2seq names in enum order. */
   readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
   /** Transformer names in enum order. */
@@ -787,6 +954,11 @@ export class Seq2SeqModel {
    * at most (default: the task's longest target + 5).
    */
   decode(text: string, opts?: { maxLength?: number }): Seq2SeqDecoded;
+  /**
+   * The right answer the task pairs with a text (reverse: reversed; dates: '1998-05-03' for a text in one
+   * of its formats), or null when it has none.
+   */
+  answer(text: string): string | null;
   /** Checkpoint bytes naming the task, with the optimizer state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
 }

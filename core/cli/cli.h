@@ -42,6 +42,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);     // cmd_inspect.c
+int cmd_embeddings(int argc, char **argv);
 
 // 1 if the model's input and head fit the data set; otherwise prints what differs and returns 0.
 int cli_check_data_fits(const char *cmd, const rnl_config *c, const rnl_dataset *ds);
@@ -52,6 +54,7 @@ rnl_status cli_read_file(const char *path, size_t limit, char **out, size_t *n);
 // --- Shared by the model and seq2seq commands (cli_common.c) ---------------------------------------
 
 double cli_now(void);           // monotonic seconds
+void cli_json_string(const char *s);  // s on stdout as a JSON string, quotes and control bytes escaped
 void cli_catch_sigint(void);    // from now on Ctrl-C sets cli_interrupted() instead of killing the process
 int cli_interrupted(void);
 // On stderr: a carriage return, label, "[#####.....] nn% ", then fmt's text.
@@ -86,7 +89,8 @@ double cli_run_step(cli_run *r, double loss);  // counts a good step; returns se
 // A failed step: ends the bar, prints the core's message and, with --json, {"error": kind, "step": step}. Returns 1.
 int cli_run_fault(const cli_run *r, const char *kind, long step);
 void cli_run_end(const cli_run *r);  // after the loop: ends the bar; says if Ctrl-C stopped the run
-// After the save (`save`: its status; only tried if r->done > 0): reports it and, with --json, the last line.
+// After the save (`save`: its status; only tried if r->done > 0): reports it (dest NULL: no save to report)
+// and, with --json, the last line.
 // Returns the exit status: rc, else 1 if the save failed, else 130 if interrupted, else 0.
 int cli_run_report(const cli_run *r, int rc, rnl_status save, const char *dest, long total_steps);
 

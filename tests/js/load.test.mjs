@@ -124,11 +124,12 @@ function decode(b) {
 
 // --- Tests --------------------------------------------------------------------------------------------
 
-// The issue aimed for well under 200 KB; with the data layer and seq2seq the module was ~247 KB, and the
-// Transformer encoder (issue 16: transformer.c at -O3, its checkpoint and adapter) adds ~20 KB: 267 KB.
-// This guards against growth past 288 KB.
-test('the module stays under 288 KB', () => {
-  assert.ok(bytes.length < 288 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
+// The issue aimed for well under 200 KB; with the data layer and seq2seq the module is ~247 KB, the
+// inspection views (step-through, PCA, word map: core/src/inspect.c at -Os) add 18 KB, and the Transformer
+// encoder (issue 16: transformer.c at -O3, its checkpoint and adapter) ~20 KB. This guards against growth
+// past 304 KB (docs/performance.md has the breakdown).
+test('the module stays under 304 KB', () => {
+  assert.ok(bytes.length < 304 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
 });
 
 test('the module imports only env.emscripten_notify_memory_growth', () => {

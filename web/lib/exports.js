@@ -29,6 +29,9 @@ export const EXPORTS = Object.freeze([
   'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed', 'rnlw_train_task', 'rnlw_eval_task',
   // Introspection.
   'rnlw_set_trace', 'rnlw_trace',
+  // Inspection views (web/wasm_inspect.c, rnnlab_inspect.h): a text word by word, the word map, neighbours,
+  // the training history.
+  'rnlw_inspect_text', 'rnlw_word_map', 'rnlw_neighbours', 'rnlw_word_id', 'rnlw_history', 'rnlw_history_heldout',
   // Checkpoints as bytes.
   'rnlw_checkpoint_write', 'rnlw_checkpoint_read',
   // Datasets (rnnlab_data.h): reading, writing, describing, encoding text, batches.
@@ -39,11 +42,15 @@ export const EXPORTS = Object.freeze([
   'rnlw_imdb_counts', 'rnlw_imdb_build', 'rnl_imdb_destroy', 'rnlw_text_csv', 'rnlw_series_csv', 'rnlw_bow',
   // Models on datasets: the loop of `rnnlab train --data`, evaluation, prediction.
   'rnlw_attach_data', 'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series',
+  'rnlw_model_word', 'rnlw_predict_text', 'rnlw_text_words',
   'rnlw_model_word', 'rnlw_predict_text',
+  // Schedules and the best epoch (the run layer's)
+  'rnl_run_schedule_name', 'rnlw_schedule_default', 'rnlw_schedule_resolve', 'rnlw_set_schedule', 'rnlw_schedule_curve',
+  'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_best_checkpoint', 'rnlw_restore_best',
   // Sequence-to-sequence models (rnnlab_seq2seq.h): create for a task, train, evaluate, decode, checkpoints.
   'rnl_attn_name', 'rnl_s2s_task_name', 'rnlw_s2s_create', 'rnlw_s2s_destroy', 'rnlw_s2s_info',
   'rnlw_s2s_set_optimizer', 'rnlw_s2s_optimizer_info', 'rnlw_s2s_seed', 'rnlw_s2s_train', 'rnlw_s2s_eval',
-  'rnlw_s2s_decode', 'rnlw_s2s_token_text', 'rnlw_s2s_text', 'rnlw_s2s_checkpoint_write', 'rnlw_s2s_checkpoint_read',
+  'rnlw_s2s_decode', 'rnlw_s2s_token_text', 'rnlw_s2s_text', 'rnlw_s2s_answer', 'rnlw_s2s_checkpoint_write', 'rnlw_s2s_checkpoint_read',
   // Transformer encoders (rnnlab_transformer.h): create, train and evaluate on a task, attention, checkpoints.
   'rnl_tf_positions_name', 'rnlw_tf_create', 'rnlw_tf_destroy', 'rnlw_tf_info', 'rnlw_tf_params', 'rnlw_tf_tensor',
   'rnlw_tf_set_optimizer', 'rnlw_tf_optimizer_info', 'rnlw_tf_seed', 'rnlw_tf_train_task', 'rnlw_tf_eval_task',

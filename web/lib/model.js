@@ -6,14 +6,18 @@ import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, toTyp
 import { CoreObject } from './heap.js';
 import { textBytes } from './stream.js';
 import { trainLoop, settle } from './progress.js';
-import { optimizerOptions, readOptimizer } from './optimizer.js';
+import { optimizerOptions, readOptimizer, scheduleRecord } from './optimizer.js';
 import { dataLength, splitIndex } from './dataset.js';
 
 const KIND_RECURRENT = 0;  // rnl_run_kind
 
 // A 'progress' record as the figures a step reports (accuracy null for regression).
 const stepStats = (r) => ({ step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm, clipped: r.clipped,
-  accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy });
+  accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy, lr: Number.isNaN(r.lr) ? null : r.lr });
+
+// A 'best' record as keepBest reports it (accuracy null for a series).
+const bestOf = (r) => ({ epoch: r.epoch, step: r.step, loss: r.loss, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy,
+  improved: r.improved });
 
 const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
 
@@ -191,7 +195,7 @@ export class Model extends CoreObject {
   async trainTask(opts) {
     const where = 'trainTask', lab = this._lab;
     opts = checkKeys(opts, ['task', 'length', 'steps', 'batchSize', 'seed', 'bpttWindow', 'evalEvery', 'evalBatches',
-      'evalBatchSize', 'progressEvery', 'onProgress', 'signal', 'yieldMs'], where);
+      'evalBatchSize', 'progressEvery', 'onProgress', 'signal', 'yieldMs', 'schedule'], where);
     const d = lab._defaults.recurrent;
     const { task, length = d.length, steps = d.steps, batchSize = d.batch, bpttWindow = d.bptt, evalEvery = 0,
       evalBatches = d.heldoutBatches, evalBatchSize = d.heldoutBatch, progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
@@ -207,8 +211,10 @@ export class Model extends CoreObject {
     if (this._busy) throw argError(`${where}: this model is already training`);
     this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
     // As `rnnlab train`: without a seed, continue the data stream from the steps already done.
-    const seed = opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0);
+    const done0 = this.optimizer?.steps ?? 0;
+    const seed = opts.seed ?? lab._c.rnlw_train_seed(done0);
     const [lo, hi] = splitSeed(seed, where);
+    this._setSchedule(opts.schedule, where, done0 + steps, 0);
     lab._c.rnlw_task_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
@@ -216,8 +222,13 @@ export class Model extends CoreObject {
         return { status, done: r.done, stats: stepStats(r) };
       },
       // The held-out batches of `rnnlab train`: their own seed (the run layer's), so every run sees the same ones.
-      evaluate: () => this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
-        seed: lab._c.rnlw_heldout_seed(KIND_RECURRENT, length) }),
+      // Recorded on the history's last point, as `rnnlab train` does.
+      evaluate: () => {
+        const e = this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
+          seed: lab._c.rnlw_heldout_seed(KIND_RECURRENT, length) });
+        lab._c.rnlw_history_heldout(this._handle, e.loss, e.accuracy ?? NaN);
+        return e;
+      },
     });
   }
 
@@ -250,10 +261,15 @@ export class Model extends CoreObject {
     const where = 'trainDataset', lab = this._lab;
     const ds = lab._datasetHandle(dataset, where);
     opts = checkKeys(opts, ['epochs', 'batchSize', 'bucket', 'seed', 'bpttWindow', 'onProgress', 'onEpoch', 'signal', 'yieldMs',
-      'progressEvery'], where);
+      'progressEvery', 'schedule', 'keepBest', 'patience'], where);
     const d = lab._defaults.recurrent;
     const { epochs = d.epochs, batchSize = d.batch, bucket = d.bucket, bpttWindow = d.bptt, onProgress, onEpoch, signal, yieldMs = 30,
-      progressEvery = 10 } = opts;
+      progressEvery = 10, keepBest = false, patience = 0 } = opts;
+    checkBool(keepBest, 'keepBest', where);
+    checkInt(patience, 'patience', where, 0, lab.limits.patience.max);
+    if (patience && !keepBest) throw argError(`${where}: patience counts epochs without improvement: it needs keepBest`);
+    if (keepBest && dataset.counts.val === 0)
+      throw argError(`${where}: keepBest judges each epoch on the validation split, and this dataset has none`);
     checkInt(epochs, 'epochs', where, 1);
     checkInt(batchSize, 'batchSize', where, 1);
     checkInt(bucket, 'bucket', where, 1);
@@ -272,7 +288,14 @@ export class Model extends CoreObject {
     if (dataset.counts.train === 0) throw argError(`${where}: the dataset has no training examples`);
     const perEpoch = lab._c.rnl_run_batches_per_epoch(ds, batchSize), steps = perEpoch * epochs;
     const epoch0 = lab._c.rnl_run_first_epoch(ds, batchSize, done0);
-    let val = null;
+    this._setSchedule(opts.schedule, where, done0 + steps, perEpoch);
+    let val = null, best = null;
+    if (keepBest) {
+      // As `rnnlab train --keep-best`: a trained model's own score is the mark to beat (and is kept until beaten).
+      lab._c.rnlw_keep_best_start(this._handle, patience);
+      this._best = null;
+      if (done0 > 0) best = this._keepBest(dataset, epoch0).best;
+    }
     const r = await trainLoop(this, { steps, batchSize, progressEvery, perEpoch, epochs, onProgress, signal, yieldMs,
       startEpoch: (e) => lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket)),
       chunk: (n, done) => {
@@ -280,14 +303,59 @@ export class Model extends CoreObject {
           batchSize, bpttWindow));
         return { status, done: r.done, stats: stepStats(r) };
       },
-      // Validation after each epoch, as the CLI (not after an interrupted one).
+      // Validation after each epoch, as the CLI (not after an interrupted one); with keepBest, the core's rule
+      // decides whether the epoch is kept and whether patience has run out (which ends the run).
       endEpoch: async (e, done) => {
-        val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
-        if (onEpoch) await settle(onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val }));
+        let stop = false;
+        if (keepBest) ({ val, best, stop } = this._keepBest(dataset, epoch0 + e + 1));
+        else {
+          val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
+          if (val) lab._c.rnlw_history_heldout(this._handle, val.loss, val.accuracy ?? NaN);
+        }
+        if (onEpoch) await settle(onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val, best }));
+        return stop;
       },
     });
     return { epochs, steps: r.steps, totalSteps: r.totalSteps, loss: r.loss, meanLoss: r.meanLoss, val, seconds: r.seconds,
-      seqPerSec: r.seqPerSec, stopped: r.stopped };
+      seqPerSec: r.seqPerSec, stopped: r.stopped, best, stoppedEarly: r.stoppedEarly };
+  }
+
+  // The schedule of the next training calls (null/undefined: the optimizer's own rate), its total and step
+  // size resolved for a run ending at endStep with epochs of epochSteps steps (0: a task run).
+  _setSchedule(schedule, where, endStep, epochSteps) {
+    const lab = this._lab;
+    const p = schedule === undefined || schedule === null ? 0 : scheduleRecord(lab, schedule, where, { endStep, epochSteps });
+    lab._check(lab._c.rnlw_set_schedule(this._handle, p));
+  }
+
+  // keepBest after an epoch (rnlw_keep_best): { val (this epoch's), best, stop }.
+  _keepBest(dataset, epoch) {
+    const lab = this._lab, p = lab._heap.slot(0);
+    this._reserveSplit(dataset, 'val', 'evaluate');
+    lab._check(lab._c.rnlw_keep_best(p, this._handle, dataset._handle, epoch));
+    const r = lab._heap.read('best', p);
+    this._best = bestOf(r);  // what restoreBest puts back
+    const val = { loss: r.valLoss, accuracy: Number.isNaN(r.valAccuracy) ? null : r.valAccuracy, count: dataset.counts.val };
+    return { val, best: bestOf(r), stop: r.stop };
+  }
+
+  /**
+   * Puts back the best epoch kept by trainDataset({ keepBest: true }): its parameters and optimizer state
+   * replace the model's. Returns { epoch, step, loss, accuracy }; throws if none was kept.
+   */
+  restoreBest() {
+    const lab = this._lab;
+    lab._check(lab._c.rnlw_restore_best(this._handle));
+    const { epoch, step, loss, accuracy } = this._best;
+    return { epoch, step, loss, accuracy };
+  }
+
+  /** The checkpoint bytes (with the optimizer) of the best epoch kept by keepBest, or null. */
+  bestCheckpoint() {
+    const lab = this._lab, p = lab._heap.slot(0);
+    lab._c.rnlw_best_checkpoint(p, this._handle);
+    const { data, n } = lab._heap.read('span', p);
+    return data ? lab._heap.bytes(data, n) : null;
   }
 
   /** Loss and accuracy (null for a series) over a whole split, as `rnnlab eval --data`. Default split: 'test'. */
@@ -305,8 +373,9 @@ export class Model extends CoreObject {
   /**
    * The sentiment of a text, read with the model's own vocabulary (its meta bytes, as `rnnlab predict`):
    * the probability that it is positive, the token ids and words the model saw ('<unk>' for unknown
-   * ones), and the probability after each word (null for a bidirectional model): the change from one
-   * step to the next is that word's contribution.
+   * ones), the words as typed (lowercased, as the tokenizer cut them: what an '<unk>' stood for), and
+   * the probability after each word (null for a bidirectional model): the change from one step to the
+   * next is that word's contribution.
    */
   predictText(text) {
     const lab = this._lab, h = this._handle, bytes = textBytes(text, 'predictText');
@@ -318,7 +387,12 @@ export class Model extends CoreObject {
     const tokens = Array.from(ids, (id) => lab._heap.str(lab._c.rnlw_model_word(h, id)));
     let unknown = 0;
     for (const id of ids) unknown += id === 1;
-    return { probability, ids, tokens, unknown, stepProbabilities };
+    // The same text's words, one per id (slot 0: their address, slot 1: their size in bytes).
+    const wp = lab._heap.slot(0), wn = lab._heap.slot(1);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_text_words(wp, wn, h, tp, bytes.byteLength)));
+    const raw = lab._heap.bytes(lab._heap.i32(wp, 1)[0] >>> 0, lab._heap.i32(wn, 1)[0]);
+    const words = new TextDecoder().decode(raw.subarray(0, raw.length - 1)).split('\0');
+    return { probability, ids, tokens, words, unknown, stepProbabilities };
   }
 
   /**
@@ -369,6 +443,95 @@ export class Model extends CoreObject {
   /** ||dL/dh_t|| per step after a traced backward, (steps); null if none. */
   gradNormTrace(layer = 0, dir = 0) {
     return this._trace(2, layer, dir, 'gradNormTrace');
+  }
+
+  // --- Inspection (rnnlab_inspect.h, through web/wasm_inspect.c) ---
+
+  /**
+   * A text read word by word, as `rnnlab inspect`: for each token its word, P(positive) after it, h_t's
+   * point on the state map (a PCA over `reviews` reviews of the dataset's split, with their final states as
+   * a cloud, or over this text's own states without a dataset), the backward view (‖dL/dh_t‖ and the paths
+   * of step t's part of dL/dh_{t-1}) and the chosen units of `layer` (gates, their parts, c_t, h_t).
+   * `label` (0, 1) is what the backward view follows; null: the model's own answer.
+   */
+  inspectText(text, opts) {
+    const where = 'inspectText', lab = this._lab, h = this._handle, c = this.config;
+    const { units = [0, 1, 2].filter((u) => u < c.hidden), layer = 0, label = null, dataset = null, split = 'test',
+      reviews = 200 } = checkKeys(opts, ['units', 'layer', 'label', 'dataset', 'split', 'reviews'], where);
+    checkInt(layer, 'layer', where, 0, c.layers - 1);
+    if (label !== null) checkInt(label, 'label', where, 0, 1);
+    checkInt(reviews, 'reviews', where, 2);
+    const u = toTyped(Int32Array, units, undefined, 'units', where);
+    for (const v of u) checkInt(v, 'units[i]', where, 0, c.hidden - 1);
+    const ds = dataset ? lab._datasetHandle(dataset, where) : 0, s = dataset ? splitIndex(split, where) : 0;
+    if (dataset) this._reserveSplit(dataset, split, 'inspect');
+    const bytes = textBytes(text, where), p = lab._heap.slot(0);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._heap.withCopy(u.length ? u : new Int32Array(1), (up) =>
+      lab._c.rnlw_inspect_text(p, h, tp, bytes.byteLength, label ?? -1, layer, up, u.length, ds, s, reviews))));
+    const r = lab._heap.read('walk', p), heap = lab._heap, n = r.length;
+    const ids = heap.i32(r.ids, n), stepSize = heap.records.size('inspect_step'), unitSize = heap.records.size('unit_step');
+    const paths = [r.path0, r.path1].slice(0, r.nPaths);
+    const tokens = Array.from(ids, (id, t) => {
+      const st = heap.read('inspect_step', r.steps + t * stepSize);
+      const unitSteps = Array.from(u, (unit, i) => {
+        const us = heap.read('unit_step', r.units + (t * u.length + i) * unitSize), G = us.gates;
+        return { unit, gates: us.gate.slice(0, G), pre: us.pre.slice(0, G), xPart: us.xPart.slice(0, G), hPart: us.hPart.slice(0, G),
+          hPrev: us.hPrev, h: us.h, cPrev: us.cPrev, c: us.c, xNorm: us.xNorm, hPrevNorm: us.hPrevNorm, dh: us.dh, dc: us.dc };
+      });
+      return { word: heap.str(lab._c.rnlw_model_word(h, id)), id, positive: st.positive, xy: [st.x, st.y], gradH: st.gradH,
+        gradC: st.gradC, toPrev: st.toPrevH, paths: Object.fromEntries(paths.map((name, k) => [name, st.path[k]])), units: unitSteps };
+    });
+    const cloud = r.cloud ? { xy: heap.f64(r.cloud, 2 * r.cloudN), labels: heap.i32(r.cloudLabels, r.cloudN) } : null;
+    return { cell: c.cell, layer, units: Array.from(u), probability: r.probability, label, paths, tokens,
+      projection: { fittedOn: r.fittedOnData ? 'dataset' : n >= 2 ? 'text' : 'none', explained: r.explained }, cloud };
+  }
+
+  /**
+   * The word map, as `rnnlab embeddings`: the n most frequent words with their places on two maps (pca:
+   * the first two principal axes; readout: the readout direction against the first axis), each word's own
+   * effect (the logit and P(positive) of the one-word review), and which map lines words up by it better.
+   */
+  wordMap(n = 200) {
+    const where = 'wordMap', lab = this._lab, heap = lab._heap;
+    checkInt(n, 'n', where, 2);
+    const p = heap.slot(0);
+    lab._check(lab._c.rnlw_word_map(p, this._handle, Math.min(n, Math.max(2, this.config.vocab - 2))));
+    const r = heap.read('word_map', p), ids = heap.i32(r.ids, r.n);
+    return { words: Array.from(ids, (id) => heap.str(lab._c.rnlw_model_word(this._handle, id))), ids,
+      pca: heap.f64(r.pca, 2 * r.n), readout: heap.f64(r.readout, 2 * r.n), effect: heap.f64(r.effect, r.n),
+      positive: heap.f64(r.prob, r.n), separation: { pca: r.sepPca, readout: r.sepReadout }, best: r.bestReadout ? 'readout' : 'pca' };
+  }
+
+  /** The k words whose embeddings have the largest cosine with `word`'s: [{ word, cos }], falling. */
+  neighbours(word, k = 5) {
+    const where = 'neighbours', lab = this._lab, heap = lab._heap, h = this._handle;
+    if (typeof word !== 'string' || word === '') throw argError(`${where}: expected a word`);
+    checkInt(k, 'k', where, 1, 1000);
+    const bytes = new TextEncoder().encode(word);
+    const id = heap.withCopy(bytes, (wp) => lab._c.rnlw_word_id(h, wp, bytes.byteLength));
+    if (id < 0) lab._check(lab._c.rnlw_last_status());
+    if (id === 1) throw argError(`${where}: '${word}' is not in the model's vocabulary`);
+    const p = heap.slot(0);
+    lab._check(lab._c.rnlw_neighbours(p, h, id, k));
+    const r = heap.read('neighbours', p), ids = heap.i32(r.ids, r.found), cos = heap.f64(r.cos, r.found);
+    return Array.from(ids, (nid, i) => ({ word: heap.str(lab._c.rnlw_model_word(h, nid)), id: nid, cos: cos[i] }));
+  }
+
+  /**
+   * The training history kept with the model (and in its checkpoint): one point per training step,
+   * { step, loss, accuracy, gradNorm, valLoss, valAccuracy }, null where a figure was not measured.
+   */
+  history() {
+    const lab = this._lab, heap = lab._heap, p = heap.slot(0);
+    lab._c.rnlw_history(p, this._handle);
+    const { data, n } = heap.read('span', p), size = heap.records.size('history_point'), out = [];
+    const orNull = (v) => (Number.isNaN(v) ? null : v);
+    for (let i = 0; i < n; i++) {
+      const r = heap.read('history_point', data + i * size);
+      out.push({ step: r.step, loss: r.loss, accuracy: orNull(r.accuracy), gradNorm: r.gradNorm, valLoss: orNull(r.valLoss),
+        valAccuracy: orNull(r.valAccuracy) });
+    }
+    return out;
   }
 
   // --- Parameters and checkpoints ---
