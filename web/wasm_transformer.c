@@ -96,10 +96,13 @@ static rnl_status fits(tf_handle *h, int task) {
 rnl_status rnlw_tf_train_task(rnlw_progress *out, tf_handle *h, int task, int B, int T, int steps) {
     rnl_status st = fits(h, task);
     if (!st) st = rnl_run_ensure_optimizer(&h->o, RNL_RUN_TRANSFORMER, rnl_tf_num_params(h->m));
-    rnl_run_progress p = {{NAN, NAN, 0, NAN}, NAN, 0, 0, h->o ? rnl_optimizer_steps(h->o) : 0};
-    if (!st) st = rnl_run_net_train_task(rnl_run_net_of_tf(h->m), h->o, (rnl_task)task, B, T, steps, 0, &h->rng, &h->data, &p);
+    rnl_run_progress p = {.last = {NAN, NAN, 0, NAN}, .mean_loss = NAN, .steps = h->o ? rnl_optimizer_steps(h->o) : 0, .lr = NAN};
+    if (!st)  // at the optimizer's own learning rate (no schedule)
+        st = rnl_run_net_train_task(rnl_run_net_of_tf(h->m), h->o, (rnl_task)task, B, T, steps, 0, NULL, &h->rng, &h->data, &p);
     const rnl_step_stats *s = &p.last;
-    *out = (rnlw_progress){s->loss, s->grad_norm, s->clipped, s->accuracy, NAN, (double)p.steps, p.mean_loss, p.clipped, p.done};
+    *out = (rnlw_progress){.loss = s->loss, .grad_norm = s->grad_norm, .clipped = s->clipped, .accuracy = s->accuracy,
+                           .seq_accuracy = NAN, .steps = (double)p.steps, .mean_loss = p.mean_loss, .n_clipped = p.clipped,
+                           .done = p.done, .lr = p.lr};
     return st;
 }
 
@@ -110,7 +113,8 @@ rnl_status rnlw_tf_eval_task(rnlw_progress *out, tf_handle *h, int task, int T, 
     rnl_run_eval r = {NAN, NAN, 0};
     if (!st) st = rnl_run_net_eval_task(rnl_run_net_of_tf(h->m), (rnl_task)task, T, batches, B, wasm_seed64(seed_lo, seed_hi),
                                         &h->data, &r);
-    *out = (rnlw_progress){r.loss, NAN, 0, r.accuracy, NAN, wasm_steps(h->o), r.loss, 0, 1};
+    *out = (rnlw_progress){.loss = r.loss, .grad_norm = NAN, .accuracy = r.accuracy, .seq_accuracy = NAN, .steps = wasm_steps(h->o),
+                           .mean_loss = r.loss, .done = 1, .lr = NAN};
     return st;
 }
 

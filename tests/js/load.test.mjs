@@ -125,11 +125,11 @@ function decode(b) {
 // --- Tests --------------------------------------------------------------------------------------------
 
 // The issue aimed for well under 200 KB; with the data layer and seq2seq the module is ~247 KB, the
-// inspection views (step-through, PCA, word map: core/src/inspect.c at -Os) add 18 KB, and the Transformer
-// encoder (issue 16: transformer.c at -O3, its checkpoint and adapter) ~20 KB. This guards against growth
-// past 304 KB (docs/performance.md has the breakdown).
-test('the module stays under 304 KB', () => {
-  assert.ok(bytes.length < 304 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
+// inspection views (step-through, PCA, word map: core/src/inspect.c at -Os) add 18 KB, and dropout,
+// schedules and keep-best about 20 KB (285 KB in all). This guards against growth past 320 KB, which leaves
+// room for the Transformer's adapter (docs/performance.md has the breakdown).
+test('the module stays under 320 KB', () => {
+  assert.ok(bytes.length < 320 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
 });
 
 test('the module imports only env.emscripten_notify_memory_growth', () => {
@@ -184,7 +184,7 @@ test('version matches package.json; the SIMD kernels are active; names come from
   assert.equal(lab.kernels, 'wasmsimd');
   assert.deepEqual(lab.names, {
     cells: ['rnn', 'lstm', 'gru'], heads: ['binary', 'classes', 'regression'],
-    optimizers: ['sgd', 'momentum', 'adam'], tasks: ['adding', 'copy', 'sine'],
+    optimizers: ['sgd', 'momentum', 'adam'], tasks: ['adding', 'copy', 'sine'], schedules: ['none', 'cosine', 'step'],
   });
   assert.ok(lab.memoryBytes >= 16 << 20);
   const s = lab.memoryStats();

@@ -43,7 +43,6 @@ export const EXPORTS = Object.freeze([
   // Models on datasets: the loop of `rnnlab train --data`, evaluation, prediction.
   'rnlw_attach_data', 'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series',
   'rnlw_model_word', 'rnlw_predict_text', 'rnlw_text_words',
-  'rnlw_model_word', 'rnlw_predict_text',
   // Schedules and the best epoch (the run layer's)
   'rnl_run_schedule_name', 'rnlw_schedule_default', 'rnlw_schedule_resolve', 'rnlw_set_schedule', 'rnlw_schedule_curve',
   'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_best_checkpoint', 'rnlw_restore_best',
