@@ -11,8 +11,15 @@
 // A text model with its vocabulary (the meta block), or 0 after the message.
 static int load_text_model(const char *cmd, const char *path, rnl_model **m, rnl_dataset **vocab) {
     size_t mn;
-    *vocab = NULL;
-    if (rnl_checkpoint_load(path, m, NULL)) return cli_error(cmd, "%s", rnl_last_error()), 0;
+    rnl_run_net net;
+    *vocab = NULL, *m = NULL;
+    if (cli_net_load(cmd, path, &net, NULL)) return 0;
+    if (net.tf) {
+        cli_error(cmd, "%s is a Transformer encoder: %s reads the cells of a recurrent model (RNN, LSTM, GRU)", path, cmd);
+        cli_net_destroy(net);
+        return 0;
+    }
+    *m = net.rnn;
     const uint8_t *meta = rnl_model_meta(*m, &mn);
     const char *why = NULL;
     if (!meta) why = "has no vocabulary: train it on a data set first ('rnnlab train --data FILE')";
@@ -219,6 +226,8 @@ static const char *embeddings_help =
     "  --words N        the N most frequent words (default 200)\n"
     "  --neighbours K   neighbours per word, searched over the whole vocabulary (default 5)\n"
     "  --word W         only this word's neighbours (with its place on the map if it is among the N)\n"
+    "  --data FILE      also measure both maps against the data's sentiment: each word's share of positive\n"
+    "                   reviews among its training reviews (the model aside)\n"
     "  --json           print one JSON object (the fields of docs/cli.md)\n";
 
 static void print_neighbours(const rnl_model *m, const rnl_dataset *vocab, int32_t id, int k, int json) {
@@ -241,13 +250,14 @@ int cmd_embeddings(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(embeddings_help, stdout), 0;
     args a;
     args_init(&a, "embeddings", argc, argv);
-    const char *model = NULL, *word = NULL;
+    const char *model = NULL, *word = NULL, *data = NULL;
     int n = 200, k = 5, json = 0;
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
         else if (args_is(&a, "--words")) args_int(&a, &n, 2, RNL_MAX_VOCAB);
         else if (args_is(&a, "--neighbours")) args_int(&a, &k, 0, 64);
         else if (args_is(&a, "--word")) args_str(&a, &word);
+        else if (args_is(&a, "--data")) args_str(&a, &data);
         else if (args_is(&a, "--json")) json = 1;
         else args_unknown(&a);
     }
@@ -266,21 +276,39 @@ int cmd_embeddings(int argc, char **argv) {
     }
     rnl_word_map wm = {0};
     if (!rc && rnl_word_map_build(&wm, m, n)) rc = cli_error("embeddings", "%s: %s", model, rnl_last_error());
+    // Against the data's own sentiment, when given.
+    double *polarity = NULL, pol_pca = 0, pol_readout = 0;
+    rnl_dataset *ds = NULL;
+    if (!rc && data) {
+        polarity = malloc(sizeof(double) * (size_t)wm.n);
+        if (rnl_dataset_load(data, &ds)) rc = cli_error("embeddings", "%s", rnl_last_error());
+        else if (!cli_check_data_fits("embeddings", c, ds)) rc = 1;
+        else if (!polarity) rc = cli_error("embeddings", "out of memory");
+        else if (rnl_word_polarity(polarity, ds, wm.ids, wm.n)) rc = cli_error("embeddings", "%s: %s", data, rnl_last_error());
+        else rnl_word_map_against(&wm, polarity, &pol_pca, &pol_readout);
+    }
     if (!rc) {
-        const char *best = wm.best == RNL_WORDMAP_READOUT ? "readout" : "pca";
+        // With the data, the better map is the one that lines words up by the data's sentiment: the
+        // effect-based measure favours the readout axis by construction (it linearises the effect).
+        int readout_best = polarity ? pol_readout > pol_pca : wm.best == RNL_WORDMAP_READOUT;
+        const char *best = readout_best ? "readout" : "pca";
         if (json) {
             printf("{\"model\": ");
             cli_json_string(model);
-            printf(", \"words\": %d, \"best\": \"%s\", \"separation\": {\"pca\": %.4f, \"readout\": %.4f},\n \"map\": [\n", wm.n, best,
+            printf(", \"words\": %d, \"best\": \"%s\", \"separation\": {\"pca\": %.4f, \"readout\": %.4f},\n", wm.n, best,
                    wm.sep_pca, wm.sep_readout);
+            if (polarity) printf(" \"data_separation\": {\"pca\": %.4f, \"readout\": %.4f},\n", pol_pca, pol_readout);
+            printf(" \"map\": [\n");
             int first = 1;
             for (int i = 0; i < wm.n; i++) {
                 if (wid >= 0 && wm.ids[i] != wid) continue;
                 printf("%s  {\"word\": ", first ? "" : ",\n");
                 first = 0;
                 cli_json_string(rnl_vocab_word(vocab->vocab, wm.ids[i]));
-                printf(", \"id\": %d, \"pca\": [%.6g, %.6g], \"readout\": [%.6g, %.6g], \"effect\": %.6g, \"positive\": %.6g, \"neighbours\": [",
+                printf(", \"id\": %d, \"pca\": [%.6g, %.6g], \"readout\": [%.6g, %.6g], \"effect\": %.6g, \"positive\": %.6g, ",
                        (int)wm.ids[i], wm.pca[2 * i], wm.pca[2 * i + 1], wm.readout[2 * i], wm.readout[2 * i + 1], wm.effect[i], wm.prob[i]);
+                if (polarity) printf("\"polarity\": %.4f, ", polarity[i]);
+                printf("\"neighbours\": [");
                 if (k) print_neighbours(m, vocab, wm.ids[i], k, 1);
                 printf("]}");
             }
@@ -295,7 +323,10 @@ int cmd_embeddings(int argc, char **argv) {
             printf("}\n");
         } else {
             printf("%s: %d words; sentiment separation (|correlation| of x with each word's own effect): PCA %.2f, "
-                   "readout %.2f, so the %s map\n", model, wm.n, wm.sep_pca, wm.sep_readout, best);
+                   "readout %.2f%s\n", model, wm.n, wm.sep_pca, wm.sep_readout, polarity ? "" : readout_best ? ", so the readout map" : ", so the PCA map");
+            if (polarity)
+                printf("against %s's own sentiment (|correlation| of x with each word's share of positive reviews): "
+                       "PCA %.2f, readout %.2f, so the %s map\n", data, pol_pca, pol_readout, readout_best ? "readout" : "PCA");
             if (wid >= 0) {
                 printf("%s:", word);
                 print_neighbours(m, vocab, wid, k ? k : 5, 0);
@@ -303,7 +334,7 @@ int cmd_embeddings(int argc, char **argv) {
             } else {
                 printf("%-14s %9s %9s %8s  neighbours\n", "word", "x", "y", "P(pos)");
                 for (int i = 0; i < wm.n; i++) {
-                    const double *xy = wm.best == RNL_WORDMAP_READOUT ? wm.readout : wm.pca;
+                    const double *xy = readout_best ? wm.readout : wm.pca;
                     printf("%-14.14s %9.4f %9.4f %8.4f ", rnl_vocab_word(vocab->vocab, wm.ids[i]), xy[2 * i], xy[2 * i + 1], wm.prob[i]);
                     if (k) print_neighbours(m, vocab, wm.ids[i], k, 0);
                     printf("\n");
@@ -312,6 +343,8 @@ int cmd_embeddings(int argc, char **argv) {
         }
     }
     rnl_word_map_free(&wm);
+    free(polarity);
+    rnl_dataset_destroy(ds);
     rnl_dataset_destroy(vocab);
     rnl_model_destroy(m);
     return rc;

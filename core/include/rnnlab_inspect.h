@@ -162,6 +162,13 @@ typedef struct {
 // moving a word's vector moves the prediction most, the head's readout pulled back through one cell step.
 rnl_status rnl_word_map_build(rnl_word_map *out, const rnl_model *m, int n);
 void rnl_word_map_free(rnl_word_map *w);
+// Sentiment measured apart from the model: how positive each word's reviews are in a text data set, for
+// ids (n): the share of its occurrences in the training split that are in positive reviews, smoothed as
+// (positive + 1) / (all + 2). run_inspect.c.
+rnl_status rnl_word_polarity(double *out, const rnl_dataset *ds, const int32_t *ids, int n);
+// |Pearson correlation| of each map's x with `polarity` (wm->n values): which map lines the words up by the
+// data's sentiment (the effect-based separations above measure the model against itself).
+void rnl_word_map_against(const rnl_word_map *wm, const double *polarity, double *sep_pca, double *sep_readout);
 // The k words (ids 2..vocab-1, not id itself) whose embeddings have the largest cosine with id's:
 // ids (k), cos (k), falling; *found = min(k, vocab - 3).
 rnl_status rnl_nearest_words(int32_t *ids, double *cos, int *found, const rnl_model *m, int32_t id, int k);

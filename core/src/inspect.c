@@ -699,6 +699,11 @@ rnl_status rnl_word_map_build(rnl_word_map *wm, const rnl_model *m, int n) {
     return RNL_OK;
 }
 
+void rnl_word_map_against(const rnl_word_map *wm, const double *polarity, double *sep_pca, double *sep_readout) {
+    *sep_pca = abs_corr(wm->pca, 2, polarity, wm->n);
+    *sep_readout = abs_corr(wm->readout, 2, polarity, wm->n);
+}
+
 rnl_status rnl_nearest_words(int32_t *ids, double *cos, int *found, const rnl_model *m, int32_t id, int k) {
     const rnl_config *c = rnl_model_config(m);
     rnl_status st = check_text_binary(m, "neighbours");

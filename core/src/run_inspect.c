@@ -74,3 +74,21 @@ done:
     free(sum), free(idx), free(states), free(finals);
     return st;
 }
+
+rnl_status rnl_word_polarity(double *out, const rnl_dataset *ds, const int32_t *ids, int n) {
+    if (ds->kind != RNL_DATASET_TEXT) return rnl_fail(RNL_ERR_ARG, "word polarity: needs a text data set");
+    int V = rnl_vocab_size(ds->vocab), first, count;
+    for (int i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= V) return rnl_fail(RNL_ERR_ARG, "word polarity: id %d is outside 0..%d", (int)ids[i], V - 1);
+    uint32_t *tally = calloc(2 * (size_t)V, sizeof(uint32_t));  // (V, 2): occurrences in negative, positive reviews
+    if (!tally) return rnl_fail(RNL_ERR_NOMEM, "word polarity: out of memory");
+    rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &first, &count);
+    for (int e = first; e < first + count; e++)
+        for (int64_t t = ds->offsets[e]; t < ds->offsets[e + 1]; t++) tally[2 * (size_t)ds->tokens[t] + (ds->labels[e] ? 1 : 0)]++;
+    for (int i = 0; i < n; i++) {
+        const uint32_t *c = tally + 2 * (size_t)ids[i];
+        out[i] = (c[1] + 1.0) / (c[0] + c[1] + 2.0);
+    }
+    free(tally);
+    return RNL_OK;
+}

@@ -127,6 +127,9 @@ int main(void) {
     CHECK(count_of(out, "\"effect\": ") == 6 && count_of(out, "\"cos\": ") == 18, "6 words with 3 neighbours each");
     EXPECT(0, "sentiment separation", "embeddings --model gru.rnl --words 1000");  // clipped to the vocabulary
     EXPECT(0, "film:", "embeddings --model gru.rnl --word film --neighbours 2");
+    EXPECT(0, "\"data_separation\": {\"pca\": ", "embeddings --model gru.rnl --words 8 --neighbours 0 --data mini.rnld --json");
+    CHECK(count_of(out, "\"polarity\": ") == 8, "a polarity per word");
+    EXPECT(0, "own sentiment", "embeddings --model gru.rnl --words 8 --neighbours 0 --data mini.rnld");
 
     // Refusals.
     EXPECT(2, "--units takes unit numbers in 0..3", "inspect --model lstm.rnl --text 'a film' --units 0,4");
@@ -140,6 +143,9 @@ int main(void) {
     EXPECT(0, "wrote bi.rnl", "init --cell lstm --hidden 4 --embed 5 --data mini.rnld --bidirectional --out bi.rnl");
     EXPECT(1, "bi.rnl is bidirectional", "inspect --model bi.rnl --text 'a film'");
     EXPECT(1, "cannot open", "inspect --model nothere.rnl --text 'a film'");
+    EXPECT(0, "history: 4 steps (1..4), last loss", "info --model lstm.rnl");
+    EXPECT(0, "wrote tf.rnl", "init --cell transformer --hidden 8 --heads 2 --layers 1 --data mini.rnld --out tf.rnl");
+    EXPECT(1, "tf.rnl is a Transformer encoder: inspect reads the cells of a recurrent model", "inspect --model tf.rnl --text 'a film'");
 
     char cleanup[600];
     snprintf(cleanup, sizeof cleanup, "rm -rf %s", dir);

@@ -199,6 +199,26 @@ static void test_states(void) {
     CHECK(wm.best == (wm.sep_readout > wm.sep_pca ? RNL_WORDMAP_READOUT : RNL_WORDMAP_PCA), "best map");
     // The readout map's y is the PCA map's x.
     for (int i = 0; i < wm.n; i++) CHECK(wm.readout[2 * i + 1] == wm.pca[2 * i], "readout y is PC1");
+    // The data's sentiment of each word, against counting by hand over the training split.
+    double pol[10], sp, sr;
+    CHECK_OK(rnl_word_polarity(pol, ds, wm.ids, wm.n));
+    for (int i = 0; i < wm.n; i++) {
+        int f, cnt;
+        double pos = 0, all = 0;
+        rnl_dataset_split(ds, RNL_SPLIT_TRAIN, &f, &cnt);
+        for (int e = f; e < f + cnt; e++)
+            for (int64_t t = ds->offsets[e]; t < ds->offsets[e + 1]; t++)
+                if (ds->tokens[t] == wm.ids[i]) pos += ds->labels[e], all += 1;
+        CHECK(fabs(pol[i] - (pos + 1) / (all + 2)) < 1e-12, "polarity of word %d: %g", i, pol[i]);
+    }
+    rnl_word_map_against(&wm, pol, &sp, &sr);
+    CHECK(sp >= 0 && sp <= 1 && sr >= 0 && sr <= 1, "separations against the data %g %g", sp, sr);
+    // A word only in positive reviews ("great", "wonderful"...) leans positive; one only in negative ones leans negative.
+    int32_t good = rnl_vocab_id(ds->vocab, "wonderful", 9), bad = rnl_vocab_id(ds->vocab, "awful", 5);
+    double pg, pb;
+    CHECK_OK(rnl_word_polarity(&pg, ds, &good, 1));
+    CHECK_OK(rnl_word_polarity(&pb, ds, &bad, 1));
+    CHECK(pg > 0.9 && pb < 0.1, "polarity: wonderful %g, awful %g", pg, pb);
     rnl_word_map_free(&wm);
     CHECK(rnl_word_map_build(&wm, m, cfg.vocab) == RNL_ERR_ARG && strstr(rnl_last_error(), "the vocabulary has"), "%s", rnl_last_error());
 
