@@ -689,7 +689,7 @@ export interface Limit {
 }
 
 /** The model kinds the run layer has defaults for. */
-export type TrainingKind = 'recurrent' | 'seq2seq';
+export type TrainingKind = 'recurrent' | 'seq2seq' | 'transformer';
 
 /**
  * What a run uses when it is not told otherwise (the core's run layer, rnl_run_defaults): the defaults
@@ -748,6 +748,8 @@ export class RnnLab {
   scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number; epochSteps?: number }): { steps: Int32Array; lr: Float32Array };
   /** Seq2seq names in enum order. */
   readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
+  /** Transformer names in enum order. */
+  readonly transformerNames: Readonly<{ positions: PositionsName[] }>;
   /** The core's cell table, in enum order: what a page lists in its cell <select>. */
   readonly cells: readonly Readonly<CellInfo>[];
   /**
@@ -803,6 +805,13 @@ export class RnnLab {
   createSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModel;
   /** A seq2seq model (and its optimizer, if saved) from checkpoint bytes that name a task (`rnnlab init/train --task`). */
   loadSeq2Seq(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Seq2SeqModel;
+  /**
+   * A fresh Transformer encoder, as `rnnlab init --cell transformer` (same configuration and seed: same
+   * checkpoint bytes). Refused with the core's message: heads not dividing hidden, a per-step task (sine), ...
+   */
+  createTransformer(cfg: TransformerConfig): TransformerModel;
+  /** A Transformer encoder (and its optimizer, if saved) from its checkpoint bytes (RNNLABTF). */
+  loadTransformer(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): TransformerModel;
   /** The model shape a task needs. */
   taskShape(task: TaskName): { vocab: number; embed: number; inputSize: number; head: HeadName; outputs: number; seq2seq: boolean };
   /** One batch of a synthetic task from a generator seeded with `seed` (default 0). */
@@ -954,5 +963,57 @@ export class Seq2SeqModel {
    */
   answer(text: string): string | null;
   /** Checkpoint bytes naming the task, with the optimizer state unless optimizer: false. */
+  saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
+}
+
+/** How a Transformer knows the order of its inputs: sinusoidal positions, or none (a bag of words). */
+export type PositionsName = 'none' | 'sinusoidal';
+
+/** The fields of createTransformer; those left out take the CLI's defaults (rnl_tf_config_default). */
+export interface TransformerConfig {
+  /** The inputs and head a synthetic task needs (adding, copy). Or give vocab or inputSize. */
+  task?: TaskName;
+  vocab?: number;
+  inputSize?: number;
+  /** d_model: the width of every position's vector. Default 64. */
+  hidden?: number;
+  /** Attention heads; must divide hidden. Default 4. */
+  heads?: number;
+  /** Encoder layers. Default 2. */
+  layers?: number;
+  /** Feed-forward width. Default 128. */
+  ffn?: number;
+  /** Default 'sinusoidal'; 'none' is the "break it": no notion of order. */
+  positions?: PositionsName;
+  head?: HeadName;
+  outputs?: number;
+  seed?: Seed;
+}
+
+/** A Transformer encoder (rnnlab_transformer.h; docs/model.md, "Transformer encoder"). */
+export class TransformerModel {
+  private constructor();
+  readonly config: Readonly<{ vocab: number; inputSize: number; hidden: number; heads: number; layers: number; ffn: number;
+    positions: PositionsName; head: HeadName; outputs: number }>;
+  readonly numParams: number;
+  readonly freed: boolean;
+  free(): void;
+  /** The parameter block's tensors: PyTorch state_dict names (layers.0.self_attn.in_proj_weight, ...), shapes, offsets. */
+  tensors(): { name: string; rows: number; cols: number; offset: number }[];
+  /** A copy of the parameter block. */
+  params(): Float32Array;
+  /** As Model.setOptimizer. Without one, training starts Adam at lr 0.001 with clip 1 (as `rnnlab train`). */
+  setOptimizer(opts?: OptimizerOptions): void;
+  readonly optimizer: OptimizerState | null;
+  /** Training on fresh batches of a task: the loop of `rnnlab train --task` for a Transformer checkpoint. */
+  trainTask(opts: Omit<TrainTaskOptions, 'bpttWindow'>): Promise<TrainResult>;
+  /** Held-out loss and accuracy (null for regression), as `rnnlab eval` (defaults: 10 batches of 100, seed 1000003). */
+  evaluateTask(opts: { task: TaskName; length?: number; batches?: number; batchSize?: number; seed?: Seed }): { loss: number; accuracy: number | null };
+  /**
+   * Attention weights of one head of one layer for one sequence of the last batch the model ran: rows are
+   * queries, columns keys, each row sums to 1. Null before any batch.
+   */
+  attention(opts?: { layer?: number; head?: number; sample?: number }): { rows: number; cols: number; data: Float32Array } | null;
+  /** Checkpoint bytes (RNNLABTF), with the optimizer state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
 }

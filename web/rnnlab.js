@@ -60,3 +60,4 @@ export { RnnLabError } from './lib/errors.js';
 export { Dataset } from './lib/dataset.js';
 export { Model } from './lib/model.js';
 export { Seq2SeqModel } from './lib/seq2seq.js';
+export { TransformerModel } from './lib/transformer.js';

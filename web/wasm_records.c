@@ -172,6 +172,21 @@ static const rnlw_field training_defaults_fields[] = {
 };
 #undef D
 
+static const rnlw_field tf_info_fields[] = {
+    N(rnlw_tf_desc, "vocab", config.vocab, RNLW_I32), N(rnlw_tf_desc, "input_size", config.input_size, RNLW_I32),
+    N(rnlw_tf_desc, "hidden", config.d_model, RNLW_I32), N(rnlw_tf_desc, "heads", config.heads, RNLW_I32),
+    N(rnlw_tf_desc, "layers", config.layers, RNLW_I32), N(rnlw_tf_desc, "ffn", config.ffn, RNLW_I32),
+    E(rnlw_tf_desc, "positions", config.positions, "positions"), E(rnlw_tf_desc, "head", config.head, "head"),
+    N(rnlw_tf_desc, "outputs", config.outputs, RNLW_I32), F(rnlw_tf_desc, params, RNLW_SIZE), F(rnlw_tf_desc, tensors, RNLW_I32),
+};
+
+static const rnlw_field tf_options_fields[] = {
+    F(rnlw_tf_options, task, RNLW_I32), F(rnlw_tf_options, vocab, RNLW_I32), F(rnlw_tf_options, input_size, RNLW_I32),
+    F(rnlw_tf_options, hidden, RNLW_I32), F(rnlw_tf_options, heads, RNLW_I32), F(rnlw_tf_options, layers, RNLW_I32),
+    F(rnlw_tf_options, ffn, RNLW_I32), F(rnlw_tf_options, positions, RNLW_I32), F(rnlw_tf_options, head, RNLW_I32),
+    F(rnlw_tf_options, outputs, RNLW_I32),
+};
+
 static const rnlw_field unit_step_fields[] = {
     F(rnl_unit_step, gates, RNLW_I32), A(rnl_unit_step, x_part, RNLW_F64, 4), A(rnl_unit_step, h_part, RNLW_F64, 4),
     A(rnl_unit_step, pre, RNLW_F64, 4), A(rnl_unit_step, gate, RNLW_F64, 4), F(rnl_unit_step, h_prev, RNLW_F64),
@@ -237,6 +252,8 @@ static const rnlw_record records[] = {
     RECORD("decoded", rnlw_decoded, decoded_fields),
     RECORD("s2s_info", rnlw_s2s_desc, s2s_info_fields),
     RECORD("s2s_options", rnlw_s2s_options, s2s_options_fields),
+    RECORD("tf_info", rnlw_tf_desc, tf_info_fields),
+    RECORD("tf_options", rnlw_tf_options, tf_options_fields),
     RECORD("schedule", rnl_run_schedule, schedule_fields),
     RECORD("best", rnlw_best, best_fields),
     RECORD("unit_step", rnl_unit_step, unit_step_fields),

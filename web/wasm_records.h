@@ -13,6 +13,7 @@
 #include "rnnlab_data.h"
 #include "rnnlab_run.h"
 #include "rnnlab_seq2seq.h"
+#include "rnnlab_transformer.h"
 #include "rnnlab_inspect.h"
 
 // --- Field tables ---------------------------------------------------------------------------------
@@ -170,6 +171,17 @@ typedef struct {
     float forget_bias;
 } rnlw_s2s_options;
 
+// "tf_info": a Transformer encoder's configuration and size.
+typedef struct {
+    rnl_tf_config config;
+    size_t params;
+    int tensors;
+} rnlw_tf_desc;
+
+// "tf_options": what createTransformer was given; < 0: the default (task < 0: none).
+typedef struct {
+    int task, vocab, input_size, hidden, heads, layers, ffn, positions, head, outputs;
+} rnlw_tf_options;
 // "best": the best epoch so far of a run with keepBest (rnl_run_best) and what the last epoch did.
 typedef struct {
     int epoch;               // 0 before any

@@ -20,6 +20,16 @@
 #define TF_MAX_TENSORS (2 + RNL_MAX_LAYERS * 12 + 4)
 #define TF_LN_EPS 1e-5  // nn.LayerNorm's default
 
+// The softmax's exponential: where the cells use the branch-free approximations (rnnlab_cell_math.h:
+// WebAssembly, and native builds with RNL_FAST_ACTIVATIONS), the same e^x, a few ulp from expf, inline,
+// so the loop vectorises (it was a seventh of the small bench's time as expf calls); libm otherwise and in
+// the double build.
+#if !defined(RNL_DOUBLE) && (defined(__wasm__) || defined(RNL_FAST_ACTIVATIONS))
+#define softmax_exp rnl_expf_approx
+#else
+#define softmax_exp r_exp
+#endif
+
 // Offsets of one layer's tensors in the parameter block, in PyTorch's state_dict order.
 typedef struct {
     size_t in_w, in_b, out_w, out_b, l1_w, l1_b, l2_w, l2_b, n1_w, n1_b, n2_w, n2_b;
@@ -405,14 +415,14 @@ static void attention_forward(rnl_real *ctx, rnl_real *att, const rnl_real *qkv,
         rnl_real *a = att + (size_t)h * L * L;
         memset(a, 0, sizeof(rnl_real) * (size_t)L * L);
         rnl_gemm_nt(L, L, dk, q, 3 * D, k, 3 * D, a, L);  // scores (L, L)
+        // Softmax of each row, in separate simple loops so that the scaling, the maximum and the
+        // normalisation vectorise; the sum is in double (rows of thousands of keys).
         for (int i = 0; i < L; i++) {
-            rnl_real *row = a + (size_t)i * L, mx = row[0] * scale;
-            for (int j = 0; j < L; j++) {
-                row[j] *= scale;
-                if (row[j] > mx) mx = row[j];
-            }
+            rnl_real *row = a + (size_t)i * L, mx = row[0];
+            for (int j = 1; j < L; j++) mx = row[j] > mx ? row[j] : mx;
+            for (int j = 0; j < L; j++) row[j] = softmax_exp((row[j] - mx) * scale);
             double sum = 0;
-            for (int j = 0; j < L; j++) sum += row[j] = r_exp(row[j] - mx);
+            for (int j = 0; j < L; j++) sum += row[j];
             rnl_real inv = (rnl_real)(1 / sum);
             for (int j = 0; j < L; j++) row[j] *= inv;
         }
@@ -531,12 +541,11 @@ rnl_status rnl_tf_forward(rnl_tf *m, const rnl_batch *b, rnl_real *loss) {
     layernorm_forward(m->lnf, m->muf, m->rsf, m->xf, p + m->off_nf_w, p + m->off_nf_b, N, D);
     const rnl_real *bias = p + m->off_head_b;
     for (int r = 0; r < B; r++) {
-        rnl_real *f = m->feat + (size_t)r * D;
-        for (int j = 0; j < D; j++) {
-            double s = 0;
-            for (int t = m->off[r]; t < m->off[r + 1]; t++) s += m->lnf[(size_t)t * D + j];
-            f[j] = (rnl_real)(s / m->len[r]);
-        }
+        rnl_real *f = m->feat + (size_t)r * D, inv = (rnl_real)1 / m->len[r];
+        memset(f, 0, sizeof(rnl_real) * D);
+        for (int t = m->off[r]; t < m->off[r + 1]; t++)
+            for (int j = 0; j < D; j++) f[j] += m->lnf[(size_t)t * D + j];
+        for (int j = 0; j < D; j++) f[j] *= inv;
         memcpy(m->logits + (size_t)r * O, bias, sizeof(rnl_real) * O);
     }
     rnl_gemm_nt(B, O, D, m->feat, D, p + m->off_head_w, D, m->logits, O);

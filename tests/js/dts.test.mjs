@@ -28,6 +28,7 @@ test('the other name unions match the core\'s names', () => {
   assert.deepEqual(union('ScheduleName'), lab.names.schedules);
   assert.deepEqual(union('AttentionName'), lab.seq2seqNames.attention);
   assert.deepEqual(union('Seq2SeqTaskName'), lab.seq2seqNames.tasks);
+  assert.deepEqual(union('PositionsName'), lab.transformerNames.positions);
 });
 
 test('lab.cells: each cell\'s label, gates and gate names from the core', () => {
@@ -53,5 +54,6 @@ test('lab.limits and lab.trainingDefaults come from the core', () => {
     [32, 0.001, 1, 1000, 50, 3, 8, 64, 64]);
   assert.deepEqual([r.heldoutBatches, r.heldoutBatch, r.testBatches, r.testBatch, r.testSeed], [4, 64, 10, 100, 1000003]);
   assert.deepEqual([s.lrAdam, s.heldoutBatches, s.heldoutBatch], [0.005, 2, 64]);
-  assert.throws(() => lab.trainingDefaults('transformer'), /trainingDefaults: kind must be 'recurrent', 'seq2seq', not "transformer"/);
+  assert.deepEqual(lab.trainingDefaults('transformer'), r, 'the Transformer runs on the recurrent models\' protocol');
+  assert.throws(() => lab.trainingDefaults('mamba'), /trainingDefaults: kind must be 'recurrent', 'seq2seq', 'transformer', not "mamba"/);
 });

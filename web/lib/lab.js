@@ -9,9 +9,10 @@ import { now, yieldToEventLoop, abortError } from './progress.js';
 import { Dataset, dataLength } from './dataset.js';
 import { Model } from './model.js';
 import { Seq2SeqModel } from './seq2seq.js';
+import { TransformerModel } from './transformer.js';
 import { scheduleRecord } from './optimizer.js';
 
-const TRAINING_KINDS = ['recurrent', 'seq2seq'];  // rnl_run_kind order
+const TRAINING_KINDS = ['recurrent', 'seq2seq', 'transformer'];  // rnl_run_kind order
 
 export class RnnLab {
   /**
@@ -83,9 +84,12 @@ export class RnnLab {
     this.kernels = this._heap.str(this._c.rnlw_kernels());
     /** Seq2seq names in enum order: attention kinds, tasks. */
     this.seq2seqNames = Object.freeze({ attention: names(this._c.rnl_attn_name), tasks: names(this._c.rnl_s2s_task_name) });
+    /** Transformer names in enum order: positions. */
+    this.transformerNames = Object.freeze({ positions: names(this._c.rnl_tf_positions_name) });
     // The records' enum fields read and write these names.
     this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, optim: this.names.optimizers,
-      task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks, schedule: this.names.schedules });
+      task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks, schedule: this.names.schedules,
+      positions: this.transformerNames.positions });
     const heap = this._heap, c = this._c;
     /** The core's cell table (rnl_cell_info), in enum order: name, label, gates and their names, states. */
     this.cells = Object.freeze(Array.from({ length: c.rnl_cell_count() }, (_, i) => {
@@ -334,6 +338,39 @@ export class RnnLab {
     const h = this._heap.withCopy(bytes, (p) => this._c.rnlw_s2s_checkpoint_read(p, bytes.byteLength));
     if (!h) throw this._error(this._c.rnlw_last_status());
     return new Seq2SeqModel(this, h);
+  }
+
+  // --- Transformer encoders ------------------------------------------------------------------
+
+  /**
+   * A fresh Transformer encoder, as `rnnlab init --cell transformer`: for a task (its inputs and head), or
+   * with vocab or inputSize (and head, outputs); hidden (d_model), heads, layers, ffn, positions
+   * ('sinusoidal' or 'none'), seed. See rnnlab.d.ts (TransformerConfig).
+   */
+  createTransformer(cfg) {
+    const where = 'createTransformer';
+    cfg = checkKeys(cfg, ['task', 'vocab', 'inputSize', 'hidden', 'heads', 'layers', 'ffn', 'positions', 'head', 'outputs',
+      'seed'], where);
+    const int = (k, lo) => (cfg[k] === undefined ? -1 : checkInt(cfg[k], k, where, lo));
+    const pick = (k, list) => (cfg[k] === undefined ? -1 : indexOf(list, cfg[k], k, where));
+    if (cfg.task === undefined && cfg.vocab === undefined && cfg.inputSize === undefined)
+      throw argError(`${where}: give task, vocab or inputSize`);
+    const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
+    const options = { task: pick('task', this.names.tasks), vocab: int('vocab', 0), inputSize: int('inputSize', 0),
+      hidden: int('hidden', 0), heads: int('heads', 0), layers: int('layers', 0), ffn: int('ffn', 0),
+      positions: pick('positions', this.transformerNames.positions), head: pick('head', this.names.heads), outputs: int('outputs', 0) };
+    const h = this._c.rnlw_tf_create(this._heap.write('tf_options', this._heap.slot(0), options), lo, hi);
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new TransformerModel(this, h);
+  }
+
+  /** A Transformer encoder (with its optimizer, if saved with it) from checkpoint bytes. */
+  loadTransformer(bytes) {
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    if (!ArrayBuffer.isView(bytes)) throw argError('loadTransformer: expected a Uint8Array or an ArrayBuffer of checkpoint bytes');
+    const h = this._heap.withCopy(bytes, (p) => this._c.rnlw_tf_checkpoint_read(p, bytes.byteLength));
+    if (!h) throw this._error(this._c.rnlw_last_status());
+    return new TransformerModel(this, h);
   }
 
   // --- Data ------------------------------------------------------------------------------------
