@@ -8,6 +8,8 @@ export type CellName = 'rnn' | 'lstm' | 'gru';
 export type HeadName = 'binary' | 'classes' | 'regression';
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export type TaskName = 'adding' | 'copy' | 'sine';
+/** Learning-rate schedules of the run layer (lab.names.schedules; docs/model.md). */
+export type ScheduleName = 'none' | 'cosine' | 'step';
 /** A 64-bit seed: a whole Number up to 2^53 - 1, or a BigInt below 2^64. */
 export type Seed = number | bigint;
 
@@ -49,6 +51,11 @@ export interface ModelConfig {
   seq2seq?: boolean;
   /** LSTM forget-gate bias at initialisation. Default 1. */
   forgetBias?: number;
+  /**
+   * Dropout probability in training, in [0, 0.99] (`rnnlab init --dropout`): on the embedding output,
+   * between stacked layers and before the head; never in evaluation or prediction. Kept in checkpoints. Default 0.
+   */
+  dropout?: number;
   /** Seed of the initialisation; the native `rnnlab init --seed` gives the same parameters. Default 0. */
   seed?: Seed;
   /**
@@ -69,7 +76,36 @@ export interface ModelConfig {
 /** A model's configuration as the core holds it. */
 export interface ResolvedConfig {
   cell: CellName; vocab: number; embed: number; inputSize: number; hidden: number; layers: number;
-  bidirectional: boolean; head: HeadName; outputs: number; seq2seq: boolean; forgetBias: number;
+  bidirectional: boolean; head: HeadName; outputs: number; seq2seq: boolean; forgetBias: number; dropout: number;
+}
+
+/**
+ * A learning-rate schedule (`rnnlab train --schedule`): the rate of optimizer step s is the optimizer's
+ * rate times the schedule's factor at s, recomputed from the step count (so a resumed run continues it).
+ * Warm-up: s / warmup for s <= warmup; cosine: down to 0 at step `total`; step: times gamma every stepSize steps.
+ */
+export interface Schedule {
+  kind?: ScheduleName;
+  /** Steps of linear warm-up. Default 0. */
+  warmup?: number;
+  /** cosine: the step it ends at. Default (0): the end of the training call (steps done + its steps). */
+  total?: number;
+  /** step: steps between decays. Default (0): one epoch (trainDataset) or a third of the steps (trainTask). */
+  stepSize?: number;
+  /** step: the factor of each decay. Default 0.1. */
+  gamma?: number;
+}
+
+/** The best epoch kept by trainDataset({ keepBest: true }). */
+export interface BestEpoch {
+  /** The epoch (counted over the model's whole training, as a resumed run counts them) and its optimizer steps. */
+  epoch: number;
+  step: number;
+  /** Its validation loss and accuracy (null for a series). */
+  loss: number;
+  accuracy: number | null;
+  /** Whether the epoch just finished became the best. */
+  improved: boolean;
 }
 
 /**
@@ -155,6 +191,8 @@ export interface StepProgress {
   /** Gradient norm of the last step, before clipping, and whether it was clipped. */
   gradNorm: number;
   clipped: boolean;
+  /** The learning rate of the last step (the schedule's); null if it ran none (Seq2SeqModel: absent). */
+  lr?: number | null;
   /** Seconds since the call began; sequences trained per second. */
   seconds: number;
   seqPerSec: number;
@@ -190,6 +228,8 @@ export interface TrainTaskOptions {
   signal?: AbortSignal;
   /** Yield to the event loop at most every this many milliseconds (a page stays responsive). Default 30. */
   yieldMs?: number;
+  /** Learning-rate schedule of this call (computed in the core). Default: none, the optimizer's own rate. */
+  schedule?: Schedule;
 }
 
 export interface TrainResult {
@@ -395,13 +435,24 @@ export interface TrainDatasetOptions {
   /** After every `progressEvery` steps (counted over the call, as the CLI's JSON lines) and at each epoch's end. */
   onProgress?: (p: TrainDatasetProgress) => void | Promise<void>;
   /** After each finished epoch, with the validation split's loss and accuracy (null without one). */
-  onEpoch?: (e: { epoch: number; epochs: number; step: number; totalSteps: number; val: DatasetEval | null }) => void | Promise<void>;
+  onEpoch?: (e: { epoch: number; epochs: number; step: number; totalSteps: number; val: DatasetEval | null; best: BestEpoch | null }) => void | Promise<void>;
   /** Stops after the current chunk; the result then has stopped: true (no validation for a partial epoch). */
   signal?: AbortSignal;
   /** Yield to the event loop at most every this many milliseconds. Default 30. */
   yieldMs?: number;
   /** Steps per chunk run in C between reports. Default 10. */
   progressEvery?: number;
+  /** Learning-rate schedule of this call (computed in the core). Default: none. */
+  schedule?: Schedule;
+  /**
+   * As `rnnlab train --keep-best`: after each epoch the core judges the validation split (higher accuracy,
+   * ties to the lower loss; a series: lower loss) and keeps the best epoch's checkpoint in the model
+   * (bestCheckpoint, restoreBest). A model that has trained already starts as the mark to beat. Needs a
+   * validation split. Default false.
+   */
+  keepBest?: boolean;
+  /** With keepBest: stop after this many epochs in a row without improvement (stoppedEarly). 0 = never (default). */
+  patience?: number;
 }
 
 export interface TrainDatasetResult {
@@ -415,6 +466,9 @@ export interface TrainDatasetResult {
   seconds: number;
   seqPerSec: number;
   stopped: boolean;
+  /** keepBest: the best epoch, or null; whether patience ended the run. */
+  best: BestEpoch | null;
+  stoppedEarly: boolean;
 }
 
 export interface TextPrediction {
@@ -423,6 +477,8 @@ export interface TextPrediction {
   /** The token ids the model read (its maxLen and keepEnd applied) and their words, '<unk>' for unknown ones. */
   ids: Int32Array;
   tokens: string[];
+  /** The same tokens as typed (lowercased, as the tokenizer cut them), one per id: what each '<unk>' stood for. */
+  words: string[];
   /** How many of them are <unk>. */
   unknown: number;
   /**
@@ -491,6 +547,10 @@ export class Model {
   setMeta(bytes: Uint8Array | ArrayBuffer | ArrayBufferView | null): void;
   /** The checkpoint format of the native CLI; with the optimizer's state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
+  /** The best epoch's checkpoint (with the optimizer) kept by trainDataset({ keepBest: true }), or null. */
+  bestCheckpoint(): Uint8Array | null;
+  /** Puts the best epoch kept by keepBest back into the model (parameters and optimizer); throws if none. */
+  restoreBest(): { epoch: number; step: number; loss: number; accuracy: number | null };
   /** Frees the model's WebAssembly memory; again: no-op; any other call afterwards throws (RNL_ERR_FREED). */
   free(): void;
 }
@@ -575,7 +635,12 @@ export class RnnLab {
   /** The gemm kernels in use: "wasmsimd", or "scalar" in a build without SIMD. */
   readonly kernels: string;
   /** Names the core knows, in enum order. */
-  readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[] }>;
+  readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[]; schedules: ScheduleName[] }>;
+  /**
+   * Points of a schedule's learning-rate curve, computed in the core: `points` steps evenly spaced from
+   * `first` (default 1) to `last` (default: schedule.total) for the base rate `lr` (default Adam's 0.001).
+   */
+  scheduleCurve(schedule: Schedule, opts?: { lr?: number; points?: number; first?: number; last?: number }): { steps: Int32Array; lr: Float32Array };
   /** Seq2seq names in enum order. */
   readonly seq2seqNames: Readonly<{ attention: AttentionName[]; tasks: Seq2SeqTaskName[] }>;
   /** The core's cell table, in enum order: what a page lists in its cell <select>. */
@@ -778,6 +843,11 @@ export class Seq2SeqModel {
    * at most (default: the task's longest target + 5).
    */
   decode(text: string, opts?: { maxLength?: number }): Seq2SeqDecoded;
+  /**
+   * The right answer the task pairs with a text (reverse: reversed; dates: '1998-05-03' for a text in one
+   * of its formats), or null when it has none.
+   */
+  answer(text: string): string | null;
   /** Checkpoint bytes naming the task, with the optimizer state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
 }

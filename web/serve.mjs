@@ -14,7 +14,7 @@
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,6 +47,15 @@ const MIME = {
 // WebAssembly compilation allowed.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
   "img-src 'self' data: blob:; style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'";
+
+// An HTML file gets the policy of its own meta tag (the lab's is CSP): embed-example.html is a course
+// page, with a policy of its own (it allows the embed snippet's inline listener by its hash).
+async function policyOf(file) {
+  if (extname(file).toLowerCase() !== '.html') return CSP;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const m = text.match(/http-equiv="Content-Security-Policy"\s+content="([^"]*)"/);
+  return m ? m[1] : CSP;
+}
 
 // --- Build what is missing ----------------------------------------------------------------------------
 
@@ -131,14 +140,15 @@ function handler(req, res) {
   const url = new URL(req.url, 'http://localhost');
   // The lab lives at /web/; a bare /web (no slash) would break its relative URLs.
   if (url.pathname === '/' || url.pathname === '/web') return send(res, 302, 'see /web/\n', { location: `/web/${url.search}` });
-  resolveFile(url.pathname).then((found) => {
+  resolveFile(url.pathname).then(async (found) => {
     if (!found) return send(res, 404, `not found: ${url.pathname}\n`);
+    const policy = await policyOf(found.file);
     res.writeHead(200, {
       'content-type': MIME[extname(found.file).toLowerCase()] ?? 'application/octet-stream',
       'content-length': found.size,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': CSP,
+      'content-security-policy': policy,
       'referrer-policy': 'no-referrer',
     });
     if (req.method === 'HEAD') return res.end();

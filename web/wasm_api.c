@@ -37,7 +37,7 @@ size_t rnlw_heap_in_use(void) { return (size_t)mallinfo().uordblks; }
 
 // A step's (or an evaluation's) figures as a progress record of one step.
 static void put_stats(rnlw_progress *out, const rnl_step_stats *st, long steps) {
-    *out = (rnlw_progress){st->loss, st->grad_norm, st->clipped, st->accuracy, NAN, (double)steps, st->loss, st->clipped, 1};
+    *out = (rnlw_progress){st->loss, st->grad_norm, st->clipped, st->accuracy, NAN, (double)steps, st->loss, st->clipped, 1, NAN};
 }
 
 // A training span (rnl_run_progress): the last step's figures, the span's mean loss, clipped count, steps run.
@@ -46,11 +46,12 @@ static void put_progress(rnlw_progress *out, const rnl_run_progress *p) {
     out->mean_loss = p->mean_loss;
     out->n_clipped = p->clipped;
     out->done = p->done;
+    out->lr = p->lr;
 }
 
 // What a span reports when its checks refused it before any step.
 static rnl_run_progress no_progress(const rnl_optimizer *o) {
-    rnl_run_progress p = {{NAN, NAN, 0, NAN}, NAN, 0, 0, o ? rnl_optimizer_steps(o) : 0};
+    rnl_run_progress p = {{NAN, NAN, 0, NAN}, NAN, 0, 0, o ? rnl_optimizer_steps(o) : 0, NAN};
     return p;
 }
 
@@ -84,6 +85,12 @@ typedef struct {
     rnl_dataset *meta_ds; // the model's meta bytes read as a data description (lazily; NULL: not yet)
     int32_t *ids;         // (max_len) rnlw_predict_text's token ids
     rnl_real *steps;      // (max_len) and its per-step predictions
+    char *words;          // rnlw_text_words' words, each NUL-terminated
+    rnl_run_schedule sched;  // the learning-rate schedule of rnlw_train_task / _train_data (rnlw_set_schedule)
+    int has_sched;           // 0: the optimizer's own rate
+    rnl_run_best best;       // keepBest: the best epoch so far (rnlw_keep_best_start, rnlw_keep_best) ...
+    uint8_t *best_ck;        // ... and its checkpoint, with the optimizer (NULL: none yet)
+    size_t best_n;
 } handle;
 
 static handle *wrap(rnl_model *m, rnl_optimizer *o) {
@@ -114,14 +121,17 @@ static void forget_meta(handle *h) {
     rnl_dataset_destroy(h->meta_ds);
     free(h->ids);
     free(h->steps);
+    free(h->words);
     h->meta_ds = NULL;
     h->ids = NULL;
     h->steps = NULL;
+    h->words = NULL;
 }
 
 void rnlw_model_destroy(handle *h) {
     if (!h) return;
     forget_meta(h);
+    rnl_buffer_free(h->best_ck);
     free(h->order);
     rnl_task_data_free(&h->data);
     rnl_optimizer_destroy(h->o);
@@ -292,6 +302,97 @@ void rnlw_predictions(rnlw_span *out, handle *h) {
     out->n = (size_t)h->pred_B * (c->seq2seq ? h->pred_T : 1) * c->outputs;
 }
 
+// --- Learning-rate schedules (the run layer's: rnl_run_schedule) ----------------------------------
+
+void rnlw_schedule_default(rnl_run_schedule *out) { *out = rnl_run_schedule_default(); }
+
+// Fills total (0: the end of the run, end_step) and step_size (0: one epoch of epoch_steps batches, or a
+// third of a task run) as rnl_run_schedule_resolve.
+void rnlw_schedule_resolve(rnl_run_schedule *s, double end_step, double epoch_steps) {
+    rnl_run_schedule_resolve(s, (long)end_step, (long)epoch_steps);
+}
+
+// The schedule of the model's next training calls (rnlw_train_task, rnlw_train_data) until changed; NULL
+// or kind none without warm-up: the optimizer's own rate. Checked first (the message names the field).
+rnl_status rnlw_set_schedule(handle *h, const rnl_run_schedule *s) {
+    if (!s || (s->kind == RNL_RUN_SCHEDULE_NONE && s->warmup == 0)) {
+        h->has_sched = 0;
+        return RNL_OK;
+    }
+    rnl_status st = rnl_run_schedule_check(s);
+    if (st) return st;
+    h->sched = *s;
+    h->has_sched = 1;
+    return RNL_OK;
+}
+
+// n points of a schedule's curve from step first to last (rnl_run_schedule_curve): lr (n floats) and
+// steps (n int32), in memory the wrapper owns.
+rnl_status rnlw_schedule_curve(float *lr, int32_t *steps, const rnl_run_schedule *s, float base_lr, int n, double first,
+                               double last) {
+    return rnl_run_schedule_curve(lr, steps, n, s, base_lr, (long)first, (long)last);
+}
+
+// --- Keeping the best epoch (the run layer's rule: rnl_run_best) ----------------------------------
+
+static rnl_status check_data_fits(const rnl_model *m, const rnl_dataset *ds);  // below, with the dataset calls
+
+// Starts a run that keeps its best epoch: forgets any best of an earlier run.
+void rnlw_keep_best_start(handle *h, int patience) {
+    rnl_run_best_init(&h->best, patience);
+    rnl_buffer_free(h->best_ck);
+    h->best_ck = NULL;
+    h->best_n = 0;
+}
+
+static void put_best(rnlw_best *out, const rnl_run_best *b, int improved, int stop, const rnl_run_eval *val) {
+    *out = (rnlw_best){b->epoch, (double)b->step, b->loss, b->accuracy, b->stale, b->patience, improved, stop,
+                       val ? val->loss : NAN, val ? val->accuracy : NAN};
+}
+
+// After epoch `epoch`: evaluates the validation split (as the CLI), and when the epoch improves on the best
+// keeps the model's checkpoint (with the optimizer) in the handle, as `rnnlab train --keep-best` writes its
+// file. out: the best so far, whether this epoch improved, whether patience is used up.
+rnl_status rnlw_keep_best(rnlw_best *out, handle *h, const rnl_dataset *ds, int epoch) {
+    put_best(out, &h->best, 0, 0, NULL);
+    rnl_status st = check_data_fits(h->m, ds);
+    if (st) return st;
+    rnl_run_eval r;
+    if ((st = rnl_run_eval_split(h->m, ds, RNL_SPLIT_VAL, &h->data, &r))) return st;
+    h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
+    rnl_run_best next = h->best;
+    int stop = 0, improved = rnl_run_best_update(&next, &r, epoch, h->o ? rnl_optimizer_steps(h->o) : 0, &stop);
+    if (improved) {
+        uint8_t *buf = NULL;
+        size_t n = 0;
+        if ((st = rnl_checkpoint_write(h->m, h->o, &buf, &n))) return st;  // the best so far stays as it was
+        rnl_buffer_free(h->best_ck);
+        h->best_ck = buf;
+        h->best_n = n;
+    }
+    h->best = next;
+    put_best(out, &h->best, improved, stop, &r);
+    return RNL_OK;
+}
+
+// The kept best epoch's checkpoint bytes (data NULL if none): the wrapper copies them.
+void rnlw_best_checkpoint(rnlw_span *out, handle *h) { *out = (rnlw_span){h->best_ck, h->best_ck ? h->best_n : 0}; }
+
+// Puts the kept best epoch back: its parameters and optimizer replace the model's (same configuration and
+// meta bytes: it is this model, earlier).
+rnl_status rnlw_restore_best(handle *h) {
+    if (!h->best_ck) return rnl_fail(RNL_ERR_ARG, "restoreBest: no best epoch kept (train with keepBest first)");
+    rnl_model *m;
+    rnl_optimizer *o;
+    rnl_status st = rnl_checkpoint_read(h->best_ck, h->best_n, &m, &o);
+    if (st) return st;
+    memcpy(rnl_model_params(h->m), rnl_model_params(m), sizeof(rnl_real) * rnl_model_num_params(m));
+    rnl_optimizer_destroy(h->o);
+    h->o = o;
+    rnl_model_destroy(m);
+    return RNL_OK;
+}
+
 // --- Synthetic tasks ----------------------------------------------------------------------------
 
 static rnl_status check_task(int task) {
@@ -342,7 +443,8 @@ rnl_status rnlw_train_task(rnlw_progress *out, handle *h, int task, int B, int T
     if (!st) st = check_task_fits(h->m, (rnl_task)task);
     if (!st) st = ensure_optimizer(h);
     rnl_run_progress p = no_progress(h->o);
-    if (!st) st = rnl_run_train_task(h->m, h->o, (rnl_task)task, B, T, steps, bptt_window, &h->rng, &h->data, &p);
+    if (!st) st = rnl_run_train_task(h->m, h->o, (rnl_task)task, B, T, steps, bptt_window, h->has_sched ? &h->sched : NULL, &h->rng,
+                                     &h->data, &p);
     h->pred_B = B, h->pred_T = T;
     put_progress(out, &p);
     return st;
@@ -436,7 +538,8 @@ rnl_status rnlw_train_data(rnlw_progress *out, handle *h, const rnl_dataset *ds,
     if (h->order_ds != ds) st = rnl_fail(RNL_ERR_ARG, "train: no epoch order for this dataset (call rnlw_data_epoch first)");
     if (!st) st = ensure_optimizer(h);
     rnl_run_progress p = no_progress(h->o);
-    if (!st) st = rnl_run_train_data(h->m, h->o, ds, h->order, h->order_n, first, n, B, bptt_window, &h->data, &p);
+    if (!st) st = rnl_run_train_data(h->m, h->o, ds, h->order, h->order_n, first, n, B, bptt_window, h->has_sched ? &h->sched : NULL,
+                                     &h->data, &p);
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
     put_progress(out, &p);
     return st;
@@ -529,5 +632,62 @@ rnl_status rnlw_predict_text(rnlw_text_prediction *out, handle *h, const char *t
     h->pred_B = 1, h->pred_T = len;
     if ((st = each ? rnl_model_predict_steps(h->m, &b, h->steps, NULL) : rnl_model_forward(h->m, &b, NULL))) return st;
     *out = (rnlw_text_prediction){rnl_model_predictions(h->m)[0], h->ids, len, each ? h->steps : NULL};
+    return RNL_OK;
+}
+
+// The tokens of a text as the tokenizer cut them (lowercased, before the vocabulary), every one of them
+// in the order read, so that a page can show the typed word where the vocabulary says <unk>.
+typedef struct {
+    char *buf;            // (cap) the words, each followed by a NUL
+    size_t len, cap;
+    size_t *ends;         // (n) the end of each word in buf, its NUL included
+    size_t n, ncap;
+    int failed;
+} word_list;
+
+static int collect_word(void *user, const char *tok, size_t len) {
+    word_list *w = user;
+    if (w->len + len + 1 > w->cap) {
+        size_t cap = (w->cap ? w->cap * 2 : 256) + len + 1;
+        char *b = realloc(w->buf, cap);
+        if (!b) return w->failed = 1;
+        w->buf = b, w->cap = cap;
+    }
+    if (w->n == w->ncap) {
+        size_t cap = w->ncap ? w->ncap * 2 : 64;
+        size_t *e = realloc(w->ends, sizeof *e * cap);
+        if (!e) return w->failed = 1;
+        w->ends = e, w->ncap = cap;
+    }
+    memcpy(w->buf + w->len, tok, len);
+    w->len += len;
+    w->buf[w->len++] = 0;
+    w->ends[w->n++] = w->len;
+    return 0;
+}
+
+// The words behind rnlw_predict_text's ids for the same text: the tokens it keeps (its max_len, the
+// first or the last: rnl_vocab_encode's window), one NUL-terminated word per id, in *out (*bytes in
+// all). A token too long to be a word is "", and so is the one <unk> of a text without any token.
+rnl_status rnlw_text_words(const char **out, int32_t *bytes, handle *h, const char *text, size_t n) {
+    rnl_status st = model_vocabulary(h, "textWords");
+    if (st) return st;
+    const rnl_dataset *ds = h->meta_ds;
+    word_list w = {0};
+    rnl_tokenize(text, n, collect_word, &w);
+    size_t keep = w.n < (size_t)ds->max_len ? w.n : (size_t)ds->max_len;
+    size_t first = ds->keep_end ? w.n - keep : 0;
+    size_t from = first ? w.ends[first - 1] : 0, to = keep ? w.ends[first + keep - 1] : 0;
+    free(h->words);
+    h->words = w.failed ? NULL : malloc(keep ? to - from : 1);
+    if (h->words) {
+        if (keep) memcpy(h->words, w.buf + from, to - from);
+        else h->words[0] = 0;
+    }
+    free(w.buf);
+    free(w.ends);
+    if (!h->words) return rnl_fail(RNL_ERR_NOMEM, "textWords: out of memory");
+    *out = h->words;
+    *bytes = keep ? (int32_t)(to - from) : 1;
     return RNL_OK;
 }

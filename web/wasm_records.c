@@ -18,7 +18,7 @@ static const rnlw_field config_fields[] = {
     E(rnl_config, "cell", cell, "cell"), F(rnl_config, vocab, RNLW_I32), F(rnl_config, embed, RNLW_I32),
     F(rnl_config, input_size, RNLW_I32), F(rnl_config, hidden, RNLW_I32), F(rnl_config, layers, RNLW_I32),
     F(rnl_config, bidirectional, RNLW_BOOL), E(rnl_config, "head", head, "head"), F(rnl_config, outputs, RNLW_I32),
-    F(rnl_config, seq2seq, RNLW_BOOL), F(rnl_config, forget_bias, RNLW_F32),
+    F(rnl_config, seq2seq, RNLW_BOOL), F(rnl_config, forget_bias, RNLW_F32), F(rnl_config, dropout, RNLW_F32),
 };
 
 static const rnlw_field model_info_fields[] = {
@@ -42,6 +42,18 @@ static const rnlw_field progress_fields[] = {
     F(rnlw_progress, loss, RNLW_F64), F(rnlw_progress, grad_norm, RNLW_F64), F(rnlw_progress, clipped, RNLW_BOOL),
     F(rnlw_progress, accuracy, RNLW_F64), F(rnlw_progress, seq_accuracy, RNLW_F64), F(rnlw_progress, steps, RNLW_F64),
     F(rnlw_progress, mean_loss, RNLW_F64), F(rnlw_progress, n_clipped, RNLW_I32), F(rnlw_progress, done, RNLW_I32),
+    F(rnlw_progress, lr, RNLW_F64),
+};
+
+static const rnlw_field schedule_fields[] = {
+    E(rnl_run_schedule, "kind", kind, "schedule"), F(rnl_run_schedule, warmup, RNLW_I32), F(rnl_run_schedule, total, RNLW_I32),
+    F(rnl_run_schedule, step_size, RNLW_I32), F(rnl_run_schedule, gamma, RNLW_F32),
+};
+
+static const rnlw_field best_fields[] = {
+    F(rnlw_best, epoch, RNLW_I32), F(rnlw_best, step, RNLW_F64), F(rnlw_best, loss, RNLW_F64), F(rnlw_best, accuracy, RNLW_F64),
+    F(rnlw_best, stale, RNLW_I32), F(rnlw_best, patience, RNLW_I32), F(rnlw_best, improved, RNLW_BOOL),
+    F(rnlw_best, stop, RNLW_BOOL), F(rnlw_best, val_loss, RNLW_F64), F(rnlw_best, val_accuracy, RNLW_F64),
 };
 
 static const rnlw_field split_eval_fields[] = {
@@ -185,6 +197,8 @@ static const rnlw_record records[] = {
     RECORD("decoded", rnlw_decoded, decoded_fields),
     RECORD("s2s_info", rnlw_s2s_desc, s2s_info_fields),
     RECORD("s2s_options", rnlw_s2s_options, s2s_options_fields),
+    RECORD("schedule", rnl_run_schedule, schedule_fields),
+    RECORD("best", rnlw_best, best_fields),
 };
 
 int rnlw_record_count(void) { return (int)(sizeof records / sizeof records[0]); }

@@ -78,6 +78,7 @@ typedef struct {
     double mean_loss;     // over the chunk
     int n_clipped;        // steps of the chunk that clipped
     int done;             // steps the chunk ran (also after a failure: those before it)
+    double lr;            // the learning rate of the chunk's last step (its schedule's; NaN if none ran)
 } rnlw_progress;
 
 // "split_eval": loss and accuracy over a whole split (accuracy NaN for a series).
@@ -167,5 +168,15 @@ typedef struct {
     int hidden, embed, layers, bidirectional, attention, attn_width;
     float forget_bias;
 } rnlw_s2s_options;
+
+// "best": the best epoch so far of a run with keepBest (rnl_run_best) and what the last epoch did.
+typedef struct {
+    int epoch;               // 0 before any
+    double step;             // optimizer steps at its end
+    double loss, accuracy;   // its validation figures (accuracy NaN for a series)
+    int stale, patience;     // epochs since it; the patience (0: never stop)
+    int improved, stop;      // the last epoch became the best; patience used up
+    double val_loss, val_accuracy;  // the last epoch's own validation figures
+} rnlw_best;
 
 #endif

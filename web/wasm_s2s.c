@@ -104,7 +104,7 @@ rnl_status rnlw_s2s_train(rnlw_progress *out, s2s_handle *h, int B, int n) {
     if (!st) st = rnl_run_s2s_train(h->m, h->o, &h->tc, B, n, &h->rng, &h->data, &p);
     const rnl_s2s_stats *s = &p.last;
     *out = (rnlw_progress){s->loss, s->grad_norm, s->clipped, s->token_accuracy, s->seq_accuracy, wasm_steps(h->o), p.mean_loss,
-                           p.clipped, p.done};
+                           p.clipped, p.done, NAN};  // lr: seq2seq runs have no schedule
     return st;
 }
 
@@ -164,6 +164,20 @@ const char *rnlw_s2s_text(s2s_handle *h, int side, const int32_t *tokens, int n)
     }
     rnl_s2s_task_decode_text(&h->tc, side, tokens, n, buf, cap);
     return buf;
+}
+
+// The right answer the model's task pairs with a typed input (rnl_s2s_task_answer), or NULL when there is
+// none (or out of memory).
+const char *rnlw_s2s_answer(s2s_handle *h, const char *text) {
+    static char *buf;
+    static size_t cap;
+    size_t need = strlen(text) + 16;  // reverse: as long as the text; dates: "1998-05-03"
+    if (need > cap) {
+        free(buf);
+        if (!(buf = malloc(need))) return cap = 0, NULL;
+        cap = need;
+    }
+    return rnl_s2s_task_answer(&h->tc, text, buf, cap) ? buf : NULL;
 }
 
 // The checkpoint bytes (with the task, and the optimizer state if `with_optimizer` and there is one):

@@ -86,7 +86,8 @@ double cli_run_step(cli_run *r, double loss);  // counts a good step; returns se
 // A failed step: ends the bar, prints the core's message and, with --json, {"error": kind, "step": step}. Returns 1.
 int cli_run_fault(const cli_run *r, const char *kind, long step);
 void cli_run_end(const cli_run *r);  // after the loop: ends the bar; says if Ctrl-C stopped the run
-// After the save (`save`: its status; only tried if r->done > 0): reports it and, with --json, the last line.
+// After the save (`save`: its status; only tried if r->done > 0): reports it (dest NULL: no save to report)
+// and, with --json, the last line.
 // Returns the exit status: rc, else 1 if the save failed, else 130 if interrupted, else 0.
 int cli_run_report(const cli_run *r, int rc, rnl_status save, const char *dest, long total_steps);
 

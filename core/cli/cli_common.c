@@ -123,7 +123,7 @@ void cli_run_end(const cli_run *r) {
 int cli_run_report(const cli_run *r, int rc, rnl_status save, const char *dest, long total_steps) {
     if (r->done > 0) {
         if (save) rc = cli_error(r->cmd, "%s", rnl_last_error());
-        else if (!r->json)
+        else if (!r->json && dest)  // dest NULL: the run saved as it went (train --keep-best)
             printf("saved %s after %ld steps (%ld in all), %.1f s\n", dest, r->done, total_steps, cli_now() - r->t0);
     }
     if (r->json && !rc)

@@ -134,8 +134,13 @@ int cmd_baseline(int argc, char **argv) {
         printf("{\"data\": \"%s\", \"model\": \"bag-of-words logistic regression\", \"train_accuracy\": %.6g, \"val_accuracy\": %.6g, "
                "\"test_accuracy\": %.6g}\n", data, r.train_acc, isnan(r.val_acc) ? -1 : r.val_acc, isnan(r.test_acc) ? -1 : r.test_acc);
     } else {
-        printf("bag-of-words logistic regression on %s\n  accuracy: train %.4f, validation %.4f, test %.4f\n", data, r.train_acc,
-               r.val_acc, r.test_acc);
+        // A split the data set does not have is named as missing, never printed as "nan".
+        char val[48], test[48];
+        if (isnan(r.val_acc)) snprintf(val, sizeof val, "none (no validation split)");
+        else snprintf(val, sizeof val, "%.4f", r.val_acc);
+        if (isnan(r.test_acc)) snprintf(test, sizeof test, "none (no test split)");
+        else snprintf(test, sizeof test, "%.4f", r.test_acc);
+        printf("bag-of-words logistic regression on %s\n  accuracy: train %.4f, validation %s, test %s\n", data, r.train_acc, val, test);
         printf("  most positive words:");
         for (int i = 0; i < 10; i++) printf(" %s", rnl_vocab_word(ds->vocab, r.top_pos[i]));
         printf("\n  most negative words:");

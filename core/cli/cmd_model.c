@@ -38,6 +38,8 @@ static const char *init_help =
     "  --outputs N              classes (classes head) or values per target (regression)\n"
     "  --seq2seq                an output at every step instead of one per sequence\n"
     "  --forget-bias F          LSTM forget-gate bias at init (default 1)\n"
+    "  --dropout P              dropout in training, in [0, 0.99] (default 0): on the embedding output,\n"
+    "                           between stacked layers and before the head; never in eval or predict\n"
     "  --seed N                 seed of the initialisation (default 0)\n"
     "  --out FILE               where to write the checkpoint (required)\n"
     "  --force                  overwrite FILE if it exists\n"
@@ -69,6 +71,7 @@ int cmd_init(int argc, char **argv) {
                 args_limit(&a, &outputs, "classes");  // `--head classes N`
         } else if (args_is(&a, "--outputs")) args_limit(&a, &outputs, "outputs");
         else if (args_is(&a, "--forget-bias")) args_limit_real(&a, &c.forget_bias, "forget_bias");
+        else if (args_is(&a, "--dropout")) args_limit_real(&a, &c.dropout, "dropout");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--task")) args_str(&a, &task);
         else if (args_is(&a, "--data")) args_str(&a, &data);
@@ -124,9 +127,9 @@ int cmd_init(int argc, char **argv) {
     if (ds && rnl_run_attach_data(m, ds, NULL, NULL)) rc = cli_error("init", "%s", rnl_last_error());
     else if (rnl_checkpoint_save(m, NULL, out)) rc = cli_error("init", "%s", rnl_last_error());
     else
-        printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters\n", out, rnl_cell_name(c.cell), c.layers,
+        printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters%s\n", out, rnl_cell_name(c.cell), c.layers,
                c.layers > 1 ? "s" : "", c.bidirectional ? " bidirectional" : "", c.hidden, rnl_head_name(c.head),
-               rnl_model_num_params(m));
+               rnl_model_num_params(m), c.dropout > 0 ? ", dropout in training" : "");  // (the rate: rnnlab info)
     rnl_dataset_destroy(ds);
     rnl_model_destroy(m);
     return rc;
@@ -293,6 +296,7 @@ int cmd_info(int argc, char **argv) {
     if (c->vocab) printf("  input: tokens, vocab %d, embed %d\n", c->vocab, c->embed);
     else printf("  input: %d real-valued feature%s per step\n", c->input_size, c->input_size > 1 ? "s" : "");
     printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
+    if (c->dropout > 0) printf("  dropout %g in training\n", c->dropout);
     cli_print_optimizer(o, "steps done", "none yet (untrained)");
     printf("  %zu parameters:\n", rnl_run_net_num_params(m));
     for (int i = 0; i < cli_net_num_tensors(m); i++) {

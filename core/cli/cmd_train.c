@@ -62,6 +62,31 @@ static void print_eval(const cli_run *lg, long step, const char *what, const rnl
     fflush(stdout);
 }
 
+// "validation accuracy 0.9012, loss 0.25120", or for a series "validation loss 0.01234".
+static void describe_score(char *buf, size_t cap, const rnl_run_eval *er) {
+    if (isnan(er->accuracy)) snprintf(buf, cap, "validation loss %.5f", er->loss);
+    else snprintf(buf, cap, "validation accuracy %.4f, loss %.5f", er->accuracy, er->loss);
+}
+
+// --keep-best after an epoch's validation (rnl_run_best_update): writes the model (atomically) only if the
+// epoch improved on the best, and says which it was. 0, or an error status if the save failed.
+static int keep_if_best(const cli_run *lg, rnl_run_best *best, const rnl_run_eval *er, int epoch, rnl_run_net m,
+                        const rnl_optimizer *o, const char *dest, int *saved) {
+    int prev = best->epoch;
+    double prev_acc = best->accuracy, prev_loss = best->loss;
+    if (rnl_run_best_update(best, er, epoch, rnl_optimizer_steps(o), NULL)) {
+        if (cli_net_save(m, o, dest)) return cli_error(lg->cmd, "%s", rnl_last_error());
+        *saved = 1;
+        if (lg->json) printf("{\"kept\": {\"epoch\": %d, \"step\": %ld}}\n", epoch, best->step);
+        else printf("epoch %d is the best so far: wrote %s\n", epoch, dest);
+    } else if (!lg->json) {
+        if (isnan(prev_acc)) printf("epoch %d is not better than epoch %d (validation loss %.5f): not written\n", epoch, prev, prev_loss);
+        else printf("epoch %d is not better than epoch %d (validation accuracy %.4f): not written\n", epoch, prev, prev_acc);
+    }
+    fflush(stdout);
+    return 0;
+}
+
 // Printed with the run layer's defaults (rnl_run_defaults), so the help cannot drift from them.
 static const char *train_help =
     "usage: rnnlab train --model FILE (--task adding|copy|sine | --data FILE) [flags]\n"
@@ -85,6 +110,16 @@ static const char *train_help =
     "  --clip X           clip the global gradient norm to X (default %g; 0 = off)\n"
     "  --bptt K           truncated backpropagation through time: windows of K steps (default %d = full)\n"
     "  --seed N           seed of the training data order (default: continues from the steps already done)\n"
+    "learning-rate schedule (docs/model.md; the checkpoint keeps the base --lr, the schedule scales it):\n"
+    "  --schedule none|cosine|step   none (default); cosine: down to 0 at the end of this run; step: times\n"
+    "                     --gamma every --step-size steps\n"
+    "  --warmup N         first N steps (of the model's) ramp linearly up to the rate (default 0)\n"
+    "  --step-size N      step: steps between decays (default: one epoch; tasks: a third of the steps)\n"
+    "  --gamma X          step: the factor of each decay (default 0.1)\n"
+    "best epoch (data with a validation split):\n"
+    "  --keep-best        after each epoch, write the model only if validation accuracy (loss for a\n"
+    "                     series) improved: the file ends up holding the best epoch, which is printed\n"
+    "  --patience N       with --keep-best: stop after N epochs in a row without improvement (0 = never)\n"
     "output:\n"
     "  --eval-every N     task: evaluate on held-out batches every N steps (default steps/%d); data: every epoch\n"
     "  --out FILE         write the trained model here instead of back to --model\n"
@@ -99,7 +134,9 @@ int cmd_train(int argc, char **argv) {
     args_init(&a, "train", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *out = NULL;
     int T = def.length, steps = def.steps, epochs = def.epochs, bucket = def.bucket, B = def.batch, window = def.bptt;
-    int json = 0, eval_every = 0, have_seed = 0;
+    int json = 0, eval_every = 0, have_seed = 0, keep_best = 0, patience = 0, have_patience = 0;
+    const char *schedule = NULL;
+    rnl_run_schedule sched = rnl_run_schedule_default();
     cli_optim_flags of;
     cli_optim_flags_init(&of);
     uint64_t seed = 0;
@@ -118,11 +155,20 @@ int cmd_train(int argc, char **argv) {
         else if (args_is(&a, "--eval-every")) args_limit(&a, &eval_every, "eval_every");
         else if (args_is(&a, "--out")) args_str(&a, &out);
         else if (args_is(&a, "--json")) json = 1;
+        else if (args_is(&a, "--schedule")) args_str(&a, &schedule);
+        else if (args_is(&a, "--warmup")) args_limit(&a, &sched.warmup, "warmup");
+        else if (args_is(&a, "--step-size")) args_limit(&a, &sched.step_size, "step_size");
+        else if (args_is(&a, "--gamma")) args_limit_real(&a, &sched.gamma, "gamma");
+        else if (args_is(&a, "--keep-best")) keep_best = 1;
+        else if (args_is(&a, "--patience")) have_patience = args_limit(&a, &patience, "patience");
         else args_unknown(&a);
     }
     if (a.failed) return 2;
     if (!model) return args_error(&a, "--model is required"), 2;
     if (!task_name == !data) return args_error(&a, "give --task (adding, copy or sine) or --data FILE (from 'rnnlab data')"), 2;
+    if (schedule && rnl_run_schedule_parse(schedule, &sched.kind)) return args_error(&a, "--%s", rnl_last_error()), 2;
+    if (keep_best && !data) return args_error(&a, "--keep-best chooses among epochs of a data set: give --data FILE"), 2;
+    if (have_patience && !keep_best) return args_error(&a, "--patience counts epochs without improvement: it needs --keep-best"), 2;
     rnl_task task = RNL_TASK_ADDING;
     if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_optim kind;
@@ -155,6 +201,22 @@ int cmd_train(int argc, char **argv) {
     }
     if (!have_seed) seed = rnl_run_train_seed(rnl_optimizer_steps(o));
     const char *dest = out ? out : model;
+    if (!rc && keep_best && ds->n_val == 0)
+        rc = cli_error("train", "--keep-best judges each epoch on the validation split, and %s has none; prepare the data "
+                       "with 'rnnlab data ... --val N'", data);
+    if (rc) {
+        rnl_dataset_destroy(ds);
+        rnl_optimizer_destroy(o);
+        cli_net_destroy(m);
+        return rc;
+    }
+    // The schedule's span: to the end of this run, counted in the model's steps (so a resumed run continues it).
+    long run_steps = data ? rnl_run_batches_per_epoch(ds, B) * epochs : steps;
+    rnl_run_schedule_resolve(&sched, rnl_optimizer_steps(o) + run_steps, data ? rnl_run_batches_per_epoch(ds, B) : 0);
+    const rnl_run_schedule *sp = sched.kind != RNL_RUN_SCHEDULE_NONE || sched.warmup > 0 ? &sched : NULL;
+    rnl_run_best best;
+    rnl_run_best_init(&best, patience);
+    int best_saved = 0;  // with --keep-best: the file holds the best epoch so far
 
     // One step per span: the bar and the JSON lines report every step.
     rnl_task_data d;
@@ -168,7 +230,7 @@ int cmd_train(int argc, char **argv) {
         rnl_rng rng;
         rnl_rng_seed(&rng, seed);
         for (long i = 1; i <= steps && !cli_interrupted() && !rc; i++) {
-            if ((st = rnl_run_net_train_task(m, o, task, B, T, 1, window, &rng, &d, &p))) {
+            if ((st = rnl_run_net_train_task(m, o, task, B, T, 1, window, sp, &rng, &d, &p))) {
                 rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 break;
             }
@@ -186,6 +248,18 @@ int cmd_train(int argc, char **argv) {
         int epoch0 = rnl_run_first_epoch(ds, B, rnl_optimizer_steps(o));  // a resumed run continues the shuffles
         char label[32];
         if (!order) rc = cli_error("train", "out of memory");
+        // --keep-best on a trained model: what it already scores is the mark to beat, so a resumed run never
+        // replaces its file with something worse.
+        rnl_run_eval er0;
+        if (!rc && keep_best && rnl_optimizer_steps(o) > 0) {
+            if (rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er0)) rc = cli_error("train", "%s", rnl_last_error());
+            else {
+                rnl_run_best_update(&best, &er0, epoch0, rnl_optimizer_steps(o), NULL);
+                char score[96];
+                describe_score(score, sizeof score, &er0);
+                if (!json) printf("starting from epoch %d (step %ld): %s to beat\n", epoch0, best.step, score);
+            }
+        }
         for (int e = 0; e < epochs && !cli_interrupted() && !rc; e++) {
             if (rnl_run_epoch_order(ds, seed, epoch0 + e, B, bucket, order)) {
                 rc = cli_error("train", "%s", rnl_last_error());
@@ -193,21 +267,41 @@ int cmd_train(int argc, char **argv) {
             }
             snprintf(label, sizeof label, "epoch %d/%d ", e + 1, epochs);
             for (long b = 0; b < per_epoch && !cli_interrupted() && !rc; b++) {
-                if ((st = rnl_run_net_train_data(m, o, ds, order, count, (int)b, 1, B, window, &d, &p)))
+                if ((st = rnl_run_net_train_data(m, o, ds, order, count, (int)b, 1, B, window, sp, &d, &p)))
                     rc = span_failed(&lg, st, rnl_optimizer_steps(o) + 1);
                 else
                     report_step(&lg, &p, label, e * per_epoch + b + 1, total);
             }
             rnl_run_eval er;
-            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK)
+            if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
+                if (keep_best) rc = keep_if_best(&lg, &best, &er, epoch0 + e + 1, m, o, dest, &best_saved);
+                if (!rc && keep_best && best.patience > 0 && best.stale >= best.patience) {
+                    if (!json) printf("no improvement for %d epoch%s: stopping\n", best.stale, best.stale > 1 ? "s" : "");
+                    break;
+                }
+            }
         }
         free(order);
     }
     cli_run_end(&lg);
-    // Save what was learned: a numeric fault leaves the parameters of the last good step untouched.
-    rnl_status saved = lg.done > 0 ? cli_net_save(m, o, dest) : RNL_OK;
-    rc = cli_run_report(&lg, rc, saved, dest, rnl_optimizer_steps(o));
+    // Save what was learned: a numeric fault leaves the parameters of the last good step untouched. With
+    // --keep-best the file already holds the best epoch, saved when it was seen: nothing later replaces it.
+    rnl_status saved = lg.done > 0 && !keep_best ? cli_net_save(m, o, dest) : RNL_OK;
+    if (keep_best) {
+        char score[96];
+        rnl_run_eval be = {best.loss, best.accuracy, 0};
+        describe_score(score, sizeof score, &be);
+        if (best_saved && !json) printf("%s holds epoch %d (step %ld): %s\n", dest, best.epoch, best.step, score);
+        else if (!best_saved && !json && best.epoch > 0)
+            printf("no epoch beat the starting model (epoch %d): %s was not written\n", best.epoch, dest);
+        else if (!best_saved && !json)
+            printf("no epoch finished with a validation score: %s was not written\n", dest);
+        if (json && best_saved)
+            printf("{\"best\": {\"epoch\": %d, \"step\": %ld, \"loss\": %.6g, \"accuracy\": %.6g}}\n", best.epoch, best.step,
+                   best.loss, isnan(best.accuracy) ? -1 : best.accuracy);
+    }
+    rc = cli_run_report(&lg, rc, saved, keep_best ? NULL : dest, rnl_optimizer_steps(o));
     rnl_task_data_free(&d);
     rnl_dataset_destroy(ds);
     rnl_optimizer_destroy(o);

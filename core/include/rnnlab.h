@@ -85,9 +85,10 @@ const char *rnl_status_name(rnl_status st);
 // One range per setting that people type (model sizes, training settings), defined once: the config
 // check, the CLI's flags, the page and the Node runner read it, so a limit has one message everywhere:
 // "hidden is 0, must be in 1..4096" (whole numbers) or "lr is 200, must be in [1e-09, 100]".
-// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, attn_width, symbols,
+// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, dropout, attn_width, symbols,
 // reverse_length, decode_len, batch, length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr,
-// momentum, weight_decay, clip, n_train, n_val, n_test, vocab_words, max_len, window, horizon, heads, ffn.
+// momentum, weight_decay, clip, warmup, step_size, gamma, patience, n_train, n_val, n_test, vocab_words, max_len,
+// window, horizon, heads, ffn.
 typedef struct {
     const char *name;  // "hidden": the config field's or the setting's name
     double min, max;   // inclusive
@@ -132,9 +133,12 @@ typedef struct {
     int outputs;        // BINARY: 1; CLASSES: number of classes (>= 2); REGRESSION: values per target
     int seq2seq;        // 0: one output per sequence (from the last real step), 1: an output every step
     float forget_bias;  // LSTM forget-gate bias at init (default 1)
+    // Inverted dropout in training (0: none, the default): on the embedding output, on the input of every
+    // stacked layer above the first, and on the head's input; never in evaluation or prediction.
+    float dropout;
 } rnl_config;
 
-rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary head, forget_bias 1
+rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary head, forget_bias 1, dropout 0
 // Checks every field against its range (the limit table below) and the hard limits; the message names
 // the field.
 rnl_status rnl_config_validate(const rnl_config *cfg);
@@ -224,6 +228,20 @@ const rnl_real *rnl_model_predictions(const rnl_model *m);
 // consecutive steps show how each word moved the prediction. Sequence-to-one, unidirectional models
 // only (a reverse direction's state at t has already read the future). out: (len, outputs).
 rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *out, int *steps);
+
+// --- Dropout ------------------------------------------------------------------------------------
+
+// Forward passes draw dropout masks only inside rnl_train_step, for the optimizer step it takes, so that
+// evaluation and prediction never drop anything. A mask is a counter-based draw from (optimizer step, site,
+// the sequence's row in the caller's batch, position, unit): the same step gives the same masks after a
+// resume, in WebAssembly and at any thread count. docs/model.md has the rule.
+// For tests and tools: step >= 1 makes later forward passes use that step's masks (as training would); 0
+// turns them off again. No effect on a model whose config has dropout 0.
+void rnl_model_set_dropout_step(rnl_model *m, long step);
+// The mask of one site, row and position: out[j] (j < n) is 0 (dropped, with probability p) or 1 / (1 - p).
+// Sites: 0 the embedding output, l (1..layers-1) the input of layer l, `layers` the head's input (position 0
+// for a sequence-to-one model). p in [0, 1).
+void rnl_dropout_mask(rnl_real *out, int n, float p, uint64_t step, int site, int row, int t);
 
 // --- Introspection for teaching -----------------------------------------------------------------
 

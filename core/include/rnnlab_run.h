@@ -15,7 +15,7 @@
 //     rnl_task_data d; rnl_task_data_init(&d);
 //     rnl_run_progress p;
 //     for (int done = 0; done < def.steps; done += p.done) {
-//         if (rnl_run_train_task(m, o, RNL_TASK_ADDING, def.batch, def.length, 10, 0, &rng, &d, &p)) break;
+//         if (rnl_run_train_task(m, o, RNL_TASK_ADDING, def.batch, def.length, 10, 0, NULL, &rng, &d, &p)) break;
 //         printf("step %ld: loss %.4f (mean of the span %.4f)\n", p.steps, p.last.loss, p.mean_loss);
 //     }
 //     rnl_run_eval r;
@@ -112,6 +112,45 @@ int rnl_run_first_epoch(const rnl_dataset *ds, int B, long steps_done);
 // RNL_ERR_ARG if the training split is empty.
 rnl_status rnl_run_epoch_order(const rnl_dataset *ds, uint64_t seed, int epoch, int B, int bucket, int32_t *order);
 
+// --- Learning-rate schedules ----------------------------------------------------------------------
+
+// The learning rate of optimizer step s (counted from the model's first step, 1) is the optimizer's own
+// (base) rate times the schedule's factor at s. The factor is recomputed from the step count at every step,
+// and the optimizer keeps its base rate (also in checkpoints), so a resumed run continues the schedule when
+// it is given the same one. docs/model.md draws them.
+//   warm-up (any kind, warmup > 0): s / warmup for s <= warmup, a linear ramp to the base rate;
+//   none:   1 after the warm-up;
+//   cosine: (1 + cos(pi * e / (total - warmup))) / 2 with e = s - 1 - warmup, down to 0 at s = total + 1
+//           (and 0 after it), as PyTorch's CosineAnnealingLR with eta_min 0;
+//   step:   gamma ^ floor(e / step_size), as PyTorch's StepLR.
+typedef enum { RNL_RUN_SCHEDULE_NONE = 0, RNL_RUN_SCHEDULE_COSINE = 1, RNL_RUN_SCHEDULE_STEP = 2 } rnl_run_schedule_kind;
+
+typedef struct {
+    rnl_run_schedule_kind kind;
+    int warmup;     // steps of linear warm-up (0: none)
+    int total;      // cosine: the step the decay ends at (0: the end of the run, rnl_run_schedule_resolve)
+    int step_size;  // step: steps between two decays (0: one epoch, or a third of a task run's steps)
+    float gamma;    // step: the factor of each decay (default 0.1)
+} rnl_run_schedule;
+
+rnl_run_schedule rnl_run_schedule_default(void);  // none, no warm-up, gamma 0.1
+// "cosine" -> RNL_RUN_SCHEDULE_COSINE; otherwise RNL_ERR_ARG, "schedule must be none, cosine or step, not 'x'".
+rnl_status rnl_run_schedule_parse(const char *name, rnl_run_schedule_kind *out);
+const char *rnl_run_schedule_name(rnl_run_schedule_kind k);  // "none", "cosine", "step" ("?" if unknown)
+// Every field in range (warmup, total, step_size: the limit table's; gamma in (0, 1]); the message names it.
+rnl_status rnl_run_schedule_check(const rnl_run_schedule *s);
+// Fills what a run decides: total 0 -> end_step (the step the run ends at: the steps done before it plus
+// its own), step_size 0 -> epoch_steps (a data run's batches per epoch), or for a task run (epoch_steps 0)
+// a third of the steps after the warm-up, at least 1.
+void rnl_run_schedule_resolve(rnl_run_schedule *s, long end_step, long epoch_steps);
+// The learning rate of step `step` (>= 1) for base rate lr. NULL: lr.
+double rnl_run_schedule_lr(const rnl_run_schedule *s, double lr, long step);
+// n points of the curve for a drawing: step_out[i] evenly spaced from first to last (rounded; both ends
+// included; n 1: first alone) and lr_out[i] its learning rate. RNL_ERR_ARG for n < 1 or first < 1 or
+// last < first, or a schedule that fails rnl_run_schedule_check.
+rnl_status rnl_run_schedule_curve(float *lr_out, int32_t *step_out, int n, const rnl_run_schedule *s, double lr, long first,
+                                  long last);
+
 // --- Training over a span -------------------------------------------------------------------------
 
 // What a span of training steps did; faces report it between spans.
@@ -121,17 +160,19 @@ typedef struct {
     int clipped;          // how many of them clipped
     int done;             // how many ran (also after a failure: those before it)
     long steps;           // optimizer steps in all, after the span
+    double lr;            // the learning rate of the last step (the schedule's; NaN before any step)
 } rnl_run_progress;
 
 // n steps, each on a fresh batch of B x T of a task from `rng` (the training stream), with truncated
-// BPTT windows of `bptt` steps (0: full). Stops at the first failure (a numeric fault leaves the
-// parameters of the last good step: rnl_train_step).
+// BPTT windows of `bptt` steps (0: full), at the learning rates of `sched` (NULL: the optimizer's own).
+// Stops at the first failure (a numeric fault leaves the parameters of the last good step: rnl_train_step).
 rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
-                              rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
+                              const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
 // Batches [first, first + n) of an epoch order (rnl_run_epoch_order; order_n examples) over the training
 // split: consecutive runs of B examples, the last one possibly shorter. Stops early at the order's end.
 rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order, int order_n,
-                              int first, int n, int B, int bptt, rnl_task_data *d, rnl_run_progress *p);
+                              int first, int n, int B, int bptt, const rnl_run_schedule *sched, rnl_task_data *d,
+                              rnl_run_progress *p);
 
 // --- Evaluation -----------------------------------------------------------------------------------
 
@@ -171,13 +212,33 @@ rnl_status rnl_run_net_forward(rnl_run_net n, const rnl_batch *b, rnl_real *loss
 const rnl_real *rnl_run_net_predictions(rnl_run_net n);
 rnl_status rnl_run_net_attach_data(rnl_run_net n, const rnl_dataset *ds, const char *hint, int *changed);
 rnl_status rnl_run_net_train_task(rnl_run_net n, rnl_optimizer *o, rnl_task task, int B, int T, int steps, int bptt,
-                                  rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
+                                  const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
 rnl_status rnl_run_net_train_data(rnl_run_net n, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order,
-                                  int order_n, int first, int steps, int B, int bptt, rnl_task_data *d, rnl_run_progress *p);
+                                  int order_n, int first, int steps, int B, int bptt, const rnl_run_schedule *sched,
+                                  rnl_task_data *d, rnl_run_progress *p);
 rnl_status rnl_run_net_eval_task(rnl_run_net n, rnl_task task, int T, int batches, int B, uint64_t seed, rnl_task_data *d,
                                  rnl_run_eval *r);
 rnl_status rnl_run_net_eval_split(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r);
 rnl_status rnl_run_net_predict_series(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
+// --- Keeping the best epoch -----------------------------------------------------------------------
+
+// The best epoch of a run by its validation figures, and the patience rule. The face saves the model
+// when rnl_run_best_update says it improved (the CLI writes its file, the WebAssembly module keeps the
+// checkpoint's bytes), so the model kept is always the best one seen.
+typedef struct {
+    int patience;            // > 0: stop after this many epochs in a row without improvement; 0: never stop
+    int epoch;               // the best epoch (as the caller counts them), 0 before any
+    long step;               // optimizer steps done at its end
+    double loss, accuracy;   // its validation loss and accuracy (accuracy NaN for a series)
+    int stale;               // epochs since it
+} rnl_run_best;
+
+void rnl_run_best_init(rnl_run_best *b, int patience);
+// After an epoch's validation: 1 if it improves on the best and is now the best (higher accuracy, or the
+// same accuracy and a lower loss; a lower loss when there is no accuracy, as for a series; the first
+// epoch always does unless its loss is NaN), else 0. *stop (may be NULL) is 1 once `patience` epochs in a
+// row have not improved.
+int rnl_run_best_update(rnl_run_best *b, const rnl_run_eval *val, int epoch, long step, int *stop);
 
 // --- Sequence-to-sequence runs --------------------------------------------------------------------
 

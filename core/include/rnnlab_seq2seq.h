@@ -201,6 +201,12 @@ rnl_status rnl_s2s_task_generate(rnl_s2s_task_data *d, const rnl_s2s_task_config
 // Text to source tokens (reverse: letters a.. for the symbols; dates: characters of the source
 // vocabulary). Fails naming the first character the task cannot read, or if more than cap tokens.
 rnl_status rnl_s2s_task_encode(const rnl_s2s_task_config *tc, const char *text, int32_t *tokens, int cap, int *n);
+// The right answer the task pairs with an input text, as target text: reverse: the symbols reversed (any
+// length); dates: the ISO date ("1998-05-03") of an input written exactly as one of the task's formats
+// writes a date of its range. Returns 1 and writes out (NUL-terminated, truncated to cap - 1), or 0 when
+// the task never pairs this text with an answer (a character it cannot read, a date in none of its
+// formats, a day outside 1950..2049); out is then "".
+int rnl_s2s_task_answer(const rnl_s2s_task_config *tc, const char *text, char *out, size_t cap);
 // Tokens of one side (0 = source, 1 = target) to text, stopping at <eos>; other special tokens and
 // out-of-range ids are written as <pad>, <bos>, <?>. Always NUL-terminates (truncates to cap - 1);
 // returns the length of the full text.

@@ -14,7 +14,7 @@ static const rnl_ck_format ck_format = {
     .other_magic = "RNLDATA\0",  // docs/data-format.md
     .other_is = "this is a prepared data file, not a model checkpoint",
     .version = 1,
-    .header = 120,  // the configuration at 16..59, the parameter count at 64
+    .header = 120,  // the configuration at 16..63, the parameter count at 64
     .flag_optim = 1,
     .flag_meta = 2,
 };
@@ -27,6 +27,7 @@ rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o, uint
     int32_t fields[10] = {c->cell, c->vocab, c->embed, c->input_size, c->hidden, c->layers, c->bidirectional, c->head, c->outputs, c->seq2seq};
     for (int i = 0; i < 10; i++) rnl_put_u32(b + 16 + 4 * i, (uint32_t)fields[i]);
     rnl_put_f32(b + 56, c->forget_bias);
+    rnl_put_f32(b + 60, c->dropout);  // 0 without dropout: such files are as before
     rnl_ck_seal(b, *n_out);
     *out = b;
     return RNL_OK;
@@ -52,6 +53,7 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     c.outputs = rnl_get_i32(b + 48);
     c.seq2seq = rnl_get_i32(b + 52);
     c.forget_bias = rnl_get_f32(b + 56);
+    c.dropout = rnl_get_f32(b + 60);  // files written before dropout have 0 here
     if ((st = rnl_config_validate(&c)) != RNL_OK)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad model configuration: %s", rnl_last_error());
     rnl_ck_body body;

@@ -87,6 +87,7 @@ static const rnl_limit limits[] = {
     {"outputs", 1, RNL_MAX_WIDTH, "outputs of the head (classes, or values per target)", 1},
     {"classes", 2, RNL_MAX_WIDTH, "classes of a classes head", 1},
     {"forget_bias", -99, 99, "LSTM forget-gate bias at init", 0},
+    {"dropout", 0, 0.99, "dropout probability in training (0 = none)", 0},
     {"attn_width", 1, RNL_MAX_WIDTH, "additive attention width (seq2seq)", 1},
     {"symbols", 1, 26, "distinct symbols of the reverse task (letters a..z)", 1},
     {"reverse_length", 1, 1000, "source length of the reverse task", 1},
@@ -104,6 +105,10 @@ static const rnl_limit limits[] = {
     {"momentum", 0, 0.9999, "momentum", 0},
     {"weight_decay", 0, 0.9999, "decoupled weight decay", 0},
     {"clip", 0, 1e8, "global gradient-norm clipping (0 = off)", 0},
+    {"warmup", 0, 100000000, "learning-rate warm-up steps (0 = none)", 1},
+    {"step_size", 1, 100000000, "steps between two decays of the step schedule", 1},
+    {"gamma", 1e-6, 1, "decay factor of the step schedule", 0},
+    {"patience", 0, 100000, "epochs without improvement before stopping (0 = never)", 1},
     // Data sets
     {"n_train", 1, 25000, "training reviews of an IMDB subset", 1},
     {"n_val", 0, 25000, "validation reviews of an IMDB subset (taken from its training split)", 1},
@@ -179,6 +184,7 @@ rnl_status rnl_config_validate(const rnl_config *c) {
     }
     if ((st = check_field("outputs", c->outputs))) return st;
     if ((st = check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
+    if ((st = check_field("dropout", c->dropout))) return st;
     // Counted in 64 bits, so a count past 4 G is named as it is in WebAssembly too, never wrapped.
     uint64_t n = rnl_config_num_params64(c);
     if (n == 0 || n > RNL_MAX_PARAMS)

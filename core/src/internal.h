@@ -54,6 +54,9 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
 // *correct for classification heads; the caller divides the sum by the item count.
 rnl_status rnl_batch_check(const rnl_config *c, const rnl_batch *b, int need_targets);
 double rnl_head_loss(const rnl_config *c, const rnl_real *z, const rnl_real *y, rnl_real *dz, rnl_real *pred, int *correct);
+// dropout.c: x[j] *= rnl_dropout_mask's value (rnnlab.h) for j < n, in place: the forward's dropout, and
+// also its backward (the same mask multiplies the gradient).
+void rnl_dropout_apply(rnl_real *x, int n, float p, uint64_t step, int site, int row, int t);
 
 // model.c: parameter initialisation, shared with seq2seq.c. Uniform in [-limit, limit]; one recurrent
 // block: Glorot uniform W_ih, orthogonal W_hh gate blocks, the LSTM's forget-gate bias (0: out of memory).

@@ -38,6 +38,12 @@ struct rnl_model {
     rnl_real *targets;   // (B, O') or (T, B, O') sorted; O' = O for regression, else 1
     rnl_real *preds;     // caller's order: (B, O) or (B, T, O)
     rnl_real *dy[2];     // (T, B, max(D, in0)) ping-pong gradient buffers
+    // Dropout (carved only when cfg.dropout > 0): yd[l] is y[l] with the masks of site l + 1 applied,
+    // the input of layer l + 1 (l < layers - 1) or, seq2seq, the head's input (l = layers - 1); y[l] itself
+    // stays as the cells' backward needs it. The masks are recomputed in backward (dropout.c).
+    int drop;            // 1 if the last forward dropped (a training step's)
+    rnl_real *yd[RNL_MAX_LAYERS];                // (T, B, D)
+    rnl_real *dfeat;     // (D) one row's dL/d(head input), before its mask
     rnl_layer_scratch scratch;
     double accuracy;
     int loss_count;      // items the loss averages over
@@ -246,6 +252,9 @@ static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
     m->preds = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
     m->dy[0] = rnl_carve(cv, TB * wide, sizeof(rnl_real));
     m->dy[1] = rnl_carve(cv, TB * wide, sizeof(rnl_real));
+    for (int l = 0; l < c->layers; l++)
+        m->yd[l] = c->dropout > 0 && (l < c->layers - 1 || c->seq2seq) ? rnl_carve(cv, TB * D, sizeof(rnl_real)) : NULL;
+    m->dfeat = c->dropout > 0 ? rnl_carve(cv, (size_t)D, sizeof(rnl_real)) : NULL;
     m->scratch.hprev = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
     m->scratch.cprev = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
     m->scratch.dh = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
@@ -267,6 +276,22 @@ size_t rnl_model_workspace_bytes(const rnl_config *cfg, int B, int T) {
     scratch.base.kind = &model_kind;
     scratch.cfg = *cfg;
     return rnl_base_workspace_bytes(&scratch.base, (int[]){B, T});
+}
+
+// --- Dropout ------------------------------------------------------------------------------------
+
+void rnl_model_set_dropout_step(rnl_model *m, long step) { m->base.dropout_step = step > 0 ? step : 0; }
+
+// x (T, B, w) with rows ld apart, time-major in sorted order: every real step of every row times its mask at
+// `site` (the caller's row, so a mask does not depend on the sort). Forward applies it to activations,
+// backward to their gradients.
+static void apply_masks(const rnl_model *m, rnl_real *x, int ld, int w, int site) {
+    const float p = m->cfg.dropout;
+    const uint64_t step = (uint64_t)m->base.dropout_step;
+    for (int t = 0; t < m->T; t++) {
+        int nb = rnl_active_rows(m->len, m->B, t);
+        for (int r = 0; r < nb; r++) rnl_dropout_apply(x + ((size_t)t * m->B + r) * ld, w, p, step, site, m->order[r], t);
+    }
 }
 
 // --- Forward ------------------------------------------------------------------------------------
@@ -388,6 +413,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
 
     rnl_sort_rows(b->lengths, B, T, m->order, m->len);
     m->T = T = m->len[0];  // steps past the longest sequence are all padding
+    m->drop = c->dropout > 0 && m->base.dropout_step > 0;
 
     // Layer 0 input, time-major: embedding rows or the given features; zeros at padding.
     memset(m->x0, 0, sizeof(rnl_real) * (size_t)T * B * in0);
@@ -405,7 +431,9 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
         }
     }
 
-    // Recurrent layers.
+    if (m->drop && c->vocab > 0) apply_masks(m, m->x0, in0, in0, 0);  // the embedding output
+
+    // Recurrent layers; with dropout, layer l + 1 reads yd[l], y[l] with the masks of site l + 1.
     const rnl_real *x = m->x0;
     int ldx = in0;
     for (int l = 0; l < c->layers; l++) {
@@ -417,8 +445,14 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
         }
         x = m->y[l];
         ldx = D;
+        if (m->drop && m->yd[l]) {
+            memcpy(m->yd[l], m->y[l], sizeof(rnl_real) * (size_t)T * B * D);
+            apply_masks(m, m->yd[l], D, D, l + 1);
+            x = m->yd[l];
+        }
     }
-    const rnl_real *ytop = m->y[c->layers - 1];
+    // What the head reads: the top layer's outputs (seq2seq: with dropout, their masked copy).
+    const rnl_real *ytop = m->drop && c->seq2seq ? m->yd[c->layers - 1] : m->y[c->layers - 1];
 
     // Head and loss.
     const rnl_real *W = m->base.params + m->off_head_w, *bias = m->base.params + m->off_head_b;
@@ -431,6 +465,7 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
             memcpy(m->feat + (size_t)r * D, ytop + ((size_t)(m->len[r] - 1) * B + r) * D, sizeof(rnl_real) * H);
             if (m->ndir == 2) memcpy(m->feat + (size_t)r * D + H, ytop + (size_t)r * D + H, sizeof(rnl_real) * H);
             memcpy(m->logits + (size_t)r * O, bias, sizeof(rnl_real) * O);
+            if (m->drop) rnl_dropout_apply(m->feat + (size_t)r * D, D, c->dropout, (uint64_t)m->base.dropout_step, c->layers, m->order[r], 0);
         }
         rnl_gemm_nt(B, O, D, m->feat, D, W, D, m->logits, O);
         for (int r = 0; r < B; r++) {
@@ -503,7 +538,8 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
     const rnl_real *W = m->base.params + m->off_head_w;
     rnl_real *dW = m->base.grads + m->off_head_w, *db = m->base.grads + m->off_head_b;
     rnl_real *dy = m->dy[0];
-    const rnl_real *ytop = m->y[c->layers - 1];
+    const rnl_real *ytop = m->drop && c->seq2seq ? m->yd[c->layers - 1] : m->y[c->layers - 1];  // the head's input
+    const uint64_t step = (uint64_t)m->base.dropout_step;
     memset(dy, 0, sizeof(rnl_real) * (size_t)T * B * D);
 
     // Head: dlogits were stored unscaled; the mean divides by the item count.
@@ -513,9 +549,19 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
         rnl_gemm_tn(O, D, B, dl, O, m->feat, D, dW, D);
         for (int r = 0; r < B; r++)
             for (int k = 0; k < O; k++) db[k] += dl[(size_t)r * O + k];
-        // dfeat = dl W, scattered to where the features came from.
+        // dfeat = dl W (times the head's dropout mask), scattered to where the features came from.
         for (int r = 0; r < B; r++) {
             rnl_real *fwd = dy + ((size_t)(m->len[r] - 1) * B + r) * D;
+            if (m->drop) {
+                rnl_real *df = m->dfeat;
+                memset(df, 0, sizeof(rnl_real) * D);
+                rnl_gemm_nn(1, D, O, dl + (size_t)r * O, O, W, D, df, D);
+                rnl_dropout_apply(df, D, c->dropout, step, c->layers, m->order[r], 0);
+                for (int j = 0; j < H; j++) fwd[j] += df[j];
+                if (m->ndir == 2)
+                    for (int j = 0; j < H; j++) dy[(size_t)r * D + H + j] += df[H + j];
+                continue;
+            }
             rnl_gemm_nn(1, H, O, dl + (size_t)r * O, O, W, D, fwd, D);
             if (m->ndir == 2) rnl_gemm_nn(1, H, O, dl + (size_t)r * O, O, W + H, D, dy + (size_t)r * D + H, D);
         }
@@ -529,6 +575,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
                 for (int k = 0; k < O; k++) db[k] += dl[(size_t)r * O + k];
             rnl_gemm_nn(nb, D, O, dl, O, W, D, dy + (size_t)t * B * D, D);
         }
+        if (m->drop) apply_masks(m, dy, D, D, c->layers);  // dL/dy of the top layer through the head's mask
     }
 
     // Recurrent layers, top down; dy holds dL/d(output of layer l).
@@ -539,7 +586,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
         if (!gn2) tracing = 0;
     }
     for (int l = c->layers - 1; l >= 0; l--) {
-        const rnl_real *x = l ? m->y[l - 1] : m->x0;
+        const rnl_real *x = l ? (m->drop ? m->yd[l - 1] : m->y[l - 1]) : m->x0;
         int ldx = l ? D : m->in0;
         int need_dx = l > 0 || c->vocab > 0;
         rnl_real *dx = m->dy[(c->layers - l) & 1];
@@ -554,6 +601,8 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
             if (gn2)
                 for (int t = 0; t < T; t++) m->trace_gn[l][d][t] = (rnl_real)sqrt(gn2[t]);
         }
+        // dx is the gradient of the layer's input as read, after its mask: back through the mask of site l.
+        if (m->drop && need_dx) apply_masks(m, dx, ldx, ldx, l);
         dy = dx;
     }
     free(gn2);

@@ -60,6 +60,7 @@ struct rnl_base {
     size_t meta_n;
     void *ws;                  // the work memory, carved by kind->layout for a batch of cap
     int cap[RNL_BASE_MAX_DIMS];
+    long dropout_step;         // >= 1: forward passes draw dropout masks of this optimizer step; 0: none
 };
 
 // Room for max_tensors tensors (the parameters come with rnl_base_alloc_params). On failure the base holds
@@ -102,7 +103,8 @@ typedef struct {
     double *acc[2];
 } rnl_step_out;
 
-// zero_grad + forward + the loss check + backward + the update: a loss or gradient norm that is NaN or
+// zero_grad + forward + the loss check + backward + the update (forward and backward with the dropout masks
+// of the step it takes, b->dropout_step, which is 0 again afterwards): a loss or gradient norm that is NaN or
 // infinite is a numeric fault (RNL_ERR_NUMERIC, with what to try), reported before the update, so the
 // parameters stay those of the last good step. out's fields are written once the forward has run.
 rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch, int bptt_window,

@@ -185,6 +185,101 @@ rnl_status rnl_run_epoch_order(const rnl_dataset *ds, uint64_t seed, int epoch, 
     return rnl_dataset_epoch_order(ds, RNL_SPLIT_TRAIN, seed, epoch, B, ds->kind == RNL_DATASET_TEXT ? bucket : 1, order);
 }
 
+// --- Learning-rate schedules -------------------------------------------------------------------------
+
+static const char *const schedule_names[] = {"none", "cosine", "step"};
+#define N_SCHEDULES 3
+
+rnl_run_schedule rnl_run_schedule_default(void) {
+    rnl_run_schedule s = {RNL_RUN_SCHEDULE_NONE, 0, 0, 0, 0.1f};
+    return s;
+}
+
+rnl_status rnl_run_schedule_parse(const char *name, rnl_run_schedule_kind *out) {
+    for (int i = 0; i < N_SCHEDULES; i++)
+        if (name && strcmp(name, schedule_names[i]) == 0) {
+            *out = (rnl_run_schedule_kind)i;
+            return RNL_OK;
+        }
+    return rnl_fail(RNL_ERR_ARG, "schedule must be none, cosine or step, not '%s'", name ? name : "");
+}
+
+const char *rnl_run_schedule_name(rnl_run_schedule_kind k) {
+    return (int)k >= 0 && (int)k < N_SCHEDULES ? schedule_names[k] : "?";
+}
+
+rnl_status rnl_run_schedule_check(const rnl_run_schedule *s) {
+    rnl_status st;
+    if ((int)s->kind < 0 || (int)s->kind >= N_SCHEDULES)
+        return rnl_fail(RNL_ERR_ARG, "schedule: kind is %d, must be 0 (none), 1 (cosine) or 2 (step)", (int)s->kind);
+    if (s->warmup != 0 && (st = rnl_limit_check("warmup", s->warmup))) return st;
+    if (s->total != 0 && (st = rnl_limit_check("steps", s->total))) return rnl_fail(st, "schedule: total: %s", rnl_last_error());
+    if (s->step_size != 0 && (st = rnl_limit_check("step_size", s->step_size))) return st;
+    if ((st = rnl_limit_check("gamma", s->gamma))) return st;
+    return RNL_OK;
+}
+
+void rnl_run_schedule_resolve(rnl_run_schedule *s, long end_step, long epoch_steps) {
+    if (s->total == 0) s->total = end_step > INT32_MAX ? INT32_MAX : (int)end_step;
+    if (s->step_size == 0) {
+        long n = epoch_steps > 0 ? epoch_steps : (end_step - s->warmup + 2) / 3;
+        s->step_size = n < 1 ? 1 : n > INT32_MAX ? INT32_MAX : (int)n;
+    }
+}
+
+double rnl_run_schedule_lr(const rnl_run_schedule *s, double lr, long step) {
+    if (!s) return lr;
+    if (s->warmup > 0 && step <= s->warmup) return lr * (double)step / s->warmup;
+    long e = step - 1 - s->warmup;  // steps since the warm-up
+    switch (s->kind) {
+    case RNL_RUN_SCHEDULE_COSINE: {
+        long span = (long)s->total - s->warmup;
+        if (span <= 0 || e >= span) return 0;
+        return lr * 0.5 * (1 + cos(3.14159265358979323846 * (double)e / (double)span));
+    }
+    case RNL_RUN_SCHEDULE_STEP: return lr * pow(s->gamma, (double)(e / (s->step_size > 0 ? s->step_size : 1)));
+    default: return lr;
+    }
+}
+
+rnl_status rnl_run_schedule_curve(float *lr_out, int32_t *step_out, int n, const rnl_run_schedule *s, double lr, long first,
+                                  long last) {
+    rnl_status st = rnl_run_schedule_check(s);
+    if (st) return st;
+    if (n < 1 || first < 1 || last < first)
+        return rnl_fail(RNL_ERR_ARG, "schedule curve: %d points from step %ld to %ld: need at least 1 point and 1 <= first <= last",
+                        n, first, last);
+    for (int i = 0; i < n; i++) {
+        long step = n == 1 ? first : first + (long)floor((double)(last - first) * i / (n - 1) + 0.5);
+        step_out[i] = (int32_t)step;
+        lr_out[i] = (float)rnl_run_schedule_lr(s, lr, step);
+    }
+    return RNL_OK;
+}
+
+// --- Keeping the best epoch --------------------------------------------------------------------------
+
+void rnl_run_best_init(rnl_run_best *b, int patience) {
+    *b = (rnl_run_best){patience > 0 ? patience : 0, 0, 0, NAN, NAN, 0};
+}
+
+int rnl_run_best_update(rnl_run_best *b, const rnl_run_eval *val, int epoch, long step, int *stop) {
+    int better;
+    if (isnan(val->loss)) better = 0;
+    else if (b->epoch == 0) better = 1;
+    else if (!isnan(val->accuracy) && !isnan(b->accuracy))
+        better = val->accuracy > b->accuracy || (val->accuracy == b->accuracy && val->loss < b->loss);
+    else better = val->loss < b->loss;
+    if (better) {
+        b->epoch = epoch, b->step = step, b->loss = val->loss, b->accuracy = val->accuracy;
+        b->stale = 0;
+    } else {
+        b->stale++;
+    }
+    if (stop) *stop = b->patience > 0 && b->stale >= b->patience;
+    return better;
+}
+
 // --- Training over a span ---------------------------------------------------------------------------
 
 static void progress_start(rnl_run_progress *p) {
@@ -192,11 +287,19 @@ static void progress_start(rnl_run_progress *p) {
     p->mean_loss = NAN;
     p->clipped = p->done = 0;
     p->steps = 0;
+    p->lr = NAN;
 }
 
-// One step of a span: train on the batch and add its stats to the record.
-static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt, rnl_run_progress *p, double *sum) {
+// One step of a span: train on the batch at the schedule's rate and add its stats to the record. The
+// optimizer keeps its base rate between steps (and so in checkpoints): the schedule only scales it.
+static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt, const rnl_run_schedule *sched,
+                            rnl_run_progress *p, double *sum) {
+    rnl_optim_config *oc = rnl_optimizer_config(o);
+    float base = oc->lr;
+    p->lr = sched ? (float)rnl_run_schedule_lr(sched, base, rnl_optimizer_steps(o) + 1) : base;
+    oc->lr = (float)p->lr;
     rnl_status st = net_train_step(m, o, b, bptt, &p->last);
+    oc->lr = base;
     if (st) return st;
     *sum += p->last.loss;
     p->clipped += p->last.clipped;
@@ -209,19 +312,19 @@ static void progress_end(rnl_run_progress *p, const rnl_optimizer *o, double sum
 }
 
 rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
-                              rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
-    return rnl_run_net_train_task(rnl_run_net_of_model(m), o, task, B, T, n, bptt, rng, d, p);
+                              const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
+    return rnl_run_net_train_task(rnl_run_net_of_model(m), o, task, B, T, n, bptt, sched, rng, d, p);
 }
 
 rnl_status rnl_run_net_train_task(rnl_run_net m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
-                                  rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
+                                  const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
     rnl_task_data own;
     if (!d) rnl_task_data_init(d = &own);
     progress_start(p);
     double sum = 0;
     rnl_status st = RNL_OK;
     for (; p->done < n; p->done++) {
-        if ((st = rnl_task_generate(d, task, B, T, rng)) || (st = span_step(m, o, &d->batch, bptt, p, &sum))) break;
+        if ((st = rnl_task_generate(d, task, B, T, rng)) || (st = span_step(m, o, &d->batch, bptt, sched, p, &sum))) break;
     }
     progress_end(p, o, sum);
     if (d == &own) rnl_task_data_free(&own);
@@ -229,12 +332,14 @@ rnl_status rnl_run_net_train_task(rnl_run_net m, rnl_optimizer *o, rnl_task task
 }
 
 rnl_status rnl_run_train_data(rnl_model *m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order, int order_n,
-                              int first, int n, int B, int bptt, rnl_task_data *d, rnl_run_progress *p) {
-    return rnl_run_net_train_data(rnl_run_net_of_model(m), o, ds, order, order_n, first, n, B, bptt, d, p);
+                              int first, int n, int B, int bptt, const rnl_run_schedule *sched, rnl_task_data *d,
+                              rnl_run_progress *p) {
+    return rnl_run_net_train_data(rnl_run_net_of_model(m), o, ds, order, order_n, first, n, B, bptt, sched, d, p);
 }
 
 rnl_status rnl_run_net_train_data(rnl_run_net m, rnl_optimizer *o, const rnl_dataset *ds, const int32_t *order,
-                                  int order_n, int first, int n, int B, int bptt, rnl_task_data *d, rnl_run_progress *p) {
+                                  int order_n, int first, int n, int B, int bptt, const rnl_run_schedule *sched,
+                                  rnl_task_data *d, rnl_run_progress *p) {
     rnl_task_data own;
     if (!d) rnl_task_data_init(d = &own);
     progress_start(p);
@@ -244,7 +349,7 @@ rnl_status rnl_run_net_train_data(rnl_run_net m, rnl_optimizer *o, const rnl_dat
         long i = (long)(first + p->done) * B;
         if (i >= order_n) break;
         int nb = order_n - i < B ? (int)(order_n - i) : B;
-        if ((st = rnl_dataset_batch(ds, order + i, nb, d)) || (st = span_step(m, o, &d->batch, bptt, p, &sum))) break;
+        if ((st = rnl_dataset_batch(ds, order + i, nb, d)) || (st = span_step(m, o, &d->batch, bptt, sched, p, &sum))) break;
     }
     progress_end(p, o, sum);
     if (d == &own) rnl_task_data_free(&own);

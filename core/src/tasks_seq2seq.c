@@ -286,6 +286,49 @@ rnl_status rnl_s2s_task_encode(const rnl_s2s_task_config *tc, const char *text, 
     return RNL_OK;
 }
 
+// Dates: a date is found by writing it. Every day of the range whose day and year (two or four digits)
+// are among the numbers of the text is written in every format and compared with the text: no parser
+// that could disagree with format_date, and at most a few hundred dates written for any input.
+static int dates_answer(const char *text, char *out, size_t cap) {
+    long nums[8];
+    int k = 0;
+    for (const char *p = text; *p && k < 8;) {
+        if (*p < '0' || *p > '9') { p++; continue; }
+        long v = 0;
+        int digits = 0;
+        for (; *p >= '0' && *p <= '9'; p++) v = digits++ < 6 ? v * 10 + (*p - '0') : v;
+        nums[k++] = v;
+    }
+    long lo = days_from_civil(DATES_YEAR_MIN, 1, 1), hi = days_from_civil(DATES_YEAR_MAX, 12, 31);
+    for (long z = lo; z <= hi; z++) {
+        int y, mo, d, has_d = 0, has_y = 0;
+        civil_from_days(z, &y, &mo, &d);
+        for (int i = 0; i < k; i++) has_d |= nums[i] == d, has_y |= nums[i] == y || nums[i] == y % 100;
+        if (!has_d || !has_y) continue;
+        for (int f = 0; f < DATES_FORMATS; f++) {
+            char src[64], iso[40];
+            format_date(y, mo, d, f, src, sizeof src, iso);
+            if (strcmp(src, text) == 0) {
+                snprintf(out, cap, "%s", iso);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int rnl_s2s_task_answer(const rnl_s2s_task_config *tc, const char *text, char *out, size_t cap) {
+    if (cap) out[0] = 0;
+    if (!cap || rnl_s2s_task_validate(tc) != RNL_OK || !text[0]) return 0;
+    if (tc->task == RNL_S2S_TASK_DATES) return dates_answer(text, out, cap);
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        if (text[i] < 'a' || text[i] >= 'a' + tc->symbols) return 0;
+    for (size_t i = 0; i < n && i + 1 < cap; i++) out[i] = text[n - 1 - i];
+    out[n < cap ? n : cap - 1] = 0;
+    return 1;
+}
+
 size_t rnl_s2s_task_decode_text(const rnl_s2s_task_config *tc, int side, const int32_t *tokens, int n, char *out, size_t cap) {
     size_t len = 0;
     const char *alphabet = NULL;

@@ -26,16 +26,26 @@ static void put_forward(const rnl_base *b, rnl_real loss, const rnl_step_out *ou
     *out->clipped = 0;
 }
 
-rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch, int bptt_window,
-                               const rnl_step_out *out) {
+// Forward and backward of one training step with the step's dropout masks (b->dropout_step), which only
+// training ever turns on.
+static rnl_status forward_backward(rnl_base *b, const void *batch, int bptt_window, long step, const rnl_step_out *out) {
     rnl_status s;
     rnl_real loss;
-    long step = rnl_optimizer_steps(o) + 1;
-    rnl_base_zero_grad(b);
     if ((s = b->kind->forward(b, batch, &loss))) return s;
     put_forward(b, loss, out);
     if ((s = check_finite(step, "loss", loss))) return s;
-    if ((s = b->kind->backward(b, bptt_window))) return s;
+    return b->kind->backward(b, bptt_window);
+}
+
+rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch, int bptt_window,
+                               const rnl_step_out *out) {
+    rnl_status s;
+    long step = rnl_optimizer_steps(o) + 1;
+    rnl_base_zero_grad(b);
+    b->dropout_step = step;
+    s = forward_backward(b, batch, bptt_window, step, out);
+    b->dropout_step = 0;
+    if (s) return s;
     double norm = rnl_grad_norm(b->grads, b->n_params);
     *out->grad_norm = norm;
     if ((s = check_finite(step, "gradient norm", norm))) return s;

@@ -1,6 +1,7 @@
 // test_cli.c: the rnnlab command as a user runs it: the documented forms work, `--help` works on every
 // command, and wrong flags or bad files give a message on stderr and a non-zero exit status.
 #define _POSIX_C_SOURCE 200809L  // popen, mkdtemp
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,50 @@ int main(void) {
           "series checkpoint: flags %d, vocab %d, embed %d, input_size %d", ck[12], ck[20], ck[24], ck[28]);
     CHECK(cn == 132 + 4 * P + dn && le64(ck + at) == dn && memcmp(ck + at + 8, data, dn) == 0,
           "series checkpoint of %zu bytes: 132 + 4 * %llu + the %zu-byte data file after its length", cn, (unsigned long long)P, dn);
+
+    // --keep-best (a series: judged on validation loss): the file ends up with the same bytes as the best
+    // epoch trained on its own (same seed, same epoch orders), and epochs that do not improve write nothing.
+    EXPECT(0, "wrote kb.rnl", "init --cell gru --data s.rnld --hidden 3 --seed 2 --dropout 0.1 --out kb.rnl");
+    EXPECT(0, "holds epoch", "train --model kb.rnl --data s.rnld --epochs 4 --seed 9 --lr 0.05 --batch 4 --keep-best");
+    int kept = 0, improved = 0;
+    const char *holds = strstr(out, "kb.rnl holds epoch ");
+    if (holds) kept = atoi(holds + strlen("kb.rnl holds epoch "));
+    for (const char *q = out; (q = strstr(q, "is the best so far: wrote kb.rnl")) != NULL; q++) improved++;
+    CHECK(strstr(out, "saved kb.rnl") == NULL, "keep-best does not save the last epoch:\n%s", out);
+    EXPECT(0, "wrote ep0.rnl", "init --cell gru --data s.rnld --hidden 3 --seed 2 --dropout 0.1 --out ep0.rnl");
+    double best_loss = INFINITY;
+    int best_epoch = 0, should_improve = 0;
+    for (int e = 1; e <= 4; e++) {
+        EXPECT(0, "saved", "train --model ep%d.rnl --data s.rnld --epochs 1 --seed 9 --lr 0.05 --batch 4 --out ep%d.rnl", e - 1, e);
+        EXPECT(0, "\"mse\": ", "eval --model ep%d.rnl --data s.rnld --split val --json", e);
+        double loss = strtod(strstr(out, "\"mse\": ") + 7, NULL);
+        if (loss < best_loss) best_loss = loss, best_epoch = e, should_improve++;
+    }
+    static uint8_t kb[8192], eb[8192];
+    char name[32];
+    snprintf(name, sizeof name, "ep%d.rnl", best_epoch);
+    size_t kn = read_bytes("kb.rnl", kb, sizeof kb), en = read_bytes(name, eb, sizeof eb);
+    CHECK(kept == best_epoch && improved == should_improve && kn == en && kn > 0 && memcmp(kb, eb, kn) == 0,
+          "keep-best kept epoch %d after %d improvements; epoch by epoch the best is %d after %d; same bytes: %d", kept, improved,
+          best_epoch, should_improve, kn == en && memcmp(kb, eb, kn) == 0);
+    // Resumed, the file's own score is the mark to beat; --patience 1 stops at the first epoch that misses it.
+    EXPECT(0, "to beat", "train --model kb.rnl --data s.rnld --epochs 30 --seed 9 --lr 0.05 --batch 4 --keep-best --patience 1");
+    CHECK(strstr(out, "not better") && strstr(out, "no improvement for 1 epoch: stopping"), "patience 1 stops:\n%s", out);
+    EXPECT(0, "--schedule none|cosine|step", "train --help");
+    EXPECT(0, "saved", "train --model ep4.rnl --data s.rnld --epochs 1 --schedule cosine --warmup 3 --out sch.rnl");
+    EXPECT(2, "--keep-best chooses among epochs of a data set", "train --model add.rnl --task adding --keep-best");
+    EXPECT(2, "--patience counts epochs without improvement: it needs --keep-best", "train --model kb.rnl --data s.rnld --patience 2");
+    EXPECT(2, "--schedule must be none, cosine or step, not 'linear'", "train --model kb.rnl --data s.rnld --schedule linear");
+    EXPECT(2, "--warmup is -1, must be in 0..100000000", "train --model kb.rnl --data s.rnld --warmup -1");
+    EXPECT(2, "--gamma is 2, must be in [1e-06, 1]", "train --model kb.rnl --data s.rnld --schedule step --gamma 2");
+    EXPECT(2, "--dropout is 1, must be in [0, 0.99]", "init --cell gru --task copy --dropout 1 --out x.rnl");
+    EXPECT(0, "dropout 0.1 in training", "info --model kb.rnl");
+
+    // baseline on reviews without a validation split names it as missing (it printed "nan").
+    EXPECT(0, "wrote nv.rnld", "data --source '%s' --train 6 --val 0 --test 6 --vocab 100 --max-len 50 --out nv.rnld",
+           tu_source_path("tests/fixtures/aclImdb_mini/aclImdb"));
+    EXPECT(0, "validation none (no validation split), test 0.", "baseline --data nv.rnld");
+    CHECK(strstr(out, "nan") == NULL, "no 'nan' in the baseline's output:\n%s", out);
 
     // Wrong flags and bad input.
     EXPECT(2, "unknown flag '--hiden'", "init --cell lstm --hiden 3 --out x.rnl");

@@ -73,7 +73,9 @@ static void perturb_params(rnl_model *m, rnl_rng *rng) {
     for (size_t i = 0; i < rnl_model_num_params(m); i++) p[i] = p[i] * 1.5 + 0.1 * rnl_rng_normal(rng);
 }
 
-static void gradcheck(const char *name, problem *p, int window) {
+// drop_step >= 1: with the dropout masks of that optimizer step (the config's dropout), fixed for the
+// forward passes of the finite differences too, since a mask is a function of the step.
+static void gradcheck_at(const char *name, problem *p, int window, long drop_step) {
     rnl_rng rng;
     rnl_rng_seed(&rng, 1234);
     make_problem(p, &rng);
@@ -81,6 +83,7 @@ static void gradcheck(const char *name, problem *p, int window) {
     CHECK_OK(rnl_model_create(&m, &p->cfg, 7));
     if (!m) return;
     perturb_params(m, &rng);
+    rnl_model_set_dropout_step(m, drop_step);
     rnl_batch b = batch_of(p);
     size_t n = rnl_model_num_params(m);
     rnl_real loss;
@@ -106,6 +109,8 @@ static void gradcheck(const char *name, problem *p, int window) {
     rnl_model_destroy(m);
     free_problem(p);
 }
+
+static void gradcheck(const char *name, problem *p, int window) { gradcheck_at(name, p, window, 0); }
 
 static problem base_problem(rnl_cell cell, int tokens, int layers, int bidir, rnl_head head, int seq2seq) {
     problem p;
@@ -145,6 +150,62 @@ static void test_all_gradients(void) {
     // when the window covers the sequence; shorter windows are checked against a hand-made truncation below.
     problem p = base_problem(RNL_CELL_LSTM, 0, 1, 1, RNL_HEAD_REGRESSION, 1);
     gradcheck("lstm bidir seq2seq, bptt window 5 (= T)", &p, 5);
+}
+
+// Dropout (rate 0.4, the masks of step 3) on the embedding output, between layers and before the head:
+// every cell, input kind, depth, direction, seq2one/seq2seq.
+static void test_dropout_gradients(void) {
+    const rnl_cell cells[3] = {RNL_CELL_RNN, RNL_CELL_LSTM, RNL_CELL_GRU};
+    char name[128];
+    for (int ci = 0; ci < 3; ci++)
+        for (int tokens = 0; tokens < 2; tokens++)
+            for (int layers = 1; layers <= 2; layers++)
+                for (int bidir = 0; bidir < 2; bidir++)
+                    for (int s2s = 0; s2s < 2; s2s++) {
+                        rnl_head head = s2s ? RNL_HEAD_REGRESSION : RNL_HEAD_CLASSES;
+                        problem p = base_problem(cells[ci], tokens, layers, bidir, head, s2s);
+                        p.cfg.dropout = 0.4f;
+                        p.cfg.embed = p.cfg.vocab ? 6 : 0;  // wide enough that each site drops some units and keeps others
+                        p.cfg.hidden = 5;
+                        snprintf(name, sizeof name, "dropout 0.4: %s %s layers=%d bidir=%d %s", rnl_cell_name(cells[ci]),
+                                 tokens ? "tokens" : "dense", layers, bidir, s2s ? "seq2seq" : "seq2one");
+                        gradcheck_at(name, &p, 0, 3);
+                    }
+}
+
+// What dropout does and does not change: evaluation (no step set) equals the same weights without
+// dropout, bit for bit; a training step's masks change the loss; the same step gives the same loss; the
+// mask is 0 or 1/(1-p), dropping about p of the units.
+static void test_dropout_modes(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_GRU);
+    c.vocab = 20, c.embed = 8, c.hidden = 6, c.layers = 2, c.bidirectional = 1, c.dropout = 0.5f;
+    rnl_config plain = c;
+    plain.dropout = 0;
+    rnl_model *m, *q;
+    CHECK_OK(rnl_model_create(&m, &c, 5));
+    CHECK_OK(rnl_model_create(&q, &plain, 5));
+    int32_t tok[2 * 6] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0, 0}, lens[2] = {6, 3};
+    rnl_real y[2] = {1, 0}, l_eval, l_plain, l_a, l_b, l_c;
+    rnl_batch b = {2, 6, tok, NULL, lens, y};
+    CHECK_OK(rnl_model_forward(m, &b, &l_eval));
+    CHECK_OK(rnl_model_forward(q, &b, &l_plain));
+    CHECK(l_eval == l_plain, "evaluation ignores dropout: %.17g vs %.17g without it", l_eval, l_plain);
+    rnl_model_set_dropout_step(m, 7);
+    CHECK_OK(rnl_model_forward(m, &b, &l_a));
+    CHECK_OK(rnl_model_forward(m, &b, &l_b));
+    rnl_model_set_dropout_step(m, 8);
+    CHECK_OK(rnl_model_forward(m, &b, &l_c));
+    rnl_model_set_dropout_step(m, 0);
+    CHECK_OK(rnl_model_forward(m, &b, &l_b));
+    CHECK(l_a != l_eval && l_c != l_a, "masks change the loss: eval %.9g, step 7 %.9g, step 8 %.9g", l_eval, l_a, l_c);
+    CHECK(l_b == l_eval, "step 0 turns dropout off again: %.17g vs %.17g", l_b, l_eval);
+    rnl_real mask[4000];
+    rnl_dropout_mask(mask, 4000, 0.25f, 12, 1, 3, 9);
+    int dropped = 0, other = 0;
+    for (int j = 0; j < 4000; j++) dropped += mask[j] == 0, other += mask[j] != 0 && fabs(mask[j] - 1 / 0.75) > 1e-12;
+    CHECK(dropped > 880 && dropped < 1120 && other == 0, "mask of p 0.25: %d of 4000 dropped (about 1000), %d odd values", dropped, other);
+    rnl_model_destroy(m);
+    rnl_model_destroy(q);
 }
 
 // Padding must never change a result: a sequence alone and the same sequence in a padded batch give
@@ -340,6 +401,8 @@ static void test_predict_steps(void) {
 int main(void) {
     test_predict_steps();
     test_all_gradients();
+    test_dropout_gradients();
+    test_dropout_modes();
     test_padding_invariance();
     test_truncated_bptt();
     test_truncated_bptt_windows();

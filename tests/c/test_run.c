@@ -145,13 +145,13 @@ static void test_tasks(void) {
     rnl_rng_seed(&ra, rnl_run_train_seed(0));
     rnl_rng_seed(&rb, rnl_run_train_seed(0));
     rnl_run_progress p;
-    CHECK_OK(rnl_run_train_task(a, oa, RNL_TASK_ADDING, 8, 10, 7, 0, &ra, NULL, &p));
+    CHECK_OK(rnl_run_train_task(a, oa, RNL_TASK_ADDING, 8, 10, 7, 0, NULL, &ra, NULL, &p));
     CHECK(p.done == 7 && p.steps == 7 && isfinite(p.mean_loss) && isfinite(p.last.loss), "one span: %d steps", p.done);
     double loss7 = p.last.loss;
     rnl_task_data d;
     rnl_task_data_init(&d);
-    CHECK_OK(rnl_run_train_task(b, ob, RNL_TASK_ADDING, 8, 10, 3, 0, &rb, &d, &p));
-    CHECK_OK(rnl_run_train_task(b, ob, RNL_TASK_ADDING, 8, 10, 4, 0, &rb, &d, &p));
+    CHECK_OK(rnl_run_train_task(b, ob, RNL_TASK_ADDING, 8, 10, 3, 0, NULL, &rb, &d, &p));
+    CHECK_OK(rnl_run_train_task(b, ob, RNL_TASK_ADDING, 8, 10, 4, 0, NULL, &rb, &d, &p));
     CHECK(p.done == 4 && p.steps == 7 && p.last.loss == loss7, "two spans: last loss %.9g vs %.9g", p.last.loss, loss7);
     CHECK(memcmp(rnl_model_params(a), rnl_model_params(b), sizeof(rnl_real) * rnl_model_num_params(a)) == 0,
           "same parameters after 7 steps in one or two spans");
@@ -226,10 +226,10 @@ static void test_data(void) {
     CHECK_OK(rnl_run_ensure_optimizer(&o, RNL_RUN_RECURRENT, rnl_model_num_params(m)));
     CHECK_OK(rnl_run_ensure_optimizer(&oa, RNL_RUN_RECURRENT, rnl_model_num_params(a)));
     rnl_run_progress p;
-    CHECK_OK(rnl_run_train_data(m, o, ds, order, ds->n_train, 0, (int)per + 5, B, 0, NULL, &p));
+    CHECK_OK(rnl_run_train_data(m, o, ds, order, ds->n_train, 0, (int)per + 5, B, 0, NULL, NULL, &p));
     CHECK(p.done == per && p.steps == per, "a span stops at the end of the order: %d of %ld", p.done, per);
-    CHECK_OK(rnl_run_train_data(a, oa, ds, order, ds->n_train, 0, 2, B, 0, NULL, &p));
-    CHECK_OK(rnl_run_train_data(a, oa, ds, order, ds->n_train, 2, (int)per - 2, B, 0, NULL, &p));
+    CHECK_OK(rnl_run_train_data(a, oa, ds, order, ds->n_train, 0, 2, B, 0, NULL, NULL, &p));
+    CHECK_OK(rnl_run_train_data(a, oa, ds, order, ds->n_train, 2, (int)per - 2, B, 0, NULL, NULL, &p));
     CHECK(memcmp(rnl_model_params(a), rnl_model_params(m), sizeof(rnl_real) * rnl_model_num_params(m)) == 0,
           "same parameters after one epoch in one or two spans");
 
@@ -258,7 +258,118 @@ static void test_data(void) {
     rnl_dataset_destroy(other);
 }
 
+// --- Schedules and the best epoch ---------------------------------------------------------------------
+
+static void test_schedules(void) {
+    rnl_run_schedule s = rnl_run_schedule_default();
+    CHECK(s.kind == RNL_RUN_SCHEDULE_NONE && s.warmup == 0 && s.gamma == 0.1f, "default: none, no warm-up, gamma 0.1");
+    CHECK(rnl_run_schedule_lr(&s, 0.01, 1) == 0.01 && rnl_run_schedule_lr(NULL, 0.01, 5) == 0.01, "none: the base rate");
+    // Warm-up: s / warmup up to step warmup.
+    s.warmup = 4;
+    CHECK(rnl_run_schedule_lr(&s, 1, 1) == 0.25 && rnl_run_schedule_lr(&s, 1, 4) == 1 && rnl_run_schedule_lr(&s, 1, 5) == 1,
+          "warm-up: %g %g %g", rnl_run_schedule_lr(&s, 1, 1), rnl_run_schedule_lr(&s, 1, 4), rnl_run_schedule_lr(&s, 1, 5));
+    // Cosine over steps 5..14 (total 14, warm-up 4): e = s - 5 of 10.
+    s.kind = RNL_RUN_SCHEDULE_COSINE, s.total = 14;
+    const long at[] = {5, 6, 10, 14, 15, 100};
+    const double want[] = {1, 0.5 * (1 + cos(3.14159265358979323846 / 10)), 0.5, 0.5 * (1 + cos(3.14159265358979323846 * 0.9)), 0, 0};
+    for (int i = 0; i < 6; i++)
+        CHECK(fabs(rnl_run_schedule_lr(&s, 2e-3, at[i]) - 2e-3 * want[i]) < 1e-15, "cosine at step %ld: %.17g, want %.17g", at[i],
+              rnl_run_schedule_lr(&s, 2e-3, at[i]), 2e-3 * want[i]);
+    // Step: gamma every step_size steps after the warm-up (PyTorch's StepLR).
+    s.kind = RNL_RUN_SCHEDULE_STEP, s.warmup = 0, s.step_size = 3, s.gamma = 0.5f;
+    const double steps_want[] = {1, 1, 1, 0.5, 0.5, 0.5, 0.25};
+    for (int i = 0; i < 7; i++)
+        CHECK(rnl_run_schedule_lr(&s, 1, i + 1) == steps_want[i], "step at %d: %g", i + 1, rnl_run_schedule_lr(&s, 1, i + 1));
+    // Resolve: total 0 is the run's end, step_size 0 one epoch (or a third of a task run).
+    rnl_run_schedule r = rnl_run_schedule_default();
+    rnl_run_schedule_resolve(&r, 700, 100);
+    CHECK(r.total == 700 && r.step_size == 100, "resolve: total %d, step size %d", r.total, r.step_size);
+    r = rnl_run_schedule_default();
+    rnl_run_schedule_resolve(&r, 90, 0);
+    CHECK(r.step_size == 30, "task run: a third of the steps: %d", r.step_size);
+    // The curve: evenly spaced steps, ends included, the same values as rnl_run_schedule_lr.
+    s = rnl_run_schedule_default();
+    s.kind = RNL_RUN_SCHEDULE_COSINE, s.warmup = 10, s.total = 110;
+    float lr[5];
+    int32_t st[5];
+    CHECK_OK(rnl_run_schedule_curve(lr, st, 5, &s, 0.003, 1, 101));
+    CHECK(st[0] == 1 && st[1] == 26 && st[4] == 101, "curve steps %d %d .. %d", st[0], st[1], st[4]);
+    for (int i = 0; i < 5; i++) CHECK(lr[i] == (float)rnl_run_schedule_lr(&s, 0.003, st[i]), "curve point %d", i);
+    CHECK(rnl_run_schedule_curve(lr, st, 0, &s, 0.003, 1, 10) == RNL_ERR_ARG && has(rnl_last_error(), "at least 1 point"), "%s",
+          rnl_last_error());
+    s.gamma = 0;
+    CHECK(rnl_run_schedule_check(&s) == RNL_ERR_ARG && has(rnl_last_error(), "gamma is 0"), "%s", rnl_last_error());
+    rnl_run_schedule_kind k;
+    CHECK(rnl_run_schedule_parse("cosine", &k) == RNL_OK && k == RNL_RUN_SCHEDULE_COSINE, "parse cosine");
+    CHECK(rnl_run_schedule_parse("linear", &k) == RNL_ERR_ARG && has(rnl_last_error(), "none, cosine or step, not 'linear'"), "%s",
+          rnl_last_error());
+}
+
+// A schedule in spans gives what one span gives (it is recomputed from the step count), and the optimizer
+// keeps its base rate between steps, so its checkpoint resumes the schedule.
+static void test_schedule_spans(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_GRU);
+    c.hidden = 6, c.dropout = 0.25f;
+    rnl_task_shape(RNL_TASK_COPY, &c);
+    rnl_model *a, *b;
+    rnl_optimizer *oa = NULL, *ob = NULL;
+    CHECK_OK(rnl_model_create(&a, &c, 3));
+    CHECK_OK(rnl_model_create(&b, &c, 3));
+    CHECK_OK(rnl_run_ensure_optimizer(&oa, RNL_RUN_RECURRENT, rnl_model_num_params(a)));
+    CHECK_OK(rnl_run_ensure_optimizer(&ob, RNL_RUN_RECURRENT, rnl_model_num_params(b)));
+    rnl_run_schedule s = rnl_run_schedule_default();
+    s.kind = RNL_RUN_SCHEDULE_COSINE, s.warmup = 3, s.total = 12;
+    rnl_rng ra, rb;
+    rnl_rng_seed(&ra, 5);
+    rnl_rng_seed(&rb, 5);
+    rnl_run_progress p;
+    CHECK_OK(rnl_run_train_task(a, oa, RNL_TASK_COPY, 4, 12, 10, 0, &s, &ra, NULL, &p));
+    CHECK(fabs(p.lr - rnl_run_schedule_lr(&s, 1e-3, 10)) < 1e-9 && rnl_optimizer_config(oa)->lr == 1e-3f,
+          "last step's rate %g, the optimizer keeps its base rate %g", p.lr, rnl_optimizer_config(oa)->lr);
+    CHECK_OK(rnl_run_train_task(b, ob, RNL_TASK_COPY, 4, 12, 4, 0, &s, &rb, NULL, &p));
+    // Through a checkpoint, as a resumed run would.
+    uint8_t *buf;
+    size_t n;
+    CHECK_OK(rnl_checkpoint_write(b, ob, &buf, &n));
+    rnl_model_destroy(b);
+    rnl_optimizer_destroy(ob);
+    CHECK_OK(rnl_checkpoint_read(buf, n, &b, &ob));
+    rnl_buffer_free(buf);
+    CHECK(rnl_model_config(b)->dropout == 0.25f, "the checkpoint keeps dropout: %g", rnl_model_config(b)->dropout);
+    CHECK_OK(rnl_run_train_task(b, ob, RNL_TASK_COPY, 4, 12, 6, 0, &s, &rb, NULL, &p));
+    CHECK(memcmp(rnl_model_params(a), rnl_model_params(b), sizeof(rnl_real) * rnl_model_num_params(a)) == 0,
+          "scheduled dropout training: 10 steps in one span = 4 steps, a checkpoint and 6 more");
+    rnl_optimizer_destroy(oa);
+    rnl_optimizer_destroy(ob);
+    rnl_model_destroy(a);
+    rnl_model_destroy(b);
+}
+
+static void test_best(void) {
+    rnl_run_best b;
+    rnl_run_best_init(&b, 2);
+    int stop = -1;
+    const rnl_run_eval e1 = {0.50, 0.80, 10}, e2 = {0.45, 0.85, 10}, e3 = {0.40, 0.85, 10}, e4 = {0.30, 0.84, 10},
+                       e5 = {0.41, 0.85, 10}, nan_loss = {NAN, NAN, 10};
+    CHECK(rnl_run_best_update(&b, &e1, 1, 100, &stop) && !stop && b.epoch == 1, "the first epoch is the best so far");
+    CHECK(rnl_run_best_update(&b, &e2, 2, 200, &stop) && b.epoch == 2 && b.step == 200, "higher accuracy improves");
+    CHECK(rnl_run_best_update(&b, &e3, 3, 300, &stop) && b.epoch == 3, "same accuracy, lower loss improves");
+    CHECK(!rnl_run_best_update(&b, &e4, 4, 400, &stop) && !stop && b.stale == 1, "lower loss, lower accuracy: no");
+    CHECK(!rnl_run_best_update(&b, &e5, 5, 500, &stop) && stop && b.stale == 2, "same accuracy, higher loss: no; patience 2 used up");
+    CHECK(b.epoch == 3 && b.accuracy == 0.85 && b.loss == 0.40, "the best stays epoch 3");
+    rnl_run_best s;  // a series: no accuracy, lower loss is better; patience 0 never stops
+    rnl_run_best_init(&s, 0);
+    const rnl_run_eval l1 = {0.5, NAN, 4}, l2 = {0.6, NAN, 4}, l3 = {0.4, NAN, 4};
+    CHECK(rnl_run_best_update(&s, &l1, 1, 1, &stop) && !rnl_run_best_update(&s, &l2, 2, 2, &stop) && !stop &&
+              rnl_run_best_update(&s, &l3, 3, 3, &stop) && s.epoch == 3,
+          "loss only: epochs 1 and 3 improve");
+    CHECK(!rnl_run_best_update(&s, &nan_loss, 4, 4, &stop) && !stop, "a NaN loss never improves");
+}
+
 int main(void) {
+    test_schedules();
+    test_schedule_spans();
+    test_best();
     test_cells();
     test_limits();
     test_defaults();

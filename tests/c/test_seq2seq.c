@@ -861,6 +861,40 @@ static void test_learning_dates(void) {
     rnl_s2s_destroy(m);
 }
 
+// The right answer of a typed input: every generated date's text gives its own ISO target back (all ten
+// formats), reversal reverses, and texts the task never writes have none.
+static void test_task_answer(void) {
+    rnl_s2s_task_config tc = rnl_s2s_task_default(RNL_S2S_TASK_DATES);
+    rnl_s2s_task_data d;
+    rnl_s2s_task_data_init(&d);
+    rnl_rng rng;
+    rnl_rng_seed(&rng, 29);
+    CHECK_OK(rnl_s2s_task_generate(&d, &tc, 2000, &rng));
+    const rnl_s2s_batch *b = &d.batch;
+    int wrong = 0;
+    for (int i = 0; i < b->B; i++) {
+        char src[64], iso[32], got[32];
+        rnl_s2s_task_decode_text(&tc, 0, b->src + i * b->S, b->src_len[i], src, sizeof src);
+        rnl_s2s_task_decode_text(&tc, 1, b->tgt + i * b->U, b->tgt_len[i], iso, sizeof iso);
+        if (!rnl_s2s_task_answer(&tc, src, got, sizeof got) || strcmp(got, iso) != 0) {
+            if (wrong++ < 3) fprintf(stderr, "  answer of \"%s\": \"%s\", expected \"%s\"\n", src, got, iso);
+        }
+    }
+    CHECK(wrong == 0, "dates: the answer of each of 2000 generated inputs is its target (%d wrong)", wrong);
+    rnl_s2s_task_data_free(&d);
+    char out[32];
+    CHECK(rnl_s2s_task_answer(&tc, "sunday 3 may 1998", out, sizeof out) == 1 && strcmp(out, "1998-05-03") == 0, "sunday 3 may 1998: %s", out);
+    CHECK(rnl_s2s_task_answer(&tc, "5/3/98", out, sizeof out) == 1 && strcmp(out, "1998-05-03") == 0, "5/3/98 (US order): %s", out);
+    CHECK(rnl_s2s_task_answer(&tc, "3 May 2049", out, sizeof out) == 1 && strcmp(out, "2049-05-03") == 0, "3 May 2049: %s", out);
+    const char *none[] = {"31 February 1998", "3 May 1949", "3 may 1998", "Sunday 3 May 1998", "1998-05-03", "hello", "3  May 1998"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+        CHECK(rnl_s2s_task_answer(&tc, none[i], out, sizeof out) == 0 && out[0] == 0, "no answer for \"%s\" (got \"%s\")", none[i], out);
+    rnl_s2s_task_config rev = rnl_s2s_task_default(RNL_S2S_TASK_REVERSE);
+    CHECK(rnl_s2s_task_answer(&rev, "abcj", out, sizeof out) == 1 && strcmp(out, "jcba") == 0, "reverse: %s", out);
+    CHECK(rnl_s2s_task_answer(&rev, "abk", out, sizeof out) == 0, "reverse: k is not one of the 10 symbols");
+    CHECK(rnl_s2s_task_answer(&rev, "abcdef", out, 4) == 1 && strcmp(out, "fed") == 0, "reverse: truncated to cap - 1");
+}
+
 int main(void) {
     test_golden_seq2seq();
     test_validation();
@@ -868,6 +902,7 @@ int main(void) {
     test_greedy_consistency();
     test_task_reverse();
     test_task_dates();
+    test_task_answer();
     test_checkpoint();
     test_numeric_fault();
     test_learning();

@@ -7,11 +7,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { skip, startLab, openPage, gotoLab, waitIdle, chartPoints, canvasDrawn, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, chartPoints, canvasDrawn, shot, WAIT } from './helpers.mjs';
 
 const fixture = (p) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 
-test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
+test('data sets in the page', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('an IMDB archive chosen in the page: parsed in the Worker, trained, read as typed, cached', async () => {
@@ -21,7 +21,7 @@ test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
     assert.match(await page.textContent('#data-status'), /Drop the archive/);
     await page.setInputFiles('#file', fixture('tar/imdb_mini_gnu.tar.gz'));
     await page.waitForFunction(() => /6 training, 2 validation and 6 test reviews/.test(document.getElementById('data-status').textContent),
-      null, { timeout: 60000 });
+      null, { timeout: WAIT });
     assert.match(await page.textContent('#data-status'), /kept in this browser/);
     await page.click('#train');
     const r = await waitIdle(page);
@@ -44,7 +44,7 @@ test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
     await page.waitForFunction(() => {
       const ch = window.Chart.getChart(document.getElementById('chart-dh'));
       return ch.data.labels.length === 7 && ch.data.labels[1] === 'wonderful';
-    }, null, { timeout: 20000 });
+    }, null, { timeout: WAIT });
     assert.ok(await canvasDrawn(page, '.heatmap-canvas'));
     assert.match(await page.textContent('#trace-info'), /P\(positive\)/);
     await shot(page, 'data-imdb');
@@ -56,7 +56,7 @@ test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
     // A second visit in the same browser: the subset comes from IndexedDB, no archive needed.
     const again = await page.context().newPage();
     await gotoLab(again, server, query);
-    await again.waitForFunction(() => /kept in this browser/.test(document.getElementById('data-status').textContent), null, { timeout: 30000 });
+    await again.waitForFunction(() => /kept in this browser/.test(document.getElementById('data-status').textContent), null, { timeout: WAIT });
     assert.match(await again.textContent('#data-status'), /6 training/);
     await again.close();
   });
@@ -66,7 +66,7 @@ test('data sets in the page', { skip, timeout: 600000 }, async (t) => {
     await gotoLab(page, server, 'task=csv&window=5&epochs=3&hidden=8&batch=8&cell=gru');
     await page.setInputFiles('#file', fixture('series/good.csv'));
     await page.waitForFunction(() => /training windows|training, \d+ validation/.test(document.getElementById('data-status').textContent),
-      null, { timeout: 30000 });
+      null, { timeout: WAIT });
     await page.click('#train');
     const r = await waitIdle(page);
     assert.equal(r.status, 'done');

@@ -14,7 +14,7 @@ import { skip, startLab, openPage, gotoLab, waitIdle, shot, ARTIFACTS } from './
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
 
-test('files: checkpoints, exports, bad input', { skip, timeout: 600000 }, async (t) => {
+test('files: checkpoints, exports, bad input', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('a saved checkpoint loads back into a fresh page and trains on', async () => {

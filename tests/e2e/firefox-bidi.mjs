@@ -33,7 +33,7 @@ const done = (result, code = 0) => {
   rmSync(profile, { recursive: true, force: true });
   process.exit(code);
 };
-const deadline = setTimeout(() => done({ error: `timed out; Firefox said: ${stderr.slice(-500)}` }, 1), 240000);
+const deadline = setTimeout(() => done({ error: `timed out; Firefox said: ${stderr.slice(-500)}` }, 1), 540000);
 deadline.unref();
 
 await new Promise((resolve, reject) => {
@@ -75,7 +75,9 @@ await send('browsingContext.navigate', { context, url, wait: 'complete' });
 const evaluate = async (expression) => (await send('script.evaluate', { expression, target: { context }, awaitPromise: true })).result?.value;
 const finished = 'String(Boolean(window.rnnlab?.state.runs.length && !window.rnnlab.state.running && window.rnnlab.state.runs[0].status !== "running"))';
 while ((await evaluate(finished)) !== 'true') await new Promise((r) => setTimeout(r, 500));
-await new Promise((r) => setTimeout(r, 1500));  // the trace and the predictions that follow a run
+// The trace that follows a run: its heatmap and the line that names its target.
+const traced = 'String(Boolean(document.querySelector(".heatmap-canvas") && /Target/.test(document.getElementById("trace-info").textContent)))';
+while ((await evaluate(traced)) !== 'true') await new Promise((r) => setTimeout(r, 500));
 const result = JSON.parse(await evaluate(`JSON.stringify({
   status: document.getElementById('status').textContent,
   engine: document.getElementById('engine').textContent,

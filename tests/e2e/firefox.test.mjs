@@ -11,13 +11,13 @@ const firefox = process.env.RNL_FIREFOX || 'firefox-esr';
 const has = spawnSync(firefox, ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = has ? false : `no ${firefox} (apt-get install firefox-esr, or set RNL_FIREFOX)`;
 
-test('the lab in Firefox', { skip, timeout: 300000 }, async (t) => {
+test('the lab in Firefox', { skip, timeout: 1200000 }, async (t) => {
   const server = await startServer();
   t.after(() => server.close());
   const driver = fileURLToPath(new URL('./firefox-bidi.mjs', import.meta.url));
   const flags = typeof WebSocket === 'function' ? [] : ['--experimental-websocket'];
   const url = `${server.url}?autorun=1&task=adding&len=20&steps=60&cell=gru&hidden=16`;
-  const r = spawnSync(process.execPath, [...flags, '--no-warnings', driver, url, `${ARTIFACTS}firefox.png`], { encoding: 'utf8', timeout: 280000 });
+  const r = spawnSync(process.execPath, [...flags, '--no-warnings', driver, url, `${ARTIFACTS}firefox.png`], { encoding: 'utf8', timeout: 580000 });
   const out = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
   assert.equal(out.error, undefined, `${out.error}\n${r.stderr}`);
   assert.deepEqual(out.logs.filter((l) => l.level === 'error'), []);

@@ -3,6 +3,10 @@
 // package playwright-core (never a downloaded browser build). Each page records its console errors, page
 // errors, CSP violations and any request to a host other than the test server, so a test can assert
 // that there were none. Screenshots go to tests/artifacts/ (ignored by git) for a person to look at.
+//
+// The tests run on shared, loaded machines (CI, or a laptop building something else): they wait for
+// conditions, never for a fixed time, and every wait has a generous bound (WAIT), so that a slow machine
+// makes a test slower, not red. A test that hangs still fails, at its own overall timeout.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +17,9 @@ export const CHROMIUM = process.env.RNL_CHROMIUM || '/usr/bin/chromium';
 export const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set RNL_CHROMIUM)`;
 
 mkdirSync(ARTIFACTS, { recursive: true });
+
+/** The bound of every wait (Playwright's clicks, selectors, waitForFunction): 3 minutes, not its 30 s. */
+export const WAIT = 180000;
 
 /** Starts web/serve.mjs on a free port; resolves { origin, url, close }. */
 export function startServer() {
@@ -68,6 +75,8 @@ export async function launch() {
  */
 export async function openPage(browser, server, opts = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...opts });
+  context.setDefaultTimeout(WAIT);
+  context.setDefaultNavigationTimeout(WAIT);
   const page = await context.newPage();
   const problems = [];
   const allowed = new URL(server.origin).host;
@@ -90,11 +99,16 @@ export async function openPage(browser, server, opts = {}) {
 /** Opens the lab with a query and waits until its Worker is ready. */
 export async function gotoLab(page, server, query = '') {
   await page.goto(`${server.url}${query ? `?${query}` : ''}`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+  await page.waitForSelector('body[data-ready="1"]', { timeout: WAIT });
+}
+
+/** Resolves once the page has drawn two more frames: what was queued before it (a chart, an error) is out. */
+export function settled(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
 
 /** Waits until the page is not training (after a Train click), and returns the last run's record. */
-export async function waitIdle(page, timeout = 180000) {
+export async function waitIdle(page, timeout = 2 * WAIT) {
   await page.waitForFunction(() => window.rnnlab.state.running === false && window.rnnlab.state.runs.length > 0
     && !window.rnnlab.state.sequence, null, { timeout, polling: 200 });
   return page.evaluate(() => {
@@ -104,7 +118,7 @@ export async function waitIdle(page, timeout = 180000) {
 }
 
 /** Waits until training has started (the run has reported at least `n` steps). */
-export function waitSteps(page, n, timeout = 120000) {
+export function waitSteps(page, n, timeout = WAIT) {
   return page.waitForFunction((k) => {
     const r = window.rnnlab.state.model?.rec;
     return r && r.train.length >= k;

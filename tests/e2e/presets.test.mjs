@@ -2,11 +2,13 @@
 // rate 1, no clipping) stops at a NaN and the page says why, with the core's message, keeps the last good
 // parameters and marks the step on the gradient chart. The comparison presets run one model per
 // configuration on the same data and seed, fill the comparison chart and table, and Stop ends the queue.
+// "RNN vs LSTM vs GRU" sets its own length (30), where the cells differ, whatever the page had; the
+// headline of "Slow convergence" reports the run the status reports (Adam) against plain SGD.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startLab, openPage, gotoLab, waitIdle, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, shot, WAIT } from './helpers.mjs';
 
-test('break-it presets', { skip, timeout: 600000 }, async (t) => {
+test('break-it presets', { skip, timeout: 1500000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('exploding gradients: training stops at the NaN, with the diagnosis and the core\'s message', async () => {
@@ -49,7 +51,7 @@ test('break-it presets', { skip, timeout: 600000 }, async (t) => {
     await gotoLab(page, server);
     await page.click('button[data-preset="vanish"]');
     // Its first held-out point (step 50) before the pause, so that the stopped run has a curve to compare.
-    await page.waitForFunction(() => window.rnnlab.state.model?.rec.val.length > 0, null, { timeout: 120000, polling: 100 });
+    await page.waitForFunction(() => window.rnnlab.state.model?.rec.val.length > 0, null, { timeout: WAIT, polling: 100 });
     await page.click('#pause');  // paused, the first run cannot end by itself
     await page.waitForFunction(() => document.getElementById('pause').getAttribute('aria-pressed') === 'true');
     assert.deepEqual(await page.evaluate(() => [window.rnnlab.state.sequence.runs.length, window.rnnlab.state.sequence.index]), [2, 0]);
@@ -58,19 +60,45 @@ test('break-it presets', { skip, timeout: 600000 }, async (t) => {
     await page.click('#stop');
     await page.waitForFunction(() => !window.rnnlab.state.running && !window.rnnlab.state.sequence);
     assert.equal(await page.evaluate(() => window.rnnlab.state.runs.length), 1, 'Stop ended the whole queue');
-    // RNN vs LSTM vs GRU on a short task: three rows, three curves.
+    // RNN vs LSTM vs GRU: three rows, three curves. The page is left at length 10 (where all three cells
+    // learn) and 30 steps: the preset sets its own length and steps, where the cells differ (issue 14).
     await page.fill('input[name="len"]', '10');
     await page.fill('input[name="steps"]', '30');
     await page.locator('#config input[name="steps"]').blur();
     await page.click('button[data-preset="cells"]');
-    await page.waitForFunction(() => !window.rnnlab.state.sequence && window.rnnlab.state.runs.length === 4, null, { timeout: 180000 });
-    const cells = await page.evaluate(() => window.rnnlab.state.runs.slice(1).map((r) => [r.cfg.cell, r.status, r.stepsTotal, r.cfg.seed]));
-    assert.deepEqual(cells, [['rnn', 'done', 30, 1], ['lstm', 'done', 30, 1], ['gru', 'done', 30, 1]]);
+    await page.waitForFunction(() => !window.rnnlab.state.sequence && window.rnnlab.state.runs.length === 4, null, { timeout: 600000 });
+    const cells = await page.evaluate(() => window.rnnlab.state.runs.slice(1).map((r) => [r.cfg.cell, r.status, r.stepsTotal, r.cfg.seed, r.cfg.len]));
+    assert.deepEqual(cells, [['rnn', 'done', 1000, 1, 30], ['lstm', 'done', 1000, 1, 30], ['gru', 'done', 1000, 1, 30]]);
     const curves = await page.evaluate(() => window.Chart.getChart(document.getElementById('chart-cmp')).data.datasets.length);
     assert.equal(curves, 4);
-    assert.match(await page.textContent('#diagnosis'), /Compared: .*RNN.*LSTM.*GRU/);
+    const head = await page.textContent('#diagnosis');
+    assert.match(head, /Compared: .*RNN.*LSTM.*GRU/);
+    // And they differ there: the RNN stays at the baseline, the gated cells learn.
+    assert.match(head, /Vanishing gradients: at length 30, after 1000 steps on the same batches, RNN \([\d.e-]+\) stayed near always predicting 1/);
+    assert.match(head, /while LSTM \([\d.e-]+\) and GRU \([\d.e-]+\) learned/);
     await page.locator('#cmp-h').scrollIntoViewIfNeeded();
     await shot(page, 'preset-compare', { fullPage: false });
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('slow convergence: the headline reports the run the status reports (Adam) and names slow convergence', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server);
+    await page.click('button[data-preset="slow"]');
+    await page.waitForFunction(() => !window.rnnlab.state.sequence && window.rnnlab.state.runs.length === 2 && !window.rnnlab.state.running,
+      null, { timeout: 600000 });
+    const runs = await page.evaluate(() => window.rnnlab.state.runs.map((r) => [r.cfg.opt, r.status, r.stepsTotal]));
+    assert.deepEqual(runs, [['sgd', 'done', 1000], ['adam', 'done', 1000]]);
+    const status = await page.textContent('#status');
+    const adam = /^Done after 1000 steps .*: test loss (\S+)\.$/.exec(status)?.[1];
+    assert.ok(adam, `the status reports the last run, Adam: ${status}`);
+    const head = await page.textContent('#diagnosis');
+    assert.match(head, new RegExp(`Slow convergence \\(plain SGD\\): Adam, the run above, reached a test MSE of ${adam.replace('.', '\\.')} in 1000 steps`));
+    const sgd = await page.evaluate(() => window.rnnlab.state.runs[0].test.loss);
+    assert.ok(sgd > 2 * Number(adam), `SGD ${sgd}, Adam ${adam}: the preset shows what it claims`);
+    assert.match(head, /plain SGD at the same learning rate \(0\.01\), on the same model and batches, only [\d.]+ in 1000/);
+    assert.doesNotMatch(head.split('Compared:')[0], /^\s*Learned/);
     assert.deepEqual(page.problems(), []);
     await page.close();
   });

@@ -22,7 +22,7 @@ function get(origin, path, method = 'GET') {
   });
 }
 
-test('serve.mjs', { timeout: 300000 }, async (t) => {
+test('serve.mjs', { timeout: 1200000 }, async (t) => {
   const server = await startServer();
   t.after(() => server.close());
 

@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, sep } from 'node:path';
-import { skip, ROOT, launch, openPage, waitIdle, chartPoints, shot } from './helpers.mjs';
+import { skip, ROOT, launch, openPage, waitIdle, chartPoints, shot, WAIT } from './helpers.mjs';
 import { RnnLab } from '../../web/rnnlab.js';
 
 const BASE = '/courses/dl/lab/';
@@ -67,7 +67,7 @@ function listFiles(dir) {
     .map((p) => p.split(sep).join('/'));
 }
 
-test('npm run build:site: the lab under a sub-path of a plain static host', { skip, timeout: 900000 }, async (t) => {
+test('npm run build:site: the lab under a sub-path of a plain static host', { skip, timeout: 1800000 }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'rnnlab-site-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -95,7 +95,7 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
     assert.deepEqual(readFileSync(join(out, 'data/imdb-mini.rnld')), readFileSync(join(tmp, 'imdb-mini.rnld')));
     assert.match(readFileSync(join(out, 'site.js'), 'utf8'), /"imdb": "data\/imdb-mini\.rnld"/);
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
-    for (const word of ['application/wasm', 'Content-Security-Policy', 'same site', 'sub-path', 'wasm-unsafe-eval'])
+    for (const word of ['application/wasm', 'Content-Security-Policy', 'same site', 'sub-path', 'wasm-unsafe-eval', 'Copy embed code', 'rnnlab:height'])
       assert.ok(readme.includes(word), `README.md speaks of ${word}`);
     // The walkthrough's links to the lab open the page beside it.
     const walk = readFileSync(join(out, 'walkthrough.html'), 'utf8');
@@ -115,16 +115,15 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
 
   await t.test('the page at the sub-path trains on IMDB from its default Data URL', async () => {
     const page = await openPage(browser, server);
-    page.setDefaultTimeout(120000);  // clicks and navigations on a loaded machine
     const bad = [];
     page.on('response', (r) => r.status() >= 400 && bad.push(`${r.status()} ${r.url()}`));
     page.on('requestfailed', (r) => bad.push(`failed ${r.url()}: ${r.failure()?.errorText}`));
     const from = server.log.length;
     await page.goto(`${server.url}?task=imdb&cell=gru&hidden=8&emb=8&epochs=2&batch=2&lr=0.01`);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: WAIT });
     assert.equal(await page.inputValue('#data-url'), 'data/imdb-mini.rnld');
     await page.click('#train');
-    const r = await waitIdle(page, 300000);
+    const r = await waitIdle(page);
     assert.equal(r.status, 'done', r.error);
     assert.equal(r.steps, 6, '2 epochs of 3 batches of 2 reviews');
     assert.ok(Number.isFinite(r.test.accuracy));
@@ -146,13 +145,12 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
 
   await t.test('the temperature task reads the CSV copied into the site', async () => {
     const page = await openPage(browser, server);
-    page.setDefaultTimeout(120000);  // clicks and navigations on a loaded machine
     const from = server.log.length;
     await page.goto(`${server.url}?task=temp`);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: WAIT });
     assert.equal(await page.inputValue('#data-url'), 'data/temps.csv');
     await page.click('#data-load');
-    await page.waitForFunction(() => /windows of 30 values/.test(document.getElementById('data-status').textContent), null, { timeout: 120000 });
+    await page.waitForFunction(() => /windows of 30 values/.test(document.getElementById('data-status').textContent), null, { timeout: WAIT });
     assert.ok(server.log.slice(from).some((x) => x.path === `${BASE}data/temps.csv` && x.status === 200));
     assert.deepEqual(failed(from), []);
     assert.deepEqual(page.problems(), []);
@@ -161,15 +159,18 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
 
   await t.test('the embed example and the walkthrough at the sub-path', async () => {
     const page = await openPage(browser, server);
-    page.setDefaultTimeout(120000);  // clicks and navigations on a loaded machine
     const from = server.log.length;
     await page.goto(`${server.url}embed-example.html`);
-    const src = await page.waitForFunction(() => document.querySelector('rnn-lab')?.shadowRoot?.querySelector('iframe')?.src, null, { timeout: 60000 });
+    const src = await page.waitForFunction(() => document.querySelector('rnn-lab')?.shadowRoot?.querySelector('iframe')?.src, null, { timeout: WAIT });
     assert.ok((await src.jsonValue()).startsWith(`${server.url}index.html?`), 'the element opens the site\'s page');
+    // Its iframe, with the snippet's listener under the example's own CSP: as tall as the lab, at the sub-path.
+    const frame = await (await page.$('body > iframe')).contentFrame();
+    await frame.waitForFunction(() => document.body.dataset.ready === '1'
+      && innerHeight === Math.ceil(document.documentElement.getBoundingClientRect().height) && innerHeight !== 900);
     await page.goto(`${server.url}walkthrough.html`);
     const first = await page.getAttribute('a[href^="index.html?"]', 'href');
     await Promise.all([page.waitForURL(/index\.html\?/), page.click(`a[href="${first}"]`)]);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: WAIT });
     assert.deepEqual(failed(from), []);
     assert.deepEqual(page.problems(), []);
     await page.close();

@@ -7,13 +7,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { skip, startLab, openPage, gotoLab, waitIdle, shot, ROOT, ARTIFACTS } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, shot, ROOT, ARTIFACTS, WAIT } from './helpers.mjs';
 
 const fixture = (p) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 const query = (page) => page.evaluate(() => Object.fromEntries(new URLSearchParams(location.search)));
 const status = (page) => page.textContent('#status');
 
-test('page state: links, loaded models, missing data', { skip, timeout: 900000 }, async (t) => {
+test('page state: links, loaded models, missing data', { skip, timeout: 1800000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('?impl=student stays in the rewritten URL and in Copy link', async () => {
@@ -44,7 +44,7 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
     const page = await openPage(browser, server);
     await gotoLab(page, server, 'task=imdbfile&train=6&val=2&test=6&cell=gru&hidden=8&emb=8&epochs=1&batch=2&lr=0.003');
     await page.setInputFiles('#file', fixture('tar/imdb_mini_gnu.tar.gz'));
-    await page.waitForFunction(() => /6 training/.test(document.getElementById('data-status').textContent), null, { timeout: 120000 });
+    await page.waitForFunction(() => /6 training/.test(document.getElementById('data-status').textContent), null, { timeout: WAIT });
     await page.click('#train');
     assert.equal((await waitIdle(page)).status, 'done');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
@@ -55,7 +55,7 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
     const fresh = await openPage(browser, server);
     await gotoLab(fresh, server);  // the adding task
     await fresh.setInputFiles('#load-model', path);
-    await fresh.waitForFunction(() => /^Loaded state-imdb\.rnl/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+    await fresh.waitForFunction(() => /^Loaded state-imdb\.rnl/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     const q = await query(fresh);
     assert.equal(q.task, 'imdb');
     assert.equal(q.data, undefined, `the IMDB task's Data URL (a default, so not in the URL): ${fresh.url()}`);
@@ -63,7 +63,7 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
     assert.equal(q.lr, undefined, `the model's own learning rate, 0.003 (IMDB's default): ${fresh.url()}`);
     assert.equal(await fresh.inputValue('input[name="hidden"]'), '8');
     // The subset is not in data/ here: the page says what is missing, not "Train continues it".
-    await fresh.waitForFunction(() => /imdb-2000\.rnld/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+    await fresh.waitForFunction(() => /imdb-2000\.rnld/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     assert.doesNotMatch(await status(fresh), /Train continues it/);
     await fresh.click('#train');
     await fresh.waitForFunction(() => !window.rnnlab.state.running && /imdb-2000\.rnld/.test(document.getElementById('status').textContent));
@@ -118,7 +118,7 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
   await t.test('missing data: the status line says what is missing and what to do', async () => {
     const page = await openPage(browser, server);
     await gotoLab(page, server, 'task=temp');
-    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     const s = await status(page);
     assert.doesNotMatch(s, /Ready/);
     assert.match(s, /daily-min-temperatures\.csv/);
@@ -128,17 +128,17 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
     assert.deepEqual(page.problems(), []);
 
     await gotoLab(page, server, 'task=imdb');
-    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     assert.match(await status(page), /imdb-2000\.rnld.*npm run data/);
     await gotoLab(page, server, 'task=imdbfile&train=6&val=2&test=6');
-    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     assert.match(await status(page), /aclImdb_v1\.tar\.gz/);
     // The archive dropped (chosen): Ready.
     await page.setInputFiles('#file', fixture('tar/imdb_mini_gnu.tar.gz'));
-    await page.waitForFunction(() => /^Ready/.test(document.getElementById('status').textContent), null, { timeout: 120000 });
+    await page.waitForFunction(() => /^Ready/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     // Back to missing data, then a task whose data loads: Ready again.
     await page.selectOption('#task', 'temp');
-    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+    await page.waitForFunction(() => /No data/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     await page.selectOption('#task', 'adding');
     await page.waitForFunction(() => /^Ready/.test(document.getElementById('status').textContent));
     await page.close();
@@ -148,7 +148,7 @@ test('page state: links, loaded models, missing data', { skip, timeout: 900000 }
     const page = await openPage(browser, server);
     await page.route('**/vendor/chart.umd.js', (r) => r.fulfill({ status: 404, body: 'not found' }));
     await page.goto(server.url);
-    await page.waitForFunction(() => /Chart\.js did not load/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+    await page.waitForFunction(() => /Chart\.js did not load/.test(document.getElementById('status').textContent), null, { timeout: WAIT });
     assert.equal(await page.isDisabled('#train'), true, 'nothing to draw a run on: Train stays disabled');
     page.allowProblem(/404/);
     assert.deepEqual(page.problems(), []);

@@ -4,9 +4,9 @@
 // continues it, stop ends the run and keeps the model; Train again continues the same model.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, chartPoints, canvasDrawn, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, chartPoints, canvasDrawn, shot, settled } from './helpers.mjs';
 
-test('training in the page', { skip, timeout: 600000 }, async (t) => {
+test('training in the page', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('a short run updates the loss chart, the gradient chart and the table', async () => {
@@ -68,16 +68,20 @@ test('training in the page', { skip, timeout: 600000 }, async (t) => {
     await page.click('#train');
     await waitSteps(page, 20);
     await page.click('#pause');
+    // The Worker answers Pause once its run has stopped between two steps and posted every step it took,
+    // so the page then holds them all: the count must not move until Resume.
     await page.waitForFunction(() => document.getElementById('pause').getAttribute('aria-pressed') === 'true');
-    await page.waitForTimeout(400);  // let progress already posted arrive
     const a = await page.evaluate(() => window.rnnlab.state.model.rec.train.length);
-    await page.waitForTimeout(1500);
-    const b = await page.evaluate(() => window.rnnlab.state.model.rec.train.length);
-    assert.equal(b, a, 'no steps while paused');
+    assert.equal(await page.textContent('#stat-step'), String(a), 'the page shows the step it paused at');
     assert.equal(await page.textContent('#pause'), 'Resume');
-    // While paused, the gates can be traced and the model saved.
+    // While paused, the gates can be traced (a round trip through the Worker, behind any step it would
+    // post) and the model saved.
+    await page.evaluate(() => (document.getElementById('trace-info').textContent = ''));  // wait for this trace's answer
     await page.click('#trace');
     await page.waitForFunction(() => document.getElementById('trace-info').textContent.includes('Target'));
+    await settled(page);
+    const b = await page.evaluate(() => window.rnnlab.state.model.rec.train.length);
+    assert.equal(b, a, 'no steps while paused');
     await page.click('#pause');
     await waitSteps(page, b + 10);
     await page.click('#stop');

@@ -3,11 +3,11 @@
 // a pre-configured lab in a page.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { skip, startLab, openPage, gotoLab, shot } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, shot, WAIT } from './helpers.mjs';
 
 const FORM_KEYS = ['task', 'len', 'cell', 'layers', 'bi', 'hidden', 'fb', 'seed', 'opt', 'lr', 'clip', 'clipAt', 'batch', 'steps', 'bptt'];
 
-test('configuration in the URL, embed mode, <rnn-lab>', { skip, timeout: 300000 }, async (t) => {
+test('configuration in the URL, embed mode, <rnn-lab>', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('a set-up round-trips through the URL', async () => {
@@ -80,7 +80,7 @@ test('configuration in the URL, embed mode, <rnn-lab>', { skip, timeout: 300000 
     await page.goto(`${server.url}embed-example.html`);
     const handle = await page.waitForFunction(() => document.querySelector('rnn-lab')?.shadowRoot?.querySelector('iframe'));
     const iframe = await handle.asElement().contentFrame();
-    await iframe.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+    await iframe.waitForSelector('body[data-ready="1"]', { timeout: WAIT });
     assert.equal(await iframe.evaluate(() => document.body.classList.contains('embed')), true);
     assert.equal(await iframe.isVisible('fieldset[data-group="optimizer"]'), false);
     assert.equal(await iframe.isChecked('input[name="cell"][value="rnn"]'), true);

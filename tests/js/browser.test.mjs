@@ -35,7 +35,7 @@ try {
 
 test('a page and a module Worker in headless Chromium load the module and train', {
   skip: skipWithoutChromium,
-  timeout: 120000,
+  timeout: 600000,  // a loaded machine starts Chromium slowly; a hang still ends here
 }, async (t) => {
   const r = await runPage(t, { '/test/page.html': ['text/html', page], '/test/worker.js': ['text/javascript', worker] });
   assert.equal(r.error, undefined, r.error);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 function findChromium() {
   for (const name of [process.env.RNL_CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'].filter(Boolean)) {
     try {
-      execFileSync(name, ['--version'], { stdio: 'ignore', timeout: 20000 });
+      execFileSync(name, ['--version'], { stdio: 'ignore', timeout: 120000 });
       return name;
     } catch {}
   }

@@ -57,7 +57,7 @@ try {
 
 test('Chromium: prepareImdb from fetch() and a File, messages, and a Worker that prepares and trains', {
   skip: skipWithoutChromium,
-  timeout: 120000,
+  timeout: 600000,  // a loaded machine starts Chromium slowly; a hang still ends here
 }, async (t) => {
   const r = await runPage(t, { '/test/page.html': ['text/html', page], '/test/worker.js': ['text/javascript', worker],
     '/test/mini.tar.gz': ['application/gzip', fixture] });

@@ -198,6 +198,14 @@ test('predictText: bidirectional models give no per-step probabilities; a model 
   assert.ok(p.probability > 0 && p.probability < 1);
   assert.deepEqual(p.tokens, ['a', 'superb', 'film']);
   bi.free();
+  // The words as typed, one per id: what each <unk> stood for (lowercased, cut as the tokenizer cuts).
+  const m = lab.createModel({ cell: 'gru', hidden: 4, dataset: reviews, seed: 1 });
+  const q = m.predictText('A Zyzzyva-film, superb!!');
+  assert.deepEqual(q.words, ['a', 'zyzzyva', '-', 'film', ',', 'superb', '!!']);
+  assert.equal(q.words.length, q.ids.length);
+  assert.equal(q.tokens[1], '<unk>');
+  assert.deepEqual(m.predictText('').words, [''], 'no words: the one <unk> of an empty text');
+  m.free();
   const plain = lab.createModel({ cell: 'gru', hidden: 4, vocab: reviews.vocabSize, embed: 8, seed: 1 });
   assert.throws(() => plain.predictText('a film'), {
     code: 'RNL_ERR_ARG',

@@ -25,6 +25,7 @@ test('the other name unions match the core\'s names', () => {
   assert.deepEqual(union('HeadName'), lab.names.heads);
   assert.deepEqual(union('OptimizerName'), lab.names.optimizers);
   assert.deepEqual(union('TaskName'), lab.names.tasks);
+  assert.deepEqual(union('ScheduleName'), lab.names.schedules);
   assert.deepEqual(union('AttentionName'), lab.seq2seqNames.attention);
   assert.deepEqual(union('Seq2SeqTaskName'), lab.seq2seqNames.tasks);
 });

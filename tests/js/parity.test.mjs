@@ -46,12 +46,17 @@ const cases = [
     optim: { kind: 'momentum', lr: 0.05 }, flags: ['--optim', 'momentum', '--lr', '0.05'] },
   { name: 'rnn sine bidirectional, sgd, clip, bptt', init: { cell: 'rnn', task: 'sine', hidden: 12, bidirectional: true }, seed: 13,
     length: 16, batch: 8, bptt: 4, optim: { kind: 'sgd', lr: 0.05, clip: 0.5 }, flags: ['--optim', 'sgd', '--lr', '0.05', '--clip', '0.5', '--bptt', '4'] },
+  // Dropout masks are a function of the step (the same in both builds) and so is the schedule's rate.
+  { name: 'gru copy 2 layers, dropout 0.3, cosine with warm-up', init: { cell: 'gru', task: 'copy', hidden: 16, layers: 2, dropout: 0.3 },
+    seed: 14, length: 12, batch: 16, optim: { kind: 'adam', lr: 0.01 }, schedule: { kind: 'cosine', warmup: 5 },
+    flags: ['--lr', '0.01', '--schedule', 'cosine', '--warmup', '5'] },
 ];
 
 function initFlags(c) {
   const f = ['--cell', c.init.cell, '--task', c.init.task, '--hidden', String(c.init.hidden), '--seed', String(c.seed)];
   if (c.init.layers) f.push('--layers', String(c.init.layers));
   if (c.init.bidirectional) f.push('--bidirectional');
+  if (c.init.dropout) f.push('--dropout', String(c.init.dropout));
   return f;
 }
 
@@ -84,7 +89,7 @@ for (const c of cases) {
       m.setOptimizer(c.optim);
       const steps = [], evals = [];
       await m.trainTask({ task: c.init.task, length: c.length, batchSize: c.batch, bpttWindow: c.bptt ?? 0, steps: 20, seed: c.seed,
-        evalEvery: 2, onProgress: (p) => {
+        evalEvery: 2, schedule: c.schedule, onProgress: (p) => {
           if (p.step % 10 === 0) steps.push(p);
           if (p.eval) evals.push({ step: p.totalSteps, ...p.eval });
         } });
@@ -116,7 +121,7 @@ for (const c of cases) {
       const wasm = [];
       for (let s = 0; s < 20; s++) {
         const r = await m.trainTask({ task: c.init.task, length: c.length, batchSize: c.batch, bpttWindow: c.bptt ?? 0, steps: 1,
-          onProgress: (p) => wasm.push(p) });
+          schedule: c.schedule, onProgress: (p) => wasm.push(p) });
         assert.equal(r.totalSteps, s + 1);
       }
       close('loss of each step', wasm.map((p) => p.loss), native.map((l) => l.loss));

@@ -86,6 +86,14 @@ test('seq2seq: errors carry the core\'s messages', () => {
   assert.throws(() => s.decode('abz'), (e) => e instanceof RnnLabError && e.code === 'RNL_ERR_ARG' &&
     /'z', is not one of the task's 10 symbols a\.\.j/.test(e.message));
   assert.throws(() => s.decode(''), /empty/);
+  // The right answer of a typed input, from the core: reversal, and a date in one of the task's formats.
+  assert.equal(s.answer('abcj'), 'jcba');
+  assert.equal(s.answer('abz'), null);
+  const dates = lab.createSeq2Seq({ task: 'dates', seed: 1 });
+  assert.equal(dates.answer('sunday 3 may 1998'), '1998-05-03');
+  assert.equal(dates.answer('5/3/98'), '1998-05-03');
+  assert.equal(dates.answer('31 February 1998'), null);
+  dates.free();
   assert.throws(() => lab.loadSeq2Seq(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])), (e) => e.code === 'RNL_ERR_FORMAT');
   const bytes = s.saveCheckpoint();
   bytes[bytes.length - 20] ^= 0xff;

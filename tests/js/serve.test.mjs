@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const SERVE = fileURLToPath(new URL('../../web/serve.mjs', import.meta.url));
 
-function run(t, tools) {
+function run(t, tools, args = ['--build-only']) {
   const dir = mkdtempSync(join(tmpdir(), 'rnnlab-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'web'));
@@ -22,7 +22,7 @@ function run(t, tools) {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   for (const [name, target] of Object.entries(tools)) symlinkSync(target, join(bin, name));
-  return spawnSync(process.execPath, [join(dir, 'web', 'serve.mjs'), '--build-only'],
+  return spawnSync(process.execPath, [join(dir, 'web', 'serve.mjs'), ...args],
     { cwd: dir, env: { ...process.env, PATH: bin }, encoding: 'utf8', timeout: 120000 });
 }
 
@@ -43,4 +43,11 @@ test('cmake and make present, emcc missing: the message names emcc alone', { ski
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr, 'serve: web/rnnlab.wasm is missing, and building it needs emcc (from emscripten), ' +
     `not found on the PATH. Install it:\n${INSTALL}then run npm start again.\n`);
+});
+
+test('npm start itself (no --build-only) stops with the same message instead of serving', (t) => {
+  const r = run(t, {}, []);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stdout, '', 'it printed no address: it serves nothing');
+  assert.ok(r.stderr.endsWith(`Install them:\n${INSTALL}then run npm start again.\n`), r.stderr);
 });

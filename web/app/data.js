@@ -7,7 +7,7 @@ import * as C from './config.js';
 import { fmtNum } from './charts.js';
 import { sniff, looksLikeReviewCsv, cacheGet, cachePut } from './files.js';
 import { $, state, client, sentence, setStatus, setDataStatus, wantedDataKey } from './state.js';
-import { applyConfig, switchTask, updateButtons } from './setup.js';
+import { applyConfig, labelFileTasks, switchTask, updateButtons } from './setup.js';
 import { drawMain } from './curves.js';
 import { updateCards } from './tryit.js';
 
@@ -226,6 +226,7 @@ function showReadiness() {
 
 export async function loadDataForTask({ auto } = {}) {
   await loadDataForTaskOnly({ auto });
+  labelFileTasks();
   showReadiness();
 }
 
@@ -316,6 +317,7 @@ export async function handleFile(file, openModel) {
     setDataStatus(`${sentence(e.message)}${kept}`, 'error');
     setStatus(`Could not open “${file.name}”.${kept}`, 'error');
   } finally {
+    labelFileTasks();
     updateButtons();
     showReadiness();  // a dropped file may be the data the status line asked for
   }

@@ -83,6 +83,7 @@ export class Heatmap {
 
   clear(message = '') {
     this.data = null;
+    this.geometry = null;
     delete this.canvas.dataset.rows;
     delete this.canvas.dataset.cols;
     this.message = message;
@@ -95,7 +96,7 @@ export class Heatmap {
     const d = this.data;
     const ctx = (this._scratch ??= document.createElement('canvas').getContext('2d'));
     // Row labels, when given, get the room the widest needs (and the axis name beside them).
-    let left = LEFT;
+    let left = Math.max(LEFT, d.left ?? 0);  // d.left: a chart below lines its plot up with the columns
     if (d.rowLabels) {
       ctx.font = `11px ${cssVar('--font', 'sans-serif')}`;
       left = Math.max(LEFT, Math.ceil(Math.max(...d.rowLabels.map((s) => ctx.measureText(shortLabel(s)).width))) + 26);
@@ -146,6 +147,8 @@ export class Heatmap {
       return;
     }
     const d = this.data, g = this._geometry();
+    this.geometry = g;  // where the columns are: a chart below aligns its steps with them (inspect.js)
+    Object.assign(cv.dataset, { left: String(g.left), plotWidth: String(g.plotW) });
     cv.width = Math.round(g.width * dpr);
     cv.height = Math.round(g.height * dpr);
     cv.style.width = `${g.width}px`;

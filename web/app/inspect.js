@@ -11,9 +11,37 @@ import { $, state, client, kindOf, modelConfigFromCfg } from './state.js';
 // The gate heatmap (its canvas is also one of the PNG exports).
 export let heatmap;
 
+// ‖∂L/∂h_t‖ sits under the heatmap step for step: its plot spans the heatmap's columns (its y axis takes the
+// heatmap's left margin, its right padding the rest of the width) with one category band per column
+// (offset), so the point of step t is under column t. Its ticks are the steps' numbers (a text's words),
+// every few as the heatmap labels its columns, and every marked step (★) whatever the spacing.
+const DH_AXIS = 76;  // px: the heatmap's left margin, the room the chart's y axis needs (title, 1e-5 ticks)
+let dhTicks = { labels: [], marks: null, every: 1, tips: [] };
+
+function dhTick(i) {
+  const { labels, marks, every } = dhTicks;
+  if (marks?.[i]) return `${labels[i]} ★`;
+  return i % every === 0 && !marks?.[i - 1] && !marks?.[i + 1] ? labels[i] : '';
+}
+
 export function initInspect() {
   charts.dh = lineChart($('chart-dh'), { xType: 'category', xTitle: 'step', yTitle: '‖∂L/∂h_t‖ (log)', yLog: true, xRotate: 60,
-    tooltipTitle: (it) => `${it.label}`, empty: 'The gradient through time appears here after training.' });
+    tooltipTitle: (it) => dhTicks.tips[it.dataIndex] ?? it.label, empty: 'The gradient through time appears here after training.' });
+  const dh = charts.dh.options;
+  dh.scales.x.offset = true;
+  Object.assign(dh.scales.x.ticks, { autoSkip: false, callback: (value, i) => dhTick(i) });
+  dh.scales.y.afterFit = (scale) => {
+    scale.width = heatmap?.geometry?.left ?? DH_AXIS;
+  };
+  // Chart.js would widen the margins for the first and last tick labels; the heatmap's margins hold them.
+  dh.scales.x.afterFit = (scale) => {
+    scale.paddingLeft = 0;
+    scale.paddingRight = 0;
+  };
+  dh.layout = { padding: (ctx) => {
+    const g = heatmap?.geometry;
+    return { left: 0, right: g ? Math.max(0, ctx.chart.width - g.left - g.plotW) : 8, top: 0, bottom: 0 };
+  } };
   charts.pred = lineChart($('chart-pred'), { xTitle: 'actual', yTitle: 'predicted', empty: 'Predictions appear here after training.' });
   heatmap = new Heatmap($('heatmap'), { scaleId: 'heatmap-scale' });
   heatmap.clear('Train a model (or press Trace) to see its gates.');
@@ -152,7 +180,7 @@ function renderTrace() {
   const name = $('trace-gate').selectedOptions[0]?.textContent ?? which;
   const labels = r.labels.length === src.steps ? r.labels : Array.from({ length: src.steps }, (_, i) => String(i + 1));
   heatmap.set({ values: (u, t) => data[t * W + off + u], units: H, steps: src.steps, labels, marks: r.marks, signed, scaleMax,
-    name, unitName: 'unit', stepName: r.kindLabel ?? 'step' });
+    name, unitName: 'unit', stepName: r.kindLabel ?? 'step', left: DH_AXIS });
   $('heatmap-scale').textContent = signed ? `${name}: purple negative, light 0, orange positive` : `${name}: 0 closed … 1 open`;
   const pred = r.predictions;
   let info = '';
@@ -179,7 +207,16 @@ function drawDh(r, entry, labels) {
     ch.update('none');
     return;
   }
-  ch.data.labels = labels.map((s, i) => (s.length > 12 ? `${s.slice(0, 11)}…` : s) + (r.marks?.[i] ? ' ★' : ''));
+  // A task's steps by number (their input values go to the tooltip); a text's by its words.
+  const words = r.kindLabel === 'word';
+  const short = (s) => (s.length > 12 ? `${s.slice(0, 11)}…` : s);
+  dhTicks = {
+    labels: labels.map((s, i) => (words ? short(s) : String(i + 1))),
+    marks: r.marks,
+    every: heatmap.geometry?.tEvery ?? Math.max(1, Math.ceil(labels.length / 25)),
+    tips: labels.map((s, i) => (words ? `word ${i + 1}: “${s}”` : `step ${i + 1}${r.marks?.[i] ? ' ★ (marked)' : ''}: input ${s}`)),
+  };
+  ch.data.labels = dhTicks.labels.map((s, i) => (r.marks?.[i] ? `${s} ★` : s));
   ch.options.scales.x.title.text = r.kindLabel ?? 'step';
   const pos = (a) => a.map((v) => (v > 0 && Number.isFinite(v) ? v : null));
   const sets = [series(`‖∂L/∂h_t‖, layer ${entry.layer + 1}${r.layers.some((x) => x.dir === 1) ? (entry.dir ? ' backward' : ' forward') : ''}`,

@@ -10,6 +10,8 @@
 //   tryit.js    "Try it": a typed review's prediction, word by word
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
+//   runbar.js   the run bar of narrow screens (it presses the run panel's buttons)
+//   embed.js    framed: the content's height to the course page; the embed code
 // A module imports only those above it in this list (state.js none of them), so the graph has no cycles;
 // the one call that goes up (a checkpoint among dropped files, opened as a model) is passed in by main.js.
 import * as C from './config.js';
@@ -22,6 +24,8 @@ import { loadModel, renderRuns, train, wireRuns, onProgress, onEval } from './ru
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
+import { embedSnippet, reportHeight } from './embed.js';
+import { wireRunBar } from './runbar.js';
 
 // --- Theme -------------------------------------------------------------------------------------------
 
@@ -153,6 +157,9 @@ function wire() {
       setStatus(`Copy this link: ${location.href}`);
     }
   });
+  $('embed-code').addEventListener('click', copyEmbedCode);
+  $('embed-close').addEventListener('click', () => $('embed-dialog').close());
+  wireRunBar();
   window.addEventListener('beforeunload', (e) => {
     const unsaved = state.runs.some((r) => !r.saved && r.stepsTotal > 0 && r === state.model?.rec);
     if (unsaved || state.running) {
@@ -162,7 +169,29 @@ function wire() {
   });
 }
 
+// The HTML that puts this lab, with this set-up, in a course page (embed.js): copied, or shown to copy
+// by hand when the browser refuses (a frame without clipboard-write, an old browser).
+async function copyEmbedCode() {
+  updateUrl();
+  const url = new URL(location.href);
+  url.searchParams.set('embed', '1');
+  url.hash = '';
+  const code = embedSnippet(url.href);
+  const button = $('embed-code');
+  try {
+    await navigator.clipboard.writeText(code);
+    button.textContent = 'Copied ✓';
+    setTimeout(() => (button.textContent = 'Copy embed code'), 2500);
+    setStatus('Embed code copied: paste it into your course page\'s HTML. The lab opens with this set-up, as tall as its content.', 'ok');
+  } catch {
+    $('embed-text').value = code;
+    $('embed-dialog').showModal();
+    $('embed-text').select();
+  }
+}
+
 async function boot() {
+  reportHeight();  // framed in a course page: it sizes the frame to the lab (embed.js)
   // The theme and the embed mode at once: they need nothing from the core.
   const view = C.viewFromQuery(location.search);
   let theme = view.theme;

@@ -6,7 +6,7 @@
 import * as C from './config.js';
 import { stackPng, fmtNum, swatch, windowMean } from './charts.js';
 import { download, toCsv } from './files.js';
-import { diagnose } from './diagnose.js';
+import { diagnose, compareRuns } from './diagnose.js';
 import { SERIES } from './palette.js';
 import { $, form, state, client, sentence, setStatus, setDataStatus, setDiagnosis, kindOf, archKey } from './state.js';
 import { applyConfig, switchedConfig, updateButtons, updateUrl, s2s } from './setup.js';
@@ -335,7 +335,8 @@ export async function pauseResume() {
     state.paused = false;
     setStatus(`Training: ${runDescription} …`);
   } else {
-    await client.call('pause');
+    // Answered once the run has stopped (false: it ended first, and its result follows).
+    if (!(await client.call('pause')) || !state.running) return;
     state.paused = true;
     setStatus(`Paused: ${runDescription}. Resume goes on from here; the gates and Save work meanwhile.`);
   }
@@ -378,9 +379,13 @@ const PRESETS = {
     runs: () => ['sgd', 'adam'].map((opt) => ({ task: 'adding', len: 10, cell: 'rnn', layers: 1, bi: false, hidden: 32, opt, lr: 0.01,
       clip: true, clipAt: 1, steps: 1000, batch: 32, seed: 1, bptt: 0 })),
   },
+  // Length 30: measured with the CLI (same seed and settings, 1000 steps), the vanilla RNN stays at
+  // MSE 0.167 (always predicting 1) while the LSTM reaches 0.0003 and the GRU 0.0003; at length 10 all
+  // three learn, so the preset sets its own length rather than take the page's.
   cells: {
-    note: 'The three cells on the same data with the same seed and settings.',
-    runs: () => ['rnn', 'lstm', 'gru'].map((cell) => ({ ...state.cfg, cell })),
+    note: 'The three cells on the adding problem at length 30, with the same seed, batches and settings.',
+    runs: () => ['rnn', 'lstm', 'gru'].map((cell) => ({ task: 'adding', len: 30, cell, layers: 1, bi: false, hidden: 32, opt: 'adam',
+      lr: 0.01, clip: true, clipAt: 1, steps: 1000, batch: 32, seed: 1, bptt: 0 })),
   },
 };
 
@@ -406,14 +411,16 @@ export async function runPreset(name) {
     state.sequence = null;
   }
   if (done.length > 1) {
-    const first = done[0].diagnosis;
+    // The headline compares the runs (what the preset is about), or else is the last run's own diagnosis:
+    // the run the status line reports, never an earlier one.
+    const head = compareRuns(name === 'slow' ? 'slow' : 'cells', done) ?? done[done.length - 1].diagnosis;
     const fig = (r) => {
       const t = r.test;
       if (!t) return r.status;
       return t.accuracy !== null && t.accuracy !== undefined ? `accuracy ${fmtNum(t.accuracy)}` : `test loss ${fmtNum(t.loss)}`;
     };
     const summary = done.map((r) => `${r.label}: ${fig(r)}`).join(' · ');
-    setDiagnosis({ level: first?.level === 'ok' ? 'ok' : first?.level ?? 'info', text: `${first ? `${first.text} ` : ''}Compared: ${summary}.` });
+    setDiagnosis({ level: head?.level ?? 'info', text: `${head ? `${head.text} ` : ''}Compared: ${summary}.` });
   }
 }
 

@@ -145,7 +145,6 @@ export class Seq2SeqView {
     else if (cfg.task !== prevTask || cfg.len !== prevLen || !input.value) input.value = defaultInput(cfg);
     input.placeholder = cfg.task === 'dates' ? 'a date, e.g. 3 May 1998' : 'letters a to j, e.g. abcdef';
     this._renderSamples();
-    $('s2s-want-row').hidden = cfg.task !== 'reverse';
     this.updateButtons();
     this.onConfig();
     if (final && (cfg.task !== prevTask || cfg.len !== prevLen)) this._scheduleDecode(0);
@@ -391,27 +390,33 @@ export class Seq2SeqView {
       this._renderDecode(text, r);
     } catch (e) {
       this.last = null;
-      this.heatmap.clear(e.message);
+      const msg = inputMessage(text, e.message);
+      this.heatmap.clear('No attention to show: the input cannot be read (see above).');
       for (const id of ['s2s-out-attn', 's2s-out-plain', 's2s-out-want']) $(id).textContent = '–';
-      $('s2s-decode-info').textContent = e.message;
+      $('s2s-decode-info').textContent = msg;
     } finally {
       this.decodePending = false;
     }
   }
 
   _renderDecode(text, r) {
-    const want = this.pair.rec.cfg.task === 'reverse' ? [...text].reverse().join('') : null;
+    // The right answer is the core's (rnl_s2s_task_answer): the reversal, or the ISO date of a date written
+    // in one of the task's formats; none for a date the task would never write.
+    const want = r.answer;
     this._output($('s2s-out-attn'), r.attn, want);
     this._output($('s2s-out-plain'), r.plain, want);
-    $('s2s-out-want').textContent = want ?? '';
+    $('s2s-out-want').textContent = want ?? (this.pair.rec.cfg.task === 'dates'
+      ? 'none: the task never writes a date this way (try one of the samples, or e.g. 3 May 1998, 5/3/98, sunday 3 may 1998)' : 'none');
     const a = r.attn.attention;
     const show = (s) => (s === ' ' ? '␣' : s);
     this.heatmap.set({ values: (u, t) => a.data[u * a.cols + t], units: a.rows, steps: a.cols, labels: r.attn.inputTokens.map(show),
       rowLabels: r.attn.outputTokens.map(show), marks: null, signed: false, scaleMax: 1, name: 'attention weight', unitName: 'output',
       stepName: 'input', square: true, xTitle: 'input' });
     const trained = this.pair.rec.cfg.task === 'reverse' ? ` The models train on length ${this.pair.rec.cfg.len}; this input has ${[...text].length}.` : '';
-    $('s2s-decode-info').textContent = `Rows: the ${a.rows} output steps of the model with attention (the last is <eos>, the end); ` +
-      `columns: the ${a.cols} input characters.${trained}`;
+    const rows = a.rows === 1 ? 'Row: the one output step of the model with attention (<eos>, the end: it wrote nothing)'
+      : `Rows: the ${a.rows} output steps of the model with attention (the last is <eos>, the end)`;
+    $('s2s-decode-info').textContent = `${rows}; column${a.cols === 1 ? '' : 's'}: the ${a.cols === 1 ? 'one input character'
+      : `${a.cols} input characters`}.${trained}`;
   }
 
   // An output, each character marked when it differs from the right answer (reversal), or from nothing.
@@ -518,4 +523,23 @@ export class Seq2SeqView {
   async _png(canvases, name) {
     download(await stackPng(canvases), `rnnlab-seq2seq-${name}.png`, 'image/png');
   }
+}
+
+// The core's message for an input the task cannot read ("bad argument: seq2seq text: character 3, 0xc3,
+// is not ...") counts bytes and shows a byte; the student typed characters: name the one typed there, by
+// its place among the characters, and keep the core's words on what the task reads.
+function inputMessage(text, message) {
+  const m = /seq2seq text: (.*)$/.exec(message);
+  if (!m) return message;
+  const at = /^character (\d+), [^,]+, (.*)$/.exec(m[1]);
+  if (!at) return `This input cannot be read: ${m[1]}.`;
+  const byte = Number(at[1]) - 1, utf8 = new TextEncoder();
+  let seen = 0, index = 0;
+  for (const ch of text) {
+    const n = utf8.encode(ch).length;
+    if (byte < seen + n) return `This input cannot be read: “${ch}” (character ${index + 1}) ${at[2]}. Type only those characters.`;
+    seen += n;
+    index++;
+  }
+  return `This input cannot be read: ${m[1]}.`;
 }

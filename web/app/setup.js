@@ -21,7 +21,19 @@ const TASK_HINTS = {
   csv: 'Drop a CSV with a header and a numeric column: from a window of past values, predict the next.',
 };
 
+// The task choices of dropped files name the file they hold now: "Reviews, from my.csv", not "IMDB, from
+// the archive you drop" once a CSV of reviews is the data.
+export function labelFileTasks() {
+  const text = state.files.text, series = state.files.series;
+  const option = (value) => $('task').querySelector(`option[value="${value}"]`);
+  option('imdbfile').textContent = !text ? 'IMDB, from the archive you drop'
+    : text.fromCache ? 'IMDB, the subset kept in this browser'
+      : text.kind === 'archive' ? `IMDB, from ${text.name}` : `Reviews, from ${text.name}`;
+  option('csv').textContent = series && series.forTask !== 'temp' ? `Your own CSV series: ${series.name}` : 'Your own CSV series';
+}
+
 export function updateVisibility() {
+  labelFileTasks();
   const cfg = state.cfg, task = cfg.task;
   for (const el of document.querySelectorAll('[data-tasks]')) el.hidden = !el.dataset.tasks.split(' ').includes(task);
   const usesEmbed = task === 'copy' || C.TEXT_TASKS.includes(task);

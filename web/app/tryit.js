@@ -12,6 +12,7 @@ const SAMPLES = [
   'The worst film I have seen this year. Awful dialogue, terrible acting, no plot.',
 ];
 
+const UNK = 1;  // the vocabulary's id of <unk> (rnnlab_data.h RNL_UNK)
 let lastWords = null;
 let tryTimer = 0;
 let tryPending = false;
@@ -32,10 +33,25 @@ export function updateTry() {
   tryTimer = setTimeout(runTry, 120);
 }
 
+// Which model reads the review: the current one (the last trained, loaded or opened), named as in the
+// comparison table, since several runs may be there.
+function showModel() {
+  const rec = state.model?.kind === 'text' ? state.model.rec : null;
+  $('try-model').textContent = rec ? `Predicting with run ${rec.id}: ${rec.label}, ${rec.stepsTotal} steps trained (the current model; ` +
+    'Open another run in the comparison table to try it).' : '';
+}
+
 async function runTry() {
   if ($('try-card').hidden) return;
+  showModel();
   if (!state.model || state.model.kind !== 'text') {
     $('verdict-text').textContent = 'Train or load an IMDB model to read reviews.';
+    renderWords(null);
+    return;
+  }
+  if (!$('review').value.trim()) {
+    // Nothing typed: the model would read one <unk> and give a verdict on nothing.
+    $('verdict-text').textContent = 'Type a review (or pick a sample) to see what the model makes of it.';
     renderWords(null);
     return;
   }
@@ -63,6 +79,7 @@ function renderWords(r) {
   lastWords = r;
   const box = $('words');
   box.replaceChildren();
+  $('meter-fill').parentElement.hidden = !r;
   if (!r) return;
   const p = r.probability;
   $('meter-fill').style.width = `${(100 * p).toFixed(1)}%`;
@@ -70,9 +87,12 @@ function renderWords(r) {
     : `${p >= 0.5 ? 'Positive' : 'Negative'}: P(positive) = ${(100 * p).toFixed(1)}%`;
   const steps = r.stepProbabilities;
   const dark = currentTheme() === 'dark';
-  r.tokens.forEach((tok, i) => {
+  r.tokens.forEach((vocabWord, i) => {
+    // An unknown word is shown as typed, and marked: the model read it as <unk>.
+    const unknown = r.ids[i] === UNK && Boolean(r.words?.[i]);
+    const tok = unknown ? r.words[i] : vocabWord;
     const el = document.createElement('span');
-    el.className = 'word';
+    el.className = unknown ? 'word unk' : 'word';
     const w = document.createElement('span');
     w.className = 'w';
     w.textContent = tok;
@@ -87,8 +107,12 @@ function renderWords(r) {
       dd.className = 'd';
       dd.textContent = `${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(2)}`;
       el.append(dd);
-      el.title = `after “${tok}”: P(positive) = ${steps[i].toFixed(3)} (${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(3)})`;
-      el.setAttribute('aria-label', `${tok}: ${delta >= 0 ? 'plus' : 'minus'} ${Math.abs(delta).toFixed(2)}`);
+      el.title = `after “${tok}”${unknown ? ' (not in the vocabulary: read as <unk>)' : ''}: P(positive) = ${steps[i].toFixed(3)} ` +
+        `(${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(3)})`;
+      el.setAttribute('aria-label', `${tok}${unknown ? ', unknown word' : ''}: ${delta >= 0 ? 'plus' : 'minus'} ${Math.abs(delta).toFixed(2)}`);
+    } else if (unknown) {
+      el.title = `“${tok}” is not in the vocabulary: read as <unk>`;
+      el.setAttribute('aria-label', `${tok}, unknown word`);
     }
     box.append(el);
   });

@@ -204,6 +204,10 @@ async function safePoint() {
   }
   while (run.jobs.length) await runJob(run.jobs.shift());
   if (run.paused && !run.abort.signal.aborted) {
+    // Pause is answered here, once the run has stopped, and after the steps it took since its last
+    // progress message: the page then shows the step it paused at, and nothing moves until Resume.
+    run.flush();
+    for (const answer of run.parked.splice(0)) answer(true);
     const t0 = now();
     await new Promise((resolve) => (run.resume = resolve));
     run.pausedMs += now() - t0;
@@ -218,7 +222,7 @@ async function train({ modelId, opts }) {
   model.setOptimizer({ kind: opts.optimizer, lr: opts.lr, clip: opts.clip ? opts.clipAt : 0,
     ...(opts.optimizer === 'momentum' ? { momentum: opts.momentum ?? 0.9 } : {}) });
   const stepsBefore = model.optimizer?.steps ?? 0;
-  run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId, pausedMs: 0 };
+  run = { abort: new AbortController(), paused: false, resume: null, parked: [], jobs: [], modelId, pausedMs: 0, flush: null };
   const t0 = now();
   let pausedMs = 0, points = newPoints(), lastPost = 0, seqs = 0, lastGradNorm = NaN, lastStep = stepsBefore, status = 'done', error = null;
   const evals = [];
@@ -233,6 +237,7 @@ async function train({ modelId, opts }) {
     points = newPoints();
     lastPost = now();
   };
+  run.flush = () => flush();
   // One point per training step: the x axis is the model's optimizer step count (a continued run goes on).
   const record = (step, p, batchSize, extra) => {
     if (step > lastStep) seqs += (step - lastStep) * batchSize;
@@ -295,6 +300,7 @@ async function train({ modelId, opts }) {
   } finally {
     const pending = run.jobs;
     flush();
+    for (const answer of run.parked.splice(0)) answer(false);  // it ended before it could pause
     pausedMs = run.pausedMs;
     run = null;
     for (const job of pending) await runJob(job);
@@ -398,7 +404,7 @@ function inspect({ modelId, source }) {
 function predictText({ modelId, text }) {
   const { model } = getModel(modelId);
   const p = model.predictText(text);
-  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), ids: Array.from(p.ids ?? []),
+  return { probability: p.probability, tokens: Array.from(p.tokens ?? []), words: p.words, ids: Array.from(p.ids ?? []),
     stepProbabilities: p.stepProbabilities ? Array.from(p.stepProbabilities) : null };
 }
 
@@ -485,7 +491,7 @@ async function s2sTrain({ pairId, opts }) {
   const models = { plain: p.plain, attn: p.attn };
   for (const m of Object.values(models)) m.setOptimizer({ kind: 'adam', lr: opts.lr, clip: 1 });
   const stepsBefore = p.attn.optimizer?.steps ?? 0;
-  run = { abort: new AbortController(), paused: false, resume: null, jobs: [], modelId: null, pausedMs: 0 };
+  run = { abort: new AbortController(), paused: false, resume: null, parked: [], jobs: [], modelId: null, pausedMs: 0, flush: null };
   const t0 = now();
   const active = () => (now() - t0 - run.pausedMs) / 1000;
   let points = { plain: newS2sPoints(), attn: newS2sPoints() }, lastPost = 0, seqs = 0, done = 0, seconds = 0, status = 'done', error = null;
@@ -497,6 +503,7 @@ async function s2sTrain({ pairId, opts }) {
     points = { plain: newS2sPoints(), attn: newS2sPoints() };
     lastPost = now();
   };
+  run.flush = flush;
   const progress = (name) => async (q) => {
     const pts = points[name];
     pts.step.push(q.totalSteps);
@@ -528,6 +535,7 @@ async function s2sTrain({ pairId, opts }) {
   } finally {
     const pending = run.jobs;
     flush();
+    for (const answer of run.parked.splice(0)) answer(false);  // it ended before it could pause
     seconds = active();
     run = null;
     for (const job of pending) await runJob(job);
@@ -542,7 +550,8 @@ function s2sDecode({ pairId, text }) {
   const p = getPair(pairId);
   const plain = p.plain.decode(text), attn = p.attn.decode(text);
   const strip = (d) => ({ output: d.output, stoppedAtEos: d.stoppedAtEos, inputTokens: d.inputTokens, outputTokens: d.outputTokens });
-  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, transfer: [attn.attention.data.buffer] };
+  return { plain: strip(plain), attn: { ...strip(attn), attention: attn.attention }, answer: p.attn.answer(text),
+    transfer: [attn.attention.data.buffer] };
 }
 
 // --- Dispatch --------------------------------------------------------------------------------------------
@@ -583,9 +592,12 @@ const OPS = {
   s2sCreate,
   s2sTrain,
   s2sDecode,
+  // Resolves when the run has stopped between two steps (safePoint), or at once if it already has.
   pause() {
-    if (run) run.paused = true;
-    return Boolean(run);
+    if (!run) return false;
+    run.paused = true;
+    if (run.resume) return true;
+    return new Promise((resolve) => run.parked.push(resolve));
   },
   resume() {
     if (run) {

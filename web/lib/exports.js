@@ -39,11 +39,15 @@ export const EXPORTS = Object.freeze([
   'rnlw_imdb_counts', 'rnlw_imdb_build', 'rnl_imdb_destroy', 'rnlw_text_csv', 'rnlw_series_csv', 'rnlw_bow',
   // Models on datasets: the loop of `rnnlab train --data`, evaluation, prediction.
   'rnlw_attach_data', 'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series',
+  'rnlw_model_word', 'rnlw_predict_text', 'rnlw_text_words',
   'rnlw_model_word', 'rnlw_predict_text',
+  // Schedules and the best epoch (the run layer's)
+  'rnl_run_schedule_name', 'rnlw_schedule_default', 'rnlw_schedule_resolve', 'rnlw_set_schedule', 'rnlw_schedule_curve',
+  'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_best_checkpoint', 'rnlw_restore_best',
   // Sequence-to-sequence models (rnnlab_seq2seq.h): create for a task, train, evaluate, decode, checkpoints.
   'rnl_attn_name', 'rnl_s2s_task_name', 'rnlw_s2s_create', 'rnlw_s2s_destroy', 'rnlw_s2s_info',
   'rnlw_s2s_set_optimizer', 'rnlw_s2s_optimizer_info', 'rnlw_s2s_seed', 'rnlw_s2s_train', 'rnlw_s2s_eval',
-  'rnlw_s2s_decode', 'rnlw_s2s_token_text', 'rnlw_s2s_text', 'rnlw_s2s_checkpoint_write', 'rnlw_s2s_checkpoint_read',
+  'rnlw_s2s_decode', 'rnlw_s2s_token_text', 'rnlw_s2s_text', 'rnlw_s2s_answer', 'rnlw_s2s_checkpoint_write', 'rnlw_s2s_checkpoint_read',
   // The exercises' cells: TODOs left in a student build (-DRNL_CELL_MATH=...); -1 / 0 in the reference.
   'rnlw_todo_check', 'rnlw_todo_names', 'rnlw_todo_count', 'rnlw_todo_last',
 ]);

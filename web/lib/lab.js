@@ -9,6 +9,7 @@ import { now, yieldToEventLoop, abortError } from './progress.js';
 import { Dataset, dataLength } from './dataset.js';
 import { Model } from './model.js';
 import { Seq2SeqModel } from './seq2seq.js';
+import { scheduleRecord } from './optimizer.js';
 
 const TRAINING_KINDS = ['recurrent', 'seq2seq'];  // rnl_run_kind order
 
@@ -70,12 +71,13 @@ export class RnnLab {
       }
       return out;
     };
-    /** Names the core knows, in enum order: cells, heads, optimizers, tasks. */
+    /** Names the core knows, in enum order: cells, heads, optimizers, tasks, learning-rate schedules. */
     this.names = Object.freeze({
       cells: names(this._c.rnl_cell_name),
       heads: names(this._c.rnl_head_name),
       optimizers: names(this._c.rnl_optim_name),
       tasks: names(this._c.rnl_task_name),
+      schedules: names(this._c.rnl_run_schedule_name),
     });
     /** The core's version, e.g. "0.1.0". */
     this.version = this._heap.str(this._c.rnlw_version());
@@ -85,7 +87,7 @@ export class RnnLab {
     this.seq2seqNames = Object.freeze({ attention: names(this._c.rnl_attn_name), tasks: names(this._c.rnl_s2s_task_name) });
     // The records' enum fields read and write these names.
     this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, optim: this.names.optimizers,
-      task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks });
+      task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks, schedule: this.names.schedules });
     const heap = this._heap, c = this._c;
     /** The core's cell table (rnl_cell_info), in enum order: name, label, gates and their names, states. */
     this.cells = Object.freeze(Array.from({ length: c.rnl_cell_count() }, (_, i) => {
@@ -221,7 +223,7 @@ export class RnnLab {
   // for the cell, then the task's or the data's shape, then the fields given), ds (0 or a dataset handle) }.
   _modelConfig(cfg, where, extraKeys) {
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
-      'outputs', 'seq2seq', 'forgetBias', 'dataset', ...extraKeys], where);
+      'outputs', 'seq2seq', 'forgetBias', 'dropout', 'dataset', ...extraKeys], where);
     if (cfg.cell === undefined) throw argError(`${where}: cell is required (${this.names.cells.join(', ')})`);
     const cell = indexOf(this.names.cells, cfg.cell, 'cell', where);
     const heap = this._heap, p = heap.slot(0);
@@ -254,12 +256,36 @@ export class RnnLab {
       if (cfg[k] !== undefined) c[k] = checkInt(cfg[k], k, where);
     for (const k of ['bidirectional', 'seq2seq']) if (cfg[k] !== undefined) c[k] = checkBool(cfg[k], k, where);
     if (cfg.forgetBias !== undefined) c.forgetBias = checkNumber(cfg.forgetBias, 'forgetBias', where);
+    if (cfg.dropout !== undefined) c.dropout = checkNumber(cfg.dropout, 'dropout', where);  // its range: the core's (limit "dropout")
     if (cfg.head !== undefined) {
       c.head = this.names.heads[indexOf(this.names.heads, cfg.head, 'head', where)];
       if (cfg.head === 'classes' && cfg.outputs === undefined && cfg.task === undefined)
         throw argError(`${where}: a 'classes' head needs outputs (the number of classes)`);
     }
     return { config: c, ds };
+  }
+
+  /**
+   * Points of a learning-rate schedule's curve, computed in the core (rnl_run_schedule_curve), for a
+   * drawing: { steps: Int32Array, lr: Float32Array }, `points` steps evenly spaced from `first` to `last`
+   * (default: the schedule's total) for the base rate `lr`.
+   */
+  scheduleCurve(schedule, opts) {
+    const where = 'scheduleCurve';
+    opts = checkKeys(opts, ['lr', 'points', 'first', 'last'], where);
+    const lr = checkNumber(opts.lr ?? this._defaults.recurrent.lrAdam, 'lr', where);
+    const points = checkInt(opts.points ?? 100, 'points', where, 1, 100000);
+    const first = checkInt(opts.first ?? 1, 'first', where, 1);
+    const s = scheduleRecord(this, schedule, where);
+    const last = checkInt(opts.last ?? this._heap.read('schedule', s).total, 'last', where, 1);
+    const heap = this._heap, lp = heap.malloc(4 * points), sp = heap.malloc(4 * points);
+    try {
+      this._check(this._c.rnlw_schedule_curve(lp, sp, s, lr, points, first, last));
+      return { steps: heap.i32(sp, points), lr: heap.f32(lp, points) };
+    } finally {
+      this._c.free(lp);
+      this._c.free(sp);
+    }
   }
 
   /** A model (with its optimizer and step count, if saved with them) from checkpoint bytes. */

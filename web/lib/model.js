@@ -6,14 +6,18 @@ import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, toTyp
 import { CoreObject } from './heap.js';
 import { textBytes } from './stream.js';
 import { trainLoop, settle } from './progress.js';
-import { optimizerOptions, readOptimizer } from './optimizer.js';
+import { optimizerOptions, readOptimizer, scheduleRecord } from './optimizer.js';
 import { dataLength, splitIndex } from './dataset.js';
 
 const KIND_RECURRENT = 0;  // rnl_run_kind
 
 // A 'progress' record as the figures a step reports (accuracy null for regression).
 const stepStats = (r) => ({ step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm, clipped: r.clipped,
-  accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy });
+  accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy, lr: Number.isNaN(r.lr) ? null : r.lr });
+
+// A 'best' record as keepBest reports it (accuracy null for a series).
+const bestOf = (r) => ({ epoch: r.epoch, step: r.step, loss: r.loss, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy,
+  improved: r.improved });
 
 const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
 
@@ -191,7 +195,7 @@ export class Model extends CoreObject {
   async trainTask(opts) {
     const where = 'trainTask', lab = this._lab;
     opts = checkKeys(opts, ['task', 'length', 'steps', 'batchSize', 'seed', 'bpttWindow', 'evalEvery', 'evalBatches',
-      'evalBatchSize', 'progressEvery', 'onProgress', 'signal', 'yieldMs'], where);
+      'evalBatchSize', 'progressEvery', 'onProgress', 'signal', 'yieldMs', 'schedule'], where);
     const d = lab._defaults.recurrent;
     const { task, length = d.length, steps = d.steps, batchSize = d.batch, bpttWindow = d.bptt, evalEvery = 0,
       evalBatches = d.heldoutBatches, evalBatchSize = d.heldoutBatch, progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
@@ -207,8 +211,10 @@ export class Model extends CoreObject {
     if (this._busy) throw argError(`${where}: this model is already training`);
     this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
     // As `rnnlab train`: without a seed, continue the data stream from the steps already done.
-    const seed = opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0);
+    const done0 = this.optimizer?.steps ?? 0;
+    const seed = opts.seed ?? lab._c.rnlw_train_seed(done0);
     const [lo, hi] = splitSeed(seed, where);
+    this._setSchedule(opts.schedule, where, done0 + steps, 0);
     lab._c.rnlw_task_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
@@ -250,10 +256,15 @@ export class Model extends CoreObject {
     const where = 'trainDataset', lab = this._lab;
     const ds = lab._datasetHandle(dataset, where);
     opts = checkKeys(opts, ['epochs', 'batchSize', 'bucket', 'seed', 'bpttWindow', 'onProgress', 'onEpoch', 'signal', 'yieldMs',
-      'progressEvery'], where);
+      'progressEvery', 'schedule', 'keepBest', 'patience'], where);
     const d = lab._defaults.recurrent;
     const { epochs = d.epochs, batchSize = d.batch, bucket = d.bucket, bpttWindow = d.bptt, onProgress, onEpoch, signal, yieldMs = 30,
-      progressEvery = 10 } = opts;
+      progressEvery = 10, keepBest = false, patience = 0 } = opts;
+    checkBool(keepBest, 'keepBest', where);
+    checkInt(patience, 'patience', where, 0, lab.limits.patience.max);
+    if (patience && !keepBest) throw argError(`${where}: patience counts epochs without improvement: it needs keepBest`);
+    if (keepBest && dataset.counts.val === 0)
+      throw argError(`${where}: keepBest judges each epoch on the validation split, and this dataset has none`);
     checkInt(epochs, 'epochs', where, 1);
     checkInt(batchSize, 'batchSize', where, 1);
     checkInt(bucket, 'bucket', where, 1);
@@ -272,7 +283,14 @@ export class Model extends CoreObject {
     if (dataset.counts.train === 0) throw argError(`${where}: the dataset has no training examples`);
     const perEpoch = lab._c.rnl_run_batches_per_epoch(ds, batchSize), steps = perEpoch * epochs;
     const epoch0 = lab._c.rnl_run_first_epoch(ds, batchSize, done0);
-    let val = null;
+    this._setSchedule(opts.schedule, where, done0 + steps, perEpoch);
+    let val = null, best = null;
+    if (keepBest) {
+      // As `rnnlab train --keep-best`: a trained model's own score is the mark to beat (and is kept until beaten).
+      lab._c.rnlw_keep_best_start(this._handle, patience);
+      this._best = null;
+      if (done0 > 0) best = this._keepBest(dataset, epoch0).best;
+    }
     const r = await trainLoop(this, { steps, batchSize, progressEvery, perEpoch, epochs, onProgress, signal, yieldMs,
       startEpoch: (e) => lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket)),
       chunk: (n, done) => {
@@ -280,14 +298,56 @@ export class Model extends CoreObject {
           batchSize, bpttWindow));
         return { status, done: r.done, stats: stepStats(r) };
       },
-      // Validation after each epoch, as the CLI (not after an interrupted one).
+      // Validation after each epoch, as the CLI (not after an interrupted one); with keepBest, the core's rule
+      // decides whether the epoch is kept and whether patience has run out (which ends the run).
       endEpoch: async (e, done) => {
-        val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
-        if (onEpoch) await settle(onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val }));
+        let stop = false;
+        if (keepBest) ({ val, best, stop } = this._keepBest(dataset, epoch0 + e + 1));
+        else val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
+        if (onEpoch) await settle(onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val, best }));
+        return stop;
       },
     });
     return { epochs, steps: r.steps, totalSteps: r.totalSteps, loss: r.loss, meanLoss: r.meanLoss, val, seconds: r.seconds,
-      seqPerSec: r.seqPerSec, stopped: r.stopped };
+      seqPerSec: r.seqPerSec, stopped: r.stopped, best, stoppedEarly: r.stoppedEarly };
+  }
+
+  // The schedule of the next training calls (null/undefined: the optimizer's own rate), its total and step
+  // size resolved for a run ending at endStep with epochs of epochSteps steps (0: a task run).
+  _setSchedule(schedule, where, endStep, epochSteps) {
+    const lab = this._lab;
+    const p = schedule === undefined || schedule === null ? 0 : scheduleRecord(lab, schedule, where, { endStep, epochSteps });
+    lab._check(lab._c.rnlw_set_schedule(this._handle, p));
+  }
+
+  // keepBest after an epoch (rnlw_keep_best): { val (this epoch's), best, stop }.
+  _keepBest(dataset, epoch) {
+    const lab = this._lab, p = lab._heap.slot(0);
+    this._reserveSplit(dataset, 'val', 'evaluate');
+    lab._check(lab._c.rnlw_keep_best(p, this._handle, dataset._handle, epoch));
+    const r = lab._heap.read('best', p);
+    this._best = bestOf(r);  // what restoreBest puts back
+    const val = { loss: r.valLoss, accuracy: Number.isNaN(r.valAccuracy) ? null : r.valAccuracy, count: dataset.counts.val };
+    return { val, best: bestOf(r), stop: r.stop };
+  }
+
+  /**
+   * Puts back the best epoch kept by trainDataset({ keepBest: true }): its parameters and optimizer state
+   * replace the model's. Returns { epoch, step, loss, accuracy }; throws if none was kept.
+   */
+  restoreBest() {
+    const lab = this._lab;
+    lab._check(lab._c.rnlw_restore_best(this._handle));
+    const { epoch, step, loss, accuracy } = this._best;
+    return { epoch, step, loss, accuracy };
+  }
+
+  /** The checkpoint bytes (with the optimizer) of the best epoch kept by keepBest, or null. */
+  bestCheckpoint() {
+    const lab = this._lab, p = lab._heap.slot(0);
+    lab._c.rnlw_best_checkpoint(p, this._handle);
+    const { data, n } = lab._heap.read('span', p);
+    return data ? lab._heap.bytes(data, n) : null;
   }
 
   /** Loss and accuracy (null for a series) over a whole split, as `rnnlab eval --data`. Default split: 'test'. */
@@ -305,8 +365,9 @@ export class Model extends CoreObject {
   /**
    * The sentiment of a text, read with the model's own vocabulary (its meta bytes, as `rnnlab predict`):
    * the probability that it is positive, the token ids and words the model saw ('<unk>' for unknown
-   * ones), and the probability after each word (null for a bidirectional model): the change from one
-   * step to the next is that word's contribution.
+   * ones), the words as typed (lowercased, as the tokenizer cut them: what an '<unk>' stood for), and
+   * the probability after each word (null for a bidirectional model): the change from one step to the
+   * next is that word's contribution.
    */
   predictText(text) {
     const lab = this._lab, h = this._handle, bytes = textBytes(text, 'predictText');
@@ -318,7 +379,12 @@ export class Model extends CoreObject {
     const tokens = Array.from(ids, (id) => lab._heap.str(lab._c.rnlw_model_word(h, id)));
     let unknown = 0;
     for (const id of ids) unknown += id === 1;
-    return { probability, ids, tokens, unknown, stepProbabilities };
+    // The same text's words, one per id (slot 0: their address, slot 1: their size in bytes).
+    const wp = lab._heap.slot(0), wn = lab._heap.slot(1);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._c.rnlw_text_words(wp, wn, h, tp, bytes.byteLength)));
+    const raw = lab._heap.bytes(lab._heap.i32(wp, 1)[0] >>> 0, lab._heap.i32(wn, 1)[0]);
+    const words = new TextDecoder().decode(raw.subarray(0, raw.length - 1)).split('\0');
+    return { probability, ids, tokens, words, unknown, stepProbabilities };
   }
 
   /**

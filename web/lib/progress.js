@@ -28,15 +28,16 @@ const nextMultiple = (done, every) => (Math.floor(done / every) + 1) * every;
  * figures). Reports are { [epoch, epochs,] step, steps, totalSteps, ...figures, seconds, seqPerSec }, with
  * `eval` from evaluate() every evalEvery steps and at the end. With `perEpoch`, steps come in epochs of
  * perEpoch steps: startEpoch(e) runs before the first chunk of epoch e (0-based), endEpoch(e, done) after
- * its last one (not after an interrupted one). A failed chunk throws the core's error with `stepsDone`.
- * Resolves to { steps, totalSteps, loss, meanLoss, eval, seconds, seqPerSec, stopped }.
+ * its last one (not after an interrupted one); when it resolves to true, the run ends there. A failed chunk
+ * throws the core's error with `stepsDone`. Resolves to { steps, totalSteps, loss, meanLoss, eval, seconds,
+ * seqPerSec, stopped, stoppedEarly }.
  */
 export async function trainLoop(model, { steps, batchSize, progressEvery, evalEvery = 0, perEpoch = 0, epochs = 0,
   onProgress, signal, yieldMs, chunk, evaluate, startEpoch, endEpoch }) {
   model._busy = true;
   try {
     const t0 = now(), epochLength = perEpoch || steps;
-    let done = 0, lastYield = t0, stats = null, lastEval = null, stopped = false;
+    let done = 0, lastYield = t0, stats = null, lastEval = null, stopped = false, stoppedEarly = false;
     const seqPerSec = (seconds) => (seconds > 0 ? (done * batchSize) / seconds : 0);
     while (done < steps) {
       const e = Math.floor(done / epochLength), epochEnd = (e + 1) * epochLength;
@@ -64,11 +65,15 @@ export async function trainLoop(model, { steps, batchSize, progressEvery, evalEv
         await yieldToEventLoop();
         lastYield = now();
       }
-      if (endEpoch && done === epochEnd) await endEpoch(e, done);
+      // endEpoch resolving to true ends the run there (keepBest's patience).
+      if (endEpoch && done === epochEnd && (await endEpoch(e, done)) === true) {
+        stoppedEarly = true;
+        break;
+      }
     }
     const seconds = (now() - t0) / 1000;
     return { steps: done, totalSteps: stats ? stats.step : model.optimizer?.steps ?? 0, loss: stats ? stats.loss : NaN,
-      meanLoss: stats ? stats.meanLoss : NaN, eval: lastEval, seconds, seqPerSec: seqPerSec(seconds), stopped };
+      meanLoss: stats ? stats.meanLoss : NaN, eval: lastEval, seconds, seqPerSec: seqPerSec(seconds), stopped, stoppedEarly };
   } finally {
     model._busy = false;
   }

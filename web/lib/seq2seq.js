@@ -120,6 +120,18 @@ export class Seq2SeqModel extends CoreObject {
   }
 
   /**
+   * The right answer the model's task pairs with an input text (reverse: the text reversed; dates: the ISO
+   * date of a text written in one of the task's formats, '1998-05-03'), or null when the task has none
+   * for it (a character it cannot read, a date in none of its formats or outside its range).
+   */
+  answer(text) {
+    const lab = this._lab;
+    if (typeof text !== 'string') throw argError('answer: expected the input text as a string');
+    const p = lab._heap.withCString(text, (tp) => lab._c.rnlw_s2s_answer(this._handle, tp));
+    return p ? lab._heap.str(p) : null;
+  }
+
+  /**
    * The checkpoint (format of `rnnlab init/train --task`), naming the task, with the optimizer's state
    * unless optimizer: false. A fresh model's bytes equal `rnnlab init` of the same configuration and seed.
    */

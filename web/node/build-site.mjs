@@ -28,6 +28,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { LISTENER } from '../app/embed.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WEB = join(ROOT, 'web');
@@ -288,6 +290,9 @@ ${html}
 
 // --- Hosting notes -------------------------------------------------------------------------------------
 
+// The CSP source that allows the embed snippet's inline listener (app/embed.js) on a course page.
+const listenerHash = () => `sha256-${createHash('sha256').update(LISTENER).digest('base64')}`;
+
 function csp() {
   const m = readFileSync(join(WEB, 'index.html'), 'utf8').match(/http-equiv="Content-Security-Policy"\s+content="([^"]*)"/);
   return m ? m[1] : '(see index.html)';
@@ -309,7 +314,7 @@ Everything runs in the students' browsers: nothing here runs on the server, and 
 | \`rnnlab.wasm\` | the WebAssembly module |
 | \`vendor/chart.umd.js\` | Chart.js (MIT licence, \`vendor/chart.js-LICENSE.md\`) |
 | \`site.js\` | the page's default Data URLs: IMDB \`${urls.imdb}\`, temperatures \`${urls.temp}\` |
-| \`embed-example.html\` | how to put the lab inside a course page (\`<rnn-lab>\` or an iframe) |
+| \`embed-example.html\` | how to put the lab inside a course page (\`<rnn-lab>\` or an iframe), as tall as its content |
 | \`walkthrough.html\` | the guided walkthrough; its links open this lab |
 | \`data/\` | the data sets copied by \`--with-data\` |
 
@@ -354,6 +359,18 @@ still allow \`'wasm-unsafe-eval'\` in script-src, \`worker-src 'self'\` and \`co
   from any origin unless your host forbids framing (\`X-Frame-Options\`, \`frame-ancestors\`).
   \`<rnn-lab>\` (\`app/element.js\`) on a page of another origin needs the lab's host to send
   \`Access-Control-Allow-Origin\` for \`app/element.js\` (a module script); on the same site it needs nothing.
+
+## Embedding the lab in a course page
+
+Open the lab, set it up, and press **Copy embed code** (beside "Copy link"): it copies an iframe of the lab
+with that set-up and a short script after it. Paste both into the course page's HTML, on any origin. The
+lab, framed, posts its content's height to the course page (\`{ type: 'rnnlab:height', height }\`, on load
+and at every change), and the script sets the frame to it, honouring only its own frame's messages: the
+lab never scrolls inside the frame. Without the script (a site that strips scripts) the frame stays 900 px
+tall and scrolls. The script is the same in every snippet; a course page with a Content-Security-Policy
+allows it by its hash, \`'${listenerHash()}'\` in \`script-src\`, as \`embed-example.html\` does. \`<rnn-lab>\`
+follows the lab's height in the same way. \`?embed=1&hide=data,optimizer\` (and the other groups) trims
+the lab; the lab's own docs (\`docs/page.md\`, "Embedding the lab in a course page") list them.
 `;
 }
 
