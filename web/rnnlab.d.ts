@@ -471,6 +471,99 @@ export interface TrainDatasetResult {
   stoppedEarly: boolean;
 }
 
+/** One unit of one layer at one step of inspectText (rnl_unit_step); arrays have one entry per gate, PyTorch order. */
+export interface UnitStep {
+  unit: number;
+  /** After the activations (the LSTM's g and the GRU's n are the candidate). */
+  gates: number[];
+  /** What each activation read: xPart + hPart (the GRU's n: xPart + r * hPart). */
+  pre: number[];
+  /** Row `unit` of W_ih x_t + b_ih and of W_hh h_{t-1} + b_hh, per gate. */
+  xPart: number[];
+  hPart: number[];
+  hPrev: number;
+  h: number;
+  /** The LSTM's c_{t-1} and c_t; 0 for the others. */
+  cPrev: number;
+  c: number;
+  /** ||x_t|| (the embedding row read) and ||h_{t-1}||. */
+  xNorm: number;
+  hPrevNorm: number;
+  /** dL/dh_t and the LSTM's dL/dc_t of this unit. */
+  dh: number;
+  dc: number;
+}
+
+export interface InspectToken {
+  word: string;
+  id: number;
+  /** P(positive) having read up to this word. */
+  positive: number;
+  /** h_t (top layer) on the state map. */
+  xy: [number, number];
+  /** ||dL/dh_t||, the LSTM's ||dL/dc_t|| (0 otherwise), and ||step t's part of dL/dh_{t-1}||. */
+  gradH: number;
+  gradC: number;
+  toPrev: number;
+  /** The norms of the paths of that part: RNN { W_hh }; GRU { direct, gates }; LSTM { cell, gates }. */
+  paths: Record<string, number>;
+  units: UnitStep[];
+}
+
+export interface InspectResult {
+  cell: CellName;
+  layer: number;
+  units: number[];
+  probability: number;
+  /** The label the backward view followed; null: the model's own answer. */
+  label: 0 | 1 | null;
+  /** The paths' names, in order. */
+  paths: string[];
+  tokens: InspectToken[];
+  /** What the state map's PCA was fitted over, and the share of variance each axis explains. */
+  projection: { fittedOn: 'dataset' | 'text' | 'none'; explained: [number, number] };
+  /** With a dataset: its reviews' final states on the map, (n, 2), and their labels. */
+  cloud: { xy: Float64Array; labels: Int32Array } | null;
+}
+
+export interface InspectOptions {
+  /** Units of `layer` whose gates to return (default 0, 1, 2). */
+  units?: number[] | Int32Array;
+  layer?: number;
+  /** The label the backward view follows (default null: the model's own answer). */
+  label?: 0 | 1 | null;
+  /** Fit the state map over this dataset's reviews (and return their cloud); default: over the text's own states. */
+  dataset?: Dataset | null;
+  split?: SplitName;
+  /** How many of the split's first reviews (default 200). */
+  reviews?: number;
+}
+
+export interface WordMap {
+  words: string[];
+  ids: Int32Array;
+  /** (n, 2): the first two principal axes of the embeddings. */
+  pca: Float64Array;
+  /** (n, 2): the readout direction (d logit / d embedding at the mean embedding) against the first axis. */
+  readout: Float64Array;
+  /** Each word alone: its review's logit and P(positive). */
+  effect: Float64Array;
+  positive: Float64Array;
+  /** |correlation| of each map's x with the effect, and the better map. */
+  separation: { pca: number; readout: number };
+  best: 'pca' | 'readout';
+}
+
+/** One logged training step (rnl_history_point); null where a figure was not measured. */
+export interface HistoryPoint {
+  step: number;
+  loss: number;
+  accuracy: number | null;
+  gradNorm: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
 export interface TextPrediction {
   /** P(positive). */
   probability: number;
@@ -535,6 +628,15 @@ export class Model {
   stateTrace(layer?: number, dir?: number): Trace | null;
   /** ||dL/dh_t|| per step after a traced backward (width 1), or null. */
   gradNormTrace(layer?: number, dir?: number): Trace | null;
+
+  /** A text word by word, as `rnnlab inspect`: P(positive), the state map, the backward paths, chosen units' gates. */
+  inspectText(text: string | Uint8Array, opts?: InspectOptions): InspectResult;
+  /** The n most frequent words on two maps with their own effect, as `rnnlab embeddings` (default n 200). */
+  wordMap(n?: number): WordMap;
+  /** The k nearest words by cosine of the embeddings (default 5). */
+  neighbours(word: string, k?: number): { word: string; id: number; cos: number }[];
+  /** The training history kept with the model and in its checkpoints: one point per training step. */
+  history(): HistoryPoint[];
 
   /** A copy of the parameter block. */
   parameters(): Float32Array;

@@ -74,9 +74,11 @@ endif()
 set(RNL_WASM_COPY_TO "${RNL_WASM_DEFAULT_COPY}" CACHE FILEPATH "Where the built module is copied (empty: nowhere)")
 
 # The adapter: models and training (wasm_api.c), datasets (wasm_data.c), seq2seq models (wasm_s2s.c), the
-# student build's TODO report (wasm_student.c), and the field tables of the records they pass (wasm_records.c).
+# student build's TODO report (wasm_student.c), the inspection views (wasm_inspect.c), and the field tables of
+# the records they pass (wasm_records.c).
 set(RNL_WASM_ADAPTER_SOURCES ${CMAKE_SOURCE_DIR}/web/wasm_api.c ${CMAKE_SOURCE_DIR}/web/wasm_data.c
-  ${CMAKE_SOURCE_DIR}/web/wasm_s2s.c ${CMAKE_SOURCE_DIR}/web/wasm_student.c ${CMAKE_SOURCE_DIR}/web/wasm_records.c)
+  ${CMAKE_SOURCE_DIR}/web/wasm_s2s.c ${CMAKE_SOURCE_DIR}/web/wasm_student.c ${CMAKE_SOURCE_DIR}/web/wasm_records.c
+  ${CMAKE_SOURCE_DIR}/web/wasm_inspect.c)
 add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${RNL_WASM_ADAPTER_SOURCES})
 # build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
 set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
@@ -104,6 +106,10 @@ set_source_files_properties(${RNL_WASM_DATA_SOURCES} PROPERTIES COMPILE_OPTIONS 
 # of its training speed.)
 set_source_files_properties(${CMAKE_SOURCE_DIR}/core/src/tasks_seq2seq.c ${CMAKE_SOURCE_DIR}/core/src/s2s_checkpoint.c
   ${CMAKE_SOURCE_DIR}/core/src/checkpoint.c ${CMAKE_SOURCE_DIR}/core/src/model_base.c PROPERTIES COMPILE_OPTIONS -Os)
+# The inspection views (one review, one word map at a time, in double: core/src/inspect.c, run_inspect.c and
+# their adapter) run once per click, not per training step: -Os. They add 18 KB to the module (-O3: 36 KB).
+set_source_files_properties(${CMAKE_SOURCE_DIR}/core/src/inspect.c ${CMAKE_SOURCE_DIR}/core/src/run_inspect.c
+  ${CMAKE_SOURCE_DIR}/web/wasm_inspect.c PROPERTIES COMPILE_OPTIONS -Os)
 target_compile_options(rnnlab_wasm PRIVATE
   -O3           # speed first: the module is small anyway, and training is all loops
   # 128-bit SIMD: compiles the wasmsimd gemms of kernels_wasm.c (__wasm_simd128__; kernels.c then lists

@@ -73,7 +73,7 @@ double rnlw_train_seed(double steps_done) { return (double)rnl_run_train_seed((l
 // --- Models -------------------------------------------------------------------------------------
 
 // What JavaScript holds as a model: the core's model plus what a training loop keeps beside it.
-typedef struct {
+typedef struct rnlw_handle {
     rnl_model *m;
     rnl_optimizer *o;     // NULL until set, or until the first training step makes the default
     rnl_task_data data;   // batches of rnlw_train_task / _eval_task / _train_data / _eval_data
@@ -360,6 +360,7 @@ rnl_status rnlw_keep_best(rnlw_best *out, handle *h, const rnl_dataset *ds, int 
     rnl_run_eval r;
     if ((st = rnl_run_eval_split(h->m, ds, RNL_SPLIT_VAL, &h->data, &r))) return st;
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
+    rnl_model_history_heldout(h->m, r.loss, r.accuracy);  // before the checkpoint below, which keeps it
     rnl_run_best next = h->best;
     int stop = 0, improved = rnl_run_best_update(&next, &r, epoch, h->o ? rnl_optimizer_steps(h->o) : 0, &stop);
     if (improved) {
@@ -603,6 +604,13 @@ static rnl_status model_vocabulary(handle *h, const char *what) {
     }
     h->meta_ds = ds;
     return RNL_OK;
+}
+
+// wasm_api.h: for the other adapter files (wasm_inspect.c).
+rnl_model *wasm_model(handle *h) { return h->m; }
+const rnl_dataset *wasm_vocabulary(handle *h, const char *what, rnl_status *st) {
+    *st = model_vocabulary(h, what);
+    return *st ? NULL : h->meta_ds;
 }
 
 // A word of the model's vocabulary (NULL out of range, or without one).

@@ -1,5 +1,5 @@
 // wasm_api.h: what the adapter's files share (wasm_api.c: models, tasks, training; wasm_data.c: datasets;
-// wasm_s2s.c: seq2seq models). Nothing here is exported: the exports are the functions listed in
+// wasm_s2s.c: seq2seq models; wasm_inspect.c: the inspection views). Nothing here is exported: the exports are the functions listed in
 // web/lib/exports.js.
 #ifndef RNLW_API_H
 #define RNLW_API_H
@@ -23,5 +23,11 @@ double wasm_steps(const rnl_optimizer *o);
 rnl_status wasm_set_optimizer(rnl_optimizer **po, size_t np, const rnlw_optimizer *rec, int reset);
 // 0 without an optimizer; else 1 and its settings and steps.
 int wasm_optimizer_info(rnlw_optimizer *out, rnl_optimizer *o);
+
+// A model handle (wasm_api.c) as the other adapter files see it: its model, and its vocabulary read from
+// the meta bytes (NULL, with *st and a message naming `what`, without one).
+typedef struct rnlw_handle rnlw_handle;
+rnl_model *wasm_model(rnlw_handle *h);
+const rnl_dataset *wasm_vocabulary(rnlw_handle *h, const char *what, rnl_status *st);
 
 #endif

@@ -172,6 +172,46 @@ static const rnlw_field training_defaults_fields[] = {
 };
 #undef D
 
+static const rnlw_field unit_step_fields[] = {
+    F(rnl_unit_step, gates, RNLW_I32), A(rnl_unit_step, x_part, RNLW_F64, 4), A(rnl_unit_step, h_part, RNLW_F64, 4),
+    A(rnl_unit_step, pre, RNLW_F64, 4), A(rnl_unit_step, gate, RNLW_F64, 4), F(rnl_unit_step, h_prev, RNLW_F64),
+    F(rnl_unit_step, h, RNLW_F64), F(rnl_unit_step, c_prev, RNLW_F64), F(rnl_unit_step, c, RNLW_F64),
+    F(rnl_unit_step, x_norm, RNLW_F64), F(rnl_unit_step, h_prev_norm, RNLW_F64), F(rnl_unit_step, dh, RNLW_F64),
+    F(rnl_unit_step, dc, RNLW_F64),
+};
+
+static const rnlw_field history_point_fields[] = {
+    F(rnl_history_point, step, RNLW_U32), F(rnl_history_point, loss, RNLW_F32), F(rnl_history_point, accuracy, RNLW_F32),
+    F(rnl_history_point, grad_norm, RNLW_F32), F(rnl_history_point, val_loss, RNLW_F32),
+    F(rnl_history_point, val_accuracy, RNLW_F32),
+};
+
+static const rnlw_field inspect_step_fields[] = {
+    F(rnlw_inspect_step, positive, RNLW_F64), F(rnlw_inspect_step, x, RNLW_F64), F(rnlw_inspect_step, y, RNLW_F64),
+    F(rnlw_inspect_step, grad_h, RNLW_F64), F(rnlw_inspect_step, grad_c, RNLW_F64), F(rnlw_inspect_step, to_prev_h, RNLW_F64),
+    A(rnlw_inspect_step, path, RNLW_F64, 2),
+};
+
+static const rnlw_field walk_fields[] = {
+    F(rnlw_walk_view, ids, RNLW_SIZE), F(rnlw_walk_view, steps, RNLW_SIZE), F(rnlw_walk_view, units, RNLW_SIZE),
+    F(rnlw_walk_view, length, RNLW_I32), F(rnlw_walk_view, n_units, RNLW_I32), F(rnlw_walk_view, layer, RNLW_I32),
+    F(rnlw_walk_view, n_paths, RNLW_I32), F(rnlw_walk_view, path0, RNLW_STR), F(rnlw_walk_view, path1, RNLW_STR),
+    F(rnlw_walk_view, probability, RNLW_F64), A(rnlw_walk_view, explained, RNLW_F64, 2),
+    F(rnlw_walk_view, fitted_on_data, RNLW_BOOL), F(rnlw_walk_view, cloud, RNLW_SIZE), F(rnlw_walk_view, cloud_labels, RNLW_SIZE),
+    F(rnlw_walk_view, cloud_n, RNLW_I32),
+};
+
+static const rnlw_field word_map_fields[] = {
+    F(rnlw_word_map_view, n, RNLW_I32), F(rnlw_word_map_view, ids, RNLW_SIZE), F(rnlw_word_map_view, pca, RNLW_SIZE),
+    F(rnlw_word_map_view, readout, RNLW_SIZE), F(rnlw_word_map_view, effect, RNLW_SIZE), F(rnlw_word_map_view, prob, RNLW_SIZE),
+    F(rnlw_word_map_view, sep_pca, RNLW_F64), F(rnlw_word_map_view, sep_readout, RNLW_F64),
+    F(rnlw_word_map_view, best_readout, RNLW_BOOL),
+};
+
+static const rnlw_field neighbours_fields[] = {
+    F(rnlw_neighbours_view, ids, RNLW_SIZE), F(rnlw_neighbours_view, cos, RNLW_SIZE), F(rnlw_neighbours_view, found, RNLW_I32),
+};
+
 static const rnlw_record records[] = {
     RECORD("cell", rnl_cell_info, cell_fields),
     RECORD("limit", rnl_limit, limit_fields),
@@ -199,6 +239,12 @@ static const rnlw_record records[] = {
     RECORD("s2s_options", rnlw_s2s_options, s2s_options_fields),
     RECORD("schedule", rnl_run_schedule, schedule_fields),
     RECORD("best", rnlw_best, best_fields),
+    RECORD("unit_step", rnl_unit_step, unit_step_fields),
+    RECORD("history_point", rnl_history_point, history_point_fields),
+    RECORD("inspect_step", rnlw_inspect_step, inspect_step_fields),
+    RECORD("walk", rnlw_walk_view, walk_fields),
+    RECORD("word_map", rnlw_word_map_view, word_map_fields),
+    RECORD("neighbours", rnlw_neighbours_view, neighbours_fields),
 };
 
 int rnlw_record_count(void) { return (int)(sizeof records / sizeof records[0]); }

@@ -13,6 +13,7 @@
 #include "rnnlab_data.h"
 #include "rnnlab_run.h"
 #include "rnnlab_seq2seq.h"
+#include "rnnlab_inspect.h"
 
 // --- Field tables ---------------------------------------------------------------------------------
 
@@ -178,5 +179,48 @@ typedef struct {
     int improved, stop;      // the last epoch became the best; patience used up
     double val_loss, val_accuracy;  // the last epoch's own validation figures
 } rnlw_best;
+// --- Inspection (wasm_inspect.c) ----------------------------------------------------------------------
+// "unit_step": rnl_unit_step (rnnlab_inspect.h), one unit at one step of a walk.
+// "history_point": rnl_history_point (rnnlab.h), one logged training step.
+
+// "inspect_step": one step of a walk: P(positive) after it, h_t's point on the state map, and the backward
+// view (rnl_grad_paths' norms).
+typedef struct {
+    double positive, x, y;
+    double grad_h, grad_c, to_prev_h;
+    double path[2];
+} rnlw_inspect_step;
+
+// "walk": a review read word by word (rnlw_inspect_text); arrays valid until the next call.
+typedef struct {
+    const int32_t *ids;               // (length) token ids
+    const rnlw_inspect_step *steps;   // (length)
+    const rnl_unit_step *units;       // (length, n_units), the chosen units of `layer`
+    int length, n_units, layer, n_paths;
+    const char *path0, *path1;        // the paths' names: "W_hh"; "direct", "gates"; "cell", "gates"
+    double probability;               // P(positive) of the whole text
+    double explained[2];              // share of the state variance each map axis explains
+    int fitted_on_data;               // 1: the map was fitted over a dataset's reviews (cloud below); 0: the text's own states
+    const double *cloud;              // (cloud_n, 2) the reviews' final states on the map
+    const int32_t *cloud_labels;      // (cloud_n)
+    int cloud_n;
+} rnlw_walk_view;
+
+// "word_map": rnl_word_map laid out for the wrapper (arrays valid until the next call).
+typedef struct {
+    int n;
+    const int32_t *ids;
+    const double *pca, *readout;  // (n, 2) each
+    const double *effect, *prob;  // (n) each
+    double sep_pca, sep_readout;
+    int best_readout;             // 1: the readout map separates better
+} rnlw_word_map_view;
+
+// "neighbours": nearest words by cosine (rnl_nearest_words).
+typedef struct {
+    const int32_t *ids;
+    const double *cos;
+    int found;
+} rnlw_neighbours_view;
 
 #endif

@@ -42,6 +42,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);     // cmd_inspect.c
+int cmd_embeddings(int argc, char **argv);
 
 // 1 if the model's input and head fit the data set; otherwise prints what differs and returns 0.
 int cli_check_data_fits(const char *cmd, const rnl_config *c, const rnl_dataset *ds);
@@ -52,6 +54,7 @@ rnl_status cli_read_file(const char *path, size_t limit, char **out, size_t *n);
 // --- Shared by the model and seq2seq commands (cli_common.c) ---------------------------------------
 
 double cli_now(void);           // monotonic seconds
+void cli_json_string(const char *s);  // s on stdout as a JSON string, quotes and control bytes escaped
 void cli_catch_sigint(void);    // from now on Ctrl-C sets cli_interrupted() instead of killing the process
 int cli_interrupted(void);
 // On stderr: a carriage return, label, "[#####.....] nn% ", then fmt's text.

@@ -156,3 +156,14 @@ void cli_print_optimizer(rnl_optimizer *o, const char *steps, const char *none) 
         printf("  optimizer: %s\n", none);
     }
 }
+
+void cli_json_string(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch < 32) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+    putchar('"');
+}

@@ -298,6 +298,20 @@ int cmd_info(int argc, char **argv) {
     printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
     if (c->dropout > 0) printf("  dropout %g in training\n", c->dropout);
     cli_print_optimizer(o, "steps done", "none yet (untrained)");
+    size_t hn = 0;
+    const rnl_history_point *h = m.rnn ? rnl_model_history(m.rnn, &hn) : NULL;
+    if (h) {
+        // The training history (docs/checkpoint-format.md): its span and where it ended.
+        const rnl_history_point *last = &h[hn - 1];
+        printf("  history: %zu step%s (%u..%u), last loss %.5g, grad norm %.3g", hn, hn > 1 ? "s" : "", h[0].step, last->step,
+               (double)last->loss, (double)last->grad_norm);
+        for (size_t i = hn; i-- > 0;)
+            if (h[i].val_loss == h[i].val_loss) {  // the last held-out check
+                printf(", held-out loss %.5g at step %u", (double)h[i].val_loss, h[i].step);
+                break;
+            }
+        printf("\n");
+    }
     printf("  %zu parameters:\n", rnl_run_net_num_params(m));
     for (int i = 0; i < cli_net_num_tensors(m); i++) {
         const rnl_tensor_info *t = cli_net_tensor(m, i);

@@ -363,17 +363,6 @@ static const char *decode_help =
     "  --max-len N       stop after N output tokens (default: the task's longest target + 5)\n"
     "  --json            print {input, output, input_tokens, output_tokens, attention} as JSON\n";
 
-static void json_string(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') printf("\\%c", ch);
-        else if (ch < 32) printf("\\u%04x", ch);
-        else putchar(ch);
-    }
-    putchar('"');
-}
-
 int s2s_cmd_decode(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(decode_help, stdout), 0;
     args a;
@@ -413,9 +402,9 @@ int s2s_cmd_decode(int argc, char **argv) {
         int stopped = out_len > 0 && toks[out_len - 1] == RNL_S2S_EOS;
         if (json) {
             printf("{\"input\": ");
-            json_string(input);
+            cli_json_string(input);
             printf(", \"output\": ");
-            json_string(text);
+            cli_json_string(text);
             printf(", \"stopped_at_eos\": %s, \"input_tokens\": [", stopped ? "true" : "false");
             for (int j = 0; j < n; j++) printf("%s%d", j ? ", " : "", (int)src[j]);
             printf("], \"output_tokens\": [");

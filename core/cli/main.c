@@ -18,6 +18,8 @@ static const struct {
     {"train", cmd_train, "train a model on a synthetic task or a data set (updates the checkpoint)"},
     {"eval", cmd_eval, "evaluate a model on a synthetic task or a data set"},
     {"predict", cmd_predict, "the sentiment of a review, with a trained model"},
+    {"inspect", cmd_inspect, "a review word by word: P(positive), the state's path, gates, gradient paths"},
+    {"embeddings", cmd_embeddings, "the word map: frequent words in 2-D, their effect, nearest neighbours"},
     {"decode", s2s_cmd_decode, "a sequence-to-sequence model's output and attention for a typed input"},
     {"bench", cmd_bench, "measure training and inference throughput"},
 };

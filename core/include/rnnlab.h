@@ -257,6 +257,27 @@ const rnl_real *rnl_model_trace_state(const rnl_model *m, int layer, int dir, in
 // ||dL/dh_t|| for t = 0..T-1 (time order, both directions) after a traced backward: (T).
 const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int dir, int *steps);
 
+// --- Training history ---------------------------------------------------------------------------
+
+// Where a model came from: one point per logged training step, kept with the model and saved in its
+// checkpoint (an optional block, docs/checkpoint-format.md), so a loaded model can show its curves.
+// A figure that was not measured at that step is NaN (held-out figures between checks, accuracy of a
+// regression).
+typedef struct {
+    uint32_t step;           // optimizer steps taken when the point was logged
+    float loss, accuracy;    // of the training batch (or the mean over the logged span)
+    float grad_norm;         // global gradient norm before clipping
+    float val_loss, val_accuracy;  // held-out check at this step, or NaN
+} rnl_history_point;
+
+#define RNL_MAX_HISTORY (1u << 20)  // points kept (24 bytes each in a checkpoint)
+// Appends one point; RNL_ERR_ARG past RNL_MAX_HISTORY (the message says so; the history is unchanged).
+rnl_status rnl_model_history_append(rnl_model *m, const rnl_history_point *p);
+const rnl_history_point *rnl_model_history(const rnl_model *m, size_t *n);  // NULL (and *n = 0) if none
+void rnl_model_history_clear(rnl_model *m);
+// Records a held-out check (loss, accuracy: NaN if none) on the last point; nothing without a history.
+void rnl_model_history_heldout(rnl_model *m, double loss, double accuracy);
+
 // --- Losses -------------------------------------------------------------------------------------
 
 // Binary cross-entropy on logits: the mean loss over n items, and dL/dlogit (already divided by n)

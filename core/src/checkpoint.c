@@ -17,6 +17,7 @@ static const rnl_ck_format ck_format = {
     .header = 120,  // the configuration at 16..63, the parameter count at 64
     .flag_optim = 1,
     .flag_meta = 2,
+    .flag_history = 4,  // the training history (rnl_model_history)
 };
 
 rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o, uint8_t **out, size_t *n_out) {

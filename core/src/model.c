@@ -214,6 +214,21 @@ const uint8_t *rnl_model_meta(const rnl_model *m, size_t *n) {
     return m->base.meta;
 }
 
+rnl_status rnl_model_history_append(rnl_model *m, const rnl_history_point *p) { return rnl_base_history_append(&m->base, p); }
+
+const rnl_history_point *rnl_model_history(const rnl_model *m, size_t *n) {
+    if (n) *n = m->base.history_n;
+    return m->base.history_n ? m->base.history : NULL;
+}
+
+void rnl_model_history_clear(rnl_model *m) { m->base.history_n = 0; }
+
+void rnl_model_history_heldout(rnl_model *m, double loss, double accuracy) {
+    if (!m->base.history_n) return;
+    m->base.history[m->base.history_n - 1].val_loss = (float)loss;
+    m->base.history[m->base.history_n - 1].val_accuracy = (float)accuracy;
+}
+
 const rnl_config *rnl_model_config(const rnl_model *m) { return &m->cfg; }
 size_t rnl_model_num_params(const rnl_model *m) { return m->base.n_params; }
 rnl_real *rnl_model_params(rnl_model *m) { return m->base.params; }
@@ -671,6 +686,19 @@ const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int di
     if (!trace_ok(m, layer, dir) || !m->trace_has_gn) return NULL;
     if (steps) *steps = m->T;
     return m->trace_gn[layer][dir];
+}
+
+// rnnlab_inspect.h: a layer's outputs for one row of the last forward, copied back into time order.
+rnl_status rnl_model_states(const rnl_model *m, int layer, int sample, rnl_real *out, int *steps) {
+    if (!m->valid) return rnl_fail(RNL_ERR_ARG, "states: no forward pass yet");
+    if (layer < 0 || layer >= m->cfg.layers) return rnl_fail(RNL_ERR_ARG, "states: layer %d is outside 0..%d", layer, m->cfg.layers - 1);
+    if (sample < 0 || sample >= m->B) return rnl_fail(RNL_ERR_ARG, "states: sequence %d is outside 0..%d", sample, m->B - 1);
+    int r = 0;
+    while (m->order[r] != sample) r++;
+    for (int t = 0; t < m->len[r]; t++)
+        memcpy(out + (size_t)t * m->D, m->y[layer] + ((size_t)t * m->B + r) * m->D, sizeof(rnl_real) * m->D);
+    if (steps) *steps = m->len[r];
+    return RNL_OK;
 }
 
 // --- The kind: what the base calls (model_base.h) ---------------------------------------------------

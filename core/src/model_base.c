@@ -50,12 +50,26 @@ void rnl_base_free(rnl_base *b) {
     free(b->tensors);
     free(b->ws);
     free(b->meta);
+    free(b->history);
 }
 
 void rnl_base_zero_grad(rnl_base *b) { memset(b->grads, 0, sizeof(rnl_real) * b->n_params); }
 
 const rnl_tensor_info *rnl_base_tensor(const rnl_base *b, int i) {
     return i >= 0 && i < b->n_tensors ? &b->tensors[i] : NULL;
+}
+
+rnl_status rnl_base_history_append(rnl_base *b, const rnl_history_point *p) {
+    if (b->history_n >= RNL_MAX_HISTORY)
+        return rnl_fail(RNL_ERR_ARG, "%s: the training history is full (%u points)", b->kind->name, RNL_MAX_HISTORY);
+    if (b->history_n == b->history_cap) {
+        size_t cap = b->history_cap ? 2 * b->history_cap : 64;
+        rnl_history_point *h = realloc(b->history, sizeof *h * cap);
+        if (!h) return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory for the training history", b->kind->name);
+        b->history = h, b->history_cap = cap;
+    }
+    b->history[b->history_n++] = *p;
+    return RNL_OK;
 }
 
 rnl_status rnl_base_set_meta(rnl_base *b, const uint8_t *bytes, size_t n) {
@@ -165,13 +179,13 @@ rnl_status rnl_ck_begin(const rnl_ck_format *f, const rnl_base *m, rnl_optimizer
     *out = NULL;
     if (o && ns != rnl_optim_state_count(rnl_optimizer_config(o)->kind, np))
         return rnl_fail(RNL_ERR_ARG, "%s: the optimizer was made for another model (%zu state values)", f->what, ns);
-    size_t meta_n = f->flag_meta ? m->meta_n : 0;
-    size_t total = f->header + 4 * (np + ns) + (meta_n ? 8 + meta_n : 0) + 4;
+    size_t meta_n = f->flag_meta ? m->meta_n : 0, hist_n = f->flag_history ? m->history_n : 0;
+    size_t total = f->header + 4 * (np + ns) + (meta_n ? 8 + meta_n : 0) + (hist_n ? 8 + 24 * hist_n : 0) + 4;
     uint8_t *b = calloc(1, total);
     if (!b) return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory for %zu bytes", f->what, total);
     memcpy(b, f->magic, 8);
     rnl_put_u32(b + 8, f->version);
-    rnl_put_u32(b + 12, (o ? f->flag_optim : 0) | (meta_n ? f->flag_meta : 0) | flags_kind);
+    rnl_put_u32(b + 12, (o ? f->flag_optim : 0) | (meta_n ? f->flag_meta : 0) | (hist_n ? f->flag_history : 0) | flags_kind);
     rnl_put_u64(b + f->header - 56, np);
     put_optim(b + f->header - 48, o, ns);
     uint8_t *w = b + f->header;
@@ -180,6 +194,17 @@ rnl_status rnl_ck_begin(const rnl_ck_format *f, const rnl_base *m, rnl_optimizer
     if (meta_n) {
         rnl_put_u64(w, meta_n);
         memcpy(w + 8, m->meta, meta_n);
+        w += 8 + meta_n;
+    }
+    if (hist_n) {
+        rnl_put_u64(w, hist_n);
+        w += 8;
+        for (size_t i = 0; i < hist_n; i++, w += 24) {
+            const rnl_history_point *h = &m->history[i];
+            rnl_put_u32(w, h->step);
+            float v[5] = {h->loss, h->accuracy, h->grad_norm, h->val_loss, h->val_accuracy};
+            for (int k = 0; k < 5; k++) rnl_put_f32(w + 4 + 4 * k, v[k]);
+        }
     }
     *out = b;
     *n = total;
@@ -203,7 +228,7 @@ rnl_status rnl_ck_open(const rnl_ck_format *f, const uint8_t *b, size_t n, uint3
     if (version != f->version)
         return rnl_fail(RNL_ERR_FORMAT, "%s: format version %u; this build of rnnlab reads version %u%s", f->what, version,
                         f->version, version > f->version ? " (it was written by a newer rnnlab)" : "");
-    if (*flags & ~(f->flag_optim | f->flag_meta | f->flags_kind))
+    if (*flags & ~(f->flag_optim | f->flag_meta | f->flag_history | f->flags_kind))
         return rnl_fail(RNL_ERR_FORMAT, "%s: unknown flags 0x%x", f->what, *flags);
     return RNL_OK;
 }
@@ -262,6 +287,18 @@ rnl_status rnl_ck_check(const rnl_ck_format *f, const uint8_t *b, size_t n, uint
         body->meta_n = (size_t)mn;
         expect += 8 + body->meta_n;
     }
+    if (flags & f->flag_history) {
+        // The history count follows the meta block (or the state): read once the bytes are there.
+        size_t at = expect - 4;
+        if (n < at + 8) return rnl_fail(RNL_ERR_FORMAT, "%s: truncated: %zu bytes, the training history starts at %zu", what, n, at);
+        uint64_t hn = rnl_get_u64(b + at);
+        if (hn == 0 || hn > RNL_MAX_HISTORY)
+            return rnl_fail(RNL_ERR_FORMAT, "%s: training history of %llu points is outside 1..%u", what, (unsigned long long)hn,
+                            RNL_MAX_HISTORY);
+        body->hist_at = at;
+        body->hist_n = (size_t)hn;
+        expect += 8 + 24 * body->hist_n;
+    }
     if (n < expect) return rnl_fail(RNL_ERR_FORMAT, "%s: truncated: %zu bytes, the header announces %zu", what, n, expect);
     if (n > expect) return rnl_fail(RNL_ERR_FORMAT, "%s: %zu unexpected bytes after the end of the data", what, n - expect);
     uint32_t crc = rnl_get_u32(b + expect - 4), actual = rnl_crc32(b, expect - 4);
@@ -293,6 +330,15 @@ rnl_status rnl_ck_load(const rnl_ck_format *f, const uint8_t *b, const rnl_ck_bo
         rnl_optimizer_destroy(o);
         return st;
     }
+    const uint8_t *h = b + body->hist_at + 8;
+    for (size_t i = 0; i < body->hist_n; i++, h += 24) {
+        rnl_history_point pt = {rnl_get_u32(h), rnl_get_f32(h + 4), rnl_get_f32(h + 8), rnl_get_f32(h + 12),
+                                rnl_get_f32(h + 16), rnl_get_f32(h + 20)};
+        if ((st = rnl_base_history_append(m, &pt))) {
+            rnl_optimizer_destroy(o);
+            return st;
+        }
+    }
     if (o_out) *o_out = o;
     return RNL_OK;
 }
@@ -305,7 +351,8 @@ rnl_status rnl_ck_save_file(const rnl_ck_format *f, const char *path, uint8_t *b
 }
 
 rnl_status rnl_ck_read_file(const rnl_ck_format *f, const char *path, uint8_t **buf, size_t *n) {
-    uint64_t limit = f->header + 4 + 4ull * 3 * RNL_MAX_PARAMS + (f->flag_meta ? 8 + RNL_MAX_META : 0);
+    uint64_t limit = f->header + 4 + 4ull * 3 * RNL_MAX_PARAMS + (f->flag_meta ? 8 + RNL_MAX_META : 0) +
+                     (f->flag_history ? 8 + 24ull * RNL_MAX_HISTORY : 0);
     rnl_status st = rnl_file_read(path, limit, buf, n);
     if (st) return rnl_fail(st, "%s: %s", f->what, rnl_last_error());
     return RNL_OK;

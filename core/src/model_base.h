@@ -58,6 +58,8 @@ struct rnl_base {
     rnl_tensor_info *tensors;  // (max_tensors) PyTorch state_dict names, in block order
     uint8_t *meta;             // rnl_model_set_meta's bytes, saved in the checkpoint
     size_t meta_n;
+    rnl_history_point *history;  // (history_n) the training history, saved in the checkpoint (0: none)
+    size_t history_n, history_cap;
     void *ws;                  // the work memory, carved by kind->layout for a batch of cap
     int cap[RNL_BASE_MAX_DIMS];
     long dropout_step;         // >= 1: forward passes draw dropout masks of this optimizer step; 0: none
@@ -78,6 +80,7 @@ void rnl_base_free(rnl_base *b);  // everything the base holds; not b itself
 void rnl_base_zero_grad(rnl_base *b);
 const rnl_tensor_info *rnl_base_tensor(const rnl_base *b, int i);  // NULL if i is out of range
 rnl_status rnl_base_set_meta(rnl_base *b, const uint8_t *bytes, size_t n);
+rnl_status rnl_base_history_append(rnl_base *b, const rnl_history_point *p);
 
 // Makes the work memory fit a batch of `shape` (grown to the larger of it and the last, never shrunk) and
 // lays the kind's buffers over it. Over RNL_MAX_WORKSPACE or out of memory: RNL_ERR_NOMEM, and a message
@@ -117,7 +120,7 @@ rnl_status rnl_base_eval_batch(rnl_base *b, const void *batch, const rnl_step_ou
 // Every checkpoint format (checkpoint.c, s2s_checkpoint.c; docs/checkpoint-format.md, docs/seq2seq.md) is
 //   magic (8) | version u32 | flags u32 | the kind's fields, from byte 16 | parameter count u64 at header-56 |
 //   optimizer block (48) at header-48 | from header: f32 parameters, f32 optimizer state |
-//   [meta length u64, meta bytes] | CRC-32 of every byte before it
+//   [meta length u64, meta bytes] | [history count u64, 24-byte points] | CRC-32 of every byte before it
 // The optimizer block: kind (i32, -1 without an optimizer), lr, momentum, beta1, beta2, eps, weight decay,
 // clip (f32 each), steps (u64), number of state values (u64). Fields are little-endian (bytes.h).
 typedef struct {
@@ -127,6 +130,7 @@ typedef struct {
     const char *other_is;    // ... and what to say then: "this is a prepared data file, not a model checkpoint"
     uint32_t version, header;
     uint32_t flag_optim, flag_meta, flags_kind;  // flag bits: optimizer, meta bytes (0: never), the kind's own
+    uint32_t flag_history;   // the training history block (0: never)
 } rnl_ck_format;
 
 // Allocates the checkpoint of b (with o's settings and state, if o is non-NULL, and b's meta bytes) into
@@ -141,6 +145,7 @@ typedef struct {
     uint64_t np, ns;         // parameters, optimizer state values
     rnl_optim_config oc;     // the optimizer's settings, if flagged
     size_t meta_at, meta_n;  // the meta length field's offset, and the meta bytes (0: none)
+    size_t hist_at, hist_n;  // the history count field's offset, and the points (0: none)
 } rnl_ck_body;
 
 // Reading is in three steps, so that nothing is allocated before every field and size is checked:

@@ -290,8 +290,10 @@ static void progress_start(rnl_run_progress *p) {
     p->lr = NAN;
 }
 
-// One step of a span: train on the batch at the schedule's rate and add its stats to the record. The
-// optimizer keeps its base rate between steps (and so in checkpoints): the schedule only scales it.
+// One step of a span: train on the batch at the schedule's rate, add its stats to the record and, for a
+// recurrent model, to its training history (every step, whatever the span length, so every face records the
+// same history; a full history keeps its first RNL_MAX_HISTORY points). The optimizer keeps its base rate
+// between steps (and so in checkpoints): the schedule only scales it.
 static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt, const rnl_run_schedule *sched,
                             rnl_run_progress *p, double *sum) {
     rnl_optim_config *oc = rnl_optimizer_config(o);
@@ -301,6 +303,13 @@ static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b,
     rnl_status st = net_train_step(m, o, b, bptt, &p->last);
     oc->lr = base;
     if (st) return st;
+    size_t logged = RNL_MAX_HISTORY;
+    if (m.rnn) rnl_model_history(m.rnn, &logged);
+    if (logged < RNL_MAX_HISTORY) {
+        rnl_history_point pt = {(uint32_t)rnl_optimizer_steps(o), (float)p->last.loss, (float)p->last.accuracy,
+                                (float)p->last.grad_norm, NAN, NAN};
+        if ((st = rnl_model_history_append(m.rnn, &pt))) return st;
+    }
     *sum += p->last.loss;
     p->clipped += p->last.clipped;
     return RNL_OK;

@@ -124,10 +124,11 @@ function decode(b) {
 
 // --- Tests --------------------------------------------------------------------------------------------
 
-// The issue aimed for well under 200 KB; with the data layer and seq2seq the module is ~247 KB. This
-// guards against growth past 256 KB (docs/performance.md has the breakdown).
-test('the module stays under 256 KB', () => {
-  assert.ok(bytes.length < 256 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
+// The issue aimed for well under 200 KB; with the data layer and seq2seq the module is ~247 KB, and the
+// inspection views (step-through, PCA, word map: core/src/inspect.c at -Os) add 18 KB. This guards against
+// growth past 272 KB (docs/performance.md has the breakdown).
+test('the module stays under 272 KB', () => {
+  assert.ok(bytes.length < 272 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
 });
 
 test('the module imports only env.emscripten_notify_memory_growth', () => {

@@ -29,6 +29,9 @@ export const EXPORTS = Object.freeze([
   'rnlw_task_shape', 'rnlw_task_generate', 'rnlw_task_seed', 'rnlw_train_task', 'rnlw_eval_task',
   // Introspection.
   'rnlw_set_trace', 'rnlw_trace',
+  // Inspection views (web/wasm_inspect.c, rnnlab_inspect.h): a text word by word, the word map, neighbours,
+  // the training history.
+  'rnlw_inspect_text', 'rnlw_word_map', 'rnlw_neighbours', 'rnlw_word_id', 'rnlw_history', 'rnlw_history_heldout',
   // Checkpoints as bytes.
   'rnlw_checkpoint_write', 'rnlw_checkpoint_read',
   // Datasets (rnnlab_data.h): reading, writing, describing, encoding text, batches.
@@ -40,7 +43,6 @@ export const EXPORTS = Object.freeze([
   // Models on datasets: the loop of `rnnlab train --data`, evaluation, prediction.
   'rnlw_attach_data', 'rnlw_data_epoch', 'rnlw_train_data', 'rnlw_eval_data', 'rnlw_predict_series',
   'rnlw_model_word', 'rnlw_predict_text', 'rnlw_text_words',
-  'rnlw_model_word', 'rnlw_predict_text',
   // Schedules and the best epoch (the run layer's)
   'rnl_run_schedule_name', 'rnlw_schedule_default', 'rnlw_schedule_resolve', 'rnlw_set_schedule', 'rnlw_schedule_curve',
   'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_best_checkpoint', 'rnlw_restore_best',

@@ -222,8 +222,13 @@ export class Model extends CoreObject {
         return { status, done: r.done, stats: stepStats(r) };
       },
       // The held-out batches of `rnnlab train`: their own seed (the run layer's), so every run sees the same ones.
-      evaluate: () => this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
-        seed: lab._c.rnlw_heldout_seed(KIND_RECURRENT, length) }),
+      // Recorded on the history's last point, as `rnnlab train` does.
+      evaluate: () => {
+        const e = this.evaluateTask({ task, length, batches: evalBatches, batchSize: evalBatchSize,
+          seed: lab._c.rnlw_heldout_seed(KIND_RECURRENT, length) });
+        lab._c.rnlw_history_heldout(this._handle, e.loss, e.accuracy ?? NaN);
+        return e;
+      },
     });
   }
 
@@ -303,7 +308,10 @@ export class Model extends CoreObject {
       endEpoch: async (e, done) => {
         let stop = false;
         if (keepBest) ({ val, best, stop } = this._keepBest(dataset, epoch0 + e + 1));
-        else val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
+        else {
+          val = dataset.counts.val > 0 ? this.evaluateDataset(dataset, 'val') : null;
+          if (val) lab._c.rnlw_history_heldout(this._handle, val.loss, val.accuracy ?? NaN);
+        }
         if (onEpoch) await settle(onEpoch({ epoch: e + 1, epochs, step: done, totalSteps: this.optimizer.steps, val, best }));
         return stop;
       },
@@ -435,6 +443,95 @@ export class Model extends CoreObject {
   /** ||dL/dh_t|| per step after a traced backward, (steps); null if none. */
   gradNormTrace(layer = 0, dir = 0) {
     return this._trace(2, layer, dir, 'gradNormTrace');
+  }
+
+  // --- Inspection (rnnlab_inspect.h, through web/wasm_inspect.c) ---
+
+  /**
+   * A text read word by word, as `rnnlab inspect`: for each token its word, P(positive) after it, h_t's
+   * point on the state map (a PCA over `reviews` reviews of the dataset's split, with their final states as
+   * a cloud, or over this text's own states without a dataset), the backward view (‖dL/dh_t‖ and the paths
+   * of step t's part of dL/dh_{t-1}) and the chosen units of `layer` (gates, their parts, c_t, h_t).
+   * `label` (0, 1) is what the backward view follows; null: the model's own answer.
+   */
+  inspectText(text, opts) {
+    const where = 'inspectText', lab = this._lab, h = this._handle, c = this.config;
+    const { units = [0, 1, 2].filter((u) => u < c.hidden), layer = 0, label = null, dataset = null, split = 'test',
+      reviews = 200 } = checkKeys(opts, ['units', 'layer', 'label', 'dataset', 'split', 'reviews'], where);
+    checkInt(layer, 'layer', where, 0, c.layers - 1);
+    if (label !== null) checkInt(label, 'label', where, 0, 1);
+    checkInt(reviews, 'reviews', where, 2);
+    const u = toTyped(Int32Array, units, undefined, 'units', where);
+    for (const v of u) checkInt(v, 'units[i]', where, 0, c.hidden - 1);
+    const ds = dataset ? lab._datasetHandle(dataset, where) : 0, s = dataset ? splitIndex(split, where) : 0;
+    if (dataset) this._reserveSplit(dataset, split, 'inspect');
+    const bytes = textBytes(text, where), p = lab._heap.slot(0);
+    lab._check(lab._heap.withCopy(bytes, (tp) => lab._heap.withCopy(u.length ? u : new Int32Array(1), (up) =>
+      lab._c.rnlw_inspect_text(p, h, tp, bytes.byteLength, label ?? -1, layer, up, u.length, ds, s, reviews))));
+    const r = lab._heap.read('walk', p), heap = lab._heap, n = r.length;
+    const ids = heap.i32(r.ids, n), stepSize = heap.records.size('inspect_step'), unitSize = heap.records.size('unit_step');
+    const paths = [r.path0, r.path1].slice(0, r.nPaths);
+    const tokens = Array.from(ids, (id, t) => {
+      const st = heap.read('inspect_step', r.steps + t * stepSize);
+      const unitSteps = Array.from(u, (unit, i) => {
+        const us = heap.read('unit_step', r.units + (t * u.length + i) * unitSize), G = us.gates;
+        return { unit, gates: us.gate.slice(0, G), pre: us.pre.slice(0, G), xPart: us.xPart.slice(0, G), hPart: us.hPart.slice(0, G),
+          hPrev: us.hPrev, h: us.h, cPrev: us.cPrev, c: us.c, xNorm: us.xNorm, hPrevNorm: us.hPrevNorm, dh: us.dh, dc: us.dc };
+      });
+      return { word: heap.str(lab._c.rnlw_model_word(h, id)), id, positive: st.positive, xy: [st.x, st.y], gradH: st.gradH,
+        gradC: st.gradC, toPrev: st.toPrevH, paths: Object.fromEntries(paths.map((name, k) => [name, st.path[k]])), units: unitSteps };
+    });
+    const cloud = r.cloud ? { xy: heap.f64(r.cloud, 2 * r.cloudN), labels: heap.i32(r.cloudLabels, r.cloudN) } : null;
+    return { cell: c.cell, layer, units: Array.from(u), probability: r.probability, label, paths, tokens,
+      projection: { fittedOn: r.fittedOnData ? 'dataset' : n >= 2 ? 'text' : 'none', explained: r.explained }, cloud };
+  }
+
+  /**
+   * The word map, as `rnnlab embeddings`: the n most frequent words with their places on two maps (pca:
+   * the first two principal axes; readout: the readout direction against the first axis), each word's own
+   * effect (the logit and P(positive) of the one-word review), and which map lines words up by it better.
+   */
+  wordMap(n = 200) {
+    const where = 'wordMap', lab = this._lab, heap = lab._heap;
+    checkInt(n, 'n', where, 2);
+    const p = heap.slot(0);
+    lab._check(lab._c.rnlw_word_map(p, this._handle, Math.min(n, Math.max(2, this.config.vocab - 2))));
+    const r = heap.read('word_map', p), ids = heap.i32(r.ids, r.n);
+    return { words: Array.from(ids, (id) => heap.str(lab._c.rnlw_model_word(this._handle, id))), ids,
+      pca: heap.f64(r.pca, 2 * r.n), readout: heap.f64(r.readout, 2 * r.n), effect: heap.f64(r.effect, r.n),
+      positive: heap.f64(r.prob, r.n), separation: { pca: r.sepPca, readout: r.sepReadout }, best: r.bestReadout ? 'readout' : 'pca' };
+  }
+
+  /** The k words whose embeddings have the largest cosine with `word`'s: [{ word, cos }], falling. */
+  neighbours(word, k = 5) {
+    const where = 'neighbours', lab = this._lab, heap = lab._heap, h = this._handle;
+    if (typeof word !== 'string' || word === '') throw argError(`${where}: expected a word`);
+    checkInt(k, 'k', where, 1, 1000);
+    const bytes = new TextEncoder().encode(word);
+    const id = heap.withCopy(bytes, (wp) => lab._c.rnlw_word_id(h, wp, bytes.byteLength));
+    if (id < 0) lab._check(lab._c.rnlw_last_status());
+    if (id === 1) throw argError(`${where}: '${word}' is not in the model's vocabulary`);
+    const p = heap.slot(0);
+    lab._check(lab._c.rnlw_neighbours(p, h, id, k));
+    const r = heap.read('neighbours', p), ids = heap.i32(r.ids, r.found), cos = heap.f64(r.cos, r.found);
+    return Array.from(ids, (nid, i) => ({ word: heap.str(lab._c.rnlw_model_word(h, nid)), id: nid, cos: cos[i] }));
+  }
+
+  /**
+   * The training history kept with the model (and in its checkpoint): one point per training step,
+   * { step, loss, accuracy, gradNorm, valLoss, valAccuracy }, null where a figure was not measured.
+   */
+  history() {
+    const lab = this._lab, heap = lab._heap, p = heap.slot(0);
+    lab._c.rnlw_history(p, this._handle);
+    const { data, n } = heap.read('span', p), size = heap.records.size('history_point'), out = [];
+    const orNull = (v) => (Number.isNaN(v) ? null : v);
+    for (let i = 0; i < n; i++) {
+      const r = heap.read('history_point', data + i * size);
+      out.push({ step: r.step, loss: r.loss, accuracy: orNull(r.accuracy), gradNorm: r.gradNorm, valLoss: orNull(r.valLoss),
+        valAccuracy: orNull(r.valAccuracy) });
+    }
+    return out;
   }
 
   // --- Parameters and checkpoints ---
