@@ -4,11 +4,11 @@
 //
 //   node exercises/grade.mjs               grade exercises/starter (your working copy)
 //   node exercises/grade.mjs --solution    grade exercises/solution
-//   node exercises/grade.mjs --dir PATH    grade the cell_math.c and bptt.c in PATH (e.g. a copy)
+//   node exercises/grade.mjs --dir PATH    grade the cell_math.c, bptt.c and attention_math.c in PATH (e.g. a copy)
 //   other flags (--only N, --verbose, --no-fork, --timeout S) go to the grader.
 //
-// After grading it builds the graded cell_math.c into a WebAssembly module for the lab page ("use my
-// implementation", exercises/README.md): build-wasm-student/rnnlab-student.wasm, copied to
+// After grading it builds the graded cell_math.c and attention_math.c into a WebAssembly module for the lab
+// page ("use my implementation", exercises/README.md): build-wasm-student/rnnlab-student.wasm, copied to
 // web/student/rnnlab.wasm, which the page loads with ?impl=student. With --solution the module is built
 // in build-wasm-solution/ and copied nowhere: web/student/rnnlab.wasm holds the student's own cells, and
 // grading the solution must not replace them (--wasm-out puts it there on purpose). Needs Emscripten
@@ -74,10 +74,14 @@ if (dir) {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${dir} is not a directory`);
   for (const f of ['cell_math.c', 'bptt.c'])
     if (!existsSync(join(dir, f))) fail(`${dir} has no ${f} (copy exercises/starter to start one)`);
+  // A copy made before exercises 9-10 (the Transformer's attention) existed.
+  if (!existsSync(join(dir, 'attention_math.c')))
+    fail(`${dir} has no attention_math.c (exercises 9-10, the Transformer's attention): copy exercises/starter/attention_math.c there`);
 }
 
 const studentDir = dir ?? join(root, 'exercises', 'starter');
 const cellMath = join(solution ? join(root, 'exercises', 'solution') : studentDir, 'cell_math.c');
+const attentionMath = join(dirname(cellMath), 'attention_math.c');
 
 function run(cmd, args, what, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
@@ -119,7 +123,8 @@ function grade() {
   return r.status ?? 1;
 }
 
-// --- The WebAssembly module with these cells (web/wasm.cmake, -DRNL_CELL_MATH). Returns false if skipped.
+// --- The WebAssembly module with these cells and this attention (web/wasm.cmake, -DRNL_CELL_MATH,
+// -DRNL_ATTENTION_MATH). Returns false if skipped.
 function buildWasm() {
   const probe = spawnSync('emcmake', ['--version'], { encoding: 'utf8' });
   if (probe.error) {
@@ -130,10 +135,11 @@ function buildWasm() {
   const cache = join(wasmBuild, 'CMakeCache.txt');
   const text = existsSync(cache) ? readFileSync(cache, 'utf8') : '';
   const had = /^RNL_CELL_MATH:FILEPATH=(.*)$/m.exec(text)?.[1], hadOut = /^RNL_WASM_COPY_TO:FILEPATH=(.*)$/m.exec(text)?.[1];
-  if (had !== cellMath || hadOut !== wasmOut) {
+  const hadAttention = /^RNL_ATTENTION_MATH:FILEPATH=(.*)$/m.exec(text)?.[1];
+  if (had !== cellMath || hadAttention !== attentionMath || hadOut !== wasmOut) {
     process.stderr.write(`grade: configuring ${wasmBuild} for the browser module (the first build compiles the core)\n`);
     run('emcmake', ['cmake', '-S', root, '-B', wasmBuild, '-DCMAKE_BUILD_TYPE=Release', `-DRNL_CELL_MATH=${cellMath}`,
-      `-DRNL_WASM_COPY_TO=${wasmOut}`], 'configuring the WebAssembly build');
+      `-DRNL_ATTENTION_MATH=${attentionMath}`, `-DRNL_WASM_COPY_TO=${wasmOut}`], 'configuring the WebAssembly build');
   }
   run('cmake', ['--build', wasmBuild, '--parallel'], 'building the WebAssembly module');
   const shown = (p) => (relative(root, p).startsWith('..') ? p : relative(root, p));

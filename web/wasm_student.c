@@ -1,5 +1,6 @@
 // wasm_student.c: the TODO report of a module built from the exercises' cells (RNL_STUDENT_CELLS, the
-// student build of web/wasm.cmake): which functions of the student's cell_math.c are still marked
+// student build of web/wasm.cmake): which functions of the student's cell_math.c (and attention_math.c,
+// exercises 9-10, when the build has it; else the reference's, which has no TODO) are still marked
 // EX_TODO, and a counter the wrapper watches so that a call running one throws instead of returning a
 // placeholder's numbers. The reference module answers -1 / 0 / "".
 #include <stdio.h>
@@ -8,10 +9,11 @@
 #ifdef RNL_STUDENT_CELLS
 #include "ex_todo.h"
 #include "internal.h"
+#include "rnnlab_attention_math.h"
 
-// Runs every function of cell_math.c once on a tiny problem and counts those still marked EX_TODO;
-// returns how many, and rnlw_todo_names: their names ("LSTM forward, gradient clipping"). The counter
-// ex_todo_count is restored, so this probe does not count as a use.
+// Runs every function of cell_math.c and attention_math.c once on a tiny problem and counts those still
+// marked EX_TODO; returns how many, and rnlw_todo_names: their names ("LSTM forward, gradient clipping,
+// attention forward"). The counter ex_todo_count is restored, so this probe does not count as a use.
 static char todo_names[512];
 int rnlw_todo_check(void) {
     int saved = ex_todo_count, found = 0;
@@ -20,9 +22,9 @@ int rnlw_todo_check(void) {
     const char *seen[16];
     rnl_cell cells[] = {RNL_CELL_RNN, RNL_CELL_LSTM, RNL_CELL_GRU};
     float x[6] = {0.5f, -0.25f, 0.75f, 0.1f, -0.6f, 0.3f}, y[2] = {0.2f, -0.1f};
-    for (int k = 0; k < 4; k++) {
-        // Three cells (forward, then backward), then clipping.
-        for (int phase = 0; phase < (k < 3 ? 2 : 1); phase++) {
+    for (int k = 0; k < 5; k++) {
+        // Three cells (forward, then backward), clipping, then attention (forward, then backward).
+        for (int phase = 0; phase < (k < 3 || k == 4 ? 2 : 1); phase++) {
             ex_todo_count = 0;
             ex_todo_last = NULL;
             if (k < 3) {
@@ -38,9 +40,17 @@ int rnlw_todo_check(void) {
                     rnl_model_backward(m, 0);
                 }
                 rnl_model_destroy(m);
-            } else {
+            } else if (k == 3) {
                 rnl_real g[2] = {3, 4};
                 rnl_clip_grad_norm(g, 2, 1.0);
+            } else {  // one sequence of L = 2 positions, D = 2, one head: qkv (2, 6), att (2, 2), ctx (2, 2)
+                rnl_real qkv[12] = {0.5f, -0.25f, 0.75f, 0.1f, -0.6f, 0.3f, 0.2f, -0.1f, 0.4f, 0.9f, -0.3f, 0.6f};
+                rnl_real att[4], ctx[4], dctx[4] = {1, -1, 0.5f, 0.25f}, dqkv[12] = {0}, ds[4];
+                if (phase == 0) rnl_attention_forward(ctx, att, qkv, 2, 2, 1);
+                else {
+                    att[0] = att[1] = att[2] = att[3] = 0.5f;  // weights as a forward would leave them
+                    rnl_attention_backward(dqkv, ds, dctx, att, qkv, 2, 2, 1);
+                }
             }
             if (!ex_todo_count || !ex_todo_last) continue;
             int dup = 0;

@@ -1,4 +1,4 @@
-// grade.c: the exercises' grader: runs the eight exercises in order and prints, for each, PASSED,
+// grade.c: the exercises' grader: runs the ten exercises in order and prints, for each, PASSED,
 // FAILED or TODO with a precise hint; exit status 0 if all pass, 1 otherwise, 2 for bad flags.
 //
 // Each exercise runs in its own child process (fork), so a student's crash (SIGSEGV), sanitizer
@@ -7,7 +7,7 @@
 // everything in one process (for a debugger). POSIX only (Linux, macOS); the WASM student build has
 // its own runner.
 //
-// The student's code is linked in (the core is built from the student's cell_math.c, see
+// The student's code is linked in (the core is built from the student's cell_math.c and attention_math.c, see
 // exercises/CMakeLists.txt), so this binary grades the directory it was built from; --dir only checks
 // that it is the one you mean (node exercises/grade.mjs --dir PATH builds a grader for any directory).
 #define _DEFAULT_SOURCE 1   // fork, mmap(MAP_ANONYMOUS), realpath, strsignal under -std=c11 (glibc)
@@ -44,7 +44,8 @@ typedef struct {
 } gr_shared;
 
 static gr_shared *sh;
-static int results[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};  // by exercise number; -1: not graded
+#define EX_COUNT 10
+static int results[EX_COUNT + 1] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};  // by exercise number; -1: not graded
 int gr_verbose;
 
 void gr_where(const char *fmt, ...) {
@@ -74,7 +75,7 @@ void gr_summary(const char *fmt, ...) {
     va_end(ap);
 }
 
-int gr_passed(int exercise) { return exercise >= 1 && exercise <= 8 && results[exercise] == GR_PASSED; }
+int gr_passed(int exercise) { return exercise >= 1 && exercise <= EX_COUNT && results[exercise] == GR_PASSED; }
 
 const char *gr_file(const char *name) {
     static char buf[2][PATH_MAX + 64];
@@ -97,7 +98,7 @@ static const struct {
     const char *title, *function, *file;
     gr_status (*run)(void);
     int needs;  // an exercise whose result this one uses (its training run waits for it), or 0
-} exercises[9] = {  // by exercise number; [0] unused
+} exercises[EX_COUNT + 1] = {  // by exercise number; [0] unused
     [1] = {.title = "RNN forward", .function = "rnl_rnn_cell_forward", .file = "cell_math.c", .run = ex_rnn_fwd},
     [2] = {.title = "RNN backward", .function = "rnl_rnn_cell_backward", .file = "cell_math.c", .run = ex_rnn_bwd, .needs = 1},
     [3] = {.title = "LSTM forward", .function = "rnl_lstm_cell_forward", .file = "cell_math.c", .run = ex_lstm_fwd},
@@ -106,6 +107,9 @@ static const struct {
     [6] = {.title = "GRU backward", .function = "rnl_gru_cell_backward", .file = "cell_math.c", .run = ex_gru_bwd, .needs = 5},
     [7] = {.title = "gradient clipping", .function = "rnl_clip_grad_norm", .file = "cell_math.c", .run = grade_clipping},
     [8] = {.title = "BPTT loop", .function = "ex_rnn_bptt", .file = "bptt.c", .run = grade_bptt},
+    [9] = {.title = "attention forward", .function = "rnl_attention_forward", .file = "attention_math.c", .run = grade_attention_forward},
+    [10] = {.title = "attention backward", .function = "rnl_attention_backward", .file = "attention_math.c", .run = grade_attention_backward,
+            .needs = 9},
 };
 
 // Runs one exercise, in a child unless no_fork; returns its status, with the report left in *sh.
@@ -152,8 +156,8 @@ static gr_status run_exercise(int id, int no_fork, int timeout) {
 static const char usage[] =
     "usage: grader [--only N] [--verbose] [--no-fork] [--timeout S] [--dir PATH]\n"
     "\n"
-    "Grades exercises 1-8 of rnnlab's lesson on RNNs, LSTMs and GRUs in the directory this grader was\n"
-    "built from (" EX_STUDENT_DIR "). Exit status 0 if every graded exercise passes, 1 otherwise.\n"
+    "Grades exercises 1-10 of rnnlab's lesson on RNNs, LSTMs, GRUs and the step to Transformers in the\n"
+    "directory this grader was built from\n(" EX_STUDENT_DIR "). Exit status 0 if every graded exercise passes, 1 otherwise.\n"
     "  --only N     grade exercise N only\n"
     "  --verbose    print more detail (several mismatches, the gradient check's largest error)\n"
     "  --no-fork    run every exercise in this process (for a debugger; a crash stops the grader)\n"
@@ -176,7 +180,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--no-fork")) no_fork = 1;
         else if (!strcmp(a, "--only") && i + 1 < argc) {
             only = atoi(argv[++i]);
-            if (only < 1 || only > 8) return fprintf(stderr, "grader: --only takes an exercise number, 1 to 8\n"), 2;
+            if (only < 1 || only > EX_COUNT) return fprintf(stderr, "grader: --only takes an exercise number, 1 to %d\n", EX_COUNT), 2;
         } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
             timeout = atoi(argv[++i]);
             if (timeout < 1) return fprintf(stderr, "grader: --timeout takes a number of seconds\n"), 2;
@@ -198,9 +202,10 @@ int main(int argc, char **argv) {
     const char *on[3] = {"\033[32m", "\033[31m", "\033[33m"}, *off = "\033[0m";
     const char *names[3] = {"PASSED", "FAILED", "TODO"};
 
-    printf("Grading %s%s\n(rnnlab, lesson 3: build RNN, LSTM and GRU cells, BPTT and clipping yourself)\n\n", EX_STUDENT_DIR, EX_VARIANT);
+    printf("Grading %s%s\n(rnnlab, lesson 3: build RNN, LSTM and GRU cells, BPTT, clipping and a Transformer's attention yourself)\n\n",
+           EX_STUDENT_DIR, EX_VARIANT);
     int graded = 0, passed = 0, todo = 0;
-    for (int id = 1; id <= 8; id++) {
+    for (int id = 1; id <= EX_COUNT; id++) {
         if (only && id != only) continue;
         // With --only, a training run still needs to know whether the forward pass it uses is done.
         int dep = exercises[id].needs;
@@ -215,7 +220,7 @@ int main(int argc, char **argv) {
         char head[64];
         snprintf(head, sizeof head, "[%d] %s ", id, exercises[id].title);
         printf("%s", head);
-        for (size_t k = strlen(head); k < 26; k++) putchar('.');
+        for (size_t k = strlen(head); k < 26 || k < strlen(head) + 3; k++) putchar('.');  // at least 3 dots: tests look for "... STATUS"
         printf(" %s%s%s", color ? on[st] : "", names[st], color ? off : "");
         if (sh->summary[0]) printf("  %s", sh->summary);
         printf("\n%s", sh->text);
@@ -226,13 +231,14 @@ int main(int argc, char **argv) {
     if (todo) printf(", %d still TODO", todo);
     if (graded - passed - todo) printf(", %d failed", graded - passed - todo);
     printf(".\n");
-    for (int id = 1; id <= 8; id++)
+    for (int id = 1; id <= EX_COUNT; id++)
         if (results[id] > GR_PASSED && (!only || id == only)) {
             printf("Next: exercise %d (%s), %s in %s. Hints: exercises/README.md, \"Exercise %d\".\n", id, exercises[id].title,
                    exercises[id].function, gr_file(exercises[id].file), id);
             break;
         }
-    if (passed == graded && graded == 8)
-        printf("All exercises pass: this core now runs on your cells. Next: the assessment checklist in exercises/README.md.\n");
+    if (passed == graded && graded == EX_COUNT)
+        printf("All exercises pass: this core now runs on your cells and your attention. Next: the assessment checklist in "
+               "exercises/README.md.\n");
     return passed == graded ? 0 : 1;
 }

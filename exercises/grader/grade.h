@@ -1,7 +1,7 @@
 // grade.h: what the grader's files share. The grader is linked with a core built from a student's
-// cell_math.c (so rnl_* are the student's functions and everything that calls them), the student's
-// bptt.c, and the reference: core/src/cell_math.c and core/src/cells.c compiled a second time with
-// every rnl_ name of theirs renamed ref_ (exercises/CMakeLists.txt).
+// cell_math.c and attention_math.c (so rnl_* are the student's functions and everything that calls
+// them), the student's bptt.c, and the reference: core/src/cell_math.c, cells.c, attention_math.c and
+// transformer.c compiled a second time with every rnl_ name of theirs renamed ref_ (exercises/CMakeLists.txt).
 //
 // Each exercise is one function returning a gr_status; grade.c runs it in a child process, so a
 // crash, a sanitizer report or an endless loop in one exercise is reported and the others still run.
@@ -13,7 +13,9 @@
 #include "bptt.h"
 #include "ex_todo.h"
 #include "rnnlab.h"
+#include "rnnlab_attention_math.h"  // rnl_attention_forward/backward (exercises 9, 10)
 #include "rnnlab_cell_math.h"  // the cells, rnl_layer_*, r_sigmoid, r_tanh: never the core's internal.h
+#include "rnnlab_transformer.h"
 
 // --- The reference (core/src/cell_math.c and cells.c under other names) -------------------------
 
@@ -31,6 +33,18 @@ void ref_layer_backward(const rnl_layer_desc *L, const rnl_layer_cache *c, rnl_l
                         const rnl_real *x, int ldx, const rnl_real *dh_out, int ldd, rnl_real *dx,
                         rnl_real *dW_ih, rnl_real *dW_hh, rnl_real *db_ih, rnl_real *db_hh,
                         int bptt_window, double *grad_norm2);
+// core/src/attention_math.c and transformer.c under other names: the reference Transformer encoder.
+void ref_attention_forward(rnl_real *ctx, rnl_real *att, const rnl_real *qkv, int L, int D, int heads);
+void ref_attention_backward(rnl_real *dqkv, rnl_real *ds, const rnl_real *dctx, const rnl_real *att,
+                            const rnl_real *qkv, int L, int D, int heads);
+rnl_status ref_tf_create(rnl_tf **out, const rnl_tf_config *cfg, uint64_t seed);
+void ref_tf_destroy(rnl_tf *m);
+rnl_status ref_tf_forward(rnl_tf *m, const rnl_batch *b, rnl_real *loss);
+rnl_status ref_tf_backward(rnl_tf *m);
+void ref_tf_zero_grad(rnl_tf *m);
+rnl_real *ref_tf_grads(rnl_tf *m);
+const rnl_real *ref_tf_predictions(const rnl_tf *m);
+const rnl_real *ref_tf_attention(const rnl_tf *m, int layer, int head, int sample, int *len);
 
 // --- Report (grade.c) ---------------------------------------------------------------------------
 
@@ -130,6 +144,8 @@ gr_status grade_cell_forward(rnl_cell cell);   // 1, 3, 5 (ex_cells.c)
 gr_status grade_cell_backward(rnl_cell cell);  // 2, 4, 6
 gr_status grade_clipping(void);                // 7 (ex_clip.c)
 gr_status grade_bptt(void);                    // 8 (ex_bptt.c)
+gr_status grade_attention_forward(void);       // 9 (ex_attention.c)
+gr_status grade_attention_backward(void);      // 10
 
 // Through the whole core (ex_core.c): the student's cell inside rnl_layer_forward/backward, compared
 // with the reference layer; and a short training run. Each returns 1 if it passed (and says why not).

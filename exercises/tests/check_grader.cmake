@@ -1,7 +1,7 @@
 # check_grader.cmake: runs a grader and checks the status it prints for each exercise, and that it
 # exits 1 (some exercise is not passed) or 0 (all passed) accordingly, without crashing.
 #   cmake -DGRADER=path/to/grader "-DEXPECT=TODO;PASSED;..." -P check_grader.cmake
-# EXPECT lists the expected status of exercises 1..8 (PASSED, FAILED or TODO).
+# EXPECT lists the expected status of exercises 1..10 (PASSED, FAILED or TODO).
 if(NOT GRADER OR NOT EXPECT)
   message(FATAL_ERROR "usage: cmake -DGRADER=... -DEXPECT=s1;...;s8 -P check_grader.cmake")
 endif()

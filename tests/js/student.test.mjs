@@ -61,9 +61,9 @@ test('student module: the solution\'s cells train like the reference', { skip, t
 test('student module: the starter loads and says what is unfinished', { skip, timeout: 900_000 }, async () => {
   const lab = await RnnLab.load(build('starter'));
   assert.equal(lab.implementation.kind, 'student');
-  assert.equal(lab.implementation.todoCount, 7);
+  assert.equal(lab.implementation.todoCount, 9);
   assert.deepEqual(lab.implementation.todos, ['RNN forward', 'RNN backward', 'LSTM forward', 'LSTM backward', 'GRU forward',
-    'GRU backward', 'gradient clipping']);
+    'GRU backward', 'gradient clipping', 'attention forward', 'attention backward']);
   const m = lab.createModel({ cell: 'lstm', task: 'adding', hidden: 8, seed: 1 });  // creating runs no cell
   await assert.rejects(m.trainTask({ task: 'adding', length: 10, steps: 2 }), (e) => e instanceof RnnLabError &&
     e.code === 'RNL_ERR_TODO' && /your cells are not finished: .* is still a TODO/.test(e.message) &&

@@ -263,7 +263,7 @@ async function boot() {
     (impl.kind === 'student' ? ' Cells: your own, from exercises/ (npm run grade).' : '');
   updateVisibility();
   if (impl.kind === 'student' && impl.todoCount > 0)
-    setStatus(`Your cells are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train` +
+    setStatus(`Your exercises are not finished: ${impl.todoCount} TODOs (${impl.todos.join(', ')}). Cells you have finished train` +
       `${impl.todos.includes('gradient clipping') ? ' (with Clip unticked, while gradient clipping is a TODO)' : ''}; run npm run grade for hints.`, 'error');
   else if (!errors.length) setStatus(READY);  // data.js replaces it by what is missing, if the data is
   s2s.engineReady();

@@ -53,9 +53,11 @@ export class RnnLab {
         if (student && ex.rnlw_todo_count() !== todoSeen) {
           todoSeen = ex.rnlw_todo_count();
           const all = this.implementation?.todos ?? [];
-          throw new RnnLabError(`your cells are not finished: ${this._heap.str(ex.rnlw_todo_last())} is still a TODO in ` +
-            `cell_math.c${all.length > 1 ? ` (unfinished: ${all.join(', ')})` : ''}. This module was built from your ` +
-            'exercises: finish them (node exercises/grade.mjs) or use the reference module', -3, 'todo');
+          const last = this._heap.str(ex.rnlw_todo_last()), attention = /^attention/.test(last);  // exercises 9-10
+          throw new RnnLabError(`your ${attention ? 'attention is' : 'cells are'} not finished: ${last} is still a TODO in ` +
+            `${attention ? 'attention_math.c' : 'cell_math.c'}${all.length > 1 ? ` (unfinished: ${all.join(', ')})` : ''}. ` +
+            'This module was built from your exercises: finish them (node exercises/grade.mjs) or use the reference module',
+            -3, 'todo');
         }
         return r;
       };
