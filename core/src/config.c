@@ -147,8 +147,7 @@ rnl_status rnl_limit_check(const char *name, double v) { return rnl_limit_check_
 
 // --- Validation -------------------------------------------------------------------------------------
 
-// A field against its limit; the message starts "config: ".
-static rnl_status check_field(const char *name, double v) {
+rnl_status rnl_config_check_field(const char *name, double v) {
     if (rnl_limit_check(name, v) == RNL_OK) return RNL_OK;
     return rnl_fail(RNL_ERR_ARG, "config: %s", rnl_last_error());
 }
@@ -164,15 +163,15 @@ rnl_status rnl_config_validate(const rnl_config *c) {
     if (c->head != RNL_HEAD_BINARY && c->head != RNL_HEAD_CLASSES && c->head != RNL_HEAD_REGRESSION)
         return rnl_fail(RNL_ERR_ARG, "config: head is %d, must be 0 (binary), 1 (classes) or 2 (regression)", (int)c->head);
     if (c->vocab != 0) {  // 0: no vocabulary (real-valued inputs)
-        if ((st = check_field("vocab", c->vocab))) return st;
-        if ((st = check_field("embed", c->embed))) return st;
+        if ((st = rnl_config_check_field("vocab", c->vocab))) return st;
+        if ((st = rnl_config_check_field("embed", c->embed))) return st;
     } else {
         if (c->input_size == 0)
             return rnl_fail(RNL_ERR_ARG, "config: give either vocab and embed (token inputs) or input_size (real-valued inputs)");
-        if ((st = check_field("input_size", c->input_size))) return st;
+        if ((st = rnl_config_check_field("input_size", c->input_size))) return st;
     }
-    if ((st = check_field("hidden", c->hidden))) return st;
-    if ((st = check_field("layers", c->layers))) return st;
+    if ((st = rnl_config_check_field("hidden", c->hidden))) return st;
+    if ((st = rnl_config_check_field("layers", c->layers))) return st;
     if (c->bidirectional != 0 && c->bidirectional != 1)
         return rnl_fail(RNL_ERR_ARG, "config: bidirectional is %d, must be in 0..1", c->bidirectional);
     if (c->seq2seq != 0 && c->seq2seq != 1) return rnl_fail(RNL_ERR_ARG, "config: seq2seq is %d, must be in 0..1", c->seq2seq);
@@ -182,9 +181,9 @@ rnl_status rnl_config_validate(const rnl_config *c) {
         const rnl_limit *l = rnl_limit_find("classes");
         return rnl_fail(RNL_ERR_ARG, "config: a classes head needs %.0f..%.0f classes, not %d", l->min, l->max, c->outputs);
     }
-    if ((st = check_field("outputs", c->outputs))) return st;
-    if ((st = check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
-    if ((st = check_field("dropout", c->dropout))) return st;
+    if ((st = rnl_config_check_field("outputs", c->outputs))) return st;
+    if ((st = rnl_config_check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
+    if ((st = rnl_config_check_field("dropout", c->dropout))) return st;
     // Counted in 64 bits, so a count past 4 G is named as it is in WebAssembly too, never wrapped.
     uint64_t n = rnl_config_num_params64(c);
     if (n == 0 || n > RNL_MAX_PARAMS)

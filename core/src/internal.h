@@ -46,6 +46,18 @@ static inline size_t rnl_add_size(size_t a, size_t b, int *ok) {
     if (b > SIZE_MAX - a) { *ok = 0; return 0; }
     return a + b;
 }
+// The same in 64 bits in every build, for parameter counts: in WebAssembly size_t is 32 bits, and a count
+// that wrapped there could pass the parameter limit and under-allocate.
+static inline uint64_t rnl_mul_u64(uint64_t a, uint64_t b, int *ok) {
+    if (a != 0 && b > UINT64_MAX / a) { *ok = 0; return 0; }
+    return a * b;
+}
+static inline uint64_t rnl_add_u64(uint64_t a, uint64_t b, int *ok) {
+    if (b > UINT64_MAX - a) { *ok = 0; return 0; }
+    return a + b;
+}
+// config.c: a configuration field against its limit (rnnlab.h's table); the message starts "config: ".
+rnl_status rnl_config_check_field(const char *name, double v);
 
 // model.c: what every model over an rnl_batch shares (model.c, transformer.c). rnl_batch_check: the
 // batch's shape, lengths, token ids and targets against c (its vocab, head, outputs, seq2seq), with a message

@@ -67,31 +67,22 @@ static int layer_in(const rnl_config *c, int l) {
     return c->vocab > 0 ? c->embed : c->input_size;
 }
 
-// Counted in 64 bits in every build: in WebAssembly size_t is 32 bits, and a count that wrapped there
-// could pass the parameter limit and under-allocate. UINT64_MAX if even 64 bits overflow (only a
-// corrupt, unvalidated config gets there).
-static uint64_t mul_u64(uint64_t a, uint64_t b, int *ok) {
-    if (a != 0 && b > UINT64_MAX / a) { *ok = 0; return 0; }
-    return a * b;
-}
-static uint64_t add_u64(uint64_t a, uint64_t b, int *ok) {
-    if (b > UINT64_MAX - a) { *ok = 0; return 0; }
-    return a + b;
-}
+// Counted in 64 bits in every build (rnl_mul_u64); UINT64_MAX if even 64 bits overflow (only a corrupt,
+// unvalidated config gets there).
 
 uint64_t rnl_config_num_params64(const rnl_config *c) {
     int ok = 1;
     uint64_t n = 0, G = (uint64_t)rnl_cell_gates(c->cell), H = (uint64_t)(c->hidden > 0 ? c->hidden : 0);
-    if (c->vocab > 0 && c->embed > 0) n = mul_u64((uint64_t)c->vocab, (uint64_t)c->embed, &ok);
+    if (c->vocab > 0 && c->embed > 0) n = rnl_mul_u64((uint64_t)c->vocab, (uint64_t)c->embed, &ok);
     int ndir = c->bidirectional ? 2 : 1;
     for (int l = 0; l < c->layers && l < RNL_MAX_LAYERS; l++) {
         int in = layer_in(c, l);
         if (in < 0) return 0;
-        uint64_t per = mul_u64(G * H, (uint64_t)in + H + 2, &ok);
-        n = add_u64(n, mul_u64(per, (uint64_t)ndir, &ok), &ok);
+        uint64_t per = rnl_mul_u64(G * H, (uint64_t)in + H + 2, &ok);
+        n = rnl_add_u64(n, rnl_mul_u64(per, (uint64_t)ndir, &ok), &ok);
     }
     uint64_t D = H * (uint64_t)ndir, O = (uint64_t)(c->outputs > 0 ? c->outputs : 0);
-    n = add_u64(n, mul_u64(O, D + 1, &ok), &ok);
+    n = rnl_add_u64(n, rnl_mul_u64(O, D + 1, &ok), &ok);
     return ok ? n : UINT64_MAX;
 }
 

@@ -104,49 +104,35 @@ rnl_config rnl_tf_io_config(const rnl_tf_config *t) {
     return c;
 }
 
-static uint64_t mul64(uint64_t a, uint64_t b, int *ok) {
-    if (a != 0 && b > UINT64_MAX / a) { *ok = 0; return 0; }
-    return a * b;
-}
-static uint64_t add64(uint64_t a, uint64_t b, int *ok) {
-    if (b > UINT64_MAX - a) { *ok = 0; return 0; }
-    return a + b;
-}
-
 uint64_t rnl_tf_config_num_params(const rnl_tf_config *c) {
     int ok = 1;
     uint64_t D = c->d_model > 0 ? (uint64_t)c->d_model : 0, F = c->ffn > 0 ? (uint64_t)c->ffn : 0;
     uint64_t O = c->outputs > 0 ? (uint64_t)c->outputs : 0, n;
-    if (c->vocab > 0) n = mul64((uint64_t)c->vocab, D, &ok);
-    else n = mul64((uint64_t)(c->input_size > 0 ? c->input_size : 0) + 1, D, &ok);
+    if (c->vocab > 0) n = rnl_mul_u64((uint64_t)c->vocab, D, &ok);
+    else n = rnl_mul_u64((uint64_t)(c->input_size > 0 ? c->input_size : 0) + 1, D, &ok);
     // in_proj 3D(D+1), out_proj D(D+1), linear1 F(D+1), linear2 D(F+1), two norms 4D.
-    uint64_t per = add64(add64(mul64(4 * D, D + 1, &ok), mul64(F, D + 1, &ok), &ok), add64(mul64(D, F + 1, &ok), 4 * D, &ok), &ok);
-    for (int l = 0; l < c->layers && l < RNL_MAX_LAYERS; l++) n = add64(n, per, &ok);
-    n = add64(n, add64(2 * D, mul64(O, D + 1, &ok), &ok), &ok);
+    uint64_t per = rnl_add_u64(rnl_add_u64(rnl_mul_u64(4 * D, D + 1, &ok), rnl_mul_u64(F, D + 1, &ok), &ok), rnl_add_u64(rnl_mul_u64(D, F + 1, &ok), 4 * D, &ok), &ok);
+    for (int l = 0; l < c->layers && l < RNL_MAX_LAYERS; l++) n = rnl_add_u64(n, per, &ok);
+    n = rnl_add_u64(n, rnl_add_u64(2 * D, rnl_mul_u64(O, D + 1, &ok), &ok), &ok);
     return ok ? n : UINT64_MAX;
-}
-
-static rnl_status check_field(const char *name, double v) {
-    if (rnl_limit_check(name, v) == RNL_OK) return RNL_OK;
-    return rnl_fail(RNL_ERR_ARG, "config: %s", rnl_last_error());
 }
 
 rnl_status rnl_tf_config_validate(const rnl_tf_config *c) {
     rnl_status st;
     if (!c) return rnl_fail(RNL_ERR_ARG, "config: missing");
     if (c->vocab != 0) {
-        if ((st = check_field("vocab", c->vocab))) return st;
+        if ((st = rnl_config_check_field("vocab", c->vocab))) return st;
     } else {
         if (c->input_size == 0)
             return rnl_fail(RNL_ERR_ARG, "config: give either vocab (token inputs) or input_size (real-valued inputs)");
-        if ((st = check_field("input_size", c->input_size))) return st;
+        if ((st = rnl_config_check_field("input_size", c->input_size))) return st;
     }
-    if ((st = check_field("hidden", c->d_model))) return st;
-    if ((st = check_field("heads", c->heads))) return st;
+    if ((st = rnl_config_check_field("hidden", c->d_model))) return st;
+    if ((st = rnl_config_check_field("heads", c->heads))) return st;
     if (c->d_model % c->heads)
         return rnl_fail(RNL_ERR_ARG, "config: heads is %d, must divide hidden (%d) into equal heads", c->heads, c->d_model);
-    if ((st = check_field("layers", c->layers))) return st;
-    if ((st = check_field("ffn", c->ffn))) return st;
+    if ((st = rnl_config_check_field("layers", c->layers))) return st;
+    if ((st = rnl_config_check_field("ffn", c->ffn))) return st;
     if (c->positions != RNL_TF_POS_NONE && c->positions != RNL_TF_POS_SINUSOIDAL)
         return rnl_fail(RNL_ERR_ARG, "config: positions is %d, must be 0 (none) or 1 (sinusoidal)", (int)c->positions);
     if (c->head != RNL_HEAD_BINARY && c->head != RNL_HEAD_CLASSES && c->head != RNL_HEAD_REGRESSION)
@@ -157,7 +143,7 @@ rnl_status rnl_tf_config_validate(const rnl_tf_config *c) {
         const rnl_limit *l = rnl_limit_find("classes");
         return rnl_fail(RNL_ERR_ARG, "config: a classes head needs %.0f..%.0f classes, not %d", l->min, l->max, c->outputs);
     }
-    if ((st = check_field("outputs", c->outputs))) return st;
+    if ((st = rnl_config_check_field("outputs", c->outputs))) return st;
     uint64_t n = rnl_tf_config_num_params(c);
     if (n == 0 || n > RNL_MAX_PARAMS)
         return rnl_fail(RNL_ERR_NOMEM, "config: the model would have %llu parameters, more than the limit of %u",
