@@ -73,7 +73,9 @@ test('a long data run: estimate, progress inside the epoch, a checkpoint per epo
   assert.match(await whole.textContent('#stat-memory'), /^\d+ MB$/);
   // The full-set defaults: dropout, a cosine schedule with warm-up (its curve computed by the core), keep-best.
   assert.match(A.label, /cosine, dropout 0\.4/);
-  assert.match(await whole.textContent('#lr-hint'), /^Steps [\d,]+ to [\d,]+, [\d,]+ steps an epoch: the rate goes from /);
+  // After the run, the curve is that of "Train more": it continues the model's schedule from its next step.
+  assert.match(await whole.textContent('#lr-hint'),
+    /^Steps [\d,]+ to [\d,]+, [\d,]+ steps an epoch \(Train more continues the current model: its schedule runs from its first step\): the rate goes from /);
   assert.ok(await whole.evaluate(() => window.Chart.getChart(document.getElementById('chart-lr')).data.datasets[0].src.length) > 10);
   // The best epoch: a star on the validation curve, in the status line, and "Restore best epoch".
   const best = await whole.evaluate(() => window.rnnlab.state.model.rec.best);
