@@ -73,8 +73,13 @@ double rnlw_train_seed(double steps_done) { return (double)rnl_run_train_seed((l
 // --- Models -------------------------------------------------------------------------------------
 
 // What JavaScript holds as a model: the core's model plus what a training loop keeps beside it.
+// A handle holds either kind the run layer trains over rnl_batch (rnl_run_net): a recurrent model (m) or a
+// Transformer encoder (tf, made by wasm_transformer.c), so the task, data-set, keep-best, schedule and
+// text-prediction calls below serve both; the calls about one kind's own insides (traces, batches, cells)
+// are the recurrent model's (m), and the wrapper's classes call each kind's own.
 typedef struct rnlw_handle {
-    rnl_model *m;
+    rnl_model *m;         // exactly one of m and tf is set
+    rnl_tf *tf;
     rnl_optimizer *o;     // NULL until set, or until the first training step makes the default
     rnl_task_data data;   // batches of rnlw_train_task / _eval_task / _train_data / _eval_data
     rnl_rng rng;          // the training-data stream of rnlw_train_task (rnlw_task_seed)
@@ -93,19 +98,36 @@ typedef struct rnlw_handle {
     size_t best_n;
 } handle;
 
-static handle *wrap(rnl_model *m, rnl_optimizer *o) {
+static handle *wrap_net(rnl_run_net n, rnl_optimizer *o) {
     handle *h = calloc(1, sizeof *h);
     if (!h) {
         rnl_optimizer_destroy(o);
-        rnl_model_destroy(m);
+        rnl_model_destroy(n.rnn);
+        rnl_tf_destroy(n.tf);
         wasm_status = rnl_fail(RNL_ERR_NOMEM, "model: out of memory");
         return NULL;
     }
-    h->m = m;
+    h->m = n.rnn;
+    h->tf = n.tf;
     h->o = o;
     rnl_task_data_init(&h->data);
     rnl_rng_seed(&h->rng, 1);
     return h;
+}
+
+static handle *wrap(rnl_model *m, rnl_optimizer *o) { return wrap_net(rnl_run_net_of_model(m), o); }
+
+// wasm_api.h: the handle of a Transformer encoder (wasm_transformer.c), and its parts.
+handle *wasm_wrap_tf(rnl_tf *m, rnl_optimizer *o) { return wrap_net(rnl_run_net_of_tf(m), o); }
+rnl_tf *wasm_tf(handle *h) { return h->tf; }
+
+// The model the run layer's calls take, whichever kind it is.
+static rnl_run_net net(const handle *h) { return h->tf ? rnl_run_net_of_tf(h->tf) : rnl_run_net_of_model(h->m); }
+
+// The hint of a fit check: how to make a model that fits.
+static const char *make_hint(const handle *h, const char *what) {
+    if (h->tf) return *what == 't' ? "make one with createTransformer({ task })" : "make one with createTransformer({ dataset })";
+    return *what == 't' ? "make one with createModel({ cell, task })" : "make one with createModel({ cell, dataset })";
 }
 
 // c: a "config" record (the wrapper starts from rnlw_config_default and writes the fields it was given).
@@ -136,6 +158,7 @@ void rnlw_model_destroy(handle *h) {
     rnl_task_data_free(&h->data);
     rnl_optimizer_destroy(h->o);
     rnl_model_destroy(h->m);
+    rnl_tf_destroy(h->tf);
     free(h);
 }
 
@@ -155,7 +178,11 @@ static double training_bytes(const rnl_config *c, int kind, int B, int T) {
 double rnlw_config_training_bytes(const rnl_config *c, int kind, int B, int T) { return training_bytes(c, kind, B, T); }
 
 double rnlw_model_training_bytes(handle *h, int kind, int B, int T) {
-    return training_bytes(rnl_model_config(h->m), kind, B, T);
+    if (!h->tf) return training_bytes(rnl_model_config(h->m), kind, B, T);
+    const rnl_tf_config *c = rnl_tf_get_config(h->tf);  // as training_bytes, for a Transformer
+    size_t n = rnl_tf_training_bytes(c, (rnl_optim)kind, B ? B : 1, B ? T : 1);
+    if (!B && n) n -= rnl_tf_workspace_bytes(c, 1, 1);
+    return n ? (double)n : INFINITY;
 }
 
 // Memory below the heap (static data and the stack), which the allocator never hands out.
@@ -193,18 +220,18 @@ int rnlw_tensor(rnl_tensor_info *out, handle *h, int i) {
 }
 
 // The model's opaque meta bytes (the description of its data, kept in checkpoints); data NULL if none.
-void rnlw_meta(rnlw_span *out, handle *h) { out->data = rnl_model_meta(h->m, &out->n); }
+void rnlw_meta(rnlw_span *out, handle *h) { out->data = h->tf ? rnl_tf_meta(h->tf, &out->n) : rnl_model_meta(h->m, &out->n); }
 
 rnl_status rnlw_set_meta(handle *h, const uint8_t *bytes, size_t n) {
     forget_meta(h);
-    return rnl_model_set_meta(h->m, bytes, n);
+    return h->tf ? rnl_tf_set_meta(h->tf, bytes, n) : rnl_model_set_meta(h->m, bytes, n);
 }
 
 // --- Optimizers ---------------------------------------------------------------------------------
 
 // The default when training starts with none set: the run layer's (Adam, clipping at 1, as the CLI).
 static rnl_status ensure_optimizer(handle *h) {
-    return rnl_run_ensure_optimizer(&h->o, RNL_RUN_RECURRENT, rnl_model_num_params(h->m));
+    return rnl_run_ensure_optimizer(&h->o, rnl_run_net_kind(net(h)), rnl_run_net_num_params(net(h)));
 }
 
 // The settings setOptimizer starts from for a kind: the run layer's for a recurrent model
@@ -232,7 +259,7 @@ rnl_status wasm_set_optimizer(rnl_optimizer **po, size_t np, const rnlw_optimize
 }
 
 rnl_status rnlw_set_optimizer(handle *h, const rnlw_optimizer *rec, int reset) {
-    return wasm_set_optimizer(&h->o, rnl_model_num_params(h->m), rec, reset);
+    return wasm_set_optimizer(&h->o, rnl_run_net_num_params(net(h)), rec, reset);
 }
 
 int wasm_optimizer_info(rnlw_optimizer *out, rnl_optimizer *o) {
@@ -339,7 +366,12 @@ rnl_status rnlw_schedule_curve(float *lr, int32_t *steps, const rnl_run_schedule
 
 // --- Keeping the best epoch (the run layer's rule: rnl_run_best) ----------------------------------
 
-static rnl_status check_data_fits(const rnl_model *m, const rnl_dataset *ds);  // below, with the dataset calls
+// The checkpoint bytes of either kind (RNNLAB or RNNLABTF), as the CLI writes them.
+static rnl_status checkpoint_write(const handle *h, const rnl_optimizer *o, uint8_t **buf, size_t *n) {
+    return h->tf ? rnl_tf_checkpoint_write(h->tf, o, buf, n) : rnl_checkpoint_write(h->m, o, buf, n);
+}
+
+static rnl_status check_data_fits(const handle *h, const rnl_dataset *ds);  // below, with the dataset calls
 
 // Starts a run that keeps its best epoch: forgets any best of an earlier run.
 void rnlw_keep_best_start(handle *h, int patience) {
@@ -359,18 +391,18 @@ static void put_best(rnlw_best *out, const rnl_run_best *b, int improved, int st
 // file. out: the best so far, whether this epoch improved, whether patience is used up.
 rnl_status rnlw_keep_best(rnlw_best *out, handle *h, const rnl_dataset *ds, int epoch) {
     put_best(out, &h->best, 0, 0, NULL);
-    rnl_status st = check_data_fits(h->m, ds);
+    rnl_status st = check_data_fits(h, ds);
     if (st) return st;
     rnl_run_eval r;
-    if ((st = rnl_run_eval_split(h->m, ds, RNL_SPLIT_VAL, &h->data, &r))) return st;
+    if ((st = rnl_run_net_eval_split(net(h), ds, RNL_SPLIT_VAL, &h->data, &r))) return st;
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
-    rnl_model_history_heldout(h->m, r.loss, r.accuracy);  // before the checkpoint below, which keeps it
+    if (h->m) rnl_model_history_heldout(h->m, r.loss, r.accuracy);  // before the checkpoint below, which keeps it
     rnl_run_best next = h->best;
     int stop = 0, improved = rnl_run_best_update(&next, &r, epoch, h->o ? rnl_optimizer_steps(h->o) : 0, &stop);
     if (improved) {
         uint8_t *buf = NULL;
         size_t n = 0;
-        if ((st = rnl_checkpoint_write(h->m, h->o, &buf, &n))) return st;  // the best so far stays as it was
+        if ((st = checkpoint_write(h, h->o, &buf, &n))) return st;  // the best so far stays as it was
         rnl_buffer_free(h->best_ck);
         h->best_ck = buf;
         h->best_n = n;
@@ -387,14 +419,21 @@ void rnlw_best_checkpoint(rnlw_span *out, handle *h) { *out = (rnlw_span){h->bes
 // meta bytes: it is this model, earlier).
 rnl_status rnlw_restore_best(handle *h) {
     if (!h->best_ck) return rnl_fail(RNL_ERR_ARG, "restoreBest: no best epoch kept (train with keepBest first)");
-    rnl_model *m;
     rnl_optimizer *o;
-    rnl_status st = rnl_checkpoint_read(h->best_ck, h->best_n, &m, &o);
-    if (st) return st;
-    memcpy(rnl_model_params(h->m), rnl_model_params(m), sizeof(rnl_real) * rnl_model_num_params(m));
+    rnl_status st;
+    if (h->tf) {
+        rnl_tf *m;
+        if ((st = rnl_tf_checkpoint_read(h->best_ck, h->best_n, &m, &o))) return st;
+        memcpy(rnl_tf_params(h->tf), rnl_tf_params(m), sizeof(rnl_real) * rnl_tf_num_params(m));
+        rnl_tf_destroy(m);
+    } else {
+        rnl_model *m;
+        if ((st = rnl_checkpoint_read(h->best_ck, h->best_n, &m, &o))) return st;
+        memcpy(rnl_model_params(h->m), rnl_model_params(m), sizeof(rnl_real) * rnl_model_num_params(m));
+        rnl_model_destroy(m);
+    }
     rnl_optimizer_destroy(h->o);
     h->o = o;
-    rnl_model_destroy(m);
     return RNL_OK;
 }
 
@@ -415,8 +454,9 @@ rnl_status rnlw_task_shape(rnl_config *out, int task) {
 }
 
 // The model must read what the task gives and predict what it asks (rnl_run_task_fits names what differs).
-static rnl_status check_task_fits(const rnl_model *m, rnl_task task) {
-    return rnl_run_task_fits(rnl_model_config(m), task, "make one with createModel({ cell, task })");
+static rnl_status check_task_fits(const handle *h, rnl_task task) {
+    rnl_config c = rnl_run_net_config(net(h));
+    return rnl_run_task_fits(&c, task, make_hint(h, "task"));
 }
 
 // One batch of a task for the page, from its own generator seeded with `seed`. Valid until the next call.
@@ -445,10 +485,10 @@ void rnlw_task_seed(handle *h, uint32_t seed_lo, uint32_t seed_hi) { rnl_rng_see
 // reports progress between them (also after a failure, for the steps before it).
 rnl_status rnlw_train_task(rnlw_progress *out, handle *h, int task, int B, int T, int steps, int bptt_window) {
     rnl_status st = check_task(task);
-    if (!st) st = check_task_fits(h->m, (rnl_task)task);
+    if (!st) st = check_task_fits(h, (rnl_task)task);
     if (!st) st = ensure_optimizer(h);
     rnl_run_progress p = no_progress(h->o);
-    if (!st) st = rnl_run_train_task(h->m, h->o, (rnl_task)task, B, T, steps, bptt_window, h->has_sched ? &h->sched : NULL, &h->rng,
+    if (!st) st = rnl_run_net_train_task(net(h), h->o, (rnl_task)task, B, T, steps, bptt_window, h->has_sched ? &h->sched : NULL, &h->rng,
                                      &h->data, &p);
     h->pred_B = B, h->pred_T = T;
     put_progress(out, &p);
@@ -459,9 +499,9 @@ rnl_status rnlw_train_task(rnlw_progress *out, handle *h, int task, int B, int T
 // seeded with `seed` (not the training stream). out: mean loss and accuracy (NaN for regression).
 rnl_status rnlw_eval_task(rnlw_progress *out, handle *h, int task, int T, int batches, int B, uint32_t seed_lo, uint32_t seed_hi) {
     rnl_status st = check_task(task);
-    if (!st) st = check_task_fits(h->m, (rnl_task)task);
+    if (!st) st = check_task_fits(h, (rnl_task)task);
     rnl_run_eval r = {NAN, NAN, 0};
-    if (!st) st = rnl_run_eval_task(h->m, (rnl_task)task, T, batches, B, wasm_seed64(seed_lo, seed_hi), &h->data, &r);
+    if (!st) st = rnl_run_net_eval_task(net(h), (rnl_task)task, T, batches, B, wasm_seed64(seed_lo, seed_hi), &h->data, &r);
     h->pred_B = B, h->pred_T = T;
     rnl_step_stats s = {r.loss, NAN, 0, r.accuracy};
     put_stats(out, &s, wasm_steps(h->o));
@@ -487,7 +527,7 @@ void rnlw_trace(rnlw_trace_view *out, handle *h, int kind, int layer, int dir) {
 // them and frees the buffer with rnl_buffer_free.
 rnl_status rnlw_checkpoint_write(rnlw_span *out, handle *h, int with_optimizer) {
     uint8_t *buf = NULL;
-    rnl_status st = rnl_checkpoint_write(h->m, with_optimizer ? h->o : NULL, &buf, &out->n);
+    rnl_status st = checkpoint_write(h, with_optimizer ? h->o : NULL, &buf, &out->n);
     out->data = buf;
     return st;
 }
@@ -503,8 +543,9 @@ handle *rnlw_checkpoint_read(const uint8_t *buf, size_t n) {
 // --- Models on datasets -------------------------------------------------------------------------
 
 // The model must read what the data gives and predict what it asks (rnl_run_data_fits, as the CLI's check).
-static rnl_status check_data_fits(const rnl_model *m, const rnl_dataset *ds) {
-    return rnl_run_data_fits(rnl_model_config(m), ds, "make one with createModel({ cell, dataset })");
+static rnl_status check_data_fits(const handle *h, const rnl_dataset *ds) {
+    rnl_config c = rnl_run_net_config(net(h));
+    return rnl_run_data_fits(&c, ds, make_hint(h, "data"));
 }
 
 // Ties a model to a dataset as `rnnlab train --data` does (rnl_run_attach_data): the model must fit it,
@@ -512,8 +553,9 @@ static rnl_status check_data_fits(const rnl_model *m, const rnl_dataset *ds) {
 // already has other meta bytes was trained on other data and is refused.
 rnl_status rnlw_attach_data(handle *h, const rnl_dataset *ds) {
     int changed = 0;
-    rnl_status st = check_data_fits(h->m, ds);  // first, for its own hint
-    if (!st) st = rnl_run_attach_data(h->m, ds, "start a new model with createModel({ cell, dataset })", &changed);
+    rnl_status st = check_data_fits(h, ds);  // first, for its own hint
+    if (!st) st = rnl_run_net_attach_data(net(h), ds, h->tf ? "start a new model with createTransformer({ dataset })"
+                                                           : "start a new model with createModel({ cell, dataset })", &changed);
     if (changed) forget_meta(h);
     return st;
 }
@@ -543,7 +585,7 @@ rnl_status rnlw_train_data(rnlw_progress *out, handle *h, const rnl_dataset *ds,
     if (h->order_ds != ds) st = rnl_fail(RNL_ERR_ARG, "train: no epoch order for this dataset (call rnlw_data_epoch first)");
     if (!st) st = ensure_optimizer(h);
     rnl_run_progress p = no_progress(h->o);
-    if (!st) st = rnl_run_train_data(h->m, h->o, ds, h->order, h->order_n, first, n, B, bptt_window, h->has_sched ? &h->sched : NULL,
+    if (!st) st = rnl_run_net_train_data(net(h), h->o, ds, h->order, h->order_n, first, n, B, bptt_window, h->has_sched ? &h->sched : NULL,
                                      &h->data, &p);
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
     put_progress(out, &p);
@@ -554,10 +596,10 @@ rnl_status rnlw_train_data(rnlw_progress *out, handle *h, const rnl_dataset *ds,
 // its size): `rnnlab eval --data` and the CLI's validation after each epoch. out: loss, accuracy (NaN for
 // a series), count.
 rnl_status rnlw_eval_data(rnlw_split_eval *out, handle *h, const rnl_dataset *ds, int split) {
-    rnl_status st = check_data_fits(h->m, ds);
+    rnl_status st = check_data_fits(h, ds);
     if (st) return st;
     rnl_run_eval r;
-    st = rnl_run_eval_split(h->m, ds, (rnl_split)split, &h->data, &r);
+    st = rnl_run_net_eval_split(net(h), ds, (rnl_split)split, &h->data, &r);
     if (r.count == 0) return st;  // an empty split: nothing ran
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
     *out = (rnlw_split_eval){r.loss, r.accuracy, r.count};
@@ -570,7 +612,7 @@ rnl_status rnlw_eval_data(rnlw_split_eval *out, handle *h, const rnl_dataset *ds
 rnl_status rnlw_predict_series(rnlw_span *out, handle *h, const rnl_dataset *ds, int split) {
     static double *buf;
     static size_t cap;
-    rnl_status st = check_data_fits(h->m, ds);
+    rnl_status st = check_data_fits(h, ds);
     if (st) return st;
     if (ds->kind != RNL_DATASET_SERIES) return rnl_fail(RNL_ERR_ARG, "predictSeries: this is a text dataset, not a time series");
     int first, count;
@@ -581,7 +623,7 @@ rnl_status rnlw_predict_series(rnlw_span *out, handle *h, const rnl_dataset *ds,
         buf = p;
         cap = (size_t)count * 2;
     }
-    st = rnl_run_predict_series(h->m, ds, (rnl_split)split, &h->data, buf);
+    st = rnl_run_net_predict_series(net(h), ds, (rnl_split)split, &h->data, buf);
     if (count > 0) h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
     *out = (rnlw_span){buf, (size_t)count};
     return st;
@@ -591,10 +633,10 @@ rnl_status rnlw_predict_series(rnlw_span *out, handle *h, const rnl_dataset *ds,
 static rnl_status model_vocabulary(handle *h, const char *what) {
     if (h->meta_ds) return RNL_OK;
     size_t n;
-    const uint8_t *meta = rnl_model_meta(h->m, &n);
+    const uint8_t *meta = h->tf ? rnl_tf_meta(h->tf, &n) : rnl_model_meta(h->m, &n);
     if (!meta)
-        return rnl_fail(RNL_ERR_ARG, "%s: the model has no vocabulary: create it with createModel({ cell, dataset }) or train it "
-                        "with trainDataset on a text dataset first", what);
+        return rnl_fail(RNL_ERR_ARG, "%s: the model has no vocabulary: create it with %s or train it with trainDataset on a text "
+                        "dataset first", what, h->tf ? "createTransformer({ dataset })" : "createModel({ cell, dataset })");
     rnl_dataset *ds;
     rnl_status st = rnl_dataset_read(meta, n, "the model's meta bytes", &ds);
     if (st) return st;
@@ -602,7 +644,7 @@ static rnl_status model_vocabulary(handle *h, const char *what) {
         rnl_dataset_destroy(ds);
         return rnl_fail(RNL_ERR_ARG, "%s: the model predicts a time series, not the sentiment of a text", what);
     }
-    if ((st = check_data_fits(h->m, ds))) {
+    if ((st = check_data_fits(h, ds))) {
         rnl_dataset_destroy(ds);
         return st;
     }
@@ -640,10 +682,12 @@ rnl_status rnlw_predict_text(rnlw_text_prediction *out, handle *h, const char *t
     }
     int len = rnl_vocab_encode(ds->vocab, text, n, ds->max_len, ds->keep_end, h->ids);
     rnl_batch b = {1, len, h->ids, NULL, NULL, NULL};
-    int each = !rnl_model_config(h->m)->bidirectional;
+    // The prediction after each word needs a model that reads left to right: not a bidirectional one, nor
+    // a Transformer (every position sees every other).
+    int each = h->m && !rnl_model_config(h->m)->bidirectional;
     h->pred_B = 1, h->pred_T = len;
-    if ((st = each ? rnl_model_predict_steps(h->m, &b, h->steps, NULL) : rnl_model_forward(h->m, &b, NULL))) return st;
-    *out = (rnlw_text_prediction){rnl_model_predictions(h->m)[0], h->ids, len, each ? h->steps : NULL};
+    if ((st = each ? rnl_model_predict_steps(h->m, &b, h->steps, NULL) : rnl_run_net_forward(net(h), &b, NULL))) return st;
+    *out = (rnlw_text_prediction){rnl_run_net_predictions(net(h))[0], h->ids, len, each ? h->steps : NULL};
     return RNL_OK;
 }
 

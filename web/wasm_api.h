@@ -29,5 +29,9 @@ int wasm_optimizer_info(rnlw_optimizer *out, rnl_optimizer *o);
 typedef struct rnlw_handle rnlw_handle;
 rnl_model *wasm_model(rnlw_handle *h);
 const rnl_dataset *wasm_vocabulary(rnlw_handle *h, const char *what, rnl_status *st);
+// The same handle holding a Transformer encoder instead (wasm_transformer.c: creation, its tensors, its
+// attention); NULL with wasm_status on failure. wasm_model is NULL for it, wasm_tf NULL for a recurrent one.
+rnlw_handle *wasm_wrap_tf(rnl_tf *m, rnl_optimizer *o);
+rnl_tf *wasm_tf(rnlw_handle *h);
 
 #endif

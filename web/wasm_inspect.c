@@ -134,4 +134,7 @@ void rnlw_history(rnlw_span *out, rnlw_handle *h) {
 }
 
 // A held-out check recorded on the last history point (as `rnnlab train` does after its checks).
-void rnlw_history_heldout(rnlw_handle *h, double loss, double accuracy) { rnl_model_history_heldout(wasm_model(h), loss, accuracy); }
+// A Transformer keeps no history: nothing to record.
+void rnlw_history_heldout(rnlw_handle *h, double loss, double accuracy) {
+    if (wasm_model(h)) rnl_model_history_heldout(wasm_model(h), loss, accuracy);
+}

@@ -351,19 +351,40 @@ export class RnnLab {
    */
   createTransformer(cfg) {
     const where = 'createTransformer';
-    cfg = checkKeys(cfg, ['task', 'vocab', 'inputSize', 'hidden', 'heads', 'layers', 'ffn', 'positions', 'head', 'outputs',
-      'seed'], where);
+    cfg = checkKeys(cfg, ['task', 'dataset', 'vocab', 'inputSize', 'hidden', 'heads', 'layers', 'ffn', 'positions', 'head',
+      'outputs', 'seed'], where);
+    let ds = 0;
+    if (cfg.dataset !== undefined) {
+      // As `rnnlab init --cell transformer --data`: the data decides the input, the head and the outputs.
+      ds = this._datasetHandle(cfg.dataset, where);
+      for (const k of ['task', 'vocab', 'inputSize', 'head', 'outputs'])
+        if (cfg[k] !== undefined) throw argError(`${where}: dataset decides vocab, inputSize, head and outputs: leave ${k} out`);
+      const p = this._heap.slot(0);
+      this._c.rnlw_dataset_shape(p, ds, 0);
+      const v = this._heap.read('config', p);
+      if (v.seq2seq) throw argError(`${where}: this dataset asks a prediction at every step; a Transformer here predicts one value per sequence`);
+      cfg = { ...cfg, vocab: v.vocab, inputSize: v.vocab ? 0 : v.inputSize, head: v.head, outputs: v.outputs };
+    }
     const int = (k, lo) => (cfg[k] === undefined ? -1 : checkInt(cfg[k], k, where, lo));
     const pick = (k, list) => (cfg[k] === undefined ? -1 : indexOf(list, cfg[k], k, where));
     if (cfg.task === undefined && cfg.vocab === undefined && cfg.inputSize === undefined)
-      throw argError(`${where}: give task, vocab or inputSize`);
+      throw argError(`${where}: give task, vocab or inputSize (or a dataset)`);
     const [lo, hi] = splitSeed(cfg.seed ?? 0, where);
     const options = { task: pick('task', this.names.tasks), vocab: int('vocab', 0), inputSize: int('inputSize', 0),
       hidden: int('hidden', 0), heads: int('heads', 0), layers: int('layers', 0), ffn: int('ffn', 0),
       positions: pick('positions', this.transformerNames.positions), head: pick('head', this.names.heads), outputs: int('outputs', 0) };
     const h = this._c.rnlw_tf_create(this._heap.write('tf_options', this._heap.slot(0), options), lo, hi);
     if (!h) throw this._error(this._c.rnlw_last_status());
-    return new TransformerModel(this, h);
+    const m = new TransformerModel(this, h);
+    if (ds) {
+      // The model keeps the data's description as its meta bytes, as the CLI's init --data.
+      const st = this._c.rnlw_attach_data(h, ds);
+      if (st) {
+        m.free();
+        throw this._error(st);
+      }
+    }
+    return m;
   }
 
   /** A Transformer encoder (with its optimizer, if saved with it) from checkpoint bytes. */

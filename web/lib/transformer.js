@@ -1,17 +1,23 @@
 // transformer.js: TransformerModel, a Transformer encoder (rnnlab_transformer.h): training on a synthetic
-// task through the one loop of progress.js, held-out evaluation, the attention weights of each head,
-// and checkpoints (the RNNLABTF format of `rnnlab init --cell transformer`).
+// task or a dataset through the one loop of progress.js, held-out and split evaluation, text prediction,
+// the attention weights of each head (of a batch or of a typed text), and checkpoints (the RNNLABTF format
+// of `rnnlab init --cell transformer`).
+//
+// The module's model handle holds either kind (web/wasm_api.c: an rnl_run_net), so the calls about
+// optimizers, tasks, datasets, keep-best, schedules, text and checkpoints are the same C functions as a
+// recurrent Model's, and the methods over them are Model's own (borrowed below, not copied); this class
+// adds what is the Transformer's: its configuration and tensors, and attention.
 import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, indexOf, checkFunction } from './errors.js';
 import { CoreObject } from './heap.js';
 import { trainLoop } from './progress.js';
-import { optimizerOptions, readOptimizer } from './optimizer.js';
+import { Model } from './model.js';
 
 const KIND_TRANSFORMER = 2;  // rnl_run_kind
 
 /** A Transformer encoder: pre-LN layers of multi-head self-attention, mean of the positions into the head. */
 export class TransformerModel extends CoreObject {
   constructor(lab, handle) {
-    super(lab, handle, 'rnlw_tf_destroy', 'model');
+    super(lab, handle, 'rnlw_model_destroy', 'model');
     this._busy = false;
     const p = lab._heap.slot(0);
     lab._c.rnlw_tf_info(p, handle);
@@ -21,6 +27,15 @@ export class TransformerModel extends CoreObject {
     /** The model's configuration (as rnl_tf_config; hidden is d_model). */
     this.config = Object.freeze({ vocab: v.vocab, inputSize: v.inputSize, hidden: v.hidden, heads: v.heads, layers: v.layers,
       ffn: v.ffn, positions: v.positions, head: v.head, outputs: v.outputs });
+    // Work-memory bookkeeping, as Model's (_reserve): the module's memory must be able to grow that far.
+    this._capB = 0;
+    this._capT = 0;
+    this._held = this._bytesAt(this._optimKind(false), 0, 0);
+  }
+
+  /** Which kind of model: 'transformer' (a recurrent Model's config.cell names its cell). */
+  get kind() {
+    return 'transformer';
   }
 
   get numParams() {
@@ -42,16 +57,6 @@ export class TransformerModel extends CoreObject {
     return this._lab._heap.f32(this._lab._c.rnlw_tf_params(this._handle), this._numParams).slice();
   }
 
-  /** As Model.setOptimizer. Without one, training starts Adam at lr 0.001 with clip 1 (as the CLI). */
-  setOptimizer(opts = {}) {
-    const { reset, record } = optimizerOptions(this._lab, opts, 'setOptimizer');
-    this._lab._check(this._lab._c.rnlw_tf_set_optimizer(this._handle, record(), reset));
-  }
-
-  /** The optimizer's settings and step count, or null before one is set or made by training. */
-  get optimizer() {
-    return readOptimizer(this._lab, 'rnlw_tf_optimizer_info', this._handle);
-  }
 
   /**
    * Trains on fresh batches of a synthetic task (adding or copy): the loop of `rnnlab train --task` for a
@@ -61,7 +66,7 @@ export class TransformerModel extends CoreObject {
   async trainTask(opts) {
     const where = 'trainTask', lab = this._lab;
     opts = checkKeys(opts, ['task', 'length', 'steps', 'batchSize', 'seed', 'evalEvery', 'evalBatches', 'evalBatchSize',
-      'progressEvery', 'onProgress', 'signal', 'yieldMs'], where);
+      'progressEvery', 'onProgress', 'signal', 'yieldMs', 'schedule'], where);
     const d = lab._defaults.transformer;
     const { length = d.length, steps = d.steps, batchSize = d.batch, evalEvery = 0, evalBatches = d.heldoutBatches,
       evalBatchSize = d.heldoutBatch, progressEvery = 10, onProgress, signal, yieldMs = 30 } = opts;
@@ -76,15 +81,16 @@ export class TransformerModel extends CoreObject {
     checkNumber(yieldMs, 'yieldMs', where);
     checkFunction(onProgress, 'onProgress', where);
     if (this._busy) throw argError(`${where}: this model is already training`);
-    const [lo, hi] = splitSeed(opts.seed ?? lab._c.rnlw_train_seed(this.optimizer?.steps ?? 0), where);
-    lab._c.rnlw_tf_seed(this._handle, lo, hi);
+    this._reserve(batchSize, length, true, 'train', evalEvery ? evalBatchSize : 0);
+    const done0 = this.optimizer?.steps ?? 0;
+    const [lo, hi] = splitSeed(opts.seed ?? lab._c.rnlw_train_seed(done0), where);
+    this._setSchedule(opts.schedule, where, done0 + steps, 0);
+    lab._c.rnlw_task_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
-        const p = lab._heap.slot(0);
-        const status = lab._c.rnlw_tf_train_task(p, this._handle, task, batchSize, length, n);
-        const r = lab._heap.read('progress', p);
+        const { status, r } = this._progress((p) => lab._c.rnlw_train_task(p, this._handle, task, batchSize, length, n, 0));
         return { status, done: r.done, stats: { step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm,
-          clipped: r.clipped, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy } };
+          clipped: r.clipped, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy, lr: Number.isNaN(r.lr) ? null : r.lr } };
       },
       evaluate: () => this.evaluateTask({ task: opts.task, length, batches: evalBatches, batchSize: evalBatchSize,
         seed: lab._c.rnlw_heldout_seed(KIND_TRANSFORMER, length) }),
@@ -99,10 +105,12 @@ export class TransformerModel extends CoreObject {
     const { length = d.length, batches = d.testBatches, batchSize = d.testBatch, seed = d.testSeed } = opts;
     const task = indexOf(lab.names.tasks, opts.task, 'task', where);
     const [lo, hi] = splitSeed(seed, where);
-    const p = lab._heap.slot(0);
-    lab._check(lab._c.rnlw_tf_eval_task(p, this._handle, task, checkInt(length, 'length', where, 2),
-      checkInt(batches, 'batches', where, 1), checkInt(batchSize, 'batchSize', where, 1), lo, hi));
-    const r = lab._heap.read('progress', p);
+    checkInt(length, 'length', where, 2);
+    checkInt(batchSize, 'batchSize', where, 1);
+    checkInt(batches, 'batches', where, 1);
+    this._reserve(batchSize, length, false, 'evaluate');
+    const { status, r } = this._progress((p) => lab._c.rnlw_eval_task(p, this._handle, task, length, batches, batchSize, lo, hi));
+    lab._check(status);
     return { loss: r.loss, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy };
   }
 
@@ -124,6 +132,33 @@ export class TransformerModel extends CoreObject {
     return { rows: t.steps, cols: t.width, data: lab._heap.f32(t.data, t.steps * t.width).slice() };
   }
 
+  // --- Datasets (the loop of `rnnlab train --data`, through Model's methods over the shared calls) ---
+
+  /**
+   * As Model.trainDataset (epochs, batchSize, bucket, seed, schedule, keepBest, patience, onProgress,
+   * onEpoch, signal, yieldMs, progressEvery): the loop of `rnnlab train --data` for a Transformer. There is
+   * no bpttWindow: every position is computed at once.
+   */
+  async trainDataset(dataset, opts = {}) {
+    if (opts && opts.bpttWindow !== undefined)
+      throw argError('trainDataset: a Transformer has no bpttWindow (it computes every position at once, not step by step)');
+    return Model.prototype.trainDataset.call(this, dataset, opts);
+  }
+
+  /**
+   * The attention of a typed text: predictText's reading of it (probability, ids, tokens, words) and the
+   * weights of one head of one layer, { rows, cols, data } with a row per query word and a column per key
+   * word, each row summing to 1.
+   */
+  attentionText(text, opts) {
+    const where = 'attentionText';
+    const { layer = 0, head = 0 } = checkKeys(opts, ['layer', 'head'], where);
+    checkInt(layer, 'layer', where, 0, this.config.layers - 1);
+    checkInt(head, 'head', where, 0, this.config.heads - 1);
+    const p = this.predictText(text);  // a forward of this text alone: sample 0 of the last batch
+    return { ...p, attention: this.attention({ layer, head, sample: 0 }) };
+  }
+
   /**
    * The checkpoint (format of `rnnlab init --cell transformer`), with the optimizer's state unless
    * optimizer: false. A fresh model's bytes equal `rnnlab init` of the same configuration and seed.
@@ -132,8 +167,14 @@ export class TransformerModel extends CoreObject {
     const { optimizer = true } = checkKeys(opts, ['optimizer'], 'saveCheckpoint');
     const lab = this._lab;
     const p = lab._heap.slot(0);
-    lab._check(lab._c.rnlw_tf_checkpoint_write(p, this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
+    lab._check(lab._c.rnlw_checkpoint_write(p, this._handle, checkBool(optimizer, 'optimizer', 'saveCheckpoint')));
     const { data, n } = lab._heap.read('span', p);
     return lab._heap.takeBuffer(data, n);
   }
 }
+
+// Model's methods over the calls both kinds share (the handle holds either: web/wasm_api.c), used as they
+// are: optimizer, work-memory checks, schedules, dataset evaluation, keep-best, text and series prediction.
+for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', 'setOptimizer',
+  'optimizer', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText', 'predictSeries', 'meta'])
+  Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));

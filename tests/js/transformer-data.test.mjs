@@ -1,0 +1,171 @@
+// transformer-data.test.mjs: the Transformer encoder on datasets through web/rnnlab.js (the model handle
+// holds either kind, so these are the recurrent Model's calls):
+// - createTransformer({ dataset }) makes the checkpoint of `rnnlab init --cell transformer --data`, bit for
+//   bit (meta included), and trainDataset runs the loop of `rnnlab train --data --seed S --json` on it:
+//   the same losses every 10 steps and the same validation after each epoch, within float rounding;
+// - keepBest, patience, onEpoch and a schedule; restoreBest and bestCheckpoint;
+// - evaluateDataset, predictText (words as typed) and attentionText (query words x key words of one head);
+// - a checkpoint round trip keeps the vocabulary; a series dataset; bad calls get clear messages.
+// Data: a synthetic reviews CSV made here (no real reviews) and tests/fixtures/series/good.csv.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RnnLab, TransformerModel } from '../../web/rnnlab.js';
+
+const here = (rel) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
+const cli = resolve(process.env.RNL_CLI ?? here('build/rnnlab'));
+const noCli = existsSync(cli) ? false : `the native CLI is not at ${cli}: build it (npm run build:native) or set RNL_CLI`;
+
+const dir = mkdtempSync(join(tmpdir(), 'rnnlab-tf-data-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const run = (args) => execFileSync(cli, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const jsonLines = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+// Reviews of sentiment words and filler in random lengths (mulberry32, seeded), as data-train.test.mjs.
+function makeReviews(n, seed = 1) {
+  let x = seed >>> 0;
+  const rand = (k) => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * k) | 0;
+  };
+  const good = ['great', 'wonderful', 'moving', 'superb', 'fun'], bad = ['awful', 'boring', 'dull', 'weak', 'poor'];
+  const filler = ['the', 'film', 'plot', 'actor', 'scene', 'a', 'and', 'was', 'it', 'story', 'music', 'very', 'quite', 'but'];
+  const rows = ['text,label'];
+  for (let i = 0; i < n; i++) {
+    const pos = rand(2), len = 3 + rand(30), words = [];
+    for (let k = 0; k < len; k++) words.push(rand(4) === 0 ? (pos ? good : bad)[rand(5)] : filler[rand(filler.length)]);
+    rows.push(`"${words.join(' ')}.",${pos}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+const lab = await RnnLab.load();
+const reviews = lab.textCsvDataset(makeReviews(600), { maxLen: 24, vocab: 200, seed: 2, name: 'reviews.csv' });
+writeFileSync(join(dir, 'reviews.rnld'), reviews.toBytes());
+const series = lab.seriesCsvDataset(readFileSync(here('tests/fixtures/series/good.csv')), { window: 8 });
+const small = { hidden: 16, heads: 2, layers: 2, ffn: 32 };
+
+test('createTransformer({ dataset }) equals `rnnlab init --cell transformer --data`, meta included', { skip: noCli }, () => {
+  run(['init', '--cell', 'transformer', '--data', 'reviews.rnld', '--hidden', '16', '--heads', '2', '--layers', '2', '--ffn', '32',
+    '--seed', '3', '--out', 't.rnl', '--force']);
+  const m = lab.createTransformer({ dataset: reviews, ...small, seed: 3 });
+  assert.ok(m instanceof TransformerModel);
+  assert.equal(m.kind, 'transformer');
+  assert.deepEqual({ vocab: m.config.vocab, head: m.config.head, outputs: m.config.outputs }, { vocab: reviews.vocabSize, head: 'binary', outputs: 1 });
+  assert.ok(m.meta().byteLength > 0, 'the model keeps the data description');
+  assert.deepEqual(m.saveCheckpoint(), new Uint8Array(readFileSync(join(dir, 't.rnl'))));
+  m.free();
+});
+
+test('trainDataset is the loop of `rnnlab train --data --seed S --json` for a Transformer', { skip: noCli }, async () => {
+  run(['init', '--cell', 'transformer', '--data', 'reviews.rnld', '--hidden', '16', '--heads', '2', '--layers', '2', '--ffn', '32',
+    '--seed', '3', '--out', 'p.rnl', '--force']);
+  const lines = jsonLines(run(['train', '--model', 'p.rnl', '--out', 'p1.rnl', '--data', 'reviews.rnld', '--epochs', '2', '--batch',
+    '16', '--lr', '0.003', '--seed', '21', '--json']));
+  const want = lines.filter((l) => 'step' in l && !l.eval), wantEval = lines.filter((l) => l.eval).map((l) => l.eval);
+  const m = lab.createTransformer({ dataset: reviews, ...small, seed: 3 });
+  m.setOptimizer({ kind: 'adam', lr: 0.003 });
+  const got = new Map(), evals = [];
+  await m.trainDataset(reviews, { epochs: 2, batchSize: 16, seed: 21, progressEvery: 10, onProgress: (p) => got.set(p.totalSteps, p),
+    onEpoch: (e) => evals.push(e.val) });
+  assert.ok(want.length >= 4, `the CLI printed ${want.length} step lines`);
+  for (const w of want) {
+    const g = got.get(w.step);
+    assert.ok(g, `step ${w.step} was reported`);
+    assert.ok(Math.abs(g.loss - w.loss) <= 1e-6 + 1e-4 * Math.abs(w.loss), `step ${w.step}: loss ${g.loss}, native ${w.loss}`);
+  }
+  assert.equal(evals.length, 2);
+  assert.equal(wantEval.length, 2);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(Math.abs(evals[i].loss - wantEval[i].loss) <= 1e-4 * Math.abs(wantEval[i].loss) + 1e-6, `epoch ${i + 1} validation loss`);
+    assert.ok(Math.abs(evals[i].accuracy - wantEval[i].accuracy) < 1e-6, `epoch ${i + 1} validation accuracy`);  // the CLI prints %.6g
+  }
+  m.free();
+});
+
+test('trainDataset: keepBest, patience, schedule and onEpoch; restoreBest; evaluateDataset', async () => {
+  const m = lab.createTransformer({ dataset: reviews, ...small, seed: 5 });
+  m.setOptimizer({ kind: 'adam', lr: 0.003 });
+  const epochs = [];
+  const r = await m.trainDataset(reviews, { epochs: 4, batchSize: 16, seed: 1, keepBest: true, patience: 3,
+    schedule: { kind: 'cosine', warmup: 5 }, onEpoch: (e) => epochs.push(e) });
+  assert.equal(epochs.length, r.stoppedEarly ? epochs.length : 4);
+  for (const e of epochs) {
+    assert.ok(e.val && Number.isFinite(e.val.loss) && e.val.accuracy >= 0 && e.val.accuracy <= 1, JSON.stringify(e));
+    assert.ok(e.best && e.best.epoch >= 1);
+  }
+  assert.ok(r.best.accuracy >= Math.max(...epochs.map((e) => e.val.accuracy)) - 1e-12, 'the best epoch is the best validation');
+  const test = m.evaluateDataset(reviews, 'test');
+  assert.equal(test.count, reviews.counts.test);
+  assert.ok(test.accuracy > 0.6, `learns the sentiment words: test accuracy ${test.accuracy}`);
+  // The kept checkpoint is a Transformer's, and restoreBest puts it back.
+  const best = lab.loadTransformer(m.bestCheckpoint());
+  const kept = m.restoreBest();
+  assert.equal(kept.epoch, r.best.epoch);
+  assert.deepEqual(m.params(), best.params());
+  assert.equal(m.evaluateDataset(reviews, 'val').accuracy, r.best.accuracy);
+  best.free();
+  m.free();
+});
+
+test('predictText and attentionText: words as typed, a row per query word summing to 1; a round trip keeps the vocabulary', async () => {
+  const m = lab.createTransformer({ dataset: reviews, ...small, seed: 7 });
+  await m.trainDataset(reviews, { epochs: 1, batchSize: 16, seed: 2 });
+  const text = 'A wonderful moving film zyzzyva';
+  const p = m.predictText(text);
+  assert.deepEqual(p.words, ['a', 'wonderful', 'moving', 'film', 'zyzzyva']);  // as typed, lowercased
+  assert.equal(p.tokens[4], '<unk>');
+  assert.equal(p.stepProbabilities, null, 'every position sees every other: no prediction after each word');
+  assert.ok(p.probability > 0 && p.probability < 1);
+  for (let layer = 0; layer < 2; layer++)
+    for (let head = 0; head < 2; head++) {
+      const a = m.attentionText(text, { layer, head });
+      assert.equal(a.probability, p.probability);
+      assert.deepEqual(a.words, p.words);
+      assert.deepEqual([a.attention.rows, a.attention.cols], [5, 5]);
+      for (let i = 0; i < 5; i++) {
+        const row = a.attention.data.subarray(i * 5, i * 5 + 5);
+        assert.ok(Math.abs(row.reduce((s, x) => s + x, 0) - 1) < 1e-5, `layer ${layer} head ${head} row ${i}`);
+      }
+    }
+  const h0 = m.attentionText(text, { layer: 1, head: 0 }).attention.data, h1 = m.attentionText(text, { layer: 1, head: 1 }).attention.data;
+  assert.notDeepEqual(h0, h1, 'two heads attend differently');
+  assert.throws(() => m.attentionText(text, { head: 2 }), /head/);
+  const back = lab.loadTransformer(m.saveCheckpoint());
+  assert.equal(back.predictText(text).probability, p.probability);
+  assert.deepEqual(back.meta(), m.meta());
+  back.free();
+  m.free();
+});
+
+test('a series dataset: trainDataset, evaluateDataset and predictSeries', async () => {
+  const m = lab.createTransformer({ dataset: series, hidden: 8, heads: 2, layers: 1, ffn: 16, seed: 1 });
+  assert.equal(m.config.head, 'regression');
+  const r = await m.trainDataset(series, { epochs: 2, batchSize: 8, seed: 1 });
+  assert.ok(Number.isFinite(r.loss));
+  const e = m.evaluateDataset(series, 'test');
+  assert.equal(e.accuracy, null);
+  const { actual, predicted } = m.predictSeries(series, 'test');
+  assert.equal(actual.length, series.counts.test);
+  assert.ok(predicted.every(Number.isFinite));
+  assert.throws(() => m.predictText('hello'), /predicts a time series/);
+  m.free();
+});
+
+test('bad calls: bpttWindow, other data, a task on a data model, no vocabulary', async () => {
+  const m = lab.createTransformer({ dataset: reviews, ...small });
+  await assert.rejects(() => m.trainDataset(reviews, { bpttWindow: 5 }), /a Transformer has no bpttWindow/);
+  await assert.rejects(() => m.trainDataset(series), /does not fit this series.*createTransformer\(\{ dataset \}\)/);
+  await assert.rejects(() => m.trainTask({ task: 'adding', steps: 1 }), /does not fit task 'adding'.*createTransformer\(\{ task \}\)/);
+  assert.throws(() => lab.createTransformer({ dataset: reviews, vocab: 10 }), /dataset decides vocab/);
+  const t = lab.createTransformer({ task: 'copy' });
+  assert.throws(() => t.predictText('a film'), /no vocabulary: create it with createTransformer\(\{ dataset \}\)/);
+  t.free();
+  m.free();
+});
