@@ -971,8 +971,10 @@ export type PositionsName = 'none' | 'sinusoidal';
 
 /** The fields of createTransformer; those left out take the CLI's defaults (rnl_tf_config_default). */
 export interface TransformerConfig {
-  /** The inputs and head a synthetic task needs (adding, copy). Or give vocab or inputSize. */
+  /** The inputs and head a synthetic task needs (adding, copy). Or give a dataset, vocab or inputSize. */
   task?: TaskName;
+  /** As `rnnlab init --cell transformer --data`: the data decides vocab, inputSize, head and outputs; the model keeps its description. */
+  dataset?: Dataset;
   vocab?: number;
   inputSize?: number;
   /** d_model: the width of every position's vector. Default 64. */
@@ -1016,4 +1018,27 @@ export class TransformerModel {
   attention(opts?: { layer?: number; head?: number; sample?: number }): { rows: number; cols: number; data: Float32Array } | null;
   /** Checkpoint bytes (RNNLABTF), with the optimizer state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
+  /** Predictions for a batch: (B, outputs). As Model.predict. */
+  predict(batch: Batch): Float32Array;
+  /** Loss and accuracy (null for regression) of a batch, without training. As Model.evaluate. */
+  evaluate(batch: Batch): EvalResult;
+  /** 'transformer' (a recurrent Model's config.cell names its cell). */
+  readonly kind: 'transformer';
+  /** As Model.trainDataset (the loop of `rnnlab train --data`); there is no bpttWindow. */
+  trainDataset(dataset: Dataset, opts?: Omit<TrainDatasetOptions, 'bpttWindow'>): Promise<TrainDatasetResult>;
+  /** Loss and accuracy over a whole split, as `rnnlab eval --data`. Default split 'test'. */
+  evaluateDataset(dataset: Dataset, split?: SplitName): DatasetEval;
+  /** As Model.predictText; stepProbabilities is null (every position sees every other). */
+  predictText(text: string | Uint8Array): TextPrediction;
+  /**
+   * predictText's reading of a text and the attention of one head of one layer over it: a row per query
+   * word, a column per key word (the words of predictText), each row summing to 1.
+   */
+  attentionText(text: string | Uint8Array, opts?: { layer?: number; head?: number }): TextPrediction & {
+    attention: { rows: number; cols: number; data: Float32Array } };
+  predictSeries(dataset: Dataset, split?: SplitName): { actual: Float64Array; predicted: Float64Array };
+  bestCheckpoint(): Uint8Array | null;
+  restoreBest(): { epoch: number; step: number; loss: number; accuracy: number | null };
+  /** A copy of the meta bytes (the description of its data), or null. */
+  meta(): Uint8Array | null;
 }

@@ -293,19 +293,19 @@ rnl_status rnlw_train_step(rnlw_progress *out, handle *h, int bptt_window) {
     return st;
 }
 
-// out: loss and accuracy.
+// out: loss and accuracy. Either kind.
 rnl_status rnlw_eval(rnlw_progress *out, handle *h) {
     rnl_step_stats s = {0};
-    rnl_status st = rnl_eval_batch(h->m, &batch, &s);
+    rnl_status st = h->tf ? rnl_tf_eval_batch(h->tf, &batch, &s) : rnl_eval_batch(h->m, &batch, &s);
     h->pred_B = batch.B, h->pred_T = batch.T;
     put_stats(out, &s, wasm_steps(h->o));
     return st;
 }
 
-// Forward without targets; read the result with rnlw_predictions.
+// Forward without targets; read the result with rnlw_predictions. Either kind.
 rnl_status rnlw_predict(handle *h) {
     h->pred_B = batch.B, h->pred_T = batch.T;
-    return rnl_model_forward(h->m, &batch, NULL);
+    return rnl_run_net_forward(net(h), &batch, NULL);
 }
 
 // Loss and gradients of one batch without an update (zero_grad, forward, backward): the gradients are
@@ -328,9 +328,9 @@ void rnlw_set_dropout_step(handle *h, double step) { rnl_model_set_dropout_step(
 
 // Predictions of the last forward (data NULL if it failed): (B, outputs) or, seq2seq, (B, T, outputs).
 void rnlw_predictions(rnlw_span *out, handle *h) {
-    const rnl_config *c = rnl_model_config(h->m);
-    out->data = rnl_model_predictions(h->m);
-    out->n = (size_t)h->pred_B * (c->seq2seq ? h->pred_T : 1) * c->outputs;
+    rnl_config c = rnl_run_net_config(net(h));
+    out->data = rnl_run_net_predictions(net(h));
+    out->n = (size_t)h->pred_B * (c.seq2seq ? h->pred_T : 1) * c.outputs;
 }
 
 // --- Learning-rate schedules (the run layer's: rnl_run_schedule) ----------------------------------

@@ -14,11 +14,13 @@ import { diagnose } from '../../web/app/diagnose.js';
 
 const lab = await RnnLab.load();
 assert.throws(() => C.parseField('hidden', '8'), /call useCore\(\) with the module's cells and limits first/, 'no second copy of the limits');
-C.useCore({ cells: lab.cells, limits: lab.limits, names: lab.names });
+C.useCore({ cells: lab.cells, limits: lab.limits, names: { ...lab.names, positions: lab.transformerNames.positions } });
 
 test('config: the cells and the ranges of the model and training fields are the core\'s', () => {
   const names = lab.cells.map((c) => c.name);
-  assert.deepEqual(C.FIELDS.cell.values, names);
+  assert.deepEqual(C.FIELDS.cell.values, [...names, 'transformer'], 'the core\'s cells, then the Transformer encoder');
+  assert.deepEqual(C.FIELDS.pos.values, lab.transformerNames.positions, 'the positions are the core\'s');
+  for (const [k, limit] of [['heads', 'heads'], ['ffn', 'ffn']]) assert.deepEqual([C.FIELDS[k].min, C.FIELDS[k].max], [lab.limits[limit].min, lab.limits[limit].max], k);
   assert.deepEqual(C.S2S_FIELDS.cell.values, names);
   assert.deepEqual(C.FIELDS.sched.values, lab.names.schedules, 'the schedules are the core\'s');
   for (const [k, limit] of [['hidden', 'hidden'], ['layers', 'layers'], ['emb', 'embed'], ['batch', 'batch'], ['lr', 'lr'], ['dropout', 'dropout'],

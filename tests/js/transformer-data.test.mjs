@@ -158,6 +158,23 @@ test('a series dataset: trainDataset, evaluateDataset and predictSeries', async 
   m.free();
 });
 
+test('a batch: predict and evaluate agree, and attention follows the batch', () => {
+  const m = lab.createTransformer({ task: 'copy', hidden: 16, heads: 2, layers: 1, ffn: 16, seed: 2 });
+  const b = lab.generateTask('copy', 3, 6, 9);
+  const p = m.predict(b);
+  assert.equal(p.length, 3 * 8);
+  const e = m.evaluate(b);
+  let loss = 0;  // the predictions are class probabilities: the loss is the mean -log p(target)
+  for (let i = 0; i < 3; i++) {
+    const row = p.subarray(i * 8, i * 8 + 8);
+    assert.ok(Math.abs(row.reduce((s, x) => s + x, 0) - 1) < 1e-5, `row ${i} sums to 1`);
+    loss -= Math.log(row[b.targets[i]]);
+  }
+  assert.ok(Math.abs(e.loss - loss / 3) < 1e-5, `evaluate ${e.loss}, from predict ${loss / 3}`);
+  assert.deepEqual([m.attention({ sample: 2 }).rows, m.attention({ sample: 3 })], [6, null]);
+  m.free();
+});
+
 test('bad calls: bpttWindow, other data, a task on a data model, no vocabulary', async () => {
   const m = lab.createTransformer({ dataset: reviews, ...small });
   await assert.rejects(() => m.trainDataset(reviews, { bpttWindow: 5 }), /a Transformer has no bpttWindow/);
@@ -166,6 +183,7 @@ test('bad calls: bpttWindow, other data, a task on a data model, no vocabulary',
   assert.throws(() => lab.createTransformer({ dataset: reviews, vocab: 10 }), /dataset decides vocab/);
   const t = lab.createTransformer({ task: 'copy' });
   assert.throws(() => t.predictText('a film'), /no vocabulary: create it with createTransformer\(\{ dataset \}\)/);
+  assert.throws(() => t.predict({ B: 1, T: 3, inputs: [0, 1, 0, 0, 1, 1] }), /give batch.tokens, not batch.inputs/);
   t.free();
   m.free();
 });

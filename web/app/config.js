@@ -17,9 +17,12 @@ export const S2S_TASKS = ['reverse', 'dates'];
 export const SYNTHETIC = ['adding', 'copy', 'sine'];
 export const TEXT_TASKS = ['imdb', 'imdbfile', 'imdbfull'];
 export const SERIES_TASKS = ['temp', 'csv'];
+// The lab's fourth model choice, beside the core's cells: a Transformer encoder (rnnlab_transformer.h).
+export const TRANSFORMER = 'transformer';
 
 // type: int | num | bool | enum | str. `group` names the form section (and the embed mode's hide list).
-// `limit`: the core's limit that gives the field's min and max (useCore); `cells`: the core's cell names.
+// `limit`: the core's limit that gives the field's min and max (useCore); `cells`: the core's cell names
+// (`transformer`: and after them the Transformer encoder, the lab's fourth model choice).
 // The fields with their own min and max have no core limit: the IMDB subset's split sizes (its archive has
 // 25000 reviews a side) and the seed.
 export const FIELDS = {
@@ -34,13 +37,17 @@ export const FIELDS = {
   keepEnd: { type: 'bool', def: true, group: 'data' },
   window: { type: 'int', limit: 'window', def: 30, group: 'data', label: 'Window' },
   horizon: { type: 'int', limit: 'horizon', def: 1, group: 'data', label: 'Horizon' },
-  cell: { type: 'enum', cells: true, values: [], def: 'lstm', group: 'model' },
+  cell: { type: 'enum', cells: true, transformer: true, values: [], def: 'lstm', group: 'model' },
   layers: { type: 'int', limit: 'layers', def: 1, group: 'model', label: 'Layers' },
   bi: { type: 'bool', def: false, group: 'model' },
   emb: { type: 'int', limit: 'embed', def: 32, group: 'model', label: 'Embedding size' },  // not 'embed': that is the embed mode
   hidden: { type: 'int', limit: 'hidden', def: 32, group: 'model', label: 'Hidden size' },
   fb: { type: 'num', limit: 'forget_bias', def: 1, group: 'model', label: 'Forget-gate bias' },
   dropout: { type: 'num', limit: 'dropout', def: 0, group: 'model', label: 'Dropout' },
+  // The Transformer's own (its d_model is `hidden`, its layers `layers`): heads, feed-forward width, positions.
+  heads: { type: 'int', limit: 'heads', def: 4, group: 'model', label: 'Heads' },
+  ffn: { type: 'int', limit: 'ffn', def: 64, group: 'model', label: 'Feed-forward width' },
+  pos: { type: 'enum', positions: true, values: [], def: 'sinusoidal', group: 'model' },
   seed: { type: 'int', min: 0, max: 2 ** 31 - 1, def: 1, group: 'model', label: 'Seed' },
   opt: { type: 'enum', values: ['adam', 'momentum', 'sgd'], def: 'adam', group: 'optimizer' },
   lr: { type: 'num', limit: 'lr', def: 0.01, group: 'optimizer', label: 'Learning rate' },
@@ -119,8 +126,9 @@ export function s2sDefaults(task = S2S_FIELDS.task.def) {
 export function useCore({ cells, limits, names }) {
   for (const fields of [FIELDS, S2S_FIELDS]) {
     for (const [k, f] of Object.entries(fields)) {
-      if (f.cells) f.values = cells.map((c) => c.name);
+      if (f.cells) f.values = [...cells.map((c) => c.name), ...(f.transformer ? [TRANSFORMER] : [])];
       if (f.schedules) f.values = [...names.schedules];
+      if (f.positions) f.values = [...names.positions];  // the core's: lab.transformerNames.positions
       if (!f.limit) continue;
       const l = limits[f.limit];
       if (!l) throw new Error(`config.js: the core has no limit '${f.limit}' (for the field ${k})`);
@@ -131,7 +139,7 @@ export function useCore({ cells, limits, names }) {
 }
 
 const needCore = (key, f) => {
-  if (((f.cells || f.schedules) && !f.values.length) || (f.limit && f.min === undefined))
+  if (((f.cells || f.schedules || f.positions) && !f.values.length) || (f.limit && f.min === undefined))
     throw new Error(`config.js: ${key} comes from the core: call useCore() with the module's cells and limits first`);
 };
 
@@ -265,10 +273,20 @@ export function readForm(form, last, fields = FIELDS) {
 
 // A short name of a configuration, for legends and the comparison table.
 export function runLabel(cfg) {
+  if (cfg.cell === TRANSFORMER) return transformerLabel(cfg);
   const cell = cfg.cell.toUpperCase();
   const shape = `${cfg.layers > 1 ? `${cfg.layers}×` : ''}${cfg.hidden}${cfg.bi ? ' bi' : ''}`;
   const clip = (cfg.clip ? `clip ${cfg.clipAt}` : 'no clip') + (cfg.sched && cfg.sched !== 'none' ? `, ${cfg.sched}` : '') +
     (cfg.dropout > 0 ? `, dropout ${cfg.dropout}` : '');
   const data = SYNTHETIC.includes(cfg.task) ? `${cfg.task} T=${cfg.len}` : { imdb: 'IMDB', imdbfile: 'IMDB', imdbfull: 'IMDB 25k', temp: 'temperatures', csv: 'CSV' }[cfg.task];
   return `${cell} ${shape}, ${cfg.opt} ${cfg.lr}, ${clip}, ${data}`;
+}
+
+// A Transformer's: "Transformer 2×32, 4 heads, ffn 64[, no positions], adam 0.003, ... , copy T=20".
+function transformerLabel(cfg) {
+  const shape = `${cfg.layers > 1 ? `${cfg.layers}×` : ''}${cfg.hidden}, ${cfg.heads} head${cfg.heads > 1 ? 's' : ''}, ffn ${cfg.ffn}` +
+    (cfg.pos === 'none' ? ', no positions' : '');
+  const clip = (cfg.clip ? `clip ${cfg.clipAt}` : 'no clip') + (cfg.sched && cfg.sched !== 'none' ? `, ${cfg.sched}` : '');
+  const data = SYNTHETIC.includes(cfg.task) ? `${cfg.task} T=${cfg.len}` : { imdb: 'IMDB', imdbfile: 'IMDB', imdbfull: 'IMDB 25k', temp: 'temperatures', csv: 'CSV' }[cfg.task];
+  return `Transformer ${shape}, ${cfg.opt} ${cfg.lr}, ${clip}, ${data}`;
 }

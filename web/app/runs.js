@@ -23,7 +23,8 @@ let nextRunId = 1;
 // naming the memory it needs, before anything is allocated (a data set's length is its own).
 function modelConfig(cfg) {
   return { cell: cfg.cell, hidden: cfg.hidden, layers: cfg.layers, bidirectional: cfg.bi, embed: cfg.emb, forgetBias: cfg.fb,
-    seed: cfg.seed, batchSize: cfg.batch, length: kindOf(cfg) === 'task' ? cfg.len : undefined };
+    seed: cfg.seed, batchSize: cfg.batch, length: kindOf(cfg) === 'task' ? cfg.len : undefined,
+    ...(cfg.cell === C.TRANSFORMER ? { heads: cfg.heads, ffn: cfg.ffn, positions: cfg.pos } : {}) };
 }
 
 function newRecord(info, cfg, label) {
@@ -93,8 +94,9 @@ export async function loadModel(bytes, name) {
   const next = task === cur ? { ...state.cfg } : switchedConfig(task, cur);
   const known = knownSetup(bytes);
   if (known?.task === task) Object.assign(next, known);
-  Object.assign(next, { cell: c.cell, hidden: c.hidden, layers: c.layers, bi: c.bidirectional });
-  if (c.vocab > 0) next.emb = c.embed;
+  if (c.cell === C.TRANSFORMER) Object.assign(next, { cell: c.cell, hidden: c.hidden, layers: c.layers, heads: c.heads, ffn: c.ffn, pos: c.positions });
+  else Object.assign(next, { cell: c.cell, hidden: c.hidden, layers: c.layers, bi: c.bidirectional });
+  if (c.vocab > 0 && c.cell !== C.TRANSFORMER) next.emb = c.embed;
   if (c.cell === 'lstm') next.fb = c.forgetBias;
   const o = info.optimizer;
   if (o?.steps > 0 && C.FIELDS.opt.values.includes(o.kind)) {
@@ -110,7 +112,7 @@ export async function loadModel(bytes, name) {
   rec.dataKey = state.model.dataKey;
   $('stat-params').textContent = info.numParams.toLocaleString('en');
   $('stat-step').textContent = String(info.optimizer?.steps ?? 0);
-  const what = `Loaded ${name}: ${c.cell.toUpperCase()}, ${c.layers} layer${c.layers > 1 ? 's' : ''}, hidden ${c.hidden}, ` +
+  const what = `Loaded ${name}: ${c.cell === C.TRANSFORMER ? `Transformer (${c.heads} heads)` : c.cell.toUpperCase()}, ${c.layers} layer${c.layers > 1 ? 's' : ''}, ${c.cell === C.TRANSFORMER ? 'width' : 'hidden'} ${c.hidden}, ` +
     `${info.numParams.toLocaleString('en')} parameters, ${info.optimizer?.steps ?? 0} steps trained.`;
   setStatus(what, 'ok');
   clearMainCharts();

@@ -37,9 +37,13 @@ export function updateVisibility() {
   labelFileTasks();
   const cfg = state.cfg, task = cfg.task;
   for (const el of document.querySelectorAll('[data-tasks]')) el.hidden = !el.dataset.tasks.split(' ').includes(task);
-  const usesEmbed = task === 'copy' || C.TEXT_TASKS.includes(task);
+  // A Transformer's tokens are embedded at its width (d_model): no embedding size, no cell settings.
+  const transformer = cfg.cell === C.TRANSFORMER;
+  const usesEmbed = !transformer && (task === 'copy' || C.TEXT_TASKS.includes(task));
   for (const el of document.querySelectorAll('[data-needs="embed"]')) el.hidden = !usesEmbed;
   for (const el of document.querySelectorAll('[data-needs="lstm"]')) el.hidden = cfg.cell !== 'lstm';
+  for (const el of document.querySelectorAll('[data-needs="rnn"]')) el.hidden = transformer;
+  for (const el of document.querySelectorAll('[data-needs="transformer"]')) el.hidden = !transformer;
   form.elements.namedItem('clipAt').disabled = !cfg.clip || state.running;
   $('len-out').textContent = String(cfg.len);
   $('task-hint').textContent = TASK_HINTS[task];
@@ -77,10 +81,12 @@ export function switchedConfig(task, prev, cfg = state.cfg) {
 }
 
 // The cell choices of both forms (the lab's and the seq2seq view's), from the core's cell table
-// (lab.cells, through the Worker): one radio button per cell, in the table's order, named by its label.
+// (lab.cells, through the Worker): one radio button per cell, in the table's order, named by its label;
+// the lab's (data-transformer) then offers the Transformer encoder.
 export function writeCellChoices(cells) {
   for (const group of document.querySelectorAll('[data-cells]')) {
-    group.replaceChildren(...cells.map((c) => {
+    const choices = 'transformer' in group.dataset ? [...cells, { name: C.TRANSFORMER, label: 'Transformer' }] : cells;
+    group.replaceChildren(...choices.map((c) => {
       const label = document.createElement('label');
       const input = document.createElement('input');
       input.type = 'radio';

@@ -102,6 +102,7 @@ export const kindOf = (cfg) => (C.SYNTHETIC.includes(cfg.task) ? 'task' : C.TEXT
 
 // A model's architecture and data: a model is continued only by a set-up with the same key.
 export const archKey = (cfg) => {
+  if (cfg.cell === C.TRANSFORMER) return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.hidden, cfg.heads, cfg.ffn, cfg.pos, cfg.seed].join('|');
   const usesEmbed = cfg.task === 'copy' || C.TEXT_TASKS.includes(cfg.task);
   return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.bi, cfg.hidden, usesEmbed ? cfg.emb : '', cfg.cell === 'lstm' ? cfg.fb : '', cfg.seed,
     cfg.dropout].join('|');

@@ -99,10 +99,13 @@ async function setData({ source, key }) {
 
 // --- Models ----------------------------------------------------------------------------------------------
 
+// A Transformer's config names its kind as a cell would (cell: 'transformer'), so the page tells them apart by it.
+const isTransformer = (model) => model.kind === 'transformer';
+
 function describeModel(id) {
   const { model, dataKey, kind } = models.get(id);
-  return { modelId: id, config: { ...model.config }, numParams: model.numParams, optimizer: model.optimizer, dataKey, kind,
-    hasMeta: Boolean(model.meta()) };
+  const config = isTransformer(model) ? { cell: 'transformer', ...model.config } : { ...model.config };
+  return { modelId: id, config, numParams: model.numParams, optimizer: model.optimizer, dataKey, kind, hasMeta: Boolean(model.meta()) };
 }
 
 function addModel(model, dataKey, kind) {
@@ -125,7 +128,17 @@ function getModel(id) {
   return m;
 }
 
+// The Transformer encoder (the lab's fourth model choice): for the task's or the data set's inputs and head.
+function createTransformer(config) {
+  const c = { hidden: config.hidden, heads: config.heads, layers: config.layers, ffn: config.ffn, positions: config.positions, seed: config.seed };
+  if (data.kind === 'task') c.task = data.task;
+  else if (data.ds) c.dataset = data.ds;
+  else throw new Error('load a data set first');
+  return describeModel(addModel(lab.createTransformer(c), data.key, data.kind));
+}
+
 function createModel({ config }) {
+  if (config.cell === 'transformer') return createTransformer(config);
   const c = { cell: config.cell, hidden: config.hidden, layers: config.layers, bidirectional: config.bidirectional,
     forgetBias: config.forgetBias, seed: config.seed, batchSize: config.batchSize };
   if (data.kind === 'task' && config.length) c.length = config.length;
@@ -142,15 +155,20 @@ function createModel({ config }) {
   return describeModel(addModel(model, data.key, data.kind));
 }
 
+// A Transformer's checkpoint starts with its own magic (docs/checkpoint-format.md).
+const TF_MAGIC = [...'RNNLABTF'].map((ch) => ch.charCodeAt(0));
+const isTransformerFile = (b) => b.length >= 8 && TF_MAGIC.every((x, i) => b[i] === x);
+
 function loadCheckpoint({ bytes }) {
-  const model = lab.loadCheckpoint(new Uint8Array(bytes));
+  const b = new Uint8Array(bytes);
+  const model = isTransformerFile(b) ? lab.loadTransformer(b) : lab.loadCheckpoint(b);
   const c = model.config;
   // Which data does it fit? A synthetic task by its shape, else a data set (whose description it keeps).
   let task = null;
   for (const t of lab.names.tasks) {
     const s = lab.taskShape(t);
-    if (s.vocab === c.vocab && s.inputSize === c.inputSize && s.head === c.head && s.outputs === c.outputs && s.seq2seq === c.seq2seq
-      && !model.meta()) {
+    if (s.vocab === c.vocab && (s.vocab > 0 || s.inputSize === c.inputSize) && s.head === c.head && s.outputs === c.outputs
+      && s.seq2seq === Boolean(c.seq2seq) && !model.meta()) {
       task = t;
       break;
     }
@@ -176,7 +194,7 @@ function freeModel({ modelId }) {
 // so memoryBytes at the end of a run is its peak.
 function memoryInfo(model, batchSize) {
   const c = model.config, stats = lab.memoryStats();
-  const training = lab.trainingBytes({ cell: c.cell, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embed: c.embed,
+  const training = isTransformer(model) ? null : lab.trainingBytes({ cell: c.cell, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embed: c.embed,
     dataset: data.ds }, { batchSize, length: data.ds.maxLen ?? data.ds.window, optimizer: model.optimizer?.kind ?? 'adam' });
   return { training, memoryBytes: stats.memoryBytes, heapInUse: stats.heapInUse, memoryLimit: stats.memoryLimit };
 }
@@ -294,7 +312,7 @@ async function train({ modelId, opts }) {
       const steps = opts.steps;
       const evalEvery = Math.max(10, Math.round(steps / 20));
       const res = await model.trainTask({
-        task: data.task, length: opts.length, steps, batchSize: opts.batchSize, bpttWindow: opts.bptt,
+        task: data.task, length: opts.length, steps, batchSize: opts.batchSize, ...(isTransformer(model) ? {} : { bpttWindow: opts.bptt }),
         // The first run of a model sees the seed's batches (same seed, same data for every compared model);
         // a continued run goes on with the stream, as `rnnlab train` does.
         seed: stepsBefore === 0 ? opts.seed : undefined,
@@ -315,7 +333,7 @@ async function train({ modelId, opts }) {
       const done = opts.epochsDone ?? 0, epochs = opts.epochs - done;
       let estimated = false, epochT0 = now(), epochPaused = run.pausedMs;
       const res = await model.trainDataset(data.ds, {
-        epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1, schedule,
+        epochs, batchSize: opts.batchSize, bucket: 8, ...(isTransformer(model) ? {} : { bpttWindow: opts.bptt }), progressEvery: 1, schedule,
         ...(opts.keepBest ? { keepBest: true, patience: opts.patience ?? 0 } : {}),
         // As for tasks: the seed's shuffles for a new model; a continued run goes on from its steps.
         seed: stepsBefore === 0 || done > 0 ? opts.seed : undefined,
@@ -429,6 +447,7 @@ function traces(model, batch) {
 
 function inspect({ modelId, source }) {
   const { model } = getModel(modelId);
+  if (isTransformer(model)) throw new Error('a Transformer has no gates or carried state to trace: see its attention');
   const c = model.config;
   if (source.kind === 'task') {
     if (data.kind !== 'task') throw new Error('no synthetic task is loaded');
@@ -473,6 +492,40 @@ function inspect({ modelId, source }) {
     return { ...tr, labels, marks: null, target: Array.from(batch.targets ?? [], (v) => v * std + mean), kindLabel: 'day' };
   }
   throw new Error(`unknown trace source '${source.kind}'`);
+}
+
+// --- A Transformer's attention: one head of one layer over one sequence (rows: queries, columns: keys) ------
+
+// source: { kind: 'text', text } (the review typed in "Try it") or { kind: 'task', length, seed } (a sample
+// sequence of the task, as the gate view's). The words or steps label both axes.
+function attention({ modelId, source, layer, head }) {
+  const { model } = getModel(modelId);
+  if (!isTransformer(model)) throw new Error('only a Transformer has self-attention');
+  if (source.kind === 'text') {
+    const r = model.attentionText(source.text, { layer, head });
+    if (!r.attention) throw new Error('the review has no words to read');
+    const labels = r.tokens.map((t, i) => (r.ids[i] === 1 && r.words[i] ? r.words[i] : t));
+    return { ...r.attention, data: r.attention.data, labels, marks: null, probability: r.probability, kindLabel: 'word', transfer: [r.attention.data.buffer] };
+  }
+  if (source.kind !== 'task' || data.kind !== 'task') throw new Error('no synthetic task is loaded');
+  const batch = lab.generateTask(data.task, 1, source.length, source.seed);
+  const prediction = model.predict(batch);
+  const a = model.attention({ layer, head, sample: 0 });
+  // Step labels as the gate view's: adding (value, ★ on the two marked steps), copy (the symbol).
+  const T = source.length;
+  let labels, marks = null;
+  if (batch.inputs) {
+    labels = [];
+    marks = [];
+    for (let t = 0; t < T; t++) {
+      labels.push(batch.inputs[2 * t].toFixed(2));
+      marks.push(batch.inputs[2 * t + 1] > 0.5);
+    }
+  } else {
+    labels = Array.from(batch.tokens, (v) => String(v - 2));  // the symbol, 0..7 (ids 0 and 1 are padding and <unk>)
+  }
+  return { ...a, labels, marks, target: Array.from(batch.targets), prediction: Array.from(prediction), kindLabel: 'step',
+    transfer: [a.data.buffer] };
 }
 
 function predictText({ modelId, text }) {
@@ -646,7 +699,8 @@ const OPS = {
       throw e;
     }
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
-    return { version: lab.version, kernels: lab.kernels, names: { ...lab.names }, cells: lab.cells, limits: lab.limits,
+    return { version: lab.version, kernels: lab.kernels, names: { ...lab.names, positions: lab.transformerNames.positions }, cells: lab.cells,
+      limits: lab.limits,
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,
@@ -662,6 +716,7 @@ const OPS = {
   restoreBest,
   scheduleCurve,
   inspect,
+  attention,
   predictText,
   predictions,
   bowBaseline,
@@ -696,7 +751,7 @@ const OPS = {
 };
 
 // Requests that use a model: queued while a run is between pauses, run at its next step.
-const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline', 's2sDecode']);
+const MODEL_OPS = new Set(['inspect', 'attention', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline', 's2sDecode']);
 
 async function runJob({ id, op, args }) {
   try {

@@ -174,7 +174,9 @@ export class TransformerModel extends CoreObject {
 }
 
 // Model's methods over the calls both kinds share (the handle holds either: web/wasm_api.c), used as they
-// are: optimizer, work-memory checks, schedules, dataset evaluation, keep-best, text and series prediction.
-for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', 'setOptimizer',
-  'optimizer', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText', 'predictSeries', 'meta'])
+// are: optimizer, work-memory checks, schedules, a batch's loss and predictions, dataset evaluation,
+// keep-best, text and series prediction.
+for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', '_setBatch',
+  '_predictions', 'setOptimizer', 'optimizer', 'evaluate', 'predict', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText',
+  'predictSeries', 'meta'])
   Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));
