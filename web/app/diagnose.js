@@ -133,6 +133,16 @@ export function compareRuns(kind, runs) {
       `${fmtNum(ls)} in ${sgd.stepsTotal} (${what}).${sooner} SGD takes the same small step for every parameter; Adam scales ` +
       'each by its own gradient history, so the weights whose gradients are tiny still move.' };
   }
+  if (kind === 'positions') {
+    const [withPos, without] = runs, acc = (r) => r.test?.accuracy;
+    if (!Number.isFinite(acc(withPos)) || !Number.isFinite(acc(without)) || without.cfg.pos !== 'none') return null;
+    const pct = (x) => `${(100 * x).toFixed(1)}%`;
+    return { level: acc(without) < acc(withPos) - 0.2 ? 'warn' : 'info', text: `No notion of order: with sinusoidal positions the ` +
+      `Transformer names the first symbol of ${pct(acc(withPos))} of the test sequences; without positions, ${pct(acc(without))} ` +
+      '(chance 12.5%). Self-attention mixes the positions by their content alone: without a position added to each input, the ' +
+      'first symbol looks like every other, and the model can only guess among the symbols it saw. An RNN knows the order because ' +
+      'it reads step by step.' };
+  }
   // Which cells learned at this length and which stayed near the no-memory baseline.
   const learned = runs.filter((r, i) => loss[i] < 0.2 * base.loss), stuck = runs.filter((r, i) => loss[i] > 0.8 * base.loss);
   const name = (r) => `${r.cfg.cell.toUpperCase()} (${fmtNum(finalLossOf(r))})`;

@@ -53,6 +53,11 @@ export function wireInspect() {
   $('trace-layer').addEventListener('change', renderTrace);
   $('trace-seed').addEventListener('change', refreshTrace);
   $('trace-source').addEventListener('change', refreshTrace);
+  // A Transformer chosen in the form hides this card at once (its attention card shows instead).
+  document.addEventListener('rnnlab:changed', () => {
+    const inside = document.querySelector('section[data-group="inside"]');
+    if (inside.hidden !== ((state.model?.config ?? state.cfg).cell === 'transformer' || Boolean(inside.dataset.hiddenByEmbed))) updateTraceControls();
+  });
 }
 
 // The gate heatmap redrawn in the theme's colours.
@@ -92,6 +97,10 @@ export function traceWhileTraining() {
 
 export function updateTraceControls() {
   const cfg = state.model?.config ?? modelConfigFromCfg(state.cfg);
+  // A Transformer has no gates nor a state carried from step to step: its view is attention (attention.js).
+  const inside = document.querySelector('section[data-group="inside"]');
+  inside.hidden = cfg.cell === 'transformer' || Boolean(inside.dataset.hiddenByEmbed);
+  if (cfg.cell === 'transformer') return;
   const gate = $('trace-gate');
   const prev = gate.value;
   if (gate.dataset.cell !== cfg.cell) {
@@ -128,6 +137,7 @@ export function updateTraceControls() {
 
 export async function refreshTrace() {
   updateTraceControls();
+  if ((state.model?.config ?? state.cfg).cell === 'transformer') return;
   if (!state.model) {
     heatmap.clear('Train a model (or load one) to see its gates.');
     drawDh(null);

@@ -7,6 +7,7 @@
 //   setup.js    the form and the URL, task fields, buttons, embed mode, the two views (tabs; seq2seq.js)
 //   curves.js   the loss, accuracy, gradient-norm and comparison charts
 //   inspect.js  the gate heatmap, the ||dL/dh_t|| and the predicted-against-actual charts
+//   attention.js a Transformer's self-attention: one head of one layer, query words x key words
 //   tryit.js    "Try it": a typed review's prediction, word by word
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
@@ -27,6 +28,7 @@ import { offerResume, onEstimate, onEpochProgress, onEpochCheckpoint, wireLongRu
 import { initLrCurve, updateLrCurve } from './lrcurve.js';
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
+import { initAttention, wireAttention, attentionWhileTraining, themeChanged as attentionThemeChanged } from './attention.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
 import { embedSnippet, reportHeight } from './embed.js';
 import { wireRunBar } from './runbar.js';
@@ -48,6 +50,7 @@ function setTheme(theme, remember) {
   if (charts.loss) {
     applyTheme(Object.values(charts));
     inspectThemeChanged();
+    attentionThemeChanged();
     tryThemeChanged();
     s2s.themeChanged();
   }
@@ -114,6 +117,7 @@ client.onEvent = (event, data) => {
   if (event === 'progress') {
     onProgress(data);
     onEpochProgress(data);
+    attentionWhileTraining();
   } else if (event === 'estimate') onEstimate(data);
   else if (event === 'epochCheckpoint') onEpochCheckpoint(data);
   else if (event === 'eval') onEval(data);
@@ -159,6 +163,7 @@ function wire() {
   document.addEventListener('rnnlab:changed', () => updateLrCurve());
   wireFiles(loadModel);
   wireInspect();
+  wireAttention();
   wireTry();
   $('share').addEventListener('click', async () => {
     updateUrl();
@@ -237,6 +242,7 @@ async function boot() {
     initCurves();
     initLrCurve();
     initInspect();
+    initAttention();
     s2s.init();
   } catch (e) {
     // Without Chart.js (vendor/chart.umd.js not there) the page cannot draw a run: it says so and starts no

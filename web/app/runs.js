@@ -448,6 +448,14 @@ const PRESETS = {
     runs: () => ['rnn', 'lstm', 'gru'].map((cell) => ({ task: 'adding', len: 30, cell, layers: 1, bi: false, hidden: 32, opt: 'adam',
       lr: 0.01, clip: true, clipAt: 1, steps: 1000, batch: 32, seed: 1, bptt: 0 })),
   },
+  // Order matters in the copy task (name the first symbol), and self-attention alone cannot see it: it mixes
+  // the positions' vectors by their content. Measured with the CLI (this set-up, 600 steps, seed 1): with
+  // sinusoidal positions test accuracy 1.000, without them 0.255 (chance 0.125).
+  positions: {
+    note: 'The same Transformer on the copy task, with sinusoidal positions and then without: watch the accuracy, then the attention of each.',
+    runs: () => ['sinusoidal', 'none'].map((pos) => ({ task: 'copy', len: 20, cell: C.TRANSFORMER, layers: 2, hidden: 32, heads: 4, ffn: 64, pos,
+      opt: 'adam', lr: 0.005, clip: true, clipAt: 1, sched: 'none', warmup: 0, steps: 600, batch: 32, seed: 1 })),
+  },
 };
 
 export async function runPreset(name) {
@@ -474,7 +482,7 @@ export async function runPreset(name) {
   if (done.length > 1) {
     // The headline compares the runs (what the preset is about), or else is the last run's own diagnosis:
     // the run the status line reports, never an earlier one.
-    const head = compareRuns(name === 'slow' ? 'slow' : 'cells', done) ?? done[done.length - 1].diagnosis;
+    const head = compareRuns(name === 'slow' || name === 'positions' ? name : 'cells', done) ?? done[done.length - 1].diagnosis;
     const fig = (r) => {
       const t = r.test;
       if (!t) return r.status;

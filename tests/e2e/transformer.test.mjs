@@ -1,0 +1,128 @@
+// transformer.test.mjs: the Transformer in the lab page. It is the fourth model choice beside the core's
+// cells, with its own controls (heads, feed-forward width, positions; ranges from the core) in place of
+// the recurrent ones; it trains through the same Worker into the same charts and runs table; its card
+// shows the attention of the head and layer the student picks (and follows the choice), live while a run
+// trains with the page responsive; the note says what to see; and "Transformer without positions" runs
+// the copy task with and without positions and says why the second fails. Screenshots: both themes and
+// a phone's width (tests/artifacts/).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, shot, canvasDrawn, unlabelled, WAIT } from './helpers.mjs';
+
+// The attention card's heatmap as drawn: its shape, layer and head, and the info line.
+const drawn = (page) => page.evaluate(() => {
+  const c = document.querySelector('#tfa-heatmap canvas');
+  return { rows: Number(c.dataset.rows), cols: Number(c.dataset.cols), layer: c.dataset.layer, head: c.dataset.head,
+    info: document.getElementById('tfa-info').textContent };
+});
+
+test('the Transformer in the page', { skip, timeout: 1500000 }, async (t) => {
+  const { server, browser } = await startLab(t);
+
+  await t.test('a fourth model choice with its own controls; trains into the same charts and runs table; attention by layer and head', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=copy&len=10&steps=150');
+    const limits = await page.evaluate(() => window.rnnlab.state.engine.limits);
+    await page.check('input[name="cell"][value="transformer"]');
+    const visible = (sel) => page.evaluate((s) => !document.querySelector(s).closest('[hidden]'), sel);
+    for (const name of ['heads', 'ffn', 'pos']) assert.ok(await visible(`[name="${name}"]`), `${name} shows for a Transformer`);
+    for (const name of ['bi', 'bptt', 'dropout', 'emb']) assert.ok(!(await visible(`[name="${name}"]`)), `${name} is hidden for a Transformer`);
+    assert.equal(await page.getAttribute('input[name="heads"]', 'max'), String(limits.heads.max));
+    assert.equal(await page.getAttribute('input[name="ffn"]', 'max'), String(limits.ffn.max));
+    assert.equal(new URL(page.url()).searchParams.get('cell'), 'transformer');
+    assert.ok(await page.isVisible('#tfa-card'), 'the attention card replaces the gates');
+    assert.ok(!(await page.isVisible('section[data-group="inside"]')));
+    assert.deepEqual(await unlabelled(page, '#tfa-card'), []);
+    await page.fill('input[name="layers"]', '2');
+    await page.fill('input[name="heads"]', '2');
+    await page.locator('input[name="heads"]').blur();
+    await page.click('#train');
+    const r = await waitIdle(page);
+    assert.equal(r.status, 'done');
+    assert.match(r.label, /^Transformer 2×32, 2 heads, ffn 64, adam/);
+    assert.ok(r.test && r.test.accuracy >= 0, JSON.stringify(r.test));
+    assert.ok(r.train > 0 && r.val > 0, 'curves in the loss and accuracy charts');
+    assert.match(await page.textContent('#runs tbody'), /Transformer 2×32/);
+    const params = await page.evaluate(() => window.rnnlab.state.model.numParams);
+    assert.equal(await page.textContent('#stat-params'), params.toLocaleString('en'));
+    // The heatmap: a square over the sample's steps, of the last layer and first head; it follows the choice.
+    await page.waitForFunction(() => document.querySelector('#tfa-heatmap canvas').dataset.rows === '10');
+    let d = await drawn(page);
+    assert.deepEqual([d.rows, d.cols, d.layer, d.head], [10, 10, '1', '0']);
+    assert.match(d.info, /Layer 2, head 1 .* 10 steps, 100 weights/);
+    assert.ok(await canvasDrawn(page, '#tfa-heatmap canvas'));
+    const weights = () => page.evaluate(() => {
+      const c = document.querySelector('#tfa-heatmap canvas');
+      return c.toDataURL();
+    });
+    const before = await weights();
+    await page.selectOption('#tfa-head', { value: '1' });
+    await page.waitForFunction(() => document.querySelector('#tfa-heatmap canvas').dataset.head === '1');
+    await page.selectOption('#tfa-layer', { value: '0' });
+    await page.waitForFunction(() => document.querySelector('#tfa-heatmap canvas').dataset.layer === '0');
+    d = await drawn(page);
+    assert.match(d.info, /Layer 1, head 2/);
+    assert.notEqual(await weights(), before, 'another head of another layer looks elsewhere');
+    const note = await page.textContent('#tfa-card .explain');
+    assert.match(note, /at once, for all the words in parallel/);
+    assert.match(note, /quadratic in the length/);
+    assert.match(note, /no notion of order/);
+    await shot(page, 'transformer-light');
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('live while training: the heatmap follows the run and the page stays responsive', async () => {
+    const page = await openPage(browser, server, { colorScheme: 'dark' });
+    await gotoLab(page, server, 'task=copy&len=15&steps=100000&cell=transformer');
+    await page.click('#train');
+    await waitSteps(page, 5);
+    // Two pictures at two step counts, both while the run trains.
+    const stepOf = async () => Number((await drawn(page)).info.match(/after (\d+) steps/)?.[1] ?? -1);
+    await page.waitForFunction(() => /after \d+ steps/.test(document.getElementById('tfa-info').textContent), null, { timeout: WAIT });
+    const first = await stepOf();
+    await page.waitForFunction((s) => Number(document.getElementById('tfa-info').textContent.match(/after (\d+) steps/)?.[1]) > s
+      && window.rnnlab.state.running, first, { timeout: WAIT, polling: 100 });
+    assert.ok(await page.evaluate(() => window.rnnlab.state.running), 'still training');
+    // The page answers input while the Worker trains: the head choice is taken and drawn.
+    await page.selectOption('#tfa-head', { value: '3' });
+    await page.waitForFunction(() => document.querySelector('#tfa-heatmap canvas').dataset.head === '3', null, { timeout: WAIT });
+    assert.ok(await page.evaluate(() => window.rnnlab.state.running), 'drawn during the run');
+    await shot(page, 'transformer-dark');
+    await page.click('#stop');
+    const r = await waitIdle(page);
+    assert.equal(r.status, 'stopped');
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('break it: without positions the copy task stays near chance, and the page says why', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server);
+    await page.click('button[data-preset="positions"]');
+    await page.waitForFunction(() => !window.rnnlab.state.sequence && window.rnnlab.state.runs.length === 2, null, { timeout: 900000, polling: 500 });
+    const runs = await page.evaluate(() => window.rnnlab.state.runs.map((r) => [r.cfg.cell, r.cfg.pos, r.cfg.task, r.status, r.test?.accuracy]));
+    assert.deepEqual(runs.map((r) => r.slice(0, 4)), [['transformer', 'sinusoidal', 'copy', 'done'], ['transformer', 'none', 'copy', 'done']]);
+    assert.ok(runs[0][4] > runs[1][4] + 0.2, `with positions ${runs[0][4]}, without ${runs[1][4]}`);
+    const head = await page.textContent('#diagnosis');
+    assert.match(head, /No notion of order: with sinusoidal positions the Transformer names the first symbol of [\d.]+% of the test sequences; without positions, [\d.]+%/);
+    await page.locator('#cmp-h').scrollIntoViewIfNeeded();
+    await shot(page, 'transformer-positions', { fullPage: false });
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('phone width: the controls and the heatmap fit', async () => {
+    const page = await openPage(browser, server, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await gotoLab(page, server, 'task=copy&len=10&steps=60&cell=transformer');
+    await page.click('#train');
+    await waitIdle(page);
+    await page.waitForFunction(() => document.querySelector('#tfa-heatmap canvas').dataset.rows === '10');
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(over <= 0, `the page is ${over} px wider than the phone`);
+    await page.locator('#tfa-card').scrollIntoViewIfNeeded();
+    await shot(page, 'transformer-phone', { fullPage: false });
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+});
