@@ -44,6 +44,38 @@ test('train.mjs trains a few steps and prints the JSON lines of `rnnlab train --
   assert.equal(lines.at(-1).steps, 4);
 });
 
+test('train.mjs --cell transformer: a task run as `rnnlab train --json`, its flags checked, and --model continues it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnnlab-node-tf-'));
+  try {
+    const out = join(dir, 't.rnl');
+    let r = run(['--cell', 'transformer', '--task', 'copy', '--length', '6', '--steps', '20', '--batch', '4', '--hidden', '8', '--heads', '2',
+      '--layers', '1', '--ffn', '16', '--positions', 'none', '--seed', '3', '--json', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(Object.keys(lines.find((l) => 'step' in l && !('eval' in l))), ['step', 'loss', 'grad_norm', 'clipped', 'accuracy', 'seq_per_s']);
+    assert.equal(lines.at(-1).steps, 20);
+    const m = lab.loadTransformer(readFileSync(out));
+    assert.deepEqual([m.config.hidden, m.config.heads, m.config.layers, m.config.ffn, m.config.positions, m.optimizer.steps], [8, 2, 1, 16, 'none', 20]);
+    m.free();
+    r = run(['--model', out, '--task', 'copy', '--length', '6', '--steps', '10', '--batch', '4']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^transformer, 2 heads, ffn 16, none positions, 1 layer, width 8, /);
+    assert.equal(lab.loadTransformer(readFileSync(out)).optimizer.steps, 30);
+    r = run(['--cell', 'transformer', '--task', 'copy', '--bptt', '3']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--bptt is for a recurrent cell, not --cell transformer/);
+    r = run(['--cell', 'gru', '--task', 'copy', '--heads', '2']);
+    assert.match(r.stderr, /--heads is for --cell transformer/);
+    r = run(['--cell', 'transformer', '--task', 'copy', '--heads', String(lab.limits.heads.max + 1)]);
+    assert.match(r.stderr, new RegExp(`--heads is ${lab.limits.heads.max + 1}, must be in ${lab.limits.heads.min}\\.\\.${lab.limits.heads.max}`));
+    r = run(['--cell', 'transformer', '--task', 'sine', '--steps', '1']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /predicts every step; a Transformer here predicts one value per sequence/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // --- Data files (--data): a small fixture made here, never real data ------------------------------------
 
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';

@@ -8,6 +8,7 @@
 //
 //     node web/node/train.mjs --cell lstm --task adding --length 50 --steps 2000 --hidden 32 --lr 0.01 --seed 1
 //     node web/node/train.mjs --cell gru --data imdb.rnld --embed 64 --hidden 128 --epochs 2 --lr 0.003 --out imdb.rnl
+//     node web/node/train.mjs --cell transformer --task copy --length 20 --hidden 32 --heads 4 --layers 2 --lr 0.005 --steps 600
 //
 // Exit status: 0 done, 1 failed (a message on stderr), 2 bad flags, 130 interrupted (saved first).
 import { rename, writeFile, readFile, unlink } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { parseFlags, UsageError } from './flags.mjs';
 
 const help = (cells, d, schedules) => `usage: node web/node/train.mjs --cell ${cells} --task adding|copy|sine [flags]
        node web/node/train.mjs --cell ${cells} --data FILE.rnld [flags]
+       node web/node/train.mjs --cell transformer --task adding|copy | --data FILE.rnld [flags]
        node web/node/train.mjs --model FILE --task NAME | --data FILE.rnld [flags]
 
 Trains a model in the WebAssembly build of rnnlab, on a synthetic task (--task) or on a prepared data set
@@ -23,9 +25,12 @@ Trains a model in the WebAssembly build of rnnlab, on a synthetic task (--task) 
 flags (as 'rnnlab init'); --model continues a checkpoint (as 'rnnlab train').
 
 model (new):
-  --cell ${cells.padEnd(15)} the recurrent cell
-  --hidden N            hidden units per direction (default 32)
-  --layers N            stacked recurrent layers (default 1)
+  --cell ${cells.padEnd(15)} the recurrent cell, or transformer (a Transformer encoder)
+  --hidden N            hidden units per direction (default 32); a Transformer's width d_model (default 64)
+  --layers N            stacked recurrent layers (default 1); a Transformer's encoder layers (default 2)
+  --heads H             transformer: attention heads, must divide --hidden (default 4)
+  --ffn F               transformer: feed-forward width (default 128)
+  --positions P         transformer: sinusoidal (default) or none (no notion of order)
   --bidirectional       run each layer in both directions
   --embed N             embedding width, for tokens: the copy task's (default 8), a text data set's (default ${d.dataEmbed})
   --forget-bias F       LSTM forget-gate bias at init (default 1)
@@ -68,13 +73,13 @@ output:
 
 // --- Flags: each number's range is the core's limit of that name (lab.limits) ------------------------
 
-const INT_LIMITS = { '--hidden': 'hidden', '--layers': 'layers', '--embed': 'embed', '--length': 'length', '--steps': 'steps',
+const INT_LIMITS = { '--hidden': 'hidden', '--layers': 'layers', '--heads': 'heads', '--ffn': 'ffn', '--embed': 'embed', '--length': 'length', '--steps': 'steps',
   '--epochs': 'epochs', '--bucket': 'bucket', '--batch': 'batch', '--bptt': 'bptt', '--eval-every': 'eval_every', '--warmup': 'warmup',
   '--step-size': 'step_size', '--patience': 'patience' };
 const FLOAT_LIMITS = { '--lr': 'lr', '--momentum': 'momentum', '--weight-decay': 'weight_decay', '--clip': 'clip', '--dropout': 'dropout', '--gamma': 'gamma',
   '--forget-bias': 'forget_bias' };
 const SEED_FLAGS = ['--seed', '--init-seed'];
-const STRING_FLAGS = ['--cell', '--task', '--data', '--model', '--optim', '--out', '--wasm', '--schedule'];
+const STRING_FLAGS = ['--cell', '--task', '--data', '--model', '--optim', '--out', '--wasm', '--schedule', '--positions'];
 const BOOL_FLAGS = ['--bidirectional', '--json', '--keep-best'];
 
 // limits null: any number (the first pass, which only looks for --wasm and --help before the module loads).
@@ -117,18 +122,25 @@ const readInput = (path) => readFile(path).catch((e) => {
 });
 
 // The model: a checkpoint to continue (checked against the task or data), or a new one from the flags.
+// A Transformer's checkpoint starts with its own magic (docs/checkpoint-format.md).
+const isTransformerFile = (b) => b.length >= 8 && new TextDecoder().decode(b.subarray(0, 8)) === 'RNNLABTF';
+
 async function makeModel(lab, f, cells, task, ds) {
   if (f['--model']) {
-    const m = lab.loadCheckpoint(await readInput(f['--model']));
+    const bytes = await readInput(f['--model']);
+    const m = isTransformerFile(bytes) ? lab.loadTransformer(bytes) : lab.loadCheckpoint(bytes);
     if (ds) return m;  // trainDataset checks that the data fits the model, in the core's words
     const want = lab.taskShape(task), c = m.config;
-    if (want.vocab !== c.vocab || want.inputSize !== c.inputSize || want.head !== c.head || want.outputs !== c.outputs || want.seq2seq !== c.seq2seq) {
+    if (want.vocab !== c.vocab || (!want.vocab && want.inputSize !== c.inputSize) || want.head !== c.head || want.outputs !== c.outputs
+      || want.seq2seq !== Boolean(c.seq2seq)) {
       m.free();
       throw new Error(`the model in ${f['--model']} does not fit task '${task}'; make one with --cell ... --task ${task}`);
     }
     return m;
   }
-  if (!cells.includes(f['--cell'])) throw new UsageError(`--cell must be ${cells.join(', ')}, not '${f['--cell']}'`);
+  if (f['--cell'] === 'transformer') return makeTransformer(lab, f, task, ds);
+  for (const k of ['--heads', '--ffn', '--positions']) if (k in f) throw new UsageError(`${k} is for --cell transformer`);
+  if (!cells.includes(f['--cell'])) throw new UsageError(`--cell must be ${cells.join(', ')}, not '${f['--cell']}' (or transformer, for a Transformer encoder)`);
   const cfg = { cell: f['--cell'], seed: f['--init-seed'] ?? f['--seed'] ?? 0 };
   if (ds) cfg.dataset = ds;
   else cfg.task = task;
@@ -144,6 +156,19 @@ async function makeModel(lab, f, cells, task, ds) {
   return lab.createModel(cfg);
 }
 
+// A Transformer encoder, as `rnnlab init --cell transformer`: flags of a recurrent model are refused.
+function makeTransformer(lab, f, task, ds) {
+  const wrong = ['--bidirectional', '--embed', '--forget-bias', '--dropout', '--bptt'].filter((k) => k in f);
+  if (wrong.length) throw new UsageError(`${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} for a recurrent cell, not --cell transformer`);
+  const positions = lab.transformerNames.positions;
+  if ('--positions' in f && !positions.includes(f['--positions']))
+    throw new UsageError(`--positions must be ${positions.join(' or ')}, not '${f['--positions']}'`);
+  const cfg = { seed: f['--init-seed'] ?? f['--seed'] ?? 0, ...(ds ? { dataset: ds } : { task }) };
+  for (const [flag, key] of [['--hidden', 'hidden'], ['--layers', 'layers'], ['--heads', 'heads'], ['--ffn', 'ffn'], ['--positions', 'positions']])
+    if (flag in f) cfg[key] = f[flag];
+  return lab.createTransformer(cfg);
+}
+
 async function main(argv) {
   const first = parseArgs(argv, null);
   const lab = await RnnLab.load(first['--wasm']);
@@ -156,7 +181,8 @@ async function main(argv) {
   if (!f['--task'] === !f['--data']) throw new UsageError('give --task (adding, copy or sine) or --data FILE (a .rnld from npm run data)');
   if (!f['--cell'] && !f['--model']) throw new UsageError('give --cell (a new model) or --model FILE (continue a checkpoint)');
   if (f['--cell'] && f['--model']) throw new UsageError('give --cell (a new model) or --model FILE, not both');
-  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--dropout', '--init-seed'];
+  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--dropout', '--init-seed', '--heads', '--ffn',
+    '--positions'];
   if (f['--model']) {
     const given = modelFlags.filter((k) => k in f);
     if (given.length) throw new UsageError(`${given.join(', ')} describe${given.length > 1 ? '' : 's'} a new model; --model continues a checkpoint`);
@@ -216,12 +242,13 @@ async function trainModel(lab, f, d, m, task, ds) {
   const tty = !json && process.stderr.isTTY;
   const dest = f['--out'] ?? f['--model'];
   if (!json) {
-    const c = m.config, o = m.optimizer;
+    const c = m.config, o = m.optimizer, tf = m.kind === 'transformer';
     const extras = [c.dropout > 0 ? `dropout ${fmt(c.dropout)}` : '', schedule ? `${schedule.kind} schedule${schedule.warmup ? `, warm-up ${schedule.warmup}` : ''}` : '',
       f['--keep-best'] ? `keep-best${f['--patience'] ? `, patience ${f['--patience']}` : ''}` : ''].filter(Boolean).join(', ');
     const what = ds ? `data ${f['--data']} (${ds.describe()}), ${f['--epochs'] ?? d.epochs} epoch${(f['--epochs'] ?? d.epochs) > 1 ? 's' : ''}`
       : `task ${task}, length ${f['--length'] ?? d.length}`;
-    console.log(`${c.cell}, ${c.layers} layer${c.layers > 1 ? 's' : ''}${c.bidirectional ? ' bidirectional' : ''}, hidden ${c.hidden}, ` +
+    console.log(`${tf ? `transformer, ${c.heads} head${c.heads > 1 ? 's' : ''}, ffn ${c.ffn}, ${c.positions} positions` : c.cell}, ` +
+      `${c.layers} layer${c.layers > 1 ? 's' : ''}${c.bidirectional ? ' bidirectional' : ''}, ${tf ? 'width' : 'hidden'} ${c.hidden}, ` +
       `${m.numParams} parameters; ${o.kind} lr ${fmt(o.lr)} clip ${fmt(o.clip)}${extras ? `, ${extras}` : ''}; ${what}, batch ${B}; ` +
       `wasm ${lab.version}, kernels ${lab.kernels}`);
   }
@@ -296,7 +323,7 @@ async function trainOnTask(f, d, m, task, B, { json, tty, signal, report, schedu
   const steps = f['--steps'] ?? d.steps, T = f['--length'] ?? d.length;
   const evalEvery = f['--eval-every'] ?? Math.max(1, Math.floor(steps / d.evalEveryParts));
   return m.trainTask({
-    task, length: T, steps, batchSize: B, seed: f['--seed'], bpttWindow: f['--bptt'] ?? 0, evalEvery, schedule,
+    task, length: T, steps, batchSize: B, seed: f['--seed'], ...(m.kind === 'transformer' ? {} : { bpttWindow: f['--bptt'] ?? 0 }), evalEvery, schedule,
     progressEvery: json ? 10 : 5, signal,
     onProgress(p) {
       report(p);
@@ -315,7 +342,8 @@ async function trainOnData(f, d, m, ds, B, { json, tty, signal, report, schedule
   let epochStart = performance.now();
   const keepBest = Boolean(f['--keep-best']);
   return m.trainDataset(ds, {
-    epochs: f['--epochs'] ?? d.epochs, batchSize: B, bucket: f['--bucket'] ?? d.bucket, seed: f['--seed'], bpttWindow: f['--bptt'] ?? 0,
+    epochs: f['--epochs'] ?? d.epochs, batchSize: B, bucket: f['--bucket'] ?? d.bucket, seed: f['--seed'],
+    ...(m.kind === 'transformer' ? {} : { bpttWindow: f['--bptt'] ?? 0 }),
     progressEvery: json ? 10 : 5, signal, schedule, ...(keepBest ? { keepBest, patience: f['--patience'] ?? 0 } : {}),
     onProgress: report,
     async onEpoch(e) {
