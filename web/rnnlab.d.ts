@@ -1018,6 +1018,10 @@ export class TransformerModel {
   attention(opts?: { layer?: number; head?: number; sample?: number }): { rows: number; cols: number; data: Float32Array } | null;
   /** Checkpoint bytes (RNNLABTF), with the optimizer state unless optimizer: false. */
   saveCheckpoint(opts?: { optimizer?: boolean }): Uint8Array;
+  /** Bytes training takes at batchSize (default 32) x length with optimizer (default 'adam'); grows with length squared. */
+  trainingBytes(opts: { batchSize?: number; length: number; optimizer?: OptimizerName }): number;
+  /** One training step on a batch (zero grads, forward, backward, clip, update). As Model.trainStep, without bpttWindow. */
+  trainStep(batch: Batch): StepStats;
   /** Predictions for a batch: (B, outputs). As Model.predict. */
   predict(batch: Batch): Float32Array;
   /** Loss and accuracy (null for regression) of a batch, without training. As Model.evaluate. */

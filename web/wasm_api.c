@@ -283,11 +283,12 @@ void rnlw_batch_set(int B, int T, const int32_t *tokens, const rnl_real *inputs,
 
 double wasm_steps(const rnl_optimizer *o) { return o ? (double)rnl_optimizer_steps(o) : 0; }
 
+// Either kind (a Transformer has no BPTT window: it is not read).
 rnl_status rnlw_train_step(rnlw_progress *out, handle *h, int bptt_window) {
     rnl_status st = ensure_optimizer(h);
     if (st) return st;
     rnl_step_stats s = {0};
-    st = rnl_train_step(h->m, h->o, &batch, bptt_window, &s);
+    st = h->tf ? rnl_tf_train_step(h->tf, h->o, &batch, &s) : rnl_train_step(h->m, h->o, &batch, bptt_window, &s);
     h->pred_B = batch.B, h->pred_T = batch.T;
     put_stats(out, &s, rnl_optimizer_steps(h->o));
     return st;

@@ -32,7 +32,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { CELLS as ALL_CELLS, CONFIGS as ALL_CONFIGS, randomBatch, timeSteps } from './bench_common.mjs';
+import { CELLS as ALL_CELLS, CONFIGS as ALL_CONFIGS, TF, randomBatch, timeSteps } from './bench_common.mjs';
 import { buildKernelModule, runKernelBench } from './kernels_wasm.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,9 +68,10 @@ const emitJson = (obj) => {
 
 const CONFIGS = ALL_CONFIGS.filter((c) => which === 'all' || which === c.name);
 const CELLS = ALL_CELLS.filter((c) => cellArg === 'all' || cellArg === c);
-// The Transformer encoder runs natively and in PyTorch only (rnnlab bench --cell transformer, torch_bench.py):
-// its rows join the table after the cells'.
-const TABLE_CELLS = [...CELLS, ...(cellArg === 'all' || cellArg === 'transformer' ? ['transformer'] : [])];
+// The Transformer encoder (rnnlab bench --cell transformer, torch_bench.py's nn.TransformerEncoder, and in
+// WASM here: same sizes) has no tfjs peer: its rows join the table after the cells'.
+const WITH_TF = cellArg === 'all' || cellArg === 'transformer';
+const TABLE_CELLS = [...CELLS, ...(WITH_TF ? ['transformer'] : [])];
 
 // --- Output -------------------------------------------------------------------------------------
 
@@ -124,10 +125,12 @@ async function benchWasm() {
   if (!existsSync(wasmPath)) return note(`rnnlab-wasm skipped: ${wasmPath} is missing (npm run build)`);
   const { RnnLab } = await import(pathToFileURL(join(root, 'web', 'rnnlab.js')).href);
   for (const c of CONFIGS)
-    for (const cell of CELLS) {
+    for (const cell of TABLE_CELLS) {
       // A fresh instance per model: its memory after training is this configuration's peak.
       const lab = await RnnLab.load(wasmPath);
-      const m = lab.createModel({ cell, vocab: c.vocab, embed: c.E, hidden: c.H, head: 'binary', outputs: 1, seed: 1 });
+      const m = cell === 'transformer'
+        ? lab.createTransformer({ vocab: c.vocab, hidden: c.H, heads: TF.heads, layers: TF.layers, ffn: TF.ffn(c), head: 'binary', outputs: 1, seed: 1 })
+        : lab.createModel({ cell, vocab: c.vocab, embed: c.E, hidden: c.H, head: 'binary', outputs: 1, seed: 1 });
       m.setOptimizer({ kind: 'adam', lr: 1e-3, clip: 0 });  // as `rnnlab bench`: no clipping
       const { tokens, targets } = randomBatch(c);
       const batch = { B: c.B, T: c.T, tokens, targets };

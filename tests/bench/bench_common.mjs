@@ -9,8 +9,20 @@ export const CONFIGS = [
 export const CELLS = ['rnn', 'lstm', 'gru'];
 const GATES = { rnn: 1, lstm: 4, gru: 3 };
 
+// The Transformer encoder at a configuration, as core/cli/cmd_bench.c and torch_bench.py build it: width
+// D = the cells' H, 4 heads, 2 layers, feed-forward 2D.
+export const TF = { heads: 4, layers: 2, ffn: (c) => 2 * c.H };
+
+// Its forward matmul FLOPs (cmd_bench.c tf_forward_flops): per layer and token the projections
+// 2 (4 D^2 + 2 D F), per layer and sequence the scores and the weighted sum 4 T^2 D; plus the head.
+const tfForwardFlops = (c) => {
+  const D = c.H, F = TF.ffn(c), T = c.T;
+  return c.B * TF.layers * (T * 2 * (4 * D * D + 2 * D * F) + 4 * T * T * D) + 2 * c.B * D;
+};
+
 /** Matmul FLOPs of one forward pass (as core/cli/cmd_bench.c counts them); a training step is 3x. */
-export const forwardFlops = (c, cell) => c.B * c.T * 2 * GATES[cell] * c.H * (c.E + c.H) + 2 * c.B * c.H;
+export const forwardFlops = (c, cell) => (cell === 'transformer' ? tfForwardFlops(c)
+  : c.B * c.T * 2 * GATES[cell] * c.H * (c.E + c.H) + 2 * c.B * c.H);
 
 export const median = (v) => {
   const a = [...v].sort((x, y) => x - y);

@@ -8,18 +8,31 @@
 //     node tests/bench/imdb_page.mjs --archive ../shared/data/aclImdb_v1_labeled.tar.gz \
 //       --query 'cell=gru&emb=64&hidden=128&lr=0.003&epochs=3' [--json FILE]
 //
+// --task imdbfile runs the page's "IMDB, from the archive you drop" choice instead (a subset: by default
+// 2,000 training, 500 validation and 2,000 test reviews), where a Transformer and an LSTM of about the same
+// size compare in minutes (docs/model.md):
+//
+//     node tests/bench/imdb_page.mjs --task imdbfile --archive ../shared/data/aclImdb_v1_labeled.tar.gz \
+//       --query 'cell=transformer&hidden=64&heads=4&layers=1&ffn=128&lr=0.002&epochs=6'
+//     node tests/bench/imdb_page.mjs --task imdbfile --archive ../shared/data/aclImdb_v1_labeled.tar.gz \
+//       --query 'cell=lstm&emb=64&hidden=64&lr=0.002&epochs=6'
+//
 // Progress goes to stderr every minute; the summary (one JSON object) to stdout and to --json FILE.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startServer, launch } from '../e2e/helpers.mjs';
 
 function args(argv) {
-  const out = { archive: null, query: '', json: null };
+  const out = { archive: null, query: '', json: null, task: 'imdbfull' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i], v = argv[i + 1];
     if (k === '--archive') out.archive = resolve(v);
     else if (k === '--query') out.query = v;
     else if (k === '--json') out.json = resolve(v);
+    else if (k === '--task') {
+      if (!['imdbfull', 'imdbfile'].includes(v)) throw new Error(`--task must be imdbfull or imdbfile, not '${v}'`);
+      out.task = v;
+    }
     else throw new Error(`unknown flag '${k}' (see the comment at the top of this file)`);
     i++;
   }
@@ -37,7 +50,7 @@ async function main() {
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
-    const query = `task=imdbfull${o.query ? `&${o.query}` : ''}`;
+    const query = `task=${o.task}${o.query ? `&${o.query}` : ''}`;
     await page.goto(`${server.url}?${query}`);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
     const t0 = Date.now();
@@ -72,7 +85,7 @@ async function main() {
     const summary = { query, data: dataStatus, dataSeconds, status: r.status, label: r.label, steps: r.steps, numParams: r.numParams,
       epochSeconds, valAccuracy: r.valAcc.map((p) => p.accuracy), valLoss: r.val.map((p) => p.loss), test: r.test,
       trainSeconds: r.seconds, wallSeconds: wall, estimate: r.estimate && { batches: r.estimate.batches, epochSeconds: r.estimate.epochSeconds,
-        trainingBytes: r.estimate.memory.training }, peakMemoryBytes: r.memoryBytes, status_line: await text(page, 'status') };
+        trainingBytes: r.estimate.memory?.training ?? null }, peakMemoryBytes: r.memoryBytes, status_line: await text(page, 'status') };
     const json = JSON.stringify(summary, null, 2);
     console.log(json);
     if (o.json) writeFileSync(o.json, `${json}\n`);

@@ -36,6 +36,8 @@ test('the Transformer in the page', { skip, timeout: 1500000 }, async (t) => {
     await page.fill('input[name="layers"]', '2');
     await page.fill('input[name="heads"]', '2');
     await page.locator('input[name="heads"]').blur();
+    assert.deepEqual(await page.evaluate(() => [...document.getElementById('tfa-layer').options].map((o) => o.text)), ['1', '2 (last)'],
+      'the layer choices follow the set-up');
     await page.click('#train');
     const r = await waitIdle(page);
     assert.equal(r.status, 'done');

@@ -172,6 +172,13 @@ test('a batch: predict and evaluate agree, and attention follows the batch', () 
   }
   assert.ok(Math.abs(e.loss - loss / 3) < 1e-5, `evaluate ${e.loss}, from predict ${loss / 3}`);
   assert.deepEqual([m.attention({ sample: 2 }).rows, m.attention({ sample: 3 })], [6, null]);
+  // A step on the batch: as trainTask's steps, through the same optimizer.
+  const at = (length) => m.trainingBytes({ batchSize: 8, length });
+  assert.ok(at(64) - at(32) > at(32) - at(16), 'work memory grows faster than the length (attention is T x T)');
+  const st = m.trainStep(b);
+  assert.ok(Math.abs(st.loss - e.loss) < 1e-5, 'the step\'s loss is the loss before its update');
+  assert.equal(st.step, 1);
+  assert.ok(m.evaluate(b).loss < e.loss, 'one Adam step on a batch lowers its loss');
   m.free();
 });
 

@@ -41,13 +41,13 @@ export function updateAttentionControls() {
   $('tfa-seed-wrap').hidden = kind !== 'task';
 }
 
-// n options 0..n-1, keeping the choice when it still exists (else the last layer, the first head).
+// n options 0..n-1, keeping the student's choice when it still exists (else the last layer, the first head).
 function fill(select, n, text) {
   if (Number(select.dataset.n) === n) return;
   const prev = select.value;
   select.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(text(i), String(i))));
   select.dataset.n = String(n);
-  select.value = prev !== '' && Number(prev) < n ? prev : select.id === 'tfa-layer' ? String(n - 1) : '0';
+  select.value = select.dataset.chosen && Number(prev) < n ? prev : select.id === 'tfa-layer' ? String(n - 1) : '0';
 }
 
 // After any change of set-up, model or run (setup.js's event): the controls, and a new picture when the
@@ -133,6 +133,7 @@ export function themeChanged() {
 }
 
 export function wireAttention() {
+  for (const id of ['tfa-layer', 'tfa-head']) $(id).addEventListener('change', (e) => (e.target.dataset.chosen = '1'));
   for (const id of ['tfa-layer', 'tfa-head', 'tfa-source', 'tfa-seed']) $(id).addEventListener('change', refreshAttention);
   let timer = 0;
   $('review').addEventListener('input', () => {

@@ -194,7 +194,8 @@ function freeModel({ modelId }) {
 // so memoryBytes at the end of a run is its peak.
 function memoryInfo(model, batchSize) {
   const c = model.config, stats = lab.memoryStats();
-  const training = isTransformer(model) ? null : lab.trainingBytes({ cell: c.cell, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embed: c.embed,
+  const training = isTransformer(model) ? model.trainingBytes({ batchSize, length: data.ds.maxLen ?? data.ds.window,
+    optimizer: model.optimizer?.kind ?? 'adam' }) : lab.trainingBytes({ cell: c.cell, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embed: c.embed,
     dataset: data.ds }, { batchSize, length: data.ds.maxLen ?? data.ds.window, optimizer: model.optimizer?.kind ?? 'adam' });
   return { training, memoryBytes: stats.memoryBytes, heapInUse: stats.heapInUse, memoryLimit: stats.memoryLimit };
 }

@@ -43,6 +43,18 @@ export class TransformerModel extends CoreObject {
     return this._numParams;
   }
 
+  /**
+   * Bytes training this model takes at batchSize x length with `optimizer` (default Adam): parameters,
+   * gradients, the optimizer's state and work memory (rnl_tf_training_bytes; work memory grows with
+   * length squared). Infinity past 4 GB. As lab.trainingBytes for a recurrent configuration.
+   */
+  trainingBytes(opts = {}) {
+    const where = 'trainingBytes';
+    const { batchSize = 32, length, optimizer = 'adam' } = checkKeys(opts, ['batchSize', 'length', 'optimizer'], where);
+    const kind = indexOf(this._lab.names.optimizers, optimizer, 'optimizer', where);
+    return this._bytesAt(kind, checkInt(batchSize, 'batchSize', where, 1), checkInt(length, 'length', where, 1));
+  }
+
   /** The tensors of the parameter block: PyTorch's state_dict names, shapes and offsets. */
   tensors() {
     const lab = this._lab;
@@ -177,6 +189,6 @@ export class TransformerModel extends CoreObject {
 // are: optimizer, work-memory checks, schedules, a batch's loss and predictions, dataset evaluation,
 // keep-best, text and series prediction.
 for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', '_setBatch',
-  '_predictions', 'setOptimizer', 'optimizer', 'evaluate', 'predict', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText',
+  '_predictions', 'setOptimizer', 'optimizer', 'evaluate', 'predict', 'trainStep', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText',
   'predictSeries', 'meta'])
   Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));
