@@ -119,7 +119,9 @@ function renderWords(r) {
   if (!steps) {
     const note = document.createElement('p');
     note.className = 'hint';
-    note.textContent = 'A bidirectional model reads the review both ways at once, so no single word has its own step: no per-word changes.';
+    note.textContent = state.model?.config?.cell === 'transformer'
+      ? 'A Transformer reads every word at once, each looking at all the others, so no word has its own step: no per-word changes. See where its heads look in “Inside the Transformer”.'
+      : 'A bidirectional model reads the review both ways at once, so no single word has its own step: no per-word changes.';
     box.append(note);
   }
 }
