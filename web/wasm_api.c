@@ -423,14 +423,23 @@ rnl_status rnlw_keep_best_resume(handle *h, const rnlw_best *earlier, const uint
     rnl_run_best next = h->best;
     rnl_status st = rnl_run_best_resume(&next, &e);
     if (st) return st;
-    rnl_model *m;
     rnl_optimizer *o;
-    if ((st = rnl_checkpoint_read(ck, n, &m, &o))) return st;
-    // rnl_config is all 4-byte fields (no padding), so the bytes compare the settings.
-    int same = memcmp(rnl_model_config(m), rnl_model_config(h->m), sizeof(rnl_config)) == 0 &&
+    int same;
+    if (h->tf) {  // a Transformer's checkpoint (RNNLABTF); rnl_tf_config is all 4-byte fields too
+        rnl_tf *m;
+        if ((st = rnl_tf_checkpoint_read(ck, n, &m, &o))) return st;
+        same = memcmp(rnl_tf_get_config(m), rnl_tf_get_config(h->tf), sizeof(rnl_tf_config)) == 0 &&
+               rnl_tf_num_params(m) == rnl_tf_num_params(h->tf);
+        rnl_tf_destroy(m);
+    } else {
+        rnl_model *m;
+        if ((st = rnl_checkpoint_read(ck, n, &m, &o))) return st;
+        // rnl_config is all 4-byte fields (no padding), so the bytes compare the settings.
+        same = memcmp(rnl_model_config(m), rnl_model_config(h->m), sizeof(rnl_config)) == 0 &&
                rnl_model_num_params(m) == rnl_model_num_params(h->m);
+        rnl_model_destroy(m);
+    }
     rnl_optimizer_destroy(o);
-    rnl_model_destroy(m);
     if (!same) return rnl_fail(RNL_ERR_ARG, "keepBest: the earlier best epoch's checkpoint is of another model configuration");
     uint8_t *copy = malloc(n ? n : 1);
     if (!copy) return rnl_fail(RNL_ERR_NOMEM, "keepBest: no memory for the earlier best epoch's checkpoint (%zu bytes)", n);

@@ -140,7 +140,8 @@ async function benchWasm() {
         // compiler (Liftoff) and swaps in optimised code (TurboFan) compiled in the background.
         for (const w0 = performance.now(); performance.now() - w0 < 1000;) step();
         const row = await timeSteps(step, c, cell, mode, { repeats, steps });
-        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, ...row, memory_bytes: lab.memoryBytes });
+        // A Transformer embeds its tokens at its width D = H (as the native row says).
+        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, ...row, ...(cell === 'transformer' ? { embed: c.H } : {}), memory_bytes: lab.memoryBytes });
         say(`  rnnlab-wasm ${c.name} ${cell} ${mode}: ${row.seq_per_s.toFixed(1)} seq/s`);
       }
       m.free();

@@ -114,6 +114,28 @@ test('trainDataset: keepBest, patience, schedule and onEpoch; restoreBest; evalu
   m.free();
 });
 
+test('keepBest resumeBest: a Transformer run taken up from an epoch checkpoint keeps the best of the whole run', async () => {
+  const make = () => {
+    const m = lab.createTransformer({ dataset: reviews, ...small, seed: 6 });
+    m.setOptimizer({ kind: 'adam', lr: 0.003 });
+    return m;
+  };
+  const whole = make();
+  const rw = await whole.trainDataset(reviews, { epochs: 4, batchSize: 16, seed: 4, keepBest: true });
+  const first = make();
+  let kept = null;
+  await first.trainDataset(reviews, { epochs: 2, batchSize: 16, seed: 4, keepBest: true,
+    onEpoch: (e) => { kept = { ck: first.saveCheckpoint(), best: { ...e.best, checkpoint: first.bestCheckpoint() } }; } });
+  const second = lab.loadTransformer(kept.ck);
+  const rs = await second.trainDataset(reviews, { epochs: 2, batchSize: 16, seed: 4, keepBest: true, resumeBest: kept.best });
+  assert.deepEqual({ epoch: rs.best.epoch, step: rs.best.step }, { epoch: rw.best.epoch, step: rw.best.step });
+  assert.deepEqual(second.bestCheckpoint(), whole.bestCheckpoint(), 'the same best epoch\'s bytes as the uninterrupted run');
+  const rnn = lab.createModel({ cell: 'gru', dataset: reviews, hidden: 4 });
+  await assert.rejects(() => lab.loadTransformer(kept.ck).trainDataset(reviews, { epochs: 1, keepBest: true,
+    resumeBest: { ...kept.best, checkpoint: rnn.saveCheckpoint() } }), /checkpoint/);
+  for (const x of [whole, first, second, rnn]) x.free();
+});
+
 test('predictText and attentionText: words as typed, a row per query word summing to 1; a round trip keeps the vocabulary', async () => {
   const m = lab.createTransformer({ dataset: reviews, ...small, seed: 7 });
   await m.trainDataset(reviews, { epochs: 1, batchSize: 16, seed: 2 });
