@@ -7,7 +7,10 @@
 // a phone's width (tests/artifacts/).
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, shot, canvasDrawn, unlabelled, WAIT } from './helpers.mjs';
+
+const fixture = (p) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 
 // The attention card's heatmap as drawn: its shape, layer and head, and the info line.
 const drawn = (page) => page.evaluate(() => {
@@ -70,6 +73,30 @@ test('the Transformer in the page', { skip, timeout: 1500000 }, async (t) => {
     assert.match(note, /quadratic in the length/);
     assert.match(note, /no notion of order/);
     await shot(page, 'transformer-light');
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
+  await t.test('reviews: a Transformer reads the typed review; the heatmap is its words by its words', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=imdbfile&train=6&val=2&test=6&cell=transformer&hidden=16&heads=2&layers=1&ffn=32&epochs=2&batch=2&lr=0.01');
+    await page.setInputFiles('#file', fixture('tar/imdb_mini_gnu.tar.gz'));
+    await page.waitForFunction(() => /6 training, 2 validation and 6 test reviews/.test(document.getElementById('data-status').textContent),
+      null, { timeout: WAIT });
+    await page.click('#train');
+    const r = await waitIdle(page);
+    assert.equal(r.status, 'done');
+    assert.ok(Number.isFinite(r.test.accuracy));
+    await page.fill('#review', 'a wonderful film with a terrible ending');
+    await page.waitForFunction(() => document.querySelector('#tfa-heatmap canvas').dataset.rows === '7', null, { timeout: WAIT });
+    const d = await drawn(page);
+    assert.deepEqual([d.rows, d.cols], [7, 7]);
+    assert.match(d.info, /7 words, 49 weights .* P\(positive\) = \d+\.\d%/);
+    assert.equal(await page.evaluate(() => document.getElementById('tfa-source').value), 'text');
+    // Try it says why there is no change per word.
+    await page.waitForFunction(() => /A Transformer reads every word at once/.test(document.getElementById('words').textContent));
+    await page.locator('#tfa-card').scrollIntoViewIfNeeded();
+    await shot(page, 'transformer-review', { fullPage: false });
     assert.deepEqual(page.problems(), []);
     await page.close();
   });

@@ -50,7 +50,7 @@ test('configuration in the URL, embed mode, <rnn-lab>', { skip, timeout: 1200000
 
   await t.test('a bad value in a link is reported and replaced by the default', async () => {
     const page = await openPage(browser, server);
-    await gotoLab(page, server, 'task=adding&hidden=abc&cell=transformer');
+    await gotoLab(page, server, 'task=adding&hidden=abc&cell=mamba');
     assert.match(await page.textContent('#status'), /Hidden size must be a number, not 'abc'/);
     assert.match(await page.textContent('#status'), /cell must be one of rnn, lstm, gru/);
     assert.equal(await page.inputValue('input[name="hidden"]'), '32');
