@@ -74,9 +74,10 @@ double rnlw_train_seed(double steps_done) { return (double)rnl_run_train_seed((l
 
 // What JavaScript holds as a model: the core's model plus what a training loop keeps beside it.
 // A handle holds either kind the run layer trains over rnl_batch (rnl_run_net): a recurrent model (m) or a
-// Transformer encoder (tf, made by wasm_transformer.c), so the task, data-set, keep-best, schedule and
-// text-prediction calls below serve both; the calls about one kind's own insides (traces, batches, cells)
-// are the recurrent model's (m), and the wrapper's classes call each kind's own.
+// Transformer encoder (tf, made by wasm_transformer.c), so the optimizer, batch, task, data-set, keep-best,
+// schedule, text-prediction and checkpoint calls below serve both; the calls about a recurrent model's own
+// insides (its config record, tensors, gradients, dropout, traces) take m only, and the wrapper's classes
+// call each kind's own (lib/model.js, lib/transformer.js).
 typedef struct rnlw_handle {
     rnl_model *m;         // exactly one of m and tf is set
     rnl_tf *tf;
@@ -124,10 +125,10 @@ rnl_tf *wasm_tf(handle *h) { return h->tf; }
 // The model the run layer's calls take, whichever kind it is.
 static rnl_run_net net(const handle *h) { return h->tf ? rnl_run_net_of_tf(h->tf) : rnl_run_net_of_model(h->m); }
 
-// The hint of a fit check: how to make a model that fits.
-static const char *make_hint(const handle *h, const char *what) {
-    if (h->tf) return *what == 't' ? "make one with createTransformer({ task })" : "make one with createTransformer({ dataset })";
-    return *what == 't' ? "make one with createModel({ cell, task })" : "make one with createModel({ cell, dataset })";
+// The hint of a fit check (for a task, or else for a data set): how to make a model that fits.
+static const char *make_hint(const handle *h, int task) {
+    if (h->tf) return task ? "make one with createTransformer({ task })" : "make one with createTransformer({ dataset })";
+    return task ? "make one with createModel({ cell, task })" : "make one with createModel({ cell, dataset })";
 }
 
 // c: a "config" record (the wrapper starts from rnlw_config_default and writes the fields it was given).
@@ -494,7 +495,7 @@ rnl_status rnlw_task_shape(rnl_config *out, int task) {
 // The model must read what the task gives and predict what it asks (rnl_run_task_fits names what differs).
 static rnl_status check_task_fits(const handle *h, rnl_task task) {
     rnl_config c = rnl_run_net_config(net(h));
-    return rnl_run_task_fits(&c, task, make_hint(h, "task"));
+    return rnl_run_task_fits(&c, task, make_hint(h, 1));
 }
 
 // One batch of a task for the page, from its own generator seeded with `seed`. Valid until the next call.
@@ -583,7 +584,7 @@ handle *rnlw_checkpoint_read(const uint8_t *buf, size_t n) {
 // The model must read what the data gives and predict what it asks (rnl_run_data_fits, as the CLI's check).
 static rnl_status check_data_fits(const handle *h, const rnl_dataset *ds) {
     rnl_config c = rnl_run_net_config(net(h));
-    return rnl_run_data_fits(&c, ds, make_hint(h, "data"));
+    return rnl_run_data_fits(&c, ds, make_hint(h, 0));
 }
 
 // Ties a model to a dataset as `rnnlab train --data` does (rnl_run_attach_data): the model must fit it,

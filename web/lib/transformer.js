@@ -69,7 +69,6 @@ export class TransformerModel extends CoreObject {
     return this._lab._heap.f32(this._lab._c.rnlw_tf_params(this._handle), this._numParams).slice();
   }
 
-
   /**
    * Trains on fresh batches of a synthetic task (adding or copy): the loop of `rnnlab train --task` for a
    * Transformer checkpoint, in chunks with progress reports, held-out evaluations every `evalEvery` steps
