@@ -91,6 +91,7 @@ test('files: recognised by their first bytes, not their names', () => {
   assert.equal(sniff(bytes(0x1f, 0x8b, 8, 0)).type, 'gzip');
   assert.equal(sniff(text('RNLDATA\0xxxxxxxx')).type, 'rnld');
   assert.equal(sniff(text('RNNLABCK\x01\x00')).type, 'checkpoint');
+  assert.equal(sniff(text('RNNLABTF\x01\x00')).type, 'checkpoint', 'a Transformer\'s checkpoint');
   const tar = new Uint8Array(512);
   tar.set(text('ustar'), 257);
   tar[0] = 0x61;

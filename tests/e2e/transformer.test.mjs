@@ -7,8 +7,9 @@
 // a phone's width (tests/artifacts/).
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, shot, canvasDrawn, unlabelled, WAIT } from './helpers.mjs';
+import { skip, startLab, openPage, gotoLab, waitIdle, waitSteps, shot, canvasDrawn, unlabelled, WAIT, ARTIFACTS } from './helpers.mjs';
 
 const fixture = (p) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 
@@ -139,6 +140,35 @@ test('the Transformer in the page', { skip, timeout: 1500000 }, async (t) => {
     await shot(page, 'transformer-positions', { fullPage: false });
     assert.deepEqual(page.problems(), []);
     await page.close();
+  });
+
+  await t.test('a saved Transformer loads back into a fresh page, with its controls, and trains on', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, 'task=copy&len=10&steps=30&cell=transformer&hidden=16&heads=2&ffn=24&pos=none');
+    await page.click('#train');
+    await waitIdle(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
+    assert.equal(download.suggestedFilename(), 'rnnlab-copy-transformer-h16-step30.rnl');
+    const path = `${ARTIFACTS}saved-transformer.rnl`;
+    await download.saveAs(path);
+    assert.equal(readFileSync(path).subarray(0, 8).toString('latin1'), 'RNNLABTF');
+    await page.close();
+    const fresh = await openPage(browser, server);
+    await gotoLab(fresh, server);
+    await fresh.setInputFiles('#load-model', path);
+    await fresh.waitForFunction(() => /^Loaded saved-transformer\.rnl/.test(document.getElementById('status').textContent));
+    assert.match(await fresh.textContent('#status'), /Transformer \(2 heads\), 2 layers, width 16, .* 30 steps trained/);
+    assert.equal(await fresh.isChecked('input[name="cell"][value="transformer"]'), true);
+    assert.deepEqual(await fresh.evaluate(() => ['hidden', 'heads', 'ffn', 'pos'].map((k) => document.querySelector(`[name="${k}"]`).value)),
+      ['16', '2', '24', 'none']);
+    assert.equal(await fresh.inputValue('#task'), 'copy');
+    await fresh.fill('input[name="len"]', '10');
+    await fresh.fill('input[name="steps"]', '10');
+    await fresh.click('#train');
+    const r = await waitIdle(fresh);
+    assert.equal(r.steps, 40, 'the loaded model continues from its 30 steps');
+    assert.deepEqual(fresh.problems(), []);
+    await fresh.close();
   });
 
   await t.test('phone width: the controls and the heatmap fit', async () => {

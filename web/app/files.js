@@ -4,14 +4,14 @@
 
 /**
  * What a file is, from its first bytes: 'gzip' (the IMDB archive), 'tar', 'rnld' (a prepared data set),
- * 'checkpoint' (a model), 'text' (a CSV, we hope), or 'unknown'. Returns { type, hint }.
+ * 'checkpoint' (a model of either kind), 'text' (a CSV, we hope), or 'unknown'. Returns { type, hint }.
  */
 export function sniff(bytes) {
   const b = bytes.subarray(0, 512);
   const ascii = (from, n) => String.fromCharCode(...b.subarray(from, from + n));
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return { type: 'gzip' };
   if (b.length >= 8 && ascii(0, 8) === 'RNLDATA\0') return { type: 'rnld' };
-  if (b.length >= 8 && ascii(0, 8) === 'RNNLABCK') return { type: 'checkpoint' };
+  if (b.length >= 8 && ['RNNLABCK', 'RNNLABTF'].includes(ascii(0, 8))) return { type: 'checkpoint' };  // a recurrent model, a Transformer
   if (b.length >= 263 && ascii(257, 5) === 'ustar') return { type: 'tar' };
   if (b.length === 0) return { type: 'unknown', hint: 'the file is empty' };
   const known = [[[0x89, 0x50, 0x4e, 0x47], 'a PNG image'], [[0xff, 0xd8, 0xff], 'a JPEG image'], [[0x25, 0x50, 0x44, 0x46], 'a PDF'],
