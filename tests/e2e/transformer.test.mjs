@@ -157,7 +157,7 @@ test('the Transformer in the page', { skip, timeout: 1500000 }, async (t) => {
     await gotoLab(fresh, server);
     await fresh.setInputFiles('#load-model', path);
     await fresh.waitForFunction(() => /^Loaded saved-transformer\.rnl/.test(document.getElementById('status').textContent));
-    assert.match(await fresh.textContent('#status'), /Transformer \(2 heads\), 2 layers, width 16, .* 30 steps trained/);
+    assert.match(await fresh.textContent('#status'), /Transformer \(2 heads\), 1 layer, width 16, .* 30 steps trained/);
     assert.equal(await fresh.isChecked('input[name="cell"][value="transformer"]'), true);
     assert.deepEqual(await fresh.evaluate(() => ['hidden', 'heads', 'ffn', 'pos'].map((k) => document.querySelector(`[name="${k}"]`).value)),
       ['16', '2', '24', 'none']);
