@@ -119,9 +119,13 @@ function mainSets(rec, cfg, classification) {
     grad.push(clippedSet);
   }
   if (rec.nan) grad.push(markers('loss became NaN', { color: OKABE_ITO.purple, point: 'crossRot' }, rec.nan, { pointRadius: 9, borderWidth: 3 }));
+  // A loaded model's stored training history (runs.js showHistory): each curve says it came from the file.
+  if (rec.fromFile) for (const ds of [...loss, ...acc, ...grad]) if (!ds.isRef && !ds.label.endsWith(FROM_FILE)) ds.label += FROM_FILE;
   rec.sets = { sig, loss, acc, grad, clippedSet };
   return rec.sets;
 }
+
+const FROM_FILE = ' (from the file)';
 
 export function drawMain() {
   const rec = state.model?.rec;

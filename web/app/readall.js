@@ -1,0 +1,144 @@
+// readall.js: every run's reading of the typed review, side by side (issue 18, view 4). Each text model
+// of the page (every run in the comparison table still in the Worker: RNN, LSTM, GRU, any other) reads the
+// review of "Try it"; one row per run, one column per word, each cell coloured by how that word moved the
+// run's P(positive) (the Worker's readByAll: the core's probability after each word, and its change), so a
+// student sees at which words the cells disagree. Draws only.
+import { swatch, fmtNum } from './charts.js';
+import { diverging, css, textOn, SERIES } from './palette.js';
+import { $, state, client, currentTheme } from './state.js';
+
+let timer = 0;
+let asking = false;
+let again = false;
+let last = null;  // { runs, answers }
+
+// The runs that can read a review: text models still in the Worker.
+const readers = () => state.runs.filter((r) => r.kind === 'text' && !r.freed && r.modelId);
+
+export function wireReadAll() {
+  $('review').addEventListener('input', updateReadAll);
+  $('samples').addEventListener('click', updateReadAll);
+}
+
+/** Reads the review again with every run, soon (after typing, a run, a load). */
+export function updateReadAll() {
+  clearTimeout(timer);
+  timer = setTimeout(readAll, 150);
+}
+
+async function readAll() {
+  const card = $('readall-card');
+  const runs = readers();
+  card.hidden = runs.length === 0 || Boolean(card.dataset.hiddenByEmbed);
+  if (card.hidden) return;
+  const text = $('review').value;
+  if (!text.trim()) {
+    last = null;
+    $('readall-info').textContent = 'Type a review in “Try it” to see how every run reads it.';
+    $('readall').replaceChildren();
+    return;
+  }
+  if (asking) {
+    again = true;
+    return;
+  }
+  asking = true;
+  try {
+    const answers = await client.call('readByAll', { modelIds: runs.map((r) => r.modelId), text });
+    last = { runs, answers };
+    render();
+  } catch (e) {
+    $('readall-info').textContent = e.message;
+  } finally {
+    asking = false;
+  }
+  if (again) {
+    again = false;
+    readAll();
+  }
+}
+
+// The verdicts in one line: which runs say positive, which negative.
+function verdictLine(runs, answers) {
+  const say = (k) => runs.filter((r, i) => answers[i].probability !== undefined && (answers[i].probability >= 0.5) === k)
+    .map((r) => `#${r.id} ${r.cfg.cell.toUpperCase()}`);
+  const pos = say(true), neg = say(false);
+  if (!pos.length || !neg.length)
+    return `All ${pos.length + neg.length} runs say ${pos.length ? 'positive' : 'negative'}: compare where each made up its mind.`;
+  return `The runs disagree: positive for ${pos.join(', ')}; negative for ${neg.join(', ')}. Follow the rows to the words where they part.`;
+}
+
+function render() {
+  const table = $('readall');
+  if (!last) return;
+  const { runs, answers } = last;
+  const good = answers.find((a) => a.tokens?.length);
+  $('readall-info').textContent = good ? verdictLine(runs, answers) : answers[0]?.error ?? '';
+  if (!good) {
+    table.replaceChildren();
+    return;
+  }
+  const dark = currentTheme() === 'dark';
+  const head = document.createElement('thead'), hr = document.createElement('tr');
+  const th0 = document.createElement('th');
+  th0.scope = 'col';
+  th0.textContent = 'Run';
+  const th1 = document.createElement('th');
+  th1.scope = 'col';
+  th1.textContent = 'P(positive)';
+  hr.append(th0, th1);
+  // The words as typed (an unknown word as typed, marked): the columns, from the first run that read them.
+  const words = good.words?.length === good.tokens.length ? good.words : good.tokens;
+  words.forEach((w, i) => {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = w;
+    if (good.ids[i] === 1) th.className = 'unk';
+    hr.append(th);
+  });
+  head.append(hr);
+  const body = document.createElement('tbody');
+  runs.forEach((r, k) => {
+    const a = answers[k], tr = document.createElement('tr');
+    const name = document.createElement('th');
+    name.scope = 'row';
+    name.append(swatch(SERIES[r.style]), `#${r.id} ${r.label}`);
+    const p = document.createElement('td');
+    p.className = 'p';
+    tr.append(name, p);
+    if (a.error) {
+      p.textContent = '–';
+      const td = document.createElement('td');
+      td.colSpan = words.length;
+      td.className = 'msg';
+      td.textContent = a.error;
+      tr.append(td);
+    } else {
+      p.textContent = `${fmtNum(a.probability)} ${a.probability >= 0.5 ? '+' : '−'}`;
+      p.title = a.probability >= 0.5 ? 'positive' : 'negative';
+      a.changes?.forEach((d, i) => {
+        const td = document.createElement('td'), rgb = diverging(Math.max(-1, Math.min(1, d * 4)));
+        td.style.background = css(rgb);
+        td.style.color = textOn(rgb);
+        if (dark) td.style.borderColor = 'transparent';
+        td.textContent = `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
+        td.title = `#${r.id} after “${words[i]}”: P(positive) = ${a.stepProbabilities[i].toFixed(3)}`;
+        tr.append(td);
+      });
+      if (!a.changes) {
+        const td = document.createElement('td');
+        td.colSpan = words.length;
+        td.className = 'msg';
+        td.textContent = 'A bidirectional model reads the review both ways at once: no per-word changes.';
+        tr.append(td);
+      }
+    }
+    body.append(tr);
+  });
+  table.replaceChildren(head, body);
+}
+
+/** The cells recoloured for the theme. */
+export function themeChanged() {
+  render();
+}
