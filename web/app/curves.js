@@ -149,6 +149,8 @@ export function drawMain() {
     ds.data[1].x = x1;
   }
   if (sets.clippedSet) sets.clippedSet.label = `clipped step (${rec.clippedCount})`;
+  // A checkpoint's history keeps the gradient norms, not which steps were clipped.
+  if (sets.clippedSet && rec.fromFile && !rec.clippedCount) sets.clippedSet.label = 'clipped steps (not kept in the file)';
   charts.loss.options.scales.y.title.text = classification ? 'cross-entropy loss' : 'mean squared error';
   // A run on its way to NaN spans many decades: then a log axis, or everything else is flat.
   const y = charts.loss.options.scales.y;

@@ -29,7 +29,8 @@ export function updateReadAll() {
 async function readAll() {
   const card = $('readall-card');
   const runs = readers();
-  card.hidden = runs.length === 0 || Boolean(card.dataset.hiddenByEmbed);
+  // Beside Try it, whose review it reads: shown with it (a text model is the current one).
+  card.hidden = runs.length === 0 || $('try-card').hidden || Boolean(card.dataset.hiddenByEmbed);
   if (card.hidden) return;
   const text = $('review').value;
   if (!text.trim()) {

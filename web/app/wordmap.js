@@ -23,7 +23,9 @@ const AXES = {
 };
 
 const textModel = () => (state.model?.kind === 'text' && !state.model.config?.bidirectional ? state.model : null);
-const kindShown = () => ($('wm-kind').value === 'best' ? map?.best ?? 'pca' : $('wm-kind').value);
+// "The clearer one": the core's choice against the reviews when the model's data is loaded; without it, the
+// PCA map, which lines the words up by sentiment better on IMDB (docs/page.md, measured with the CLI).
+const kindShown = () => ($('wm-kind').value !== 'best' ? $('wm-kind').value : map?.dataSeparation ? map.best : 'pca');
 
 // A word's colour: its one-word P(positive) on the diverging scale (0.5 the light middle; 0.25 and 0.75 its
 // ends, so that a model's usual range is not all one shade).
@@ -128,10 +130,11 @@ export async function refreshWordMap() {
     const r = await client.call('wordMap', { modelId: m.modelId, n: Number($('wm-n').value) });
     map = { modelId: m.modelId, ...r };
     if (found && !map.words.includes(found.word) && !found.list.length) found = null;
-    const s = map.separation;
-    $('wm-info').textContent = `${map.words.length} most frequent words of run ${m.rec.id} (${m.rec.label}). How well each map lines ` +
-      `them up by their own effect (|correlation| of x with it, the core's figure): PCA ${fmtNum(s.pca)}, readout ${fmtNum(s.readout)}, ` +
-      `so the ${map.best === 'readout' ? 'readout' : 'PCA'} map is the default.`;
+    const s = map.dataSeparation, head = `${map.words.length} most frequent words of run ${m.rec.id} (${m.rec.label}).`;
+    $('wm-info').textContent = s ? `${head} How well each map lines them up by sentiment (|correlation| of x with each word's share of ` +
+      `positive training reviews, the core's figure): PCA ${fmtNum(s.pca)}, readout ${fmtNum(s.readout)}; the clearer one is the ` +
+      `${map.best === 'readout' ? 'readout' : 'PCA'} map.` : `${head} Without the model's data set loaded, the maps cannot be measured ` +
+      'against the reviews; the clearer one is taken to be the PCA map (so it is on IMDB).';
     if (found) await search(found.word, true);
   } catch (e) {
     map = null;

@@ -514,13 +514,15 @@ function bowBaseline() {
 
 // --- The word map, every run's reading of a review, a loaded model's history (issue 18, views 3, 4, 6) -----
 
-// The word map of a text model (Model.wordMap): both maps, each word's own effect, and which map lines the
-// words up by that effect better (the core's separations and its choice, best).
+// The word map of a text model (Model.wordMap): both maps and each word's own effect; with the model's own
+// data set loaded, each map measured against the words' polarity in its training reviews and the better
+// one chosen by that (the core's dataSeparation and best); without it, dataSeparation is null.
 function wordMap({ modelId, n }) {
-  const { model } = getModel(modelId);
-  const m = model.wordMap(n);
+  const entry = getModel(modelId);
+  const own = data.kind === 'text' && data.ds && entry.dataKey === data.key ? data.ds : null;
+  const m = entry.model.wordMap(n, { dataset: own });
   return { words: m.words, ids: Array.from(m.ids), pca: Array.from(m.pca), readout: Array.from(m.readout), effect: Array.from(m.effect),
-    positive: Array.from(m.positive), separation: m.separation, best: m.best };
+    positive: Array.from(m.positive), separation: m.separation, dataSeparation: m.dataSeparation, best: m.best };
 }
 
 function neighbours({ modelId, word, k }) {
