@@ -8,7 +8,7 @@ import { cssVar, fmtNum } from './charts.js';
 import { diverging, css, OKABE_ITO } from './palette.js';
 import { $, state, client, sentence } from './state.js';
 
-const LABELLED = 8;     // the words of each end of the effect scale that carry their label on the map
+const LABELLED = 8;     // the words at each end of the map's x axis that carry their label
 const NEIGHBOURS = 8;   // neighbours listed and highlighted
 
 let chart = null;
@@ -31,7 +31,7 @@ const kindShown = () => ($('wm-kind').value !== 'best' ? $('wm-kind').value : ma
 // ends, so that a model's usual range is not all one shade).
 const wordColour = (p) => diverging(Math.max(-1, Math.min(1, (p - 0.5) * 4)));
 
-// Word labels on the map: the searched word and its neighbours, and the most positive and negative words.
+// Word labels on the map: the searched word and its neighbours, and the words at both ends of the x axis.
 const labelPlugin = {
   id: 'rnnWordLabels',
   afterDatasetsDraw(ch) {
@@ -56,10 +56,11 @@ const labelPlugin = {
   },
 };
 
-// Which points carry a label: the LABELLED most positive and most negative words by the core's effect, and
-// every word of the last search that is on the map.
+// Which points carry a label: the LABELLED words at each end of the map's x axis (what the map separates),
+// and every word of the last search that is on the map.
 function labelled() {
-  const order = map.words.map((_, i) => i).sort((a, b) => map.effect[a] - map.effect[b]);
+  const xy = map[kindShown()];
+  const order = map.words.map((_, i) => i).sort((a, b) => xy[2 * a] - xy[2 * b]);
   const out = new Set([...order.slice(0, LABELLED), ...order.slice(-LABELLED)]);
   const marked = new Set([found?.word, ...(found?.list ?? []).map((n) => n.word)]);
   map.words.forEach((w, i) => marked.has(w) && out.add(i));
@@ -77,7 +78,8 @@ export function initWordMap() {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      parsing: false,
+      // Parsed (not parsing: false): Chart.js takes unparsed data as sorted by x and would range the x axis
+      // over the first and last points only.
       scales: {
         x: { type: 'linear', title: { display: true, text: AXES.pca.x, color: fg }, ticks: { color: fg, callback: (v) => fmtNum(v) }, grid: { color: grid } },
         y: { type: 'linear', title: { display: true, text: AXES.pca.y, color: fg }, ticks: { color: fg, callback: (v) => fmtNum(v) }, grid: { color: grid } },
