@@ -18,10 +18,11 @@ const mapState = (page) => page.evaluate(() => {
   const ds = ch.data.datasets[0];
   return { n: ds?.data.length ?? 0, radius: ds?.pointRadius ?? [], x: ch.options.scales.x.title.text, y: ch.options.scales.y.title.text };
 });
+// Every run's reading: its columns (runs), its rows (words) and the cells of each row.
 const readallShape = (page) => page.evaluate(() => {
   const t = document.getElementById('readall');
-  return { rows: t.tBodies[0]?.rows.length ?? 0, words: [...(t.tHead?.rows[0]?.cells ?? [])].slice(2).map((c) => c.textContent),
-    cells: [...(t.tBodies[0]?.rows ?? [])].map((r) => r.cells.length - 2) };
+  const rows = [...(t.tBodies[0]?.rows ?? [])];
+  return { runs: (t.tHead?.rows[0]?.cells.length ?? 1) - 1, words: rows.map((r) => r.cells[0].textContent), cells: rows.map((r) => r.cells.length - 1) };
 });
 
 async function trainCell(page, cell) {
@@ -94,30 +95,32 @@ test('the word map, every run on one review, Fix it, a loaded model\'s history',
     await page.waitForFunction(() => document.querySelectorAll('#wm-neighbours li').length > 0);
   });
 
-  await t.test('every run reads the review: one row per run, one cell per word, following the text', async () => {
+  await t.test('every run reads the review: one column per run, one row per word, following the text', async () => {
     await page.waitForSelector('#readall-card:not([hidden])');
-    await page.waitForFunction(() => document.getElementById('readall').tBodies[0]?.rows.length === 2);
+    await page.waitForFunction(() => document.getElementById('readall').tHead?.rows[0]?.cells.length === 3);
     let s = await readallShape(page);
-    assert.equal(s.rows, 2);
+    assert.equal(s.runs, 2);
     assert.ok(s.words.length > 3);
-    assert.deepEqual(s.cells, [s.words.length, s.words.length]);
+    assert.ok(s.cells.every((c) => c === 2), JSON.stringify(s.cells));
     assert.match(await page.textContent('#readall-info'), /runs (say|disagree)/);
+    assert.match(await page.textContent('#readall thead'), /#1 RNN.*P\(positive\) [\d.]+ [+−].*#2 GRU.*P\(positive\) [\d.]+ [+−]/);
     await page.fill('#review', 'a dull start but a wonderful ending');
-    await page.waitForFunction(() => [...document.getElementById('readall').tHead.rows[0].cells].slice(2).map((c) => c.textContent).join(' ')
-      === 'a dull start but a wonderful ending');
+    await page.waitForFunction((w) => [...document.getElementById('readall').tBodies[0].rows].map((r) => r.cells[0].textContent).join(' ') === w,
+      'a dull start but a wonderful ending');
     s = await readallShape(page);
-    assert.deepEqual(s.cells, [7, 7]);
+    assert.deepEqual(s.cells, [2, 2, 2, 2, 2, 2, 2]);
     // Every cell is a signed change in P(positive).
-    const cells = await page.$$eval('#readall tbody td:not(.p)', (tds) => tds.map((td) => td.textContent));
+    const cells = await page.$$eval('#readall tbody td', (tds) => tds.map((td) => td.textContent));
+    assert.equal(cells.length, 14);
     assert.ok(cells.every((c) => /^[+−]\d\.\d\d$/.test(c)), cells.join(' '));
     // A sample button reads the sample with every run.
     await page.click('#samples button >> nth=3');
-    await page.waitForFunction(() => document.getElementById('readall').tHead.rows[0].cells[2].textContent === 'the');
+    await page.waitForFunction(() => document.getElementById('readall').tBodies[0].rows[0].cells[0].textContent === 'the');
   });
 
   await t.test('screenshots: light, dark, phone width', async () => {
     await page.fill('#review', 'The first hour drags and the acting is weak, but the ending is brilliant and moving.');
-    await page.waitForFunction(() => document.getElementById('readall').tHead.rows[0].cells[2]?.textContent === 'the');
+    await page.waitForFunction(() => document.getElementById('readall').tBodies[0].rows[1]?.cells[0].textContent === 'first');
     await settled(page);
     await (await page.$('#readall-card')).screenshot({ path: `${ARTIFACTS}words-readall-light.png` });
     await (await page.$('#wordmap-card')).screenshot({ path: `${ARTIFACTS}words-map-light.png` });

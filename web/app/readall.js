@@ -1,6 +1,6 @@
 // readall.js: every run's reading of the typed review, side by side (issue 18, view 4). Each text model
 // of the page (every run in the comparison table still in the Worker: RNN, LSTM, GRU, any other) reads the
-// review of "Try it"; one row per run, one column per word, each cell coloured by how that word moved the
+// review of "Try it"; one column per run, one row per word, each cell coloured by how that word moved the
 // run's P(positive) (the Worker's readByAll: the core's probability after each word, and its change), so a
 // student sees at which words the cells disagree. Draws only.
 import { swatch, fmtNum } from './charts.js';
@@ -69,6 +69,8 @@ function verdictLine(runs, answers) {
   return `The runs disagree: positive for ${pos.join(', ')}; negative for ${neg.join(', ')}. Follow the rows to the words where they part.`;
 }
 
+// One column per run (its name and final P(positive) on top), one row per word: a long review reads down
+// the page, and the rows where the columns' colours differ are the words where the runs part.
 function render() {
   const table = $('readall');
   if (!last) return;
@@ -81,59 +83,51 @@ function render() {
   }
   const dark = currentTheme() === 'dark';
   const head = document.createElement('thead'), hr = document.createElement('tr');
-  const th0 = document.createElement('th');
-  th0.scope = 'col';
-  th0.textContent = 'Run';
-  const th1 = document.createElement('th');
-  th1.scope = 'col';
-  th1.textContent = 'P(positive)';
-  hr.append(th0, th1);
-  // The words as typed (an unknown word as typed, marked): the columns, from the first run that read them.
-  const words = good.words?.length === good.tokens.length ? good.words : good.tokens;
-  words.forEach((w, i) => {
-    const th = document.createElement('th');
+  const corner = document.createElement('th');
+  corner.scope = 'col';
+  corner.textContent = 'Word';
+  hr.append(corner);
+  runs.forEach((r, k) => {
+    const a = answers[k], th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = w;
-    if (good.ids[i] === 1) th.className = 'unk';
+    const name = document.createElement('span');
+    name.className = 'run';
+    name.append(swatch(SERIES[r.style]), `#${r.id} ${r.label}`);
+    const p = document.createElement('span');
+    p.className = 'p';
+    p.textContent = a.error ? 'cannot read it' : `P(positive) ${fmtNum(a.probability)} ${a.probability >= 0.5 ? '+' : '−'}`;
+    if (a.error) th.title = a.error;
+    th.append(name, p);
     hr.append(th);
   });
   head.append(hr);
+  // The words as typed (an unknown word as typed, marked), from the first run that read them.
+  const words = good.words?.length === good.tokens.length ? good.words : good.tokens;
   const body = document.createElement('tbody');
-  runs.forEach((r, k) => {
-    const a = answers[k], tr = document.createElement('tr');
-    const name = document.createElement('th');
-    name.scope = 'row';
-    name.append(swatch(SERIES[r.style]), `#${r.id} ${r.label}`);
-    const p = document.createElement('td');
-    p.className = 'p';
-    tr.append(name, p);
-    if (a.error) {
-      p.textContent = '–';
-      const td = document.createElement('td');
-      td.colSpan = words.length;
-      td.className = 'msg';
-      td.textContent = a.error;
-      tr.append(td);
-    } else {
-      p.textContent = `${fmtNum(a.probability)} ${a.probability >= 0.5 ? '+' : '−'}`;
-      p.title = a.probability >= 0.5 ? 'positive' : 'negative';
-      a.changes?.forEach((d, i) => {
-        const td = document.createElement('td'), rgb = diverging(Math.max(-1, Math.min(1, d * 4)));
+  words.forEach((w, i) => {
+    const tr = document.createElement('tr'), th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = w;
+    if (good.ids[i] === 1) {
+      th.className = 'unk';
+      th.title = `“${w}” is not in the vocabulary: read as <unk>`;
+    }
+    tr.append(th);
+    runs.forEach((r, k) => {
+      const a = answers[k], td = document.createElement('td'), d = a.changes?.[i];
+      if (d === undefined) {
+        td.textContent = '–';
+        td.title = a.error ?? (a.changes ? '' : 'A bidirectional model reads the review both ways at once: no per-word changes.');
+      } else {
+        const rgb = diverging(Math.max(-1, Math.min(1, d * 4)));
         td.style.background = css(rgb);
         td.style.color = textOn(rgb);
         if (dark) td.style.borderColor = 'transparent';
         td.textContent = `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
-        td.title = `#${r.id} after “${words[i]}”: P(positive) = ${a.stepProbabilities[i].toFixed(3)}`;
-        tr.append(td);
-      });
-      if (!a.changes) {
-        const td = document.createElement('td');
-        td.colSpan = words.length;
-        td.className = 'msg';
-        td.textContent = 'A bidirectional model reads the review both ways at once: no per-word changes.';
-        tr.append(td);
+        td.title = `#${r.id} after “${w}”: P(positive) = ${a.stepProbabilities[i].toFixed(3)}`;
       }
-    }
+      tr.append(td);
+    });
     body.append(tr);
   });
   table.replaceChildren(head, body);

@@ -6,7 +6,7 @@
 // worker.js wordMap and neighbours); this module asks and draws.
 import { cssVar, fmtNum } from './charts.js';
 import { diverging, css, OKABE_ITO } from './palette.js';
-import { $, state, client, sentence } from './state.js';
+import { $, state, client, sentence, currentTheme } from './state.js';
 
 const LABELLED = 8;     // the words at each end of the map's x axis that carry their label
 const NEIGHBOURS = 8;   // neighbours listed and highlighted
@@ -192,14 +192,14 @@ function draw() {
     chart.update('none');
     return;
   }
-  const kind = kindShown(), xy = map[kind], n = map.words.length;
+  const kind = kindShown(), xy = map[kind], n = map.words.length, dark = currentTheme() === 'dark';
   const marked = new Set((found?.list ?? []).map((x) => x.word));
   const points = [], fill = [], edge = [], radius = [];
   for (let i = 0; i < n; i++) {
     points.push({ x: xy[2 * i], y: xy[2 * i + 1] });
     const w = map.words[i], self = w === found?.word, near = marked.has(w);
     fill.push(css(wordColour(map.positive[i]), found && !self && !near ? 0.45 : 1));
-    edge.push(self ? OKABE_ITO.vermillion : near ? cssVar('--fg', '#000') : 'rgba(0,0,0,0.35)');
+    edge.push(self ? OKABE_ITO.vermillion : near ? cssVar('--fg', '#000') : dark ? 'rgba(255,255,255,0.5)' : 'rgba(0,0,0,0.35)');
     radius.push(self ? 8 : near ? 6 : 4);
   }
   chart.data.datasets = [{ label: 'words', data: points, backgroundColor: fill, borderColor: edge, pointRadius: radius,
