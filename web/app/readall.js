@@ -117,7 +117,7 @@ function render() {
       const a = answers[k], td = document.createElement('td'), d = a.changes?.[i];
       if (d === undefined) {
         td.textContent = '–';
-        td.title = a.error ?? (a.changes ? '' : 'A bidirectional model reads the review both ways at once: no per-word changes.');
+        td.title = a.error ?? (a.changes ? '' : 'This model reads the review all at once (both ways, or by attention): no per-word changes.');
       } else {
         const rgb = diverging(Math.max(-1, Math.min(1, d * 4)));
         td.style.background = css(rgb);
