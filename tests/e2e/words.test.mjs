@@ -164,14 +164,14 @@ test('the word map, every run on one review, Fix it, a loaded model\'s history',
   });
 
   await t.test('Fix it: the broken run, the fixed run, both curves and a one-line diagnosis', async () => {
-    await page.click('button[data-fix="explode"]');
+    await page.click('button:has-text("Fix it: clipping")');
     await page.waitForFunction(() => /Exploding gradients, and the fix/.test(document.getElementById('diagnosis').textContent),
       null, { timeout: 2 * WAIT, polling: 200 });
     const runs = await page.evaluate(() => window.rnnlab.state.runs.filter((r) => r.show)
       .map((r) => ({ status: r.status, clip: r.cfg.clip, label: r.label })));
     assert.equal(runs.length, 2);
     assert.deepEqual(runs.map((r) => [r.status, r.clip]), [['failed', false], ['done', true]]);
-    assert.match(runs[1].label, /fix: gradient clipping on/);
+    assert.match(runs[1].label, /clip 1, .*\(the fix\)$/);
     const cmp = await page.evaluate(() => window.Chart.getChart(document.getElementById('chart-cmp')).data.datasets.map((d) => (d.src ?? d.data).length));
     assert.equal(cmp.length, 2, 'two curves in the comparison');
     assert.ok(cmp.every((n) => n > 0));

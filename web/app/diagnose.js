@@ -166,7 +166,8 @@ export function compareFix(kind, what, broken, fixed) {
   const base = baselineLoss(broken.cfg);
   const lb = finalLossOf(broken), lf = finalLossOf(fixed);
   const ref = base ? ` (${base.what}: ${fmtNum(base.loss)})` : '';
-  const clipped = fixed.cfg.clip && fixed.stepsTotal > 0
+  // How hard the clipping worked: the fix of exploding gradients (in the others clipping is on in both runs).
+  const clipped = kind === 'explode' && fixed.cfg.clip && fixed.stepsTotal > 0
     ? ` Clipping scaled ${Math.round(100 * fixed.clippedCount / fixed.stepsTotal)}% of its steps down to ${fixed.cfg.clipAt}.` : '';
   const head = `${PROBLEM[kind]}, and the fix (${what}):`;
   if (fixed.status === 'failed')

@@ -569,7 +569,7 @@ export async function runFix(name) {
   } finally {
     state.sequence = null;
   }
-  fixed.label = `${fixed.label} (fix: ${fix.what})`;
+  fixed.label = `${fixed.label} (the fix)`;  // short: it is a legend entry too; the diagnosis names the fix
   // Both curves, alone in the comparison chart: the training loss (a run that became NaN has no held-out one).
   for (const r of state.runs) r.show = r === broken || r === fixed;
   for (const r of [broken, fixed]) r.cmpSets = null;
