@@ -127,14 +127,14 @@ function drawPanel(k, s) {
   const sets = [];
   if (walk.cloud) {
     const n = walk.cloud.labels.length;
-    for (const [label, want, shape, v] of [['test reviews, negative (final state)', 0, 'circle', -0.75], ['test reviews, positive (final state)', 1, 'triangle', 0.75]]) {
+    for (const [label, want, shape, v] of [['test reviews, negative (final state)', 0, 'circle', -0.55], ['test reviews, positive (final state)', 1, 'triangle', 0.55]]) {
       const pts = [], tips = [];
       for (let i = 0; i < n; i++) {
         if (walk.cloud.labels[i] !== want) continue;
         pts.push({ x: walk.cloud.xy[2 * i], y: walk.cloud.xy[2 * i + 1] });
         tips.push(`test review ${i + 1}: ${want ? 'positive' : 'negative'}`);
       }
-      const color = css(diverging(v), 0.45);
+      const color = css(diverging(v), 0.75);  // light ends of the scale: seen on both themes' backgrounds
       sets.push({ label, data: pts, tips, showLine: false, pointStyle: shape, pointRadius: 3, pointHoverRadius: 5, borderWidth: 0,
         backgroundColor: color, borderColor: color, legendPoint: shape });
     }
