@@ -2,8 +2,8 @@
 // on a canvas. Colour is one encoding; the other is the value itself, shown in a tooltip on hover and, for
 // keyboard users, in a live readout as the arrow keys move a cursor over the cells (Home/End: first/last
 // step, PageUp/PageDown: 8 units; Enter, or a click, hands the column to onColumn: the step-through's step).
-// A colour bar with numbers is the legend. One column can be outlined (highlightColumn). The same class draws the seq2seq
-// view's attention matrix (output steps as rows, each labelled, by input steps; square cells).
+// A colour bar with numbers is the legend. One column can be outlined (highlightColumn). The same class
+// draws the seq2seq view's attention matrix (output steps as rows, each labelled, by input steps; square cells).
 import { viridis, diverging, css } from './palette.js';
 import { cssVar, fmtNum } from './charts.js';
 
