@@ -35,7 +35,12 @@ export function initStatePath() {
 
 export function wireStatePath() {
   $('state-redraw').addEventListener('click', () => refresh(true));
-  document.addEventListener('rnnlab:traced', () => refresh(false));
+  // Typing traces the review at every pause; the cloud waits for a longer one (it costs seconds in the Worker).
+  let timer = 0;
+  document.addEventListener('rnnlab:traced', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh(false), 700);
+  });
   // Shown for a text model (as "Try it"), unless an embedding page hid it; shown again, it draws.
   const show = () => {
     const card = $('state-card'), was = card.hidden;

@@ -83,6 +83,10 @@ export function wireStepCell() {
     const card = $('step-card'), was = card.hidden;
     card.hidden = (state.model?.kind ?? kindOf(state.cfg)) !== 'text' || Boolean(card.dataset.hiddenByEmbed);
     if (was && !card.hidden) refresh();
+    if (!was && card.hidden && walk) {
+      walk = null;  // another kind of model: its heatmap has no word t to outline
+      render();
+    }
   };
   document.addEventListener('rnnlab:changed', show);
   show();
