@@ -36,7 +36,7 @@ function num(v, digits = 3) {
   return s;
 }
 
-// A line of an equation from strings and numbers: parts are text, numbers, or [text, 'var'] for a symbol.
+// A line of an equation: parts are text, numbers (shown by num), or [text] for a symbol.
 function line(...parts) {
   const el = document.createElement('div');
   el.className = 'eq';
