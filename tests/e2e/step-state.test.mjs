@@ -94,6 +94,8 @@ test('step through one cell, and the state’s path', { skip, timeout: 1200000 }
     await page.click('#heatmap canvas', { position: { x: box.left + 3.5 * box.w / box.cols, y: 16 } });  // column 3, unit 0
     await waitStep(page, 3);
     assert.match(await stepPos(page), /^Word 4 of 7: “with”/);
+    // The state's paths ring the same word.
+    await page.waitForFunction(() => ['a', 'b'].every((k) => document.getElementById(`chart-state-${k}`).dataset.ringed === '3'));
 
     // The numbers shown, against Model.inspectText on the same checkpoint, review and label.
     const bytes = await page.evaluate(() => Array.from(window.rnnlab.state.model.rec.snapshot));

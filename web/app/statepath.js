@@ -17,6 +17,7 @@ const PANELS = ['a', 'b'];
 let pending = false;
 let again = false;
 let shown = [];  // per panel: { rec, walk } drawn
+let ringed = null;  // the step-through's word t (stepcell.js), ringed on each path
 
 export function initStatePath() {
   for (const k of PANELS) {
@@ -37,6 +38,10 @@ export function wireStatePath() {
   $('state-redraw').addEventListener('click', () => refresh(true));
   // Typing traces the review at every pause; the cloud waits for a longer one (it costs seconds in the Worker).
   let timer = 0;
+  document.addEventListener('rnnlab:step', (e) => {
+    ringed = e.detail.t;
+    PANELS.forEach((k, i) => shown[i] && ring(k, shown[i].walk));
+  });
   document.addEventListener('rnnlab:traced', () => {
     clearTimeout(timer);
     timer = setTimeout(() => refresh(false), 700);
@@ -153,11 +158,11 @@ function drawPanel(k, s) {
     showLine: true, borderColor: cssVar('--fg-muted'), borderWidth: 1.5, tension: 0,
     pointBackgroundColor: fill, pointBorderColor: cssVar('--fg'), pointBorderWidth: 1,
     pointStyle: walk.tokens.map((_, i) => (i === 0 ? 'rect' : i === T - 1 ? 'star' : 'circle')),
-    pointRadius: walk.tokens.map((_, i) => (i === 0 || i === T - 1 ? 7 : 4)), pointHoverRadius: 7, legendPoint: 'circle',
+    pointHoverRadius: 7, legendPoint: 'circle',
     backgroundColor: cssVar('--fg-muted'),
   });
   ch.data.datasets = sets;
-  ch.update('none');
+  ring(k, walk);
   canvas.dataset.points = String(T);
   canvas.dataset.cloud = String(walk.cloud?.labels.length ?? 0);
   const pct = (v) => `${(100 * v).toFixed(0)}%`;
@@ -165,6 +170,16 @@ function drawPanel(k, s) {
     ? `Axes: the states of ${walk.cloud.labels.length} test reviews at every word (they explain ${pct(walk.projection.explained[0])} and ${pct(walk.projection.explained[1])} of their variance).`
     : `Axes: this review’s own states (${pct(walk.projection.explained[0])} and ${pct(walk.projection.explained[1])} of their variance); no cloud: the model was not trained on the loaded data.`) +
     ` P(positive) at the end: ${walk.probability.toFixed(3)}.`;
+}
+
+// The path's point of the step-through's word t: larger, in the text colour's ring; the others as drawn.
+function ring(k, walk) {
+  const ch = charts[`state${k.toUpperCase()}`], path = ch.data.datasets[ch.data.datasets.length - 1];
+  const T = walk.tokens.length, t = ringed !== null && ringed < T ? ringed : null;
+  path.pointRadius = walk.tokens.map((_, i) => (i === t ? 10 : i === 0 || i === T - 1 ? 7 : 4));
+  path.pointBorderWidth = walk.tokens.map((_, i) => (i === t ? 3 : 1));
+  $(`chart-state-${k}`).dataset.ringed = t === null ? '' : String(t);
+  ch.update('none');
 }
 
 export function themeChanged() {

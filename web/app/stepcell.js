@@ -162,6 +162,8 @@ function render() {
   $('step-prev').disabled = !walk || step === 0;
   $('step-next').disabled = !walk || step >= (walk?.tokens.length ?? 1) - 1;
   heatmap?.highlightColumn(walk ? step : null);
+  // The state's path (statepath.js) rings the same word's point.
+  document.dispatchEvent(new CustomEvent('rnnlab:step', { detail: { t: walk ? step : null } }));
   drawPaths();
   if (!walk) {
     $('step-pos').textContent = '';
