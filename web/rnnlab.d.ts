@@ -104,6 +104,8 @@ export interface BestEpoch {
   /** Its validation loss and accuracy (null for a series). */
   loss: number;
   accuracy: number | null;
+  /** Epochs in a row since it (what patience counts). */
+  stale: number;
   /** Whether the epoch just finished became the best. */
   improved: boolean;
 }
@@ -455,6 +457,12 @@ export interface TrainDatasetOptions {
   keepBest?: boolean;
   /** With keepBest: stop after this many epochs in a row without improvement (stoppedEarly). 0 = never (default). */
   patience?: number;
+  /**
+   * With keepBest, a run taken up again (a page reopening a closed tab): the `best` record onEpoch gave after
+   * the epoch the model is at, with the bytes model.bestCheckpoint() gave then. Later epochs must beat it, and
+   * restoreBest() puts it back if none does.
+   */
+  resumeBest?: BestEpoch & { checkpoint: Uint8Array };
 }
 
 export interface TrainDatasetResult {
@@ -551,8 +559,11 @@ export interface WordMap {
   /** Each word alone: its review's logit and P(positive). */
   effect: Float64Array;
   positive: Float64Array;
-  /** |correlation| of each map's x with the effect, and the better map. */
+  /** |correlation| of each map's x with the effect. */
   separation: { pca: number; readout: number };
+  /** With opts.dataset: |correlation| of each map's x with the words' polarity in its training reviews; else null. */
+  dataSeparation: { pca: number; readout: number } | null;
+  /** The better map: by dataSeparation when there is one, else by separation. */
   best: 'pca' | 'readout';
 }
 
@@ -635,7 +646,7 @@ export class Model {
   /** A text word by word, as `rnnlab inspect`: P(positive), the state map, the backward paths, chosen units' gates. */
   inspectText(text: string | Uint8Array, opts?: InspectOptions): InspectResult;
   /** The n most frequent words on two maps with their own effect, as `rnnlab embeddings` (default n 200). */
-  wordMap(n?: number): WordMap;
+  wordMap(n?: number, opts?: { dataset?: Dataset | null }): WordMap;
   /** The k nearest words by cosine of the embeddings (default 5). */
   neighbours(word: string, k?: number): { word: string; id: number; cos: number }[];
   /** The training history kept with the model and in its checkpoints: one point per training step. */
