@@ -331,7 +331,9 @@ typedef struct {
 rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window,
                           rnl_step_stats *st);
 // All the memory training needs on batches of (B, T): parameters, gradients, the optimizer's state and
-// the work memory. 0 if the configuration is invalid or the size overflows.
+// the work memory. 0 if the configuration is invalid or the size overflows. Not counted: what a sharded
+// step adds ("Shards and threads"), a gradient slot of the parameters' size per thread and, past the
+// first thread, a worker's work memory for 8 rows.
 size_t rnl_training_bytes(const rnl_config *cfg, rnl_optim kind, int B, int T);
 // Forward only; loss and accuracy of one batch.
 rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st);
