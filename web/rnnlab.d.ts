@@ -733,11 +733,15 @@ export class RnnLab {
   /**
    * Loads rnnlab.wasm: by default from beside rnnlab.js; or from a URL, a path (Node), bytes, a
    * Response or a compiled WebAssembly.Module. One instance per call: a Worker loads its own.
+   * By default the loader takes rnnlab-relaxed.wasm (relaxed-SIMD gemms) where WebAssembly.validate
+   * accepts relaxed SIMD, else rnnlab.wasm; `simd: 'plain'` always takes rnnlab.wasm (the native
+   * build's bytes), `simd: 'relaxed'` the relaxed build or an error.
    */
-  static load(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module): Promise<RnnLab>;
+  static load(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module,
+    options?: { simd?: 'auto' | 'plain' | 'relaxed' }): Promise<RnnLab>;
   /** The core's version, e.g. "0.1.0". */
   readonly version: string;
-  /** The gemm kernels in use: "wasmsimd", or "scalar" in a build without SIMD. */
+  /** The gemm kernels in use: "wasmrelaxed" (rnnlab-relaxed.wasm), "wasmsimd", or "scalar" in a build without SIMD. */
   readonly kernels: string;
   /** Names the core knows, in enum order. */
   readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[]; schedules: ScheduleName[] }>;

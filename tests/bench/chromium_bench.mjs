@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// chromium_bench.mjs: training throughput of the WebAssembly modules in headless Chromium, the browser
+// students run the lab in (V8 there runs the same module 1.3-1.4x faster than in Node 20). The modules are
+// timed in one Worker, interleaved (chromium_worker.js), so each figure has its peer from the same minutes
+// of a possibly loaded machine: read the ratio column first.
+//
+//     node tests/bench/chromium_bench.mjs [--cell lstm|gru|rnn|all] [--config bench|small|all]
+//                                         [--modules plain,relaxed,NAME=FILE.wasm] [--repeats N] [--steps N] [--json]
+//
+// Modules: plain = web/rnnlab.wasm (wasm_simd128), relaxed = web/rnnlab-relaxed.wasm (relaxed-SIMD gemms;
+// npm run build makes both), or NAME=FILE.wasm for any other build of the module (a variant under trial). Rows as bench.mjs's, with engine "rnnlab-wasm-chromium", the module, its
+// kernels and ratio_to_first (the median over repeats of this module's rate over the first module's).
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launch } from '../e2e/helpers.mjs';
+
+const root = new URL('../../', import.meta.url);
+const MODULES = { plain: '/web/rnnlab.wasm', relaxed: '/web/rnnlab-relaxed.wasm' };
+
+export function parseArgs(argv) {
+  const o = { cells: ['lstm'], configs: ['bench'], modules: ['plain', 'relaxed'], repeats: 7, steps: 3, json: false, warmupMs: 1500 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i], v = argv[i + 1];
+    if (k === '--json') { o.json = true; continue; }
+    if (v === undefined) throw new Error(`${k} needs a value`);
+    i++;
+    if (k === '--cell') o.cells = v === 'all' ? ['rnn', 'lstm', 'gru'] : v.split(',');
+    else if (k === '--config') o.configs = v === 'all' ? ['bench', 'small'] : v.split(',');
+    else if (k === '--modules') o.modules = v.split(',');
+    else if (k === '--repeats') o.repeats = +v;
+    else if (k === '--steps') o.steps = +v;
+    else throw new Error(`unknown flag '${k}' (see the comment at the top of tests/bench/chromium_bench.mjs)`);
+  }
+  for (const c of o.cells) if (!['rnn', 'lstm', 'gru'].includes(c)) throw new Error(`--cell: unknown cell '${c}' (rnn, lstm, gru, all)`);
+  o.modules = o.modules.map((m) => {
+    const eq = m.indexOf('=');
+    if (eq > 0) return { name: m.slice(0, eq), file: pathToFileURL(resolve(m.slice(eq + 1))).href };
+    if (!MODULES[m]) throw new Error(`--modules: unknown module '${m}' (${Object.keys(MODULES).join(', ')}, or NAME=FILE.wasm)`);
+    return { name: m, file: new URL(MODULES[m].slice(1), root).href };
+  });
+  for (const k of ['repeats', 'steps']) if (!(Number.isInteger(o[k]) && o[k] >= 1)) throw new Error(`--${k} must be a whole number >= 1`);
+  return o;
+}
+
+const FILES = /^\/(web\/rnnlab\.js|web\/lib\/[a-z0-9-]+\.js|tests\/bench\/(chromium_worker\.js|bench_common\.mjs))$/;
+
+/** Runs the timings of options `o` in headless Chromium; resolves to { rows, userAgent }. */
+export async function runChromiumBench(o, onProgress = () => {}) {
+  const modules = o.modules.map((m, i) => ({ ...m, url: `/module/${i}.wasm` }));
+  const server = createServer((req, res) => {
+    const path = req.url.split('?')[0];
+    const mod = modules.find((m) => m.url === path);
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end('<!doctype html><meta charset="utf-8"><title>rnnlab bench</title>');
+    }
+    if (!mod && !FILES.test(path)) {
+      res.writeHead(404);
+      return res.end();
+    }
+    let body;
+    try {
+      body = readFileSync(mod ? new URL(mod.file) : new URL(path.slice(1), root));
+    } catch {
+      res.writeHead(404);
+      return res.end(`${path} is missing (npm run build)`);
+    }
+    res.writeHead(200, { 'content-type': path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.exposeFunction('benchProgress', (s) => onProgress(s));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    return await page.evaluate((msg) => new Promise((resolve) => {
+      const w = new Worker('/tests/bench/chromium_worker.js', { type: 'module' });
+      w.onerror = (e) => resolve({ error: e.message });
+      w.onmessage = ({ data }) => (data.progress ? window.benchProgress(data.progress) : resolve(data));
+      w.postMessage(msg);
+    }), { ...o, modules: modules.map(({ name, url }) => ({ name, url })) }).then((r) => {
+      if (r.error) throw new Error(`the bench Worker failed: ${r.error}`);
+      return r;
+    });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = parseArgs(process.argv.slice(2));
+  const { rows, userAgent } = await runChromiumBench(o, (s) => process.stderr.write(`${s}\n`));
+  if (o.json) for (const r of rows) console.log(JSON.stringify({ ...r, user_agent: userAgent }));
+  else {
+    console.log(`${userAgent}\n${'module'.padEnd(8)} ${'kernels'.padEnd(12)} ${'config'.padEnd(6)} cell  ${'seq/s'.padStart(8)} ${'GFLOP/s'.padStart(8)}  ratio (median of paired repeats)`);
+    for (const r of rows)
+      console.log(`${r.module.padEnd(8)} ${r.kernels.padEnd(12)} ${r.config.padEnd(6)} ${r.cell.padEnd(5)} ${r.seq_per_s.toFixed(1).padStart(8)} ${r.gflops.toFixed(2).padStart(8)}  ${r.ratio_to_first.toFixed(3)}`);
+  }
+}
