@@ -22,8 +22,10 @@ export class RnnLab {
    * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes.
    */
   static async load(source, { simd = 'auto' } = {}) {
-    const { exports, memoryLimit } = await instantiate(source, simd);
-    return new RnnLab(exports, memoryLimit);
+    const { exports, memoryLimit, module } = await instantiate(source, simd);
+    const lab = new RnnLab(exports, memoryLimit);
+    lab._module = module;  // the compiled module, which Worker replicas (lib/threads.js) instantiate again
+    return lab;
   }
 
   constructor(ex, memoryLimit) {

@@ -174,7 +174,7 @@ export function checkExports(ex) {
 
 /**
  * Compiles and instantiates `source` (see RnnLab.load; simd chooses the default module: 'auto', 'plain'
- * or 'relaxed'); resolves to { exports, memoryLimit } after running the reactor's constructors. Throws
+ * or 'relaxed'); resolves to { exports, memoryLimit, module } after running the reactor's constructors. Throws
  * when the module lacks an export of lib/exports.js.
  */
 export async function instantiate(source, simd = 'auto') {
@@ -187,5 +187,5 @@ export async function instantiate(source, simd = 'auto') {
   checkExports(ex);
   state.memory = ex.memory;
   if (ex._initialize) ex._initialize();  // the reactor's constructors
-  return { exports: ex, memoryLimit: memoryMaximum(bytes) };
+  return { exports: ex, memoryLimit: memoryMaximum(bytes), module };
 }
