@@ -53,30 +53,34 @@ export function parseArgs(argv) {
   return o;
 }
 
-const FILES = /^\/(web\/rnnlab\.js|web\/lib\/[a-z0-9-]+\.js|tests\/bench\/(chromium_worker\.js|bench_common\.mjs))$/;
+const FILES = /^\/(web\/rnnlab(-relaxed)?\.wasm|web\/rnnlab\.js|web\/lib\/[a-z0-9-]+\.js|tests\/bench\/[a-z_]+\.(js|mjs))$/;
 
-/** Runs the timings of options `o` in headless Chromium; resolves to { rows, userAgent }. */
-export async function runChromiumBench(o, onProgress = () => {}) {
-  const modules = o.modules.map((m, i) => ({ ...moduleSpec(m), url: `/module/${i}.wasm` }));
+/**
+ * Serves web/ (the wrapper, its parts and modules) and tests/bench/*.js on 127.0.0.1, opens a blank page in
+ * headless Chromium, starts the module Worker `worker` (a path under tests/bench/), posts it `message` and
+ * resolves to its first message without a `progress` field (those go to onProgress). `files` maps more
+ * URL paths to files: { '/module/0.wasm': 'file:///...' }.
+ */
+export async function runInChromiumWorker({ worker, message, files = {}, onProgress = () => {} }) {
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];
-    const mod = modules.find((m) => m.url === path);
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end('<!doctype html><meta charset="utf-8"><title>rnnlab bench</title>');
     }
-    if (!mod && !FILES.test(path)) {
+    if (!files[path] && !FILES.test(path)) {
       res.writeHead(404);
       return res.end();
     }
     let body;
     try {
-      body = readFileSync(mod ? new URL(mod.file) : new URL(path.slice(1), root));
+      body = readFileSync(files[path] ? new URL(files[path]) : new URL(path.slice(1), root));
     } catch {
       res.writeHead(404);
       return res.end(`${path} is missing (npm run build)`);
     }
-    res.writeHead(200, { 'content-type': path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
+    const type = path.endsWith('.wasm') ? 'application/wasm' : /\.m?js$/.test(path) ? 'text/javascript' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type });
     res.end(body);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -85,19 +89,26 @@ export async function runChromiumBench(o, onProgress = () => {}) {
     const page = await browser.newPage();
     await page.exposeFunction('benchProgress', (s) => onProgress(s));
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    return await page.evaluate((msg) => new Promise((resolve) => {
-      const w = new Worker('/tests/bench/chromium_worker.js', { type: 'module' });
+    const r = await page.evaluate(([url, msg]) => new Promise((resolve) => {
+      const w = new Worker(url, { type: 'module' });
       w.onerror = (e) => resolve({ error: e.message });
       w.onmessage = ({ data }) => (data.progress ? window.benchProgress(data.progress) : resolve(data));
       w.postMessage(msg);
-    }), { ...o, modules: modules.map(({ name, url }) => ({ name, url })) }).then((r) => {
-      if (r.error) throw new Error(`the bench Worker failed: ${r.error}`);
-      return r;
-    });
+    }), [worker, message]);
+    if (r.error) throw new Error(`the bench Worker failed: ${r.error}`);
+    return r;
   } finally {
     await browser.close();
     server.close();
   }
+}
+
+/** Runs the timings of options `o` in headless Chromium; resolves to { rows, userAgent }. */
+export async function runChromiumBench(o, onProgress = () => {}) {
+  const modules = o.modules.map((m, i) => ({ ...moduleSpec(m), url: `/module/${i}.wasm` }));
+  return runInChromiumWorker({ worker: '/tests/bench/chromium_worker.js', onProgress,
+    message: { ...o, modules: modules.map(({ name, url }) => ({ name, url })) },
+    files: Object.fromEntries(modules.map((m) => [m.url, m.file])) });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -105,8 +116,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { rows, userAgent } = await runChromiumBench(o, (s) => process.stderr.write(`${s}\n`));
   if (o.json) for (const r of rows) console.log(JSON.stringify({ ...r, user_agent: userAgent }));
   else {
-    console.log(`${userAgent}\n${'module'.padEnd(8)} ${'kernels'.padEnd(12)} threads ${'config'.padEnd(6)} cell  ${'seq/s'.padStart(8)} ${'GFLOP/s'.padStart(8)}  ratio (median of paired repeats)  copies/step`);
+    console.log(`${userAgent}\n${'module'.padEnd(8)} ${'kernels'.padEnd(12)} threads ${'config'.padEnd(6)} cell  ${'seq/s'.padStart(8)} ${'GFLOP/s'.padStart(8)}  ratio (median of paired repeats)  best/best  copies/step`);
     for (const r of rows)
-      console.log(`${r.module.padEnd(8)} ${r.kernels.padEnd(12)} ${String(r.threads).padStart(7)} ${r.config.padEnd(6)} ${r.cell.padEnd(5)} ${r.seq_per_s.toFixed(1).padStart(8)} ${r.gflops.toFixed(2).padStart(8)}  ${r.ratio_to_first.toFixed(3).padStart(31)}  ${(r.copy_bytes_per_step / 1048576).toFixed(2)} MiB`);
+      console.log(`${r.module.padEnd(8)} ${r.kernels.padEnd(12)} ${String(r.threads).padStart(7)} ${r.config.padEnd(6)} ${r.cell.padEnd(5)} ${r.seq_per_s.toFixed(1).padStart(8)} ${r.gflops.toFixed(2).padStart(8)}  ${r.ratio_to_first.toFixed(3).padStart(31)}  ${r.ratio_best_to_first.toFixed(3).padStart(9)}  ${(r.copy_bytes_per_step / 1048576).toFixed(2)} MiB`);
   }
 }

@@ -45,6 +45,8 @@ onmessage = async ({ data: o }) => {
             mode: 'train', threads: run.threads, path: run.threads > 1 ? 'replicas' : 'single', seq_per_s: +med.toFixed(2), seq_per_s_min: +Math.min(...run.rates).toFixed(2),
             seq_per_s_max: +Math.max(...run.rates).toFixed(2), gflops: +((med * flopsPerSeq) / 1e9).toFixed(3),
             ratio_to_first: +median(run.rates.map((x, i) => x / runs[0].rates[i])).toFixed(4),
+            // The best repeats' ratio: on a loaded machine the fastest repeat of each is nearest its own speed.
+            ratio_best_to_first: +(Math.max(...run.rates) / Math.max(...runs[0].rates)).toFixed(4),
             copy_bytes_per_step: copyBytes(run), batch: c.B, length: c.T, embed: c.E, hidden: c.H, repeats: o.repeats, steps: o.steps });
           run.m.free();
         }
