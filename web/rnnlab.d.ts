@@ -104,6 +104,8 @@ export interface BestEpoch {
   /** Its validation loss and accuracy (null for a series). */
   loss: number;
   accuracy: number | null;
+  /** Epochs in a row since it (what patience counts). */
+  stale: number;
   /** Whether the epoch just finished became the best. */
   improved: boolean;
 }
@@ -455,6 +457,12 @@ export interface TrainDatasetOptions {
   keepBest?: boolean;
   /** With keepBest: stop after this many epochs in a row without improvement (stoppedEarly). 0 = never (default). */
   patience?: number;
+  /**
+   * With keepBest, a run taken up again (a page reopening a closed tab): the `best` record onEpoch gave after
+   * the epoch the model is at, with the bytes model.bestCheckpoint() gave then. Later epochs must beat it, and
+   * restoreBest() puts it back if none does.
+   */
+  resumeBest?: BestEpoch & { checkpoint: Uint8Array };
 }
 
 export interface TrainDatasetResult {

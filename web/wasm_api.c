@@ -384,6 +384,34 @@ rnl_status rnlw_keep_best(rnlw_best *out, handle *h, const rnl_dataset *ds, int 
     return RNL_OK;
 }
 
+// Takes up keepBest where an earlier part of the run left it (the page resuming a closed tab): `earlier` is
+// that part's best record (epoch, step, loss, accuracy, stale) and ck/n its checkpoint bytes, which must be
+// a checkpoint of this model's configuration. Call after rnlw_keep_best_start; later epochs must beat it, and
+// restoreBest puts it back if none does.
+rnl_status rnlw_keep_best_resume(handle *h, const rnlw_best *earlier, const uint8_t *ck, size_t n) {
+    const rnl_run_best e = {h->best.patience, earlier->epoch, (long)earlier->step, earlier->loss, earlier->accuracy,
+                            earlier->stale};
+    rnl_run_best next = h->best;
+    rnl_status st = rnl_run_best_resume(&next, &e);
+    if (st) return st;
+    rnl_model *m;
+    rnl_optimizer *o;
+    if ((st = rnl_checkpoint_read(ck, n, &m, &o))) return st;
+    // rnl_config is all 4-byte fields (no padding), so the bytes compare the settings.
+    int same = memcmp(rnl_model_config(m), rnl_model_config(h->m), sizeof(rnl_config)) == 0 &&
+               rnl_model_num_params(m) == rnl_model_num_params(h->m);
+    rnl_optimizer_destroy(o);
+    rnl_model_destroy(m);
+    if (!same) return rnl_fail(RNL_ERR_ARG, "keepBest: the earlier best epoch's checkpoint is of another model configuration");
+    uint8_t *copy = malloc(n ? n : 1);
+    if (!copy) return rnl_fail(RNL_ERR_NOMEM, "keepBest: no memory for the earlier best epoch's checkpoint (%zu bytes)", n);
+    memcpy(copy, ck, n);
+    rnl_buffer_free(h->best_ck);
+    h->best_ck = copy, h->best_n = n;
+    h->best = next;
+    return RNL_OK;
+}
+
 // The kept best epoch's checkpoint bytes (data NULL if none): the wrapper copies them.
 void rnlw_best_checkpoint(rnlw_span *out, handle *h) { *out = (rnlw_span){h->best_ck, h->best_ck ? h->best_n : 0}; }
 

@@ -239,6 +239,10 @@ void rnl_run_best_init(rnl_run_best *b, int patience);
 // epoch always does unless its loss is NaN), else 0. *stop (may be NULL) is 1 once `patience` epochs in a
 // row have not improved.
 int rnl_run_best_update(rnl_run_best *b, const rnl_run_eval *val, int epoch, long step, int *stop);
+// Takes up the rule where an earlier part of the same run left it (a page reopening a closed tab): *b
+// becomes `earlier` (its best epoch >= 1, figures and stale count) with this part's patience, so an epoch
+// trained now must beat the best from before. RNL_ERR_ARG, *b unchanged, if `earlier` is not such a record.
+rnl_status rnl_run_best_resume(rnl_run_best *b, const rnl_run_best *earlier);
 
 // --- Sequence-to-sequence runs --------------------------------------------------------------------
 

@@ -280,6 +280,20 @@ int rnl_run_best_update(rnl_run_best *b, const rnl_run_eval *val, int epoch, lon
     return better;
 }
 
+rnl_status rnl_run_best_resume(rnl_run_best *b, const rnl_run_best *earlier) {
+    const rnl_run_best *e = earlier;
+    if (e->epoch < 1 || e->step < 0 || e->stale < 0)
+        return rnl_fail(RNL_ERR_ARG, "the earlier best epoch must be epoch 1 or later, at step 0 or later, with a stale count "
+                                     ">= 0 (epoch %d, step %ld, stale %d)", e->epoch, e->step, e->stale);
+    if (isnan(e->loss) || (!isnan(e->accuracy) && (e->accuracy < 0 || e->accuracy > 1)))
+        return rnl_fail(RNL_ERR_ARG, "the earlier best epoch needs its validation loss and an accuracy in [0, 1] or none "
+                                     "(loss %g, accuracy %g)", e->loss, e->accuracy);
+    int patience = b->patience;
+    *b = *e;
+    b->patience = patience;
+    return RNL_OK;
+}
+
 // --- Training over a span ---------------------------------------------------------------------------
 
 static void progress_start(rnl_run_progress *p) {

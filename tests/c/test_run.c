@@ -364,6 +364,25 @@ static void test_best(void) {
               rnl_run_best_update(&s, &l3, 3, 3, &stop) && s.epoch == 3,
           "loss only: epochs 1 and 3 improve");
     CHECK(!rnl_run_best_update(&s, &nan_loss, 4, 4, &stop) && !stop, "a NaN loss never improves");
+
+    // Resuming: the rule goes on from the earlier part's record, with this part's patience.
+    rnl_run_best r, earlier = b;  // epoch 3 best (0.85), stale 2
+    earlier.stale = 1;
+    rnl_run_best_init(&r, 2);
+    CHECK(rnl_run_best_resume(&r, &earlier) == RNL_OK && r.epoch == 3 && r.patience == 2 && r.stale == 1,
+          "resume takes the earlier best and stale count, keeps this part's patience");
+    const rnl_run_eval worse = {0.35, 0.84, 10}, better = {0.5, 0.86, 10};
+    CHECK(!rnl_run_best_update(&r, &worse, 6, 600, &stop) && stop && r.epoch == 3,
+          "after a resume an epoch worse than the earlier best does not replace it, and patience counts on");
+    rnl_run_best_init(&r, 0);
+    CHECK(rnl_run_best_resume(&r, &earlier) == RNL_OK && rnl_run_best_update(&r, &better, 6, 600, &stop) && r.epoch == 6,
+          "after a resume a better epoch does");
+    rnl_run_best bad = earlier, kept = r;
+    bad.epoch = 0;
+    CHECK(rnl_run_best_resume(&r, &bad) == RNL_ERR_ARG && strstr(rnl_last_error(), "epoch 1 or later") && r.epoch == kept.epoch,
+          "resume refuses a record without a best epoch, and leaves the rule as it was");
+    bad = earlier, bad.loss = NAN;
+    CHECK(rnl_run_best_resume(&r, &bad) == RNL_ERR_ARG && strstr(rnl_last_error(), "validation loss"), "... or without a loss");
 }
 
 int main(void) {

@@ -86,6 +86,7 @@ test('a long data run: estimate, progress inside the epoch, a checkpoint per epo
   await whole.click('#restore-best');
   await whole.waitForFunction(() => /^Restored the model of epoch \d \(step \d+, validation accuracy [\d.]+\): test accuracy/
     .test(document.getElementById('status').textContent));
+  const restoredStatus = await whole.textContent('#status');
   assert.deepEqual(whole.problems(), []);
   await whole.close();
 
@@ -121,6 +122,12 @@ test('a long data run: estimate, progress inside the epoch, a checkpoint per epo
   assert.ok(B.bytes && A.bytes && B.bytes.length === A.bytes.length, 'both checkpoints');
   assert.ok(B.bytes.every((x, i) => x === A.bytes[i]), 'the resumed run ends with the bytes of the uninterrupted one');
   assert.deepEqual(B.test, A.test);
+  // keepBest went on from the kept record (resumeBest): the same best epoch, and Restore best gives its model.
+  const bestB = await second.evaluate(() => window.rnnlab.state.model.rec.best);
+  assert.deepEqual([bestB.epoch, bestB.step, bestB.loss], [best.epoch, best.step, best.loss]);
+  await second.click('#restore-best');
+  await second.waitForFunction(() => /^Restored the model of epoch \d/.test(document.getElementById('status').textContent));
+  assert.equal(await second.textContent('#status'), restoredStatus);
   await second.close({ runBeforeUnload: false });
 
   // A damaged checkpoint in IndexedDB: named, never loaded.

@@ -114,3 +114,50 @@ test('keepBest: the best epoch\'s checkpoint, restoreBest, patience', async () =
   throwsArg(() => fresh.restoreBest(), /no best epoch kept/);
   for (const x of [m, kept, fresh, ds]) x.free();
 });
+
+test('keepBest resumeBest: a run taken up from an epoch checkpoint keeps the best of the whole run', async () => {
+  const ds = series();
+  const make = () => {
+    const m = lab.createModel({ cell: 'gru', dataset: ds, hidden: 4, seed: 2, dropout: 0.1 });
+    m.setOptimizer({ kind: 'adam', lr: 0.2 });
+    return m;
+  };
+  // Uninterrupted: 6 epochs.
+  const whole = make(), bests = [];
+  const rw = await whole.trainDataset(ds, { epochs: 6, batchSize: 8, seed: 4, keepBest: true, onEpoch: (e) => bests.push(e.best) });
+  // Interrupted after epoch 3 (the page keeps the epoch's checkpoint, its best record and the best's bytes) ...
+  const first = make();
+  let kept = null;
+  await first.trainDataset(ds, { epochs: 3, batchSize: 8, seed: 4, keepBest: true,
+    onEpoch: (e) => { kept = { ck: first.saveCheckpoint(), best: { ...e.best, checkpoint: first.bestCheckpoint() } }; } });
+  assert.deepEqual(kept.best.epoch, bests[2].epoch, 'the first part agrees with the whole run up to epoch 3');
+  // ... and taken up in a new model from that checkpoint, with the same seed.
+  const second = lab.loadCheckpoint(kept.ck);
+  const rs = await second.trainDataset(ds, { epochs: 3, batchSize: 8, seed: 4, keepBest: true, resumeBest: kept.best });
+  assert.deepEqual({ epoch: rs.best.epoch, step: rs.best.step, loss: rs.best.loss }, { epoch: rw.best.epoch, step: rw.best.step, loss: rw.best.loss });
+  assert.deepEqual(second.bestCheckpoint(), whole.bestCheckpoint(), 'the same best epoch\'s bytes as the uninterrupted run');
+  second.restoreBest();
+  whole.restoreBest();
+  assert.deepEqual(second.parameters(), whole.parameters());
+  // Bad records are named.
+  const rejectsArg = (p, re) => assert.rejects(p, (e) => e.name === 'RnnLabError' && re.test(e.message), re);
+  await rejectsArg(second.trainDataset(ds, { epochs: 1, resumeBest: kept.best }), /resumeBest takes up keepBest .* it needs keepBest/);
+  await rejectsArg(second.trainDataset(ds, { epochs: 1, keepBest: true, resumeBest: { ...kept.best, checkpoint: undefined } }),
+    /resumeBest must be \{ epoch, step, loss, accuracy, stale, checkpoint: Uint8Array \}/);
+  await rejectsArg(second.trainDataset(ds, { epochs: 1, keepBest: true, resumeBest: { ...kept.best, epoch: 0 } }),
+    /earlier best epoch must be epoch 1 or later/);
+  const other = lab.createModel({ cell: 'lstm', dataset: ds, hidden: 4 });
+  await rejectsArg(second.trainDataset(ds, { epochs: 1, keepBest: true, resumeBest: { ...kept.best, checkpoint: other.saveCheckpoint() } }),
+    /checkpoint is of another model configuration/);
+  await rejectsArg(second.trainDataset(ds, { epochs: 1, keepBest: true, resumeBest: { ...kept.best, checkpoint: new Uint8Array(10) } }),
+    /checkpoint/);
+  // One epoch after the resume: epoch 4 is judged against the best of epochs 1-3 (here an earlier epoch than 3,
+  // whose bytes only the kept record has), as in the whole run.
+  const third = lab.loadCheckpoint(kept.ck);
+  const r1 = await third.trainDataset(ds, { epochs: 1, batchSize: 8, seed: 4, keepBest: true, resumeBest: kept.best });
+  assert.equal(r1.best.epoch, bests[3].epoch);
+  assert.equal(r1.best.stale, bests[3].stale);
+  assert.ok(bests[3].epoch < 3, `the fixture's point: after epoch 4 the best is still an epoch before 3 (${bests[3].epoch})`);
+  assert.deepEqual(third.bestCheckpoint(), kept.best.checkpoint);
+  for (const x of [whole, first, second, third, other, ds]) x.free();
+});

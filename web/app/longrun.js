@@ -80,8 +80,10 @@ export async function onEpochCheckpoint(d) {
   rec.snapshot = bytes;  // also what Save and a restarted Worker use
   if (d.memory) $('stat-memory').textContent = mb(d.memory.memoryBytes);
   rec.checkpointKey ??= `run:${Date.now()}:${rec.id}`;
+  // The best epoch's bytes: new when this epoch became the best, else those kept with the last one that did.
+  if (d.bestBytes) rec.bestBytes = new Uint8Array(d.bestBytes);
   const value = { bytes, fingerprint: fingerprint(bytes), cfg: { ...rec.cfg, epochs: d.epochs }, label: rec.label, epoch: d.epoch,
-    scheduleTotal: d.scheduleTotal, best: d.best ?? null,
+    scheduleTotal: d.scheduleTotal, best: d.best ?? null, bestBytes: d.best ? rec.bestBytes ?? null : null,
     epochs: d.epochs, step: d.step, savedAt: Date.now(), seconds: rec.seconds + (d.seconds ?? 0), dataName: state.data.info?.describe ?? '',
     curves: { ema: points(rec.ema), val: points(rec.val), valAcc: points(rec.valAcc) } };
   try {
@@ -182,12 +184,16 @@ async function resume() {
   }
   const rec = adoptModel(info, state.cfg, v);
   rec.checkpointKey = offered.key;
+  if (v.bestBytes instanceof Uint8Array) rec.bestBytes = v.bestBytes;
   hideBox();
   if (v.epoch >= v.epochs) {
     setStatus(`Opened the finished run ${v.label} (epoch ${v.epoch} of ${v.epochs}) from this browser.`, 'ok');
     return;
   }
-  await train({ epochsDone: v.epoch, scheduleTotal: v.scheduleTotal });
+  // keepBest goes on from the run's best so far (perhaps an epoch before the one resumed from), when the
+  // record has its bytes (records kept before they were stored compare against the resumed epoch only).
+  const resumeBest = v.best && v.bestBytes instanceof Uint8Array ? { ...v.best, checkpoint: v.bestBytes } : null;
+  await train({ epochsDone: v.epoch, scheduleTotal: v.scheduleTotal, resumeBest });
 }
 
 async function discard() {

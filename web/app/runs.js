@@ -154,18 +154,19 @@ export function adoptModel(info, cfg, kept) {
 // --- Training --------------------------------------------------------------------------------------------
 
 // epochsDone: a data run resumed from its kept checkpoint (longrun.js) trains epochs epochsDone+1..epochs,
-// with its schedule ending where it did (scheduleTotal).
-function trainOpts(cfg, epochsDone = 0, scheduleTotal = null) {
+// with its schedule ending where it did (scheduleTotal) and keepBest going on from its best so far (resumeBest).
+function trainOpts(cfg, epochsDone = 0, scheduleTotal = null, resumeBest = null) {
   return { optimizer: cfg.opt, lr: cfg.lr, clip: cfg.clip, clipAt: cfg.clipAt, batchSize: cfg.batch, steps: cfg.steps,
     epochs: cfg.epochs, length: cfg.len, bptt: cfg.bptt, seed: cfg.seed, epochsDone, schedule: cfg.sched, warmup: cfg.warmup,
-    keepBest: kindOf(cfg) !== 'task' && cfg.keepBest, patience: cfg.patience, ...(scheduleTotal ? { scheduleTotal } : {}) };
+    keepBest: kindOf(cfg) !== 'task' && cfg.keepBest, patience: cfg.patience, ...(scheduleTotal ? { scheduleTotal } : {}),
+    ...(resumeBest ? { resumeBest } : {}) };
 }
 
 /**
  * One run: makes a model if the set-up needs a new one, trains it, records and diagnoses the result.
  * epochsDone: the epochs a resumed run (longrun.js) has behind it.
  */
-export async function train({ epochsDone = 0, scheduleTotal = null } = {}) {
+export async function train({ epochsDone = 0, scheduleTotal = null, resumeBest = null } = {}) {
   if (state.running || s2s.running) return null;
   const { cfg, errors } = C.readForm(form, state.cfg);
   if (errors.length) {
@@ -210,7 +211,7 @@ export async function train({ epochsDone = 0, scheduleTotal = null } = {}) {
     $('epoch-line').hidden = $('estimate-line').hidden = true;  // longrun.js shows them once they come
     let res;
     try {
-      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg, epochsDone, scheduleTotal) });
+      res = await client.call('train', { modelId: m.modelId, opts: trainOpts(cfg, epochsDone, scheduleTotal, resumeBest) });
     } catch (e) {
       rec.status = rec.train.length ? 'stopped' : 'new';
       if (e.code === 'WORKER_DIED') return null;

@@ -317,6 +317,8 @@ async function train({ modelId, opts }) {
       const res = await model.trainDataset(data.ds, {
         epochs, batchSize: opts.batchSize, bucket: 8, bpttWindow: opts.bptt, progressEvery: 1, schedule,
         ...(opts.keepBest ? { keepBest: true, patience: opts.patience ?? 0 } : {}),
+        // A resumed run's best so far (with its bytes, kept by the page): later epochs must beat it.
+        ...(opts.keepBest && opts.resumeBest && done > 0 ? { resumeBest: opts.resumeBest } : {}),
         // As for tasks: the seed's shuffles for a new model; a continued run goes on from its steps.
         seed: stepsBefore === 0 || done > 0 ? opts.seed : undefined,
         signal: run.abort.signal, yieldMs: 30,
@@ -346,9 +348,13 @@ async function train({ modelId, opts }) {
           // The checkpoint of this epoch (model, optimizer and its step count), for the page to keep in IndexedDB:
           // a closed tab resumes from it.
           const bytes = model.saveCheckpoint();
+          // keepBest: the best epoch's own bytes when this epoch became it, so a resumed run can keep an
+          // earlier best (resumeBest) rather than only compare against the epoch it resumes from.
+          const bestBytes = e.best?.improved ? model.bestCheckpoint() : null;
           flush();
-          post({ event: 'epochCheckpoint', data: { modelId, epoch, epochs: opts.epochs, step, bytes, seconds: activeSeconds(),
-            memory: memoryInfo(model, opts.batchSize), scheduleTotal: schedule.total ?? null, best } }, [bytes.buffer]);
+          post({ event: 'epochCheckpoint', data: { modelId, epoch, epochs: opts.epochs, step, bytes, bestBytes, seconds: activeSeconds(),
+            memory: memoryInfo(model, opts.batchSize), scheduleTotal: schedule.total ?? null, best } },
+          bestBytes ? [bytes.buffer, bestBytes.buffer] : [bytes.buffer]);
           epochT0 = now();
           epochPaused = run.pausedMs;
         },

@@ -45,7 +45,7 @@ export const EXPORTS = Object.freeze([
   'rnlw_model_word', 'rnlw_predict_text', 'rnlw_text_words',
   // Schedules and the best epoch (the run layer's)
   'rnl_run_schedule_name', 'rnlw_schedule_default', 'rnlw_schedule_resolve', 'rnlw_set_schedule', 'rnlw_schedule_curve',
-  'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_best_checkpoint', 'rnlw_restore_best',
+  'rnlw_keep_best_start', 'rnlw_keep_best', 'rnlw_keep_best_resume', 'rnlw_best_checkpoint', 'rnlw_restore_best',
   // Sequence-to-sequence models (rnnlab_seq2seq.h): create for a task, train, evaluate, decode, checkpoints.
   'rnl_attn_name', 'rnl_s2s_task_name', 'rnlw_s2s_create', 'rnlw_s2s_destroy', 'rnlw_s2s_info',
   'rnlw_s2s_set_optimizer', 'rnlw_s2s_optimizer_info', 'rnlw_s2s_seed', 'rnlw_s2s_train', 'rnlw_s2s_eval',

@@ -17,8 +17,20 @@ const stepStats = (r) => ({ step: r.steps, loss: r.loss, meanLoss: r.meanLoss, g
   accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy, lr: Number.isNaN(r.lr) ? null : r.lr });
 
 // A 'best' record as keepBest reports it (accuracy null for a series).
+// `stale` (epochs since the best) is what trainDataset's resumeBest needs to take the rule up again.
 const bestOf = (r) => ({ epoch: r.epoch, step: r.step, loss: r.loss, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy,
-  improved: r.improved });
+  stale: r.stale, improved: r.improved });
+
+// trainDataset's resumeBest: the `best` record an earlier part of the run reported after the epoch the model
+// is at, with `checkpoint`, the bytes model.bestCheckpoint() gave then.
+function checkResumeBest(r, keepBest, where) {
+  if (!keepBest) throw argError(`${where}: resumeBest takes up keepBest where an earlier part left it: it needs keepBest`);
+  if (typeof r !== 'object' || !(r.checkpoint instanceof Uint8Array))
+    throw argError(`${where}: resumeBest must be { epoch, step, loss, accuracy, stale, checkpoint: Uint8Array } (the best record ` +
+      'onEpoch gave, with model.bestCheckpoint())');
+  for (const k of ['epoch', 'step', 'loss', 'stale'])
+    if (typeof r[k] !== 'number') throw argError(`${where}: resumeBest.${k} must be a number, not ${typeof r[k]}`);
+}
 
 const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
 const MAX_THREADS = 64;  // replicas: each holds a whole module instance and model
@@ -314,7 +326,7 @@ export class Model extends CoreObject {
     const where = 'trainDataset', lab = this._lab;
     const ds = lab._datasetHandle(dataset, where);
     opts = checkKeys(opts, ['epochs', 'batchSize', 'bucket', 'seed', 'bpttWindow', 'onProgress', 'onEpoch', 'signal', 'yieldMs',
-      'progressEvery', 'schedule', 'keepBest', 'patience'], where);
+      'progressEvery', 'schedule', 'keepBest', 'patience', 'resumeBest'], where);
     const d = lab._defaults.recurrent;
     const { epochs = d.epochs, batchSize = d.batch, bucket = d.bucket, bpttWindow = d.bptt, onProgress, onEpoch, signal, yieldMs = 30,
       progressEvery = 10, keepBest = false, patience = 0 } = opts;
@@ -323,6 +335,8 @@ export class Model extends CoreObject {
     if (patience && !keepBest) throw argError(`${where}: patience counts epochs without improvement: it needs keepBest`);
     if (keepBest && dataset.counts.val === 0)
       throw argError(`${where}: keepBest judges each epoch on the validation split, and this dataset has none`);
+    const resumeBest = opts.resumeBest ?? null;
+    if (resumeBest !== null) checkResumeBest(resumeBest, keepBest, where);
     checkInt(epochs, 'epochs', where, 1);
     checkInt(batchSize, 'batchSize', where, 1);
     checkInt(bucket, 'bucket', where, 1);
@@ -347,7 +361,16 @@ export class Model extends CoreObject {
       // As `rnnlab train --keep-best`: a trained model's own score is the mark to beat (and is kept until beaten).
       lab._c.rnlw_keep_best_start(this._handle, patience);
       this._best = null;
-      if (done0 > 0) best = this._keepBest(dataset, epoch0).best;
+      if (resumeBest) {
+        // A run taken up again: the earlier part already judged the epoch this model is at, and its best
+        // (perhaps an earlier epoch, whose checkpoint the caller kept) is the mark to beat.
+        const { epoch, step, loss, accuracy, stale, checkpoint } = resumeBest;
+        const p = lab._heap.write('best', lab._heap.slot(0), { epoch, step, loss, accuracy: accuracy ?? NaN, stale });
+        lab._heap.withCopy(checkpoint, (ck) => lab._check(lab._c.rnlw_keep_best_resume(this._handle, p, ck, checkpoint.byteLength)));
+        best = this._best = { epoch, step, loss, accuracy: accuracy ?? null, stale, improved: false };
+      } else if (done0 > 0) {
+        best = this._keepBest(dataset, epoch0).best;
+      }
     }
     const r = await trainLoop(this, { steps, batchSize, progressEvery, perEpoch, epochs, onProgress, signal, yieldMs,
       startEpoch: (e) => lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket)),
