@@ -89,7 +89,7 @@ const char *rnl_status_name(rnl_status st);
 // Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, dropout, attn_width, symbols,
 // reverse_length, decode_len, batch, length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr,
 // momentum, weight_decay, clip, warmup, step_size, gamma, patience, n_train, n_val, n_test, vocab_words, max_len,
-// window, horizon, heads, ffn.
+// window, horizon, heads, ffn, threads.
 typedef struct {
     const char *name;  // "hidden": the config field's or the setting's name
     double min, max;   // inclusive
@@ -386,6 +386,9 @@ rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shar
 // RNL_MAX_THREADS; the WebAssembly build always uses 1. Results are the same for every count. Each
 // thread past the first holds a worker: work memory for (8, T) and a gradient block of the model's size.
 rnl_status rnl_model_set_threads(rnl_model *m, int n);
+// n batches evaluated (forward, loss, accuracy) on m's threads, batch i's figures into st[i]; each
+// thread reads whole batches, so st[] does not depend on the thread count.
+rnl_status rnl_model_eval_batches(rnl_model *m, const rnl_batch *b, int n, rnl_step_stats *st);
 int rnl_model_threads(const rnl_model *m);
 int rnl_cpu_count(void);  // cores online (1 in WebAssembly): the CLI's default thread count
 

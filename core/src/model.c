@@ -746,3 +746,12 @@ rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shar
 
 rnl_status rnl_model_set_threads(rnl_model *m, int n) { return rnl_base_set_threads(&m->base, n); }
 int rnl_model_threads(const rnl_model *m) { return rnl_base_team_threads(&m->base); }
+
+rnl_status rnl_model_eval_batches(rnl_model *m, const rnl_batch *b, int n, rnl_step_stats *st) {
+    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
+    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
+    for (int i = 0; i < n; i++) outs[i] = (rnl_step_out){&st[i].loss, &st[i].grad_norm, &st[i].clipped, {&st[i].accuracy, NULL}};
+    rnl_status s = rnl_base_eval_batches(&m->base, b, n, outs);
+    free(outs);
+    return s;
+}

@@ -157,11 +157,13 @@ rnl_status rnl_base_apply_shards(rnl_base *b, rnl_optimizer *o, const rnl_shard_
 rnl_status rnl_base_set_threads(rnl_base *b, int n);
 int rnl_base_team_threads(const rnl_base *b);  // the threads b runs on (1 in WebAssembly)
 void rnl_team_destroy(rnl_team *t);  // rnl_base_free calls it
-// Evaluation over many batches on b's threads: eval(ctx, worker, i, out) evaluates batch i with the
-// worker's work memory (a copy of b sharing its parameters; thread 0 uses b itself) into out[i]. The
-// caller sums out[] in batch order, so the figures do not depend on the thread count.
+// Evaluation over many batches on b's threads: eval(ctx, worker, thread, i) evaluates batch i with the
+// worker's work memory (a copy of b sharing its parameters; thread 0 uses b itself) and keeps its figures
+// apart; the caller sums them in batch order, so they do not depend on the thread count.
 typedef rnl_status (*rnl_batch_eval_fn)(void *ctx, rnl_base *worker, int thread, int i);
 rnl_status rnl_base_eval_parallel(rnl_base *b, int n_batches, rnl_batch_eval_fn eval, void *ctx);
+// n batches on b's threads, batch i's figures into outs[i].
+rnl_status rnl_base_eval_batches(rnl_base *b, const rnl_batch *batches, int n, const rnl_step_out *outs);
 
 // --- Checkpoint blocks ------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "model_base.h"
 #include "threads.h"
 
@@ -356,6 +357,7 @@ static rnl_status team_ready(rnl_base *b, rnl_team **out) {
                 rnl_team_destroy(t);
                 return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory for the gradient blocks of %d threads", b->kind->name, n);
             }
+        rnl_kernels_active();  // the kernel choice is made once, before any thread can race to make it
         if ((st = rnl_pool_create(&t->pool, n))) {
             rnl_team_destroy(t);
             return st;
@@ -448,4 +450,19 @@ int rnl_base_team_threads(const rnl_base *b) {
 #else
     return b->threads > 0 ? b->threads : 1;
 #endif
+}
+
+typedef struct {
+    const rnl_batch *batches;
+    const rnl_step_out *outs;
+} batches_job;
+
+static rnl_status batches_one(void *ctx, rnl_base *worker, int thread, int i) {
+    batches_job *j = ctx;
+    return rnl_base_eval_batch(worker, &j->batches[i], &j->outs[i]);
+}
+
+rnl_status rnl_base_eval_batches(rnl_base *b, const rnl_batch *batches, int n, const rnl_step_out *outs) {
+    batches_job job = {batches, outs};
+    return n < 1 ? RNL_OK : rnl_base_eval_parallel(b, n, batches_one, &job);
 }

@@ -616,3 +616,12 @@ rnl_status rnl_tf_apply_shards(rnl_tf *m, rnl_optimizer *o, const rnl_shard_grad
 
 rnl_status rnl_tf_set_threads(rnl_tf *m, int n) { return rnl_base_set_threads(&m->base, n); }
 int rnl_tf_threads(const rnl_tf *m) { return rnl_base_team_threads(&m->base); }
+
+rnl_status rnl_tf_eval_batches(rnl_tf *m, const rnl_batch *b, int n, rnl_step_stats *st) {
+    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
+    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
+    for (int i = 0; i < n; i++) outs[i] = (rnl_step_out){&st[i].loss, &st[i].grad_norm, &st[i].clipped, {&st[i].accuracy, NULL}};
+    rnl_status s = rnl_base_eval_batches(&m->base, b, n, outs);
+    free(outs);
+    return s;
+}
