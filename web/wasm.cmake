@@ -169,7 +169,7 @@ endif()
 # flags (emcc --cflags: target, sysroot, Emscripten's defines and LLVM options), and linked by emcc with the
 # rest. Two link flags differ: binaryen 108 (wasm-opt, wasm-emscripten-finalize) cannot parse the standard
 # opcodes, so -O1 runs no wasm-opt pass (LLVM's -O3 did the work: the plain module linked this way trains
-# within 1% of the -O3 link), and -sWASM_BIGINT spares finalize from rewriting the module (without it,
+# within 2% of the -O3 link), and -sWASM_BIGINT spares finalize from rewriting the module (without it,
 # finalize adds i64 call helpers the standalone module never needs). tests/js/load.test.mjs checks the
 # opcodes. Without clang >= 16 the build says so and makes the plain module only; the loader falls back.
 if(NOT RNL_CELL_MATH)

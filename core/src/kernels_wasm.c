@@ -3,16 +3,19 @@
 //
 // Compiled to code only with -msimd128 (__wasm_simd128__), which the WASM build sets; kernels.c then
 // lists this variant, always available (a runtime without SIMD would refuse the whole module).
-// "wasmsimd" uses mul + add: its results are the native build's bit for bit, and every engine runs it.
+// "wasmsimd" uses mul + add, rounded twice on every engine: the module the byte comparisons with the
+// native build use, and every engine runs it.
 // "wasmrelaxed" (RNL_WASM_RELAXED, set by kernels_wasm_relaxed.c) uses f32x4.relaxed_madd, which an
 // engine may run fused (one rounding: results differ from wasmsimd's in the last bits) or as mul + add.
 // It lives in a second module, web/rnnlab-relaxed.wasm, that the loader takes only where
 // WebAssembly.validate accepts the instruction; it needs clang >= 16 (web/wasm.cmake says why).
 //
-// Same design as kernels_x86.c, at a smaller scale: register tiles of 4 rows x 8 columns (8 accumulators:
-// V8 maps v128 to the 16 xmm registers on x86-64, so a 6x8 tile's 12 accumulators plus operands would
-// spill); for each block of KC steps of K and MC rows of C, a panel of op(B) (KC, 8) is packed into a
-// stack buffer (8 KB) and swept by every row tile: for nn and tn the first tile copies it as it reads it,
+// Same design as kernels_x86.c, at a smaller scale: register tiles of MR rows x 8 columns. V8 maps v128 to
+// the 16 xmm registers on x86-64: with mul + add, 4x8 (8 accumulators, 2 panel vectors, a broadcast and
+// the product) is the largest that does not spill; the fused relaxed_madd needs no product register, so
+// "wasmrelaxed" takes 6x8 (12 + 2 + 1 = 15 registers; MR 6, set by kernels_wasm_relaxed.c). For each
+// block of KC steps of K and MC rows of C, a panel of op(B) (KC, 8) is packed into a stack buffer (8 KB)
+// and swept by every row tile: for nn and tn the first tile copies it as it reads it,
 // for nt a pass of 4x4 transposes packs it. A is read in place. Leftover columns go through a small tile
 // on the stack (WASM SIMD has no masked stores), leftover rows through a smaller tile.
 #if defined(__wasm_simd128__) && !defined(RNL_DOUBLE)
@@ -135,7 +138,7 @@ static inline __attribute__((always_inline)) void ukr(const int mr, const int nv
         ROW_CASE(4, NV, MASKED, TA) ROW_CASE(3, NV, MASKED, TA) ROW_CASE(2, NV, MASKED, TA)   \
         ROW_CASE(1, NV, MASKED, TA)                                                           \
     }
-// One tile of mr <= 4 rows and nr <= 8 columns, dispatched to compile-time sizes.
+// One tile of mr <= MR rows and nr <= 8 columns, dispatched to compile-time sizes.
 #define TILE(name, TA)                                                                                  \
     static void name(int mr, int nr, int kc, const float *A, int lda, const float *Bp, int bs, float *C, \
                      int ldc) {                                                                         \
