@@ -21,7 +21,8 @@ export class RnnLab {
    * rnnlab-relaxed.wasm where relaxed SIMD validates, else rnnlab.wasm. options.simd ('auto', 'plain',
    * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes.
    */
-  static async load(source, { simd = 'auto' } = {}) {
+  static async load(source, opts) {
+    const { simd = 'auto' } = checkKeys(opts, ['simd'], 'RnnLab.load');
     const { exports, memoryLimit, module } = await instantiate(source, simd);
     const lab = new RnnLab(exports, memoryLimit);
     lab._module = module;  // the compiled module, which Worker replicas (lib/threads.js) instantiate again
