@@ -55,12 +55,15 @@ const RELAXED_PROBE = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
 /** True where this engine runs relaxed SIMD (standard opcodes), so RnnLab.load() takes rnnlab-relaxed.wasm. */
 export const relaxedSimd = WebAssembly.validate(RELAXED_PROBE);
 
+// Optional: a build without clang >= 16 (and a site built from it) has none, and 'auto' falls back.
+const RELAXED_FILE = '../rnnlab-relaxed.wasm';
+
 // The default module: simd 'auto' takes the relaxed build where the engine runs it and the build exists,
 // 'plain' always web/rnnlab.wasm (what tests that compare bytes with the native build use), 'relaxed' the
 // relaxed build or an error.
 async function compileDefault(simd) {
   const plain = new URL('../rnnlab.wasm', import.meta.url);  // web/rnnlab.wasm, beside rnnlab.js
-  const relaxed = new URL('../rnnlab-relaxed.wasm', import.meta.url);
+  const relaxed = new URL(RELAXED_FILE, import.meta.url);
   const load = (url) => (isNode ? compileInNode(url) : fetch(url).then(compileResponse));
   if (simd === 'plain' || (simd === 'auto' && !relaxedSimd)) return load(plain);
   if (!relaxedSimd) throw new Error("RnnLab.load: simd 'relaxed' asked for, but this engine does not run relaxed SIMD");
