@@ -1,10 +1,12 @@
 // threads.test.mjs: training steps over Worker replicas (web/lib/threads.js, worker_threads in Node) give
 // the same bytes as one thread: checkpoints after the same steps at 1, 2 and 3 instances are identical
 // (a batch of 32 rows has 4 shards of 8, so 3 instances share them unevenly); a replica whose copy went
-// stale (parameters set between steps) is made again before it computes; bad counts are refused.
+// stale (parameters set between steps) is made again before it computes; bad counts are refused; and the
+// same in a Worker of headless Chromium, whose replica is a nested Worker.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { RnnLab } from '../../web/rnnlab.js';
+import { runPage, skipWithoutChromium } from './chromium_page.mjs';
 
 const lab = await RnnLab.load();
 
@@ -82,4 +84,45 @@ test('setThreads refuses counts outside 1..64; a step while one runs is refused'
   await m.setThreads(1);
   assert.equal(m.threads, 1);
   m.free();
+});
+
+// In headless Chromium: a page starts a module Worker that trains at 1 and at 2 threads (the replica a
+// Worker nested in it, as in the lab's Worker) and posts both checkpoints back.
+const page = `<!doctype html><meta charset="utf-8"><script type="module">
+const w = new Worker('/test/worker.js', { type: 'module' });
+w.onmessage = (e) => fetch('/result', { method: 'POST', body: JSON.stringify(e.data) });
+w.onerror = (e) => fetch('/result', { method: 'POST', body: JSON.stringify({ error: e.message }) });
+</script>`;
+const worker = `import { RnnLab } from '/web/rnnlab.js';
+try {
+  const lab = await RnnLab.load();
+  let s = 5;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const batches = Array.from({ length: 4 }, () => ({ B: 24, T: 10,
+    tokens: Int32Array.from({ length: 240 }, () => 2 + Math.floor(rnd() * 198)),
+    targets: Float32Array.from({ length: 24 }, () => (rnd() < 0.5 ? 0 : 1)) }));
+  const out = { kernels: lab.kernels };
+  for (const n of [1, 2]) {
+    const m = lab.createModel({ cell: 'gru', vocab: 200, embed: 8, hidden: 12, head: 'binary', outputs: 1, seed: 9 });
+    m.setOptimizer({ kind: 'adam', lr: 0.01 });
+    await m.setThreads(n);
+    for (const b of batches) await m.trainStepAsync(b);
+    out['t' + n] = { ck: Array.from(m.saveCheckpoint()), threads: m.threads, stats: m.threadStats };
+    m.free();
+  }
+  postMessage(out);
+} catch (e) {
+  postMessage({ error: String(e.stack || e) });
+}`;
+
+test('in a Chromium Worker, 2 threads (a nested Worker replica) give 1 thread\'s checkpoint', {
+  skip: skipWithoutChromium,
+  timeout: 600000,
+}, async (t) => {
+  const r = await runPage(t, { '/test/page.html': ['text/html', page], '/test/worker.js': ['text/javascript', worker] });
+  assert.equal(r.error, undefined, r.error);
+  assert.equal(r.t2.threads, 2);
+  assert.equal(r.t2.stats.steps, 4);
+  assert.ok(r.t2.stats.bytesIn > 0);
+  assert.deepEqual(r.t2.ck, r.t1.ck);
 });
