@@ -26,6 +26,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+
+// Compile jobs: one per core. A bare --parallel lets make start a compiler per file at once (dozens on a
+// 2-core laptop, each with its memory).
+const JOBS = String(availableParallelism());
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const usage = `usage: node exercises/grade.mjs [--solution | --dir PATH] [--only N] [--verbose] [--no-fork] [--timeout S]
@@ -114,7 +119,7 @@ function grade() {
     process.stderr.write(`grade: configuring ${buildDir} (the first build compiles the core: about half a minute)\n`);
     run('cmake', ['-S', root, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DRNL_EXERCISES_DIR=${studentDir}`], 'configuring the build');
   }
-  run('cmake', ['--build', buildDir, '--target', target, '--parallel'], `building ${target}`);
+  run('cmake', ['--build', buildDir, '--target', target, '--parallel', JOBS], `building ${target}`);
   const exe = join(buildDir, 'exercises', target);
   const args = [...passThrough];
   if (!solution) args.push('--dir', studentDir);
@@ -141,7 +146,7 @@ function buildWasm() {
     run('emcmake', ['cmake', '-S', root, '-B', wasmBuild, '-DCMAKE_BUILD_TYPE=Release', `-DRNL_CELL_MATH=${cellMath}`,
       `-DRNL_ATTENTION_MATH=${attentionMath}`, `-DRNL_WASM_COPY_TO=${wasmOut}`], 'configuring the WebAssembly build');
   }
-  run('cmake', ['--build', wasmBuild, '--parallel'], 'building the WebAssembly module');
+  run('cmake', ['--build', wasmBuild, '--parallel', JOBS], 'building the WebAssembly module');
   const shown = (p) => (relative(root, p).startsWith('..') ? p : relative(root, p));
   if (!wasmOut) {
     const built = join(wasmBuild, 'rnnlab-student.wasm');

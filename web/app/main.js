@@ -8,6 +8,8 @@
 //   curves.js   the loss, accuracy, gradient-norm and comparison charts
 //   inspect.js  the gate heatmap, the ||dL/dh_t|| and the predicted-against-actual charts
 //   tryit.js    "Try it": a typed review's prediction, word by word
+//   stepcell.js "Step through one cell": a cell's equations with their numbers at one word, the gradient's paths
+//   statepath.js "The state's path": h_t of the typed review in 2-D over a cloud of test reviews, two runs side by side
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
 //   lrcurve.js  the optimizer group's learning-rate curve (the core's schedule)
@@ -29,6 +31,8 @@ import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
 import { embedSnippet, reportHeight } from './embed.js';
+import { initStepCell, wireStepCell, themeChanged as stepThemeChanged } from './stepcell.js';
+import { initStatePath, wireStatePath, themeChanged as stateThemeChanged } from './statepath.js';
 import { wireRunBar } from './runbar.js';
 
 // --- Theme -------------------------------------------------------------------------------------------
@@ -50,6 +54,8 @@ function setTheme(theme, remember) {
     inspectThemeChanged();
     tryThemeChanged();
     s2s.themeChanged();
+    stepThemeChanged();
+    stateThemeChanged();
   }
 }
 
@@ -160,6 +166,8 @@ function wire() {
   wireFiles(loadModel);
   wireInspect();
   wireTry();
+  wireStepCell();
+  wireStatePath();
   $('share').addEventListener('click', async () => {
     updateUrl();
     try {
@@ -238,6 +246,8 @@ async function boot() {
     initLrCurve();
     initInspect();
     s2s.init();
+    initStepCell();
+    initStatePath();
   } catch (e) {
     // Without Chart.js (vendor/chart.umd.js not there) the page cannot draw a run: it says so and starts no
     // further, with Train and the presets disabled, instead of failing on the first chart it touches.

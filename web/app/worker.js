@@ -488,6 +488,28 @@ function predictText({ modelId, text }) {
     stepProbabilities: p.stepProbabilities ? Array.from(p.stepProbabilities) : null };
 }
 
+// The step-through and the state's path (stepcell.js, statepath.js): the typed review walked through one
+// model in the core (Model.inspectText: every intermediate of the chosen units, the backward split by path,
+// the 2-D projection of h_t). The gradient is that of the loss if the label were the opposite of the
+// prediction, as the heatmap's trace above. With cloud, and when the model reads the loaded data set, the
+// projection is fitted on the states of its first CLOUD_REVIEWS test reviews, whose final states come back
+// as the cloud; otherwise on the review's own states. The cloud is the costly part (a forward pass over every
+// one of those reviews, about 20 to 60 times the review alone: 0.8 s for an RNN 64, 2 s for a GRU 64 in Node
+// on a loaded 2-core machine at 200 reviews), and it holds up the Worker's other requests meanwhile: 100.
+const CLOUD_REVIEWS = 100;
+
+function walkText({ modelId, text, units, layer = 0, cloud = false }) {
+  const { model, dataKey, kind } = getModel(modelId);
+  if (kind !== 'text') throw new Error('the step-through reads reviews: train or load a text model');
+  if (model.config.bidirectional) throw new Error('a bidirectional model reads the review both ways at once: no step has its own state to step through');
+  const label = model.predictText(text).probability >= 0.5 ? 0 : 1;
+  const dataset = cloud && data.kind === 'text' && dataKey === data.key && data.ds.counts.test >= 2 ? data.ds : null;
+  const reviews = dataset ? Math.min(CLOUD_REVIEWS, data.ds.counts.test) : CLOUD_REVIEWS;
+  const keep = (units ?? []).filter((u) => Number.isInteger(u) && u >= 0 && u < model.config.hidden);
+  const r = model.inspectText(text, { units: keep.length ? keep : undefined, layer, label, dataset, reviews });
+  return { ...r, modelId, hidden: model.config.hidden, layers: model.config.layers };
+}
+
 // Predicted against actual values, for regression: the adding problem (one sum per sequence), the sine
 // task (a whole sequence), a series (the test split, in its own units).
 function predictions({ modelId, length, seed }) {
@@ -676,6 +698,7 @@ const OPS = {
   s2sCreate,
   s2sTrain,
   s2sDecode,
+  walkText,
   // Resolves when the run has stopped between two steps (safePoint), or at once if it already has.
   pause() {
     if (!run) return false;
@@ -704,7 +727,8 @@ const OPS = {
 };
 
 // Requests that use a model: queued while a run is between pauses, run at its next step.
-const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline', 's2sDecode']);
+const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline', 's2sDecode',
+  'walkText']);
 
 async function runJob({ id, op, args }) {
   try {
