@@ -4,10 +4,15 @@
 //
 //     node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
 //                                [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium]
-//                                [--threads 1,2,4] [--wasm PATH] [--build DIR] [--no-install] [--json-out FILE] [--render FILE]
+//                                [--wasm PATH] [--build DIR] [--no-install] [--json-out FILE] [--render FILE]
+//                                [--threads N[,N...]]
 //
 // --json prints JSON lines instead of the table; --json-out FILE writes them to FILE besides the table;
 // --render FILE prints the table of such a file again, running nothing.
+// --threads 1,2,4 (default 1): native rnnlab and PyTorch run at each count, interleaved within each engine's
+// run (repeat 1 of every count, then repeat 2 ...), rows carry `threads` and, after the first count, the
+// median paired ratio `speedup`; a scaling table follows the main one (which shows the first count). The
+// WASM module is single-threaded here: its rows say threads 1.
 // What runs (each part is skipped with a note when it cannot run):
 // - rnnlab-wasm: web/rnnlab.wasm (npm run build) through the public JS API (web/rnnlab.js): createModel +
 //   setOptimizer + trainStep / predict on random token batches made here. Single thread.
@@ -52,8 +57,8 @@ const opt = (n, d) => {
 };
 if (flag('--help') || flag('-h')) {
   console.log(`usage: node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium] [--threads 1,2,4] [--wasm PATH] [--build DIR] [--no-install]
-       [--json-out FILE] [--render FILE]`);
+       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium] [--wasm PATH] [--build DIR] [--no-install]
+       [--json-out FILE] [--render FILE] [--threads N[,N...]]`);
   process.exit(0);
 }
 const json = flag('--json'), quick = flag('--quick');
@@ -62,12 +67,14 @@ const which = opt('--config', 'all'), cellArg = opt('--cell', 'all');
 const skip = new Set(opt('--skip', '').split(',').filter(Boolean));
 const buildDir = opt('--build', join(root, 'build'));
 const wasmPath = opt('--wasm', join(root, 'web', 'rnnlab.wasm'));
-// WASM training rows at each of these thread counts (above 1: Worker replicas, web/lib/threads.js).
-const wasmThreads = opt('--threads', '1').split(',').map(Number);
-if (!wasmThreads.every((n) => Number.isInteger(n) && n >= 1 && n <= 64))
-  throw new Error(`--threads: expected counts in 1..64 like 1,2,4, not ${opt('--threads')}`);
 const peersDir = join(here, 'peers');
 const jsonOut = opt('--json-out', null);
+const threadList = opt('--threads', '1');
+const threadCounts = threadList.split(',').map(Number);
+if (!threadCounts.length || threadCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(`bench: --threads takes counts of at least 1 separated by commas (1,2,4), not '${threadList}'`);
+  process.exit(2);
+}
 if (jsonOut) writeFileSync(jsonOut, '');
 const emitJson = (obj) => {
   if (json) console.log(JSON.stringify(obj));
@@ -145,12 +152,13 @@ async function benchWasm() {
         // compiler (Liftoff) and swaps in optimised code (TurboFan) compiled in the background.
         for (const w0 = performance.now(); performance.now() - w0 < 1000;) step();
         const row = await timeSteps(step, c, cell, mode, { repeats, steps });
-        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, ...row, threads: 1, memory_bytes: lab.memoryBytes });
+        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, threads: 1, ...row, memory_bytes: lab.memoryBytes });
         say(`  rnnlab-wasm ${c.name} ${cell} ${mode}: ${row.seq_per_s.toFixed(1)} seq/s`);
       }
       // Training on Worker replicas: the same steps (the same bytes) over n instances. cpu_* fields count
       // every thread of the process. copy_bytes_per_step: the gradient blocks posted between them per step.
-      for (const n of wasmThreads.filter((t) => t > 1)) {
+      // (--threads: the same counts as native and PyTorch; WASM at 1 always, as the main table's peer.)
+      for (const n of threadCounts.filter((t) => t > 1)) {
         await m.setThreads(n);
         const step = () => m.trainStepAsync(batch);
         for (const w0 = performance.now(); performance.now() - w0 < 1000;) await step();
@@ -172,7 +180,7 @@ async function benchNative() {
   const exe = join(buildDir, 'rnnlab');
   if (!existsSync(exe)) return note(`rnnlab-native skipped: ${exe} is missing (npm run build:native)`);
   const lines = await run(exe, ['bench', '--json', '--repeats', String(repeats), '--steps', String(steps),
-    '--config', which, '--cell', cellArg]);
+    '--config', which, '--cell', cellArg, '--threads', threadList]);
   for (const r of parseJsonLines(lines)) record({ ...r, steps });
 }
 
@@ -203,15 +211,17 @@ async function benchTorch() {
     return note('pytorch skipped: torch does not import in /usr/bin/python3');
   }
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for this command alone (as `env -u ... -u ...`).
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  // The BLAS and OpenMP pools get room for the largest count; torch_bench.py sets each count itself.
+  const most = String(Math.max(...threadCounts));
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: most, OMP_NUM_THREADS: most };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const unset = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((k) => process.env[k] !== undefined);
   const lines = await run(py, [join(here, 'torch_bench.py'), '--json', '--peak', '--repeats', String(repeats),
-    '--steps', String(steps), '--config', which, '--cell', cellArg], { env });
+    '--steps', String(steps), '--config', which, '--cell', cellArg, '--threads', threadList], { env });
   const got = parseJsonLines(lines);
   const kernel = got[0]?.kernels ?? '?';
-  note(`pytorch ran with ${unset.length ? unset.map((k) => `${k} (was ${process.env[k]})`).join(' and ') + ' unset' : 'no OPENBLAS_* overrides'}, OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1): BLAS kernel ${kernel}`);
+  note(`pytorch ran with ${unset.length ? unset.map((k) => `${k} (was ${process.env[k]})`).join(' and ') + ' unset' : 'no OPENBLAS_* overrides'}, OPENBLAS_NUM_THREADS=${most}, torch.set_num_threads(${threadList}): BLAS kernel ${kernel}`);
   for (const r of got) record({ ...r, steps, openblas_env_unset: unset });
 }
 
@@ -250,11 +260,11 @@ async function benchTfjs(backend) {
 
 // --- The table ----------------------------------------------------------------------------------
 
-// The first row of an engine (by prefix: pytorch-*, tfjs-wasm-*; rnnlab-wasm exactly: its Chromium rows and
-// thread counts have a table of their own), at one thread.
-function find(engine, config, cell, mode) {
+// The main table shows the first thread count (rows from before threads have none: 1); rnnlab-wasm by its
+// exact name (its Chromium rows, rnnlab-wasm-chromium, have a table of their own).
+function find(engine, config, cell, mode, threads = threadCounts[0]) {
   return rows.find((r) => (engine === 'rnnlab-wasm' ? r.engine === engine : r.engine.startsWith(engine)) && r.config === config &&
-    r.cell === cell && r.mode === mode && (r.threads ?? 1) === 1);
+    r.cell === cell && r.mode === mode && (r.threads ?? 1) === threads);
 }
 
 // The peaks: each engine kind's best square sgemm, by the fastest repeat of each measurement (on a shared
@@ -277,7 +287,7 @@ function printTable() {
   const out = [];
   out.push('');
   const endLoad = environment.loadavg_end ?? loadavg();
-  out.push(`rnnlab vs its peers, one run, single thread; load average (1, 5, 15 min) at the start ${environment.loadavg_start.map((x) => x.toFixed(2)).join(' ')}, at the end ${endLoad.map((x) => x.toFixed(2)).join(' ')}`);
+  out.push(`rnnlab vs its peers, one run, ${threadCounts[0] === 1 ? 'single thread' : `${threadCounts[0]} threads (native, PyTorch)`}; load average (1, 5, 15 min) at the start ${environment.loadavg_start.map((x) => x.toFixed(2)).join(' ')}, at the end ${endLoad.map((x) => x.toFixed(2)).join(' ')}`);
   // Two views of the same runs: rates from the wall clock, and from each process's CPU time (what a
   // shared, loaded machine distorts least: waiting for a core is not counted).
   for (const [title, sk, gk] of [['wall clock', 'seq_per_s', 'gflops'], ['CPU time', 'cpu_seq_per_s', 'cpu_gflops']]) {
@@ -306,6 +316,25 @@ function printTable() {
           out.push(line([c.name, cell, mode, f(rw), g(rw), pct(rw, wasmPeak), f(tw, 2), f(tc, 2), ratio(rw, tw), f(rn), g(rn),
             pct(rn, nativePeak), f(pt), ratio(rn, pt), rw ? (rw.memory_bytes / 1048576).toFixed(0) : '-']));
         }
+  }
+  // Scaling: each thread count beside the first, native and PyTorch, with the paired speedups.
+  const counts = [...new Set(rows.filter((r) => r.config && r.threads).map((r) => r.threads))].sort((a, b) => a - b);
+  if (counts.length > 1) {
+    out.push('');
+    out.push('threads: seq/s by the wall clock, and the speedup against the first count (median of the ratios of repeats run side by side)');
+    const w = [6, 11, 9, 7, 11, 8, 11, 8, 9];
+    const line = (cols) => cols.map((c, i) => (i < 3 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join(' ');
+    out.push(line(['config', 'cell', 'mode', 'threads', 'rnnlab-nat', 'speedup', 'pytorch', 'speedup', 'nat/torch']));
+    const sp = (r) => (r ? (r.speedup ? r.speedup.toFixed(2) + 'x' : '1') : '-');
+    for (const c of CONFIGS)
+      for (const cell of TABLE_CELLS)
+        for (const mode of ['train', 'inference'])
+          for (const n of counts) {
+            const rn = find('rnnlab-native', c.name, cell, mode, n), pt = find('pytorch', c.name, cell, mode, n);
+            if (!rn && !pt) continue;
+            out.push(line([c.name, cell, mode, n, rn ? rn.seq_per_s.toFixed(1) : '-', sp(rn), pt ? pt.seq_per_s.toFixed(1) : '-', sp(pt),
+              rn && pt ? (rn.seq_per_s / pt.seq_per_s).toFixed(1) + 'x' : '-']));
+          }
   }
   // Kernel summary: the best variant against scalar at each shape (full rows in --json).
   const kern = rows.filter((r) => r.kind === 'gemm' && r.op === 'nt');
@@ -351,7 +380,7 @@ function printTable() {
 // --- Main ---------------------------------------------------------------------------------------
 
 const environment = { kind: 'environment', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model,
-  cores: cpus().length, loadavg_start: loadavg(), repeats, steps };
+  cores: cpus().length, loadavg_start: loadavg(), repeats, steps, threads: threadCounts };
 emitJson(environment);
 if (!json) say(`bench: ${environment.cpu}, ${environment.cores} cores, node ${environment.node}, load average ${environment.loadavg_start.map((x) => x.toFixed(2)).join(' ')}; ${repeats} repeats x ${steps} steps`);
 
@@ -374,7 +403,7 @@ async function benchChromium() {
   const { runChromiumBench } = await import('./chromium_bench.mjs');
   const modules = existsSync(join(root, 'web', 'rnnlab-relaxed.wasm')) ? ['plain', 'relaxed'] : ['plain'];
   const { rows: got, userAgent } = await runChromiumBench({ cells: CELLS, configs: CONFIGS.map((c) => c.name), modules,
-    threads: wasmThreads, repeats, steps, warmupMs: 1500 }, (m) => say(`  chromium ${m}`));
+    threads: [...new Set([1, ...threadCounts])], repeats, steps, warmupMs: 1500 }, (m) => say(`  chromium ${m}`));
   for (const r of got) record({ ...r, user_agent: userAgent });
 }
 
