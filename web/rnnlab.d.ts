@@ -559,8 +559,11 @@ export interface WordMap {
   /** Each word alone: its review's logit and P(positive). */
   effect: Float64Array;
   positive: Float64Array;
-  /** |correlation| of each map's x with the effect, and the better map. */
+  /** |correlation| of each map's x with the effect. */
   separation: { pca: number; readout: number };
+  /** With opts.dataset: |correlation| of each map's x with the words' polarity in its training reviews; else null. */
+  dataSeparation: { pca: number; readout: number } | null;
+  /** The better map: by dataSeparation when there is one, else by separation. */
   best: 'pca' | 'readout';
 }
 
@@ -655,7 +658,7 @@ export class Model {
   /** A text word by word, as `rnnlab inspect`: P(positive), the state map, the backward paths, chosen units' gates. */
   inspectText(text: string | Uint8Array, opts?: InspectOptions): InspectResult;
   /** The n most frequent words on two maps with their own effect, as `rnnlab embeddings` (default n 200). */
-  wordMap(n?: number): WordMap;
+  wordMap(n?: number, opts?: { dataset?: Dataset | null }): WordMap;
   /** The k nearest words by cosine of the embeddings (default 5). */
   neighbours(word: string, k?: number): { word: string; id: number; cos: number }[];
   /** The training history kept with the model and in its checkpoints: one point per training step. */

@@ -8,6 +8,8 @@
 //   curves.js   the loss, accuracy, gradient-norm and comparison charts
 //   inspect.js  the gate heatmap, the ||dL/dh_t|| and the predicted-against-actual charts
 //   tryit.js    "Try it": a typed review's prediction, word by word
+//   wordmap.js  the word map: embeddings in 2-D, each word's own effect, neighbours of a searched word
+//   readall.js  every run's reading of the typed review, word by word, side by side
 //   stepcell.js "Step through one cell": a cell's equations with their numbers at one word, the gradient's paths
 //   statepath.js "The state's path": h_t of the typed review in 2-D over a cloud of test reviews, two runs side by side
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
@@ -30,6 +32,8 @@ import { initLrCurve, updateLrCurve } from './lrcurve.js';
 import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
+import { initWordMap, wireWordMap, themeChanged as wordMapThemeChanged } from './wordmap.js';
+import { wireReadAll, themeChanged as readAllThemeChanged } from './readall.js';
 import { embedSnippet, reportHeight } from './embed.js';
 import { initStepCell, wireStepCell, themeChanged as stepThemeChanged } from './stepcell.js';
 import { initStatePath, wireStatePath, themeChanged as stateThemeChanged } from './statepath.js';
@@ -53,6 +57,8 @@ function setTheme(theme, remember) {
     applyTheme(Object.values(charts));
     inspectThemeChanged();
     tryThemeChanged();
+    wordMapThemeChanged();
+    readAllThemeChanged();
     s2s.themeChanged();
     stepThemeChanged();
     stateThemeChanged();
@@ -166,6 +172,8 @@ function wire() {
   wireFiles(loadModel);
   wireInspect();
   wireTry();
+  wireWordMap();
+  wireReadAll();
   wireStepCell();
   wireStatePath();
   $('share').addEventListener('click', async () => {
@@ -245,6 +253,7 @@ async function boot() {
     initCurves();
     initLrCurve();
     initInspect();
+    initWordMap();
     s2s.init();
     initStepCell();
     initStatePath();

@@ -540,6 +540,50 @@ function bowBaseline() {
     topPositive: Array.from(r.topPositive ?? []).slice(0, 12), topNegative: Array.from(r.topNegative ?? []).slice(0, 12) };
 }
 
+// --- The word map, every run's reading of a review, a loaded model's history (issue 18, views 3, 4, 6) -----
+
+// The word map of a text model (Model.wordMap): both maps and each word's own effect; with the model's own
+// data set loaded, each map measured against the words' polarity in its training reviews and the better
+// one chosen by that (the core's dataSeparation and best); without it, dataSeparation is null.
+function wordMap({ modelId, n }) {
+  const entry = getModel(modelId);
+  const own = data.kind === 'text' && data.ds && entry.dataKey === data.key ? data.ds : null;
+  const m = entry.model.wordMap(n, { dataset: own });
+  return { words: m.words, ids: Array.from(m.ids), pca: Array.from(m.pca), readout: Array.from(m.readout), effect: Array.from(m.effect),
+    positive: Array.from(m.positive), separation: m.separation, dataSeparation: m.dataSeparation, best: m.best };
+}
+
+function neighbours({ modelId, word, k }) {
+  return getModel(modelId).model.neighbours(word, k);
+}
+
+// One typed review read by several models (the runs of the page, each in the Worker): for each, its verdict
+// and P(positive) after every word; the page draws the change at each word. A model that cannot read it
+// (no vocabulary, freed) gets its message instead, and the others still answer.
+function readByAll({ modelIds, text }) {
+  return modelIds.map((modelId) => {
+    try {
+      const p = getModel(modelId).model.predictText(text);
+      const steps = p.stepProbabilities ? Array.from(p.stepProbabilities) : null;
+      // Each word's contribution: the change it made to the core's P(positive), from 0.5 before the first
+      // word (as Try it shows it); null for a bidirectional model, which has no per-word step.
+      const changes = steps ? steps.map((q, i) => q - (i === 0 ? 0.5 : steps[i - 1])) : null;
+      return { modelId, probability: p.probability, tokens: Array.from(p.tokens ?? []), words: p.words, ids: Array.from(p.ids ?? []),
+        stepProbabilities: steps, changes };
+    } catch (e) {
+      return { modelId, error: e.message };
+    }
+  });
+}
+
+// The training history a model carries (kept in its checkpoint, flag bit 2): one point per step, as columns.
+function history({ modelId }) {
+  const h = getModel(modelId).model.history();
+  const col = (k) => h.map((p) => p[k]);
+  return { step: col('step'), loss: col('loss'), accuracy: col('accuracy'), gradNorm: col('gradNorm'), valLoss: col('valLoss'),
+    valAccuracy: col('valAccuracy') };
+}
+
 // --- Sequence to sequence: a pair of models, without and with attention ------------------------------------
 //
 // The page's seq2seq view trains two encoder-decoders made from the same settings and seed, one without
@@ -695,6 +739,10 @@ const OPS = {
   predictText,
   predictions,
   bowBaseline,
+  wordMap,
+  neighbours,
+  readByAll,
+  history,
   s2sCreate,
   s2sTrain,
   s2sDecode,
@@ -728,7 +776,8 @@ const OPS = {
 
 // Requests that use a model: queued while a run is between pauses, run at its next step.
 const MODEL_OPS = new Set(['inspect', 'predictText', 'predictions', 'saveCheckpoint', 'evaluate', 'bowBaseline', 's2sDecode',
-  'walkText']);
+  'walkText',
+  'wordMap', 'neighbours', 'readByAll', 'history']);
 
 async function runJob({ id, op, args }) {
   try {

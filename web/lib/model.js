@@ -566,16 +566,21 @@ export class Model extends CoreObject {
    * The word map, as `rnnlab embeddings`: the n most frequent words with their places on two maps (pca:
    * the first two principal axes; readout: the readout direction against the first axis), each word's own
    * effect (the logit and P(positive) of the one-word review), and which map lines words up by it better.
+   * opts.dataset (the model's own data set): each map also measured against the words' polarity in its
+   * training reviews (dataSeparation), and `best` chosen by that, as `rnnlab embeddings --data`.
    */
-  wordMap(n = 200) {
+  wordMap(n = 200, opts) {
     const where = 'wordMap', lab = this._lab, heap = lab._heap;
     checkInt(n, 'n', where, 2);
+    const { dataset = null } = checkKeys(opts, ['dataset'], where);
+    const ds = dataset ? lab._datasetHandle(dataset, where) : 0;
     const p = heap.slot(0);
-    lab._check(lab._c.rnlw_word_map(p, this._handle, Math.min(n, Math.max(2, this.config.vocab - 2))));
+    lab._check(lab._c.rnlw_word_map(p, this._handle, Math.min(n, Math.max(2, this.config.vocab - 2)), ds));
     const r = heap.read('word_map', p), ids = heap.i32(r.ids, r.n);
     return { words: Array.from(ids, (id) => heap.str(lab._c.rnlw_model_word(this._handle, id))), ids,
       pca: heap.f64(r.pca, 2 * r.n), readout: heap.f64(r.readout, 2 * r.n), effect: heap.f64(r.effect, r.n),
-      positive: heap.f64(r.prob, r.n), separation: { pca: r.sepPca, readout: r.sepReadout }, best: r.bestReadout ? 'readout' : 'pca' };
+      positive: heap.f64(r.prob, r.n), separation: { pca: r.sepPca, readout: r.sepReadout },
+      dataSeparation: dataset ? { pca: r.dataSepPca, readout: r.dataSepReadout } : null, best: r.bestReadout ? 'readout' : 'pca' };
   }
 
   /** The k words whose embeddings have the largest cosine with `word`'s: [{ word, cos }], falling. */
