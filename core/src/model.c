@@ -56,6 +56,7 @@ struct rnl_model {
     rnl_real *trace_state[RNL_MAX_LAYERS][2];   // (T, H)
     rnl_real *trace_gn[RNL_MAX_LAYERS][2];      // (T)
     int trace_has_gn;
+    int trace_T;         // steps of trace_gn: the traced backward's T
 };
 
 static const rnl_kind model_kind;  // at the end of the file
@@ -517,11 +518,16 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     if (loss) *loss = (rnl_real)(total / m->loss_count);
 
     // Traces of one sample, copied out of the caches.
-    m->trace_steps = 0;
-    m->trace_has_gn = 0;
-    if (m->trace_sample >= 0 && m->trace_sample < B) {
+    // A shard (shards.c) traces the sample only if it is one of its rows, and otherwise leaves the trace of
+    // the shard that had it; the training step runs the shards of a traced model on this model, in order.
+    int ts = m->trace_sample >= 0 ? m->trace_sample - m->base.row0 : -1, mine = ts >= 0 && ts < B;
+    if (mine || !m->base.batch_items) {
+        m->trace_steps = 0;
+        m->trace_has_gn = 0;
+    }
+    if (mine) {
         int r = 0;
-        while (m->order[r] != m->trace_sample) r++;
+        while (m->order[r] != ts) r++;
         int GH = rnl_cell_gates(c->cell) * H, len = m->len[r];
         m->trace_steps = len;
         for (int l = 0; l < c->layers; l++)
@@ -590,7 +596,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
     }
 
     // Recurrent layers, top down; dy holds dL/d(output of layer l).
-    int tracing = m->trace_sample >= 0 && m->trace_sample < B;
+    int tracing = m->trace_sample >= 0 && m->trace_sample - m->base.row0 >= 0 && m->trace_sample - m->base.row0 < B;
     double *gn2 = NULL;
     if (tracing) {
         gn2 = malloc(sizeof(double) * T);
@@ -617,7 +623,8 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
         dy = dx;
     }
     free(gn2);
-    m->trace_has_gn = tracing;
+    if (tracing || !m->base.batch_items) m->trace_has_gn = tracing;
+    if (tracing) m->trace_T = T;
 
     // Embedding: scatter-add the input gradient into the rows of the tokens read.
     if (c->vocab > 0) {
@@ -658,7 +665,10 @@ rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *o
 
 // --- Introspection ------------------------------------------------------------------------------
 
-void rnl_model_set_trace(rnl_model *m, int sample) { m->trace_sample = sample < 0 ? -1 : sample; }
+void rnl_model_set_trace(rnl_model *m, int sample) {
+    m->trace_sample = sample < 0 ? -1 : sample;
+    m->base.trace = m->trace_sample >= 0;
+}
 
 static int trace_ok(const rnl_model *m, int layer, int dir) {
     return m->valid && m->trace_steps > 0 && layer >= 0 && layer < m->cfg.layers && dir >= 0 && dir < m->ndir;
@@ -680,7 +690,7 @@ const rnl_real *rnl_model_trace_state(const rnl_model *m, int layer, int dir, in
 
 const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int dir, int *steps) {
     if (!trace_ok(m, layer, dir) || !m->trace_has_gn) return NULL;
-    if (steps) *steps = m->T;
+    if (steps) *steps = m->trace_T;
     return m->trace_gn[layer][dir];
 }
 

@@ -81,6 +81,7 @@ struct rnl_base {
     // row0 + r, and backward scales by 1 / batch_items, the whole batch's items (0: the batch's own).
     int row0, batch_items;
     rnl_sums sums;             // of the last forward, written by the kind
+    int trace;                 // the kind records a traced sample: a training step runs its shards here, in order
     int threads;               // training and evaluation threads (rnl_base_set_threads); 0 or 1: one
     rnl_team *team;            // made at the first sharded step; NULL in a worker
 };

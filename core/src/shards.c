@@ -500,7 +500,10 @@ rnl_status rnl_base_train_shards(rnl_base *b, rnl_optimizer *o, const rnl_batch 
         int n = S - first < t->threads ? S - first : t->threads;
         for (int k = 0; k < t->threads; k++) t->errors[k].task = -1;
         job.first = first;
-        rnl_pool_run(t->pool, n, shard_task, &job);
+        if (b->trace)  // the traced sample's shard must run on the model, whose work memory holds the trace
+            for (int i = 0; i < n; i++) shard_task(&job, i, 0);
+        else
+            rnl_pool_run(t->pool, n, shard_task, &job);
         if ((st = errors_first(t->errors, t->threads))) return st;
         for (int i = 0; i < n; i++) {
             const rnl_real *g = t->slot_grads[i];

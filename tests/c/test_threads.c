@@ -7,7 +7,8 @@
 //   (rnl_shard_grad_set), rnl_model_apply_shards, gives the same bytes as rnl_train_step;
 // - the embedding travels as the rows a shard read (a block is far smaller than the parameters);
 // - blocks out of order, of another model, or damaged are refused with a message;
-// - evaluation over many batches gives the same figures on any thread count.
+// - evaluation over many batches gives the same figures on any thread count;
+// - a traced sample is recorded by its shard, as by a forward over the whole batch.
 // tests/c/test_shards_f64.c checks that the sum of the shards is the whole batch's gradient.
 #include <math.h>
 #include <stdlib.h>
@@ -238,11 +239,50 @@ static void test_eval_batches(void) {
     rnl_model_destroy(m);
 }
 
+// A traced sample in a sharded step: its shard records it (on the model, whatever the thread count), as a
+// forward over the whole batch with the step's masks would.
+static void test_trace(void) {
+    rnl_config c = lstm_config();
+    rnl_model *m, *ref;
+    rnl_optimizer *o;
+    rnl_optim_config oc = rnl_optim_default(RNL_OPTIM_ADAM);
+    CHECK_OK(rnl_model_create(&m, &c, 8));
+    CHECK_OK(rnl_model_create(&ref, &c, 8));
+    CHECK_OK(rnl_optimizer_create(&o, &oc, rnl_model_num_params(m)));
+    CHECK_OK(rnl_model_set_threads(m, 2));
+    test_batch tb;
+    make_batch(&tb, &c, 21);
+    rnl_model_set_trace(m, 17);
+    rnl_model_set_trace(ref, 17);
+    rnl_model_set_dropout_step(ref, 1);
+    CHECK_OK(rnl_model_forward(ref, &tb.b, NULL));
+    rnl_step_stats st;
+    CHECK_OK(rnl_train_step(m, o, &tb.b, 0, &st));
+    int steps = 0, want = 0, width = 0, gsteps = 0;
+    const rnl_real *got = rnl_model_trace_state(m, 1, 0, &steps, &width), *exp = rnl_model_trace_state(ref, 1, 0, &want, NULL);
+    CHECK(got && exp && steps == tb.lengths[17] && want == steps, "the traced row 17 (length %d): %d steps, whole batch %d",
+          tb.lengths[17], steps, want);
+    if (got && exp) {
+        double a[64], b[64];
+        int n = steps * width < 64 ? steps * width : 64;
+        for (int i = 0; i < n; i++) a[i] = got[i], b[i] = exp[i];
+        tu_close("trace of row 17 in its shard against the whole batch's forward", a, b, (size_t)n, 1e-5, 1e-6);
+    }
+    int longest = 0;
+    for (int r = 16; r < 21; r++) longest = tb.lengths[r] > longest ? tb.lengths[r] : longest;
+    CHECK(rnl_model_trace_grad_norms(m, 0, 0, &gsteps) && gsteps == longest, "gradient norms over the shard's %d steps: %d",
+          longest, gsteps);
+    rnl_optimizer_destroy(o);
+    rnl_model_destroy(m);
+    rnl_model_destroy(ref);
+}
+
 int main(void) {
     CHECK(rnl_cpu_count() >= 1, "cores: %d", rnl_cpu_count());
     test_thread_counts();
     test_seam();
     test_numeric_fault();
     test_eval_batches();
+    test_trace();
     return tu_summary("test_threads");
 }
