@@ -3,7 +3,7 @@
 // sgemm peaks every figure is read against. docs/performance.md explains each figure.
 //
 //     node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-//                                [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu]
+//                                [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium]
 //                                [--wasm PATH] [--build DIR] [--no-install] [--json-out FILE] [--render FILE]
 //                                [--threads N[,N...]]
 //
@@ -16,6 +16,10 @@
 // What runs (each part is skipped with a note when it cannot run):
 // - rnnlab-wasm: web/rnnlab.wasm (npm run build) through the public JS API (web/rnnlab.js): createModel +
 //   setOptimizer + trainStep / predict on random token batches made here. Single thread.
+//   --threads 1,2: WASM training rows at each count too (rows carry `threads`; above 1 the steps run on
+//   Worker replicas, web/lib/threads.js, with the bytes they exchange per step).
+// - rnnlab-wasm-chromium: the same module in headless Chromium, where students run it (chromium_bench.mjs:
+//   a Worker of the page; web/rnnlab.wasm and web/rnnlab-relaxed.wasm interleaved, at each --threads count).
 // - rnnlab-native: `build/rnnlab bench --json` (npm run build:native).
 // - kernels: build/bench_kernels --json (every native gemm variant against the scalar reference), and the
 //   same in WASM: a standalone module built here from tests/bench/bench_kernels_wasm.c (kernels_wasm.mjs),
@@ -53,7 +57,7 @@ const opt = (n, d) => {
 };
 if (flag('--help') || flag('-h')) {
   console.log(`usage: node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu] [--wasm PATH] [--build DIR] [--no-install]
+       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium] [--wasm PATH] [--build DIR] [--no-install]
        [--json-out FILE] [--render FILE] [--threads N[,N...]]`);
   process.exit(0);
 }
@@ -151,6 +155,21 @@ async function benchWasm() {
         record({ engine: 'rnnlab-wasm', kernels: lab.kernels, threads: 1, ...row, memory_bytes: lab.memoryBytes });
         say(`  rnnlab-wasm ${c.name} ${cell} ${mode}: ${row.seq_per_s.toFixed(1)} seq/s`);
       }
+      // Training on Worker replicas: the same steps (the same bytes) over n instances. cpu_* fields count
+      // every thread of the process. copy_bytes_per_step: the gradient blocks posted between them per step.
+      // (--threads: the same counts as native and PyTorch; WASM at 1 always, as the main table's peer.)
+      for (const n of threadCounts.filter((t) => t > 1)) {
+        await m.setThreads(n);
+        const step = () => m.trainStepAsync(batch);
+        for (const w0 = performance.now(); performance.now() - w0 < 1000;) await step();
+        const s0 = m.threadStats;
+        const row = await timeSteps(step, c, cell, 'train', { repeats, steps });
+        const s1 = m.threadStats, per = (s1.bytesOut + s1.bytesIn - s0.bytesOut - s0.bytesIn) / (s1.steps - s0.steps);
+        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, ...row, threads: n, path: 'replicas', copy_bytes_per_step: Math.round(per),
+          memory_bytes: lab.memoryBytes });
+        say(`  rnnlab-wasm ${c.name} ${cell} train, ${n} threads (replicas): ${row.seq_per_s.toFixed(1)} seq/s, ${(per / 1048576).toFixed(2)} MiB copied a step`);
+      }
+      await m.setThreads(1);
       m.free();
     }
 }
@@ -241,10 +260,11 @@ async function benchTfjs(backend) {
 
 // --- The table ----------------------------------------------------------------------------------
 
-// The main table shows the first thread count (rows from before threads have none: 1).
+// The main table shows the first thread count (rows from before threads have none: 1); rnnlab-wasm by its
+// exact name (its Chromium rows, rnnlab-wasm-chromium, have a table of their own).
 function find(engine, config, cell, mode, threads = threadCounts[0]) {
-  return rows.find((r) => r.engine.startsWith(engine) && r.config === config && r.cell === cell && r.mode === mode &&
-    (r.threads ?? 1) === threads);
+  return rows.find((r) => (engine === 'rnnlab-wasm' ? r.engine === engine : r.engine.startsWith(engine)) && r.config === config &&
+    r.cell === cell && r.mode === mode && (r.threads ?? 1) === threads);
 }
 
 // The peaks: each engine kind's best square sgemm, by the fastest repeat of each measurement (on a shared
@@ -335,6 +355,19 @@ function printTable() {
     if (acts.length)
       out.push(`  activations (Gvalues/s, n=4096, WASM): ${acts.map((r) => `${r.op} ${r.variant} ${r.gvalues.toFixed(3)}`).join(', ')}`);
   }
+  // Thread counts and the browser: WASM training rows by engine (Node, Chromium), module and thread count,
+  // each against the single-thread row of the same engine and module measured in the same run.
+  const tr = rows.filter((r) => r.engine.startsWith('rnnlab-wasm') && r.mode === 'train' && r.threads !== undefined);
+  if (tr.some((r) => r.threads > 1 || r.engine === 'rnnlab-wasm-chromium')) {
+    out.push('');
+    out.push('WASM training by engine, kernels and threads (above 1: Worker replicas); x1: against 1 thread of the same engine and kernels; MiB: copied a step');
+    for (const r of tr) {
+      const one = tr.find((x) => x.engine === r.engine && x.kernels === r.kernels && x.config === r.config && x.cell === r.cell && x.threads === 1);
+      out.push(`  ${r.engine.padEnd(20)} ${r.kernels.padEnd(11)} ${r.config.padEnd(5)} ${r.cell.padEnd(4)} ${String(r.threads).padStart(2)} thr ` +
+        `${r.seq_per_s.toFixed(1).padStart(7)} seq/s ${r.gflops.toFixed(2).padStart(6)} GFLOP/s ${one ? (r.seq_per_s / one.seq_per_s).toFixed(2) + 'x1' : '-'}` +
+        `${r.copy_bytes_per_step ? ` ${(r.copy_bytes_per_step / 1048576).toFixed(2)} MiB` : ''}`);
+    }
+  }
   if (notes.length) {
     out.push('');
     for (const n of notes) out.push(`note: ${n}`);
@@ -365,6 +398,15 @@ if (renderFrom) {
   process.exit(0);
 }
 
+// Last, so that the table's WASM column keeps the Node rows (find() takes the first row of an engine prefix).
+async function benchChromium() {
+  const { runChromiumBench } = await import('./chromium_bench.mjs');
+  const modules = existsSync(join(root, 'web', 'rnnlab-relaxed.wasm')) ? ['plain', 'relaxed'] : ['plain'];
+  const { rows: got, userAgent } = await runChromiumBench({ cells: CELLS, configs: CONFIGS.map((c) => c.name), modules,
+    threads: [...new Set([1, ...threadCounts])], repeats, steps, warmupMs: 1500 }, (m) => say(`  chromium ${m}`));
+  for (const r of got) record({ ...r, user_agent: userAgent });
+}
+
 const parts = [
   ['native', 'rnnlab native (build/rnnlab bench --json)', benchNative],
   ['wasm', 'rnnlab WASM (web/rnnlab.wasm through web/rnnlab.js)', benchWasm],
@@ -372,6 +414,7 @@ const parts = [
   ['torch', 'PyTorch (tests/bench/torch_bench.py)', benchTorch],
   ['tfjs-wasm', 'TensorFlow.js wasm backend', async () => (await ensurePeers()) && benchTfjs('wasm')],
   ['tfjs-cpu', 'TensorFlow.js cpu backend', async () => (await ensurePeers()) && benchTfjs('cpu')],
+  ['chromium', 'rnnlab WASM in headless Chromium (tests/bench/chromium_bench.mjs)', benchChromium],
 ];
 for (const [key, what, fn] of parts) {
   if (skip.has(key)) continue;
