@@ -1,6 +1,7 @@
 // run.mjs: every test of rnnlab, in order, with a summary: what `npm test` runs and CI calls.
 //   native      CMake build (gcc, Release) and CTest: C tests, golden vectors, exercises, fuzz replays
 //   sanitizers  the same C tests built with clang under AddressSanitizer + UndefinedBehaviorSanitizer
+//   threads     the thread tests (training on 1, 2, 4 threads; the CLI's --threads) under ThreadSanitizer
 //   wasm        the WebAssembly build and the Node tests of the JS API (tests/js, exercises/tests)
 //   browser     end-to-end tests of the page in headless Chromium (tests/e2e)
 //   valgrind    a CLI session under Valgrind memcheck: no errors, no leaks
@@ -26,6 +27,11 @@ const steps = [
     ['cmake', '-S', '.', '-B', 'build-asan', '-DCMAKE_C_COMPILER=clang', '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DRNL_SANITIZE=ON'],
     ['cmake', '--build', 'build-asan', jobs],
     ['ctest', '--test-dir', 'build-asan', '--output-on-failure', jobs],
+  ]],
+  ['threads', [
+    ['cmake', '-S', '.', '-B', 'build-tsan', '-DCMAKE_C_COMPILER=clang', '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DRNL_TSAN=ON'],
+    ['cmake', '--build', 'build-tsan', jobs, '--target', 'rnnlab', 'test_threads', 'test_cli_threads'],
+    ['ctest', '--test-dir', 'build-tsan', '--output-on-failure', '-R', 'threads'],
   ]],
   ['wasm', [
     ['npm', 'run', 'build'],

@@ -559,8 +559,11 @@ export interface WordMap {
   /** Each word alone: its review's logit and P(positive). */
   effect: Float64Array;
   positive: Float64Array;
-  /** |correlation| of each map's x with the effect, and the better map. */
+  /** |correlation| of each map's x with the effect. */
   separation: { pca: number; readout: number };
+  /** With opts.dataset: |correlation| of each map's x with the words' polarity in its training reviews; else null. */
+  dataSeparation: { pca: number; readout: number } | null;
+  /** The better map: by dataSeparation when there is one, else by separation. */
   best: 'pca' | 'readout';
 }
 
@@ -604,6 +607,18 @@ export class Model {
   setOptimizer(opts?: OptimizerOptions): void;
   /** Zero grads, forward, backward, clip, update. Without setOptimizer: Adam, lr 0.001, clip 1. */
   trainStep(batch: Batch, opts?: { bpttWindow?: number }): StepStats;
+  /**
+   * Training steps on n instances of the module: n - 1 Worker replicas of this model (worker_threads in
+   * Node, Workers in a browser; no shared memory, so no cross-origin isolation), used by trainStepAsync.
+   * 1 ends them. The same bytes at every count. n: 1..64.
+   */
+  setThreads(n: number): Promise<void>;
+  /** The instances trainStepAsync uses (setThreads). */
+  readonly threads: number;
+  /** What the replicas' copies cost so far (null at 1 thread): steps, bytes posted out and in, fresh copies of the model. */
+  readonly threadStats: { steps: number; bytesOut: number; bytesIn: number; syncs: number } | null;
+  /** trainStep over the instances of setThreads (shards of 8 rows, summed in order in C): the same result at any count. */
+  trainStepAsync(batch: Batch, opts?: { bpttWindow?: number }): Promise<StepStats>;
   evaluate(batch: Batch): EvalResult;
   /** sigmoid (binary), softmax (classes) or value (regression): (B, outputs), or (B, T, outputs) with zeros at padding. */
   predict(batch: Batch): Float32Array;
@@ -643,7 +658,7 @@ export class Model {
   /** A text word by word, as `rnnlab inspect`: P(positive), the state map, the backward paths, chosen units' gates. */
   inspectText(text: string | Uint8Array, opts?: InspectOptions): InspectResult;
   /** The n most frequent words on two maps with their own effect, as `rnnlab embeddings` (default n 200). */
-  wordMap(n?: number): WordMap;
+  wordMap(n?: number, opts?: { dataset?: Dataset | null }): WordMap;
   /** The k nearest words by cosine of the embeddings (default 5). */
   neighbours(word: string, k?: number): { word: string; id: number; cos: number }[];
   /** The training history kept with the model and in its checkpoints: one point per training step. */
@@ -741,11 +756,15 @@ export class RnnLab {
   /**
    * Loads rnnlab.wasm: by default from beside rnnlab.js; or from a URL, a path (Node), bytes, a
    * Response or a compiled WebAssembly.Module. One instance per call: a Worker loads its own.
+   * By default the loader takes rnnlab-relaxed.wasm (relaxed-SIMD gemms) where WebAssembly.validate
+   * accepts relaxed SIMD, else rnnlab.wasm; `simd: 'plain'` always takes rnnlab.wasm (the native
+   * build's bytes), `simd: 'relaxed'` the relaxed build or an error.
    */
-  static load(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module): Promise<RnnLab>;
+  static load(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module,
+    options?: { simd?: 'auto' | 'plain' | 'relaxed' }): Promise<RnnLab>;
   /** The core's version, e.g. "0.1.0". */
   readonly version: string;
-  /** The gemm kernels in use: "wasmsimd", or "scalar" in a build without SIMD. */
+  /** The gemm kernels in use: "wasmrelaxed" (rnnlab-relaxed.wasm), "wasmsimd", or "scalar" in a build without SIMD. */
   readonly kernels: string;
   /** Names the core knows, in enum order. */
   readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[]; schedules: ScheduleName[] }>;

@@ -79,23 +79,33 @@ set(RNL_WASM_COPY_TO "${RNL_WASM_DEFAULT_COPY}" CACHE FILEPATH "Where the built 
 set(RNL_WASM_ADAPTER_SOURCES ${CMAKE_SOURCE_DIR}/web/wasm_api.c ${CMAKE_SOURCE_DIR}/web/wasm_data.c
   ${CMAKE_SOURCE_DIR}/web/wasm_s2s.c ${CMAKE_SOURCE_DIR}/web/wasm_transformer.c ${CMAKE_SOURCE_DIR}/web/wasm_student.c
   ${CMAKE_SOURCE_DIR}/web/wasm_records.c ${CMAKE_SOURCE_DIR}/web/wasm_inspect.c)
-add_executable(rnnlab_wasm ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${RNL_WASM_ADAPTER_SOURCES})
+# Two modules share every object but the kernel table (kernels.c): web/rnnlab.wasm (wasm_simd128) and, in
+# the main build, web/rnnlab-relaxed.wasm (its table lists the relaxed-SIMD gemms too; see below). The
+# compile flags live on one interface target, rnnlab_wasm_flags, that every part links.
+set(rnl_kernel_table ${CMAKE_SOURCE_DIR}/core/src/kernels.c)
+set(rnl_relaxed_kernels ${CMAKE_SOURCE_DIR}/core/src/kernels_wasm_relaxed.c)
+list(REMOVE_ITEM RNL_WASM_CORE_SOURCES ${rnl_kernel_table} ${rnl_relaxed_kernels})
+add_library(rnnlab_wasm_flags INTERFACE)
+add_library(rnnlab_wasm_objects OBJECT ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${RNL_WASM_ADAPTER_SOURCES})
+add_executable(rnnlab_wasm ${rnl_kernel_table} $<TARGET_OBJECTS:rnnlab_wasm_objects>)
 # build-wasm/rnnlab.wasm: with a .wasm output name emcc writes the module alone, no .js beside it.
 set_target_properties(rnnlab_wasm PROPERTIES OUTPUT_NAME ${RNL_WASM_NAME} SUFFIX ".wasm")
-target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+foreach(t rnnlab_wasm_objects rnnlab_wasm)
+  target_link_libraries(${t} PRIVATE rnnlab_wasm_flags)
+  target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+endforeach()
 if(RNL_CELL_MATH)
   # ex_todo.h for wasm_student.c; RNL_STUDENT_CELLS turns on its rnlw_todo_* reports.
-  target_include_directories(rnnlab_wasm PRIVATE ${CMAKE_SOURCE_DIR}/exercises)
-  target_compile_definitions(rnnlab_wasm PRIVATE RNL_STUDENT_CELLS)
+  target_include_directories(rnnlab_wasm_objects PRIVATE ${CMAKE_SOURCE_DIR}/exercises)
+  target_compile_definitions(rnnlab_wasm_flags INTERFACE RNL_STUDENT_CELLS)
   # The student's files apart, with the module's flags but only the public headers (rnnlab_cell_math.h)
   # and exercises/ on their include path, as in the native grader: not core/src's internal.h.
   add_library(rnnlab_student_cells OBJECT ${rnl_student_sources} ${CMAKE_SOURCE_DIR}/exercises/ex_todo.c ${RNL_CELL_EXTRA_SOURCES})
   target_include_directories(rnnlab_student_cells PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/exercises)
-  target_compile_definitions(rnnlab_student_cells PRIVATE $<TARGET_PROPERTY:rnnlab_wasm,COMPILE_DEFINITIONS>)
-  target_compile_options(rnnlab_student_cells PRIVATE $<TARGET_PROPERTY:rnnlab_wasm,COMPILE_OPTIONS>)
+  target_link_libraries(rnnlab_student_cells PRIVATE rnnlab_wasm_flags)
   target_sources(rnnlab_wasm PRIVATE $<TARGET_OBJECTS:rnnlab_student_cells>)
 endif()
-target_compile_definitions(rnnlab_wasm PRIVATE
+target_compile_definitions(rnnlab_wasm_flags INTERFACE
   RNL_NO_FILES)  # no files: the page and Node pass bytes (rnl_checkpoint_write/read, rnl_dataset_read, CSV text)
 # The data layer is parsing and bookkeeping, not numeric loops: optimise it for size. -Os keeps the module
 # under 200 KB (-O3: ~20 KB more), and the whole IMDB tar still goes through it in under a second in Node,
@@ -111,15 +121,16 @@ set_source_files_properties(${CMAKE_SOURCE_DIR}/core/src/tasks_seq2seq.c ${CMAKE
 # their adapter) run once per click, not per training step: -Os. They add 18 KB to the module (-O3: 36 KB).
 set_source_files_properties(${CMAKE_SOURCE_DIR}/core/src/inspect.c ${CMAKE_SOURCE_DIR}/core/src/run_inspect.c
   ${CMAKE_SOURCE_DIR}/web/wasm_inspect.c PROPERTIES COMPILE_OPTIONS -Os)
-target_compile_options(rnnlab_wasm PRIVATE
+target_compile_options(rnnlab_wasm_flags INTERFACE
   -O3           # speed first: the module is small anyway, and training is all loops
   # 128-bit SIMD: compiles the wasmsimd gemms of kernels_wasm.c (__wasm_simd128__; kernels.c then lists
   # them) and lets clang vectorise the element-wise loops. Every current browser and Node >= 16 run it.
-  # Not -mrelaxed-simd: Node 20 rejects emcc 3.1.6's relaxed FMA, and the kernels use mul + add.
+  # Not -mrelaxed-simd here: emcc 3.1.6 (clang 14) writes the pre-standard relaxed opcodes, which current
+  # engines reject; the relaxed module below compiles its kernels with clang >= 16.
   -msimd128)
 
-target_link_options(rnnlab_wasm PRIVATE
-  -O3                      # runs wasm-opt -O3 over the linked module
+# The link flags both modules share.
+set(RNL_WASM_LINK_FLAGS
   --no-entry               # a library: no main(); exported functions are called from JavaScript
   -sSTANDALONE_WASM        # no Emscripten JS glue: imports only what the module needs, given by rnnlab.js
   "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV}"  # web/lib/exports.js; everything else is dead-stripped
@@ -130,6 +141,9 @@ target_link_options(rnnlab_wasm PRIVATE
   -sSUPPORT_LONGJMP=0      # nothing uses setjmp/longjmp: no exception-emulation code
   --profiling-funcs        # keep function names (~4 KB): a trap's stack and `node --cpu-prof` name C functions
   -msimd128)               # lets wasm-opt keep and emit SIMD at link time
+target_link_options(rnnlab_wasm PRIVATE
+  -O3                      # runs wasm-opt -O3 over the linked module
+  ${RNL_WASM_LINK_FLAGS})
 set_property(TARGET rnnlab_wasm APPEND PROPERTY LINK_DEPENDS ${RNL_WASM_EXPORTS_FILE})
 
 # web/rnnlab.wasm, beside rnnlab.js, which loads it from there by default (gitignored: a build product).
@@ -140,4 +154,60 @@ if(RNL_WASM_COPY_TO)
     COMMAND ${CMAKE_COMMAND} -E make_directory ${rnl_copy_dir}
     COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:rnnlab_wasm> ${RNL_WASM_COPY_TO}
     COMMENT "Copying ${RNL_WASM_NAME}.wasm to ${RNL_WASM_COPY_TO}")
+endif()
+
+# --- The relaxed-SIMD module: web/rnnlab-relaxed.wasm ------------------------------------------------
+
+# The same module with one more kernel set, "wasmrelaxed" (kernels_wasm_relaxed.c: kernels_wasm.c's tiles
+# with f32x4.relaxed_madd), which it then runs. web/lib/loader.js takes it where WebAssembly.validate
+# accepts relaxed SIMD (current Chromium), and web/rnnlab.wasm everywhere else (Node 20 without
+# --experimental-wasm-relaxed-simd, Firefox, Safari). Its results may differ from the plain module's in the
+# last bits (fused or not: the engine chooses), so tests that compare WASM and native bytes use the plain one.
+#
+# emcc 3.1.6's clang 14 writes the pre-standard opcode (0xfd 0xaf 0x01), which current engines refuse, so
+# the relaxed kernels alone are compiled by clang >= 16 (standard: 0xfd 0x85 0x02) with emcc's own compile
+# flags (emcc --cflags: target, sysroot, Emscripten's defines and LLVM options), and linked by emcc with the
+# rest. Two link flags differ: binaryen 108 (wasm-opt, wasm-emscripten-finalize) cannot parse the standard
+# opcodes, so -O1 runs no wasm-opt pass (LLVM's -O3 did the work: the plain module linked this way trains
+# within 2% of the -O3 link), and -sWASM_BIGINT spares finalize from rewriting the module (without it,
+# finalize adds i64 call helpers the standalone module never needs). tests/js/load.test.mjs checks the
+# opcodes. Without clang >= 16 the build says so and makes the plain module only; the loader falls back.
+if(NOT RNL_CELL_MATH)
+  find_program(RNL_CLANG_RELAXED NAMES clang-16 clang-17 clang-18 clang-19
+    DOC "clang >= 16 for web/rnnlab-relaxed.wasm's kernels (Debian 12: apt-get install clang-16 lld-16)")
+  if(RNL_CLANG_RELAXED)
+    execute_process(COMMAND ${CMAKE_C_COMPILER} --cflags OUTPUT_VARIABLE rnl_emcc_cflags OUTPUT_STRIP_TRAILING_WHITESPACE
+      RESULT_VARIABLE rnl_emcc_rc)
+    if(NOT rnl_emcc_rc EQUAL 0)
+      message(FATAL_ERROR "'${CMAKE_C_COMPILER} --cflags' failed: cannot compile the relaxed kernels with emcc's flags")
+    endif()
+    separate_arguments(rnl_emcc_cflags UNIX_COMMAND "${rnl_emcc_cflags}")
+    set(rnl_relaxed_obj ${CMAKE_CURRENT_BINARY_DIR}/kernels_wasm_relaxed.o)
+    add_custom_command(OUTPUT ${rnl_relaxed_obj}
+      COMMAND ${RNL_CLANG_RELAXED} ${rnl_emcc_cflags} -std=c11 -O3 -DNDEBUG -DRNL_NO_FILES
+        -msimd128 -mrelaxed-simd -I${CMAKE_SOURCE_DIR}/core/include -I${CMAKE_SOURCE_DIR}/core/src
+        -c ${rnl_relaxed_kernels} -o ${rnl_relaxed_obj}
+      DEPENDS ${rnl_relaxed_kernels} ${CMAKE_SOURCE_DIR}/core/src/kernels_wasm.c ${CMAKE_SOURCE_DIR}/core/src/kernels.h
+        ${CMAKE_SOURCE_DIR}/core/include/rnnlab.h
+      COMMENT "Compiling the relaxed-SIMD kernels with ${RNL_CLANG_RELAXED}" VERBATIM)
+    add_executable(rnnlab_wasm_relaxed ${rnl_kernel_table} $<TARGET_OBJECTS:rnnlab_wasm_objects> ${rnl_relaxed_obj})
+    set_target_properties(rnnlab_wasm_relaxed PROPERTIES OUTPUT_NAME rnnlab-relaxed SUFFIX ".wasm")
+    target_link_libraries(rnnlab_wasm_relaxed PRIVATE rnnlab_wasm_flags)
+    target_include_directories(rnnlab_wasm_relaxed PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+    target_compile_definitions(rnnlab_wasm_relaxed PRIVATE RNL_KERNELS_WASM_RELAXED)  # kernels.c lists wasmrelaxed
+    target_link_options(rnnlab_wasm_relaxed PRIVATE
+      -O1             # after the -O3 of the release flags: no wasm-opt pass (binaryen 108 cannot read the opcodes)
+      -sWASM_BIGINT   # finalize only reads the module (see above)
+      ${RNL_WASM_LINK_FLAGS})
+    set_property(TARGET rnnlab_wasm_relaxed APPEND PROPERTY LINK_DEPENDS ${RNL_WASM_EXPORTS_FILE})
+    if(RNL_WASM_COPY_TO)
+      get_filename_component(rnl_copy_dir "${RNL_WASM_COPY_TO}" DIRECTORY)
+      add_custom_command(TARGET rnnlab_wasm_relaxed POST_BUILD
+        COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:rnnlab_wasm_relaxed> ${rnl_copy_dir}/rnnlab-relaxed.wasm
+        COMMENT "Copying rnnlab-relaxed.wasm to ${rnl_copy_dir}")
+    endif()
+  else()
+    message(STATUS "No clang >= 16 found: building web/rnnlab.wasm only, without web/rnnlab-relaxed.wasm "
+      "(Debian 12: apt-get install clang-16 lld-16); the loader then uses the plain module everywhere")
+  endif()
 endif()

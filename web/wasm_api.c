@@ -97,6 +97,8 @@ typedef struct rnlw_handle {
     rnl_run_best best;       // keepBest: the best epoch so far (rnlw_keep_best_start, rnlw_keep_best) ...
     uint8_t *best_ck;        // ... and its checkpoint, with the optimizer (NULL: none yet)
     size_t best_n;
+    rnl_shard_grad *shards;  // (shards_n) the shard blocks of the replica step (rnlw_shard_grad, _shard_set)
+    int shards_n;
 } handle;
 
 static handle *wrap_net(rnl_run_net n, rnl_optimizer *o) {
@@ -155,6 +157,8 @@ void rnlw_model_destroy(handle *h) {
     if (!h) return;
     forget_meta(h);
     rnl_buffer_free(h->best_ck);
+    for (int i = 0; i < h->shards_n; i++) rnl_shard_grad_free(&h->shards[i]);
+    free(h->shards);
     free(h->order);
     rnl_task_data_free(&h->data);
     rnl_optimizer_destroy(h->o);
@@ -785,4 +789,77 @@ rnl_status rnlw_text_words(const char **out, int32_t *bytes, handle *h, const ch
     *out = h->words;
     *bytes = keep ? (int32_t)(to - from) : 1;
     return RNL_OK;
+}
+
+// --- Replica steps: shards computed by Worker replicas (web/lib/threads.js) -------------------------------
+//
+// One training step over Workers that each hold an instance of this module and a replica of the model:
+// every instance computes some shards of the staged batch (rnlw_shard_grad), the blocks travel as bytes
+// (rnlw_shard_data/_size out, rnlw_shard_set in), and rnlw_apply_shards sums them in shard order and takes
+// the optimizer step, on the main instance and on each replica alike, so they stay byte-identical. The
+// arithmetic is the core's (rnl_model_shard_grad, rnl_model_apply_shards); JavaScript only carries bytes.
+
+int rnlw_shard_count(int B) { return rnl_shard_count(B); }
+
+// The block slots of h: at least n (kept between steps, grown here).
+static rnl_status ensure_shards(handle *h, int n) {
+    if (n <= h->shards_n) return RNL_OK;
+    rnl_shard_grad *g = realloc(h->shards, sizeof *g * (size_t)n);
+    if (!g) return rnl_fail(RNL_ERR_NOMEM, "shards: out of memory for %d blocks", n);
+    for (int i = h->shards_n; i < n; i++) g[i] = (rnl_shard_grad){0};
+    h->shards = g;
+    h->shards_n = n;
+    return RNL_OK;
+}
+
+static rnl_status check_shard(const handle *h, int shard, int n_wanted) {
+    int n = rnl_shard_count(batch.B);
+    if (shard < 0 || shard >= n || (n_wanted && shard >= h->shards_n))
+        return rnl_fail(RNL_ERR_ARG, "shards: shard %d of a batch of %d rows (%d shards)", shard, batch.B, n);
+    return RNL_OK;
+}
+
+// The optimizer step the next training step takes (its dropout masks' step): the main instance sends it.
+double rnlw_next_step(handle *h) {
+    if (ensure_optimizer(h)) return -1;
+    return (double)rnl_optimizer_steps(h->o) + 1;
+}
+
+// CRC-32 of the parameter block: a replica computes shards only for parameters equal to the main's.
+double rnlw_params_crc(handle *h) {
+    return rnl_crc32((const uint8_t *)rnl_model_params(h->m), rnl_model_num_params(h->m) * sizeof(rnl_real));
+}
+
+// Shard `shard` of the staged batch (rnlw_batch_set), with the dropout masks of optimizer step `step`,
+// into block slot `shard`.
+rnl_status rnlw_shard_grad(handle *h, int shard, int bptt_window, double step) {
+    rnl_status st = check_shard(h, shard, 0);
+    if (!st) st = ensure_shards(h, rnl_shard_count(batch.B));
+    if (st) return st;
+    return rnl_model_shard_grad(h->m, &batch, shard, bptt_window, (long)step, &h->shards[shard]);
+}
+
+uint8_t *rnlw_shard_data(handle *h, int shard) { return shard >= 0 && shard < h->shards_n ? h->shards[shard].data : NULL; }
+int rnlw_shard_size(handle *h, int shard) { return shard >= 0 && shard < h->shards_n ? (int)h->shards[shard].size : 0; }
+
+// Copies a block received from another instance into slot `shard` (checked when applied).
+rnl_status rnlw_shard_set(handle *h, int shard, const uint8_t *bytes, int n) {
+    rnl_status st = check_shard(h, shard, 0);
+    if (!st) st = ensure_shards(h, rnl_shard_count(batch.B));
+    if (st) return st;
+    return rnl_shard_grad_set(&h->shards[shard], bytes, (size_t)n);
+}
+
+// The step from the blocks of every shard of the staged batch: their sum in shard order, the checks,
+// clipping and the optimizer step, as rnlw_train_step. out: the batch's figures.
+rnl_status rnlw_apply_shards(rnlw_progress *out, handle *h) {
+    int n = rnl_shard_count(batch.B);
+    rnl_status st = ensure_optimizer(h);
+    if (!st && n > h->shards_n) st = rnl_fail(RNL_ERR_ARG, "shards: %d blocks for a batch of %d shards", h->shards_n, n);
+    if (st) return st;
+    rnl_step_stats s = {0};
+    st = rnl_model_apply_shards(h->m, h->o, h->shards, n, &s);
+    h->pred_B = batch.B, h->pred_T = batch.T;
+    put_stats(out, &s, rnl_optimizer_steps(h->o));
+    return st;
 }

@@ -92,15 +92,30 @@ done:
 }
 
 static rnl_word_map map;
+static double *polarity;
+static size_t polarity_cap;
 
-// The word map of the model's n most frequent words (rnl_word_map_build), kept until the next call.
-rnl_status rnlw_word_map(rnlw_word_map_view *out, rnlw_handle *h, int n) {
+// The word map of the model's n most frequent words (rnl_word_map_build), kept until the next call. With
+// ds (the model's data set; NULL: none), each map is also measured against the words' polarity in its
+// training reviews, and the better map is chosen by that, as `rnnlab embeddings --data` does: the
+// effect-based measure favours the readout map by construction (its x linearises the effect).
+rnl_status rnlw_word_map(rnlw_word_map_view *out, rnlw_handle *h, int n, const rnl_dataset *ds) {
     rnl_status st;
     if (!wasm_vocabulary(h, "wordMap", &st)) return st;
+    if (ds && (st = rnl_run_data_fits(rnl_model_config(wasm_model(h)), ds, "give wordMap the model's own data set"))) return st;
     rnl_word_map_free(&map);
     if ((st = rnl_word_map_build(&map, wasm_model(h), n))) return st;
+    double dp = NAN, dr = NAN;
+    int readout_best = map.best == RNL_WORDMAP_READOUT;
+    if (ds) {
+        if (!grow((void **)&polarity, &polarity_cap, sizeof(double) * (size_t)map.n))
+            return rnl_fail(RNL_ERR_NOMEM, "wordMap: out of memory");
+        if ((st = rnl_word_polarity(polarity, ds, map.ids, map.n))) return st;
+        rnl_word_map_against(&map, polarity, &dp, &dr);
+        readout_best = dr > dp;
+    }
     *out = (rnlw_word_map_view){map.n, map.ids, map.pca, map.readout, map.effect, map.prob, map.sep_pca, map.sep_readout,
-                                map.best == RNL_WORDMAP_READOUT};
+                                readout_best, dp, dr};
     return RNL_OK;
 }
 
@@ -128,7 +143,11 @@ rnl_status rnlw_neighbours(rnlw_neighbours_view *out, rnlw_handle *h, int id, in
 
 // The model's training history: out->data points to out->n rnl_history_point records (NULL, 0: none).
 void rnlw_history(rnlw_span *out, rnlw_handle *h) {
-    size_t n;
+    size_t n = 0;
+    if (!wasm_model(h)) {  // a Transformer keeps no history
+        *out = (rnlw_span){NULL, 0};
+        return;
+    }
     const rnl_history_point *p = rnl_model_history(wasm_model(h), &n);
     *out = (rnlw_span){p, n};
 }

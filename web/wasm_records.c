@@ -221,6 +221,7 @@ static const rnlw_field word_map_fields[] = {
     F(rnlw_word_map_view, readout, RNLW_SIZE), F(rnlw_word_map_view, effect, RNLW_SIZE), F(rnlw_word_map_view, prob, RNLW_SIZE),
     F(rnlw_word_map_view, sep_pca, RNLW_F64), F(rnlw_word_map_view, sep_readout, RNLW_F64),
     F(rnlw_word_map_view, best_readout, RNLW_BOOL),
+    F(rnlw_word_map_view, data_sep_pca, RNLW_F64), F(rnlw_word_map_view, data_sep_readout, RNLW_F64),
 };
 
 static const rnlw_field neighbours_fields[] = {

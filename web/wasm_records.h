@@ -225,7 +225,10 @@ typedef struct {
     const double *pca, *readout;  // (n, 2) each
     const double *effect, *prob;  // (n) each
     double sep_pca, sep_readout;
-    int best_readout;             // 1: the readout map separates better
+    int best_readout;             // 1: the readout map separates better (against the data when given, else the effect)
+    // With the model's data set: |correlation| of each map's x with the words' polarity in its training
+    // reviews (rnl_word_polarity, rnl_word_map_against); NaN without one.
+    double data_sep_pca, data_sep_readout;
 } rnlw_word_map_view;
 
 // "neighbours": nearest words by cosine (rnl_nearest_words).

@@ -123,18 +123,21 @@ static const char *train_help =
     "output:\n"
     "  --eval-every N     task: evaluate on held-out batches every N steps (default steps/%d); data: every epoch\n"
     "  --out FILE         write the trained model here instead of back to --model\n"
-    "  --json             print metrics as JSON lines on stdout instead of a progress bar\n";
+    "  --json             print metrics as JSON lines on stdout instead of a progress bar\n"
+    "speed:\n"
+    "  --threads N        threads (default: the cores, %d here); every count gives the same bytes: a\n"
+    "                     step is the fixed-order sum of 8-row shards (docs/performance.md)\n";
 
 int cmd_train(int argc, char **argv) {
     const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
     if (cli_wants_help(argc, argv))
         return printf(train_help, def.length, def.steps, def.epochs, def.bucket, def.batch, def.lr_adam, def.lr_other, def.momentum,
-                      def.weight_decay, def.clip, def.bptt, def.eval_every_parts), 0;
+                      def.weight_decay, def.clip, def.bptt, def.eval_every_parts, rnl_cpu_count()), 0;
     args a;
     args_init(&a, "train", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *out = NULL;
     int T = def.length, steps = def.steps, epochs = def.epochs, bucket = def.bucket, B = def.batch, window = def.bptt;
-    int json = 0, eval_every = 0, have_seed = 0, keep_best = 0, patience = 0, have_patience = 0;
+    int json = 0, eval_every = 0, have_seed = 0, keep_best = 0, patience = 0, have_patience = 0, threads = rnl_cpu_count();
     const char *schedule = NULL;
     rnl_run_schedule sched = rnl_run_schedule_default();
     cli_optim_flags of;
@@ -161,6 +164,7 @@ int cmd_train(int argc, char **argv) {
         else if (args_is(&a, "--gamma")) args_limit_real(&a, &sched.gamma, "gamma");
         else if (args_is(&a, "--keep-best")) keep_best = 1;
         else if (args_is(&a, "--patience")) have_patience = args_limit(&a, &patience, "patience");
+        else if (args_is(&a, "--threads")) args_limit(&a, &threads, "threads");
         else args_unknown(&a);
     }
     if (a.failed) return 2;
@@ -178,6 +182,12 @@ int cmd_train(int argc, char **argv) {
     rnl_optimizer *o;
     rnl_dataset *ds = NULL;
     if (cli_net_load("train", model, &m, &o)) return 1;
+    if (rnl_run_net_set_threads(m, threads)) {
+        cli_error("train", "%s", rnl_last_error());
+        rnl_optimizer_destroy(o);
+        cli_net_destroy(m);
+        return 1;
+    }
     const rnl_config io = rnl_run_net_config(m);
     int rc = 0;
     if (m.tf && window) rc = cli_error("train", "--bptt truncates backpropagation through time: a Transformer has no recurrence to truncate");
@@ -326,16 +336,18 @@ static const char *eval_help =
     "  --batches N    task: batches of %d sequences (default %d)\n"
     "  --seed N       task: seed of the test data (default %llu)\n"
     "  --split test|val   data: which split (default test)\n"
-    "  --json         print the result as one JSON object\n";
+    "  --json         print the result as one JSON object\n"
+    "  --threads N    data: batches evaluated in parallel (default: the cores, %d here); same figures\n";
 
 int cmd_eval(int argc, char **argv) {
     const rnl_run_defaults def = rnl_run_defaults_of(RNL_RUN_RECURRENT);
     if (cli_wants_help(argc, argv))
-        return printf(eval_help, def.length, def.test_batch, def.test_batches, (unsigned long long)def.test_seed), 0;
+        return printf(eval_help, def.length, def.test_batch, def.test_batches, (unsigned long long)def.test_seed,
+                      rnl_cpu_count()), 0;
     args a;
     args_init(&a, "eval", argc, argv);
     const char *model = NULL, *task_name = NULL, *data = NULL, *split_name = "test";
-    int T = def.length, batches = def.test_batches, json = 0;
+    int T = def.length, batches = def.test_batches, json = 0, threads = rnl_cpu_count();
     uint64_t seed = def.test_seed;
     while (args_next(&a)) {
         if (args_is(&a, "--model")) args_str(&a, &model);
@@ -346,6 +358,7 @@ int cmd_eval(int argc, char **argv) {
         else if (args_is(&a, "--batches")) args_limit(&a, &batches, "eval_batches");
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--json")) json = 1;
+        else if (args_is(&a, "--threads")) args_limit(&a, &threads, "threads");
         else args_unknown(&a);
     }
     if (a.failed) return 2;
@@ -356,6 +369,11 @@ int cmd_eval(int argc, char **argv) {
     if (task_name && rnl_task_parse(task_name, &task)) return args_error(&a, "%s", rnl_last_error()), 2;
     rnl_run_net m;
     if (cli_net_load("eval", model, &m, NULL)) return 1;
+    if (rnl_run_net_set_threads(m, threads)) {
+        cli_error("eval", "%s", rnl_last_error());
+        cli_net_destroy(m);
+        return 1;
+    }
     const rnl_config io = rnl_run_net_config(m);
     int rc = 0;
     rnl_run_eval r;

@@ -81,6 +81,7 @@ const char *rnl_status_name(rnl_status st);
 #define RNL_MAX_BATCH 4096
 #define RNL_MAX_STEPS 100000
 #define RNL_MAX_WORKSPACE ((size_t)1 << 30)  // bytes of work memory for one batch, every model kind
+#define RNL_MAX_THREADS 256  // training and evaluation threads of one model
 
 // One range per setting that people type (model sizes, training settings), defined once: the config
 // check, the CLI's flags, the page and the Node runner read it, so a limit has one message everywhere:
@@ -88,7 +89,7 @@ const char *rnl_status_name(rnl_status st);
 // Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, dropout, attn_width, symbols,
 // reverse_length, decode_len, batch, length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr,
 // momentum, weight_decay, clip, warmup, step_size, gamma, patience, n_train, n_val, n_test, vocab_words, max_len,
-// window, horizon, heads, ffn.
+// window, horizon, heads, ffn, threads.
 typedef struct {
     const char *name;  // "hidden": the config field's or the setting's name
     double min, max;   // inclusive
@@ -330,10 +331,68 @@ typedef struct {
 rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window,
                           rnl_step_stats *st);
 // All the memory training needs on batches of (B, T): parameters, gradients, the optimizer's state and
-// the work memory. 0 if the configuration is invalid or the size overflows.
+// the work memory. 0 if the configuration is invalid or the size overflows. Not counted: what a sharded
+// step adds ("Shards and threads"), a gradient slot of the parameters' size per thread and, past the
+// first thread, a worker's work memory for 8 rows.
 size_t rnl_training_bytes(const rnl_config *cfg, rnl_optim kind, int B, int T);
 // Forward only; loss and accuracy of one batch.
 rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st);
+
+// --- Shards and threads ---------------------------------------------------------------------------
+//
+// A training step is the fixed-order sum of its shards. Shard s of a batch of B rows is the caller's rows
+// [8s, min(B, 8s + 8)) (RNL_SHARD_ROWS): the split depends only on the batch, never on the thread count.
+// Each shard's forward and backward writes its own gradient, scaled as its part of the whole batch's mean
+// (1 / the batch's loss items) with the dropout masks of the batch's global rows; the shards' gradients
+// are then added in shard order 0, 1, ..., S-1, and the step ends as ever (norm, checks, clip, optimizer).
+// So a step gives the same bytes on 1, 2 or 16 threads, natively and in WebAssembly, and in a Worker
+// replica that computes some shards in another address space: rnl_model_shard_grad there, the blocks
+// posted back, rnl_model_apply_shards here. (Against one whole-batch pass the sums run in another order:
+// the same gradient to rounding, not the same bits.) Seq2seq models train on whole batches, one thread.
+//
+//     rnl_shard_grad g[RNL_MAX_BATCH / RNL_SHARD_ROWS] = {{0}};
+//     long step = rnl_optimizer_steps(o) + 1;
+//     for (int s = 0; s < rnl_shard_count(b.B); s++) rnl_model_shard_grad(m, &b, s, 0, step, &g[s]);
+//     rnl_model_apply_shards(m, o, g, rnl_shard_count(b.B), &st);   // == rnl_train_step(m, o, &b, 0, &st)
+#define RNL_SHARD_ROWS 8
+
+int rnl_shard_count(int B);  // ceil(B / RNL_SHARD_ROWS); 0 if B < 1
+
+// One shard's gradient and figures as one flat block of bytes that a Worker can post (both ends the same
+// build: rnl_real is float in WebAssembly). Layout, offsets in bytes:
+//   0: head, 8 doubles: shard index, n_rows, loss sum, loss items, correct, count, fault (1: the shard's
+//      loss was NaN or infinite and it has no gradient), 0
+//   64: dense, n_dense rnl_real: the gradient of every parameter outside the embedding, in block order
+//   then rows, n_rows int32: the embedding rows the shard read, ascending, padded with -1 to 8 bytes
+//   then row grads, (n_rows, embed) rnl_real: those rows of the embedding's gradient
+// A model without a vocabulary has n_rows 0 and every parameter in dense. {0} is an empty block.
+typedef struct {
+    uint8_t *data;
+    size_t size, cap;
+} rnl_shard_grad;
+void rnl_shard_grad_free(rnl_shard_grad *g);  // and back to {0}
+// Copies a received block in (checked against the model in rnl_model_apply_shards).
+rnl_status rnl_shard_grad_set(rnl_shard_grad *g, const uint8_t *bytes, size_t n);
+
+// Forward and backward of shard `shard` of the whole batch b with the dropout masks of optimizer step
+// `step` (rnl_optimizer_steps(o) + 1 for the step being taken) into *g. Uses m's gradient block and work
+// memory as scratch: a replica's own model will do. A non-finite loss is not an error here: the block
+// says so (fault), and rnl_model_apply_shards reports it.
+rnl_status rnl_model_shard_grad(rnl_model *m, const rnl_batch *b, int shard, int bptt_window, long step,
+                                rnl_shard_grad *g);
+// The step from n blocks (n = rnl_shard_count(B), block i of shard i): m's gradient block = their sum in
+// order, then the checks, norm, clip and optimizer step of rnl_train_step; st gets the batch's figures.
+rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shard_grad *g, int n,
+                                  rnl_step_stats *st);
+// Threads for training steps (over shards) and the run layer's evaluations (over batches): 1..
+// RNL_MAX_THREADS; the WebAssembly build always uses 1. Results are the same for every count. Each
+// thread past the first holds a worker: work memory for (8, T) and a gradient block of the model's size.
+rnl_status rnl_model_set_threads(rnl_model *m, int n);
+// n batches evaluated (forward, loss, accuracy) on m's threads, batch i's figures into st[i]; each
+// thread reads whole batches, so st[] does not depend on the thread count.
+rnl_status rnl_model_eval_batches(rnl_model *m, const rnl_batch *b, int n, rnl_step_stats *st);
+int rnl_model_threads(const rnl_model *m);
+int rnl_cpu_count(void);  // cores online (1 in WebAssembly): the CLI's default thread count
 
 // --- Checkpoints --------------------------------------------------------------------------------
 

@@ -210,6 +210,9 @@ rnl_config rnl_run_net_config(rnl_run_net n);            // what it reads and pr
 size_t rnl_run_net_num_params(rnl_run_net n);
 rnl_status rnl_run_net_forward(rnl_run_net n, const rnl_batch *b, rnl_real *loss);
 const rnl_real *rnl_run_net_predictions(rnl_run_net n);
+// Threads for training steps (shards) and split evaluations (whole batches, summed in batch order); the
+// results are the same for every count (rnnlab.h, "Shards and threads").
+rnl_status rnl_run_net_set_threads(rnl_run_net n, int threads);
 rnl_status rnl_run_net_attach_data(rnl_run_net n, const rnl_dataset *ds, const char *hint, int *changed);
 rnl_status rnl_run_net_train_task(rnl_run_net n, rnl_optimizer *o, rnl_task task, int B, int T, int steps, int bptt,
                                   const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);

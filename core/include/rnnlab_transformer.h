@@ -98,6 +98,12 @@ const rnl_real *rnl_tf_attention(const rnl_tf *m, int layer, int head, int sampl
 
 rnl_status rnl_tf_train_step(rnl_tf *m, rnl_optimizer *o, const rnl_batch *b, rnl_step_stats *st);
 rnl_status rnl_tf_eval_batch(rnl_tf *m, const rnl_batch *b, rnl_step_stats *st);
+// Shards and threads as for rnl_model (rnnlab.h, "Shards and threads").
+rnl_status rnl_tf_shard_grad(rnl_tf *m, const rnl_batch *b, int shard, long step, rnl_shard_grad *g);
+rnl_status rnl_tf_apply_shards(rnl_tf *m, rnl_optimizer *o, const rnl_shard_grad *g, int n, rnl_step_stats *st);
+rnl_status rnl_tf_set_threads(rnl_tf *m, int n);
+rnl_status rnl_tf_eval_batches(rnl_tf *m, const rnl_batch *b, int n, rnl_step_stats *st);
+int rnl_tf_threads(const rnl_tf *m);
 
 // Checkpoints (docs/checkpoint-format.md, "Transformer"): magic "RNNLABTF", the configuration, the
 // parameter block, the optional optimizer state and meta bytes, CRC-32; checked before anything is allocated.

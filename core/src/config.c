@@ -120,6 +120,8 @@ static const rnl_limit limits[] = {
     // Transformer encoder (rnnlab_transformer.h); its width is "hidden", its depth "layers"
     {"heads", 1, 64, "attention heads (Transformer; must divide hidden)", 1},
     {"ffn", 1, 4 * RNL_MAX_WIDTH, "feed-forward width (Transformer)", 1},
+    // Threads of native training and evaluation (the WebAssembly build runs one): results do not depend on it
+    {"threads", 1, RNL_MAX_THREADS, "threads for training and evaluation (native)", 1},
 };
 #define N_LIMITS ((int)(sizeof limits / sizeof limits[0]))
 

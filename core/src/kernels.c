@@ -66,6 +66,10 @@ RNL_GEMM_DECL(avx512)
 #if defined(__wasm_simd128__) && !defined(RNL_DOUBLE)
 #define RNL_KERNELS_WASM 1
 RNL_GEMM_DECL(wasmsimd)
+// The relaxed-SIMD module (web/rnnlab-relaxed.wasm) links kernels_wasm_relaxed.c too, and says so.
+#ifdef RNL_KERNELS_WASM_RELAXED
+RNL_GEMM_DECL(wasmrelaxed)
+#endif
 #endif
 
 // Reference first, then in increasing order of speed: rnl_kernels_active takes the last available one.
@@ -79,6 +83,9 @@ static const rnl_kernel_set kernel_sets[] = {
 #endif
 #ifdef RNL_KERNELS_WASM
     RNL_GEMM_ENTRY(wasmsimd),
+#ifdef RNL_KERNELS_WASM_RELAXED
+    RNL_GEMM_ENTRY(wasmrelaxed),
+#endif
 #endif
 };
 #define NUM_SETS ((int)(sizeof kernel_sets / sizeof kernel_sets[0]))

@@ -1,14 +1,21 @@
-// kernels_wasm.c: the "wasmsimd" gemms (128-bit WebAssembly SIMD), float only.
+// kernels_wasm.c: the "wasmsimd" gemms (128-bit WebAssembly SIMD), float only, and through
+// kernels_wasm_relaxed.c the same tiles as "wasmrelaxed", with the fused multiply-add of relaxed SIMD.
 //
 // Compiled to code only with -msimd128 (__wasm_simd128__), which the WASM build sets; kernels.c then
 // lists this variant, always available (a runtime without SIMD would refuse the whole module).
-// mul + add, not relaxed-SIMD FMA: Node 20 rejects the relaxed instructions of Emscripten 3.1.6, and
-// fused results would differ from the native build's anyway.
+// "wasmsimd" uses mul + add, rounded twice on every engine: the module the byte comparisons with the
+// native build use, and every engine runs it.
+// "wasmrelaxed" (RNL_WASM_RELAXED, set by kernels_wasm_relaxed.c) uses f32x4.relaxed_madd, which an
+// engine may run fused (one rounding: results differ from wasmsimd's in the last bits) or as mul + add.
+// It lives in a second module, web/rnnlab-relaxed.wasm, that the loader takes only where
+// WebAssembly.validate accepts the instruction; it needs clang >= 16 (web/wasm.cmake says why).
 //
-// Same design as kernels_x86.c, at a smaller scale: register tiles of 4 rows x 8 columns (8 accumulators:
-// V8 maps v128 to the 16 xmm registers on x86-64, so a 6x8 tile's 12 accumulators plus operands would
-// spill); for each block of KC steps of K and MC rows of C, a panel of op(B) (KC, 8) is packed into a
-// stack buffer (8 KB) and swept by every row tile: for nn and tn the first tile copies it as it reads it,
+// Same design as kernels_x86.c, at a smaller scale: register tiles of MR rows x 8 columns. V8 maps v128 to
+// the 16 xmm registers on x86-64: with mul + add, 4x8 (8 accumulators, 2 panel vectors, a broadcast and
+// the product) is the largest that does not spill; the fused relaxed_madd needs no product register, so
+// "wasmrelaxed" takes 6x8 (12 + 2 + 1 = 15 registers; MR 6, set by kernels_wasm_relaxed.c). For each
+// block of KC steps of K and MC rows of C, a panel of op(B) (KC, 8) is packed into a stack buffer (8 KB)
+// and swept by every row tile: for nn and tn the first tile copies it as it reads it,
 // for nt a pass of 4x4 transposes packs it. A is read in place. Leftover columns go through a small tile
 // on the stack (WASM SIMD has no masked stores), leftover rows through a smaller tile.
 #if defined(__wasm_simd128__) && !defined(RNL_DOUBLE)
@@ -18,10 +25,30 @@
 #include <string.h>
 #include <wasm_simd128.h>
 
+#ifdef RNL_WASM_RELAXED
+#ifndef __wasm_relaxed_simd__
+#error "kernels_wasm_relaxed.c needs -mrelaxed-simd (clang >= 16, which writes the standard opcodes)"
+#endif
+typedef float rnl_f32x4 __attribute__((vector_size(16)));
+// acc + a * b, f32x4.relaxed_madd (0xfd 0x85 0x02). clang 16 has the builtin but not yet the
+// wasm_f32x4_relaxed_madd of wasm_simd128.h.
+#define MADD(acc, a, b) \
+    ((v128_t)__builtin_wasm_relaxed_madd_f32x4((rnl_f32x4)(a), (rnl_f32x4)(b), (rnl_f32x4)(acc)))
+#define ISA wasmrelaxed
+#else
+#define MADD(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))  // acc + a * b, rounded twice
+#define ISA wasmsimd
+#endif
+// rnl_gemm_nn_wasmsimd or rnl_gemm_nn_wasmrelaxed ...
+#define RNL_NAME2(prefix, isa) prefix##isa
+#define RNL_NAME(prefix, isa) RNL_NAME2(prefix, isa)
+
 #define KC 256
 #define MC_ROWS 128
-#define MR 4
 #define NR 8
+#ifndef MR
+#define MR 4
+#endif
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
@@ -79,8 +106,8 @@ static inline __attribute__((always_inline)) void ukr(const int mr, const int nv
         UNROLL_FULL
         for (int r = 0; r < mr; r++) {
             v128_t a = wasm_f32x4_splat(ta ? A[(size_t)k * lda + r] : A[(size_t)r * lda + k]);
-            acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(a, b0));
-            if (nv > 1) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(a, b1));
+            acc[r][0] = MADD(acc[r][0], a, b0);
+            if (nv > 1) acc[r][1] = MADD(acc[r][1], a, b1);
         }
     }
     UNROLL_FULL
@@ -100,12 +127,18 @@ static inline __attribute__((always_inline)) void ukr(const int mr, const int nv
 
 #define ROW_CASE(r, NV, MASKED, TA) \
     case r: ukr(r, NV, MASKED, TA, kc, A, lda, Bp, bs, C, ldc, nr, NULL); break;
+#if MR == 6
+#define ROW_CASES_OVER_4(NV, MASKED, TA) ROW_CASE(6, NV, MASKED, TA) ROW_CASE(5, NV, MASKED, TA)
+#else
+#define ROW_CASES_OVER_4(NV, MASKED, TA)
+#endif
 #define ROWS(NV, MASKED, TA)                                                                  \
     switch (mr) {                                                                             \
+        ROW_CASES_OVER_4(NV, MASKED, TA)                                                      \
         ROW_CASE(4, NV, MASKED, TA) ROW_CASE(3, NV, MASKED, TA) ROW_CASE(2, NV, MASKED, TA)   \
         ROW_CASE(1, NV, MASKED, TA)                                                           \
     }
-// One tile of mr <= 4 rows and nr <= 8 columns, dispatched to compile-time sizes.
+// One tile of mr <= MR rows and nr <= 8 columns, dispatched to compile-time sizes.
 #define TILE(name, TA)                                                                                  \
     static void name(int mr, int nr, int kc, const float *A, int lda, const float *Bp, int bs, float *C, \
                      int ldc) {                                                                         \
@@ -166,21 +199,26 @@ static void gemm_blocked(int ta, int tb, int M, int N, int K, const float *A, in
 
 // --- Exported entry points (declared in kernels.c) ---------------------------------------------------
 
-void rnl_gemm_nn_wasmsimd(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc);
-void rnl_gemm_nt_wasmsimd(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc);
-void rnl_gemm_tn_wasmsimd(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc);
-int rnl_kernels_wasmsimd_available(void);
+#define GEMM_NN RNL_NAME(rnl_gemm_nn_, ISA)
+#define GEMM_NT RNL_NAME(rnl_gemm_nt_, ISA)
+#define GEMM_TN RNL_NAME(rnl_gemm_tn_, ISA)
+#define AVAILABLE RNL_NAME(RNL_NAME(rnl_kernels_, ISA), _available)
+void GEMM_NN(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc);
+void GEMM_NT(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc);
+void GEMM_TN(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc);
+int AVAILABLE(void);
 
-void rnl_gemm_nn_wasmsimd(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+void GEMM_NN(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
     gemm_blocked(0, 0, M, N, K, A, lda, B, ldb, C, ldc);
 }
-void rnl_gemm_nt_wasmsimd(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+void GEMM_NT(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
     gemm_blocked(0, 1, M, N, K, A, lda, B, ldb, C, ldc);
 }
-void rnl_gemm_tn_wasmsimd(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+void GEMM_TN(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
     gemm_blocked(1, 0, M, N, K, A, lda, B, ldb, C, ldc);
 }
-int rnl_kernels_wasmsimd_available(void) { return 1; }  // a module built with SIMD only loads where it runs
+// A module built with SIMD (or relaxed SIMD) only loads where it runs: always available once loaded.
+int AVAILABLE(void) { return 1; }
 
 #else
 typedef int rnl_kernels_wasm_unused;  // ISO C wants at least one declaration per file

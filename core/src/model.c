@@ -56,6 +56,7 @@ struct rnl_model {
     rnl_real *trace_state[RNL_MAX_LAYERS][2];   // (T, H)
     rnl_real *trace_gn[RNL_MAX_LAYERS][2];      // (T)
     int trace_has_gn;
+    int trace_T;         // steps of trace_gn: the traced backward's T
 };
 
 static const rnl_kind model_kind;  // at the end of the file
@@ -297,7 +298,8 @@ static void apply_masks(const rnl_model *m, rnl_real *x, int ld, int w, int site
     const uint64_t step = m->drop_step;
     for (int t = 0; t < m->T; t++) {
         int nb = rnl_active_rows(m->len, m->B, t);
-        for (int r = 0; r < nb; r++) rnl_dropout_apply(x + ((size_t)t * m->B + r) * ld, w, p, step, site, m->order[r], t);
+        for (int r = 0; r < nb; r++)
+            rnl_dropout_apply(x + ((size_t)t * m->B + r) * ld, w, p, step, site, m->base.row0 + m->order[r], t);
     }
 }
 
@@ -473,7 +475,8 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
             memcpy(m->feat + (size_t)r * D, ytop + ((size_t)(m->len[r] - 1) * B + r) * D, sizeof(rnl_real) * H);
             if (m->ndir == 2) memcpy(m->feat + (size_t)r * D + H, ytop + (size_t)r * D + H, sizeof(rnl_real) * H);
             memcpy(m->logits + (size_t)r * O, bias, sizeof(rnl_real) * O);
-            if (m->drop) rnl_dropout_apply(m->feat + (size_t)r * D, D, c->dropout, m->drop_step, c->layers, m->order[r], 0);
+            if (m->drop)
+                rnl_dropout_apply(m->feat + (size_t)r * D, D, c->dropout, m->drop_step, c->layers, m->base.row0 + m->order[r], 0);
         }
         rnl_gemm_nt(B, O, D, m->feat, D, W, D, m->logits, O);
         for (int r = 0; r < B; r++) {
@@ -511,14 +514,20 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     }
     m->loss_count = count * (c->head == RNL_HEAD_REGRESSION ? O : 1);
     m->accuracy = c->head == RNL_HEAD_REGRESSION ? NAN : (double)correct / count;
+    m->base.sums = (rnl_sums){total, m->loss_count, correct, count};
     if (loss) *loss = (rnl_real)(total / m->loss_count);
 
     // Traces of one sample, copied out of the caches.
-    m->trace_steps = 0;
-    m->trace_has_gn = 0;
-    if (m->trace_sample >= 0 && m->trace_sample < B) {
+    // A shard (shards.c) traces the sample only if it is one of its rows, and otherwise leaves the trace of
+    // the shard that had it; the training step runs the shards of a traced model on this model, in order.
+    int ts = m->trace_sample >= 0 ? m->trace_sample - m->base.row0 : -1, mine = ts >= 0 && ts < B;
+    if (mine || !m->base.batch_items) {
+        m->trace_steps = 0;
+        m->trace_has_gn = 0;
+    }
+    if (mine) {
         int r = 0;
-        while (m->order[r] != m->trace_sample) r++;
+        while (m->order[r] != ts) r++;
         int GH = rnl_cell_gates(c->cell) * H, len = m->len[r];
         m->trace_steps = len;
         for (int l = 0; l < c->layers; l++)
@@ -542,7 +551,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
         return rnl_fail(RNL_ERR_ARG, "backward: needs a forward pass with targets first");
     if (bptt_window < 0) return rnl_fail(RNL_ERR_ARG, "backward: bptt_window is %d, must be >= 0", bptt_window);
     const int B = m->B, T = m->T, H = c->hidden, D = m->D, O = c->outputs;
-    const rnl_real scale = (rnl_real)1 / m->loss_count;
+    const rnl_real scale = rnl_base_loss_scale(&m->base, m->loss_count);  // a shard: of the whole batch
     const rnl_real *W = m->base.params + m->off_head_w;
     rnl_real *dW = m->base.grads + m->off_head_w, *db = m->base.grads + m->off_head_b;
     rnl_real *dy = m->dy[0];
@@ -564,7 +573,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
                 rnl_real *df = m->dfeat;
                 memset(df, 0, sizeof(rnl_real) * D);
                 rnl_gemm_nn(1, D, O, dl + (size_t)r * O, O, W, D, df, D);
-                rnl_dropout_apply(df, D, c->dropout, step, c->layers, m->order[r], 0);
+                rnl_dropout_apply(df, D, c->dropout, step, c->layers, m->base.row0 + m->order[r], 0);
                 for (int j = 0; j < H; j++) fwd[j] += df[j];
                 if (m->ndir == 2)
                     for (int j = 0; j < H; j++) dy[(size_t)r * D + H + j] += df[H + j];
@@ -587,7 +596,7 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
     }
 
     // Recurrent layers, top down; dy holds dL/d(output of layer l).
-    int tracing = m->trace_sample >= 0 && m->trace_sample < B;
+    int tracing = m->trace_sample >= 0 && m->trace_sample - m->base.row0 >= 0 && m->trace_sample - m->base.row0 < B;
     double *gn2 = NULL;
     if (tracing) {
         gn2 = malloc(sizeof(double) * T);
@@ -614,7 +623,8 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
         dy = dx;
     }
     free(gn2);
-    m->trace_has_gn = tracing;
+    if (tracing || !m->base.batch_items) m->trace_has_gn = tracing;
+    if (tracing) m->trace_T = T;
 
     // Embedding: scatter-add the input gradient into the rows of the tokens read.
     if (c->vocab > 0) {
@@ -655,7 +665,10 @@ rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *o
 
 // --- Introspection ------------------------------------------------------------------------------
 
-void rnl_model_set_trace(rnl_model *m, int sample) { m->trace_sample = sample < 0 ? -1 : sample; }
+void rnl_model_set_trace(rnl_model *m, int sample) {
+    m->trace_sample = sample < 0 ? -1 : sample;
+    m->base.trace = m->trace_sample >= 0;
+}
 
 static int trace_ok(const rnl_model *m, int layer, int dir) {
     return m->valid && m->trace_steps > 0 && layer >= 0 && layer < m->cfg.layers && dir >= 0 && dir < m->ndir;
@@ -677,7 +690,7 @@ const rnl_real *rnl_model_trace_state(const rnl_model *m, int layer, int dir, in
 
 const rnl_real *rnl_model_trace_grad_norms(const rnl_model *m, int layer, int dir, int *steps) {
     if (!trace_ok(m, layer, dir) || !m->trace_has_gn) return NULL;
-    if (steps) *steps = m->T;
+    if (steps) *steps = m->trace_T;
     return m->trace_gn[layer][dir];
 }
 
@@ -701,6 +714,7 @@ static rnl_status kind_forward(rnl_base *b, const void *batch, rnl_real *loss) {
 }
 static rnl_status kind_backward(rnl_base *b, int bptt_window) { return rnl_model_backward((rnl_model *)b, bptt_window); }
 static void kind_accuracy(const rnl_base *b, double acc[2]) { acc[0] = ((const rnl_model *)b)->accuracy; }
+static const rnl_config *kind_io(const rnl_base *b) { return &((const rnl_model *)b)->cfg; }
 
 static const rnl_kind model_kind = {
     .name = "model",
@@ -710,6 +724,8 @@ static const rnl_kind model_kind = {
     .forward = kind_forward,
     .backward = kind_backward,
     .accuracy = kind_accuracy,
+    .size = sizeof(rnl_model),
+    .io = kind_io,
 };
 
 rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window, rnl_step_stats *st) {
@@ -722,4 +738,30 @@ rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, in
 rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st) {
     rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
     return rnl_base_eval_batch(&m->base, b, &out);
+}
+
+// --- Shards and threads (shards.c) ------------------------------------------------------------------
+
+rnl_status rnl_model_shard_grad(rnl_model *m, const rnl_batch *b, int shard, int bptt_window, long step,
+                                rnl_shard_grad *g) {
+    return rnl_base_shard_grad(&m->base, b, shard, bptt_window, step, g);
+}
+
+rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shard_grad *g, int n, rnl_step_stats *st) {
+    rnl_step_stats local;
+    if (!st) st = &local;
+    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    return rnl_base_apply_shards(&m->base, o, g, n, &out);
+}
+
+rnl_status rnl_model_set_threads(rnl_model *m, int n) { return rnl_base_set_threads(&m->base, n); }
+int rnl_model_threads(const rnl_model *m) { return rnl_base_team_threads(&m->base); }
+
+rnl_status rnl_model_eval_batches(rnl_model *m, const rnl_batch *b, int n, rnl_step_stats *st) {
+    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
+    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
+    for (int i = 0; i < n; i++) outs[i] = (rnl_step_out){&st[i].loss, &st[i].grad_norm, &st[i].clipped, {&st[i].accuracy, NULL}};
+    rnl_status s = rnl_base_eval_batches(&m->base, b, n, outs);
+    free(outs);
+    return s;
 }

@@ -45,6 +45,7 @@ rnl_status rnl_base_alloc_params(rnl_base *b) {
 }
 
 void rnl_base_free(rnl_base *b) {
+    rnl_team_destroy(b->team);
     free(b->params);
     free(b->grads);
     free(b->tensors);

@@ -48,7 +48,21 @@ typedef struct {
     rnl_status (*forward)(rnl_base *b, const void *batch, rnl_real *loss);  // loss NULL: no targets
     rnl_status (*backward)(rnl_base *b, int bptt_window);  // += into the gradient block
     void (*accuracy)(const rnl_base *b, double acc[2]);     // of the last forward; acc[1] if the kind has two
+    // Sharded training (shards.c), for a kind whose batch is an rnl_batch: its size in bytes (workers are
+    // copies of the kind's struct) and the rnl_config that describes its batches (vocab, head, outputs,
+    // seq2seq: the batch check, row strides and loss items). NULL io: the kind trains on whole batches.
+    size_t size;
+    const rnl_config *(*io)(const rnl_base *b);
 } rnl_kind;
+
+// The figures of a forward pass as sums, so that shards add up to the whole batch's: the loss summed over
+// `items` (what the mean divides by), and `correct` of `count` predictions (rows, or steps of seq2seq).
+typedef struct {
+    double loss;
+    int items, correct, count;
+} rnl_sums;
+
+typedef struct rnl_team rnl_team;  // shards.c: the threads and workers of a model
 
 struct rnl_base {
     const rnl_kind *kind;
@@ -63,7 +77,19 @@ struct rnl_base {
     void *ws;                  // the work memory, carved by kind->layout for a batch of cap
     int cap[RNL_BASE_MAX_DIMS];
     long dropout_step;         // >= 1: forward passes draw dropout masks of this optimizer step; 0: none
+    // Shards: the forward of rows [row0, row0 + B) of a larger batch draws the dropout masks of global rows
+    // row0 + r, and backward scales by 1 / batch_items, the whole batch's items (0: the batch's own).
+    int row0, batch_items;
+    rnl_sums sums;             // of the last forward, written by the kind
+    int trace;                 // the kind records a traced sample: a training step runs its shards here, in order
+    int threads;               // training and evaluation threads (rnl_base_set_threads); 0 or 1: one
+    rnl_team *team;            // made at the first sharded step; NULL in a worker
 };
+
+// The scale of a backward pass: 1 / (the whole batch's items when b is a shard, else `own`).
+static inline rnl_real rnl_base_loss_scale(const rnl_base *b, int own) {
+    return (rnl_real)1 / (b->batch_items > 0 ? b->batch_items : own);
+}
 
 // Room for max_tensors tensors (the parameters come with rnl_base_alloc_params). On failure the base holds
 // nothing and rnl_base_free is still safe.
@@ -114,6 +140,31 @@ rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch,
                                const rnl_step_out *out);
 // Forward only: loss and accuracies (grad_norm NaN, clipped 0).
 rnl_status rnl_base_eval_batch(rnl_base *b, const void *batch, const rnl_step_out *out);
+// The end of every training step, whole or sharded: the gradient norm and its check, the clip flag and
+// the optimizer step (train.c).
+rnl_status rnl_base_finish_step(rnl_base *b, rnl_optimizer *o, long step, const rnl_step_out *out);
+rnl_status rnl_base_check_finite(long step, const char *what, double value);
+
+// --- Shards and threads (shards.c; rnnlab.h "Shards and threads" says what a shard is) ------------------
+
+// A training step over the kind's shards on b's threads: rnl_base_shard_grad for every shard, then
+// rnl_base_apply_shards. Kinds with io only.
+rnl_status rnl_base_train_shards(rnl_base *b, rnl_optimizer *o, const rnl_batch *batch, int bptt_window,
+                                 const rnl_step_out *out);
+rnl_status rnl_base_shard_grad(rnl_base *b, const rnl_batch *batch, int shard, int bptt_window, long step,
+                               rnl_shard_grad *g);
+rnl_status rnl_base_apply_shards(rnl_base *b, rnl_optimizer *o, const rnl_shard_grad *g, int n,
+                                 const rnl_step_out *out);
+rnl_status rnl_base_set_threads(rnl_base *b, int n);
+int rnl_base_team_threads(const rnl_base *b);  // the threads b runs on (1 in WebAssembly)
+void rnl_team_destroy(rnl_team *t);  // rnl_base_free calls it
+// Evaluation over many batches on b's threads: eval(ctx, worker, thread, i) evaluates batch i with the
+// worker's work memory (a copy of b sharing its parameters; thread 0 uses b itself) and keeps its figures
+// apart; the caller sums them in batch order, so they do not depend on the thread count.
+typedef rnl_status (*rnl_batch_eval_fn)(void *ctx, rnl_base *worker, int thread, int i);
+rnl_status rnl_base_eval_parallel(rnl_base *b, int n_batches, rnl_batch_eval_fn eval, void *ctx);
+// n batches on b's threads, batch i's figures into outs[i].
+rnl_status rnl_base_eval_batches(rnl_base *b, const rnl_batch *batches, int n, const rnl_step_out *outs);
 
 // --- Checkpoint blocks ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rnnlab_run.h"
+#include "model_base.h"
 
 // --- Defaults ---------------------------------------------------------------------------------------
 
@@ -139,6 +140,9 @@ const rnl_real *rnl_run_net_predictions(rnl_run_net n) { return n.tf ? rnl_tf_pr
 
 static rnl_status net_train_step(rnl_run_net n, rnl_optimizer *o, const rnl_batch *b, int bptt, rnl_step_stats *st) {
     return n.tf ? rnl_tf_train_step(n.tf, o, b, st) : rnl_train_step(n.rnn, o, b, bptt, st);
+}
+rnl_status rnl_run_net_set_threads(rnl_run_net n, int threads) {
+    return n.tf ? rnl_tf_set_threads(n.tf, threads) : rnl_model_set_threads(n.rnn, threads);
 }
 static rnl_status net_eval_batch(rnl_run_net n, const rnl_batch *b, rnl_step_stats *st) {
     return n.tf ? rnl_tf_eval_batch(n.tf, b, st) : rnl_eval_batch(n.rnn, b, st);
@@ -417,27 +421,62 @@ rnl_status rnl_run_eval_split(rnl_model *m, const rnl_dataset *ds, rnl_split spl
     return rnl_run_net_eval_split(rnl_run_net_of_model(m), ds, split, d, r);
 }
 
+// A split's batches on the net's threads (shards.c): batch i into loss[i] and acc[i], read by the thread's
+// worker (thread 0: the net itself) with the thread's batch memory; the caller sums them in batch order.
+typedef struct {
+    rnl_run_net net;
+    const rnl_dataset *ds;
+    int first, count;
+    rnl_task_data *data;  // (threads) data[0] is the caller's
+    double *loss, *acc;   // (batches)
+} split_job;
+
+static rnl_status split_batch(void *ctx, rnl_base *worker, int thread, int i) {
+    split_job *j = ctx;
+    int at = i * RNL_RUN_EVAL_BATCH, nb = j->count - at < RNL_RUN_EVAL_BATCH ? j->count - at : RNL_RUN_EVAL_BATCH;
+    int32_t idx[RNL_RUN_EVAL_BATCH];
+    for (int k = 0; k < nb; k++) idx[k] = j->first + at + k;
+    rnl_run_net w = j->net.tf ? rnl_run_net_of_tf((rnl_tf *)worker) : rnl_run_net_of_model((rnl_model *)worker);
+    rnl_step_stats s;
+    rnl_status st = rnl_dataset_batch(j->ds, idx, nb, &j->data[thread]);
+    if (!st) st = net_eval_batch(w, &j->data[thread].batch, &s);
+    j->loss[i] = st ? NAN : s.loss;
+    j->acc[i] = st ? NAN : s.accuracy;
+    return st;
+}
+
 rnl_status rnl_run_net_eval_split(rnl_run_net m, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r) {
     int first, count;
     rnl_dataset_split(ds, split, &first, &count);
     r->loss = r->accuracy = 0;
     r->count = count;
     if (count == 0) return rnl_fail(RNL_ERR_ARG, "the %s split is empty", split_name(split));
-    rnl_task_data own;
-    if (!d) rnl_task_data_init(d = &own);
-    int32_t idx[RNL_RUN_EVAL_BATCH];
-    double loss = 0, acc = 0;
-    rnl_status st = RNL_OK;
-    for (int i = 0; i < count && !st; i += RNL_RUN_EVAL_BATCH) {
-        int nb = count - i < RNL_RUN_EVAL_BATCH ? count - i : RNL_RUN_EVAL_BATCH;
-        for (int k = 0; k < nb; k++) idx[k] = first + i + k;
-        rnl_step_stats s;
-        if (!(st = rnl_dataset_batch(ds, idx, nb, d)) && !(st = net_eval_batch(m, &d->batch, &s))) {
-            loss += s.loss * nb;
-            acc += (isnan(s.accuracy) ? 0 : s.accuracy) * nb;
-        }
+    rnl_base *base = m.tf ? (rnl_base *)m.tf : (rnl_base *)m.rnn;  // rnl_base is both kinds' first member
+    int threads = rnl_base_team_threads(base), batches = (count + RNL_RUN_EVAL_BATCH - 1) / RNL_RUN_EVAL_BATCH;
+    rnl_task_data own, *data = calloc((size_t)threads, sizeof *data);
+    double *figures = malloc(sizeof(double) * 2 * (size_t)batches);
+    if (!data || !figures) {
+        free(data);
+        free(figures);
+        return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", batches);
     }
+    if (!d) rnl_task_data_init(d = &own);
+    data[0] = *d;
+    for (int k = 1; k < threads; k++) rnl_task_data_init(&data[k]);
+    split_job job = {m, ds, first, count, data, figures, figures + batches};
+    rnl_status st = rnl_base_eval_parallel(base, batches, split_batch, &job);
+    *d = data[0];  // grown buffers stay the caller's
+    for (int k = 1; k < threads; k++) rnl_task_data_free(&data[k]);
     if (d == &own) rnl_task_data_free(&own);
+    // Summed in batch order, each batch weighted by its size: the same figures at any thread count.
+    double loss = 0, acc = 0;
+    for (int i = 0; i < batches && !st; i++) {
+        int nb = count - i * RNL_RUN_EVAL_BATCH < RNL_RUN_EVAL_BATCH ? count - i * RNL_RUN_EVAL_BATCH : RNL_RUN_EVAL_BATCH;
+        loss += job.loss[i] * nb;
+        acc += (isnan(job.acc[i]) ? 0 : job.acc[i]) * nb;
+    }
+    free(data);
+    free(figures);
     r->loss = loss / count;
     r->accuracy = ds->kind == RNL_DATASET_TEXT ? acc / count : NAN;
     return st;

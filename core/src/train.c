@@ -9,7 +9,7 @@ static const char *numeric_hint =
 
 // RNL_OK if `value` (the `what` of optimizer step `step`, e.g. "loss", "gradient norm") is finite; otherwise
 // "step N: the loss is NaN; <hint>. The parameters of step N-1 are kept." and RNL_ERR_NUMERIC.
-static rnl_status check_finite(long step, const char *what, double value) {
+rnl_status rnl_base_check_finite(long step, const char *what, double value) {
     if (isfinite(value)) return RNL_OK;
     return rnl_fail(RNL_ERR_NUMERIC, "step %ld: the %s is %s; %s. The parameters of step %ld are kept.", step, what,
                     isnan(value) ? "NaN" : "infinite", numeric_hint, step - 1);
@@ -33,12 +33,13 @@ static rnl_status forward_backward(rnl_base *b, const void *batch, int bptt_wind
     rnl_real loss;
     if ((s = b->kind->forward(b, batch, &loss))) return s;
     put_forward(b, loss, out);
-    if ((s = check_finite(step, "loss", loss))) return s;
+    if ((s = rnl_base_check_finite(step, "loss", loss))) return s;
     return b->kind->backward(b, bptt_window);
 }
 
 rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch, int bptt_window,
                                const rnl_step_out *out) {
+    if (b->kind->io) return rnl_base_train_shards(b, o, batch, bptt_window, out);  // shards.c
     rnl_status s;
     long step = rnl_optimizer_steps(o) + 1;
     rnl_base_zero_grad(b);
@@ -46,9 +47,14 @@ rnl_status rnl_base_train_step(rnl_base *b, rnl_optimizer *o, const void *batch,
     s = forward_backward(b, batch, bptt_window, step, out);
     b->dropout_step = 0;
     if (s) return s;
+    return rnl_base_finish_step(b, o, step, out);
+}
+
+rnl_status rnl_base_finish_step(rnl_base *b, rnl_optimizer *o, long step, const rnl_step_out *out) {
+    rnl_status s;
     double norm = rnl_grad_norm(b->grads, b->n_params);
     *out->grad_norm = norm;
-    if ((s = check_finite(step, "gradient norm", norm))) return s;
+    if ((s = rnl_base_check_finite(step, "gradient norm", norm))) return s;
     float clip = rnl_optimizer_config(o)->clip;
     *out->clipped = clip > 0 && norm > clip;
     return rnl_optimizer_step(o, b->params, b->grads, b->n_params, NULL);

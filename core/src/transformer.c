@@ -493,6 +493,7 @@ rnl_status rnl_tf_forward(rnl_tf *m, const rnl_batch *b, rnl_real *loss) {
     }
     m->loss_count = B * per;
     m->accuracy = c->head == RNL_HEAD_REGRESSION ? NAN : (double)correct / B;
+    m->base.sums = (rnl_sums){total, m->loss_count, correct, B};
     if (loss) *loss = (rnl_real)(total / m->loss_count);
     m->valid = 1;
     return RNL_OK;
@@ -515,7 +516,7 @@ rnl_status rnl_tf_backward(rnl_tf *m) {
     const int B = m->B, N = m->N, D = c->d_model, F = c->ffn, O = c->outputs, H = c->heads;
     const rnl_real *p = m->base.params;
     rnl_real *g = m->base.grads;
-    const rnl_real scale = (rnl_real)1 / m->loss_count;
+    const rnl_real scale = rnl_base_loss_scale(&m->base, m->loss_count);  // a shard: of the whole batch
 
     // Head: dlogits were stored unscaled; dfeat (B, D) = dl W goes into dn's first B rows.
     rnl_real *dl = m->dlogits, *dfeat = m->dn;
@@ -574,6 +575,7 @@ rnl_status rnl_tf_backward(rnl_tf *m) {
 static rnl_status kind_forward(rnl_base *b, const void *batch, rnl_real *loss) { return rnl_tf_forward((rnl_tf *)b, batch, loss); }
 static rnl_status kind_backward(rnl_base *b, int bptt_window) { return rnl_tf_backward((rnl_tf *)b); }
 static void kind_accuracy(const rnl_base *b, double acc[2]) { acc[0] = ((const rnl_tf *)b)->accuracy; }
+static const rnl_config *kind_io(const rnl_base *b) { return &((const rnl_tf *)b)->io; }
 
 static const rnl_kind tf_kind = {
     .name = "transformer",
@@ -583,6 +585,8 @@ static const rnl_kind tf_kind = {
     .forward = kind_forward,
     .backward = kind_backward,
     .accuracy = kind_accuracy,
+    .size = sizeof(rnl_tf),
+    .io = kind_io,
 };
 
 rnl_status rnl_tf_train_step(rnl_tf *m, rnl_optimizer *o, const rnl_batch *b, rnl_step_stats *st) {
@@ -595,4 +599,29 @@ rnl_status rnl_tf_train_step(rnl_tf *m, rnl_optimizer *o, const rnl_batch *b, rn
 rnl_status rnl_tf_eval_batch(rnl_tf *m, const rnl_batch *b, rnl_step_stats *st) {
     rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
     return rnl_base_eval_batch(&m->base, b, &out);
+}
+
+// --- Shards and threads (shards.c) ------------------------------------------------------------------
+
+rnl_status rnl_tf_shard_grad(rnl_tf *m, const rnl_batch *b, int shard, long step, rnl_shard_grad *g) {
+    return rnl_base_shard_grad(&m->base, b, shard, 0, step, g);
+}
+
+rnl_status rnl_tf_apply_shards(rnl_tf *m, rnl_optimizer *o, const rnl_shard_grad *g, int n, rnl_step_stats *st) {
+    rnl_step_stats local;
+    if (!st) st = &local;
+    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    return rnl_base_apply_shards(&m->base, o, g, n, &out);
+}
+
+rnl_status rnl_tf_set_threads(rnl_tf *m, int n) { return rnl_base_set_threads(&m->base, n); }
+int rnl_tf_threads(const rnl_tf *m) { return rnl_base_team_threads(&m->base); }
+
+rnl_status rnl_tf_eval_batches(rnl_tf *m, const rnl_batch *b, int n, rnl_step_stats *st) {
+    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
+    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
+    for (int i = 0; i < n; i++) outs[i] = (rnl_step_out){&st[i].loss, &st[i].grad_norm, &st[i].clipped, {&st[i].accuracy, NULL}};
+    rnl_status s = rnl_base_eval_batches(&m->base, b, n, outs);
+    free(outs);
+    return s;
 }

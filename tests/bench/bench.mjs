@@ -3,14 +3,23 @@
 // sgemm peaks every figure is read against. docs/performance.md explains each figure.
 //
 //     node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-//                                [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu]
+//                                [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium]
 //                                [--wasm PATH] [--build DIR] [--no-install] [--json-out FILE] [--render FILE]
+//                                [--threads N[,N...]]
 //
 // --json prints JSON lines instead of the table; --json-out FILE writes them to FILE besides the table;
 // --render FILE prints the table of such a file again, running nothing.
+// --threads 1,2,4 (default 1): native rnnlab and PyTorch run at each count, interleaved within each engine's
+// run (repeat 1 of every count, then repeat 2 ...), rows carry `threads` and, after the first count, the
+// median paired ratio `speedup`; a scaling table follows the main one (which shows the first count). The
+// WASM module is single-threaded here: its rows say threads 1.
 // What runs (each part is skipped with a note when it cannot run):
 // - rnnlab-wasm: web/rnnlab.wasm (npm run build) through the public JS API (web/rnnlab.js): createModel +
 //   setOptimizer + trainStep / predict on random token batches made here. Single thread.
+//   --threads 1,2: WASM training rows at each count too (rows carry `threads`; above 1 the steps run on
+//   Worker replicas, web/lib/threads.js, with the bytes they exchange per step).
+// - rnnlab-wasm-chromium: the same module in headless Chromium, where students run it (chromium_bench.mjs:
+//   a Worker of the page; web/rnnlab.wasm and web/rnnlab-relaxed.wasm interleaved, at each --threads count).
 // - rnnlab-native: `build/rnnlab bench --json` (npm run build:native).
 // - kernels: build/bench_kernels --json (every native gemm variant against the scalar reference), and the
 //   same in WASM: a standalone module built here from tests/bench/bench_kernels_wasm.c (kernels_wasm.mjs),
@@ -48,8 +57,8 @@ const opt = (n, d) => {
 };
 if (flag('--help') || flag('-h')) {
   console.log(`usage: node tests/bench/bench.mjs [--json] [--quick] [--repeats N] [--steps N] [--config bench|small|all]
-       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu] [--wasm PATH] [--build DIR] [--no-install]
-       [--json-out FILE] [--render FILE]`);
+       [--cell rnn|lstm|gru|transformer|all] [--skip native,wasm,kernels,torch,tfjs-wasm,tfjs-cpu,chromium] [--wasm PATH] [--build DIR] [--no-install]
+       [--json-out FILE] [--render FILE] [--threads N[,N...]]`);
   process.exit(0);
 }
 const json = flag('--json'), quick = flag('--quick');
@@ -60,6 +69,12 @@ const buildDir = opt('--build', join(root, 'build'));
 const wasmPath = opt('--wasm', join(root, 'web', 'rnnlab.wasm'));
 const peersDir = join(here, 'peers');
 const jsonOut = opt('--json-out', null);
+const threadList = opt('--threads', '1');
+const threadCounts = threadList.split(',').map(Number);
+if (!threadCounts.length || threadCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(`bench: --threads takes counts of at least 1 separated by commas (1,2,4), not '${threadList}'`);
+  process.exit(2);
+}
 if (jsonOut) writeFileSync(jsonOut, '');
 const emitJson = (obj) => {
   if (json) console.log(JSON.stringify(obj));
@@ -141,9 +156,25 @@ async function benchWasm() {
         for (const w0 = performance.now(); performance.now() - w0 < 1000;) step();
         const row = await timeSteps(step, c, cell, mode, { repeats, steps });
         // A Transformer embeds its tokens at its width D = H (as the native row says).
-        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, ...row, ...(cell === 'transformer' ? { embed: c.H } : {}), memory_bytes: lab.memoryBytes });
+        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, threads: 1, ...row, ...(cell === 'transformer' ? { embed: c.H } : {}),
+          memory_bytes: lab.memoryBytes });
         say(`  rnnlab-wasm ${c.name} ${cell} ${mode}: ${row.seq_per_s.toFixed(1)} seq/s`);
       }
+      // Training on Worker replicas: the same steps (the same bytes) over n instances. cpu_* fields count
+      // every thread of the process. copy_bytes_per_step: the gradient blocks posted between them per step.
+      // (--threads: the same counts as native and PyTorch; WASM at 1 always, as the main table's peer.)
+      for (const n of threadCounts.filter((t) => t > 1)) {
+        await m.setThreads(n);
+        const step = () => m.trainStepAsync(batch);
+        for (const w0 = performance.now(); performance.now() - w0 < 1000;) await step();
+        const s0 = m.threadStats;
+        const row = await timeSteps(step, c, cell, 'train', { repeats, steps });
+        const s1 = m.threadStats, per = (s1.bytesOut + s1.bytesIn - s0.bytesOut - s0.bytesIn) / (s1.steps - s0.steps);
+        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, ...row, threads: n, path: 'replicas', copy_bytes_per_step: Math.round(per),
+          memory_bytes: lab.memoryBytes });
+        say(`  rnnlab-wasm ${c.name} ${cell} train, ${n} threads (replicas): ${row.seq_per_s.toFixed(1)} seq/s, ${(per / 1048576).toFixed(2)} MiB copied a step`);
+      }
+      await m.setThreads(1);
       m.free();
     }
 }
@@ -154,7 +185,7 @@ async function benchNative() {
   const exe = join(buildDir, 'rnnlab');
   if (!existsSync(exe)) return note(`rnnlab-native skipped: ${exe} is missing (npm run build:native)`);
   const lines = await run(exe, ['bench', '--json', '--repeats', String(repeats), '--steps', String(steps),
-    '--config', which, '--cell', cellArg]);
+    '--config', which, '--cell', cellArg, '--threads', threadList]);
   for (const r of parseJsonLines(lines)) record({ ...r, steps });
 }
 
@@ -185,15 +216,17 @@ async function benchTorch() {
     return note('pytorch skipped: torch does not import in /usr/bin/python3');
   }
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for this command alone (as `env -u ... -u ...`).
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  // The BLAS and OpenMP pools get room for the largest count; torch_bench.py sets each count itself.
+  const most = String(Math.max(...threadCounts));
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: most, OMP_NUM_THREADS: most };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const unset = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((k) => process.env[k] !== undefined);
   const lines = await run(py, [join(here, 'torch_bench.py'), '--json', '--peak', '--repeats', String(repeats),
-    '--steps', String(steps), '--config', which, '--cell', cellArg], { env });
+    '--steps', String(steps), '--config', which, '--cell', cellArg, '--threads', threadList], { env });
   const got = parseJsonLines(lines);
   const kernel = got[0]?.kernels ?? '?';
-  note(`pytorch ran with ${unset.length ? unset.map((k) => `${k} (was ${process.env[k]})`).join(' and ') + ' unset' : 'no OPENBLAS_* overrides'}, OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1): BLAS kernel ${kernel}`);
+  note(`pytorch ran with ${unset.length ? unset.map((k) => `${k} (was ${process.env[k]})`).join(' and ') + ' unset' : 'no OPENBLAS_* overrides'}, OPENBLAS_NUM_THREADS=${most}, torch.set_num_threads(${threadList}): BLAS kernel ${kernel}`);
   for (const r of got) record({ ...r, steps, openblas_env_unset: unset });
 }
 
@@ -232,8 +265,11 @@ async function benchTfjs(backend) {
 
 // --- The table ----------------------------------------------------------------------------------
 
-function find(engine, config, cell, mode) {
-  return rows.find((r) => r.engine.startsWith(engine) && r.config === config && r.cell === cell && r.mode === mode);
+// The main table shows the first thread count (rows from before threads have none: 1); rnnlab-wasm by its
+// exact name (its Chromium rows, rnnlab-wasm-chromium, have a table of their own).
+function find(engine, config, cell, mode, threads = threadCounts[0]) {
+  return rows.find((r) => (engine === 'rnnlab-wasm' ? r.engine === engine : r.engine.startsWith(engine)) && r.config === config &&
+    r.cell === cell && r.mode === mode && (r.threads ?? 1) === threads);
 }
 
 // The peaks: each engine kind's best square sgemm, by the fastest repeat of each measurement (on a shared
@@ -256,7 +292,7 @@ function printTable() {
   const out = [];
   out.push('');
   const endLoad = environment.loadavg_end ?? loadavg();
-  out.push(`rnnlab vs its peers, one run, single thread; load average (1, 5, 15 min) at the start ${environment.loadavg_start.map((x) => x.toFixed(2)).join(' ')}, at the end ${endLoad.map((x) => x.toFixed(2)).join(' ')}`);
+  out.push(`rnnlab vs its peers, one run, ${threadCounts[0] === 1 ? 'single thread' : `${threadCounts[0]} threads (native, PyTorch)`}; load average (1, 5, 15 min) at the start ${environment.loadavg_start.map((x) => x.toFixed(2)).join(' ')}, at the end ${endLoad.map((x) => x.toFixed(2)).join(' ')}`);
   // Two views of the same runs: rates from the wall clock, and from each process's CPU time (what a
   // shared, loaded machine distorts least: waiting for a core is not counted).
   for (const [title, sk, gk] of [['wall clock', 'seq_per_s', 'gflops'], ['CPU time', 'cpu_seq_per_s', 'cpu_gflops']]) {
@@ -286,6 +322,25 @@ function printTable() {
             pct(rn, nativePeak), f(pt), ratio(rn, pt), rw ? (rw.memory_bytes / 1048576).toFixed(0) : '-']));
         }
   }
+  // Scaling: each thread count beside the first, native and PyTorch, with the paired speedups.
+  const counts = [...new Set(rows.filter((r) => r.config && r.threads).map((r) => r.threads))].sort((a, b) => a - b);
+  if (counts.length > 1) {
+    out.push('');
+    out.push('threads: seq/s by the wall clock, and the speedup against the first count (median of the ratios of repeats run side by side)');
+    const w = [6, 11, 9, 7, 11, 8, 11, 8, 9];
+    const line = (cols) => cols.map((c, i) => (i < 3 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join(' ');
+    out.push(line(['config', 'cell', 'mode', 'threads', 'rnnlab-nat', 'speedup', 'pytorch', 'speedup', 'nat/torch']));
+    const sp = (r) => (r ? (r.speedup ? r.speedup.toFixed(2) + 'x' : '1') : '-');
+    for (const c of CONFIGS)
+      for (const cell of TABLE_CELLS)
+        for (const mode of ['train', 'inference'])
+          for (const n of counts) {
+            const rn = find('rnnlab-native', c.name, cell, mode, n), pt = find('pytorch', c.name, cell, mode, n);
+            if (!rn && !pt) continue;
+            out.push(line([c.name, cell, mode, n, rn ? rn.seq_per_s.toFixed(1) : '-', sp(rn), pt ? pt.seq_per_s.toFixed(1) : '-', sp(pt),
+              rn && pt ? (rn.seq_per_s / pt.seq_per_s).toFixed(1) + 'x' : '-']));
+          }
+  }
   // Kernel summary: the best variant against scalar at each shape (full rows in --json).
   const kern = rows.filter((r) => r.kind === 'gemm' && r.op === 'nt');
   if (kern.length) {
@@ -305,6 +360,19 @@ function printTable() {
     if (acts.length)
       out.push(`  activations (Gvalues/s, n=4096, WASM): ${acts.map((r) => `${r.op} ${r.variant} ${r.gvalues.toFixed(3)}`).join(', ')}`);
   }
+  // Thread counts and the browser: WASM training rows by engine (Node, Chromium), module and thread count,
+  // each against the single-thread row of the same engine and module measured in the same run.
+  const tr = rows.filter((r) => r.engine.startsWith('rnnlab-wasm') && r.mode === 'train' && r.threads !== undefined);
+  if (tr.some((r) => r.threads > 1 || r.engine === 'rnnlab-wasm-chromium')) {
+    out.push('');
+    out.push('WASM training by engine, kernels and threads (above 1: Worker replicas); x1: against 1 thread of the same engine and kernels; MiB: copied a step');
+    for (const r of tr) {
+      const one = tr.find((x) => x.engine === r.engine && x.kernels === r.kernels && x.config === r.config && x.cell === r.cell && x.threads === 1);
+      out.push(`  ${r.engine.padEnd(20)} ${r.kernels.padEnd(11)} ${r.config.padEnd(5)} ${r.cell.padEnd(4)} ${String(r.threads).padStart(2)} thr ` +
+        `${r.seq_per_s.toFixed(1).padStart(7)} seq/s ${r.gflops.toFixed(2).padStart(6)} GFLOP/s ${one ? (r.seq_per_s / one.seq_per_s).toFixed(2) + 'x1' : '-'}` +
+        `${r.copy_bytes_per_step ? ` ${(r.copy_bytes_per_step / 1048576).toFixed(2)} MiB` : ''}`);
+    }
+  }
   if (notes.length) {
     out.push('');
     for (const n of notes) out.push(`note: ${n}`);
@@ -317,7 +385,7 @@ function printTable() {
 // --- Main ---------------------------------------------------------------------------------------
 
 const environment = { kind: 'environment', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model,
-  cores: cpus().length, loadavg_start: loadavg(), repeats, steps };
+  cores: cpus().length, loadavg_start: loadavg(), repeats, steps, threads: threadCounts };
 emitJson(environment);
 if (!json) say(`bench: ${environment.cpu}, ${environment.cores} cores, node ${environment.node}, load average ${environment.loadavg_start.map((x) => x.toFixed(2)).join(' ')}; ${repeats} repeats x ${steps} steps`);
 
@@ -335,6 +403,15 @@ if (renderFrom) {
   process.exit(0);
 }
 
+// Last, so that the table's WASM column keeps the Node rows (find() takes the first row of an engine prefix).
+async function benchChromium() {
+  const { runChromiumBench } = await import('./chromium_bench.mjs');
+  const modules = existsSync(join(root, 'web', 'rnnlab-relaxed.wasm')) ? ['plain', 'relaxed'] : ['plain'];
+  const { rows: got, userAgent } = await runChromiumBench({ cells: CELLS, configs: CONFIGS.map((c) => c.name), modules,
+    threads: [...new Set([1, ...threadCounts])], repeats, steps, warmupMs: 1500 }, (m) => say(`  chromium ${m}`));
+  for (const r of got) record({ ...r, user_agent: userAgent });
+}
+
 const parts = [
   ['native', 'rnnlab native (build/rnnlab bench --json)', benchNative],
   ['wasm', 'rnnlab WASM (web/rnnlab.wasm through web/rnnlab.js)', benchWasm],
@@ -342,6 +419,7 @@ const parts = [
   ['torch', 'PyTorch (tests/bench/torch_bench.py)', benchTorch],
   ['tfjs-wasm', 'TensorFlow.js wasm backend', async () => (await ensurePeers()) && benchTfjs('wasm')],
   ['tfjs-cpu', 'TensorFlow.js cpu backend', async () => (await ensurePeers()) && benchTfjs('cpu')],
+  ['chromium', 'rnnlab WASM in headless Chromium (tests/bench/chromium_bench.mjs)', benchChromium],
 ];
 for (const [key, what, fn] of parts) {
   if (skip.has(key)) continue;

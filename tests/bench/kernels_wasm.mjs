@@ -5,8 +5,12 @@
 // nothing of the lab's build touched); runKernelBench() instantiates it (its one import,
 // env.emscripten_notify_memory_growth, is a no-op) and times every gemm variant at the shapes of
 // bench_kernels.c, and every activation variant, against the scalar reference, with performance.now().
+// checkGemms() and checkActivations() test every variant against the scalar reference first.
+// { relaxed: true } builds the relaxed-SIMD twin (bench_kernels_relaxed.wasm: wasmrelaxed too, compiled by
+// clang >= 16 as web/wasm.cmake does); Node 20 runs it only with --experimental-wasm-relaxed-simd.
 //
-//     node tests/bench/kernels_wasm.mjs [--json] [--quick]
+//     node tests/bench/kernels_wasm.mjs [--json] [--quick] [--check] [--relaxed]
+//     node --experimental-wasm-relaxed-simd tests/bench/kernels_wasm.mjs --relaxed
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,19 +33,45 @@ const SOURCES = ['core/src/kernels.c', 'core/src/kernels_wasm.c', 'core/src/acti
   'tests/bench/bench_kernels_wasm.c'];
 const EXPORTS = ['kb_alloc', 'kb_gemm_count', 'kb_gemm_name', 'kb_gemm', 'kb_gemm_ld', 'kb_act_count', 'kb_act_name', 'kb_act'];
 
+/** The clang >= 16 that compiles the relaxed-SIMD kernels (as web/wasm.cmake finds it), or null. */
+export function relaxedCompiler() {
+  for (const cc of ['clang-16', 'clang-17', 'clang-18', 'clang-19']) {
+    try {
+      execFileSync(cc, ['--version'], { stdio: 'ignore' });
+      return cc;
+    } catch {}
+  }
+  return null;
+}
+
 // Builds (if any source is newer) and returns the path of the module, or throws with emcc's message.
-export function buildKernelModule(outDir = join(root, 'build-bench')) {
-  const out = join(outDir, 'bench_kernels.wasm');
+// relaxed: kernels_wasm_relaxed.c compiled by clang >= 16 with emcc's own flags and linked without
+// wasm-opt, as web/wasm.cmake builds web/rnnlab-relaxed.wasm (it says why).
+export function buildKernelModule(outDir = join(root, 'build-bench'), { relaxed = false } = {}) {
+  const out = join(outDir, relaxed ? 'bench_kernels_relaxed.wasm' : 'bench_kernels.wasm');
   const srcs = SOURCES.map((s) => join(root, s));
-  const deps = [...srcs, join(root, 'core/src/internal.h'), join(root, 'core/src/kernels.h'), join(root, 'core/include/rnnlab.h')];
+  const relaxedSrc = join(root, 'core/src/kernels_wasm_relaxed.c');
+  const deps = [...srcs, join(root, 'core/src/internal.h'), join(root, 'core/src/kernels.h'), join(root, 'core/include/rnnlab.h'),
+    ...(relaxed ? [relaxedSrc] : [])];
   if (existsSync(out) && deps.every((d) => statSync(d).mtimeMs <= statSync(out).mtimeMs)) return out;
   mkdirSync(outDir, { recursive: true });
+  const includes = [`-I${join(root, 'core/include')}`, `-I${join(root, 'core/src')}`];
+  const extra = [];
+  if (relaxed) {
+    const cc = relaxedCompiler();
+    if (!cc) throw new Error('the relaxed-SIMD kernels need clang >= 16 (Debian 12: apt-get install clang-16)');
+    const cflags = execFileSync('emcc', ['--cflags'], { encoding: 'utf8' }).trim().split(/\s+/);
+    const obj = join(outDir, 'kernels_wasm_relaxed.o');
+    execFileSync(cc, [...cflags, '-std=c11', '-O3', '-DNDEBUG', '-msimd128', '-mrelaxed-simd', ...includes, '-c', relaxedSrc, '-o', obj],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    extra.push(obj, '-DRNL_KERNELS_WASM_RELAXED', '-O1', '-sWASM_BIGINT');  // kernels.c lists wasmrelaxed; no wasm-opt
+  }
   execFileSync('emcc', [
     '-O3', '-msimd128',        // as web/wasm.cmake: the kernels under test are the module's own
-    '-std=c11', '-DNDEBUG', `-I${join(root, 'core/include')}`, `-I${join(root, 'core/src')}`, ...srcs,
+    '-std=c11', '-DNDEBUG', ...includes, ...srcs,
     '--no-entry', '-sSTANDALONE_WASM',  // no JS glue: instantiated below
     `-sEXPORTED_FUNCTIONS=${EXPORTS.map((e) => '_' + e).join(',')}`,
-    '-sALLOW_MEMORY_GROWTH=1', '-sINITIAL_MEMORY=64MB', '-sTOTAL_STACK=1MB', '-o', out,
+    '-sALLOW_MEMORY_GROWTH=1', '-sINITIAL_MEMORY=64MB', '-sTOTAL_STACK=1MB', ...extra, '-o', out,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
 }
@@ -135,10 +165,80 @@ export function checkActivations(ex, acts) {
   return checked;
 }
 
+// Every gemm variant against a reference computed here in double, as tests/c/test_kernels.c does natively
+// (which cannot run the WASM variants): nn, nt and tn at every M, N, K in 1..maxSmall (past two 8-wide
+// tiles and 6-row tiles: every leftover path) and at shapes that cross the K block (256) and the row block
+// (128). Leading dimensions are wider than the rows and their padding is NaN (a kernel that reads it poisons
+// C); C starts non-zero (every gemm accumulates) and its padding holds a sentinel (a write there is caught).
+// The bound per element is 2K float roundings of sum |a b| plus one of |c|: mul + add and fused
+// multiply-add (wasmrelaxed) both stay far inside it. Throws on the first mismatch; returns the cases run.
+export function checkGemms(ex, gemms, { maxSmall = 19 } = {}) {
+  const big = [[130, 17, 300], [7, 133, 513], [257, 9, 40]];
+  let maxEl = 0;
+  for (const [M, N, K] of big) maxEl = Math.max(maxEl, (M + 3) * (K + 3), (K + 3) * (N + 3), (M + 3) * (N + 3));
+  maxEl = Math.max(maxEl, (maxSmall + 3) ** 2);
+  const pA = ex.kb_alloc(4 * maxEl), pB = ex.kb_alloc(4 * maxEl), pC = ex.kb_alloc(4 * maxEl);
+  let s = 99;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1);
+  const eps = 2 ** -24;
+  let cases = 0;
+  const one = (v, op, M, N, K) => {
+    const ar = op === 2 ? K : M, ac = op === 2 ? M : K;  // A stored (ar, ac)
+    const br = op === 1 ? N : K, bc = op === 1 ? K : N;  // B stored (br, bc)
+    const lda = ac + 3, ldb = bc + 1, ldc = N + 2;
+    const f = () => new Float32Array(ex.memory.buffer);
+    const m = f(), A = pA >> 2, B = pB >> 2, C = pC >> 2;
+    m.fill(NaN, A, A + ar * lda);
+    m.fill(NaN, B, B + br * ldb);
+    m.fill(-12345, C, C + M * ldc);
+    for (let i = 0; i < ar; i++) for (let j = 0; j < ac; j++) m[A + i * lda + j] = rnd();
+    for (let i = 0; i < br; i++) for (let j = 0; j < bc; j++) m[B + i * ldb + j] = rnd();
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) m[C + i * ldc + j] = rnd();
+    const c0 = m.slice(C, C + M * ldc);
+    ex.kb_gemm_ld(v, op, M, N, K, pA, lda, pB, ldb, pC, ldc, 1);
+    const r = f();
+    const a = (i, k) => (op === 2 ? r[A + k * lda + i] : r[A + i * lda + k]);
+    const b = (k, j) => (op === 1 ? r[B + j * ldb + k] : r[B + k * ldb + j]);
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < ldc; j++) {
+        const got = r[C + i * ldc + j];
+        if (j >= N) {
+          if (got !== -12345) throw new Error(`${gemms[v]} ${OPS[op]} ${M}x${N}x${K}: wrote C's padding at (${i}, ${j})`);
+          continue;
+        }
+        let ref = c0[i * ldc + j], mag = Math.abs(ref);
+        for (let k = 0; k < K; k++) {
+          ref += a(i, k) * b(k, j);
+          mag += Math.abs(a(i, k) * b(k, j));
+        }
+        const tol = (2 * K + 1) * eps * mag + 1e-30;
+        if (!(Math.abs(got - ref) <= tol))
+          throw new Error(`${gemms[v]} ${OPS[op]} ${M}x${N}x${K}: C(${i}, ${j}) = ${got}, reference ${ref} (bound ${tol.toExponential(2)})`);
+      }
+    cases++;
+  };
+  for (let v = 0; v < gemms.length; v++)
+    for (let op = 0; op < 3; op++) {
+      for (let M = 1; M <= maxSmall; M++)
+        for (let N = 1; N <= maxSmall; N++)
+          for (let K = 1; K <= maxSmall; K += K < 9 ? 1 : 5) one(v, op, M, N, K);
+      for (const [M, N, K] of big) one(v, op, M, N, K);
+    }
+  return cases;
+}
+
 // Rows like bench_kernels --json, with engine "rnnlab-wasm": gemms, then activations (GValue/s).
-export async function runKernelBench({ reps = 7, path, shapes = SHAPES, onRow } = {}) {
-  const { ex, gemms, acts } = await loadKernelModule(path ?? buildKernelModule());
+export async function runKernelBench({ reps = 7, path, shapes = SHAPES, onRow, relaxed = false, checkOnly = false } = {}) {
+  const { ex, gemms, acts } = await loadKernelModule(path ?? buildKernelModule(undefined, { relaxed }));
   const checked = checkActivations(ex, acts);
+  const gemmCases = checkGemms(ex, gemms);
+  onRow?.({ engine: 'rnnlab-wasm', kind: 'check', what: 'gemm variants vs a double reference, nn/nt/tn, sizes 1..19 and blocked shapes',
+    variants: gemms.slice(1), cases: gemmCases, ok: true });
+  if (checkOnly) {
+    onRow?.({ engine: 'rnnlab-wasm', kind: 'check', what: 'activation variants vs scalar reference, lengths 1..35, 4 offsets',
+      variants: acts.slice(1), cases: checked, ok: true });
+    return [];
+  }
   let maxA = 0, maxB = 0, maxC = 0;
   for (const s of shapes) {
     maxA = Math.max(maxA, s.M * s.K);
@@ -191,6 +291,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const json = process.argv.includes('--json'), quick = process.argv.includes('--quick');
   await runKernelBench({
     reps: quick ? 3 : 7,
+    relaxed: process.argv.includes('--relaxed'),
+    checkOnly: process.argv.includes('--check'),
     onRow: (r) => {
       if (json) console.log(JSON.stringify(r));
       else if (r.kind === 'check') console.log(`check: ${r.what}: ${r.cases} cases ok (${r.variants.join(', ')})`);

@@ -2,6 +2,12 @@
 """PyTorch peer for `rnnlab bench`: the same models, configurations and measurement, single thread.
 
     python3 tests/bench/torch_bench.py [--json] [--repeats 5] [--steps 3] [--config all] [--cell all] [--peak]
+                                       [--threads 1[,2,...]]
+
+--threads: one count or a list (default 1): each count is torch.set_num_threads(n) (and OpenBLAS's own
+thread count, when the BLAS is OpenBLAS); the counts' runs are interleaved (repeat 1 of every count, then
+repeat 2 ...) and rows after the first carry the median of the paired ratios against the first (speedup),
+as `rnnlab bench --threads` does.
 
 --peak adds the single-thread sgemm peak of the BLAS torch calls (torch.mm, float32, squares of 256..1024),
 the "best native sgemm" the benchmark reads every figure against. The BLAS and the kernel it chose are
@@ -81,6 +87,17 @@ def blas_name():
     return "reference BLAS" if libs else "torch-internal"
 
 
+def set_threads(n):
+    """torch's intra-op threads and, if the BLAS is OpenBLAS, its own: the LSTM's matmuls run there."""
+    torch.set_num_threads(n)
+    maps = open("/proc/self/maps").read()
+    for lib in sorted(set(re.findall(r"(/\S*openblas\S*\.so\S*)", maps))):
+        try:
+            ctypes.CDLL(lib).openblas_set_num_threads(n)
+        except (OSError, AttributeError):
+            continue
+
+
 def sgemm_peak(blas, as_json):
     """Single-thread float32 torch.mm GFLOP/s at a few squares: median of 7 after warm-up."""
     for n in (256, 512, 1024):
@@ -112,8 +129,12 @@ def main():
     ap.add_argument("--config", default="all")
     ap.add_argument("--cell", default="all")
     ap.add_argument("--peak", action="store_true")
+    ap.add_argument("--threads", default="1")
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    counts = [int(x) for x in args.threads.split(",") if x]
+    if not counts or min(counts) < 1:
+        ap.error(f"--threads takes counts of at least 1 separated by commas (1,2,4), not '{args.threads}'")
+    set_threads(1)
     torch.manual_seed(7)
     # Debian's torch calls whatever libblas.so.3 points to; name the library actually mapped.
     torch.ones(2, 2) @ torch.ones(2, 2)
@@ -136,33 +157,41 @@ def main():
             else:
                 flops = B * T * 2.0 * GATES[cell] * H * (E + H) + 2.0 * B * H
             for mode in ("train", "inference"):
-                rates, cpu_rates = [], []
+                rates = {n: [] for n in counts}
+                cpu_rates = {n: [] for n in counts}
                 for r in range(-1, args.repeats):
-                    t0, c0 = time.perf_counter(), time.process_time()
-                    for _ in range(args.steps):
-                        if mode == "train":
-                            opt.zero_grad()
-                            loss_fn(model(x), y).backward()
-                            opt.step()
-                        else:
-                            with torch.no_grad():
-                                model(x)
-                    if r >= 0:
-                        rates.append(args.steps * B / (time.perf_counter() - t0))
-                        cpu_rates.append(args.steps * B / (time.process_time() - c0))
-                med = statistics.median(rates)
-                gf = med / B * flops * (3 if mode == "train" else 1) / 1e9
-                row = {"engine": "pytorch-" + torch.__version__.split("+")[0], "kernels": blas, "config": name, "cell": cell,
-                       "mode": mode, "seq_per_s": round(med, 2), "seq_per_s_min": round(min(rates), 2),
-                       "seq_per_s_max": round(max(rates), 2), "tokens_per_s": round(med * T), "gflops": round(gf, 3),
-                       "cpu_seq_per_s": round(statistics.median(cpu_rates), 2),
-                       "cpu_gflops": round(gf * statistics.median(cpu_rates) / med, 3),
-                       "batch": B, "length": T, "embed": H if cell == "transformer" else E, "hidden": H,
-                       "repeats": args.repeats}
-                if args.json:
-                    print(json.dumps(row), flush=True)
-                else:
-                    print(f"{name:6s} {cell:5s} {mode:9s} {med:12.1f} {med * T:12.0f} {gf:10.2f} {min(rates):8.1f}..{max(rates):<8.1f}", flush=True)
+                    for n in counts:
+                        set_threads(n)
+                        t0, c0 = time.perf_counter(), time.process_time()
+                        for _ in range(args.steps):
+                            if mode == "train":
+                                opt.zero_grad()
+                                loss_fn(model(x), y).backward()
+                                opt.step()
+                            else:
+                                with torch.no_grad():
+                                    model(x)
+                        if r >= 0:
+                            rates[n].append(args.steps * B / (time.perf_counter() - t0))
+                            cpu_rates[n].append(args.steps * B / (time.process_time() - c0))
+                for k, n in enumerate(counts):
+                    med = statistics.median(rates[n])
+                    gf = med / B * flops * (3 if mode == "train" else 1) / 1e9
+                    row = {"engine": "pytorch-" + torch.__version__.split("+")[0], "kernels": blas, "config": name, "cell": cell,
+                           "mode": mode, "threads": n, "seq_per_s": round(med, 2), "seq_per_s_min": round(min(rates[n]), 2),
+                           "seq_per_s_max": round(max(rates[n]), 2), "tokens_per_s": round(med * T), "gflops": round(gf, 3),
+                           "cpu_seq_per_s": round(statistics.median(cpu_rates[n]), 2),
+                           "cpu_gflops": round(gf * statistics.median(cpu_rates[n]) / med, 3),
+                           "batch": B, "length": T, "embed": H if cell == "transformer" else E, "hidden": H,
+                           "repeats": args.repeats}
+                    if k:
+                        row["speedup"] = round(statistics.median([a / b for a, b in zip(rates[n], rates[counts[0]])]), 3)
+                        row["speedup_vs_threads"] = counts[0]
+                    if args.json:
+                        print(json.dumps(row), flush=True)
+                    else:
+                        print(f"{name:6s} {cell:5s} {mode:9s} {n:3d} {med:12.1f} {med * T:12.0f} {gf:10.2f} "
+                              f"{min(rates[n]):8.1f}..{max(rates[n]):<8.1f} {row.get('speedup', '')}", flush=True)
 
 
 if __name__ == "__main__":

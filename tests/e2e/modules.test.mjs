@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { RnnLab } from '../../web/rnnlab.js';
 import * as C from '../../web/app/config.js';
 import { sniff, looksLikeReviewCsv, toCsv } from '../../web/app/files.js';
-import { diagnose } from '../../web/app/diagnose.js';
+import { diagnose, compareFix } from '../../web/app/diagnose.js';
 
 const lab = await RnnLab.load();
 assert.throws(() => C.parseField('hidden', '8'), /call useCore\(\) with the module's cells and limits first/, 'no second copy of the limits');
@@ -160,6 +160,31 @@ test('diagnose: vanishing gradients, slow convergence, overfitting, learned', ()
   assert.match(ok.text, /^Learned: test accuracy 0\.78 \(chance 0\.5\)/);
   const clipped = diagnose(record({ task: 'copy' }, { losses: falling, grads: falling.map(() => 3), clipped: 250, test: { loss: 0.9, accuracy: 0.6 } }));
   assert.match(clipped.text, /^Learned: .* Clipping was active at 83% of the steps \(median gradient norm 3 against a threshold of 1\)/);
+});
+
+test('compareFix: a preset\'s broken run against its fix, from the runs\' own figures', () => {
+  const rec = (cfg, o) => ({ ...record(cfg, o), stepsTotal: o.losses.length });
+  const steps = (n, y) => Array.from({ length: n }, () => y);
+  // Exploding gradients, then clipping: stable, but (at learning rate 1) not learned: said so.
+  const nan = rec({ task: 'adding', cell: 'rnn', opt: 'sgd', lr: 1, clip: false }, { losses: [1, 5, 80, 9e9], status: 'failed' });
+  const clipped = rec({ task: 'adding', cell: 'rnn', opt: 'sgd', lr: 1, clip: true, clipAt: 1 }, { losses: steps(300, 0.2), clipped: 297,
+    test: { loss: 0.198 } });
+  let d = compareFix('explode', 'gradient clipping on, threshold 1', nan, clipped);
+  assert.equal(d.level, 'info');
+  assert.match(d.text, /^Exploding gradients, and the fix \(gradient clipping on, threshold 1\): the same run now trains all 300 steps and reaches a test loss of 0\.198 \(always predicting 1: 0\.1667\), where without the fix the loss became NaN at step 5\. Clipping scaled 99% of its steps down to 1\./);
+  assert.match(d.text, /has not learned yet/);
+  const learned = rec({ ...clipped.cfg }, { losses: steps(300, 0.01), test: { loss: 0.004 } });
+  assert.equal(compareFix('explode', 'clipping', nan, learned).level, 'ok');
+  // Vanishing gradients, then an LSTM: the test losses compared.
+  const rnn = rec({ task: 'adding', cell: 'rnn', len: 50 }, { losses: steps(1000, 0.17), test: { loss: 0.17 } });
+  const lstm = rec({ task: 'adding', cell: 'lstm', len: 50 }, { losses: steps(1000, 0.001), test: { loss: 0.0004 } });
+  d = compareFix('vanish', 'an LSTM', rnn, lstm);
+  assert.equal(d.level, 'ok');
+  assert.match(d.text, /^Vanishing gradients, and the fix \(an LSTM\): the test loss fell from 0\.17 to 4e-4 in the same 1000 steps/);
+  assert.equal(compareFix('vanish', 'an LSTM', rnn, rec({ ...lstm.cfg }, { losses: steps(1000, 0.16), test: { loss: 0.16 } })).level, 'info');
+  // A fix that failed too, and runs not finished.
+  assert.equal(compareFix('explode', 'clipping', nan, rec({ ...clipped.cfg }, { losses: [1, 2, 1e9], status: 'failed' })).level, 'error');
+  assert.equal(compareFix('slow', 'Adam', rnn, { ...lstm, status: 'stopped' }), null);
 });
 
 test('the page\'s modules: none over 900 lines, and their imports have no cycles', () => {

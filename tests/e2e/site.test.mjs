@@ -10,7 +10,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, sep } from 'node:path';
 import { skip, ROOT, launch, openPage, waitIdle, chartPoints, shot, WAIT } from './helpers.mjs';
@@ -133,7 +133,9 @@ test('npm run build:site: the lab under a sub-path of a plain static host', { sk
     assert.ok(page.url().startsWith(server.url), page.url());
     // Every request the page made was served: the modules (all imports), the Worker, the module, Chart.js, the data.
     const paths = server.log.slice(from).map((x) => x.path);
-    for (const p of ['app/main.js', 'app/worker.js', 'rnnlab.js', 'rnnlab.wasm', 'vendor/chart.umd.js', 'site.js', 'data/imdb-mini.rnld'])
+    // The module: the relaxed-SIMD build where it was built (Chromium runs it), else the plain one.
+    const wasm = existsSync(join(out, 'rnnlab-relaxed.wasm')) ? 'rnnlab-relaxed.wasm' : 'rnnlab.wasm';
+    for (const p of ['app/main.js', 'app/worker.js', 'rnnlab.js', wasm, 'vendor/chart.umd.js', 'site.js', 'data/imdb-mini.rnld'])
       assert.ok(paths.includes(`${BASE}${p}`), `the page fetched ${p}`);
     assert.deepEqual(failed(from), [], 'no request failed');
     assert.deepEqual(bad, []);

@@ -1,7 +1,7 @@
 // chromium_page.mjs: what the JS API's browser tests share: find a Chromium ($RNL_CHROMIUM or one on the
 // PATH) and run a test page in it, headless, served by a small server on 127.0.0.1 with web/rnnlab.js, its
-// parts (web/lib/*.js) and web/rnnlab.wasm (as application/wasm, so the page takes the streaming-compile
-// path) beside the test's own files. The page reports by POSTing JSON to /result; runPage resolves to that JSON.
+// parts (web/lib/*.js) and web/rnnlab.wasm and rnnlab-relaxed.wasm (as application/wasm, so the page takes
+// the streaming-compile path) beside the test's own files. The page reports by POSTing JSON to /result; runPage resolves to that JSON.
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,7 +43,7 @@ export async function runPage(t, files) {
     if (files[req.url]) {
       res.writeHead(200, { 'content-type': files[req.url][0] });
       res.end(files[req.url][1]);
-    } else if (req.url === '/web/rnnlab.js' || req.url === '/web/rnnlab.wasm' || /^\/web\/lib\/[a-z0-9-]+\.js$/.test(req.url)) {
+    } else if (req.url === '/web/rnnlab.js' || /^\/web\/rnnlab(-relaxed)?\.wasm$/.test(req.url) || /^\/web\/lib\/[a-z0-9-]+\.js$/.test(req.url)) {
       res.writeHead(200, { 'content-type': req.url.endsWith('.js') ? 'text/javascript' : 'application/wasm' });
       res.end(readFileSync(new URL(req.url.slice(1), root)));
     } else {

@@ -128,6 +128,15 @@ test('wordMap and neighbours: the numbers of `rnnlab embeddings --json`', { skip
   close('pca map', got.pca, want.map.flatMap((w) => w.pca), 1e-3, 1e-4);
   close('readout map', got.readout, want.map.flatMap((w) => w.readout), 1e-3, 1e-4);
   close('separation', [got.separation.pca, got.separation.readout], [want.separation.pca, want.separation.readout], 1e-3, 1e-4);
+  assert.equal(got.dataSeparation, null);
+  // With the model's data set: each map against the words' polarity in the training reviews, and the
+  // better map chosen by it, as `rnnlab embeddings --data`.
+  const withData = JSON.parse(run(['embeddings', '--model', 'lstm.rnl', '--words', '20', '--data', 'reviews.rnld', '--json']));
+  const gotData = m.wordMap(20, { dataset: reviews });
+  close('data separation', [gotData.dataSeparation.pca, gotData.dataSeparation.readout],
+    [withData.data_separation.pca, withData.data_separation.readout], 1e-3, 1e-4);
+  assert.equal(gotData.best, withData.best);
+  close('the same map with data', gotData.pca, got.pca, 1e-12, 0);
   const nb = m.neighbours(want.map[3].word, 4);
   assert.deepEqual(nb.map((n) => n.word), want.map[3].neighbours.map((n) => n.word));
   close('cosines', nb.map((n) => n.cos), want.map[3].neighbours.map((n) => n.cos), 1e-3, 1e-4);
@@ -142,6 +151,10 @@ test('inspection refusals name the problem', () => {
   assert.throws(() => m.inspectText('a film', { color: 1 }), /color/);
   assert.throws(() => m.neighbours('zyzzyva'), /'zyzzyva' is not in the model's vocabulary/);
   assert.throws(() => m.wordMap(1), /wordMap: n/);
+  assert.throws(() => m.wordMap(5, { colour: 1 }), /colour/);
+  const other = lab.textCsvDataset(makeReviews(60, 7), { maxLen: 20, vocab: 10, seed: 2, name: 'other.csv' });  // 12 words, not the model's
+  assert.throws(() => m.wordMap(5, { dataset: other }), /wordMap|vocab/);
+  other.free();
   m.free();
   const t = lab.createModel({ cell: 'gru', task: 'copy', hidden: 4 });
   assert.throws(() => t.inspectText('a film'), /inspectText: the model has no vocabulary/);

@@ -5,9 +5,11 @@
 // does not count), and must end each body exactly at its size, which checks the decoder too.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RnnLab } from '../../web/rnnlab.js';
+import { relaxedSimd } from '../../web/lib/loader.js';
 import { EXPORTS } from '../../web/lib/exports.js';
 
 const wasmUrl = new URL('../../web/rnnlab.wasm', import.meta.url);
@@ -196,4 +198,54 @@ test('RnnLab.load: a missing file or foreign bytes fail with a clear error', asy
   await assert.rejects(RnnLab.load('/nonexistent/rnnlab.wasm'), /cannot read \/nonexistent\/rnnlab\.wasm: ENOENT.*npm run build/);
   await assert.rejects(RnnLab.load(new Uint8Array([1, 2, 3, 4])), WebAssembly.CompileError);
   await assert.rejects(RnnLab.load(42), TypeError);
+});
+
+// --- The relaxed-SIMD module (web/rnnlab-relaxed.wasm, built when clang >= 16 is there) ---------------
+
+const relaxedUrl = new URL('../../web/rnnlab-relaxed.wasm', import.meta.url);
+const skipRelaxed = existsSync(relaxedUrl) ? false
+  : 'web/rnnlab-relaxed.wasm was not built (npm run build makes it when clang >= 16 is installed: apt-get install clang-16)';
+
+test('rnnlab-relaxed.wasm: f32x4.relaxed_madd with the standard opcode (0xfd 0x85 0x02), no other relaxed instruction', { skip: skipRelaxed }, () => {
+  const rbytes = readFileSync(relaxedUrl);
+  const { counts } = decode(rbytes);  // the decoder reads the SIMD opcode as a LEB128: 0x85 0x02 is 0x105
+  assert.ok(counts.get(0xfd00 + 0x105) > 0, 'no f32x4.relaxed_madd (0xfd 0x85 0x02) in the code');
+  assert.deepEqual([...counts.keys()].filter((op) => op >= 0xfd00 + 0x100 && op !== 0xfd00 + 0x105), []);
+  // The pre-standard encoding emcc 3.1.6's clang 14 writes (0xfd 0xaf 0x01: f32x4.qfma), which Chromium refuses.
+  assert.equal(counts.get(0xfd00 + 0xaf), undefined, 'a pre-standard relaxed fma opcode');
+});
+
+test('RnnLab.load picks rnnlab.wasm in Node 20 (no relaxed SIMD), rnnlab-relaxed.wasm with the flag; simd: plain forces rnnlab.wasm', { skip: skipRelaxed }, async () => {
+  // The probe and the module agree; Node 20 says no without its flag (a later Node may say yes).
+  assert.equal(WebAssembly.validate(readFileSync(relaxedUrl)), relaxedSimd, 'the probe and the relaxed module disagree');
+  assert.equal((await RnnLab.load()).kernels, relaxedSimd ? 'wasmrelaxed' : 'wasmsimd');
+  if (!relaxedSimd) await assert.rejects(RnnLab.load(undefined, { simd: 'relaxed' }), /does not run relaxed SIMD/);
+  await assert.rejects(RnnLab.load(undefined, { simd: 'fast' }), /simd must be 'auto', 'plain' or 'relaxed', not "fast"/);
+  // With the flag the engine validates the standard opcodes: the loader takes the relaxed build, whose
+  // training differs from the plain one's in the last bits only.
+  const script = `
+    import { RnnLab } from ${JSON.stringify(new URL('../../web/rnnlab.js', import.meta.url).href)};
+    import { readFileSync } from 'node:fs';
+    const mod = new WebAssembly.Module(readFileSync(new URL(${JSON.stringify(relaxedUrl.href)})));
+    const out = { imports: WebAssembly.Module.imports(mod), exports: WebAssembly.Module.exports(mod) };
+    for (const simd of ['auto', 'plain']) {
+      const lab = await RnnLab.load(undefined, { simd });
+      const m = lab.createModel({ cell: 'lstm', task: 'adding', hidden: 16, seed: 3 });
+      const r = await m.trainTask({ task: 'adding', length: 12, steps: 10, batchSize: 16, seed: 3 });
+      out[simd] = { kernels: lab.kernels, loss: r.loss, params: Array.from(m.parameters()) };
+    }
+    console.log(JSON.stringify(out));`;
+  const flag = relaxedSimd ? [] : ['--experimental-wasm-relaxed-simd'];  // Node 20 runs relaxed SIMD only with it
+  const r = spawnSync(process.execPath, [...flag, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 300000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { auto, plain, imports, exports } = JSON.parse(r.stdout);
+  const mod = new WebAssembly.Module(bytes);
+  assert.deepEqual(imports, WebAssembly.Module.imports(mod), 'the relaxed module imports what the plain one does');
+  assert.deepEqual(exports, WebAssembly.Module.exports(mod), 'the relaxed module exports what the plain one does');
+  assert.equal(auto.kernels, 'wasmrelaxed');
+  assert.equal(plain.kernels, 'wasmsimd');
+  assert.equal(auto.params.length, plain.params.length);
+  const maxDiff = Math.max(...auto.params.map((p, i) => Math.abs(p - plain.params[i])));
+  assert.ok(maxDiff < 1e-3, `relaxed and plain parameters after 10 steps differ by ${maxDiff}`);
+  assert.ok(Math.abs(auto.loss - plain.loss) < 1e-3 * Math.max(1, Math.abs(plain.loss)), `losses ${auto.loss} and ${plain.loss}`);
 });

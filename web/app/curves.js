@@ -119,9 +119,13 @@ function mainSets(rec, cfg, classification) {
     grad.push(clippedSet);
   }
   if (rec.nan) grad.push(markers('loss became NaN', { color: OKABE_ITO.purple, point: 'crossRot' }, rec.nan, { pointRadius: 9, borderWidth: 3 }));
+  // A loaded model's stored training history (runs.js showHistory): each curve says it came from the file.
+  if (rec.fromFile) for (const ds of [...loss, ...acc, ...grad]) if (!ds.isRef && !ds.label.endsWith(FROM_FILE)) ds.label += FROM_FILE;
   rec.sets = { sig, loss, acc, grad, clippedSet };
   return rec.sets;
 }
+
+const FROM_FILE = ' (from the file)';
 
 export function drawMain() {
   const rec = state.model?.rec;
@@ -145,6 +149,8 @@ export function drawMain() {
     ds.data[1].x = x1;
   }
   if (sets.clippedSet) sets.clippedSet.label = `clipped step (${rec.clippedCount})`;
+  // A checkpoint's history keeps the gradient norms, not which steps were clipped.
+  if (sets.clippedSet && rec.fromFile && !rec.clippedCount) sets.clippedSet.label = 'clipped steps (not kept in the file)';
   charts.loss.options.scales.y.title.text = classification ? 'cross-entropy loss' : 'mean squared error';
   // A run on its way to NaN spans many decades: then a log axis, or everything else is flat.
   const y = charts.loss.options.scales.y;

@@ -154,3 +154,45 @@ export function compareRuns(kind, runs) {
     `${stuck.map(name).join(' and ')} stayed near ${base.what} (${fmtNum(base.loss)}), while ${learned.map(name).join(' and ')} ` +
     `learned (test MSE). The gates keep the gradient alive across the ${len} steps; see ‖∂L/∂h_t‖ of each model.` };
 }
+
+// --- Fix it (a preset's broken run against the same set-up with its fix) -------------------------------------
+
+const PROBLEM = { explode: 'Exploding gradients', vanish: 'Vanishing gradients', slow: 'Slow convergence (plain SGD)', cells: 'Vanishing gradients' };
+const WHY = {
+  explode: 'Clipping scales any gradient longer than the threshold down to it, so one huge gradient can no longer throw the weights ' +
+    'where the next one is larger still.',
+  vanish: 'The gates keep the gradient alive across the steps back to the two marked numbers; see ‖∂L/∂h_t‖ of each model.',
+  slow: 'SGD takes the same small step for every parameter; Adam scales each by its own gradient history, so the weights whose ' +
+    'gradients are tiny still move.',
+  cells: 'The gates keep the gradient alive across the steps back to the two marked numbers; see ‖∂L/∂h_t‖ of each model.',
+};
+
+/**
+ * One line on what a preset's fix did: `broken` (the preset's first run) against `fixed` (the same set-up and
+ * seed with the fix, described by `what`), from the runs' recorded figures. Null while either has not ended.
+ */
+export function compareFix(kind, what, broken, fixed) {
+  if (![broken, fixed].every((r) => r.status === 'done' || r.status === 'failed')) return null;
+  const base = baselineLoss(broken.cfg);
+  const lb = finalLossOf(broken), lf = finalLossOf(fixed);
+  const ref = base ? ` (${base.what}: ${fmtNum(base.loss)})` : '';
+  // How hard the clipping worked: the fix of exploding gradients (in the others clipping is on in both runs).
+  const clipped = kind === 'explode' && fixed.cfg.clip && fixed.stepsTotal > 0
+    ? ` Clipping scaled ${Math.round(100 * fixed.clippedCount / fixed.stepsTotal)}% of its steps down to ${fixed.cfg.clipAt}.` : '';
+  const head = `${PROBLEM[kind]}, and the fix (${what}):`;
+  if (fixed.status === 'failed')
+    return { level: 'error', text: `${head} not fixed: the fixed run's loss became NaN too, at step ${fixed.failedStep}. Lower the learning rate as well.` };
+  if (broken.status === 'failed') {
+    // Stable is not yet learned: say so when the fixed run sits near the no-memory baseline.
+    const notYet = base && Number.isFinite(lf) && lf > 0.8 * base.loss
+      ? ` It no longer blows up, but has not learned yet: with the steps capped, a smaller learning rate (now ${fixed.cfg.lr}) or Adam gets further.` : '';
+    return { level: notYet ? 'info' : 'ok', text: `${head} the same run now trains all ${fixed.stepsTotal} steps and reaches a test loss of ` +
+      `${fmtNum(lf)}${ref}, where without the fix the loss became NaN at step ${broken.failedStep}.${clipped} ${WHY[kind]}${notYet}` };
+  }
+  if (!(Number.isFinite(lb) && Number.isFinite(lf))) return null;
+  if (lf < 0.5 * lb)
+    return { level: 'ok', text: `${head} the test loss fell from ${fmtNum(lb)} to ${fmtNum(lf)} in the same ${fixed.stepsTotal} steps on the ` +
+      `same batches${ref}.${clipped} ${WHY[kind]}` };
+  return { level: 'info', text: `${head} the test loss went from ${fmtNum(lb)} to ${fmtNum(lf)} in ${fixed.stepsTotal} steps${ref}: not the ` +
+    'difference expected; train longer (Train more), or compare the gradient norms.' };
+}

@@ -1,8 +1,9 @@
 // heatmap.js: a units x steps heatmap of one gate (or state) of a recurrent layer over one sequence, drawn
 // on a canvas. Colour is one encoding; the other is the value itself, shown in a tooltip on hover and, for
 // keyboard users, in a live readout as the arrow keys move a cursor over the cells (Home/End: first/last
-// step, PageUp/PageDown: 8 units). A colour bar with numbers is the legend. The same class draws the seq2seq
-// view's attention matrix (output steps as rows, each labelled, by input steps; square cells).
+// step, PageUp/PageDown: 8 units; Enter, or a click, hands the column to onColumn: the step-through's step).
+// A colour bar with numbers is the legend. One column can be outlined (highlightColumn). The same class
+// draws the seq2seq view's attention matrix (output steps as rows, each labelled, by input steps; square cells).
 import { viridis, diverging, css } from './palette.js';
 import { cssVar, fmtNum } from './charts.js';
 
@@ -39,6 +40,10 @@ export class Heatmap {
     this.data = null;
     this.cursor = { u: 0, t: 0 };
     this.hover = null;
+    // A highlighted column (the step-through's step t, stepcell.js) and who hears of a column clicked, or
+    // chosen with Enter on the keyboard cursor: onColumn(t).
+    this.column = null;
+    this.onColumn = null;
     this.canvas.addEventListener('mousemove', (e) => this._onMove(e));
     this.canvas.addEventListener('mouseleave', () => {
       this.hover = null;
@@ -51,6 +56,7 @@ export class Heatmap {
         this.cursor = c;
         this._announce();
         this.draw();
+        this.onColumn?.(c.t);
       }
     });
     this.canvas.addEventListener('keydown', (e) => this._onKey(e));
@@ -234,6 +240,22 @@ export class Heatmap {
       box(this.cursor, fg, 2);
     }
     if (this.hover) box(this.hover, fg, 1);
+    if (this.column !== null && this.column < d.steps) {
+      const x = g.left + this.column * g.cw;
+      ctx.strokeStyle = cssVar('--surface');
+      ctx.lineWidth = 4;
+      ctx.strokeRect(x - 1, TOP - 1, g.cw + 2, d.units * g.ch + 2);
+      ctx.strokeStyle = fg;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x - 1, TOP - 1, g.cw + 2, d.units * g.ch + 2);
+    }
+  }
+
+  /** Outlines column t (null: none), as the step-through's current step. */
+  highlightColumn(t) {
+    this.column = t;
+    this.canvas.dataset.column = t === null ? '' : String(t);
+    this.draw();
   }
 
   _drawLegend() {
@@ -311,6 +333,10 @@ export class Heatmap {
       case 'PageDown': c.u = Math.min(d.units - 1, c.u + 8); break;
       case 'Home': c.t = 0; break;
       case 'End': c.t = d.steps - 1; break;
+      case 'Enter':
+        e.preventDefault();
+        this.onColumn?.(c.t);
+        return;
       default: return;
     }
     e.preventDefault();

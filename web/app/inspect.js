@@ -153,6 +153,8 @@ export async function refreshTrace() {
     const r = await client.call('inspect', { modelId: state.model.modelId, source });
     lastTrace = r;
     renderTrace();
+    // The step-through and the state's path (stepcell.js, statepath.js) walk the same sequence again.
+    if (kind === 'text') document.dispatchEvent(new Event('rnnlab:traced'));
   } catch (e) {
     lastTrace = null;
     heatmap.clear(e.message);

@@ -9,6 +9,10 @@
 //   inspect.js  the gate heatmap, the ||dL/dh_t|| and the predicted-against-actual charts
 //   attention.js a Transformer's self-attention: one head of one layer, query words x key words
 //   tryit.js    "Try it": a typed review's prediction, word by word
+//   wordmap.js  the word map: embeddings in 2-D, each word's own effect, neighbours of a searched word
+//   readall.js  every run's reading of the typed review, word by word, side by side
+//   stepcell.js "Step through one cell": a cell's equations with their numbers at one word, the gradient's paths
+//   statepath.js "The state's path": h_t of the typed review in 2-D over a cloud of test reviews, two runs side by side
 //   data.js     data sets: tasks, URLs, dropped files, the IMDB archive and its cached subset, CSVs
 //   runs.js     models and runs: training, progress, presets, the comparison table, files out
 //   lrcurve.js  the optimizer group's learning-rate curve (the core's schedule)
@@ -30,7 +34,11 @@ import { charts, drawMain, initCurves } from './curves.js';
 import { initInspect, wireInspect, themeChanged as inspectThemeChanged } from './inspect.js';
 import { initAttention, wireAttention, attentionWhileTraining, themeChanged as attentionThemeChanged } from './attention.js';
 import { updateCards, wireTry, themeChanged as tryThemeChanged } from './tryit.js';
+import { initWordMap, wireWordMap, themeChanged as wordMapThemeChanged } from './wordmap.js';
+import { wireReadAll, themeChanged as readAllThemeChanged } from './readall.js';
 import { embedSnippet, reportHeight } from './embed.js';
+import { initStepCell, wireStepCell, themeChanged as stepThemeChanged } from './stepcell.js';
+import { initStatePath, wireStatePath, themeChanged as stateThemeChanged } from './statepath.js';
 import { wireRunBar } from './runbar.js';
 
 // --- Theme -------------------------------------------------------------------------------------------
@@ -52,7 +60,11 @@ function setTheme(theme, remember) {
     inspectThemeChanged();
     attentionThemeChanged();
     tryThemeChanged();
+    wordMapThemeChanged();
+    readAllThemeChanged();
     s2s.themeChanged();
+    stepThemeChanged();
+    stateThemeChanged();
   }
 }
 
@@ -165,6 +177,10 @@ function wire() {
   wireInspect();
   wireAttention();
   wireTry();
+  wireWordMap();
+  wireReadAll();
+  wireStepCell();
+  wireStatePath();
   $('share').addEventListener('click', async () => {
     updateUrl();
     try {
@@ -243,7 +259,10 @@ async function boot() {
     initLrCurve();
     initInspect();
     initAttention();
+    initWordMap();
     s2s.init();
+    initStepCell();
+    initStatePath();
   } catch (e) {
     // Without Chart.js (vendor/chart.umd.js not there) the page cannot draw a run: it says so and starts no
     // further, with Train and the presets disabled, instead of failing on the first chart it touches.

@@ -6,7 +6,7 @@
 import * as C from './config.js';
 import { stackPng, fmtNum, swatch, windowMean } from './charts.js';
 import { download, toCsv } from './files.js';
-import { diagnose, compareRuns } from './diagnose.js';
+import { diagnose, compareRuns, compareFix } from './diagnose.js';
 import { SERIES } from './palette.js';
 import { $, form, state, client, sentence, setStatus, setDataStatus, setDiagnosis, kindOf, archKey } from './state.js';
 import { applyConfig, switchedConfig, updateButtons, updateUrl, s2s } from './setup.js';
@@ -14,6 +14,8 @@ import { ensureData, loadDataForTask, missingData } from './data.js';
 import { clearMainCharts, drawMain, drawCompare, scheduleDraw } from './curves.js';
 import { heatmap, refreshTrace, refreshPredictions, traceWhileTraining } from './inspect.js';
 import { updateCards, updateTry } from './tryit.js';
+import { refreshWordMap } from './wordmap.js';
+import { updateReadAll } from './readall.js';
 
 let nextRunId = 1;
 
@@ -108,12 +110,14 @@ export async function loadModel(bytes, name) {
   const rec = newRecord(info, state.cfg, `${name} (loaded)`);
   rec.status = 'loaded';
   rec.snapshot = bytes;
+  await showHistory(rec);
   state.model = { ...info, archKey: archKey(state.cfg), dataKey: info.task ? `task:${info.task}` : null, rec };
   rec.dataKey = state.model.dataKey;
   $('stat-params').textContent = info.numParams.toLocaleString('en');
   $('stat-step').textContent = String(info.optimizer?.steps ?? 0);
   const what = `Loaded ${name}: ${c.cell === C.TRANSFORMER ? `Transformer (${c.heads} heads)` : c.cell.toUpperCase()}, ${c.layers} layer${c.layers > 1 ? 's' : ''}, ${c.cell === C.TRANSFORMER ? 'width' : 'hidden'} ${c.hidden}, ` +
-    `${info.numParams.toLocaleString('en')} parameters, ${info.optimizer?.steps ?? 0} steps trained.`;
+    `${info.numParams.toLocaleString('en')} parameters, ${info.optimizer?.steps ?? 0} steps trained.` +
+    (rec.historySteps ? ` Its training history (${rec.historySteps} steps) is drawn from the file.` : ' The file holds no training history.');
   setStatus(what, 'ok');
   clearMainCharts();
   drawMain();
@@ -128,6 +132,31 @@ export async function loadModel(bytes, name) {
   refreshTrace();
   refreshPredictions();
   updateTry();
+  refreshWordMap();
+  updateReadAll();
+}
+
+// The training history a checkpoint carries (losses, accuracies, gradient norms per logged step, and the
+// validation figures after each epoch; worker.js history): a loaded model's curves, labelled as from the
+// file (curves.js), so that it shows where it came from. A file without one (saved before training, or by
+// an older rnnlab) leaves the charts empty and says so.
+async function showHistory(rec) {
+  let h;
+  try {
+    h = await client.call('history', { modelId: rec.modelId });
+  } catch {
+    return;
+  }
+  rec.historySteps = h.step.length;
+  if (!h.step.length) return;
+  rec.fromFile = true;
+  onProgress({ modelId: rec.modelId, seconds: 0, seqPerSec: 0,
+    points: { step: h.step, loss: h.loss, gradNorm: h.gradNorm, clipped: h.step.map(() => 0), accuracy: h.accuracy.map((a) => a ?? NaN) } });
+  h.step.forEach((x, i) => {
+    if (h.valLoss[i] !== null) rec.val.push({ x, y: h.valLoss[i] });
+    if (h.valAccuracy[i] !== null) rec.valAcc.push({ x, y: h.valAccuracy[i] });
+  });
+  rec.sets = null;
 }
 
 /**
@@ -272,6 +301,8 @@ function finishRun(rec, res) {
   refreshTrace();
   refreshPredictions();
   updateTry();
+  refreshWordMap();
+  updateReadAll();
 }
 
 // A copy of the trained model's checkpoint, kept by the page: for Save, and to restore it if the Worker dies.
@@ -422,6 +453,8 @@ export function reset() {
   setStatus('Reset: the next Train makes a new model. Earlier runs stay in the comparison below.');
   updateButtons();
   updateTry();
+  refreshWordMap();
+  updateReadAll();
 }
 
 // --- Presets and comparisons -----------------------------------------------------------------------------
@@ -480,6 +513,7 @@ export async function runPreset(name) {
   } finally {
     state.sequence = null;
   }
+  if (done.length) presetBroken.set(name, done[0]);
   if (done.length > 1) {
     // The headline compares the runs (what the preset is about), or else is the last run's own diagnosis:
     // the run the status line reports, never an earlier one.
@@ -492,6 +526,69 @@ export async function runPreset(name) {
     const summary = done.map((r) => `${r.label}: ${fig(r)}`).join(' · ');
     setDiagnosis({ level: head?.level ?? 'info', text: `${head ? `${head.text} ` : ''}Compared: ${summary}.` });
   }
+}
+
+// --- Fix it: each preset's broken run, trained again with its fix ---------------------------------------------
+
+// The fix of each preset's first (broken) run: the one setting that changes. The rest of the set-up, the seed
+// and so the batches stay, so the two curves differ by the fix alone.
+const FIXES = {
+  explode: { what: 'gradient clipping on, threshold 1', change: { clip: true, clipAt: 1 } },
+  vanish: { what: 'an LSTM', change: { cell: 'lstm' } },
+  slow: { what: 'Adam', change: { opt: 'adam' } },
+  cells: { what: 'a GRU', change: { cell: 'gru' } },
+};
+const presetBroken = new Map();  // preset -> the record of its first run, this session
+
+/**
+ * Fix it: the preset's broken run (the one it trained last, or trained now if there is none in the table),
+ * then the same set-up with the fix; both curves are shown in the comparison, and one line says what changed.
+ */
+export async function runFix(name) {
+  if (state.running || s2s.running) return;
+  const fix = FIXES[name];
+  const brokenCfg = { ...C.defaults(PRESETS[name].runs()[0].task), ...PRESETS[name].runs()[0] };
+  const runs = [];
+  let broken = presetBroken.get(name);
+  if (!broken || !state.runs.includes(broken) || !['done', 'failed'].includes(broken.status)) {
+    broken = null;
+    runs.push({ cfg: brokenCfg, role: 'broken' });
+  }
+  runs.push({ cfg: { ...brokenCfg, ...fix.change }, role: 'fixed' });
+  state.sequence = { runs: runs.map((r) => r.cfg), index: 0, cancelled: false };
+  let fixed = null;
+  try {
+    for (let i = 0; i < runs.length; i++) {
+      state.sequence.index = i;
+      const cfg = runs[i].cfg;
+      if (cfg.task !== state.cfg.task) state.cfg = { ...state.cfg, task: cfg.task };
+      applyConfig(cfg);
+      state.model = null;
+      setDiagnosis({ level: 'info', text: runs[i].role === 'broken' ? `First the broken run, then the fix: ${fix.what}.`
+        : `The same run with ${fix.what}: same seed, same batches.` });
+      const rec = await train();
+      if (!rec) return;
+      if (runs[i].role === 'broken') {
+        broken = rec;
+        presetBroken.set(name, rec);
+      } else {
+        fixed = rec;
+      }
+      if (state.sequence.cancelled || rec.status === 'stopped') return;
+    }
+  } finally {
+    state.sequence = null;
+  }
+  fixed.label = `${fixed.label} (the fix)`;  // short: it is a legend entry too; the diagnosis names the fix
+  // Both curves, alone in the comparison chart: the training loss (a run that became NaN has no held-out one).
+  for (const r of state.runs) r.show = r === broken || r === fixed;
+  for (const r of [broken, fixed]) r.cmpSets = null;
+  $('cmp-metric').value = 'ema';
+  renderRuns();
+  const d = compareFix(name, fix.what, broken, fixed) ?? fixed.diagnosis;
+  fixed.diagnosis = d;
+  setDiagnosis(d);
+  document.getElementById('cmp-h')?.closest('section').scrollIntoView({ block: 'nearest' });
 }
 
 // --- The comparison table ----------------------------------------------------------------------------------
@@ -614,6 +711,8 @@ function openRun(r) {
   refreshTrace();
   refreshPredictions();
   updateTry();
+  refreshWordMap();
+  updateReadAll();
 }
 
 // --- Files out: checkpoints, CSV, PNG ----------------------------------------------------------------------
@@ -677,6 +776,7 @@ export function wireRuns() {
   $('reset').addEventListener('click', reset);
   $('restore-best').addEventListener('click', restoreBest);
   for (const b of document.querySelectorAll('[data-preset]')) b.addEventListener('click', () => runPreset(b.dataset.preset));
+  for (const b of document.querySelectorAll('[data-fix]')) b.addEventListener('click', () => runFix(b.dataset.fix));
   $('save-model').addEventListener('click', () => state.model && saveRun(state.model.rec));
   $('export-csv').addEventListener('click', exportCsv);
   for (const b of document.querySelectorAll('[data-png]')) b.addEventListener('click', () => exportPng(b.dataset.png));

@@ -120,6 +120,7 @@ export function updateButtons() {
   $('export-csv').disabled = !state.runs.some((r) => r.train.length);
   for (const fs of form.querySelectorAll('fieldset')) fs.disabled = running;
   for (const b of document.querySelectorAll('[data-preset]')) b.disabled = !ready || running || s2s.running;
+  for (const b of document.querySelectorAll('[data-fix]')) b.disabled = !ready || running || s2s.running;
   $('load-model').disabled = running;
   $('data-load').disabled = running;
   form.elements.namedItem('clipAt').disabled = !state.cfg.clip || running;

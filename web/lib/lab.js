@@ -17,11 +17,16 @@ const TRAINING_KINDS = ['recurrent', 'seq2seq', 'transformer'];  // rnl_run_kind
 export class RnnLab {
   /**
    * Loads the module: `source` is a URL or (in Node) a path to rnnlab.wasm, its bytes, a Response or a
-   * compiled WebAssembly.Module; by default rnnlab.wasm beside this file.
+   * compiled WebAssembly.Module; by default the build beside this file that the engine runs best:
+   * rnnlab-relaxed.wasm where relaxed SIMD validates, else rnnlab.wasm. options.simd ('auto', 'plain',
+   * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes.
    */
-  static async load(source) {
-    const { exports, memoryLimit } = await instantiate(source);
-    return new RnnLab(exports, memoryLimit);
+  static async load(source, opts) {
+    const { simd = 'auto' } = checkKeys(opts, ['simd'], 'RnnLab.load');
+    const { exports, memoryLimit, module } = await instantiate(source, simd);
+    const lab = new RnnLab(exports, memoryLimit);
+    lab._module = module;  // the compiled module, which Worker replicas (lib/threads.js) instantiate again
+    return lab;
   }
 
   constructor(ex, memoryLimit) {

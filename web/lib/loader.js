@@ -2,6 +2,11 @@
 // in a page, a Worker and Node: the source (a URL, a path, bytes, a Response or a compiled module), the
 // memory's declared maximum read from the binary's memory section, the imports the module asks for, and
 // the check of its exports against the one list (lib/exports.js).
+//
+// Without a source it chooses between the two builds beside rnnlab.js: rnnlab-relaxed.wasm (its gemms use
+// relaxed SIMD's fused multiply-add) where WebAssembly.validate accepts that instruction (current
+// Chromium), else rnnlab.wasm (wasm_simd128 only: every engine; Node 20 without
+// --experimental-wasm-relaxed-simd). A missing relaxed build falls back to the plain one.
 import { EXPORTS } from './exports.js';
 
 export const isNode = typeof globalThis.process?.versions?.node === 'string';
@@ -39,11 +44,42 @@ async function compileInNode(source) {
   return compileBytes(bytes);
 }
 
-async function compile(source) {
+// The smallest module that uses f32x4.relaxed_madd (0xfd 0x85 0x02, the standard opcode): one function
+// () -> v128 that fuses three zero vectors. An engine that validates it runs rnnlab-relaxed.wasm.
+const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];  // v128.const 0
+const RELAXED_PROBE = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+  1, 5, 1, 0x60, 0, 1, 0x7b,  // type section: () -> v128
+  3, 2, 1, 0,                 // function section: one function of type 0
+  10, 61, 1, 59, 0, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b]);  // code: no locals, body
+
+/** True where this engine runs relaxed SIMD (standard opcodes), so RnnLab.load() takes rnnlab-relaxed.wasm. */
+export const relaxedSimd = WebAssembly.validate(RELAXED_PROBE);
+
+// Optional: a build without clang >= 16 (and a site built from it) has none, and 'auto' falls back.
+const RELAXED_FILE = '../rnnlab-relaxed.wasm';
+
+// The default module: simd 'auto' takes the relaxed build where the engine runs it and the build exists,
+// 'plain' always web/rnnlab.wasm (what tests that compare bytes with the native build use), 'relaxed' the
+// relaxed build or an error.
+async function compileDefault(simd) {
+  const plain = new URL('../rnnlab.wasm', import.meta.url);  // web/rnnlab.wasm, beside rnnlab.js
+  const relaxed = new URL(RELAXED_FILE, import.meta.url);
+  const load = (url) => (isNode ? compileInNode(url) : fetch(url).then(compileResponse));
+  if (simd === 'plain' || (simd === 'auto' && !relaxedSimd)) return load(plain);
+  if (!relaxedSimd) throw new Error("RnnLab.load: simd 'relaxed' asked for, but this engine does not run relaxed SIMD");
+  if (simd === 'relaxed') return load(relaxed);
+  try {
+    return await load(relaxed);
+  } catch {
+    return load(plain);  // not built (no clang >= 16) or not deployed: the plain module computes the same
+  }
+}
+
+async function compile(source, simd) {
   if (source instanceof WebAssembly.Module) return { module: source, bytes: null };
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(source);
   if (typeof Response === 'function' && source instanceof Response) return compileResponse(source);
-  source ??= new URL('../rnnlab.wasm', import.meta.url);  // web/rnnlab.wasm, beside rnnlab.js
+  if (source == null) return compileDefault(simd);
   if (typeof source !== 'string' && !(source instanceof URL))
     throw new TypeError('RnnLab.load: expected a URL, a path (Node), bytes, a Response or a WebAssembly.Module');
   if (isNode) return compileInNode(source);
@@ -140,16 +176,19 @@ export function checkExports(ex) {
 }
 
 /**
- * Compiles and instantiates `source` (see RnnLab.load); resolves to { exports, memoryLimit } after
- * running the reactor's constructors. Throws when the module lacks an export of lib/exports.js.
+ * Compiles and instantiates `source` (see RnnLab.load; simd chooses the default module: 'auto', 'plain'
+ * or 'relaxed'); resolves to { exports, memoryLimit, module } after running the reactor's constructors. Throws
+ * when the module lacks an export of lib/exports.js.
  */
-export async function instantiate(source) {
-  const { module, bytes } = await compile(source);
+export async function instantiate(source, simd = 'auto') {
+  if (!['auto', 'plain', 'relaxed'].includes(simd))
+    throw new TypeError(`RnnLab.load: simd must be 'auto', 'plain' or 'relaxed', not ${JSON.stringify(simd)}`);
+  const { module, bytes } = await compile(source, simd);
   const state = { memory: null };
   const instance = await WebAssembly.instantiate(module, makeImports(module, state));
   const ex = instance.exports;
   checkExports(ex);
   state.memory = ex.memory;
   if (ex._initialize) ex._initialize();  // the reactor's constructors
-  return { exports: ex, memoryLimit: memoryMaximum(bytes) };
+  return { exports: ex, memoryLimit: memoryMaximum(bytes), module };
 }

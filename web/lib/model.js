@@ -8,6 +8,7 @@ import { textBytes } from './stream.js';
 import { trainLoop, settle } from './progress.js';
 import { optimizerOptions, readOptimizer, scheduleRecord } from './optimizer.js';
 import { dataLength, splitIndex } from './dataset.js';
+import { ReplicaPool } from './threads.js';
 
 const KIND_RECURRENT = 0;  // rnl_run_kind
 
@@ -32,6 +33,7 @@ function checkResumeBest(r, keepBest, where) {
 }
 
 const BATCH_KEYS = ['B', 'T', 'tokens', 'inputs', 'lengths', 'targets'];
+const MAX_THREADS = 64;  // replicas: each holds a whole module instance and model
 
 export class Model extends CoreObject {
   constructor(lab, handle) {
@@ -124,7 +126,8 @@ export class Model extends CoreObject {
     if (batch === undefined) throw argError(`${where}: a batch is required`);
     checkKeys(batch, BATCH_KEYS, where);
     const B = checkInt(batch.B, 'batch.B', where, 1), T = checkInt(batch.T, 'batch.T', where, 1);
-    this._reserve(B, T, where === 'trainStep', where === 'trainStep' ? 'train' : 'run');
+    const training = where === 'trainStep' || where === 'trainStepAsync' || where === 'replica';
+    this._reserve(B, T, training, training ? 'train' : 'run');
     let tokens = null, inputs = null, lengths = null, targets = null;
     if (c.vocab > 0) {
       if (batch.inputs !== undefined) throw argError(`${where}: the model reads token ids (vocab ${c.vocab}): give batch.tokens, not batch.inputs`);
@@ -160,6 +163,50 @@ export class Model extends CoreObject {
     this._lab._check(status);
     const { loss, gradNorm, clipped, accuracy, step } = stepStats(r);
     return { loss, gradNorm, clipped, accuracy, step };
+  }
+
+  /**
+   * Training steps on n instances of the module: n - 1 Worker replicas of this model (worker_threads in
+   * Node, Workers in a browser; lib/threads.js), used by trainStepAsync. 1 ends them. The results are the
+   * same bytes at every count.
+   */
+  async setThreads(n) {
+    checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
+    this._pool?.close();
+    this._pool = null;
+    if (n > 1) this._pool = await ReplicaPool.create(this, n);
+  }
+
+  /** The instances trainStepAsync uses (setThreads). */
+  get threads() {
+    return this._pool?.threads ?? 1;
+  }
+
+  /** What the replicas' copies cost so far: steps, bytes posted out and in, fresh copies of the model. */
+  get threadStats() {
+    return this._pool ? { ...this._pool.stats } : null;
+  }
+
+  /** trainStep over the instances of setThreads: the same result, to the bit, at any count. */
+  async trainStepAsync(batch, opts) {
+    const { bpttWindow = 0 } = checkKeys(opts, ['bpttWindow'], 'trainStepAsync');
+    checkInt(bpttWindow, 'bpttWindow', 'trainStepAsync', 0);
+    if (!this._pool) return this.trainStep(batch, opts);
+    if (this._busy) throw argError('trainStepAsync: this model is already training (await the step before the next)');
+    this._busy = true;
+    try {
+      const { loss, gradNorm, clipped, accuracy, step } = stepStats(await this._pool.step(batch, bpttWindow));
+      return { loss, gradNorm, clipped, accuracy, step };
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  /** Releases its WebAssembly memory and ends its replicas (setThreads). */
+  free() {
+    this._pool?.close();
+    this._pool = null;
+    super.free();
   }
 
   /** Loss and accuracy (null for regression) of a batch, without training. */
@@ -519,16 +566,21 @@ export class Model extends CoreObject {
    * The word map, as `rnnlab embeddings`: the n most frequent words with their places on two maps (pca:
    * the first two principal axes; readout: the readout direction against the first axis), each word's own
    * effect (the logit and P(positive) of the one-word review), and which map lines words up by it better.
+   * opts.dataset (the model's own data set): each map also measured against the words' polarity in its
+   * training reviews (dataSeparation), and `best` chosen by that, as `rnnlab embeddings --data`.
    */
-  wordMap(n = 200) {
+  wordMap(n = 200, opts) {
     const where = 'wordMap', lab = this._lab, heap = lab._heap;
     checkInt(n, 'n', where, 2);
+    const { dataset = null } = checkKeys(opts, ['dataset'], where);
+    const ds = dataset ? lab._datasetHandle(dataset, where) : 0;
     const p = heap.slot(0);
-    lab._check(lab._c.rnlw_word_map(p, this._handle, Math.min(n, Math.max(2, this.config.vocab - 2))));
+    lab._check(lab._c.rnlw_word_map(p, this._handle, Math.min(n, Math.max(2, this.config.vocab - 2)), ds));
     const r = heap.read('word_map', p), ids = heap.i32(r.ids, r.n);
     return { words: Array.from(ids, (id) => heap.str(lab._c.rnlw_model_word(this._handle, id))), ids,
       pca: heap.f64(r.pca, 2 * r.n), readout: heap.f64(r.readout, 2 * r.n), effect: heap.f64(r.effect, r.n),
-      positive: heap.f64(r.prob, r.n), separation: { pca: r.sepPca, readout: r.sepReadout }, best: r.bestReadout ? 'readout' : 'pca' };
+      positive: heap.f64(r.prob, r.n), separation: { pca: r.sepPca, readout: r.sepReadout },
+      dataSeparation: dataset ? { pca: r.dataSepPca, readout: r.dataSepReadout } : null, best: r.bestReadout ? 'readout' : 'pca' };
   }
 
   /** The k words whose embeddings have the largest cosine with `word`'s: [{ word, cos }], falling. */

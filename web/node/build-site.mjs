@@ -312,6 +312,7 @@ Everything runs in the students' browsers: nothing here runs on the server, and 
 | --- | --- |
 | \`index.html\`, \`app/\`, \`lib/\` (if present), \`rnnlab.js\`, \`style.css\` | the lab page and its modules (the training runs in a Web Worker, \`app/worker.js\`) |
 | \`rnnlab.wasm\` | the WebAssembly module |
+| \`rnnlab-relaxed.wasm\` (if built) | the same module with relaxed-SIMD gemms: browsers that run relaxed SIMD (Chromium) load it instead, a little faster; the others load \`rnnlab.wasm\` |
 | \`vendor/chart.umd.js\` | Chart.js (MIT licence, \`vendor/chart.js-LICENSE.md\`) |
 | \`site.js\` | the page's default Data URLs: IMDB \`${urls.imdb}\`, temperatures \`${urls.temp}\` |
 | \`embed-example.html\` | how to put the lab inside a course page (\`<rnn-lab>\` or an iframe), as tall as its content |
