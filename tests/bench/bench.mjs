@@ -163,7 +163,8 @@ async function benchWasm() {
       // Training on Worker replicas: the same steps (the same bytes) over n instances. cpu_* fields count
       // every thread of the process. copy_bytes_per_step: the gradient blocks posted between them per step.
       // (--threads: the same counts as native and PyTorch; WASM at 1 always, as the main table's peer.)
-      for (const n of threadCounts.filter((t) => t > 1)) {
+      // (The replicas are a recurrent Model's, Model.setThreads: a Transformer's rows are single-threaded.)
+      for (const n of threadCounts.filter((t) => t > 1 && cell !== 'transformer')) {
         await m.setThreads(n);
         const step = () => m.trainStepAsync(batch);
         for (const w0 = performance.now(); performance.now() - w0 < 1000;) await step();
@@ -174,7 +175,7 @@ async function benchWasm() {
           memory_bytes: lab.memoryBytes });
         say(`  rnnlab-wasm ${c.name} ${cell} train, ${n} threads (replicas): ${row.seq_per_s.toFixed(1)} seq/s, ${(per / 1048576).toFixed(2)} MiB copied a step`);
       }
-      await m.setThreads(1);
+      if (cell !== 'transformer') await m.setThreads(1);
       m.free();
     }
 }
