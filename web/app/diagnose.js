@@ -134,7 +134,7 @@ export function compareRuns(kind, runs) {
       'each by its own gradient history, so the weights whose gradients are tiny still move.' };
   }
   if (kind === 'positions') {
-    const [withPos, without] = runs, acc = (r) => r.test?.accuracy;
+    const [without, withPos] = runs, acc = (r) => r.test?.accuracy;  // the broken run first
     if (!Number.isFinite(acc(withPos)) || !Number.isFinite(acc(without)) || without.cfg.pos !== 'none') return null;
     const pct = (x) => `${(100 * x).toFixed(1)}%`;
     return { level: acc(without) < acc(withPos) - 0.2 ? 'warn' : 'info', text: `No notion of order: with sinusoidal positions the ` +
@@ -157,7 +157,8 @@ export function compareRuns(kind, runs) {
 
 // --- Fix it (a preset's broken run against the same set-up with its fix) -------------------------------------
 
-const PROBLEM = { explode: 'Exploding gradients', vanish: 'Vanishing gradients', slow: 'Slow convergence (plain SGD)', cells: 'Vanishing gradients' };
+const PROBLEM = { explode: 'Exploding gradients', vanish: 'Vanishing gradients', slow: 'Slow convergence (plain SGD)', cells: 'Vanishing gradients',
+  positions: 'No notion of order (a Transformer without positions)' };
 const WHY = {
   explode: 'Clipping scales any gradient longer than the threshold down to it, so one huge gradient can no longer throw the weights ' +
     'where the next one is larger still.',
@@ -165,6 +166,8 @@ const WHY = {
   slow: 'SGD takes the same small step for every parameter; Adam scales each by its own gradient history, so the weights whose ' +
     'gradients are tiny still move.',
   cells: 'The gates keep the gradient alive across the steps back to the two marked numbers; see ‖∂L/∂h_t‖ of each model.',
+  positions: 'Attention weighs the inputs by their content alone; the position added to each input is what tells the first symbol ' +
+    'from the others (see where the last layer looks).',
 };
 
 /**
