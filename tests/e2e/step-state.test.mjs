@@ -18,10 +18,13 @@ const SUBSET = { train: 6, val: 2, test: 6, vocab: 10000, maxLen: 200, keepEnd: 
 const QUERY = 'task=imdbfile&train=6&val=2&test=6&cell=rnn&hidden=8&emb=8&epochs=3&batch=2&lr=0.01';
 const TEXT = 'a wonderful film with a terrible ending';
 
-const close = (what, got, want) => {
+// tol: relative. The step-through is the core's walk in double precision: the same numbers in any module,
+// up to a printed double (1e-12). The state's path and cloud project onto a PCA of states the float32
+// forward computed, whose gemms differ in the last bits in the relaxed-SIMD module Chromium may run
+// (docs/performance.md, "Rounding"): against this Node's plain module they agree to float32 precision.
+const close = (what, got, want, tol = 1e-12) => {
   assert.equal(got.length, want.length, `${what}: ${got.length} values, want ${want.length}`);
-  // The page's module and this one are the same file: the numbers are the same, up to a printed double.
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * (1 + Math.abs(want[i])), `${what}[${i}]: page ${got[i]}, API ${want[i]}`);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])), `${what}[${i}]: page ${got[i]}, API ${want[i]}`);
 };
 
 const stepPos = (page) => page.textContent('#step-pos');
@@ -133,9 +136,10 @@ test('step through one cell, and the state’s path', { skip, timeout: 1200000 }
     const path = await page.evaluate(() => window.Chart.getChart(document.getElementById('chart-state-b')).data.datasets.map((d) => d.data));
     const withCloud = m.inspectText(TEXT, { units: [0], label, dataset, reviews: 6 });
     assert.equal(withCloud.projection.fittedOn, 'dataset');
-    close('the path', path[2].flatMap((p) => [p.x, p.y]), withCloud.tokens.flatMap((x) => x.xy));
+    const floatTol = /wasmrelaxed/.test(await page.textContent('#engine')) ? 1e-5 : 1e-12;
+    close('the path', path[2].flatMap((p) => [p.x, p.y]), withCloud.tokens.flatMap((x) => x.xy), floatTol);
     const cloud = [...path[0], ...path[1]].flatMap((p) => [p.x, p.y]).sort();
-    close('the cloud', cloud, Array.from(withCloud.cloud.xy).sort());
+    close('the cloud', cloud, Array.from(withCloud.cloud.xy).sort(), floatTol);
     assert.equal(path[0].length, Array.from(withCloud.cloud.labels).filter((l) => l === 0).length);
     m.free();
 
