@@ -731,12 +731,12 @@ static const rnl_kind model_kind = {
 rnl_status rnl_train_step(rnl_model *m, rnl_optimizer *o, const rnl_batch *b, int bptt_window, rnl_step_stats *st) {
     rnl_step_stats local;
     if (!st) st = &local;
-    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    rnl_step_out out = rnl_step_out_of(st);
     return rnl_base_train_step(&m->base, o, b, bptt_window, &out);
 }
 
 rnl_status rnl_eval_batch(rnl_model *m, const rnl_batch *b, rnl_step_stats *st) {
-    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    rnl_step_out out = rnl_step_out_of(st);
     return rnl_base_eval_batch(&m->base, b, &out);
 }
 
@@ -750,7 +750,7 @@ rnl_status rnl_model_shard_grad(rnl_model *m, const rnl_batch *b, int shard, int
 rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shard_grad *g, int n, rnl_step_stats *st) {
     rnl_step_stats local;
     if (!st) st = &local;
-    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    rnl_step_out out = rnl_step_out_of(st);
     return rnl_base_apply_shards(&m->base, o, g, n, &out);
 }
 
@@ -758,10 +758,5 @@ rnl_status rnl_model_set_threads(rnl_model *m, int n) { return rnl_base_set_thre
 int rnl_model_threads(const rnl_model *m) { return rnl_base_team_threads(&m->base); }
 
 rnl_status rnl_model_eval_batches(rnl_model *m, const rnl_batch *b, int n, rnl_step_stats *st) {
-    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
-    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
-    for (int i = 0; i < n; i++) outs[i] = (rnl_step_out){&st[i].loss, &st[i].grad_norm, &st[i].clipped, {&st[i].accuracy, NULL}};
-    rnl_status s = rnl_base_eval_batches(&m->base, b, n, outs);
-    free(outs);
-    return s;
+    return rnl_base_eval_batches_stats(&m->base, b, n, st);
 }

@@ -132,6 +132,11 @@ typedef struct {
     double *acc[2];
 } rnl_step_out;
 
+// Where the figures go for a kind whose public record is rnl_step_stats (one accuracy).
+static inline rnl_step_out rnl_step_out_of(rnl_step_stats *st) {
+    return (rnl_step_out){&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+}
+
 // zero_grad + forward + the loss check + backward + the update (forward and backward with the dropout masks
 // of the step it takes, b->dropout_step, which is 0 again afterwards): a loss or gradient norm that is NaN or
 // infinite is a numeric fault (RNL_ERR_NUMERIC, with what to try), reported before the update, so the
@@ -165,6 +170,8 @@ typedef rnl_status (*rnl_batch_eval_fn)(void *ctx, rnl_base *worker, int thread,
 rnl_status rnl_base_eval_parallel(rnl_base *b, int n_batches, rnl_batch_eval_fn eval, void *ctx);
 // n batches on b's threads, batch i's figures into outs[i].
 rnl_status rnl_base_eval_batches(rnl_base *b, const rnl_batch *batches, int n, const rnl_step_out *outs);
+// The same into n rnl_step_stats (rnl_model_eval_batches, rnl_tf_eval_batches).
+rnl_status rnl_base_eval_batches_stats(rnl_base *b, const rnl_batch *batches, int n, rnl_step_stats *st);
 
 // --- Checkpoint blocks ------------------------------------------------------------------------------
 

@@ -561,3 +561,12 @@ rnl_status rnl_base_eval_batches(rnl_base *b, const rnl_batch *batches, int n, c
     batches_job job = {batches, outs};
     return n < 1 ? RNL_OK : rnl_base_eval_parallel(b, n, batches_one, &job);
 }
+
+rnl_status rnl_base_eval_batches_stats(rnl_base *b, const rnl_batch *batches, int n, rnl_step_stats *st) {
+    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
+    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
+    for (int i = 0; i < n; i++) outs[i] = rnl_step_out_of(&st[i]);
+    rnl_status s = rnl_base_eval_batches(b, batches, n, outs);
+    free(outs);
+    return s;
+}

@@ -592,12 +592,12 @@ static const rnl_kind tf_kind = {
 rnl_status rnl_tf_train_step(rnl_tf *m, rnl_optimizer *o, const rnl_batch *b, rnl_step_stats *st) {
     rnl_step_stats local;
     if (!st) st = &local;
-    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    rnl_step_out out = rnl_step_out_of(st);
     return rnl_base_train_step(&m->base, o, b, 0, &out);
 }
 
 rnl_status rnl_tf_eval_batch(rnl_tf *m, const rnl_batch *b, rnl_step_stats *st) {
-    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    rnl_step_out out = rnl_step_out_of(st);
     return rnl_base_eval_batch(&m->base, b, &out);
 }
 
@@ -610,7 +610,7 @@ rnl_status rnl_tf_shard_grad(rnl_tf *m, const rnl_batch *b, int shard, long step
 rnl_status rnl_tf_apply_shards(rnl_tf *m, rnl_optimizer *o, const rnl_shard_grad *g, int n, rnl_step_stats *st) {
     rnl_step_stats local;
     if (!st) st = &local;
-    rnl_step_out out = {&st->loss, &st->grad_norm, &st->clipped, {&st->accuracy, NULL}};
+    rnl_step_out out = rnl_step_out_of(st);
     return rnl_base_apply_shards(&m->base, o, g, n, &out);
 }
 
@@ -618,10 +618,5 @@ rnl_status rnl_tf_set_threads(rnl_tf *m, int n) { return rnl_base_set_threads(&m
 int rnl_tf_threads(const rnl_tf *m) { return rnl_base_team_threads(&m->base); }
 
 rnl_status rnl_tf_eval_batches(rnl_tf *m, const rnl_batch *b, int n, rnl_step_stats *st) {
-    rnl_step_out *outs = malloc(sizeof *outs * (size_t)(n > 0 ? n : 1));
-    if (!outs) return rnl_fail(RNL_ERR_NOMEM, "evaluate: out of memory for %d batches", n);
-    for (int i = 0; i < n; i++) outs[i] = (rnl_step_out){&st[i].loss, &st[i].grad_norm, &st[i].clipped, {&st[i].accuracy, NULL}};
-    rnl_status s = rnl_base_eval_batches(&m->base, b, n, outs);
-    free(outs);
-    return s;
+    return rnl_base_eval_batches_stats(&m->base, b, n, st);
 }
