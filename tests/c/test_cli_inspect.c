@@ -18,32 +18,14 @@ static char out[1 << 20];
 
 // Runs `rnnlab ARGS` (stderr folded into the output) and returns its exit status.
 static int run(const char *fmt, ...) {
-    char args[2048], cmd[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int rc = tu_cli_vrun(out, sizeof out, dir, cli, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd %s && '%s' %s 2>&1", dir, cli, args);
-    FILE *p = popen(cmd, "r");
-    size_t n = 0, got;
-    char sink[4096];
-    if (p) {
-        n = fread(out, 1, sizeof out - 1, p);
-        while ((got = fread(sink, 1, sizeof sink, p)) > 0) {}
-    }
-    out[n] = 0;
-    int st = p ? pclose(p) : -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
-static size_t read_bytes(const char *name, uint8_t *buf, size_t cap) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, cap, f) : 0;
-    if (f) fclose(f);
-    return n;
-}
+static size_t read_bytes(const char *name, uint8_t *buf, size_t cap) { return tu_read_file(dir, name, buf, cap); }
 
 static uint64_t le64(const uint8_t *p) {
     uint64_t v = 0;

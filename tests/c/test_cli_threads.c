@@ -16,22 +16,11 @@ static char out[1 << 16];
 
 // Runs `rnnlab ARGS` in the test directory (stderr folded in); returns its exit status.
 static int run(const char *fmt, ...) {
-    char args[1024], cmd[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int rc = tu_cli_vrun(out, sizeof out, dir, cli, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd %s && '%s' %s 2>&1", dir, cli, args);
-    FILE *p = popen(cmd, "r");
-    size_t n = 0, got;
-    char sink[4096];
-    if (p) {
-        n = fread(out, 1, sizeof out - 1, p);
-        while ((got = fread(sink, 1, sizeof sink, p)) > 0) {}
-    }
-    out[n] = 0;
-    int st = p ? pclose(p) : -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 #define EXPECT(status, substring, ...)                                                              \

@@ -1,10 +1,12 @@
 // testutil.c: see testutil.h.
+#define _POSIX_C_SOURCE 200809L  // popen
 #include "testutil.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 int tu_failures = 0;
 int tu_checks = 0;
@@ -148,4 +150,29 @@ void tu_tar_member(tu_buf *b, const char *name, char type, const void *data, siz
 void tu_tar_end(tu_buf *b) {
     static const uint8_t zeros[1024];
     tu_put(b, zeros, 1024);
+}
+
+int tu_cli_vrun(char *out, size_t cap, const char *dir, const char *cli, const char *fmt, va_list ap) {
+    char args[2048], cmd[4096];
+    vsnprintf(args, sizeof args, fmt, ap);
+    snprintf(cmd, sizeof cmd, "cd %s && '%s' %s 2>&1", dir, cli, args);
+    FILE *p = popen(cmd, "r");
+    size_t n = 0, got;
+    char sink[4096];
+    if (p) {
+        n = fread(out, 1, cap - 1, p);
+        while ((got = fread(sink, 1, sizeof sink, p)) > 0) {}  // drain: a closed pipe would kill the command
+    }
+    out[n] = 0;
+    int st = p ? pclose(p) : -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+size_t tu_read_file(const char *dir, const char *name, uint8_t *buf, size_t cap) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f) fclose(f);
+    return n;
 }

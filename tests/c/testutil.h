@@ -2,6 +2,7 @@
 #ifndef RNNLAB_TESTUTIL_H
 #define RNNLAB_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -61,5 +62,12 @@ void tu_tar_checksum(uint8_t *h);  // fills in the header's checksum field
 // A member (type '0' a file) with its data; a name over 100 bytes goes first in a GNU long-name or pax record.
 void tu_tar_member(tu_buf *b, const char *name, char type, const void *data, size_t n, int fmt);
 void tu_tar_end(tu_buf *b);  // the two zero blocks that end an archive
+
+// The CLI tests (test_cli*.c): runs `CLI ARGS` in dir with stderr folded in, the output (at most cap - 1
+// bytes, NUL-terminated) into out, the rest drained so the command is never killed by a closed pipe;
+// returns its exit status (-1 if it did not exit).
+int tu_cli_vrun(char *out, size_t cap, const char *dir, const char *cli, const char *fmt, va_list ap);
+// The bytes of dir/name (at most cap); returns how many were read (0 if it cannot be opened).
+size_t tu_read_file(const char *dir, const char *name, uint8_t *buf, size_t cap);
 
 #endif
