@@ -223,6 +223,57 @@ rnl_status rnl_run_net_eval_task(rnl_run_net n, rnl_task task, int T, int batche
                                  rnl_run_eval *r);
 rnl_status rnl_run_net_eval_split(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, rnl_run_eval *r);
 rnl_status rnl_run_net_predict_series(rnl_run_net n, const rnl_dataset *ds, rnl_split split, rnl_task_data *d, double *out);
+
+// --- Training one step at a time ----------------------------------------------------------------------
+
+// The spans above are these calls in a loop, so a face whose step is computed elsewhere (the WebAssembly
+// build's Worker replicas: each computes some shards, web/lib/threads.js) follows the same rules without a
+// second copy of them:
+//
+//     rnl_run_span s; rnl_run_span_start(&s);
+//     while (s.p.done < n) {
+//         const rnl_batch *b;                                                  // the next batch
+//         if (rnl_run_data_batch(&b, ds, order, order_n, first + s.p.done, B, d) || !b) break;
+//         rnl_run_step k = rnl_run_step_begin(&s, o, sched);                   // its rate set on o
+//         rnl_step_stats st;
+//         rnl_status e = rnl_train_step(m, o, b, bptt, &st);                   // or the shards' sum
+//         if (rnl_run_step_end(&s, net, o, &k, e, &st)) break;                  // the rate put back
+//     }
+//     rnl_run_span_finish(&s, o, &p);
+//
+// The batch is chosen apart from begin, and begin and end bracket only the optimizer step: a face that
+// waits for its shards between the batch and the step keeps the optimizer at its own rate meanwhile (a
+// checkpoint written then holds the base rate, as between spans).
+
+typedef struct {
+    rnl_run_progress p;  // the record so far (p.done: steps run; p.steps is filled by rnl_run_span_finish)
+    double loss_sum;     // of the steps run, for p.mean_loss
+} rnl_run_span;
+
+// One step of a span: what begin decided, and what end puts back.
+typedef struct {
+    long step;       // the optimizer step it is: steps done + 1 (its dropout masks are this step's)
+    double lr;       // its learning rate: the schedule's at `step`, or the optimizer's own without one
+    float base_lr;   // the optimizer's own rate, set again by rnl_run_step_end
+} rnl_run_step;
+
+void rnl_run_span_start(rnl_run_span *s);
+// Batch `index` of an epoch order (consecutive runs of B examples of order, the last possibly shorter)
+// made in d; *b = &d->batch, or NULL past the order's end. A task's next batch is rnl_task_generate's.
+rnl_status rnl_run_data_batch(const rnl_batch **b, const rnl_dataset *ds, const int32_t *order, int order_n, long index,
+                              int B, rnl_task_data *d);
+// Sets the step's learning rate on o (the schedule's; NULL: o's own) and says which step it is.
+rnl_run_step rnl_run_step_begin(rnl_run_span *s, rnl_optimizer *o, const rnl_run_schedule *sched);
+// Puts o's own rate back; then, if the step failed (status, returned as is: a numeric fault leaves the
+// parameters of the last good step), counts nothing; else adds its stats to the record and, for a
+// recurrent model, its point to the training history (every step, whatever the span length, so every face
+// records the same history; a full history keeps its first RNL_MAX_HISTORY points). st: the step's stats,
+// kept as the record's last also after a failure.
+rnl_status rnl_run_step_end(rnl_run_span *s, rnl_run_net n, rnl_optimizer *o, const rnl_run_step *k, rnl_status status,
+                            const rnl_step_stats *st);
+// The span's record: mean loss of its steps, optimizer steps in all.
+void rnl_run_span_finish(rnl_run_span *s, const rnl_optimizer *o, rnl_run_progress *p);
+
 // --- Keeping the best epoch -----------------------------------------------------------------------
 
 // The best epoch of a run by its validation figures, and the patience rule. The face saves the model

@@ -300,42 +300,72 @@ rnl_status rnl_run_best_resume(rnl_run_best *b, const rnl_run_best *earlier) {
 
 // --- Training over a span ---------------------------------------------------------------------------
 
-static void progress_start(rnl_run_progress *p) {
+// The spans are the step-by-step calls below in a loop (rnnlab_run.h, "Training one step at a time").
+
+void rnl_run_span_start(rnl_run_span *s) {
+    rnl_run_progress *p = &s->p;
     p->last = (rnl_step_stats){NAN, NAN, 0, NAN};
     p->mean_loss = NAN;
     p->clipped = p->done = 0;
     p->steps = 0;
     p->lr = NAN;
+    s->loss_sum = 0;
 }
 
-// One step of a span: train on the batch at the schedule's rate, add its stats to the record and, for a
-// recurrent model, to its training history (every step, whatever the span length, so every face records the
-// same history; a full history keeps its first RNL_MAX_HISTORY points). The optimizer keeps its base rate
-// between steps (and so in checkpoints): the schedule only scales it.
-static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt, const rnl_run_schedule *sched,
-                            rnl_run_progress *p, double *sum) {
+rnl_status rnl_run_data_batch(const rnl_batch **b, const rnl_dataset *ds, const int32_t *order, int order_n, long index,
+                              int B, rnl_task_data *d) {
+    *b = NULL;
+    long i = index * B;
+    if (i >= order_n) return RNL_OK;
+    int nb = order_n - i < B ? (int)(order_n - i) : B;
+    rnl_status st = rnl_dataset_batch(ds, order + i, nb, d);
+    if (!st) *b = &d->batch;
+    return st;
+}
+
+// The optimizer keeps its base rate between steps (and so in checkpoints): the schedule only scales it.
+rnl_run_step rnl_run_step_begin(rnl_run_span *s, rnl_optimizer *o, const rnl_run_schedule *sched) {
     rnl_optim_config *oc = rnl_optimizer_config(o);
-    float base = oc->lr;
-    p->lr = sched ? (float)rnl_run_schedule_lr(sched, base, rnl_optimizer_steps(o) + 1) : base;
-    oc->lr = (float)p->lr;
-    rnl_status st = net_train_step(m, o, b, bptt, &p->last);
-    oc->lr = base;
-    if (st) return st;
+    rnl_run_step k = {rnl_optimizer_steps(o) + 1, 0, oc->lr};
+    k.lr = sched ? (float)rnl_run_schedule_lr(sched, k.base_lr, k.step) : k.base_lr;
+    s->p.lr = k.lr;
+    oc->lr = (float)k.lr;
+    return k;
+}
+
+rnl_status rnl_run_step_end(rnl_run_span *s, rnl_run_net m, rnl_optimizer *o, const rnl_run_step *k, rnl_status status,
+                            const rnl_step_stats *st) {
+    rnl_run_progress *p = &s->p;
+    rnl_optimizer_config(o)->lr = k->base_lr;
+    p->last = *st;
+    if (status) return status;
     size_t logged = RNL_MAX_HISTORY;
     if (m.rnn) rnl_model_history(m.rnn, &logged);
     if (logged < RNL_MAX_HISTORY) {
         rnl_history_point pt = {(uint32_t)rnl_optimizer_steps(o), (float)p->last.loss, (float)p->last.accuracy,
                                 (float)p->last.grad_norm, NAN, NAN};
-        if ((st = rnl_model_history_append(m.rnn, &pt))) return st;
+        rnl_status e = rnl_model_history_append(m.rnn, &pt);
+        if (e) return e;
     }
-    *sum += p->last.loss;
+    s->loss_sum += p->last.loss;
     p->clipped += p->last.clipped;
+    p->done++;
     return RNL_OK;
 }
 
-static void progress_end(rnl_run_progress *p, const rnl_optimizer *o, double sum) {
-    p->mean_loss = p->done ? sum / p->done : NAN;
+void rnl_run_span_finish(rnl_run_span *s, const rnl_optimizer *o, rnl_run_progress *p) {
+    *p = s->p;
+    p->mean_loss = p->done ? s->loss_sum / p->done : NAN;
     p->steps = o ? rnl_optimizer_steps(o) : 0;
+}
+
+// One step of a span in this process: begin, rnl_train_step (on the model's own threads), end.
+static rnl_status span_step(rnl_run_span *s, rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt,
+                            const rnl_run_schedule *sched) {
+    rnl_run_step k = rnl_run_step_begin(s, o, sched);
+    rnl_step_stats st = s->p.last;  // what the record keeps if the step fails before it writes its stats
+    rnl_status e = net_train_step(m, o, b, bptt, &st);
+    return rnl_run_step_end(s, m, o, &k, e, &st);
 }
 
 rnl_status rnl_run_train_task(rnl_model *m, rnl_optimizer *o, rnl_task task, int B, int T, int n, int bptt,
@@ -347,13 +377,13 @@ rnl_status rnl_run_net_train_task(rnl_run_net m, rnl_optimizer *o, rnl_task task
                                   const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p) {
     rnl_task_data own;
     if (!d) rnl_task_data_init(d = &own);
-    progress_start(p);
-    double sum = 0;
+    rnl_run_span s;
+    rnl_run_span_start(&s);
     rnl_status st = RNL_OK;
-    for (; p->done < n; p->done++) {
-        if ((st = rnl_task_generate(d, task, B, T, rng)) || (st = span_step(m, o, &d->batch, bptt, sched, p, &sum))) break;
+    while (s.p.done < n) {
+        if ((st = rnl_task_generate(d, task, B, T, rng)) || (st = span_step(&s, m, o, &d->batch, bptt, sched))) break;
     }
-    progress_end(p, o, sum);
+    rnl_run_span_finish(&s, o, p);
     if (d == &own) rnl_task_data_free(&own);
     return st;
 }
@@ -369,16 +399,15 @@ rnl_status rnl_run_net_train_data(rnl_run_net m, rnl_optimizer *o, const rnl_dat
                                   rnl_task_data *d, rnl_run_progress *p) {
     rnl_task_data own;
     if (!d) rnl_task_data_init(d = &own);
-    progress_start(p);
-    double sum = 0;
+    rnl_run_span s;
+    rnl_run_span_start(&s);
     rnl_status st = RNL_OK;
-    for (; p->done < n; p->done++) {
-        long i = (long)(first + p->done) * B;
-        if (i >= order_n) break;
-        int nb = order_n - i < B ? (int)(order_n - i) : B;
-        if ((st = rnl_dataset_batch(ds, order + i, nb, d)) || (st = span_step(m, o, &d->batch, bptt, sched, p, &sum))) break;
+    while (s.p.done < n) {
+        const rnl_batch *b;
+        if ((st = rnl_run_data_batch(&b, ds, order, order_n, (long)first + s.p.done, B, d)) || !b) break;
+        if ((st = span_step(&s, m, o, b, bptt, sched))) break;
     }
-    progress_end(p, o, sum);
+    rnl_run_span_finish(&s, o, p);
     if (d == &own) rnl_task_data_free(&own);
     return st;
 }
