@@ -345,6 +345,86 @@ static void test_schedule_spans(void) {
     rnl_model_destroy(b);
 }
 
+// The step-by-step form with the step computed as shards (what the WebAssembly replicas do: the batch
+// first, the shards, then begin, the shards' sum, end) gives the span's bytes: parameters, optimizer state
+// (through the checkpoint), history and progress record, with a warm-up schedule and dropout.
+static void test_step_by_step(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_LSTM);
+    c.hidden = 6, c.dropout = 0.2f;
+    rnl_task_shape(RNL_TASK_ADDING, &c);
+    rnl_model *a, *b;
+    rnl_optimizer *oa = NULL, *ob = NULL;
+    CHECK_OK(rnl_model_create(&a, &c, 8));
+    CHECK_OK(rnl_model_create(&b, &c, 8));
+    CHECK_OK(rnl_run_ensure_optimizer(&oa, RNL_RUN_RECURRENT, rnl_model_num_params(a)));
+    CHECK_OK(rnl_run_ensure_optimizer(&ob, RNL_RUN_RECURRENT, rnl_model_num_params(b)));
+    rnl_run_schedule s = rnl_run_schedule_default();
+    s.kind = RNL_RUN_SCHEDULE_COSINE, s.warmup = 2, s.total = 6;
+    rnl_rng ra, rb;
+    rnl_rng_seed(&ra, 9);
+    rnl_rng_seed(&rb, 9);
+    rnl_run_progress pa, pb;
+    CHECK_OK(rnl_run_train_task(a, oa, RNL_TASK_ADDING, 20, 10, 6, 0, &s, &ra, NULL, &pa));
+
+    rnl_task_data d;
+    rnl_task_data_init(&d);
+    rnl_shard_grad g[3] = {{0}};  // 20 rows: shards of 8, 8 and 4
+    rnl_run_span span;
+    rnl_run_span_start(&span);
+    while (span.p.done < 6) {
+        CHECK_OK(rnl_task_generate(&d, RNL_TASK_ADDING, 20, 10, &rb));
+        long step = rnl_optimizer_steps(ob) + 1;
+        for (int i = 0; i < rnl_shard_count(20); i++) CHECK_OK(rnl_model_shard_grad(b, &d.batch, i, 0, step, &g[i]));
+        rnl_run_step k = rnl_run_step_begin(&span, ob, &s);
+        CHECK(k.step == step && rnl_optimizer_config(ob)->lr == (float)k.lr, "step %ld at rate %g", k.step, k.lr);
+        rnl_step_stats st;
+        rnl_status e = rnl_model_apply_shards(b, ob, g, rnl_shard_count(20), &st);
+        CHECK_OK(rnl_run_step_end(&span, rnl_run_net_of_model(b), ob, &k, e, &st));
+        CHECK(rnl_optimizer_config(ob)->lr == 1e-3f, "end puts the base rate back: %g", rnl_optimizer_config(ob)->lr);
+    }
+    rnl_run_span_finish(&span, ob, &pb);
+    CHECK(pa.done == pb.done && pa.steps == pb.steps && pa.mean_loss == pb.mean_loss && pa.clipped == pb.clipped &&
+              pa.lr == pb.lr && pa.last.loss == pb.last.loss,
+          "records: done %d/%d, mean loss %.9g/%.9g, lr %g/%g", pa.done, pb.done, pa.mean_loss, pb.mean_loss, pa.lr, pb.lr);
+    uint8_t *ba, *bb;
+    size_t na, nb;
+    CHECK_OK(rnl_checkpoint_write(a, oa, &ba, &na));
+    CHECK_OK(rnl_checkpoint_write(b, ob, &bb, &nb));
+    CHECK(na == nb && memcmp(ba, bb, na) == 0, "the checkpoints (parameters, Adam's moments, history) are byte-identical");
+    rnl_buffer_free(ba);
+    rnl_buffer_free(bb);
+
+    // A failed step counts nothing and still puts the rate back.
+    rnl_run_step k = rnl_run_step_begin(&span, ob, &s);
+    rnl_step_stats bad = {NAN, NAN, 0, NAN};
+    CHECK(rnl_run_step_end(&span, rnl_run_net_of_model(b), ob, &k, RNL_ERR_NUMERIC, &bad) == RNL_ERR_NUMERIC && span.p.done == 6 &&
+              rnl_optimizer_config(ob)->lr == 1e-3f,
+          "a failure: status back, %d steps, rate %g", span.p.done, rnl_optimizer_config(ob)->lr);
+
+    // The data batches: runs of B of the order, the last shorter, NULL past the end.
+    rnl_dataset *ds = series(120, 1);
+    CHECK(ds != NULL, "series: %s", rnl_last_error());
+    if (ds) {
+        int n_train = ds->n_train, B = 32, last = (n_train - 1) / B;
+        int32_t *order = malloc(sizeof(int32_t) * (size_t)n_train);
+        CHECK_OK(rnl_run_epoch_order(ds, 1, 0, B, 8, order));
+        const rnl_batch *db = NULL;
+        CHECK(rnl_run_data_batch(&db, ds, order, n_train, 0, B, &d) == RNL_OK && db == &d.batch && db->B == B, "batch 0: %d rows",
+              db ? db->B : -1);
+        CHECK(rnl_run_data_batch(&db, ds, order, n_train, last, B, &d) == RNL_OK && db && db->B == n_train - last * B,
+              "the last batch: %d rows of %d", db ? db->B : -1, n_train);
+        CHECK(rnl_run_data_batch(&db, ds, order, n_train, last + 1, B, &d) == RNL_OK && db == NULL, "past the order's end: none");
+        free(order);
+        rnl_dataset_destroy(ds);
+    }
+    for (int i = 0; i < 3; i++) rnl_shard_grad_free(&g[i]);
+    rnl_task_data_free(&d);
+    rnl_optimizer_destroy(oa);
+    rnl_optimizer_destroy(ob);
+    rnl_model_destroy(a);
+    rnl_model_destroy(b);
+}
+
 static void test_best(void) {
     rnl_run_best b;
     rnl_run_best_init(&b, 2);
@@ -388,6 +468,7 @@ static void test_best(void) {
 int main(void) {
     test_schedules();
     test_schedule_spans();
+    test_step_by_step();
     test_best();
     test_cells();
     test_limits();
