@@ -610,11 +610,14 @@ export class Model {
   /**
    * Training steps on n instances of the module: n - 1 Worker replicas of this model (worker_threads in
    * Node, Workers in a browser; no shared memory, so no cross-origin isolation), used by trainStepAsync.
-   * 1 ends them. The same bytes at every count. n: 1..64.
+   * 1 ends them. The same bytes at every count. n: 1..64. trainTask and trainDataset step over them too.
+   * Refused while a step runs on them; between two steps of a run (onProgress) the run goes on at the new count.
    */
   setThreads(n: number): Promise<void>;
   /** The instances trainStepAsync uses (setThreads). */
   readonly threads: number;
+  /** How steps use the threads: 'single' (one instance), 'replicas' (Worker replicas), 'shared' (one shared memory). */
+  readonly threadPath: ThreadPath;
   /** What the replicas' copies cost so far (null at 1 thread): steps, bytes posted out and in, fresh copies of the model. */
   readonly threadStats: { steps: number; bytesOut: number; bytesIn: number; syncs: number } | null;
   /** trainStep over the instances of setThreads (shards of 8 rows, summed in order in C): the same result at any count. */
@@ -1019,6 +1022,9 @@ export interface TransformerConfig {
   seed?: Seed;
 }
 
+/** Model.threadPath: how training steps use the threads of setThreads. */
+export type ThreadPath = 'single' | 'replicas' | 'shared';
+
 /** A Transformer encoder (rnnlab_transformer.h; docs/model.md, "Transformer encoder"). */
 export class TransformerModel {
   private constructor();
@@ -1049,6 +1055,13 @@ export class TransformerModel {
   trainingBytes(opts: { batchSize?: number; length: number; optimizer?: OptimizerName }): number;
   /** One training step on a batch (zero grads, forward, backward, clip, update). As Model.trainStep, without bpttWindow. */
   trainStep(batch: Batch): StepStats;
+  /** As Model.setThreads: Worker replicas of this Transformer for trainStepAsync, trainTask and trainDataset. */
+  setThreads(n: number): Promise<void>;
+  readonly threads: number;
+  readonly threadPath: ThreadPath;
+  readonly threadStats: { steps: number; bytesOut: number; bytesIn: number; syncs: number } | null;
+  /** As Model.trainStepAsync, without bpttWindow. */
+  trainStepAsync(batch: Batch): Promise<StepStats>;
   /** Predictions for a batch: (B, outputs). As Model.predict. */
   predict(batch: Batch): Float32Array;
   /** Loss and accuracy (null for regression) of a batch, without training. As Model.evaluate. */

@@ -99,6 +99,7 @@ typedef struct rnlw_handle {
     size_t best_n;
     rnl_shard_grad *shards;  // (shards_n) the shard blocks of the replica step (rnlw_shard_grad, _shard_set)
     int shards_n;
+    rnl_run_span span;       // the span of replica steps in progress (rnlw_span_start .. rnlw_span_finish)
 } handle;
 
 static handle *wrap_net(rnl_run_net n, rnl_optimizer *o) {
@@ -516,7 +517,7 @@ rnl_status rnlw_task_generate(rnlw_batch_view *out, int task, int B, int T, uint
     const rnl_batch *b = &generated.batch;
     int BT = B * T;
     *out = (rnlw_batch_view){b->tokens, b->inputs, b->lengths, b->targets, b->tokens ? BT : 0, b->inputs ? BT * c.input_size : 0,
-                             (c.seq2seq ? BT : B) * (c.head == RNL_HEAD_REGRESSION ? c.outputs : 1), T};
+                             (c.seq2seq ? BT : B) * (c.head == RNL_HEAD_REGRESSION ? c.outputs : 1), T, B};
     return RNL_OK;
 }
 
@@ -827,7 +828,8 @@ double rnlw_next_step(handle *h) {
 
 // CRC-32 of the parameter block: a replica computes shards only for parameters equal to the main's.
 double rnlw_params_crc(handle *h) {
-    return rnl_crc32((const uint8_t *)rnl_model_params(h->m), rnl_model_num_params(h->m) * sizeof(rnl_real));
+    const rnl_real *p = h->tf ? rnl_tf_params(h->tf) : rnl_model_params(h->m);
+    return rnl_crc32((const uint8_t *)p, rnl_run_net_num_params(net(h)) * sizeof(rnl_real));
 }
 
 // Shard `shard` of the staged batch (rnlw_batch_set), with the dropout masks of optimizer step `step`,
@@ -836,6 +838,7 @@ rnl_status rnlw_shard_grad(handle *h, int shard, int bptt_window, double step) {
     rnl_status st = check_shard(h, shard, 0);
     if (!st) st = ensure_shards(h, rnl_shard_count(batch.B));
     if (st) return st;
+    if (h->tf) return rnl_tf_shard_grad(h->tf, &batch, shard, (long)step, &h->shards[shard]);
     return rnl_model_shard_grad(h->m, &batch, shard, bptt_window, (long)step, &h->shards[shard]);
 }
 
@@ -851,15 +854,93 @@ rnl_status rnlw_shard_set(handle *h, int shard, const uint8_t *bytes, int n) {
 }
 
 // The step from the blocks of every shard of the staged batch: their sum in shard order, the checks,
-// clipping and the optimizer step, as rnlw_train_step. out: the batch's figures.
-rnl_status rnlw_apply_shards(rnlw_progress *out, handle *h) {
+// clipping and the optimizer step, as rnlw_train_step.
+static rnl_status apply_staged(handle *h, rnl_step_stats *s) {
     int n = rnl_shard_count(batch.B);
     rnl_status st = ensure_optimizer(h);
     if (!st && n > h->shards_n) st = rnl_fail(RNL_ERR_ARG, "shards: %d blocks for a batch of %d shards", h->shards_n, n);
     if (st) return st;
-    rnl_step_stats s = {0};
-    st = rnl_model_apply_shards(h->m, h->o, h->shards, n, &s);
     h->pred_B = batch.B, h->pred_T = batch.T;
-    put_stats(out, &s, rnl_optimizer_steps(h->o));
+    return h->tf ? rnl_tf_apply_shards(h->tf, h->o, h->shards, n, s) : rnl_model_apply_shards(h->m, h->o, h->shards, n, s);
+}
+
+// The step of the staged blocks at learning rate `lr` (NaN: the optimizer's own), the optimizer's own rate
+// kept: a replica takes the main instance's step at the rate the main's schedule gave it. out: the batch's
+// figures and the rate.
+rnl_status rnlw_apply_shards(rnlw_progress *out, handle *h, double lr) {
+    rnl_step_stats s = {NAN, NAN, 0, NAN};
+    rnl_status st = ensure_optimizer(h);
+    float base = h->o ? rnl_optimizer_config(h->o)->lr : NAN;
+    if (!st && !isnan(lr)) rnl_optimizer_config(h->o)->lr = (float)lr;
+    if (!st) st = apply_staged(h, &s);
+    if (h->o) rnl_optimizer_config(h->o)->lr = base;
+    put_stats(out, &s, wasm_steps(h->o));
+    out->lr = isnan(lr) ? base : lr;
     return st;
+}
+
+// --- A span of replica steps: the run layer's step-by-step form (rnnlab_run.h) -----------------------
+//
+// Model.trainTask / trainDataset over replicas: rnlw_span_start; per step the next batch
+// (rnlw_span_task_batch or rnlw_span_data_batch: made in the handle, its view handed out for the
+// replicas), its shards computed on every instance, then rnlw_span_apply (the run layer's begin, the
+// shards' sum, end); rnlw_span_finish gives the span's record, as rnlw_train_task / _train_data do.
+
+rnl_status rnlw_span_start(handle *h) {
+    rnl_run_span_start(&h->span);
+    return ensure_optimizer(h);
+}
+
+// The view of the handle's batch (B rows; B 0: none).
+static void batch_view(rnlw_batch_view *out, const handle *h, const rnl_batch *b) {
+    *out = (rnlw_batch_view){0};
+    if (!b) return;
+    rnl_config c = rnl_run_net_config(net(h));
+    int BT = b->B * b->T;
+    *out = (rnlw_batch_view){b->tokens, b->inputs, b->lengths, b->targets, b->tokens ? BT : 0, b->inputs ? BT * c.input_size : 0,
+                             (c.seq2seq ? BT : b->B) * (c.head == RNL_HEAD_REGRESSION ? c.outputs : 1), b->T, b->B};
+}
+
+// The span's next batch of a task, from the model's stream (rnlw_task_seed), as rnlw_train_task's.
+rnl_status rnlw_span_task_batch(rnlw_batch_view *out, handle *h, int task, int B, int T) {
+    *out = (rnlw_batch_view){0};
+    rnl_status st = check_task(task);
+    if (!st) st = check_task_fits(h, (rnl_task)task);
+    if (!st) st = rnl_task_generate(&h->data, (rnl_task)task, B, T, &h->rng);
+    if (!st) batch_view(out, h, &h->data.batch);
+    return st;
+}
+
+// The span's next batch of the epoch order: batch first + (steps the span ran), as rnlw_train_data's;
+// out->B 0 past the order's end.
+rnl_status rnlw_span_data_batch(rnlw_batch_view *out, handle *h, const rnl_dataset *ds, int first, int B) {
+    *out = (rnlw_batch_view){0};
+    if (h->order_ds != ds) return rnl_fail(RNL_ERR_ARG, "train: no epoch order for this dataset (call rnlw_data_epoch first)");
+    const rnl_batch *b = NULL;
+    rnl_status st = rnl_run_data_batch(&b, ds, h->order, h->order_n, (long)first + h->span.p.done, B, &h->data);
+    if (!st) batch_view(out, h, b);
+    return st;
+}
+
+// The span's step from the staged blocks: the run layer's begin (the schedule's rate), the shards' sum and
+// the optimizer step, end (the record, the history). out: the step's figures and its rate (for the replicas).
+rnl_status rnlw_span_apply(rnlw_progress *out, handle *h) {
+    rnl_status st = ensure_optimizer(h);
+    rnl_step_stats s = h->span.p.last;
+    double lr = NAN;
+    if (!st) {
+        rnl_run_step k = rnl_run_step_begin(&h->span, h->o, h->has_sched ? &h->sched : NULL);
+        lr = k.lr;
+        st = rnl_run_step_end(&h->span, net(h), h->o, &k, apply_staged(h, &s), &s);
+    }
+    put_stats(out, &s, wasm_steps(h->o));
+    out->lr = lr;
+    return st;
+}
+
+// The span's record, as rnlw_train_task's out.
+void rnlw_span_finish(rnlw_progress *out, handle *h) {
+    rnl_run_progress p;
+    rnl_run_span_finish(&h->span, h->o, &p);
+    put_progress(out, &p);
 }

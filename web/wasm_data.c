@@ -91,7 +91,7 @@ rnl_status rnlw_dataset_batch(rnlw_batch_view *out, const rnl_dataset *ds, const
     const rnl_batch *b = &generated.batch;
     int BT = b->B * b->T;  // input_size 1
     *out = (rnlw_batch_view){b->tokens, b->inputs, b->lengths, b->targets, b->tokens ? BT : 0, b->inputs ? BT : 0,
-                             ds->kind == RNL_DATASET_TEXT ? B : B * ds->horizon, b->T};
+                             ds->kind == RNL_DATASET_TEXT ? B : B * ds->horizon, b->T, B};
     return RNL_OK;
 }
 

@@ -78,6 +78,7 @@ static const rnlw_field batch_fields[] = {
     F(rnlw_batch_view, tokens, RNLW_SIZE), F(rnlw_batch_view, inputs, RNLW_SIZE), F(rnlw_batch_view, lengths, RNLW_SIZE),
     F(rnlw_batch_view, targets, RNLW_SIZE), F(rnlw_batch_view, n_tokens, RNLW_I32), F(rnlw_batch_view, n_inputs, RNLW_I32),
     F(rnlw_batch_view, n_targets, RNLW_I32), F(rnlw_batch_view, T, RNLW_I32),
+    F(rnlw_batch_view, B, RNLW_I32),
 };
 
 static const rnlw_field span_fields[] = {F(rnlw_span, data, RNLW_SIZE), F(rnlw_span, n, RNLW_SIZE)};

@@ -114,6 +114,7 @@ typedef struct {
     const rnl_real *targets;
     int n_tokens, n_inputs, n_targets;
     int T;
+    int B;  // rows (0: no batch, as past an epoch order's end)
 } rnlw_batch_view;
 
 // "span": values the module hands back (bytes, floats, ids): where and how many.

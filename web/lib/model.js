@@ -172,14 +172,31 @@ export class Model extends CoreObject {
    */
   async setThreads(n) {
     checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
+    // Between two steps of a run (its onProgress) is fine: the run's next chunk takes the new path.
+    if (this._stepping) throw argError('setThreads: a step is running on the threads (call it between steps)');
     this._pool?.close();
     this._pool = null;
-    if (n > 1) this._pool = await ReplicaPool.create(this, n);
+    this._threadPath = 'single';
+    // The seam of the shared-memory path (a lab loaded with shared memory, lab.sharedMemory): there the
+    // core's own threads take n and the path is 'shared'; everywhere else, replicas.
+    if (n > 1) {
+      this._pool = await ReplicaPool.create(this, n);
+      this._threadPath = 'replicas';
+    }
   }
 
   /** The instances trainStepAsync uses (setThreads). */
   get threads() {
     return this._pool?.threads ?? 1;
+  }
+
+  /**
+   * How training steps use the threads of setThreads: 'single' (one instance), 'replicas' (Worker
+   * replicas exchanging gradient blocks: trainStepAsync, trainTask and trainDataset step over them) or
+   * 'shared' (one shared memory, the core's own threads).
+   */
+  get threadPath() {
+    return this._threadPath ?? 'single';
   }
 
   /** What the replicas' copies cost so far: steps, bytes posted out and in, fresh copies of the model. */
@@ -193,13 +210,42 @@ export class Model extends CoreObject {
     checkInt(bpttWindow, 'bpttWindow', 'trainStepAsync', 0);
     if (!this._pool) return this.trainStep(batch, opts);
     if (this._busy) throw argError('trainStepAsync: this model is already training (await the step before the next)');
-    this._busy = true;
+    this._busy = this._stepping = true;
     try {
-      const { loss, gradNorm, clipped, accuracy, step } = stepStats(await this._pool.step(batch, bpttWindow));
+      const { status, r } = await this._pool.step(batch, bpttWindow);
+      this._lab._check(status);
+      const { loss, gradNorm, clipped, accuracy, step } = stepStats(r);
       return { loss, gradNorm, clipped, accuracy, step };
     } finally {
-      this._busy = false;
+      this._busy = this._stepping = false;
     }
+  }
+
+  // n steps of a span over the replicas (threadPath 'replicas'): the run layer's step-by-step form, each
+  // step's batch made in C by next(out) (a 'batch' record), its shards computed on every instance, then
+  // rnlw_span_apply. What a chunk of rnlw_train_task / _train_data gives: { status, done, stats }, the
+  // same bytes.
+  async _replicaChunk(n, next, bpttWindow) {
+    const lab = this._lab, c = lab._c, heap = lab._heap;
+    let status = c.rnlw_span_start(this._handle);
+    this._stepping = true;
+    try {
+      for (let i = 0; i < n && !status; i++) {
+        const v = heap.slot(1);
+        if ((status = next(v))) break;
+        const r = heap.read('batch', v);
+        if (!r.B) break;  // the epoch order's end
+        const batch = { B: r.B, T: r.T, targets: heap.f32(r.targets, r.nTargets) };
+        if (r.tokens) batch.tokens = heap.i32(r.tokens, r.nTokens);
+        if (r.inputs) batch.inputs = heap.f32(r.inputs, r.nInputs);
+        if (r.lengths) batch.lengths = heap.i32(r.lengths, r.B);
+        ({ status } = await this._pool.step(batch, bpttWindow, true));
+      }
+    } finally {
+      this._stepping = false;
+    }
+    const { r } = this._progress((p) => c.rnlw_span_finish(p, this._handle));
+    return { status, done: r.done, stats: stepStats(r) };
   }
 
   /** Releases its WebAssembly memory and ends its replicas (setThreads). */
@@ -283,6 +329,8 @@ export class Model extends CoreObject {
     lab._c.rnlw_task_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
+        if (this.threadPath === 'replicas')
+          return this._replicaChunk(n, (v) => lab._c.rnlw_span_task_batch(v, this._handle, t, batchSize, length), bpttWindow);
         const { status, r } = this._progress((p) => lab._c.rnlw_train_task(p, this._handle, t, batchSize, length, n, bpttWindow));
         return { status, done: r.done, stats: stepStats(r) };
       },
@@ -375,6 +423,9 @@ export class Model extends CoreObject {
     const r = await trainLoop(this, { steps, batchSize, progressEvery, perEpoch, epochs, onProgress, signal, yieldMs,
       startEpoch: (e) => lab._check(lab._c.rnlw_data_epoch(this._handle, dataset._handle, lo, hi, epoch0 + e, batchSize, bucket)),
       chunk: (n, done) => {
+        if (this.threadPath === 'replicas')
+          return this._replicaChunk(n, (v) => lab._c.rnlw_span_data_batch(v, this._handle, dataset._handle, done % perEpoch, batchSize),
+            bpttWindow);
         const { status, r } = this._progress((p) => lab._c.rnlw_train_data(p, this._handle, dataset._handle, done % perEpoch, n,
           batchSize, bpttWindow));
         return { status, done: r.done, stats: stepStats(r) };

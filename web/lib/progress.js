@@ -24,7 +24,7 @@ const nextMultiple = (done, every) => (Math.floor(done / every) + 1) * every;
 
 /**
  * Trains `steps` steps in chunks and reports after each: `chunk(n, done)` runs n steps in the core and
- * gives { status, done, stats } (stats: step (optimizer steps in all), loss, meanLoss and the model's own
+ * gives (or resolves to) { status, done, stats } (stats: step (optimizer steps in all), loss, meanLoss and the model's own
  * figures). Reports are { [epoch, epochs,] step, steps, totalSteps, ...figures, seconds, seqPerSec }, with
  * `eval` from evaluate() every evalEvery steps and at the end. With `perEpoch`, steps come in epochs of
  * perEpoch steps: startEpoch(e) runs before the first chunk of epoch e (0-based), endEpoch(e, done) after
@@ -47,7 +47,8 @@ export async function trainLoop(model, { steps, batchSize, progressEvery, evalEv
         break;
       }
       const next = Math.min(nextMultiple(done, progressEvery), evalEvery ? nextMultiple(done, evalEvery) : Infinity, epochEnd, steps);
-      const r = chunk(next - done, done);
+      let r = chunk(next - done, done);
+      if (typeof r.then === 'function') r = await r;  // steps over Worker replicas (lib/threads.js)
       done += r.done;
       stats = r.stats;
       if (r.status) {

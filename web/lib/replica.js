@@ -1,8 +1,8 @@
 // replica.js: the Worker of one model replica (lib/threads.js): its own instance of the module (the
 // compiled WebAssembly.Module it is sent) and a copy of the model (checkpoint bytes). It computes the
 // gradient blocks of the shards it is given and takes each step from the blocks of the others, in C.
-// Messages (each answered with the same id): init {module, checkpoint}; shards {batch, shards, step,
-// bpttWindow, crc} -> {blocks: [{shard, bytes}]} or {stale: true}; apply {blocks}.
+// Messages (each answered with the same id): init {module, checkpoint, transformer}; shards {batch, shards, step,
+// bpttWindow, crc} -> {blocks: [{shard, bytes}]} or {stale: true}; apply {blocks, lr} (the main's step and its rate).
 import { RnnLab } from '../rnnlab.js';
 import { isNode } from './loader.js';
 
@@ -12,7 +12,7 @@ async function handle(m) {
   if (m.op === 'init') {
     lab ??= await RnnLab.load(m.module);
     model?.free();
-    model = lab.loadCheckpoint(m.checkpoint);
+    model = m.transformer ? lab.loadTransformer(m.checkpoint) : lab.loadCheckpoint(m.checkpoint);
     return {};
   }
   if (!model) throw new Error(`'${m.op}' before 'init'`);
@@ -31,7 +31,7 @@ async function handle(m) {
     const h = model._handle;
     for (const { shard, bytes } of m.blocks)
       lab._check(lab._heap.withCopy(bytes, (p) => c.rnlw_shard_set(h, shard, p, bytes.byteLength)));
-    const { status } = model._progress((p) => c.rnlw_apply_shards(p, h));
+    const { status } = model._progress((p) => c.rnlw_apply_shards(p, h, m.lr));
     lab._check(status);
     return {};
   }

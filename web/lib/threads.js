@@ -106,7 +106,7 @@ export class ReplicaPool {
     const checkpoint = this.model.saveCheckpoint();
     this.stats.syncs++;
     this.stats.bytesOut += checkpoint.byteLength;
-    await r.call({ op: 'init', module: lab._module, checkpoint }, [checkpoint.buffer]);
+    await r.call({ op: 'init', module: lab._module, checkpoint, transformer: this.model.kind === 'transformer' }, [checkpoint.buffer]);
   }
 
   // The bytes of block s of this instance's staged step (a copy, to transfer).
@@ -115,17 +115,28 @@ export class ReplicaPool {
     return heap.bytes(c.rnlw_shard_data(h, s), c.rnlw_shard_size(h, s));
   }
 
-  /** One training step of `batch` over every instance; resolves to rnlw_apply_shards' figures (a 'progress' record). */
-  async step(batch, bpttWindow) {
+  /**
+   * One training step of `batch` over every instance: { status, r } with rnlw_apply_shards' figures (a
+   * 'progress' record) and the core's status (a numeric fault is a status, not a throw). `span`: the step of
+   * a span (Model.trainTask / trainDataset), taken by rnlw_span_apply, the run layer's begin and end around
+   * the shards' sum (the schedule's rate, the span's record and the history).
+   */
+  async step(batch, bpttWindow, span = false) {
     const model = this.model, lab = model._lab, c = lab._c, n = this.threads;
     let h = model._setBatch(batch, true, 'trainStepAsync');
     const S = c.rnlw_shard_count(batch.B), step = c.rnlw_next_step(h), crc = c.rnlw_params_crc(h);
-    if (step < 0) lab._check(lab._c.rnlw_last_status());
+    if (step < 0) return { status: c.rnlw_last_status(), r: null };
     const mine = (k) => Array.from({ length: S }, (_, s) => s).filter((s) => s % n === k);
     const b = batchCopy(batch);
     const ask = (k) => this._replicas[k - 1].call({ op: 'shards', batch: b, shards: mine(k), step, bpttWindow, crc });
     const asked = this._replicas.map((_, i) => ask(i + 1));
-    for (const s of mine(0)) lab._check(c.rnlw_shard_grad(h, s, bpttWindow, step));  // while the replicas compute theirs
+    for (const s of mine(0)) {  // while the replicas compute theirs
+      const status = c.rnlw_shard_grad(h, s, bpttWindow, step);
+      if (status) {
+        await Promise.allSettled(asked);  // the replicas' answers are not needed, but must not come in unheard
+        return { status, r: null };
+      }
+    }
     const got = await Promise.all(asked.map(async (p, i) => {
       let r = await p;
       if (r.stale) {  // its parameters are not these: make it again, then ask once more
@@ -145,17 +156,18 @@ export class ReplicaPool {
         this.stats.bytesIn += bytes.byteLength;
         lab._check(lab._heap.withCopy(bytes, (p) => c.rnlw_shard_set(h, shard, p, bytes.byteLength)));
       }
-    const { status, r } = model._progress((p) => c.rnlw_apply_shards(p, h));
-    lab._check(status);
-    // Each replica takes the same step from the blocks it lacks (not awaited: its next request queues behind).
+    const { status, r } = model._progress((p) => (span ? c.rnlw_span_apply(p, h) : c.rnlw_apply_shards(p, h, NaN)));
+    if (status) return { status, r };  // the replicas are left a step behind: the next step's CRC check copies them again
+    // Each replica takes the same step, at the same rate, from the blocks it lacks (not awaited: its next
+    // request queues behind).
     this._replicas.forEach((rep, i) => {
       const theirs = new Set(mine(i + 1));
       const lack = blocks.map((bytes, shard) => ({ shard, bytes })).filter((x) => !theirs.has(x.shard));
       for (const x of lack) this.stats.bytesOut += x.bytes.byteLength;
-      rep.call({ op: 'apply', blocks: lack }).catch(() => {});  // a failure shows at the next step's CRC check
+      rep.call({ op: 'apply', blocks: lack, lr: r.lr }).catch(() => {});  // a failure shows at the next step's CRC check
     });
     this.stats.steps++;
-    return r;
+    return { status, r };
   }
 
   close() {

@@ -99,6 +99,8 @@ export class TransformerModel extends CoreObject {
     lab._c.rnlw_task_seed(this._handle, lo, hi);
     return trainLoop(this, { steps, batchSize, progressEvery, evalEvery, onProgress, signal, yieldMs,
       chunk: (n) => {
+        if (this.threadPath === 'replicas')
+          return this._replicaChunk(n, (v) => lab._c.rnlw_span_task_batch(v, this._handle, task, batchSize, length), 0);
         const { status, r } = this._progress((p) => lab._c.rnlw_train_task(p, this._handle, task, batchSize, length, n, 0));
         return { status, done: r.done, stats: { step: r.steps, loss: r.loss, meanLoss: r.meanLoss, gradNorm: r.gradNorm,
           clipped: r.clipped, accuracy: Number.isNaN(r.accuracy) ? null : r.accuracy, lr: Number.isNaN(r.lr) ? null : r.lr } };
@@ -189,5 +191,7 @@ export class TransformerModel extends CoreObject {
 // keep-best, text and series prediction.
 for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', '_setBatch',
   '_predictions', 'setOptimizer', 'optimizer', 'evaluate', 'predict', 'trainStep', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText',
-  'predictSeries', 'meta'])
+  'predictSeries', 'meta',
+  // Threads: Worker replicas of the Transformer (lib/threads.js), trainStepAsync and the span's steps over them.
+  'setThreads', 'threads', 'threadPath', 'threadStats', 'trainStepAsync', '_replicaChunk', 'free'])
   Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));
