@@ -18,6 +18,7 @@
 //   lrcurve.js  the optimizer group's learning-rate curve (the core's schedule)
 //   longrun.js  long data runs: the estimate, progress inside an epoch, checkpoints kept in IndexedDB, resume
 //   runbar.js   the run bar of narrow screens (it presses the run panel's buttons)
+//   threads.js  the thread control: how many cores training uses, and the path (replicas, shared memory)
 //   embed.js    framed: the content's height to the course page; the embed code
 // A module imports only those above it in this list (state.js none of them), so the graph has no cycles;
 // the one call that goes up (a checkpoint among dropped files, opened as a model) is passed in by main.js.
@@ -40,6 +41,7 @@ import { embedSnippet, reportHeight } from './embed.js';
 import { initStepCell, wireStepCell, themeChanged as stepThemeChanged } from './stepcell.js';
 import { initStatePath, wireStatePath, themeChanged as stateThemeChanged } from './statepath.js';
 import { wireRunBar } from './runbar.js';
+import { initThreads, threadsProgress, threadsFailed } from './threads.js';
 
 // --- Theme -------------------------------------------------------------------------------------------
 
@@ -130,7 +132,9 @@ client.onEvent = (event, data) => {
     onProgress(data);
     onEpochProgress(data);
     attentionWhileTraining();
-  } else if (event === 'estimate') onEstimate(data);
+    threadsProgress(data);
+  } else if (event === 'threads') threadsFailed(data);
+  else if (event === 'estimate') onEstimate(data);
   else if (event === 'epochCheckpoint') onEpochCheckpoint(data);
   else if (event === 'eval') onEval(data);
   else if (event === 's2sProgress') s2s.onProgress(data);
@@ -250,6 +254,7 @@ async function boot() {
     return;
   }
   writeCellChoices(state.engine.cells);
+  initThreads(state.engine);
   C.writeLimits(form);
   C.writeLimits($('s2s-config'), C.S2S_FIELDS);
   const { cfg, s2s: s2sCfg, errors } = C.fromQuery(location.search);

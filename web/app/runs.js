@@ -276,6 +276,8 @@ function finishRun(rec, res) {
   rec.seqs = (rec.seqs ?? 0) + (res.seqs ?? 0);
   rec.stepsTotal = res.stepsAfter;
   rec.memoryBytes = res.memoryBytes;
+  rec.threads = res.threads;
+  rec.threadPath = res.threadPath;
   if (res.best) rec.best = res.best;
   $('stat-memory').textContent = `${(res.memoryBytes / 1048576).toFixed(0)} MB`;
   rec.failedStep = res.status === 'failed' ? res.stepsAfter + 1 : null;
@@ -601,7 +603,7 @@ const rows = new Map();
 function makeRow(r) {
   const tr = document.createElement('tr');
   const cells = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 13; i++) {
     const c = document.createElement('td');
     tr.append(c);
     cells.push(c);
@@ -628,8 +630,8 @@ function makeRow(r) {
   save.textContent = 'Save';
   save.setAttribute('aria-label', `Save the model of run ${r.id}`);
   save.addEventListener('click', () => saveRun(r));
-  cells[11].className = 'actions';
-  cells[11].append(open, ' ', save);
+  cells[12].className = 'actions';
+  cells[12].append(open, ' ', save);
   return { tr, cells, cb, name, save, open };
 }
 
@@ -665,7 +667,10 @@ export function renderRuns() {
       : Number.isFinite(t.rmse) ? `RMSE ${fmtNum(t.rmse)}` : `loss ${fmtNum(t.loss)}`;
     c[8].textContent = r.seconds ? `${r.seconds.toFixed(1)} s` : '–';
     c[9].textContent = r.seconds && r.seqs ? Math.round(r.seqs / r.seconds).toLocaleString('en') : '–';
-    c[10].textContent = r.numParams ? r.numParams.toLocaleString('en') : '–';
+    // The threads of the run's last part and their path (worker.js reports both with the result).
+    c[10].textContent = r.threads ? String(r.threads) : '–';
+    c[10].title = r.threadPath ? { single: 'one thread', replicas: 'Worker replicas', shared: 'shared memory' }[r.threadPath] ?? r.threadPath : '';
+    c[11].textContent = r.numParams ? r.numParams.toLocaleString('en') : '–';
     row.save.disabled = !r.snapshot && r.freed;
     const current = r === state.model?.rec;
     row.open.disabled = current || r.freed || state.running || (r.dataKey !== undefined && r.dataKey !== null && r.dataKey !== state.data.key);

@@ -22,6 +22,7 @@ let data = { key: null, kind: 'none' };  // the current data: a synthetic task, 
 const models = new Map();                // id -> { model, dataKey, kind }
 let nextModelId = 1;
 let run = null;                          // the run in progress: { abort, paused, resume, jobs, modelId }
+let threadCount = 1;                     // the page's thread control (app/threads.js): what the next step uses
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 const now = () => performance.now();
@@ -265,6 +266,31 @@ function scheduleCurve({ schedule, lr, epochs, batchSize, steps, modelId, task }
   return { steps: Array.from(c.steps), lr: Array.from(c.lr), first: before + 1, last, perEpoch };
 }
 
+// --- Threads ---------------------------------------------------------------------------------------------
+
+// The path n threads take in this Worker: one instance, Worker replicas of the model, or one shared memory
+// (a lab loaded with shared memory: lab.sharedMemory).
+const threadPathOf = (n) => (n <= 1 ? 'single' : lab?.sharedMemory === true ? 'shared' : 'replicas');
+
+function threadInfo(model = null) {
+  return { threads: model ? model.threads : threadCount, path: model ? model.threadPath : threadPathOf(threadCount),
+    sharedMemory: lab?.sharedMemory === true, crossOriginIsolated: Boolean(self.crossOriginIsolated) };
+}
+
+// The count the page chose, on a run's model: before its first step and between two steps (onProgress, where
+// no step is running); the results are the same bytes at any count. A count the browser cannot give (no
+// nested Workers) falls back to one thread, and says so.
+async function useThreads(model) {
+  if (model.threads === threadCount || typeof model.setThreads !== 'function') return;
+  try {
+    await model.setThreads(threadCount);
+  } catch (e) {
+    threadCount = 1;
+    await model.setThreads(1);
+    post({ event: 'threads', data: { ...threadInfo(model), error: errorInfo(e).message } });
+  }
+}
+
 async function train({ modelId, opts }) {
   if (run) throw new Error('a run is already training');
   const entry = getModel(modelId);
@@ -276,6 +302,7 @@ async function train({ modelId, opts }) {
     ...(opts.optimizer === 'momentum' ? { momentum: opts.momentum ?? 0.9 } : {}) });
   const stepsBefore = model.optimizer?.steps ?? 0;
   const schedule = runSchedule(opts, stepsBefore);
+  await useThreads(model);
   run = { abort: new AbortController(), paused: false, resume: null, parked: [], jobs: [], modelId, pausedMs: 0, flush: null };
   const t0 = now();
   let best = null, stoppedEarly = false;
@@ -289,7 +316,7 @@ async function train({ modelId, opts }) {
     const cols = packPoints(points);
     // memoryBytes: the module's memory now, which never shrinks: at the end of a run, its peak.
     post({ event: 'progress', data: { modelId, points: cols, seconds: active, seqPerSec: active > 0 ? seqs / active : 0,
-      memoryBytes: lab.memoryBytes, ...extra } },
+      memoryBytes: lab.memoryBytes, threads: model.threads, threadPath: model.threadPath, ...extra } },
       Object.values(cols).map((a) => a.buffer));
     points = newPoints();
     lastPost = now();
@@ -325,6 +352,7 @@ async function train({ modelId, opts }) {
             post({ event: 'eval', data: { modelId, step: p.totalSteps, loss: p.eval.loss, accuracy: p.eval.accuracy, seconds: activeSeconds() } });
           }
           await safePoint();
+          await useThreads(model);
         },
       });
       if (res.stopped) status = 'stopped';
@@ -355,6 +383,7 @@ async function train({ modelId, opts }) {
           }
           record(p.totalSteps, p, opts.batchSize, extra);
           await safePoint();
+          await useThreads(model);
         },
         onEpoch(e) {
           const step = e.totalSteps ?? lastStep;
@@ -398,7 +427,9 @@ async function train({ modelId, opts }) {
   }
   const stepsAfter = model.optimizer?.steps ?? lastStep;
   const result = { modelId, status, error, stepsBefore, stepsAfter, lastGradNorm, evals, seconds: (now() - t0 - pausedMs) / 1000, seqs,
-    numParams: model.numParams, optimizer: model.optimizer, best, stoppedEarly };
+    numParams: model.numParams, optimizer: model.optimizer, best, stoppedEarly, threads: model.threads, threadPath: model.threadPath };
+  // The replicas hold a copy of the model each: ended with the run (the next run makes them again).
+  if (model.threads > 1 && model.threadPath === 'replicas') await model.setThreads(1).catch(() => {});
   // Held-out figures of the model as it is now (after a numeric fault: the last good parameters).
   try {
     result.test = evaluate({ modelId });
@@ -781,7 +812,7 @@ const OPS = {
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
     return { version: lab.version, kernels: lab.kernels, names: { ...lab.names, positions: lab.transformerNames.positions }, cells: lab.cells,
       limits: lab.limits,
-      implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
+      implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] }, ...threadInfo() };
   },
   setData,
   createModel,
@@ -794,6 +825,13 @@ const OPS = {
   },
   evaluate,
   restoreBest,
+  // The thread control (app/threads.js): the count the next step of a run uses (a run in progress takes it
+  // between two steps). 1..64 (the wrapper's limit; the page offers up to navigator.hardwareConcurrency).
+  setThreads({ n }) {
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`threads must be a whole number from 1 to 64, not ${n}`);
+    threadCount = n;
+    return threadInfo();
+  },
   scheduleCurve,
   inspect,
   attention,
