@@ -619,7 +619,7 @@ export class Model {
   /** How steps use the threads: 'single' (one instance), 'replicas' (Worker replicas), 'shared' (one shared memory). */
   readonly threadPath: ThreadPath;
   /** What the replicas' copies cost so far (null at 1 thread): steps, bytes posted out and in, fresh copies of the model. */
-  readonly threadStats: { steps: number; bytesOut: number; bytesIn: number; syncs: number } | null;
+  readonly threadStats: ThreadStats | null;
   /** trainStep over the instances of setThreads (shards of 8 rows, summed in order in C): the same result at any count. */
   trainStepAsync(batch: Batch, opts?: { bpttWindow?: number }): Promise<StepStats>;
   evaluate(batch: Batch): EvalResult;
@@ -1022,6 +1022,16 @@ export interface TransformerConfig {
   seed?: Seed;
 }
 
+/**
+ * Model.threadStats: what the replicas' copies cost so far. Bytes posted out and in, fresh copies of the model,
+ * and milliseconds summed over the steps: this instance's shards, its wait for the replicas' blocks after
+ * them, the sum and optimizer step here; the replicas' shards and their own optimizer steps.
+ */
+export interface ThreadStats {
+  steps: number; bytesOut: number; bytesIn: number; syncs: number;
+  msShards: number; msWait: number; msApply: number; msReplicaShards: number; msReplicaApply: number;
+}
+
 /** Model.threadPath: how training steps use the threads of setThreads. */
 export type ThreadPath = 'single' | 'replicas' | 'shared';
 
@@ -1059,7 +1069,7 @@ export class TransformerModel {
   setThreads(n: number): Promise<void>;
   readonly threads: number;
   readonly threadPath: ThreadPath;
-  readonly threadStats: { steps: number; bytesOut: number; bytesIn: number; syncs: number } | null;
+  readonly threadStats: ThreadStats | null;
   /** As Model.trainStepAsync, without bpttWindow. */
   trainStepAsync(batch: Batch): Promise<StepStats>;
   /** Predictions for a batch: (B, outputs). As Model.predict. */

@@ -5,6 +5,7 @@
 // bpttWindow, crc} -> {blocks: [{shard, bytes}]} or {stale: true}; apply {blocks, lr} (the main's step and its rate).
 import { RnnLab } from '../rnnlab.js';
 import { isNode } from './loader.js';
+import { now } from './progress.js';
 
 let lab = null, model = null;
 
@@ -20,20 +21,20 @@ async function handle(m) {
   if (m.op === 'shards') {
     const h = model._setBatch(m.batch, true, 'replica');
     if (c.rnlw_params_crc(h) !== m.crc) return { stale: true };
-    const blocks = [];
+    const blocks = [], t0 = now();
     for (const s of m.shards) {
       lab._check(c.rnlw_shard_grad(h, s, m.bpttWindow, m.step));
       blocks.push({ shard: s, bytes: lab._heap.bytes(c.rnlw_shard_data(h, s), c.rnlw_shard_size(h, s)) });
     }
-    return { blocks, transfer: blocks.map((b) => b.bytes.buffer) };
+    return { blocks, ms: now() - t0, transfer: blocks.map((b) => b.bytes.buffer) };
   }
   if (m.op === 'apply') {  // the batch of the last 'shards' is still staged: this instance stages nothing else
-    const h = model._handle;
+    const h = model._handle, t0 = now();
     for (const { shard, bytes } of m.blocks)
       lab._check(lab._heap.withCopy(bytes, (p) => c.rnlw_shard_set(h, shard, p, bytes.byteLength)));
     const { status } = model._progress((p) => c.rnlw_apply_shards(p, h, m.lr));
     lab._check(status);
-    return {};
+    return { ms: now() - t0 };
   }
   throw new Error(`unknown request '${m.op}'`);
 }

@@ -14,6 +14,7 @@
 // setOptimizer here, say) answers "stale" and is made again from a fresh checkpoint before it computes.
 // The result is the same bytes at any thread count: rnl_train_step is itself these shards summed in order.
 import { isNode } from './loader.js';
+import { now } from './progress.js';
 
 // A Worker running replica.js, with one request/response call: call(msg) resolves to the reply of the same id.
 class Replica {
@@ -97,7 +98,10 @@ export class ReplicaPool {
     this.model = model;
     this.threads = n;
     this._replicas = [];
-    this.stats = { steps: 0, bytesOut: 0, bytesIn: 0, syncs: 0 };  // what the copies cost (bytes posted per step)
+    // What the copies cost: bytes posted, fresh copies of the model, and where a step's time goes (ms, summed
+    // over the steps): this instance's shards, its wait for the replicas' blocks after them, the sum and the
+    // optimizer step here; and in the replicas, their shards and their own optimizer steps.
+    this.stats = { steps: 0, bytesOut: 0, bytesIn: 0, syncs: 0, msShards: 0, msWait: 0, msApply: 0, msReplicaShards: 0, msReplicaApply: 0 };
   }
 
   // Makes replica r's model again from this model's checkpoint (parameters, optimizer and its state).
@@ -130,6 +134,7 @@ export class ReplicaPool {
     const b = batchCopy(batch);
     const ask = (k) => this._replicas[k - 1].call({ op: 'shards', batch: b, shards: mine(k), step, bpttWindow, crc });
     const asked = this._replicas.map((_, i) => ask(i + 1));
+    const t0 = now();
     for (const s of mine(0)) {  // while the replicas compute theirs
       const status = c.rnlw_shard_grad(h, s, bpttWindow, step);
       if (status) {
@@ -137,6 +142,7 @@ export class ReplicaPool {
         return { status, r: null };
       }
     }
+    const tMine = now() - t0;
     const got = await Promise.all(asked.map(async (p, i) => {
       let r = await p;
       if (r.stale) {  // its parameters are not these: make it again, then ask once more
@@ -144,8 +150,10 @@ export class ReplicaPool {
         r = await ask(i + 1);
         if (r.stale) throw new Error('rnnlab replica: still not in step after a fresh copy of the model');
       }
+      this.stats.msReplicaShards += r.ms ?? 0;
       return r.blocks;
     }));
+    const t1 = now();
     // Another call may have staged a batch while we waited: stage this one again (the blocks stay).
     h = model._setBatch(batch, true, 'trainStepAsync');
     const blocks = new Array(S);
@@ -157,6 +165,7 @@ export class ReplicaPool {
         lab._check(lab._heap.withCopy(bytes, (p) => c.rnlw_shard_set(h, shard, p, bytes.byteLength)));
       }
     const { status, r } = model._progress((p) => (span ? c.rnlw_span_apply(p, h) : c.rnlw_apply_shards(p, h, NaN)));
+    const t2 = now();
     if (status) return { status, r };  // the replicas are left a step behind: the next step's CRC check copies them again
     // Each replica takes the same step, at the same rate, from the blocks it lacks (not awaited: its next
     // request queues behind).
@@ -164,9 +173,13 @@ export class ReplicaPool {
       const theirs = new Set(mine(i + 1));
       const lack = blocks.map((bytes, shard) => ({ shard, bytes })).filter((x) => !theirs.has(x.shard));
       for (const x of lack) this.stats.bytesOut += x.bytes.byteLength;
-      rep.call({ op: 'apply', blocks: lack, lr: r.lr }).catch(() => {});  // a failure shows at the next step's CRC check
+      rep.call({ op: 'apply', blocks: lack, lr: r.lr }).then((a) => (this.stats.msReplicaApply += a.ms ?? 0))
+        .catch(() => {});  // a failure shows at the next step's CRC check
     });
     this.stats.steps++;
+    this.stats.msShards += tMine;
+    this.stats.msWait += t1 - t0 - tMine;
+    this.stats.msApply += t2 - t1;
     return { status, r };
   }
 
