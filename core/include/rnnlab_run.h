@@ -213,6 +213,10 @@ const rnl_real *rnl_run_net_predictions(rnl_run_net n);
 // Threads for training steps (shards) and split evaluations (whole batches, summed in batch order); the
 // results are the same for every count (rnnlab.h, "Shards and threads").
 rnl_status rnl_run_net_set_threads(rnl_run_net n, int threads);
+// The training history of either kind (rnnlab.h "Training history"): the run layer appends one point per
+// step; a held-out check goes on the last point. Both kinds save it in their checkpoints.
+const rnl_history_point *rnl_run_net_history(rnl_run_net n, size_t *count);  // NULL (and *count = 0) if none
+void rnl_run_net_history_heldout(rnl_run_net n, double loss, double accuracy);
 rnl_status rnl_run_net_attach_data(rnl_run_net n, const rnl_dataset *ds, const char *hint, int *changed);
 rnl_status rnl_run_net_train_task(rnl_run_net n, rnl_optimizer *o, rnl_task task, int B, int T, int steps, int bptt,
                                   const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);
@@ -265,8 +269,8 @@ rnl_status rnl_run_data_batch(const rnl_batch **b, const rnl_dataset *ds, const 
 // Sets the step's learning rate on o (the schedule's; NULL: o's own) and says which step it is.
 rnl_run_step rnl_run_step_begin(rnl_run_span *s, rnl_optimizer *o, const rnl_run_schedule *sched);
 // Puts o's own rate back; then, if the step failed (status, returned as is: a numeric fault leaves the
-// parameters of the last good step), counts nothing; else adds its stats to the record and, for a
-// recurrent model, its point to the training history (every step, whatever the span length, so every face
+// parameters of the last good step), counts nothing; else adds its stats to the record and its point to
+// the model's training history (every step, whatever the span length, so every face
 // records the same history; a full history keeps its first RNL_MAX_HISTORY points). st: the step's stats,
 // kept as the record's last also after a failure.
 rnl_status rnl_run_step_end(rnl_run_span *s, rnl_run_net n, rnl_optimizer *o, const rnl_run_step *k, rnl_status status,

@@ -130,6 +130,22 @@ rnl_status rnl_run_data_fits(const rnl_config *c, const rnl_dataset *ds, const c
 
 rnl_run_net rnl_run_net_of_model(rnl_model *m) { return (rnl_run_net){m, NULL}; }
 rnl_run_net rnl_run_net_of_tf(rnl_tf *m) { return (rnl_run_net){NULL, m}; }
+
+// Both kinds keep their base first (model_base.h), so the history lives in one place.
+static rnl_base *net_base(rnl_run_net n) { return n.rnn ? (rnl_base *)n.rnn : (rnl_base *)n.tf; }
+
+const rnl_history_point *rnl_run_net_history(rnl_run_net n, size_t *count) {
+    const rnl_base *b = net_base(n);
+    if (count) *count = b->history_n;
+    return b->history_n ? b->history : NULL;
+}
+
+void rnl_run_net_history_heldout(rnl_run_net n, double loss, double accuracy) {
+    rnl_base *b = net_base(n);
+    if (!b->history_n) return;
+    b->history[b->history_n - 1].val_loss = (float)loss;
+    b->history[b->history_n - 1].val_accuracy = (float)accuracy;
+}
 rnl_run_kind rnl_run_net_kind(rnl_run_net n) { return n.tf ? RNL_RUN_TRANSFORMER : RNL_RUN_RECURRENT; }
 rnl_config rnl_run_net_config(rnl_run_net n) { return n.tf ? rnl_tf_io_config(rnl_tf_get_config(n.tf)) : *rnl_model_config(n.rnn); }
 size_t rnl_run_net_num_params(rnl_run_net n) { return n.tf ? rnl_tf_num_params(n.tf) : rnl_model_num_params(n.rnn); }
@@ -339,12 +355,10 @@ rnl_status rnl_run_step_end(rnl_run_span *s, rnl_run_net m, rnl_optimizer *o, co
     rnl_optimizer_config(o)->lr = k->base_lr;
     p->last = *st;
     if (status) return status;
-    size_t logged = RNL_MAX_HISTORY;
-    if (m.rnn) rnl_model_history(m.rnn, &logged);
-    if (logged < RNL_MAX_HISTORY) {
+    if (net_base(m)->history_n < RNL_MAX_HISTORY) {
         rnl_history_point pt = {(uint32_t)rnl_optimizer_steps(o), (float)p->last.loss, (float)p->last.accuracy,
                                 (float)p->last.grad_norm, NAN, NAN};
-        rnl_status e = rnl_model_history_append(m.rnn, &pt);
+        rnl_status e = rnl_base_history_append(net_base(m), &pt);
         if (e) return e;
     }
     s->loss_sum += p->last.loss;
