@@ -826,10 +826,25 @@ double rnlw_next_step(handle *h) {
     return (double)rnl_optimizer_steps(h->o) + 1;
 }
 
-// CRC-32 of the parameter block: a replica computes shards only for parameters equal to the main's.
-double rnlw_params_crc(handle *h) {
-    const rnl_real *p = h->tf ? rnl_tf_params(h->tf) : rnl_model_params(h->m);
-    return rnl_crc32((const uint8_t *)p, rnl_run_net_num_params(net(h)) * sizeof(rnl_real));
+// A 32-bit hash of the parameter block: a replica computes shards only for parameters equal to the main's.
+// FNV-1a over 32-bit words in 4 interleaved lanes, then the lanes folded: any one word changed changes it
+// (each step is a bijection of the lane), more than one collides with odds of about 2^-32. Not CRC-32
+// byte by byte: this runs on the main instance and on every replica at each step, and that took 21 ms at
+// the page's IMDB model (0.34 M parameters; 74 ms at the full-IMDB model's 1.35 M) in a Worker.
+double rnlw_params_hash(handle *h) {
+    const uint32_t *w = (const uint32_t *)(h->tf ? rnl_tf_params(h->tf) : rnl_model_params(h->m));
+    size_t n = rnl_run_net_num_params(net(h)), i = 0;  // sizeof(rnl_real) == 4 in this build
+    const uint32_t prime = 16777619u;
+    uint32_t a = 2166136261u, b = a ^ 1u, c = a ^ 2u, d = a ^ 3u;
+    for (; i + 4 <= n; i += 4) {
+        a = (a ^ w[i]) * prime;
+        b = (b ^ w[i + 1]) * prime;
+        c = (c ^ w[i + 2]) * prime;
+        d = (d ^ w[i + 3]) * prime;
+    }
+    for (; i < n; i++) a = (a ^ w[i]) * prime;
+    uint32_t x = (((((a ^ b) * prime) ^ c) * prime) ^ d) * prime;
+    return (double)(x ^ (uint32_t)n);
 }
 
 // Shard `shard` of the staged batch (rnlw_batch_set), with the dropout masks of optimizer step `step`,

@@ -2,7 +2,7 @@
 // compiled WebAssembly.Module it is sent) and a copy of the model (checkpoint bytes). It computes the
 // gradient blocks of the shards it is given and takes each step from the blocks of the others, in C.
 // Messages (each answered with the same id): init {module, checkpoint, transformer}; shards {batch, shards, step,
-// bpttWindow, crc} -> {blocks: [{shard, bytes}]} or {stale: true}; apply {blocks, lr} (the main's step and its rate).
+// bpttWindow, hash} -> {blocks: [{shard, bytes}]} or {stale: true}; apply {blocks, lr} (the main's step and its rate).
 import { RnnLab } from '../rnnlab.js';
 import { isNode } from './loader.js';
 import { now } from './progress.js';
@@ -20,7 +20,7 @@ async function handle(m) {
   const c = lab._c;
   if (m.op === 'shards') {
     const h = model._setBatch(m.batch, true, 'replica');
-    if (c.rnlw_params_crc(h) !== m.crc) return { stale: true };
+    if (c.rnlw_params_hash(h) !== m.hash) return { stale: true };
     const blocks = [], t0 = now();
     for (const s of m.shards) {
       lab._check(c.rnlw_shard_grad(h, s, m.bpttWindow, m.step));

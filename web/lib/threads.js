@@ -10,8 +10,8 @@
 // instance sums all blocks in shard order and takes the optimizer step in C (rnlw_apply_shards). Then each
 // replica gets the blocks it did not compute and takes the same step with its own optimizer, so its
 // parameters stay byte-identical to these. Nothing numeric happens here: JavaScript carries bytes.
-// A replica whose parameters differ (CRC-32 of the block, sent with each step: after setParameters or
-// setOptimizer here, say) answers "stale" and is made again from a fresh checkpoint before it computes.
+// A replica whose parameters differ (a hash of the block, rnlw_params_hash, sent with each step: after
+// setParameters here, say) answers "stale" and is made again from a fresh checkpoint before it computes.
 // The result is the same bytes at any thread count: rnl_train_step is itself these shards summed in order.
 import { isNode } from './loader.js';
 import { now } from './progress.js';
@@ -128,11 +128,11 @@ export class ReplicaPool {
   async step(batch, bpttWindow, span = false) {
     const model = this.model, lab = model._lab, c = lab._c, n = this.threads;
     let h = model._setBatch(batch, true, 'trainStepAsync');
-    const S = c.rnlw_shard_count(batch.B), step = c.rnlw_next_step(h), crc = c.rnlw_params_crc(h);
+    const S = c.rnlw_shard_count(batch.B), step = c.rnlw_next_step(h), hash = c.rnlw_params_hash(h);
     if (step < 0) return { status: c.rnlw_last_status(), r: null };
     const mine = (k) => Array.from({ length: S }, (_, s) => s).filter((s) => s % n === k);
     const b = batchCopy(batch);
-    const ask = (k) => this._replicas[k - 1].call({ op: 'shards', batch: b, shards: mine(k), step, bpttWindow, crc });
+    const ask = (k) => this._replicas[k - 1].call({ op: 'shards', batch: b, shards: mine(k), step, bpttWindow, hash });
     const asked = this._replicas.map((_, i) => ask(i + 1));
     const t0 = now();
     for (const s of mine(0)) {  // while the replicas compute theirs
@@ -166,7 +166,7 @@ export class ReplicaPool {
       }
     const { status, r } = model._progress((p) => (span ? c.rnlw_span_apply(p, h) : c.rnlw_apply_shards(p, h, NaN)));
     const t2 = now();
-    if (status) return { status, r };  // the replicas are left a step behind: the next step's CRC check copies them again
+    if (status) return { status, r };  // the replicas are left a step behind: the next step's hash check copies them again
     // Each replica takes the same step, at the same rate, from the blocks it lacks (not awaited: its next
     // request queues behind).
     this._replicas.forEach((rep, i) => {
@@ -174,7 +174,7 @@ export class ReplicaPool {
       const lack = blocks.map((bytes, shard) => ({ shard, bytes })).filter((x) => !theirs.has(x.shard));
       for (const x of lack) this.stats.bytesOut += x.bytes.byteLength;
       rep.call({ op: 'apply', blocks: lack, lr: r.lr }).then((a) => (this.stats.msReplicaApply += a.ms ?? 0))
-        .catch(() => {});  // a failure shows at the next step's CRC check
+        .catch(() => {});  // a failure shows at the next step's hash check
     });
     this.stats.steps++;
     this.stats.msShards += tMine;
