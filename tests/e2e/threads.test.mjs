@@ -1,8 +1,8 @@
 // threads.test.mjs: the page's thread control (web/app/threads.js). The student chooses 2 threads; the line
 // under the control shows the count and the path (replicas, as this test server sends no COOP/COEP
 // headers); a run trains over Worker replicas (nested in the lab's Worker) and ends with 1 thread's bytes:
-// the same final loss and a byte-equal checkpoint; the runs table shows each run's count; Stop still
-// ends a run that trains on 2 threads; the choice is kept in this browser. Light and dark, desktop and
+// the same final loss and a byte-equal checkpoint; the runs table shows each run's count; 2 threads chosen
+// during a run take over between two steps, and Stop still ends it; the choice is kept in this browser. Light and dark, desktop and
 // phone width (390 px) screenshots.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,20 +65,26 @@ test('the thread control', { skip, timeout: 1200000 }, async (t) => {
     await page.close();
   });
 
-  await t.test('Stop ends a run on 2 threads between two steps; the page stays responsive', async () => {
+  await t.test('2 threads chosen while a run trains take over between two steps; Stop ends it; the page stays responsive', async () => {
     const page = await openPage(browser, server);
     await gotoLab(page, server, 'task=adding&len=30&steps=100000&cell=gru&hidden=16');
-    await page.selectOption('#threads', '2');
-    await page.waitForFunction(() => document.getElementById('threads-path').dataset.path === 'replicas');
+    await page.selectOption('#threads', '1');
     await page.click('#train');
-    await waitSteps(page, 10);
+    await waitSteps(page, 5);
+    await page.selectOption('#threads', '2');
+    // The line follows the path the run's model reports in its progress messages.
+    await page.waitForFunction(() => window.rnnlab.state.running && document.getElementById('threads-path').dataset.path === 'replicas');
+    const at = await page.evaluate(() => window.rnnlab.state.model.rec.train.length);
+    await waitSteps(page, at + 10);
     // The page answers while the Worker trains: the theme button redraws at once.
     await page.click('#theme');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.click('#stop');
     const r = await waitIdle(page);
     assert.equal(r.status, 'stopped');
-    assert.ok(r.steps >= 10);
+    assert.ok(r.steps >= at + 10);
+    const run = await page.evaluate(() => window.rnnlab.state.runs[0]);
+    assert.equal(run.threads, 2, 'the run ended on 2 threads');
     await shot(page, 'threads-dark');
     assert.deepEqual(page.problems(), []);
     await page.close();

@@ -1,7 +1,8 @@
-// threads.js: the thread control of the optimizer group. The student picks how many cores training uses
-// (1 .. navigator.hardwareConcurrency); the Worker (worker.js, op setThreads) puts the count on the model a
-// run trains, before its first step or between two steps of a run in progress. The line under it says the
-// count and the path in use, as the Worker reports it: one thread, Worker replicas (each a copy of the
+// threads.js: the thread control of the run panel, beside the sequences per second it changes and outside
+// the set-up's fieldsets (disabled while a run trains), so it works during a run. The student picks how
+// many cores training uses (1 .. navigator.hardwareConcurrency); the Worker (worker.js, op setThreads) puts
+// the count on the model a run trains, before its first step or between two steps of a run in progress.
+// The line beside it says the count and the path in use, as the Worker reports it: one thread, Worker replicas (each a copy of the
 // model, exchanging gradient blocks every step: the path of a page that is not cross-origin isolated), or
 // shared memory. The numbers are the same bytes at any count; only the speed differs.
 //
