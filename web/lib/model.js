@@ -174,15 +174,11 @@ export class Model extends CoreObject {
     checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
     // Between two steps of a run (its onProgress) is fine: the run's next chunk takes the new path.
     if (this._stepping) throw argError('setThreads: a step is running on the threads (call it between steps)');
+    // The seam of the shared-memory path (a lab loaded with shared memory, lab.sharedMemory): there the
+    // core's own threads take n and threadPath is 'shared'; everywhere else, Worker replicas.
     this._pool?.close();
     this._pool = null;
-    this._threadPath = 'single';
-    // The seam of the shared-memory path (a lab loaded with shared memory, lab.sharedMemory): there the
-    // core's own threads take n and the path is 'shared'; everywhere else, replicas.
-    if (n > 1) {
-      this._pool = await ReplicaPool.create(this, n);
-      this._threadPath = 'replicas';
-    }
+    if (n > 1) this._pool = await ReplicaPool.create(this, n);
   }
 
   /** The instances trainStepAsync uses (setThreads). */
@@ -191,12 +187,13 @@ export class Model extends CoreObject {
   }
 
   /**
-   * How training steps use the threads of setThreads: 'single' (one instance), 'replicas' (Worker
-   * replicas exchanging gradient blocks: trainStepAsync, trainTask and trainDataset step over them) or
-   * 'shared' (one shared memory, the core's own threads).
+   * How its threads run: 'single' (one), 'replicas' (Worker replicas that exchange gradient bytes:
+   * trainStepAsync, trainTask and trainDataset step over them) or 'shared' (the core's own threads on a
+   * shared-memory lab).
    */
   get threadPath() {
-    return this._threadPath ?? 'single';
+    if (this.threads <= 1) return 'single';
+    return this._sharedThreads ? 'shared' : 'replicas';
   }
 
   /** What the replicas' copies cost so far: steps, bytes posted out and in, fresh copies of the model. */
