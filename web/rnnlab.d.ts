@@ -616,8 +616,12 @@ export class Model {
   setThreads(n: number): Promise<void>;
   /** The instances trainStepAsync uses (setThreads). */
   readonly threads: number;
-  /** How steps use the threads: 'single' (one instance), 'replicas' (Worker replicas), 'shared' (one shared memory). */
-  readonly threadPath: ThreadPath;
+  /**
+   * How its threads run: 'single' (one), 'replicas' (Worker replicas) or 'shared' (on a shared-memory lab,
+   * lab.sharedMemory: setThreads(n) gives the core's own threads, Worker instances over one memory, which
+   * trainStep, trainDataset, trainTask and evaluations use; the same bytes at every count).
+   */
+  readonly threadPath: 'single' | 'replicas' | 'shared';
   /** What the replicas' copies cost so far (null at 1 thread): steps, bytes posted out and in, fresh copies of the model. */
   readonly threadStats: ThreadStats | null;
   /** trainStep over the instances of setThreads (shards of 8 rows, summed in order in C): the same result at any count. */

@@ -810,9 +810,10 @@ const OPS = {
       throw e;
     }
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
-    return { version: lab.version, kernels: lab.kernels, names: { ...lab.names, positions: lab.transformerNames.positions }, cells: lab.cells,
+    // threads, path, sharedMemory, crossOriginIsolated: the thread control's starting line (app/threads.js).
+    return { ...threadInfo(), version: lab.version, kernels: lab.kernels, names: { ...lab.names, positions: lab.transformerNames.positions }, cells: lab.cells,
       limits: lab.limits,
-      implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] }, ...threadInfo() };
+      implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,
   createModel,

@@ -54,11 +54,11 @@ export const EXPORTS = Object.freeze([
   // reading a checkpoint); the model handle holds either kind, so the calls above serve them too.
   'rnl_tf_positions_name', 'rnlw_tf_create', 'rnlw_tf_info', 'rnlw_tf_params', 'rnlw_tf_tensor', 'rnlw_tf_attention',
   'rnlw_tf_checkpoint_read',
+  // A span of replica steps (the run layer's step by step): Model.trainTask / trainDataset over replicas.
+  'rnlw_span_start', 'rnlw_span_task_batch', 'rnlw_span_data_batch', 'rnlw_span_apply', 'rnlw_span_finish',
   // Replica steps (web/lib/threads.js): shards of the staged batch computed by Worker replicas, as bytes.
   'rnlw_shard_count', 'rnlw_next_step', 'rnlw_params_hash', 'rnlw_shard_grad', 'rnlw_shard_data', 'rnlw_shard_size',
   'rnlw_shard_set', 'rnlw_apply_shards',
-  // A span of replica steps (the run layer's step by step): Model.trainTask / trainDataset over replicas.
-  'rnlw_span_start', 'rnlw_span_task_batch', 'rnlw_span_data_batch', 'rnlw_span_apply', 'rnlw_span_finish',
   // The exercises' cells: TODOs left in a student build (-DRNL_CELL_MATH=...); -1 / 0 in the reference.
   'rnlw_todo_check', 'rnlw_todo_names', 'rnlw_todo_count', 'rnlw_todo_last',
 ]);

@@ -171,11 +171,11 @@ export class Model extends CoreObject {
    * same bytes at every count.
    */
   async setThreads(n) {
-    checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
-    // Between two steps of a run (its onProgress) is fine: the run's next chunk takes the new path.
+    // Between two steps of a run (its onProgress) is fine: the run's next chunk takes the new path. The
+    // seam of the shared-memory path (lab.sharedMemory) goes after the count's check: the core's own
+    // threads take n there, and threadPath is 'shared'; everywhere else, Worker replicas.
     if (this._stepping) throw argError('setThreads: a step is running on the threads (call it between steps)');
-    // The seam of the shared-memory path (a lab loaded with shared memory, lab.sharedMemory): there the
-    // core's own threads take n and threadPath is 'shared'; everywhere else, Worker replicas.
+    checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
     this._pool?.close();
     this._pool = null;
     if (n > 1) this._pool = await ReplicaPool.create(this, n);
@@ -183,13 +183,12 @@ export class Model extends CoreObject {
 
   /** The instances trainStepAsync uses (setThreads). */
   get threads() {
-    return this._pool?.threads ?? 1;
+    return this._sharedThreads ?? this._pool?.threads ?? 1;
   }
 
   /**
-   * How its threads run: 'single' (one), 'replicas' (Worker replicas that exchange gradient bytes:
-   * trainStepAsync, trainTask and trainDataset step over them) or 'shared' (the core's own threads on a
-   * shared-memory lab).
+   * How its threads run: 'single' (one), 'replicas' (Worker replicas that exchange gradient bytes) or
+   * 'shared' (the core's own threads on a shared-memory lab).
    */
   get threadPath() {
     if (this.threads <= 1) return 'single';
