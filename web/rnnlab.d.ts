@@ -1069,7 +1069,7 @@ export class TransformerModel {
   trainingBytes(opts: { batchSize?: number; length: number; optimizer?: OptimizerName }): number;
   /** One training step on a batch (zero grads, forward, backward, clip, update). As Model.trainStep, without bpttWindow. */
   trainStep(batch: Batch): StepStats;
-  /** As Model.setThreads: Worker replicas of this Transformer for trainStepAsync, trainTask and trainDataset. */
+  /** As Model.setThreads: Worker replicas of this Transformer (trainStepAsync, trainTask, trainDataset), or the core's threads on a shared-memory lab. */
   setThreads(n: number): Promise<void>;
   readonly threads: number;
   readonly threadPath: ThreadPath;
