@@ -11,6 +11,7 @@ import { Model } from './model.js';
 import { Seq2SeqModel } from './seq2seq.js';
 import { TransformerModel } from './transformer.js';
 import { scheduleRecord } from './optimizer.js';
+import { SharedThreads } from './shared.js';
 
 const TRAINING_KINDS = ['recurrent', 'seq2seq', 'transformer'];  // rnl_run_kind order
 
@@ -19,14 +20,28 @@ export class RnnLab {
    * Loads the module: `source` is a URL or (in Node) a path to rnnlab.wasm, its bytes, a Response or a
    * compiled WebAssembly.Module; by default the build beside this file that the engine runs best:
    * rnnlab-relaxed.wasm where relaxed SIMD validates, else rnnlab.wasm. options.simd ('auto', 'plain',
-   * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes.
+   * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes. options.shared
+   * ('auto', true, false) takes the shared-memory twin of that build, whose threads (model.setThreads) are
+   * Worker instances over one memory (lib/shared.js): 'auto' does where it can (a Worker of a
+   * cross-origin-isolated page; not Node, where the plain module is the default), true insists.
    */
   static async load(source, opts) {
-    const { simd = 'auto' } = checkKeys(opts, ['simd'], 'RnnLab.load');
-    const { exports, memoryLimit, module } = await instantiate(source, simd);
+    const { simd = 'auto', shared = 'auto' } = checkKeys(opts, ['simd', 'shared'], 'RnnLab.load');
+    const { exports, memoryLimit, module, shared: isShared } = await instantiate(source, simd, shared);
     const lab = new RnnLab(exports, memoryLimit);
     lab._module = module;  // the compiled module, which Worker replicas (lib/threads.js) instantiate again
+    /** True for the shared-memory module: setThreads runs the core's threads on Worker instances of it. */
+    lab.sharedMemory = isShared;
+    lab._threads = isShared ? new SharedThreads(lab, exports) : null;
     return lab;
+  }
+
+  /**
+   * Ends the Worker threads of a shared-memory lab (lab.sharedMemory); models keep their thread counts and
+   * run on this thread, with the same results, until setThreads starts Workers again. Nothing to do elsewhere.
+   */
+  async stopThreads() {
+    await this._threads?.stop();
   }
 
   constructor(ex, memoryLimit) {
@@ -51,6 +66,7 @@ export class RnnLab {
         } catch (e) {
           if (e instanceof WebAssembly.RuntimeError) {
             this._trapped = e;
+            this._threads?.terminate();
             throw this._trapError();
           }
           throw e;
@@ -172,8 +188,9 @@ export class RnnLab {
   }
 
   _trapError() {
+    const worker = this._threads?.failure();  // a Worker thread's trap, which the owner's wait turned into its own
     return new RnnLabError(
-      `rnnlab: the WebAssembly module trapped (${this._trapped.message}); this is a bug in rnnlab, please report it. ` +
+      `rnnlab: the WebAssembly module trapped (${this._trapped.message}${worker ? `; ${worker}` : ''}); this is a bug in rnnlab, please report it. ` +
         'This instance can no longer be used: load the module again.', -2, 'trap');
   }
 

@@ -9,6 +9,7 @@ import { trainLoop, settle } from './progress.js';
 import { optimizerOptions, readOptimizer, scheduleRecord } from './optimizer.js';
 import { dataLength, splitIndex } from './dataset.js';
 import { ReplicaPool } from './threads.js';
+import { setSharedThreads } from './shared.js';
 
 const KIND_RECURRENT = 0;  // rnl_run_kind
 
@@ -172,6 +173,8 @@ export class Model extends CoreObject {
    */
   async setThreads(n) {
     checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
+    // A shared-memory lab: the core's own threads, Worker instances over its memory (lib/shared.js).
+    if (this._lab.sharedMemory) return void (this._sharedThreads = await setSharedThreads(this, n));
     this._pool?.close();
     this._pool = null;
     if (n > 1) this._pool = await ReplicaPool.create(this, n);
@@ -179,7 +182,16 @@ export class Model extends CoreObject {
 
   /** The instances trainStepAsync uses (setThreads). */
   get threads() {
-    return this._pool?.threads ?? 1;
+    return this._sharedThreads ?? this._pool?.threads ?? 1;
+  }
+
+  /**
+   * How its threads run: 'single' (one), 'replicas' (Worker replicas that exchange gradient bytes) or
+   * 'shared' (the core's own threads on a shared-memory lab).
+   */
+  get threadPath() {
+    if (this.threads <= 1) return 'single';
+    return this._sharedThreads ? 'shared' : 'replicas';
   }
 
   /** What the replicas' copies cost so far: steps, bytes posted out and in, fresh copies of the model. */

@@ -11,6 +11,9 @@ import { argError, checkKeys, checkInt, checkNumber, checkBool, splitSeed, index
 import { CoreObject } from './heap.js';
 import { trainLoop } from './progress.js';
 import { Model } from './model.js';
+import { setSharedThreads } from './shared.js';
+
+const RNL_MAX_THREADS = 256;  // core/include/rnnlab.h
 
 const KIND_TRANSFORMER = 2;  // rnl_run_kind
 
@@ -183,6 +186,16 @@ export class TransformerModel extends CoreObject {
     return lab._heap.takeBuffer(data, n);
   }
 }
+
+// Threads: on a shared-memory lab the core's own (lib/shared.js), as for Model; no Worker replicas (their
+// shard calls are the recurrent model's).
+TransformerModel.prototype.setThreads = async function setThreads(n) {
+  checkInt(n, 'threads', 'setThreads', 1, RNL_MAX_THREADS);
+  if (this._lab.sharedMemory) this._sharedThreads = await setSharedThreads(this, n);
+  else if (n > 1) throw argError('setThreads: a Transformer runs threads on the shared-memory module only (RnnLab.load with shared: true)');
+};
+for (const name of ['threads', 'threadPath'])
+  Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));
 
 // Model's methods over the calls both kinds share (the handle holds either: web/wasm_api.c), used as they
 // are: optimizer, work-memory checks, schedules, a batch's loss and predictions, dataset evaluation,
