@@ -12,6 +12,10 @@ const port = isNode ? (await import('node:worker_threads')).parentPort : globalT
 async function run({ module, memory, k, top }) {
   let ex = null;
   try {
+    // Only the shared build: another module would run on a memory of its own (and anything it wrote into
+    // the owner's would land at its own addresses).
+    if (!WebAssembly.Module.imports(module).some((i) => i.kind === 'memory'))
+      throw new Error('the module given to this thread does not import a shared memory (not a shared build)');
     ex = await instantiateThread(module, memory);
     ex.stackRestore(top);
     port.postMessage({ op: 'started', k });
