@@ -781,6 +781,7 @@ const OPS = {
     // cells and limits: the core's cell table and limits, for the page's controls (config.js useCore).
     return { version: lab.version, kernels: lab.kernels, names: { ...lab.names, positions: lab.transformerNames.positions }, cells: lab.cells,
       limits: lab.limits,
+      sharedMemory: lab.sharedMemory,  // the shared-memory module: threads are the core's own (lib/shared.js)
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,
