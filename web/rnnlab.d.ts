@@ -615,6 +615,12 @@ export class Model {
   setThreads(n: number): Promise<void>;
   /** The instances trainStepAsync uses (setThreads). */
   readonly threads: number;
+  /**
+   * How its threads run: 'single' (one), 'replicas' (Worker replicas) or 'shared' (on a shared-memory lab,
+   * lab.sharedMemory: setThreads(n) gives the core's own threads, Worker instances over one memory, which
+   * trainStep, trainDataset, trainTask and evaluations use; the same bytes at every count).
+   */
+  readonly threadPath: 'single' | 'replicas' | 'shared';
   /** What the replicas' copies cost so far (null at 1 thread): steps, bytes posted out and in, fresh copies of the model. */
   readonly threadStats: { steps: number; bytesOut: number; bytesIn: number; syncs: number } | null;
   /** trainStep over the instances of setThreads (shards of 8 rows, summed in order in C): the same result at any count. */
@@ -758,10 +764,17 @@ export class RnnLab {
    * Response or a compiled WebAssembly.Module. One instance per call: a Worker loads its own.
    * By default the loader takes rnnlab-relaxed.wasm (relaxed-SIMD gemms) where WebAssembly.validate
    * accepts relaxed SIMD, else rnnlab.wasm; `simd: 'plain'` always takes rnnlab.wasm (the native
-   * build's bytes), `simd: 'relaxed'` the relaxed build or an error.
+   * build's bytes), `simd: 'relaxed'` the relaxed build or an error. `shared` takes their shared-memory
+   * twins (rnnlab-shared.wasm, rnnlab-relaxed-shared.wasm), whose threads share one memory: 'auto' (the
+   * default) in a Worker of a cross-origin-isolated page, true everywhere it can (Node, such Workers) or an
+   * error, false never. A given source is shared when it imports its memory.
    */
   static load(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module,
-    options?: { simd?: 'auto' | 'plain' | 'relaxed' }): Promise<RnnLab>;
+    options?: { simd?: 'auto' | 'plain' | 'relaxed'; shared?: 'auto' | boolean }): Promise<RnnLab>;
+  /** True for the shared-memory module: models' setThreads(n) run the core's threads on Worker instances. */
+  readonly sharedMemory: boolean;
+  /** Ends a shared-memory lab's Worker threads (models then run on one thread until setThreads again). */
+  stopThreads(): Promise<void>;
   /** The core's version, e.g. "0.1.0". */
   readonly version: string;
   /** The gemm kernels in use: "wasmrelaxed" (rnnlab-relaxed.wasm), "wasmsimd", or "scalar" in a build without SIMD. */
@@ -1048,6 +1061,14 @@ export class TransformerModel {
   /** Bytes training takes at batchSize (default 32) x length with optimizer (default 'adam'); grows with length squared. */
   trainingBytes(opts: { batchSize?: number; length: number; optimizer?: OptimizerName }): number;
   /** One training step on a batch (zero grads, forward, backward, clip, update). As Model.trainStep, without bpttWindow. */
+  /**
+   * Threads on a shared-memory lab (lab.sharedMemory): the core's own, Worker instances over one memory,
+   * used by trainStep, trainDataset and evaluations, with the same bytes at every count. n: 1..256; above 1
+   * on a lab without shared memory it throws (a Transformer has no Worker replicas).
+   */
+  setThreads(n: number): Promise<void>;
+  readonly threads: number;
+  readonly threadPath: 'single' | 'replicas' | 'shared';
   trainStep(batch: Batch): StepStats;
   /** Predictions for a batch: (B, outputs). As Model.predict. */
   predict(batch: Batch): Float32Array;
