@@ -385,7 +385,8 @@ rnl_status rnl_model_shard_grad(rnl_model *m, const rnl_batch *b, int shard, int
 rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shard_grad *g, int n,
                                   rnl_step_stats *st);
 // Threads for training steps (over shards) and the run layer's evaluations (over batches): 1..
-// RNL_MAX_THREADS; the WebAssembly build always uses 1. Results are the same for every count. Each
+// RNL_MAX_THREADS; the plain WebAssembly build always uses 1 (the shared-memory one runs them on Worker
+// instances: core/src/threads.c). Results are the same for every count. Each
 // thread past the first holds a worker: work memory for (8, T) and a gradient block of the model's size.
 rnl_status rnl_model_set_threads(rnl_model *m, int n);
 // n batches evaluated (forward, loss, accuracy) on m's threads, batch i's figures into st[i]; each

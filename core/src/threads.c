@@ -82,7 +82,7 @@ static struct {
     _Atomic int32_t running;      // Workers inside rnlw_thread_main
     rnl_pool_fn fn;               // the run's, written before its ticket
     void *ctx;
-    int threads;                  // Workers 1..threads-1 take part
+    _Atomic int threads;          // the run's pool size: Workers 1..threads-1 take part
     void *stack[RNL_MAX_THREADS]; // (WORKER_STACK) Worker k's, from the owner's heap
     void *tls[RNL_MAX_THREADS];   // its thread-local block (rnl_last_error's message)
     char message[256];            // what a failed Worker's JavaScript wrote
@@ -125,7 +125,7 @@ void rnl_pool_run(rnl_pool *p, int n_tasks, rnl_pool_fn fn, void *ctx) {
     }
     host.fn = fn;
     host.ctx = ctx;
-    host.threads = p->threads;
+    atomic_store(&host.threads, p->threads);
     atomic_store(&host.done, 0);
     uint32_t gen = atomic_load(&host.generation) + 1;  // only the owner writes it
     atomic_store(&host.ticket, (uint64_t)(gen & GEN_MASK) << (2 * TICKET_BITS) | (uint64_t)n_tasks << TICKET_BITS);
@@ -157,7 +157,7 @@ int rnlw_thread_main(int k) {
         while ((gen = atomic_load(&host.generation)) == seen && !atomic_load(&host.quit)) wait32(&host.generation, seen, -1);
         if (atomic_load(&host.quit)) break;
         seen = gen;
-        if (k < host.threads) take_tasks(gen & GEN_MASK, k);
+        if (k < atomic_load(&host.threads)) take_tasks(gen & GEN_MASK, k);
     }
     atomic_fetch_sub(&host.running, 1);
     return 0;
@@ -191,7 +191,7 @@ void rnlw_thread_failed(int k) {
 
 // The owner's thread-local block (_initialize runs the constructors on the owner only; the linker leaves
 // __tls_base at 0 for every instance until __wasm_init_tls sets it).
-__attribute__((constructor)) static void owner_tls(void) {
+__attribute__((constructor(101))) static void owner_tls(void) {  // first: malloc's depth counter is thread-local too
     size_t align = __builtin_wasm_tls_align(), size = __builtin_wasm_tls_size();
     static _Alignas(16) char block[1024];
     void *p = size <= sizeof block && align <= 16 ? block : aligned_alloc(align, (size + align - 1) / align * align);
