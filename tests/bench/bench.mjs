@@ -21,7 +21,8 @@
 //   shared-memory module (web/rnnlab-shared.wasm, path "shared": the core's own threads on Worker
 //   instances over one memory, web/lib/shared.js) at every count, interleaved, with ratio_to_1.
 // - rnnlab-wasm-chromium: the same module in headless Chromium, where students run it (chromium_bench.mjs:
-//   a Worker of the page; web/rnnlab.wasm and web/rnnlab-relaxed.wasm interleaved, at each --threads count).
+//   a Worker of the page; web/rnnlab.wasm and web/rnnlab-relaxed.wasm interleaved, at each --threads count;
+//   with a count above 1 also the shared-memory twin of the relaxed one, the page's module under npm start).
 // - rnnlab-native: `build/rnnlab bench --json` (npm run build:native).
 // - kernels: build/bench_kernels --json (every native gemm variant against the scalar reference), and the
 //   same in WASM: a standalone module built here from tests/bench/bench_kernels_wasm.c (kernels_wasm.mjs),
@@ -412,10 +413,12 @@ function printTable() {
   if (tr.some((r) => r.threads > 1 || r.engine === 'rnnlab-wasm-chromium')) {
     out.push('');
     out.push('WASM training by engine, kernels, threads and path (above 1: Worker replicas, or shared memory); x1: against 1 thread of the same engine, kernels and path; MiB: copied a step');
+    // Which module a row ran: Chromium rows name it; Node rows are the plain module's, or the shared one's.
+    const kind = (x) => x.module ?? (x.path === 'shared' ? 'shared' : 'plain');
     for (const r of tr) {
       const one = tr.find((x) => x.engine === r.engine && x.kernels === r.kernels && x.config === r.config && x.cell === r.cell && x.threads === 1 &&
-        (x.path === 'shared') === (r.path === 'shared'));
-      out.push(`  ${r.engine.padEnd(20)} ${r.kernels.padEnd(11)} ${(r.path === 'shared' ? 'shared' : '').padEnd(6)} ${r.config.padEnd(5)} ${r.cell.padEnd(4)} ${String(r.threads).padStart(2)} thr ` +
+        kind(x) === kind(r));
+      out.push(`  ${r.engine.padEnd(20)} ${r.kernels.padEnd(11)} ${kind(r).padEnd(14)} ${r.config.padEnd(5)} ${r.cell.padEnd(4)} ${String(r.threads).padStart(2)} thr ` +
         `${r.seq_per_s.toFixed(1).padStart(7)} seq/s ${r.gflops.toFixed(2).padStart(6)} GFLOP/s ${one ? (r.seq_per_s / one.seq_per_s).toFixed(2) + 'x1' : '-'}` +
         `${r.copy_bytes_per_step ? ` ${(r.copy_bytes_per_step / 1048576).toFixed(2)} MiB` : ''}`);
     }
@@ -454,6 +457,11 @@ if (renderFrom) {
 async function benchChromium() {
   const { runChromiumBench } = await import('./chromium_bench.mjs');
   const modules = existsSync(join(root, 'web', 'rnnlab-relaxed.wasm')) ? ['plain', 'relaxed'] : ['plain'];
+  // With --threads above 1, the shared-memory twin of the page's module too: the page's path under npm start.
+  if (threadCounts.some((t) => t > 1)) {
+    const twin = `${modules.at(-1) === 'relaxed' ? 'relaxed-' : ''}shared`;
+    if (existsSync(join(root, 'web', `rnnlab-${twin}.wasm`))) modules.push(twin);
+  }
   const { rows: got, userAgent } = await runChromiumBench({ cells: CELLS, configs: CONFIGS.map((c) => c.name), modules,
     threads: [...new Set([1, ...threadCounts])], repeats, steps, warmupMs: 1500 }, (m) => say(`  chromium ${m}`));
   for (const r of got) record({ ...r, user_agent: userAgent });
