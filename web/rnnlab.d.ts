@@ -1082,5 +1082,7 @@ export class TransformerModel {
   bestCheckpoint(): Uint8Array | null;
   restoreBest(): { epoch: number; step: number; loss: number; accuracy: number | null };
   /** A copy of the meta bytes (the description of its data), or null. */
+  /** The training history kept with the model and in its checkpoints: one point per training step. */
+  history(): HistoryPoint[];
   meta(): Uint8Array | null;
 }

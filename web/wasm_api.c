@@ -402,7 +402,7 @@ rnl_status rnlw_keep_best(rnlw_best *out, handle *h, const rnl_dataset *ds, int 
     rnl_run_eval r;
     if ((st = rnl_run_net_eval_split(net(h), ds, RNL_SPLIT_VAL, &h->data, &r))) return st;
     h->pred_B = h->data.batch.B, h->pred_T = h->data.batch.T;
-    if (h->m) rnl_model_history_heldout(h->m, r.loss, r.accuracy);  // before the checkpoint below, which keeps it
+    rnl_run_net_history_heldout(net(h), r.loss, r.accuracy);  // before the checkpoint below, which keeps it
     rnl_run_best next = h->best;
     int stop = 0, improved = rnl_run_best_update(&next, &r, epoch, h->o ? rnl_optimizer_steps(h->o) : 0, &stop);
     if (improved) {

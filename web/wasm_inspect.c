@@ -141,19 +141,19 @@ rnl_status rnlw_neighbours(rnlw_neighbours_view *out, rnlw_handle *h, int id, in
     return st;
 }
 
+// Either kind's run-layer view (both keep a history).
+static rnl_run_net handle_net(rnlw_handle *h) {
+    return wasm_tf(h) ? rnl_run_net_of_tf(wasm_tf(h)) : rnl_run_net_of_model(wasm_model(h));
+}
+
 // The model's training history: out->data points to out->n rnl_history_point records (NULL, 0: none).
 void rnlw_history(rnlw_span *out, rnlw_handle *h) {
     size_t n = 0;
-    if (!wasm_model(h)) {  // a Transformer keeps no history
-        *out = (rnlw_span){NULL, 0};
-        return;
-    }
-    const rnl_history_point *p = rnl_model_history(wasm_model(h), &n);
+    const rnl_history_point *p = rnl_run_net_history(handle_net(h), &n);
     *out = (rnlw_span){p, n};
 }
 
 // A held-out check recorded on the last history point (as `rnnlab train` does after its checks).
-// A Transformer keeps no history: nothing to record.
 void rnlw_history_heldout(rnlw_handle *h, double loss, double accuracy) {
-    if (wasm_model(h)) rnl_model_history_heldout(wasm_model(h), loss, accuracy);
+    rnl_run_net_history_heldout(handle_net(h), loss, accuracy);
 }

@@ -308,7 +308,7 @@ int cmd_info(int argc, char **argv) {
     if (!m.tf) printf("  pool: %s (the head reads %s)\n", rnl_pooling_name(c->pool), rnl_pooling_label(c->pool));
     cli_print_optimizer(o, "steps done", "none yet (untrained)");
     size_t hn = 0;
-    const rnl_history_point *h = m.rnn ? rnl_model_history(m.rnn, &hn) : NULL;
+    const rnl_history_point *h = rnl_run_net_history(m, &hn);
     if (h) {
         // The training history (docs/checkpoint-format.md): its span and where it ended.
         const rnl_history_point *last = &h[hn - 1];

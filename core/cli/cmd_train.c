@@ -249,7 +249,7 @@ int cmd_train(int argc, char **argv) {
                 rnl_run_eval er;
                 if (rnl_run_net_eval_task(m, task, T, def.heldout_batches, def.heldout_batch, rnl_run_heldout_seed(T), NULL, &er) == RNL_OK) {
                     print_eval(&lg, rnl_optimizer_steps(o), "held-out", &er, task == RNL_TASK_COPY);
-                    if (m.rnn) rnl_model_history_heldout(m.rnn, er.loss, task == RNL_TASK_COPY ? er.accuracy : NAN);
+                    rnl_run_net_history_heldout(m, er.loss, task == RNL_TASK_COPY ? er.accuracy : NAN);
                 }
             }
         }
@@ -287,7 +287,7 @@ int cmd_train(int argc, char **argv) {
             rnl_run_eval er;
             if (!rc && !cli_interrupted() && ds->n_val > 0 && rnl_run_net_eval_split(m, ds, RNL_SPLIT_VAL, NULL, &er) == RNL_OK) {
                 print_eval(&lg, rnl_optimizer_steps(o), "validation", &er, ds->kind == RNL_DATASET_TEXT);
-                if (m.rnn) rnl_model_history_heldout(m.rnn, er.loss, ds->kind == RNL_DATASET_TEXT ? er.accuracy : NAN);
+                rnl_run_net_history_heldout(m, er.loss, ds->kind == RNL_DATASET_TEXT ? er.accuracy : NAN);
                 if (keep_best) rc = keep_if_best(&lg, &best, &er, epoch0 + e + 1, m, o, dest, &best_saved);
                 if (!rc && keep_best && best.patience > 0 && best.stale >= best.patience) {
                     if (!json) printf("no improvement for %d epoch%s: stopping\n", best.stale, best.stale > 1 ? "s" : "");

@@ -213,6 +213,10 @@ const rnl_real *rnl_run_net_predictions(rnl_run_net n);
 // Threads for training steps (shards) and split evaluations (whole batches, summed in batch order); the
 // results are the same for every count (rnnlab.h, "Shards and threads").
 rnl_status rnl_run_net_set_threads(rnl_run_net n, int threads);
+// The training history of either kind (rnnlab.h "Training history"): the run layer appends one point per
+// step; a held-out check goes on the last point. Both kinds save it in their checkpoints.
+const rnl_history_point *rnl_run_net_history(rnl_run_net n, size_t *count);  // NULL (and *count = 0) if none
+void rnl_run_net_history_heldout(rnl_run_net n, double loss, double accuracy);
 rnl_status rnl_run_net_attach_data(rnl_run_net n, const rnl_dataset *ds, const char *hint, int *changed);
 rnl_status rnl_run_net_train_task(rnl_run_net n, rnl_optimizer *o, rnl_task task, int B, int T, int steps, int bptt,
                                   const rnl_run_schedule *sched, rnl_rng *rng, rnl_task_data *d, rnl_run_progress *p);

@@ -130,6 +130,22 @@ rnl_status rnl_run_data_fits(const rnl_config *c, const rnl_dataset *ds, const c
 
 rnl_run_net rnl_run_net_of_model(rnl_model *m) { return (rnl_run_net){m, NULL}; }
 rnl_run_net rnl_run_net_of_tf(rnl_tf *m) { return (rnl_run_net){NULL, m}; }
+
+// Both kinds keep their base first (model_base.h), so the history lives in one place.
+static rnl_base *net_base(rnl_run_net n) { return n.rnn ? (rnl_base *)n.rnn : (rnl_base *)n.tf; }
+
+const rnl_history_point *rnl_run_net_history(rnl_run_net n, size_t *count) {
+    const rnl_base *b = net_base(n);
+    if (count) *count = b->history_n;
+    return b->history_n ? b->history : NULL;
+}
+
+void rnl_run_net_history_heldout(rnl_run_net n, double loss, double accuracy) {
+    rnl_base *b = net_base(n);
+    if (!b->history_n) return;
+    b->history[b->history_n - 1].val_loss = (float)loss;
+    b->history[b->history_n - 1].val_accuracy = (float)accuracy;
+}
 rnl_run_kind rnl_run_net_kind(rnl_run_net n) { return n.tf ? RNL_RUN_TRANSFORMER : RNL_RUN_RECURRENT; }
 rnl_config rnl_run_net_config(rnl_run_net n) { return n.tf ? rnl_tf_io_config(rnl_tf_get_config(n.tf)) : *rnl_model_config(n.rnn); }
 size_t rnl_run_net_num_params(rnl_run_net n) { return n.tf ? rnl_tf_num_params(n.tf) : rnl_model_num_params(n.rnn); }
@@ -308,8 +324,8 @@ static void progress_start(rnl_run_progress *p) {
     p->lr = NAN;
 }
 
-// One step of a span: train on the batch at the schedule's rate, add its stats to the record and, for a
-// recurrent model, to its training history (every step, whatever the span length, so every face records the
+// One step of a span: train on the batch at the schedule's rate, add its stats to the record and to the
+// model's training history (every step, whatever the span length, so every face records the
 // same history; a full history keeps its first RNL_MAX_HISTORY points). The optimizer keeps its base rate
 // between steps (and so in checkpoints): the schedule only scales it.
 static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b, int bptt, const rnl_run_schedule *sched,
@@ -321,12 +337,10 @@ static rnl_status span_step(rnl_run_net m, rnl_optimizer *o, const rnl_batch *b,
     rnl_status st = net_train_step(m, o, b, bptt, &p->last);
     oc->lr = base;
     if (st) return st;
-    size_t logged = RNL_MAX_HISTORY;
-    if (m.rnn) rnl_model_history(m.rnn, &logged);
-    if (logged < RNL_MAX_HISTORY) {
+    if (net_base(m)->history_n < RNL_MAX_HISTORY) {
         rnl_history_point pt = {(uint32_t)rnl_optimizer_steps(o), (float)p->last.loss, (float)p->last.accuracy,
                                 (float)p->last.grad_norm, NAN, NAN};
-        if ((st = rnl_model_history_append(m.rnn, &pt))) return st;
+        if ((st = rnl_base_history_append(net_base(m), &pt))) return st;
     }
     *sum += p->last.loss;
     p->clipped += p->last.clipped;

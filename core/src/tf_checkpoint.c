@@ -16,6 +16,7 @@ static const rnl_ck_format tf_format = {
     .header = 112,  // the configuration at 16..51, 52..55 zero, the parameter count at 56
     .flag_optim = 1,
     .flag_meta = 2,
+    .flag_history = 4,  // the training history (rnl_run_net_history), as a recurrent model's
 };
 
 #define TF_FIELDS 9

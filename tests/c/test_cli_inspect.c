@@ -128,6 +128,17 @@ int main(void) {
     EXPECT(0, "history: 4 steps (1..4), last loss", "info --model lstm.rnl");
     EXPECT(0, "wrote tf.rnl", "init --cell transformer --hidden 8 --heads 2 --layers 1 --data mini.rnld --out tf.rnl");
     EXPECT(1, "tf.rnl is a Transformer encoder: inspect reads the cells of a recurrent model", "inspect --model tf.rnl --text 'a film'");
+    // A Transformer records the same history: none before training, one point per step after, in its own file.
+    size_t t0 = read_bytes("tf.rnl", buf, sizeof buf);
+    CHECK(t0 > 16 && (buf[12] & 4) == 0, "a fresh Transformer has no history (flags %d)", buf[12]);
+    EXPECT(0, "saved tf.rnl after 2 steps", "train --model tf.rnl --data mini.rnld --epochs 1 --batch 2");
+    size_t t1 = read_bytes("tf.rnl", buf, sizeof buf);
+    CHECK((buf[12] & 4) && t1 > 32 && le64(buf + t1 - 4 - 2 * 24 - 8) == 2, "the Transformer's 2 points, before the CRC");
+    EXPECT(0, "history: 2 steps (1..2), last loss", "info --model tf.rnl");
+    EXPECT(0, "saved tf.rnl after 2 steps (4 in all)", "train --model tf.rnl --data mini.rnld --epochs 1 --batch 2");
+    size_t t2 = read_bytes("tf.rnl", buf, sizeof buf);
+    CHECK(t2 == t1 + 2 * 24 && le64(buf + t2 - 4 - 4 * 24 - 8) == 4, "a resumed Transformer run appends (%zu -> %zu)", t1, t2);
+    EXPECT(0, "history: 4 steps (1..4), last loss", "info --model tf.rnl");
 
     char cleanup[600];
     snprintf(cleanup, sizeof cleanup, "rm -rf %s", dir);

@@ -86,6 +86,18 @@ test('trainDataset is the loop of `rnnlab train --data --seed S --json` for a Tr
     assert.ok(Math.abs(evals[i].loss - wantEval[i].loss) <= 1e-4 * Math.abs(wantEval[i].loss) + 1e-6, `epoch ${i + 1} validation loss`);
     assert.ok(Math.abs(evals[i].accuracy - wantEval[i].accuracy) < 1e-6, `epoch ${i + 1} validation accuracy`);  // the CLI prints %.6g
   }
+  // The training history, as a recurrent model's: one point per step, each epoch's validation on its last
+  // step, equal to the CLI's file, and kept by the checkpoint (flag bit 2).
+  const h = m.history(), native = lab.loadTransformer(readFileSync(join(dir, 'p1.rnl'))).history();
+  assert.equal(h.length, want.at(-1).step);
+  assert.deepEqual(h.map((p) => p.step), native.map((p) => p.step));
+  for (let i = 0; i < h.length; i++) {
+    assert.ok(Math.abs(h[i].loss - native[i].loss) <= 1e-6 + 1e-4 * Math.abs(native[i].loss), `history step ${i + 1}`);
+  }
+  const perEpoch = h.length / 2;
+  assert.deepEqual(h.filter((p) => p.valLoss !== null).map((p) => p.step), [perEpoch, 2 * perEpoch]);
+  assert.equal(m.saveCheckpoint()[12] & 4, 4);
+  assert.deepEqual(lab.loadTransformer(m.saveCheckpoint()).history(), h);
   m.free();
 });
 

@@ -639,7 +639,7 @@ function readByAll({ modelIds, text }) {
 // The training history a model carries (kept in its checkpoint, flag bit 2): one point per step, as columns.
 function history({ modelId }) {
   const { model } = getModel(modelId);
-  const h = isTransformer(model) ? [] : model.history();  // a Transformer's checkpoint keeps no history
+  const h = model.history();
   const col = (k) => h.map((p) => p[k]);
   return { step: col('step'), loss: col('loss'), accuracy: col('accuracy'), gradNorm: col('gradNorm'), valLoss: col('valLoss'),
     valAccuracy: col('valAccuracy') };

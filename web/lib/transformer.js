@@ -186,8 +186,8 @@ export class TransformerModel extends CoreObject {
 
 // Model's methods over the calls both kinds share (the handle holds either: web/wasm_api.c), used as they
 // are: optimizer, work-memory checks, schedules, a batch's loss and predictions, dataset evaluation,
-// keep-best, text and series prediction.
+// keep-best, text and series prediction, the training history.
 for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', '_setBatch',
   '_predictions', 'setOptimizer', 'optimizer', 'evaluate', 'predict', 'trainStep', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText',
-  'predictSeries', 'meta'])
+  'predictSeries', 'meta', 'history'])
   Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));
