@@ -141,6 +141,8 @@ function createModel({ config }) {
   if (config.cell === 'transformer') return createTransformer(config);
   const c = { cell: config.cell, hidden: config.hidden, layers: config.layers, bidirectional: config.bidirectional,
     forgetBias: config.forgetBias, seed: config.seed, batchSize: config.batchSize };
+  if (config.dropout !== undefined) c.dropout = config.dropout;
+  if (config.pool !== undefined) c.pool = config.pool;
   if (data.kind === 'task' && config.length) c.length = config.length;
   if (data.kind === 'task') {
     c.task = data.task;

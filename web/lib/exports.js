@@ -10,7 +10,7 @@ export const EXPORTS = Object.freeze([
   // Heap: the wrapper stages batches, parameters and checkpoint bytes in memory it allocates.
   'malloc', 'free', 'rnl_buffer_free',
   // Errors, names, version (the wrapper builds its name tables from the core's own names).
-  'rnl_last_error', 'rnl_status_name', 'rnl_cell_name', 'rnl_head_name', 'rnl_optim_name', 'rnl_task_name',
+  'rnl_last_error', 'rnl_status_name', 'rnl_cell_name', 'rnl_head_name', 'rnl_pooling_name', 'rnl_pooling_label', 'rnl_optim_name', 'rnl_task_name',
   'rnlw_last_status', 'rnlw_version', 'rnlw_kernels', 'rnlw_heap_in_use', 'rnlw_heap_base',
   // The record tables (web/wasm_records.c), as JSON: what lib/records.js reads and writes by field name.
   'rnlw_records',

@@ -93,10 +93,12 @@ export class RnnLab {
       }
       return out;
     };
-    /** Names the core knows, in enum order: cells, heads, optimizers, tasks, learning-rate schedules. */
+    /** Names the core knows, in enum order: cells, heads, pools (what a head reads), optimizers, tasks,
+     * learning-rate schedules. */
     this.names = Object.freeze({
       cells: names(this._c.rnl_cell_name),
       heads: names(this._c.rnl_head_name),
+      pools: names(this._c.rnl_pooling_name),
       optimizers: names(this._c.rnl_optim_name),
       tasks: names(this._c.rnl_task_name),
       schedules: names(this._c.rnl_run_schedule_name),
@@ -110,7 +112,9 @@ export class RnnLab {
     /** Transformer names in enum order: positions. */
     this.transformerNames = Object.freeze({ positions: names(this._c.rnl_tf_positions_name) });
     // The records' enum fields read and write these names.
-    this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, optim: this.names.optimizers,
+    /** What a sequence-to-one head can read, in enum order: { name, label } ('last', 'the last state'; 'mean'; 'max'). */
+    this.pools = Object.freeze(this.names.pools.map((name, i) => Object.freeze({ name, label: this._heap.str(this._c.rnl_pooling_label(i)) })));
+    this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, pool: this.names.pools, optim: this.names.optimizers,
       task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks, schedule: this.names.schedules,
       positions: this.transformerNames.positions });
     const heap = this._heap, c = this._c;
@@ -249,7 +253,7 @@ export class RnnLab {
   // for the cell, then the task's or the data's shape, then the fields given), ds (0 or a dataset handle) }.
   _modelConfig(cfg, where, extraKeys) {
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
-      'outputs', 'seq2seq', 'forgetBias', 'dropout', 'dataset', ...extraKeys], where);
+      'outputs', 'seq2seq', 'forgetBias', 'dropout', 'pool', 'dataset', ...extraKeys], where);
     if (cfg.cell === undefined) throw argError(`${where}: cell is required (${this.names.cells.join(', ')})`);
     const cell = indexOf(this.names.cells, cfg.cell, 'cell', where);
     const heap = this._heap, p = heap.slot(0);
@@ -283,6 +287,7 @@ export class RnnLab {
     for (const k of ['bidirectional', 'seq2seq']) if (cfg[k] !== undefined) c[k] = checkBool(cfg[k], k, where);
     if (cfg.forgetBias !== undefined) c.forgetBias = checkNumber(cfg.forgetBias, 'forgetBias', where);
     if (cfg.dropout !== undefined) c.dropout = checkNumber(cfg.dropout, 'dropout', where);  // its range: the core's (limit "dropout")
+    if (cfg.pool !== undefined) c.pool = this.names.pools[indexOf(this.names.pools, cfg.pool, 'pool', where)];  // seq2seq: the core refuses
     if (cfg.head !== undefined) {
       c.head = this.names.heads[indexOf(this.names.heads, cfg.head, 'head', where)];
       if (cfg.head === 'classes' && cfg.outputs === undefined && cfg.task === undefined)
