@@ -6,6 +6,8 @@
 /** The cells of the core's cell table, in enum order (lab.cells; tests/js/dts.test.mjs checks this union against it). */
 export type CellName = 'rnn' | 'lstm' | 'gru';
 export type HeadName = 'binary' | 'classes' | 'regression';
+/** What a sequence-to-one head reads: the last state, or the mean or max of the top layer's states over the real steps. */
+export type PoolName = 'last' | 'mean' | 'max';
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export type TaskName = 'adding' | 'copy' | 'sine';
 /** Learning-rate schedules of the run layer (lab.names.schedules; docs/model.md). */
@@ -56,6 +58,12 @@ export interface ModelConfig {
    * between stacked layers and before the head; never in evaluation or prediction. Kept in checkpoints. Default 0.
    */
   dropout?: number;
+  /**
+   * What the head reads (`rnnlab init --pool`): 'last' the final state (default), 'mean' or 'max' the
+   * mean or elementwise max of the top layer's outputs over the real steps. Sequence-to-one models only.
+   * Kept in checkpoints.
+   */
+  pool?: PoolName;
   /** Seed of the initialisation; the native `rnnlab init --seed` gives the same parameters. Default 0. */
   seed?: Seed;
   /**
@@ -77,6 +85,7 @@ export interface ModelConfig {
 export interface ResolvedConfig {
   cell: CellName; vocab: number; embed: number; inputSize: number; hidden: number; layers: number;
   bidirectional: boolean; head: HeadName; outputs: number; seq2seq: boolean; forgetBias: number; dropout: number;
+  pool: PoolName;
 }
 
 /**
@@ -765,16 +774,25 @@ export class RnnLab {
    * Response or a compiled WebAssembly.Module. One instance per call: a Worker loads its own.
    * By default the loader takes rnnlab-relaxed.wasm (relaxed-SIMD gemms) where WebAssembly.validate
    * accepts relaxed SIMD, else rnnlab.wasm; `simd: 'plain'` always takes rnnlab.wasm (the native
-   * build's bytes), `simd: 'relaxed'` the relaxed build or an error.
+   * build's bytes), `simd: 'relaxed'` the relaxed build or an error. `shared` takes their shared-memory
+   * twins (rnnlab-shared.wasm, rnnlab-relaxed-shared.wasm), whose threads share one memory: 'auto' (the
+   * default) in a Worker of a cross-origin-isolated page, true everywhere it can (Node, such Workers) or an
+   * error, false never. A given source is shared when it imports its memory.
    */
   static load(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module,
-    options?: { simd?: 'auto' | 'plain' | 'relaxed' }): Promise<RnnLab>;
+    options?: { simd?: 'auto' | 'plain' | 'relaxed'; shared?: 'auto' | boolean }): Promise<RnnLab>;
+  /** True for the shared-memory module: models' setThreads(n) run the core's threads on Worker instances. */
+  readonly sharedMemory: boolean;
+  /** Ends a shared-memory lab's Worker threads (models then run on one thread until setThreads again). */
+  stopThreads(): Promise<void>;
   /** The core's version, e.g. "0.1.0". */
   readonly version: string;
   /** The gemm kernels in use: "wasmrelaxed" (rnnlab-relaxed.wasm), "wasmsimd", or "scalar" in a build without SIMD. */
   readonly kernels: string;
   /** Names the core knows, in enum order. */
-  readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; optimizers: OptimizerName[]; tasks: TaskName[]; schedules: ScheduleName[] }>;
+  readonly names: Readonly<{ cells: CellName[]; heads: HeadName[]; pools: PoolName[]; optimizers: OptimizerName[]; tasks: TaskName[]; schedules: ScheduleName[] }>;
+  /** What a sequence-to-one head can read, in enum order, with the label people read ('the mean of all states'). */
+  readonly pools: ReadonlyArray<Readonly<{ name: PoolName; label: string }>>;
   /**
    * Points of a schedule's learning-rate curve, computed in the core: `points` steps evenly spaced from
    * `first` (default 1) to `last` (default: schedule.total) for the base rate `lr` (default Adam's 0.001).
@@ -1069,7 +1087,10 @@ export class TransformerModel {
   trainingBytes(opts: { batchSize?: number; length: number; optimizer?: OptimizerName }): number;
   /** One training step on a batch (zero grads, forward, backward, clip, update). As Model.trainStep, without bpttWindow. */
   trainStep(batch: Batch): StepStats;
-  /** As Model.setThreads: Worker replicas of this Transformer (trainStepAsync, trainTask, trainDataset), or the core's threads on a shared-memory lab. */
+  /**
+   * As Model.setThreads: Worker replicas of this Transformer (trainStepAsync, trainTask, trainDataset), or on a
+   * shared-memory lab (lab.sharedMemory) the core's own threads, Worker instances over one memory. n: 1..64.
+   */
   setThreads(n: number): Promise<void>;
   readonly threads: number;
   readonly threadPath: ThreadPath;

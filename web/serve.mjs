@@ -10,7 +10,8 @@
 //
 // Limits, on purpose: GET and HEAD only; only files under web/ and data/ (no .git, no node_modules, no
 // dotfiles, no directory listings); symbolic links that lead outside the repository are refused. It
-// binds to 127.0.0.1 unless HOST says otherwise: it is a development server, not a production one.
+// binds to 127.0.0.1 unless HOST says otherwise: it is a development server, not a production one. Every
+// file is sent with the cross-origin isolation headers (COOP/COEP, below), which the shared-memory threads need.
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,13 @@ const MIME = {
 // WebAssembly compilation allowed.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
   "img-src 'self' data: blob:; style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'";
+
+// Cross-origin isolation: with these two headers the page is crossOriginIsolated, so its Worker may share a
+// WebAssembly.Memory with Workers of its own, and RnnLab.load() takes the shared-memory module, whose
+// threads are the core's own (web/lib/shared.js). Everything the page loads is from this origin (Chart.js
+// is vendored, no fonts from elsewhere), which require-corp allows. A host without them gets the replica
+// threads instead, with the same results (README.md, "Course sites").
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 // An HTML file gets the policy of its own meta tag (the lab's is CSP): embed-example.html is a course
 // page, with a policy of its own (it allows the embed snippet's inline listener by its hash).
@@ -150,6 +158,7 @@ function handler(req, res) {
       'x-content-type-options': 'nosniff',
       'content-security-policy': policy,
       'referrer-policy': 'no-referrer',
+      ...ISOLATION,
     });
     if (req.method === 'HEAD') return res.end();
     createReadStream(found.file).on('error', () => res.destroy()).pipe(res);

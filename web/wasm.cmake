@@ -129,11 +129,11 @@ target_compile_options(rnnlab_wasm_flags INTERFACE
   # engines reject; the relaxed module below compiles its kernels with clang >= 16.
   -msimd128)
 
-# The link flags both modules share.
-set(RNL_WASM_LINK_FLAGS
+# The link flags every module shares (RNL_WASM_BASE_LINK_FLAGS), and with the export list those of the
+# plain and relaxed modules (RNL_WASM_LINK_FLAGS).
+set(RNL_WASM_BASE_LINK_FLAGS
   --no-entry               # a library: no main(); exported functions are called from JavaScript
   -sSTANDALONE_WASM        # no Emscripten JS glue: imports only what the module needs, given by rnnlab.js
-  "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV}"  # web/lib/exports.js; everything else is dead-stripped
   -sALLOW_MEMORY_GROWTH=1  # models and batches are sized at run time; rnnlab.js re-makes its views
   -sINITIAL_MEMORY=16MB    # a teaching-size model (hidden 128, batch 32, 50 steps) fits without growing
   -sTOTAL_STACK=1MB        # the core keeps big buffers on the heap; the gemms pack small panels on the stack
@@ -141,6 +141,8 @@ set(RNL_WASM_LINK_FLAGS
   -sSUPPORT_LONGJMP=0      # nothing uses setjmp/longjmp: no exception-emulation code
   --profiling-funcs        # keep function names (~4 KB): a trap's stack and `node --cpu-prof` name C functions
   -msimd128)               # lets wasm-opt keep and emit SIMD at link time
+set(RNL_WASM_LINK_FLAGS ${RNL_WASM_BASE_LINK_FLAGS}
+  "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV}")  # web/lib/exports.js; everything else is dead-stripped
 target_link_options(rnnlab_wasm PRIVATE
   -O3                      # runs wasm-opt -O3 over the linked module
   ${RNL_WASM_LINK_FLAGS})
@@ -210,4 +212,66 @@ if(NOT RNL_CELL_MATH)
     message(STATUS "No clang >= 16 found: building web/rnnlab.wasm only, without web/rnnlab-relaxed.wasm "
       "(Debian 12: apt-get install clang-16 lld-16); the loader then uses the plain module everywhere")
   endif()
+endif()
+
+# --- The shared-memory modules: web/rnnlab-shared.wasm, web/rnnlab-relaxed-shared.wasm -----------------
+
+# The same modules over a shared, imported memory, whose threads are Worker instances of the module running
+# the core's own pool (core/src/threads.c, "WebAssembly threads"; web/lib/shared.js starts them). The loader
+# takes them where the memory can be shared: a cross-origin-isolated page's Worker, or shared: true.
+#
+# emcc 3.1.6 refuses -pthread with STANDALONE_WASM and has no -sSHARED_MEMORY, so the parts are asked for
+# one by one: every object compiled with atomics and bulk memory (a second object library: the plain
+# module's objects must not carry them), and the linker told to share and import the memory. The libc stays
+# the one without threads: threads.c puts a lock around its allocator and gives each Worker a stack and a
+# thread-local block. The plain and relaxed flavours share these objects as the plain pair shares its own.
+if(NOT RNL_CELL_MATH)
+  set(RNL_WASM_SHARED_FLAGS
+    -matomics       # atomic loads, compare-and-swap, memory.atomic.wait32/notify (threads.c); _Thread_local
+                    # becomes real thread-local storage (error.c's last message, one per thread)
+    -mbulk-memory)  # the linker's once-only data initialisation of a shared memory (memory.init, data.drop)
+  add_library(rnnlab_wasm_objects_shared OBJECT ${RNL_WASM_CORE_SOURCES} ${RNL_WASM_DATA_SOURCES} ${RNL_WASM_ADAPTER_SOURCES})
+  target_link_libraries(rnnlab_wasm_objects_shared PRIVATE rnnlab_wasm_flags)
+  target_include_directories(rnnlab_wasm_objects_shared PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+  target_compile_options(rnnlab_wasm_objects_shared PRIVATE ${RNL_WASM_SHARED_FLAGS})
+  set(RNL_WASM_SHARED_LINK_FLAGS ${RNL_WASM_BASE_LINK_FLAGS} ${RNL_WASM_SHARED_FLAGS}
+    # The export list, plus the runtime's stackRestore: a Worker instance sets its own stack pointer with it
+    # before it runs any C (every instance's __stack_pointer starts at the owner's stack).
+    "-sEXPORTED_FUNCTIONS=${RNL_WASM_EXPORTS_CSV},stackRestore"
+    -Wl,--shared-memory     # a shared memory, declared with its maximum ...
+    -Wl,--import-memory     # ... and imported: the loader makes it, and every Worker instance gets the same one
+    -sMAXIMUM_MEMORY=2GB)   # a shared memory cannot move, so it has a maximum (the plain module's default)
+  set(rnl_shared_targets rnnlab_wasm_shared)
+  add_executable(rnnlab_wasm_shared ${rnl_kernel_table} $<TARGET_OBJECTS:rnnlab_wasm_objects_shared>)
+  set_target_properties(rnnlab_wasm_shared PROPERTIES OUTPUT_NAME rnnlab-shared SUFFIX ".wasm")
+  target_compile_options(rnnlab_wasm_shared PRIVATE ${RNL_WASM_SHARED_FLAGS})
+  target_link_options(rnnlab_wasm_shared PRIVATE -O3 ${RNL_WASM_SHARED_LINK_FLAGS})
+  if(RNL_CLANG_RELAXED)
+    # The relaxed kernels once more, by clang >= 16 with the same two flags (see the relaxed module above).
+    set(rnl_relaxed_shared_obj ${CMAKE_CURRENT_BINARY_DIR}/kernels_wasm_relaxed_shared.o)
+    add_custom_command(OUTPUT ${rnl_relaxed_shared_obj}
+      COMMAND ${RNL_CLANG_RELAXED} ${rnl_emcc_cflags} -std=c11 -O3 -DNDEBUG -DRNL_NO_FILES
+        -msimd128 -mrelaxed-simd ${RNL_WASM_SHARED_FLAGS} -I${CMAKE_SOURCE_DIR}/core/include -I${CMAKE_SOURCE_DIR}/core/src
+        -c ${rnl_relaxed_kernels} -o ${rnl_relaxed_shared_obj}
+      DEPENDS ${rnl_relaxed_kernels} ${CMAKE_SOURCE_DIR}/core/src/kernels_wasm.c ${CMAKE_SOURCE_DIR}/core/src/kernels.h
+        ${CMAKE_SOURCE_DIR}/core/include/rnnlab.h
+      COMMENT "Compiling the relaxed-SIMD kernels with ${RNL_CLANG_RELAXED} for the shared module" VERBATIM)
+    add_executable(rnnlab_wasm_relaxed_shared ${rnl_kernel_table} $<TARGET_OBJECTS:rnnlab_wasm_objects_shared> ${rnl_relaxed_shared_obj})
+    set_target_properties(rnnlab_wasm_relaxed_shared PROPERTIES OUTPUT_NAME rnnlab-relaxed-shared SUFFIX ".wasm")
+    target_compile_definitions(rnnlab_wasm_relaxed_shared PRIVATE RNL_KERNELS_WASM_RELAXED)
+    target_compile_options(rnnlab_wasm_relaxed_shared PRIVATE ${RNL_WASM_SHARED_FLAGS})
+    target_link_options(rnnlab_wasm_relaxed_shared PRIVATE -O1 -sWASM_BIGINT ${RNL_WASM_SHARED_LINK_FLAGS})
+    list(APPEND rnl_shared_targets rnnlab_wasm_relaxed_shared)
+  endif()
+  foreach(t IN LISTS rnl_shared_targets)
+    target_link_libraries(${t} PRIVATE rnnlab_wasm_flags)
+    target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${CMAKE_SOURCE_DIR}/core/src)
+    set_property(TARGET ${t} APPEND PROPERTY LINK_DEPENDS ${RNL_WASM_EXPORTS_FILE})
+    if(RNL_WASM_COPY_TO)
+      get_filename_component(rnl_copy_dir "${RNL_WASM_COPY_TO}" DIRECTORY)
+      add_custom_command(TARGET ${t} POST_BUILD
+        COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${t}> ${rnl_copy_dir}/$<TARGET_FILE_NAME:${t}>
+        COMMENT "Copying ${t} to ${rnl_copy_dir}")
+    endif()
+  endforeach()
 endif()

@@ -792,6 +792,12 @@ rnl_status rnlw_text_words(const char **out, int32_t *bytes, handle *h, const ch
     return RNL_OK;
 }
 
+// --- Threads of the shared-memory module (core/src/threads.c, web/lib/shared.js) -----------------------------
+
+// The model's thread count: its training steps and split evaluations then run on the module's Worker
+// threads (the plain module has none and runs everything on one, with the same results).
+int rnlw_set_threads(handle *h, int n) { return (int)rnl_run_net_set_threads(net(h), n); }
+
 // --- Replica steps: shards computed by Worker replicas (web/lib/threads.js) -------------------------------
 //
 // One training step over Workers that each hold an instance of this module and a replica of the model:

@@ -19,6 +19,7 @@ static const rnlw_field config_fields[] = {
     F(rnl_config, input_size, RNLW_I32), F(rnl_config, hidden, RNLW_I32), F(rnl_config, layers, RNLW_I32),
     F(rnl_config, bidirectional, RNLW_BOOL), E(rnl_config, "head", head, "head"), F(rnl_config, outputs, RNLW_I32),
     F(rnl_config, seq2seq, RNLW_BOOL), F(rnl_config, forget_bias, RNLW_F32), F(rnl_config, dropout, RNLW_F32),
+    E(rnl_config, "pool", pool, "pool"),
 };
 
 static const rnlw_field model_info_fields[] = {

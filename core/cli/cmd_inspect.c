@@ -63,7 +63,7 @@ static const char *inspect_help =
     "  --layer N       the layer of those units (default 0); the state's path is the top layer's\n"
     "  --label 0|1     the label the backward view follows (default: the model's own answer)\n"
     "  --data FILE     fit the 2-D projection over the test reviews of this data set (and print their\n"
-    "                  final states as a cloud); without it, over this review's own states\n"
+    "                  final states as a cloud; a pooled head's pools); without it, over this review's own states\n"
     "  --reviews N     test reviews for --data (default 200, at most the split's size)\n"
     "  --json          print one JSON object (the fields of docs/cli.md)\n";
 

@@ -40,6 +40,8 @@ static const char *init_help =
     "  --forget-bias F          LSTM forget-gate bias at init (default 1)\n"
     "  --dropout P              dropout in training, in [0, 0.99] (default 0): on the embedding output,\n"
     "                           between stacked layers and before the head; never in eval or predict\n"
+    "  --pool last|mean|max     what the head reads (default last): the last state, or the mean or the\n"
+    "                           max of the top layer's outputs over the real steps (not with --seq2seq)\n"
     "  --seed N                 seed of the initialisation (default 0)\n"
     "  --out FILE               where to write the checkpoint (required)\n"
     "  --force                  overwrite FILE if it exists\n"
@@ -54,7 +56,7 @@ int cmd_init(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return fputs(init_help, stdout), 0;
     rnl_config c = rnl_config_default(RNL_CELL_LSTM);
     c.hidden = 32;
-    const char *cell = NULL, *out = NULL, *head = NULL, *task = NULL, *data = NULL;
+    const char *cell = NULL, *out = NULL, *head = NULL, *task = NULL, *data = NULL, *pool = NULL;
     int outputs = 0, force = 0;
     uint64_t seed = 0;
     while (args_next(&a)) {
@@ -72,6 +74,7 @@ int cmd_init(int argc, char **argv) {
         } else if (args_is(&a, "--outputs")) args_limit(&a, &outputs, "outputs");
         else if (args_is(&a, "--forget-bias")) args_limit_real(&a, &c.forget_bias, "forget_bias");
         else if (args_is(&a, "--dropout")) args_limit_real(&a, &c.dropout, "dropout");
+        else if (args_is(&a, "--pool")) args_str(&a, &pool);
         else if (args_is(&a, "--seed")) args_u64(&a, &seed);
         else if (args_is(&a, "--task")) args_str(&a, &task);
         else if (args_is(&a, "--data")) args_str(&a, &data);
@@ -91,11 +94,15 @@ int cmd_init(int argc, char **argv) {
         else if (strcmp(head, "regression") == 0) c.head = RNL_HEAD_REGRESSION;
         else return args_error(&a, "--head must be binary, classes N or regression, not '%s'", head), 2;
     }
+    if (pool && rnl_pooling_parse(pool, &c.pool)) return args_error(&a, "--pool must be last, mean or max, not '%s'", pool), 2;
     if (task) {
         rnl_task t;
         if (rnl_task_parse(task, &t)) return args_error(&a, "%s", rnl_last_error()), 2;
         rnl_task_shape(t, &c);
     }
+    if (c.pool != RNL_POOLING_LAST && c.seq2seq)
+        return args_error(&a, "--pool %s pools a sequence-to-one model's steps; %s has an output at every step", pool,
+                          task ? task : "--seq2seq"), 2;
     if (outputs) c.outputs = outputs;
     else if (c.head == RNL_HEAD_CLASSES && !task) return args_error(&a, "a classes head needs the number of classes: --head classes N"), 2;
     // embed is the width of a token embedding: a model without a vocabulary has none, and its
@@ -130,6 +137,7 @@ int cmd_init(int argc, char **argv) {
         printf("wrote %s: %s, %d layer%s%s, hidden %d, %s head, %zu parameters%s\n", out, rnl_cell_name(c.cell), c.layers,
                c.layers > 1 ? "s" : "", c.bidirectional ? " bidirectional" : "", c.hidden, rnl_head_name(c.head),
                rnl_model_num_params(m), c.dropout > 0 ? ", dropout in training" : "");  // (the rate: rnnlab info)
+    if (!rc && c.pool != RNL_POOLING_LAST) printf("  the head reads %s\n", rnl_pooling_label(c.pool));
     rnl_dataset_destroy(ds);
     rnl_model_destroy(m);
     return rc;
@@ -297,6 +305,7 @@ int cmd_info(int argc, char **argv) {
     else printf("  input: %d real-valued feature%s per step\n", c->input_size, c->input_size > 1 ? "s" : "");
     printf("  head: %s, %d output%s, %s\n", rnl_head_name(c->head), c->outputs, c->outputs > 1 ? "s" : "", c->seq2seq ? "every step" : "one per sequence");
     if (c->dropout > 0) printf("  dropout %g in training\n", c->dropout);
+    if (!m.tf) printf("  pool: %s (the head reads %s)\n", rnl_pooling_name(c->pool), rnl_pooling_label(c->pool));
     cli_print_optimizer(o, "steps done", "none yet (untrained)");
     size_t hn = 0;
     const rnl_history_point *h = rnl_run_net_history(m, &hn);

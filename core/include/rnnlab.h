@@ -86,7 +86,7 @@ const char *rnl_status_name(rnl_status st);
 // One range per setting that people type (model sizes, training settings), defined once: the config
 // check, the CLI's flags, the page and the Node runner read it, so a limit has one message everywhere:
 // "hidden is 0, must be in 1..4096" (whole numbers) or "lr is 200, must be in [1e-09, 100]".
-// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, dropout, attn_width, symbols,
+// Names: vocab, embed, input_size, hidden, layers, outputs, classes, forget_bias, dropout, pool, attn_width, symbols,
 // reverse_length, decode_len, batch, length, steps, epochs, bucket, bptt, eval_every, eval_batches, lr,
 // momentum, weight_decay, clip, warmup, step_size, gamma, patience, n_train, n_val, n_test, vocab_words, max_len,
 // window, horizon, heads, ffn, threads.
@@ -121,6 +121,10 @@ uint32_t rnl_rng_below(rnl_rng *r, uint32_t n); // [0, n), unbiased
 
 typedef enum { RNL_CELL_RNN = 0, RNL_CELL_LSTM = 1, RNL_CELL_GRU = 2 } rnl_cell;
 typedef enum { RNL_HEAD_BINARY = 0, RNL_HEAD_CLASSES = 1, RNL_HEAD_REGRESSION = 2 } rnl_head;
+// What a sequence-to-one head reads from the top layer's outputs (all D = directions x H columns):
+// LAST the final states (forward direction at the last real step, reverse at step 0); MEAN their mean
+// over the real steps; MAX their elementwise max over the real steps. Padding is never read.
+typedef enum { RNL_POOLING_LAST = 0, RNL_POOLING_MEAN = 1, RNL_POOLING_MAX = 2 } rnl_pooling;
 
 typedef struct {
     rnl_cell cell;
@@ -137,6 +141,8 @@ typedef struct {
     // Inverted dropout in training (0: none, the default): on the embedding output, on the input of every
     // stacked layer above the first, and on the head's input; never in evaluation or prediction.
     float dropout;
+    // What the head reads (sequence-to-one models only; a seq2seq model reads every step and has LAST).
+    rnl_pooling pool;
 } rnl_config;
 
 rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary head, forget_bias 1, dropout 0
@@ -144,6 +150,13 @@ rnl_config rnl_config_default(rnl_cell cell);  // 1 layer, hidden 32, binary hea
 // the field.
 rnl_status rnl_config_validate(const rnl_config *cfg);
 const char *rnl_head_name(rnl_head h);     // "binary", "classes", "regression"
+// The pools, by name: "last", "mean", "max" ("?" if unknown), and what people read ("the last state",
+// "the mean of all states", "the max of all states"); rnl_pooling_count() of them, 0..count-1.
+int rnl_pooling_count(void);
+const char *rnl_pooling_name(rnl_pooling p);
+const char *rnl_pooling_label(rnl_pooling p);
+// "mean" -> RNL_POOLING_MEAN; otherwise RNL_ERR_ARG, "pool must be last, mean or max, not 'x'".
+rnl_status rnl_pooling_parse(const char *name, rnl_pooling *out);
 
 // --- The cell table -----------------------------------------------------------------------------
 
@@ -385,7 +398,8 @@ rnl_status rnl_model_shard_grad(rnl_model *m, const rnl_batch *b, int shard, int
 rnl_status rnl_model_apply_shards(rnl_model *m, rnl_optimizer *o, const rnl_shard_grad *g, int n,
                                   rnl_step_stats *st);
 // Threads for training steps (over shards) and the run layer's evaluations (over batches): 1..
-// RNL_MAX_THREADS; the WebAssembly build always uses 1. Results are the same for every count. Each
+// RNL_MAX_THREADS; the plain WebAssembly build always uses 1 (the shared-memory one runs them on Worker
+// instances: core/src/threads.c). Results are the same for every count. Each
 // thread past the first holds a worker: work memory for (8, T) and a gradient block of the model's size.
 rnl_status rnl_model_set_threads(rnl_model *m, int n);
 // n batches evaluated (forward, loss, accuracy) on m's threads, batch i's figures into st[i]; each

@@ -51,10 +51,15 @@ rnl_status rnl_walk_create(rnl_walk **out, const rnl_model *m, const rnl_batch *
 void rnl_walk_destroy(rnl_walk *w);
 int rnl_walk_steps(const rnl_walk *w);
 // The head's output having read steps 0..t: P(positive) for a binary head, class probabilities,
-// or the regression values: (outputs). NULL if t is out of range.
+// or the regression values: (outputs). NULL if t is out of range. A pooled head (rnl_config.pool) reads
+// the pool of h_0..h_t, so its backward hands dL/dh straight to every step the pool read, besides the
+// recurrence's path.
 const double *rnl_walk_output(const rnl_walk *w, int t);
 // h_t of a layer: (H). NULL if out of range.
 const double *rnl_walk_state(const rnl_walk *w, int layer, int t);
+// What the head read after step t: the top layer's h_t, or a pooled head's pool of h_0..h_t: (H). NULL if
+// t is out of range.
+const double *rnl_walk_head_input(const rnl_walk *w, int t);
 
 // One unit j of one layer at step t, with the inputs it came from. Gates in PyTorch order (rnl_cell_info's
 // gate_names): RNN h; LSTM i f g o; GRU r z n.
@@ -132,8 +137,8 @@ rnl_status rnl_state_space_fit(rnl_pca *out, rnl_model *m, const rnl_batch *b);
 
 // The state space of a data set's split, for the page's cloud and the CLI: the first n examples of
 // `split` (in order), a 2-D PCA fitted over their top-layer states at every real step (their covariance
-// summed batch by batch), and their final states projected: xy (n, 2), labels (n) (the targets: 0/1 for
-// a binary head). Text data sets and sequence-to-one models. In run_inspect.c, beside the run layer:
+// summed batch by batch), and their final states projected (a pooled head's pools: what the head reads):
+// xy (n, 2), labels (n) (the targets: 0/1 for a binary head). Text data sets and sequence-to-one models. In run_inspect.c, beside the run layer:
 // it reads a data set, which the double-precision test build leaves out.
 rnl_status rnl_state_cloud(rnl_pca *pca, double *xy, int *labels, rnl_model *m, const rnl_dataset *ds,
                            rnl_split split, int n);

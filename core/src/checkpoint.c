@@ -18,12 +18,18 @@ static const rnl_ck_format ck_format = {
     .flag_optim = 1,
     .flag_meta = 2,
     .flag_history = 4,  // the training history (rnl_model_history)
+    .flags_kind = 0x300,  // bits 8-9: the head's pool (rnl_pooling); 0, a last-state head, writes the bytes of before
 };
+
+// The pool sits in flag bits 8-9 (the flags' second byte; the first flags optional blocks): the
+// configuration fields at 16..63 are all taken, and an older reader refuses a pooled model ("unknown
+// flags") instead of reading it as a last-state one.
+#define CK_POOL_SHIFT 8
 
 rnl_status rnl_checkpoint_write(const rnl_model *m, const rnl_optimizer *o, uint8_t **out, size_t *n_out) {
     const rnl_config *c = rnl_model_config(m);
     uint8_t *b;
-    rnl_status st = rnl_ck_begin(&ck_format, (const rnl_base *)m, (rnl_optimizer *)o, 0, &b, n_out);
+    rnl_status st = rnl_ck_begin(&ck_format, (const rnl_base *)m, (rnl_optimizer *)o, (uint32_t)c->pool << CK_POOL_SHIFT, &b, n_out);
     if (st) return st;
     int32_t fields[10] = {c->cell, c->vocab, c->embed, c->input_size, c->hidden, c->layers, c->bidirectional, c->head, c->outputs, c->seq2seq};
     for (int i = 0; i < 10; i++) rnl_put_u32(b + 16 + 4 * i, (uint32_t)fields[i]);
@@ -55,6 +61,11 @@ rnl_status rnl_checkpoint_read(const uint8_t *b, size_t n, rnl_model **m_out, rn
     c.seq2seq = rnl_get_i32(b + 52);
     c.forget_bias = rnl_get_f32(b + 56);
     c.dropout = rnl_get_f32(b + 60);  // files written before dropout have 0 here
+    uint32_t pool = (flags & ck_format.flags_kind) >> CK_POOL_SHIFT;  // files written before pooling have 0 here
+    if (pool >= (uint32_t)rnl_pooling_count())
+        return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad model configuration: pool is %u (flags 0x%x), must be 0 (last), 1 (mean) or 2 (max)",
+                        pool, flags);
+    c.pool = (rnl_pooling)pool;
     if ((st = rnl_config_validate(&c)) != RNL_OK)
         return rnl_fail(RNL_ERR_FORMAT, "checkpoint: bad model configuration: %s", rnl_last_error());
     rnl_ck_body body;

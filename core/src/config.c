@@ -75,6 +75,29 @@ const char *rnl_head_name(rnl_head h) {
     return "?";
 }
 
+// --- Pools ------------------------------------------------------------------------------------------
+
+// Indexed by rnl_pooling (rnnlab.h): what a sequence-to-one head reads.
+static const struct { const char *name, *label; } pools[] = {
+    {"last", "the last state"},
+    {"mean", "the mean of all states"},
+    {"max", "the max of all states"},
+};
+#define N_POOLS ((int)(sizeof pools / sizeof pools[0]))
+
+int rnl_pooling_count(void) { return N_POOLS; }
+const char *rnl_pooling_name(rnl_pooling p) { return (int)p >= 0 && (int)p < N_POOLS ? pools[p].name : "?"; }
+const char *rnl_pooling_label(rnl_pooling p) { return (int)p >= 0 && (int)p < N_POOLS ? pools[p].label : "?"; }
+
+rnl_status rnl_pooling_parse(const char *name, rnl_pooling *out) {
+    for (int i = 0; i < N_POOLS; i++)
+        if (name && strcmp(name, pools[i].name) == 0) {
+            *out = (rnl_pooling)i;
+            return RNL_OK;
+        }
+    return rnl_fail(RNL_ERR_ARG, "pool must be last, mean or max, not '%s'", name ? name : "");
+}
+
 // --- Limits -----------------------------------------------------------------------------------------
 
 static const rnl_limit limits[] = {
@@ -88,6 +111,7 @@ static const rnl_limit limits[] = {
     {"classes", 2, RNL_MAX_WIDTH, "classes of a classes head", 1},
     {"forget_bias", -99, 99, "LSTM forget-gate bias at init", 0},
     {"dropout", 0, 0.99, "dropout probability in training (0 = none)", 0},
+    {"pool", 0, 2, "what the head reads: 0 the last state, 1 the mean, 2 the max over the real steps", 1},
     {"attn_width", 1, RNL_MAX_WIDTH, "additive attention width (seq2seq)", 1},
     {"symbols", 1, 26, "distinct symbols of the reverse task (letters a..z)", 1},
     {"reverse_length", 1, 1000, "source length of the reverse task", 1},
@@ -186,6 +210,11 @@ rnl_status rnl_config_validate(const rnl_config *c) {
     if ((st = rnl_config_check_field("outputs", c->outputs))) return st;
     if ((st = rnl_config_check_field("forget_bias", c->forget_bias))) return st;  // NaN fails too
     if ((st = rnl_config_check_field("dropout", c->dropout))) return st;
+    if ((int)c->pool < 0 || (int)c->pool >= N_POOLS)
+        return rnl_fail(RNL_ERR_ARG, "config: pool is %d, must be 0 (last), 1 (mean) or 2 (max)", (int)c->pool);
+    if (c->pool != RNL_POOLING_LAST && c->seq2seq)
+        return rnl_fail(RNL_ERR_ARG, "config: a %s-pooled head needs a sequence-to-one model; a seq2seq model's head reads every step",
+                        rnl_pooling_name(c->pool));
     // Counted in 64 bits, so a count past 4 G is named as it is in WebAssembly too, never wrapped.
     uint64_t n = rnl_config_num_params64(c);
     if (n == 0 || n > RNL_MAX_PARAMS)

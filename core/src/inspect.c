@@ -75,6 +75,7 @@ static double norm(const double *v, int n) {
 struct rnl_walk {
     rnl_cell cell;
     rnl_head head;
+    rnl_pooling pool;  // what the head reads: the last state, or the mean or max of h_0..h_t (rnnlab.h)
     int L, H, G, in0, O, T;
     int has_back;
     // Forward, per layer: every buffer (T, ...) in time order.
@@ -86,6 +87,8 @@ struct rnl_walk {
     double *h[RNL_MAX_LAYERS];    // (T, H)
     double *c[RNL_MAX_LAYERS];    // (T, H) the LSTM's cell state
     double *logit, *out;          // (T, O) the head's logits and outputs after each step
+    double *feat;                 // (T, H) what the head read after each step: h_t, or the pool of h_0..h_t
+    double *sum;                  // (H) the mean pool's running sum
     // Backward, per layer (has_back).
     double *dh[RNL_MAX_LAYERS];   // (T, H) dL/dh_t, everything reaching h_t
     double *dc[RNL_MAX_LAYERS];   // (T, H) the LSTM's dL/dc_t
@@ -103,10 +106,10 @@ static rnl_status walk_alloc(rnl_walk **out, const rnl_model *m, int T) {
     const rnl_config *c = rnl_model_config(m);
     rnl_walk *w = calloc(1, sizeof *w);
     if (!w) return rnl_fail(RNL_ERR_NOMEM, "walk: out of memory");
-    w->cell = c->cell, w->head = c->head, w->L = c->layers, w->H = c->hidden, w->G = rnl_cell_gates(c->cell);
+    w->cell = c->cell, w->head = c->head, w->pool = c->pool, w->L = c->layers, w->H = c->hidden, w->G = rnl_cell_gates(c->cell);
     w->in0 = c->vocab > 0 ? c->embed : c->input_size, w->O = c->outputs, w->T = T;
     size_t GH = (size_t)w->G * w->H, H = (size_t)w->H, per_layer = 4 * GH + 7 * H;
-    size_t total = (size_t)T * (2 * (size_t)w->in0 + 2 * (size_t)w->O + (size_t)w->L * per_layer);
+    size_t total = (size_t)T * (2 * (size_t)w->in0 + 2 * (size_t)w->O + H + (size_t)w->L * per_layer) + H;
     if ((double)total * sizeof(double) > (double)RNL_MAX_WORKSPACE) {
         free(w);
         return rnl_fail(RNL_ERR_NOMEM, "walk: %d steps of this model need more than %zu bytes", T, (size_t)RNL_MAX_WORKSPACE);
@@ -121,6 +124,8 @@ static rnl_status walk_alloc(rnl_walk **out, const rnl_model *m, int T) {
     TAKE(w->dx0, w->in0);
     TAKE(w->logit, w->O);
     TAKE(w->out, w->O);
+    TAKE(w->feat, H);
+    w->sum = p, p += H;
     for (int l = 0; l < w->L; l++) {
         TAKE(w->xp[l], GH), TAKE(w->hp[l], GH), TAKE(w->pre[l], GH), TAKE(w->gate[l], GH);
         TAKE(w->h[l], H), TAKE(w->c[l], H), TAKE(w->dh[l], H), TAKE(w->dc[l], H);
@@ -191,8 +196,24 @@ static void walk_forward(rnl_walk *w, const rnl_model *m) {
             }
         }
     }
-    for (int t = 0; t < T; t++)
-        head_of(w, m, row(w->h[w->L - 1], t, H), w->logit + (size_t)t * w->O, w->out + (size_t)t * w->O);
+    // The head after each step t: on h_t, or on the pool of h_0..h_t (the mean summed in time order, as
+    // model.c's pool; the max keeps the first step on a tie, which changes no value).
+    const double *top = w->h[w->L - 1];
+    for (int t = 0; t < T; t++) {
+        double *f = w->feat + (size_t)t * H;
+        const double *h = row(top, t, H), *prev = t ? row(w->feat, t - 1, H) : NULL;
+        for (int j = 0; j < H; j++) {
+            switch (w->pool) {
+            case RNL_POOLING_LAST: f[j] = h[j]; break;
+            case RNL_POOLING_MEAN:
+                w->sum[j] = (t ? w->sum[j] : 0) + h[j];
+                f[j] = w->sum[j] / (t + 1);
+                break;
+            case RNL_POOLING_MAX: f[j] = prev && prev[j] >= h[j] ? prev[j] : h[j]; break;
+            }
+        }
+        head_of(w, m, f, w->logit + (size_t)t * w->O, w->out + (size_t)t * w->O);
+    }
 }
 
 // The backward pass from dz = dL/dlogit (O) at the last step, as cell_math.c's backward written out.
@@ -201,8 +222,24 @@ static rnl_status walk_backward(rnl_walk *w, const rnl_model *m, const double *d
     double *dy = calloc((size_t)T * H + 3 * (size_t)GH + 2 * (size_t)H, sizeof(double));  // (T, H) + scratch
     if (!dy) return rnl_fail(RNL_ERR_NOMEM, "walk: out of memory");
     double *dxp = dy + (size_t)T * H, *dhp = dxp + GH, *dxin = dhp + GH, *carry_h = dxin + GH, *carry_c = carry_h + H;
-    // dL/dh_top at the last step: W_head^T dz.
-    affine_t(dy + (size_t)(T - 1) * H, tensor(m, "head.weight"), dz, w->O, H);
+    // dL/dh_top: W_head^T dz, at the last step (a last-state head), or straight from the head at every
+    // step the pool read: 1/T of it at each step (mean), or each unit's at the step of its max.
+    double *df = dy + (size_t)(T - 1) * H;
+    affine_t(df, tensor(m, "head.weight"), dz, w->O, H);
+    if (w->pool == RNL_POOLING_MEAN) {
+        for (int j = 0; j < H; j++) df[j] /= T;
+        for (int t = 0; t < T - 1; t++) memcpy(dy + (size_t)t * H, df, sizeof(double) * H);
+    } else if (w->pool == RNL_POOLING_MAX) {
+        const double *top = w->h[w->L - 1];
+        for (int j = 0; j < H; j++) {
+            int arg = 0;
+            for (int t = 1; t < T; t++)
+                if (top[(size_t)t * H + j] > top[(size_t)arg * H + j]) arg = t;  // ties: the first step
+            double g = df[j];
+            df[j] = 0;
+            dy[(size_t)arg * H + j] = g;
+        }
+    }
     for (int l = w->L - 1; l >= 0; l--) {
         layer_params P = layer_of(m, l);
         int in = l ? H : w->in0;
@@ -356,6 +393,8 @@ const double *rnl_walk_output(const rnl_walk *w, int t) { return t >= 0 && t < w
 const double *rnl_walk_state(const rnl_walk *w, int layer, int t) {
     return layer >= 0 && layer < w->L && t >= 0 && t < w->T ? row(w->h[layer], t, w->H) : NULL;
 }
+
+const double *rnl_walk_head_input(const rnl_walk *w, int t) { return t >= 0 && t < w->T ? row(w->feat, t, w->H) : NULL; }
 
 static rnl_status check_at(const rnl_walk *w, int layer, int t) {
     if (layer < 0 || layer >= w->L) return rnl_fail(RNL_ERR_ARG, "walk: layer %d is outside 0..%d", layer, w->L - 1);

@@ -32,7 +32,8 @@ struct rnl_model {
     rnl_real *y[RNL_MAX_LAYERS];                 // (T, B, D) layer outputs
     rnl_real *gates[RNL_MAX_LAYERS][2];          // (T, B, G*H)
     rnl_real *aux[RNL_MAX_LAYERS][2];            // (T, B, H)
-    rnl_real *feat;      // (B, D) sequence-to-one features
+    rnl_real *feat;      // (B, D) sequence-to-one features: what the head reads (cfg.pool), before its mask
+    int32_t *pool_arg;   // (B, D) max pool: the step each feature came from (carved only for RNL_POOLING_MAX)
     rnl_real *logits;    // (B, O) or (T, B, O)
     rnl_real *dlogits;   // same
     rnl_real *targets;   // (B, O') or (T, B, O') sorted; O' = O for regression, else 1
@@ -44,7 +45,7 @@ struct rnl_model {
     int drop;            // 1 if the last forward dropped (a training step's) ...
     uint64_t drop_step;  // ... with the masks of this optimizer step, which its backward recomputes
     rnl_real *yd[RNL_MAX_LAYERS];                // (T, B, D)
-    rnl_real *dfeat;     // (D) one row's dL/d(head input), before its mask
+    rnl_real *dfeat;     // (D) one row's dL/d(head input), before its mask (carved with dropout or a pool)
     rnl_layer_scratch scratch;
     double accuracy;
     int loss_count;      // items the loss averages over
@@ -254,6 +255,7 @@ static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
         }
     }
     m->feat = rnl_carve(cv, (size_t)B * D, sizeof(rnl_real));
+    m->pool_arg = c->pool == RNL_POOLING_MAX ? rnl_carve(cv, (size_t)B * D, sizeof(int32_t)) : NULL;
     m->logits = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
     m->dlogits = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
     m->targets = rnl_carve(cv, steps_out * O, sizeof(rnl_real));
@@ -262,7 +264,7 @@ static void layout_workspace(rnl_base *base, rnl_carver *cv, const int *shape) {
     m->dy[1] = rnl_carve(cv, TB * wide, sizeof(rnl_real));
     for (int l = 0; l < c->layers; l++)
         m->yd[l] = c->dropout > 0 && (l < c->layers - 1 || c->seq2seq) ? rnl_carve(cv, TB * D, sizeof(rnl_real)) : NULL;
-    m->dfeat = c->dropout > 0 ? rnl_carve(cv, (size_t)D, sizeof(rnl_real)) : NULL;
+    m->dfeat = c->dropout > 0 || c->pool != RNL_POOLING_LAST ? rnl_carve(cv, (size_t)D, sizeof(rnl_real)) : NULL;
     m->scratch.hprev = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
     m->scratch.cprev = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
     m->scratch.dh = rnl_carve(cv, (size_t)B * H, sizeof(rnl_real));
@@ -304,6 +306,39 @@ static void apply_masks(const rnl_model *m, rnl_real *x, int ld, int w, int site
 }
 
 // --- Forward ------------------------------------------------------------------------------------
+
+// The pooled head's input of one sequence: over its real steps t < len of y (rows ld apart, D wide),
+// out[j] = the mean of y[t][j] (MEAN), or their max (MAX, with arg[j] = the first step that holds it).
+// In double for the mean, so a long review's sum loses nothing before it is divided.
+static void pool_row(rnl_real *out, int32_t *arg, rnl_pooling pool, const rnl_real *y, size_t ld, int len, int D) {
+    if (pool == RNL_POOLING_MEAN) {
+        for (int j = 0; j < D; j++) {
+            double s = 0;
+            for (int t = 0; t < len; t++) s += y[(size_t)t * ld + j];
+            out[j] = (rnl_real)(s / len);
+        }
+        return;
+    }
+    for (int j = 0; j < D; j++) {
+        rnl_real best = y[j];
+        int at = 0;
+        for (int t = 1; t < len; t++)
+            if (y[(size_t)t * ld + j] > best) best = y[(size_t)t * ld + j], at = t;  // ties: the first step
+        out[j] = best;
+        arg[j] = at;
+    }
+}
+
+// The backward of pool_row: dy (rows ld apart) += df spread as the pool read it: df / len at every real
+// step (MEAN), or df[j] at step arg[j] (MAX).
+static void pool_row_backward(rnl_real *dy, size_t ld, const rnl_real *df, const int32_t *arg, rnl_pooling pool, int len, int D) {
+    if (pool == RNL_POOLING_MEAN) {
+        for (int t = 0; t < len; t++)
+            for (int j = 0; j < D; j++) dy[(size_t)t * ld + j] += df[j] / len;
+        return;
+    }
+    for (int j = 0; j < D; j++) dy[(size_t)arg[j] * ld + j] += df[j];
+}
 
 static rnl_layer_desc layer_desc(const rnl_model *m, int l, int d) {
     rnl_layer_desc L;
@@ -471,9 +506,14 @@ rnl_status rnl_model_forward(rnl_model *m, const rnl_batch *b, rnl_real *loss) {
     int correct = 0, count = 0;
     if (!c->seq2seq) {
         for (int r = 0; r < B; r++) {
-            // Forward direction: its state at the last real step; reverse: its state at t = 0.
-            memcpy(m->feat + (size_t)r * D, ytop + ((size_t)(m->len[r] - 1) * B + r) * D, sizeof(rnl_real) * H);
-            if (m->ndir == 2) memcpy(m->feat + (size_t)r * D + H, ytop + (size_t)r * D + H, sizeof(rnl_real) * H);
+            if (c->pool == RNL_POOLING_LAST) {
+                // Forward direction: its state at the last real step; reverse: its state at t = 0.
+                memcpy(m->feat + (size_t)r * D, ytop + ((size_t)(m->len[r] - 1) * B + r) * D, sizeof(rnl_real) * H);
+                if (m->ndir == 2) memcpy(m->feat + (size_t)r * D + H, ytop + (size_t)r * D + H, sizeof(rnl_real) * H);
+            } else {
+                pool_row(m->feat + (size_t)r * D, m->pool_arg ? m->pool_arg + (size_t)r * D : NULL, c->pool, ytop + (size_t)r * D,
+                         (size_t)B * D, m->len[r], D);
+            }
             memcpy(m->logits + (size_t)r * O, bias, sizeof(rnl_real) * O);
             if (m->drop)
                 rnl_dropout_apply(m->feat + (size_t)r * D, D, c->dropout, m->drop_step, c->layers, m->base.row0 + m->order[r], 0);
@@ -569,6 +609,16 @@ rnl_status rnl_model_backward(rnl_model *m, int bptt_window) {
         // dfeat = dl W (times the head's dropout mask), scattered to where the features came from.
         for (int r = 0; r < B; r++) {
             rnl_real *fwd = dy + ((size_t)(m->len[r] - 1) * B + r) * D;
+            if (c->pool != RNL_POOLING_LAST) {
+                // Every real step is read by the head directly; a BPTT window limits only the recurrence.
+                rnl_real *df = m->dfeat;
+                memset(df, 0, sizeof(rnl_real) * D);
+                rnl_gemm_nn(1, D, O, dl + (size_t)r * O, O, W, D, df, D);
+                if (m->drop) rnl_dropout_apply(df, D, c->dropout, step, c->layers, m->base.row0 + m->order[r], 0);
+                pool_row_backward(dy + (size_t)r * D, (size_t)B * D, df, m->pool_arg ? m->pool_arg + (size_t)r * D : NULL,
+                                  c->pool, m->len[r], D);
+                continue;
+            }
             if (m->drop) {
                 rnl_real *df = m->dfeat;
                 memset(df, 0, sizeof(rnl_real) * D);
@@ -655,7 +705,14 @@ rnl_status rnl_model_predict_steps(rnl_model *m, const rnl_batch *b, rnl_real *o
     for (int t = 0; t < len; t++) {
         int unused;
         memcpy(logits, bias, sizeof(rnl_real) * O);
-        rnl_gemm_nt(1, O, D, ytop + (size_t)t * m->B * D, D, W, D, logits, O);
+        // A pooled head reads the pool of steps 0..t (into dfeat, the backward's scratch: no backward
+        // follows a forward without targets), so the last step's is the forward's feature to the bit.
+        const rnl_real *feat = ytop + (size_t)t * m->B * D;
+        if (c->pool != RNL_POOLING_LAST) {
+            pool_row(m->dfeat, m->pool_arg, c->pool, ytop, (size_t)m->B * D, t + 1, D);
+            feat = m->dfeat;
+        }
+        rnl_gemm_nt(1, O, D, feat, D, W, D, logits, O);
         rnl_head_loss(c, logits, NULL, NULL, out + (size_t)t * O, &unused);
     }
     // The last step's logits are the forward's; the final prediction is unchanged.

@@ -53,7 +53,17 @@ rnl_status rnl_state_cloud(rnl_pca *pca, double *xy, int *labels, rnl_model *m, 
                 }
             }
             rows += steps;
-            memcpy(finals + (size_t)(i0 + i) * d, states + (size_t)(steps - 1) * d, sizeof(rnl_real) * d);
+            // The review's point: what the head reads, its final state or the pool of its states.
+            rnl_real *fin = finals + (size_t)(i0 + i) * d;
+            memcpy(fin, states + (size_t)(steps - 1) * d, sizeof(rnl_real) * d);
+            for (size_t a = 0; a < d && c->pool != RNL_POOLING_LAST; a++) {
+                double acc = states[a];
+                for (int t = 1; t < steps; t++) {
+                    double v = states[(size_t)t * d + a];
+                    acc = c->pool == RNL_POOLING_MEAN ? acc + v : v > acc ? v : acc;
+                }
+                fin[a] = (rnl_real)(c->pool == RNL_POOLING_MEAN ? acc / steps : acc);
+            }
             labels[i0 + i] = (int)data.batch.targets[i];
         }
     }

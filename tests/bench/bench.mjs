@@ -17,9 +17,12 @@
 // - rnnlab-wasm: web/rnnlab.wasm (npm run build) through the public JS API (web/rnnlab.js): createModel +
 //   setOptimizer + trainStep / predict on random token batches made here. Single thread.
 //   --threads 1,2: WASM training rows at each count too (rows carry `threads`; above 1 the steps run on
-//   Worker replicas, web/lib/threads.js, with the bytes they exchange per step).
+//   Worker replicas, web/lib/threads.js, with the bytes they exchange per step), and rows of the
+//   shared-memory module (web/rnnlab-shared.wasm, path "shared": the core's own threads on Worker
+//   instances over one memory, web/lib/shared.js) at every count, interleaved, with ratio_to_1.
 // - rnnlab-wasm-chromium: the same module in headless Chromium, where students run it (chromium_bench.mjs:
-//   a Worker of the page; web/rnnlab.wasm and web/rnnlab-relaxed.wasm interleaved, at each --threads count).
+//   a Worker of the page; web/rnnlab.wasm and web/rnnlab-relaxed.wasm interleaved, at each --threads count;
+//   with a count above 1 also the shared-memory twin of the relaxed one, the page's module under npm start).
 // - rnnlab-native: `build/rnnlab bench --json` (npm run build:native).
 // - kernels: build/bench_kernels --json (every native gemm variant against the scalar reference), and the
 //   same in WASM: a standalone module built here from tests/bench/bench_kernels_wasm.c (kernels_wasm.mjs),
@@ -41,7 +44,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { CELLS as ALL_CELLS, CONFIGS as ALL_CONFIGS, TF, randomBatch, timeSteps } from './bench_common.mjs';
+import { CELLS as ALL_CELLS, CONFIGS as ALL_CONFIGS, TF, forwardFlops, median, randomBatch, timeSteps } from './bench_common.mjs';
 import { buildKernelModule, runKernelBench } from './kernels_wasm.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -177,6 +180,49 @@ async function benchWasm() {
       }
       if (cell !== 'transformer') await m.setThreads(1);
       m.free();
+    }
+  if (threadCounts.some((t) => t > 1)) await benchWasmShared(RnnLab);
+}
+
+// The shared-memory module (web/rnnlab-shared.wasm): training on the core's own threads, Worker instances
+// over one memory (web/lib/shared.js). One model per count on one lab, timed interleaved (repeat r of
+// every count, then repeat r + 1), so each row's ratio_to_1 is the median of ratios taken side by side.
+async function benchWasmShared(RnnLab) {
+  const file = join(root, 'web', 'rnnlab-shared.wasm');
+  if (!existsSync(file)) return note(`rnnlab-wasm shared path skipped: ${file} is missing (npm run build)`);
+  const counts = [...new Set([1, ...threadCounts])];
+  for (const c of CONFIGS)
+    for (const cell of TABLE_CELLS) {
+      const lab = await RnnLab.load(file);
+      const { tokens, targets } = randomBatch(c);
+      const batch = { B: c.B, T: c.T, tokens, targets };
+      const runs = [];
+      for (const n of counts) {
+        const m = cell === 'transformer'
+          ? lab.createTransformer({ vocab: c.vocab, hidden: c.H, heads: TF.heads, layers: TF.layers, ffn: TF.ffn(c), head: 'binary', outputs: 1, seed: 1 })
+          : lab.createModel({ cell, vocab: c.vocab, embed: c.E, hidden: c.H, head: 'binary', outputs: 1, seed: 1 });
+        m.setOptimizer({ kind: 'adam', lr: 1e-3, clip: 0 });
+        await m.setThreads(n);
+        for (const w0 = performance.now(); performance.now() - w0 < 1000;) m.trainStep(batch);
+        runs.push({ n, m, rates: [] });
+      }
+      for (let r = 0; r < repeats; r++)
+        for (const run of runs) {
+          const t0 = performance.now();
+          for (let k = 0; k < steps; k++) run.m.trainStep(batch);
+          run.rates.push((steps * c.B) / ((performance.now() - t0) / 1000));
+        }
+      const flopsPerSeq = (3 * forwardFlops(c, cell)) / c.B;
+      for (const run of runs) {
+        const med = median(run.rates), ratio = median(run.rates.map((x, i) => x / runs[0].rates[i]));
+        record({ engine: 'rnnlab-wasm', kernels: lab.kernels, config: c.name, cell, mode: 'train', threads: run.n, path: 'shared',
+          seq_per_s: +med.toFixed(2), seq_per_s_min: +Math.min(...run.rates).toFixed(2), seq_per_s_max: +Math.max(...run.rates).toFixed(2),
+          gflops: +((med * flopsPerSeq) / 1e9).toFixed(3), ratio_to_1: +ratio.toFixed(4), batch: c.B, length: c.T, embed: c.E, hidden: c.H,
+          repeats, steps, memory_bytes: lab.memoryBytes });
+        say(`  rnnlab-wasm ${c.name} ${cell} train, ${run.n} threads (shared memory): ${med.toFixed(1)} seq/s, ${ratio.toFixed(2)}x 1 thread side by side`);
+        run.m.free();
+      }
+      await lab.stopThreads();
     }
 }
 
@@ -366,10 +412,13 @@ function printTable() {
   const tr = rows.filter((r) => r.engine.startsWith('rnnlab-wasm') && r.mode === 'train' && r.threads !== undefined);
   if (tr.some((r) => r.threads > 1 || r.engine === 'rnnlab-wasm-chromium')) {
     out.push('');
-    out.push('WASM training by engine, kernels and threads (above 1: Worker replicas); x1: against 1 thread of the same engine and kernels; MiB: copied a step');
+    out.push('WASM training by engine, kernels, threads and path (above 1: Worker replicas, or shared memory); x1: against 1 thread of the same engine, kernels and path; MiB: copied a step');
+    // Which module a row ran: Chromium rows name it; Node rows are the plain module's, or the shared one's.
+    const kind = (x) => x.module ?? (x.path === 'shared' ? 'shared' : 'plain');
     for (const r of tr) {
-      const one = tr.find((x) => x.engine === r.engine && x.kernels === r.kernels && x.config === r.config && x.cell === r.cell && x.threads === 1);
-      out.push(`  ${r.engine.padEnd(20)} ${r.kernels.padEnd(11)} ${r.config.padEnd(5)} ${r.cell.padEnd(4)} ${String(r.threads).padStart(2)} thr ` +
+      const one = tr.find((x) => x.engine === r.engine && x.kernels === r.kernels && x.config === r.config && x.cell === r.cell && x.threads === 1 &&
+        kind(x) === kind(r));
+      out.push(`  ${r.engine.padEnd(20)} ${r.kernels.padEnd(11)} ${kind(r).padEnd(14)} ${r.config.padEnd(5)} ${r.cell.padEnd(4)} ${String(r.threads).padStart(2)} thr ` +
         `${r.seq_per_s.toFixed(1).padStart(7)} seq/s ${r.gflops.toFixed(2).padStart(6)} GFLOP/s ${one ? (r.seq_per_s / one.seq_per_s).toFixed(2) + 'x1' : '-'}` +
         `${r.copy_bytes_per_step ? ` ${(r.copy_bytes_per_step / 1048576).toFixed(2)} MiB` : ''}`);
     }
@@ -408,6 +457,11 @@ if (renderFrom) {
 async function benchChromium() {
   const { runChromiumBench } = await import('./chromium_bench.mjs');
   const modules = existsSync(join(root, 'web', 'rnnlab-relaxed.wasm')) ? ['plain', 'relaxed'] : ['plain'];
+  // With --threads above 1, the shared-memory twin of the page's module too: the page's path under npm start.
+  if (threadCounts.some((t) => t > 1)) {
+    const twin = `${modules.at(-1) === 'relaxed' ? 'relaxed-' : ''}shared`;
+    if (existsSync(join(root, 'web', `rnnlab-${twin}.wasm`))) modules.push(twin);
+  }
   const { rows: got, userAgent } = await runChromiumBench({ cells: CELLS, configs: CONFIGS.map((c) => c.name), modules,
     threads: [...new Set([1, ...threadCounts])], repeats, steps, warmupMs: 1500 }, (m) => say(`  chromium ${m}`));
   for (const r of got) record({ ...r, user_agent: userAgent });

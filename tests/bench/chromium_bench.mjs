@@ -9,10 +9,17 @@
 //                                         [--steps N] [--json]
 //
 // Modules: plain = web/rnnlab.wasm (wasm_simd128), relaxed = web/rnnlab-relaxed.wasm (relaxed-SIMD gemms;
-// npm run build makes both), or NAME=FILE.wasm for any other build of the module (a variant under trial). Rows as bench.mjs's, with engine "rnnlab-wasm-chromium", the module, its
-// kernels, its thread count (above 1: Worker replicas, web/lib/threads.js; path "replicas"), the bytes the
-// replicas exchange per step, and ratio_to_first (the median over repeats of this run's rate over the first
-// run's: module by module, thread count by thread count).
+// npm run build makes both), shared and relaxed-shared their shared-memory twins (rnnlab-shared.wasm,
+// rnnlab-relaxed-shared.wasm), or NAME=FILE.wasm for any other build of the module (a variant under trial).
+// Rows as bench.mjs's, with engine "rnnlab-wasm-chromium", the module, its kernels, its thread count and
+// path (above 1: Worker replicas, web/lib/threads.js, path "replicas"; on a shared module the core's own
+// threads, web/lib/shared.js, path "shared"), the bytes the replicas exchange per step, and ratio_to_first
+// (the median over repeats of this run's rate over the first run's: module by module, thread count by
+// thread count). The page is served cross-origin isolated (COOP/COEP, as npm start), which the shared
+// modules need.
+//
+// The shared path's 2-thread figure against 1 thread, in Chromium (the issue's target is 1.5x):
+//     node tests/bench/chromium_bench.mjs --modules relaxed-shared,shared --threads 1,2 --repeats 9
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,7 +27,8 @@ import { pathToFileURL } from 'node:url';
 import { launch } from '../e2e/helpers.mjs';
 
 const root = new URL('../../', import.meta.url);
-const MODULES = { plain: '/web/rnnlab.wasm', relaxed: '/web/rnnlab-relaxed.wasm' };
+const MODULES = { plain: '/web/rnnlab.wasm', relaxed: '/web/rnnlab-relaxed.wasm', shared: '/web/rnnlab-shared.wasm',
+  'relaxed-shared': '/web/rnnlab-relaxed-shared.wasm' };
 
 // 'plain', 'relaxed' or NAME=FILE.wasm as { name, file (a file: URL) }.
 function moduleSpec(m) {
@@ -53,7 +61,10 @@ export function parseArgs(argv) {
   return o;
 }
 
-const FILES = /^\/(web\/rnnlab(-relaxed)?\.wasm|web\/rnnlab\.js|web\/lib\/[a-z0-9-]+\.js|tests\/bench\/[a-z_]+\.(js|mjs))$/;
+const FILES = /^\/(web\/rnnlab(-relaxed)?(-shared)?\.wasm|web\/rnnlab\.js|web\/lib\/[a-z0-9-]+\.js|tests\/bench\/[a-z_]+\.(js|mjs))$/;
+
+// As web/serve.mjs: a cross-origin-isolated page, whose Workers may share a WebAssembly.Memory.
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /**
  * Serves web/ (the wrapper, its parts and modules) and tests/bench/*.js on 127.0.0.1, opens a blank page in
@@ -65,7 +76,7 @@ export async function runInChromiumWorker({ worker, message, files = {}, onProgr
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];
     if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' });
+      res.writeHead(200, { 'content-type': 'text/html', ...ISOLATION });
       return res.end('<!doctype html><meta charset="utf-8"><title>rnnlab bench</title>');
     }
     if (!files[path] && !FILES.test(path)) {
@@ -80,7 +91,7 @@ export async function runInChromiumWorker({ worker, message, files = {}, onProgr
       return res.end(`${path} is missing (npm run build)`);
     }
     const type = path.endsWith('.wasm') ? 'application/wasm' : /\.m?js$/.test(path) ? 'text/javascript' : 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type });
+    res.writeHead(200, { 'content-type': type, ...ISOLATION });
     res.end(body);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));

@@ -3,7 +3,8 @@
 // model per module and cell), warms each up, then times them in turn, interleaved: repeat r times module
 // A's `steps` training steps, then module B's, ... so that a load change on the machine hits every module
 // alike. It posts one row per module, thread count and cell, and the median of the per-repeat ratios to the
-// first of them. Thread counts above 1 train on Worker replicas (Model.setThreads, web/lib/threads.js).
+// first of them. Thread counts above 1 train on Worker replicas (Model.setThreads, web/lib/threads.js), or
+// on a shared-memory module on the core's own threads (web/lib/shared.js).
 import { RnnLab } from '/web/rnnlab.js';
 import { CONFIGS, forwardFlops, median, randomBatch } from '/tests/bench/bench_common.mjs';
 
@@ -25,7 +26,9 @@ onmessage = async ({ data: o }) => {
             const lab = await RnnLab.load(new URL(mod.url, location.href));
             const m = lab.createModel({ cell, vocab: c.vocab, embed: c.E, hidden: c.H, head: 'binary', outputs: 1, seed: 1 });
             m.setOptimizer({ kind: 'adam', lr: 1e-3, clip: 0 });  // as `rnnlab bench`: no clipping
-            await m.setThreads(threads);  // threads > 1: Worker replicas (web/lib/threads.js), nested in this Worker
+            // threads > 1: Worker replicas (web/lib/threads.js), nested in this Worker; on a shared module the
+            // core's own threads, Worker instances over this Worker's memory (web/lib/shared.js)
+            await m.setThreads(threads);
             const { tokens, targets } = randomBatch(c);
             const batch = { B: c.B, T: c.T, tokens, targets };
             // V8 first runs WASM in its baseline compiler and swaps in optimised code compiled in the background.
@@ -42,13 +45,14 @@ onmessage = async ({ data: o }) => {
         for (const run of runs) {
           const med = median(run.rates);
           rows.push({ engine: 'rnnlab-wasm-chromium', module: run.mod.name, kernels: run.lab.kernels, config: c.name, cell,
-            mode: 'train', threads: run.threads, path: run.threads > 1 ? 'replicas' : 'single', seq_per_s: +med.toFixed(2), seq_per_s_min: +Math.min(...run.rates).toFixed(2),
+            mode: 'train', threads: run.threads, path: run.m.threadPath, seq_per_s: +med.toFixed(2), seq_per_s_min: +Math.min(...run.rates).toFixed(2),
             seq_per_s_max: +Math.max(...run.rates).toFixed(2), gflops: +((med * flopsPerSeq) / 1e9).toFixed(3),
             ratio_to_first: +median(run.rates.map((x, i) => x / runs[0].rates[i])).toFixed(4),
             // The best repeats' ratio: on a loaded machine the fastest repeat of each is nearest its own speed.
             ratio_best_to_first: +(Math.max(...run.rates) / Math.max(...runs[0].rates)).toFixed(4),
             copy_bytes_per_step: copyBytes(run), batch: c.B, length: c.T, embed: c.E, hidden: c.H, repeats: o.repeats, steps: o.steps });
           run.m.free();
+          await run.lab.stopThreads();  // a shared module's Workers
         }
         postMessage({ progress: `${c.name} ${cell} done` });
       }

@@ -1,11 +1,12 @@
 // imdb_threads_worker.js: the Worker of imdb_threads.mjs: reads the IMDB archive as the page's "IMDB, all
 // 25,000 reviews" choice does, then times one epoch of training (or its first `steps` batches) at each
-// thread count, each from the same fresh model: Model.trainStepAsync over Worker replicas (web/lib/threads.js).
+// thread count, each from the same fresh model: Model.trainStepAsync over Worker replicas (web/lib/threads.js),
+// or on the shared-memory module over the core's own threads (web/lib/shared.js; o.shared, --path).
 import { RnnLab } from '/web/rnnlab.js';
 
 onmessage = async ({ data: o }) => {
   try {
-    const lab = await RnnLab.load();
+    const lab = await RnnLab.load(undefined, { shared: o.shared });
     const t0 = performance.now();
     const resp = await fetch('/archive.tar.gz');
     const ds = await lab.prepareImdb(resp, o.data);
@@ -25,11 +26,12 @@ onmessage = async ({ data: o }) => {
         if (b % 100 === 99) postMessage({ progress: `${threads} threads: ${b + 1}/${steps} steps, ${((performance.now() - s0) / 1000).toFixed(0)} s` });
       }
       const seconds = (performance.now() - s0) / 1000;
-      runs.push({ threads, path: threads > 1 ? 'replicas' : 'single', kernels: lab.kernels, steps, batches_per_epoch: nb, seconds,
+      runs.push({ threads, path: m.threadPath, kernels: lab.kernels, steps, batches_per_epoch: nb, seconds,
         epoch_seconds: +(seconds * nb / steps).toFixed(1), last_loss: loss, copies: m.threadStats });
       await m.setThreads(1);
       m.free();
     }
+    await lab.stopThreads();
     postMessage({ runs, userAgent: navigator.userAgent });
   } catch (e) {
     postMessage({ error: String(e.stack || e) });

@@ -11,9 +11,10 @@
 #include "rnnlab_inspect.h"
 #include "testutil.h"
 
-// A seeded model of `cell`, scaled up so that the gates leave their linear range.
-static rnl_model *ic_model(rnl_cell cell, int layers, rnl_head head, int vocab, uint64_t seed) {
+// A seeded model of `cell` whose head reads `pool`, scaled up so that the gates leave their linear range.
+static rnl_model *ic_model_pooled(rnl_cell cell, int layers, rnl_head head, int vocab, uint64_t seed, rnl_pooling pool) {
     rnl_config cfg = rnl_config_default(cell);
+    cfg.pool = pool;
     if (vocab) cfg.vocab = vocab, cfg.embed = 5;
     else cfg.input_size = 3;
     cfg.hidden = 6, cfg.layers = layers, cfg.head = head;
@@ -26,6 +27,10 @@ static rnl_model *ic_model(rnl_cell cell, int layers, rnl_head head, int vocab, 
     rnl_real *p = rnl_model_params(m);
     for (size_t i = 0; i < rnl_model_num_params(m); i++) p[i] = (rnl_real)(p[i] * 1.5 + 0.2 * rnl_rng_normal(&rng));
     return m;
+}
+
+static rnl_model *ic_model(rnl_cell cell, int layers, rnl_head head, int vocab, uint64_t seed) {
+    return ic_model_pooled(cell, layers, head, vocab, seed, RNL_POOLING_LAST);
 }
 
 // One sequence of T steps: distinct token ids (so that a word's embedding is read at one step), or inputs.
@@ -122,7 +127,8 @@ static rnl_walk *ic_check_walk(const char *name, rnl_model *m, const ic_seq *s, 
 }
 
 // The paths' vectors add up to what step t hands back, and in a layer with no other input at t-1 (the top
-// layer of a sequence-to-one model, before its last step) that is the whole dL/dh_{t-1}.
+// layer of a sequence-to-one model, before its last step) that is the whole dL/dh_{t-1}; under a mean
+// pool the head adds its direct part at every step, the same at each: dL/dh_{T-1}, which has no recurrence.
 static void ic_check_paths(const char *name, const rnl_model *m, const rnl_walk *w) {
     const rnl_config *c = rnl_model_config(m);
     const int H = c->hidden, T = rnl_walk_steps(w), top = c->layers - 1;
@@ -140,7 +146,15 @@ static void ic_check_paths(const char *name, const rnl_model *m, const rnl_walk 
             snprintf(what, sizeof what, "%s: layer %d step %d: paths into h_{t-1} sum to step t's part", name, l, t);
             tu_close(what, sum, tr, (size_t)H, 1e-12, 1e-14);
             CHECK(g.n_paths == (c->cell == RNL_CELL_RNN ? 1 : 2), "%s: %d paths", name, g.n_paths);
-            if (l == top && t - 1 < T - 1) {
+            if (l == top && t - 1 < T - 1 && c->pool == RNL_POOLING_MEAN) {
+                double last[64];
+                CHECK_OK(rnl_walk_grad_vector(w, l, t - 1, 0, dh));
+                CHECK_OK(rnl_walk_grad_vector(w, l, T - 1, 0, last));
+                for (int j = 0; j < H; j++) sum[j] = tr[j] + last[j];
+                snprintf(what, sizeof what, "%s: top layer step %d: dL/dh_{t-1} is step t's part plus the head's direct part", name, t);
+                tu_close(what, dh, sum, (size_t)H, 1e-12, 1e-14);
+            }
+            if (l == top && t - 1 < T - 1 && c->pool == RNL_POOLING_LAST) {
                 CHECK_OK(rnl_walk_grad_vector(w, l, t - 1, 0, dh));
                 snprintf(what, sizeof what, "%s: top layer step %d: dL/dh_{t-1} is step t's part", name, t);
                 tu_close(what, dh, tr, (size_t)H, 1e-12, 1e-14);

@@ -166,8 +166,66 @@ static void test_files(void) {
     rnl_model_destroy(m);
 }
 
+// A pooled head (flag bits 8-9): it round-trips; a last-state model's bytes do not depend on the field's
+// existence (the flags are those of before); a pool on a seq2seq model, or the unused value 3, is refused
+// by name; a pooled model's predictions survive the round trip.
+static uint32_t get_flags(const uint8_t *b) { return (uint32_t)b[12] | (uint32_t)b[13] << 8 | (uint32_t)b[14] << 16 | (uint32_t)b[15] << 24; }
+
+static void test_pool(void) {
+    rnl_optimizer *o;
+    rnl_model *last = make_model(&o);
+    uint8_t *buf;
+    size_t n;
+    CHECK_OK(rnl_checkpoint_write(last, o, &buf, &n));
+    CHECK(get_flags(buf) == 1, "a last-state model with an optimizer writes flags 1, as before: 0x%x", get_flags(buf));
+    rnl_buffer_free(buf);
+    for (int pool = RNL_POOLING_MEAN; pool <= RNL_POOLING_MAX; pool++) {
+        rnl_config c = *rnl_model_config(last);
+        c.pool = (rnl_pooling)pool;
+        rnl_model *m;
+        CHECK_OK(rnl_model_create(&m, &c, 99));
+        CHECK(memcmp(rnl_model_params(m), rnl_model_params(last), sizeof(rnl_real) * rnl_model_num_params(m)) == 0,
+              "the pool draws nothing at initialisation: the same seed gives the same weights");
+        CHECK_OK(rnl_checkpoint_write(m, o, &buf, &n));
+        CHECK(get_flags(buf) == (1u | (uint32_t)pool << 8), "%s pool: flags 0x%x", rnl_pooling_name(c.pool), get_flags(buf));
+        rnl_model *m2 = NULL;
+        CHECK_OK(rnl_checkpoint_read(buf, n, &m2, NULL));
+        if (m2) {
+            CHECK(memcmp(rnl_model_config(m2), &c, sizeof c) == 0, "%s pool: the config round-trips", rnl_pooling_name(c.pool));
+            int32_t tok[2 * 4] = {1, 2, 3, 4, 5, 6, 0, 0}, lens[2] = {4, 2};
+            rnl_batch b = {2, 4, tok, NULL, lens, NULL};
+            rnl_real p1[2], p2[2];
+            CHECK_OK(rnl_model_forward(m, &b, NULL));
+            memcpy(p1, rnl_model_predictions(m), sizeof p1);
+            CHECK_OK(rnl_model_forward(m2, &b, NULL));
+            memcpy(p2, rnl_model_predictions(m2), sizeof p2);
+            CHECK(memcmp(p1, p2, sizeof p1) == 0, "%s pool: the loaded model predicts the same", rnl_pooling_name(c.pool));
+            rnl_model_destroy(m2);
+        }
+        uint8_t *bad = malloc(n);
+        memcpy(bad, buf, n);
+        tu_put32(bad + 12, 1u | 3u << 8);
+        tu_reseal(bad, n);
+        expect_error("pool 3", bad, n, RNL_ERR_FORMAT, "pool is 3 (flags 0x301), must be 0 (last), 1 (mean) or 2 (max)");
+        memcpy(bad, buf, n);
+        tu_put32(bad + 52, 1);  // seq2seq with a pool (same parameter count)
+        tu_reseal(bad, n);
+        expect_error("pooled seq2seq", bad, n, RNL_ERR_FORMAT, "pooled head needs a sequence-to-one model");
+        memcpy(bad, buf, n);
+        tu_put32(bad + 12, 1u | (uint32_t)pool << 8 | 1u << 10);  // a bit past the pool's
+        tu_reseal(bad, n);
+        expect_error("unknown flag", bad, n, RNL_ERR_FORMAT, "unknown flags 0x");
+        free(bad);
+        rnl_buffer_free(buf);
+        rnl_model_destroy(m);
+    }
+    rnl_optimizer_destroy(o);
+    rnl_model_destroy(last);
+}
+
 int main(void) {
     test_roundtrip();
+    test_pool();
     test_meta();
     test_files();
     return tu_summary("test_checkpoint");

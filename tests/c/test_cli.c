@@ -137,6 +137,15 @@ int main(void) {
     EXPECT(2, "--gamma is 2, must be in [1e-06, 1]", "train --model kb.rnl --data s.rnld --schedule step --gamma 2");
     EXPECT(2, "--dropout is 1, must be in [0, 0.99]", "init --cell gru --task copy --dropout 1 --out x.rnl");
     EXPECT(0, "dropout 0.1 in training", "info --model kb.rnl");
+    // A pooled head: init --pool, info names it, train and grad run with it; a wrong pool lists the choices.
+    EXPECT(0, "the head reads the mean of all states", "init --cell gru --data s.rnld --hidden 3 --seed 2 --pool mean --out pm.rnl");
+    EXPECT(0, "pool: mean (the head reads the mean of all states)", "info --model pm.rnl");
+    EXPECT(0, "pool: last (the head reads the last state)", "info --model kb.rnl");
+    EXPECT(0, "saved", "train --model pm.rnl --data s.rnld --epochs 1 --out pm.rnl");
+    EXPECT(0, "\"grads\"", "grad --model pm.rnl --batch one.json");
+    EXPECT(2, "--pool must be last, mean or max, not 'avg'", "init --cell gru --task copy --pool avg --out x.rnl");
+    EXPECT(2, "--pool max pools a sequence-to-one model's steps; sine has an output at every step",
+           "init --cell gru --task sine --pool max --out x.rnl");
 
     // baseline on reviews without a validation split names it as missing (it printed "nan").
     EXPECT(0, "wrote nv.rnld", "data --source '%s' --train 6 --val 0 --test 6 --vocab 100 --max-len 50 --out nv.rnld",

@@ -83,6 +83,11 @@ static void run_case(const gold_case *c) {
         cfg.dropout = (float)gold_f64(gd, 0);
         drop_step = (long)gold_f64(gd, 1);
     }
+    if (gold_has(c, "pool")) {  // a pooled head: 1 mean, 2 max (absent: the last state)
+        const gold_record *gp = gold_find(c, "pool", GOLD_I32, 1);
+        if (!gp) return;
+        cfg.pool = (rnl_pooling)gold_i32(gp, 0);
+    }
     int B = gold_i32(gshape, 0), T = gold_i32(gshape, 1);
     CHECK(B >= 1 && B <= 64 && T >= 1 && T <= 64, "%s: shape %d x %d", c->name, B, T);
     if (!(B >= 1 && B <= 64 && T >= 1 && T <= 64)) return;

@@ -207,14 +207,60 @@ static void test_dropout_modes(void) {
     rnl_model_destroy(m);
     rnl_model_destroy(q);
 }
+// A pooled head (mean or max of the top layer's outputs over the real steps, docs/model.md): every cell,
+// input kind, depth and direction, with and without dropout (its masks fixed, step 3), on the batch of
+// unsorted lengths 3, 5, 1 (a length-1 row's pool is its one step). A max pool's argmax does not move
+// under a 1e-5 nudge at these random weights, so central differences see a smooth function.
+static void test_pooled_gradients(void) {
+    const rnl_cell cells[3] = {RNL_CELL_RNN, RNL_CELL_LSTM, RNL_CELL_GRU};
+    const rnl_pooling pools[2] = {RNL_POOLING_MEAN, RNL_POOLING_MAX};
+    char name[128];
+    for (int pi = 0; pi < 2; pi++)
+        for (int ci = 0; ci < 3; ci++)
+            for (int tokens = 0; tokens < 2; tokens++)
+                for (int layers = 1; layers <= 2; layers++)
+                    for (int bidir = 0; bidir < 2; bidir++)
+                        for (int drop = 0; drop < 2; drop++) {
+                            problem p = base_problem(cells[ci], tokens, layers, bidir, drop ? RNL_HEAD_CLASSES : RNL_HEAD_BINARY, 0);
+                            p.cfg.pool = pools[pi];
+                            if (drop) {
+                                p.cfg.dropout = 0.4f;
+                                p.cfg.embed = p.cfg.vocab ? 6 : 0;
+                                p.cfg.hidden = 5;
+                            }
+                            snprintf(name, sizeof name, "%s pool: %s %s layers=%d bidir=%d%s", rnl_pooling_name(pools[pi]),
+                                     rnl_cell_name(cells[ci]), tokens ? "tokens" : "dense", layers, bidir, drop ? " dropout 0.4" : "");
+                            gradcheck_at(name, &p, 0, drop ? 3 : 0);
+                        }
+    // A BPTT window as long as the sequences is full BPTT, for a pooled head too.
+    problem p = base_problem(RNL_CELL_GRU, 1, 2, 1, RNL_HEAD_REGRESSION, 0);
+    p.cfg.pool = RNL_POOLING_MEAN;
+    gradcheck("mean pool gru 2 layers bidir, bptt window 5 (= T)", &p, 5);
+}
+
+// What a pool accepts: sequence-to-one models only; a pooled head reads nothing past a sequence's length.
+static void test_pooled_config(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_GRU);
+    c.input_size = 2, c.head = RNL_HEAD_REGRESSION, c.seq2seq = 1, c.pool = RNL_POOLING_MAX;
+    CHECK(rnl_config_validate(&c) == RNL_ERR_ARG && strstr(rnl_last_error(), "max-pooled head needs a sequence-to-one model"),
+          "a pooled seq2seq model is refused: %s", rnl_last_error());
+    c.seq2seq = 0, c.pool = (rnl_pooling)3;
+    CHECK(rnl_config_validate(&c) == RNL_ERR_ARG && strstr(rnl_last_error(), "pool is 3"), "pool 3 is refused: %s", rnl_last_error());
+    rnl_pooling p;
+    CHECK(rnl_pooling_parse("avg", &p) == RNL_ERR_ARG && strstr(rnl_last_error(), "last, mean or max, not 'avg'"), "%s", rnl_last_error());
+    CHECK(rnl_pooling_parse("max", &p) == RNL_OK && p == RNL_POOLING_MAX && !strcmp(rnl_pooling_name(p), "max"), "max parses");
+    CHECK(rnl_limit_find("pool") && rnl_limit_find("pool")->max == rnl_pooling_count() - 1, "the limit row spans the pools");
+}
 
 // Padding must never change a result: a sequence alone and the same sequence in a padded batch give
 // the same prediction, whatever the padding holds.
 static void test_padding_invariance(void) {
     const rnl_cell cells[3] = {RNL_CELL_RNN, RNL_CELL_LSTM, RNL_CELL_GRU};
-    for (int ci = 0; ci < 3; ci++) {
+    for (int k = 0; k < 3 * rnl_pooling_count(); k++) {  // every cell with every pool
+        int ci = k % 3;
         rnl_config c = rnl_config_default(cells[ci]);
         c.input_size = 2, c.hidden = 5, c.layers = 2, c.bidirectional = 1, c.head = RNL_HEAD_REGRESSION, c.outputs = 1;
+        c.pool = (rnl_pooling)(k / 3);
         rnl_model *m;
         CHECK_OK(rnl_model_create(&m, &c, 3));
         rnl_rng rng;
@@ -232,8 +278,8 @@ static void test_padding_invariance(void) {
         rnl_batch one = {.B = 1, .T = 3, .tokens = NULL, .inputs = alone, .lengths = NULL, .targets = NULL};
         CHECK_OK(rnl_model_forward(m, &one, NULL));
         rnl_real p_alone = rnl_model_predictions(m)[0];
-        CHECK(p_batch == p_alone && p_garbage == p_alone, "%s: padding changed the prediction: alone %.17g, in batch %.17g, garbage padding %.17g",
-              rnl_cell_name(cells[ci]), p_alone, p_batch, p_garbage);
+        CHECK(p_batch == p_alone && p_garbage == p_alone, "%s, %s pool: padding changed the prediction: alone %.17g, in batch %.17g, garbage padding %.17g",
+              rnl_cell_name(cells[ci]), rnl_pooling_name(c.pool), p_alone, p_batch, p_garbage);
         rnl_model_destroy(m);
     }
 }
@@ -336,6 +382,48 @@ static void test_truncated_bptt_windows(void) {
     rnl_model_destroy(m);
 }
 
+// A pooled head under truncated BPTT: the window cuts the recurrence only, so every real step still gets
+// the head's gradient directly (a last-state head's inputs get gradient only in the last window), and a
+// batch's gradient is still the mean of its sequences' alone.
+static void test_pooled_windows(void) {
+    rnl_config c = rnl_config_default(RNL_CELL_LSTM);
+    c.vocab = 9, c.embed = 2, c.hidden = 3;
+    const rnl_pooling pools[2] = {RNL_POOLING_MEAN, RNL_POOLING_MAX};
+    for (int pi = 0; pi < 2; pi++) {
+        c.pool = pools[pi];
+        c.bidirectional = 0;
+        rnl_model *m;
+        CHECK_OK(rnl_model_create(&m, &c, 2));
+        int32_t tok[3] = {1, 2, 3};
+        rnl_real y = 1;
+        double *g = grads_of(m, tok, NULL, &y, 1, 3, 1);  // window 1: no recurrence at all
+        const double *e = g + rnl_model_tensor(m, 0)->offset;
+        int every = 1;
+        for (int t = 0; t < 3; t++) every &= e[2 * (t + 1)] != 0 || e[2 * (t + 1) + 1] != 0;
+        // A max pool reads a step only in the columns it won; at least one step wins some column.
+        CHECK(pools[pi] == RNL_POOLING_MAX ? (e[2] != 0 || e[4] != 0 || e[6] != 0) : every,
+              "%s pool, bptt 1, length 3: embedding gradients of steps 0, 1, 2: (%g, %g), (%g, %g), (%g, %g)",
+              rnl_pooling_name(pools[pi]), e[2], e[3], e[4], e[5], e[6], e[7]);
+        free(g);
+        rnl_model_destroy(m);
+
+        c.bidirectional = 1, c.layers = 2;
+        CHECK_OK(rnl_model_create(&m, &c, 4));
+        size_t n = rnl_model_num_params(m);
+        int32_t ab[2 * 7] = {1, 2, 3, 4, 5, 6, 7, 8, 2, 5, 3, 0, 0, 0}, lens[2] = {7, 4};
+        rnl_real yy[2] = {1, 0};
+        double *both = grads_of(m, ab, lens, yy, 2, 7, 3), *a = grads_of(m, ab, lens, yy, 1, 7, 3);
+        double *b = grads_of(m, ab + 7, lens + 1, yy + 1, 1, 4, 3), *mean = malloc(sizeof(double) * n);
+        for (size_t i = 0; i < n; i++) mean[i] = (a[i] + b[i]) / 2;
+        char what[96];
+        snprintf(what, sizeof what, "%s pool, bptt 3, lengths 7 and 4: the batch is the mean of the two alone", rnl_pooling_name(pools[pi]));
+        tu_close(what, both, mean, n, 1e-12, 1e-12);
+        free(both), free(a), free(b), free(mean);
+        rnl_model_destroy(m);
+        c.layers = 1;
+    }
+}
+
 static void test_traces(void) {
     rnl_config c = rnl_config_default(RNL_CELL_LSTM);
     c.vocab = 7, c.embed = 3, c.hidden = 4, c.bidirectional = 1;
@@ -390,6 +478,23 @@ static void test_predict_steps(void) {
         double p = rnl_model_predictions(m)[0];
         CHECK(fabs(p - steps[t]) < 1e-12, "step %d: per-step prediction %.17g, prefix prediction %.17g", t, steps[t], p);
     }
+    // A pooled head: the prediction after step t is the head over the pool of steps 0..t.
+    for (int pool = RNL_POOLING_MEAN; pool <= RNL_POOLING_MAX; pool++) {
+        rnl_config pc = c;
+        pc.pool = (rnl_pooling)pool;
+        rnl_model *pm;
+        CHECK_OK(rnl_model_create(&pm, &pc, 5));
+        CHECK_OK(rnl_model_predict_steps(pm, &b, steps, &n));
+        CHECK(n == 6, "one prediction per step: %d", n);
+        for (int t = 0; t < 6; t++) {
+            rnl_batch prefix = {.B = 1, .T = t + 1, .tokens = tok, .inputs = NULL, .lengths = NULL, .targets = NULL};
+            CHECK_OK(rnl_model_forward(pm, &prefix, NULL));
+            double p = rnl_model_predictions(pm)[0];
+            CHECK(fabs(p - steps[t]) < 1e-12, "%s pool, step %d: per-step prediction %.17g, prefix prediction %.17g",
+                  rnl_pooling_name(pc.pool), t, steps[t], p);
+        }
+        rnl_model_destroy(pm);
+    }
     c.bidirectional = 1;
     rnl_model *bi;
     CHECK_OK(rnl_model_create(&bi, &c, 4));
@@ -403,9 +508,12 @@ int main(void) {
     test_all_gradients();
     test_dropout_gradients();
     test_dropout_modes();
+    test_pooled_config();
+    test_pooled_gradients();
     test_padding_invariance();
     test_truncated_bptt();
     test_truncated_bptt_windows();
+    test_pooled_windows();
     test_traces();
     return tu_summary("test_gradcheck_f64");
 }

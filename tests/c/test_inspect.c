@@ -136,6 +136,49 @@ static rnl_dataset *small_dataset(void) {
     return ds;
 }
 
+// A pooled head's cloud: a review's point is its pool (what the head reads), the walk's head input after
+// its last step, through the same PCA of every state.
+static void test_pooled_cloud(void) {
+    rnl_dataset *ds = small_dataset();
+    if (!ds) return;
+    for (int pool = RNL_POOLING_MEAN; pool <= RNL_POOLING_MAX; pool++) {
+        rnl_config cfg = rnl_config_default(RNL_CELL_GRU);
+        cfg.embed = 6, cfg.hidden = 5, cfg.pool = (rnl_pooling)pool;
+        rnl_dataset_shape(ds, &cfg);
+        rnl_model *m = NULL;
+        CHECK_OK(rnl_model_create(&m, &cfg, 3));
+        if (!m) continue;
+        int first, count;
+        rnl_dataset_split(ds, RNL_SPLIT_TEST, &first, &count);
+        int n = count < 8 ? count : 8;
+        rnl_pca cloud;
+        double xy[16];
+        int labels[8];
+        CHECK_OK(rnl_state_cloud(&cloud, xy, labels, m, ds, RNL_SPLIT_TEST, n));
+        rnl_task_data d;
+        rnl_task_data_init(&d);
+        int32_t idx[8];
+        for (int i = 0; i < n; i++) idx[i] = first + i;
+        CHECK_OK(rnl_dataset_batch(ds, idx, n, &d));
+        for (int i = 0; i < n && cloud.axes; i++) {
+            rnl_batch one = {.B = 1, .T = d.batch.T, .tokens = d.batch.tokens + (size_t)i * d.batch.T, .lengths = d.batch.lengths + i};
+            rnl_walk *w = NULL;
+            CHECK_OK(rnl_walk_create(&w, m, &one, NULL));
+            if (!w) continue;
+            double p[2];
+            rnl_pca_project(&cloud, rnl_walk_head_input(w, rnl_walk_steps(w) - 1), p);
+            char what[64];
+            snprintf(what, sizeof what, "%s pool: review %d's point is its pool", rnl_pooling_name(cfg.pool), i);
+            tu_close(what, xy + 2 * i, p, 2, 1e-4, 1e-5);
+            rnl_walk_destroy(w);
+        }
+        rnl_task_data_free(&d);
+        rnl_pca_free(&cloud);
+        rnl_model_destroy(m);
+    }
+    rnl_dataset_destroy(ds);
+}
+
 static void test_states(void) {
     rnl_dataset *ds = small_dataset();
     if (!ds) return;
@@ -333,6 +376,7 @@ int main(void) {
     test_walk();
     test_pca();
     test_states();
+    test_pooled_cloud();
     test_history();
     return tu_summary("test_inspect");
 }

@@ -2,7 +2,7 @@
 // model's forward and backward to rounding: gates, states and outputs at every step, ||dL/dh_t|| per layer,
 // the paths of the backward view summing to step t's part of dL/dh_{t-1}, and dL/dx_t against central
 // finite differences of the loss in the embedding (or input) it read. Every cell, 1 and 2 layers, tokens
-// and real inputs, binary, classes and regression heads.
+// and real inputs, binary, classes and regression heads; and mean- and max-pooled heads.
 #include <stdio.h>
 
 #include "inspect_common.h"
@@ -59,6 +59,28 @@ int main(void) {
                         rnl_grad_paths g;
                         CHECK_OK(rnl_walk_paths(w, 0, 3, &g));
                         CHECK(g.norms[0] > 0 && g.grad_h > 0, "%s: a gradient reaches step 3 (%g, %g)", name, g.norms[0], g.grad_h);
+                    }
+                    rnl_walk_destroy(w);
+                    rnl_model_destroy(m);
+                }
+    // Pooled heads: the output after step t is the head over the pool of steps 0..t (against
+    // rnl_model_predict_steps), and the backward hands the head's part to every step it read.
+    for (int pool = RNL_POOLING_MEAN; pool <= RNL_POOLING_MAX; pool++)
+        for (int ci = 0; ci < 3; ci++)
+            for (int layers = 1; layers <= 2; layers++)
+                for (int tokens = 0; tokens < 2; tokens++) {
+                    rnl_head head = tokens ? RNL_HEAD_BINARY : RNL_HEAD_CLASSES;
+                    char name[96];
+                    snprintf(name, sizeof name, "%s pool: %s layers=%d %s %s", rnl_pooling_name((rnl_pooling)pool), rnl_cell_name(cells[ci]),
+                             layers, tokens ? "tokens" : "dense", rnl_head_name(head));
+                    rnl_model *m = ic_model_pooled(cells[ci], layers, head, tokens ? 13 : 0, 5 + ci, (rnl_pooling)pool);
+                    if (!m) continue;
+                    ic_seq s;
+                    ic_sequence(&s, m, 7);
+                    rnl_walk *w = ic_check_walk(name, m, &s, 1e-10, 1e-12);
+                    if (w) {
+                        ic_check_paths(name, m, w);
+                        check_input_grad(name, m, &s, w);
                     }
                     rnl_walk_destroy(w);
                     rnl_model_destroy(m);

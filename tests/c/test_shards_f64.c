@@ -2,8 +2,8 @@
 // shard's backward divides by the whole batch's loss items and draws the dropout masks of its global rows,
 // so rnl_model_shard_grad over every shard, added by rnl_model_apply_shards, equals one forward and
 // backward over the whole batch to rounding (the sums only run in another order), for an LSTM with a
-// vocabulary, dropout and uneven lengths, a bidirectional seq2seq GRU on real inputs with dropout, and a
-// Transformer. The loss and accuracy of the step are the whole batch's too.
+// vocabulary, dropout and uneven lengths, a bidirectional seq2seq GRU on real inputs with dropout, a
+// bidirectional 2-layer GRU with a mean pool (with dropout) and a max pool, and a Transformer. The loss and accuracy of the step are the whole batch's too.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +112,13 @@ int main(void) {
     gru.vocab = 0, gru.embed = 0, gru.input_size = 3, gru.hidden = 4, gru.bidirectional = 1, gru.seq2seq = 1;
     gru.head = RNL_HEAD_REGRESSION, gru.outputs = 2, gru.dropout = 0.3f;
     check_model("gru, bidirectional, seq2seq regression, dropout", &gru);
+    // Pooled heads: a shard pools its own rows, each over its own length.
+    rnl_config pooled = rnl_config_default(RNL_CELL_GRU);
+    pooled.vocab = 29, pooled.embed = 5, pooled.hidden = 6, pooled.layers = 2, pooled.bidirectional = 1, pooled.dropout = 0.25f;
+    pooled.pool = RNL_POOLING_MEAN;
+    check_model("gru, bidirectional, mean pool, dropout", &pooled);
+    pooled.pool = RNL_POOLING_MAX, pooled.dropout = 0;
+    check_model("gru, bidirectional, max pool", &pooled);
     check_tf();
     return tu_summary("test_shards_f64");
 }

@@ -117,6 +117,10 @@ static void test_thread_counts(void) {
     rnl_config gru = rnl_config_default(RNL_CELL_GRU);
     gru.vocab = 30, gru.embed = 5, gru.hidden = 6, gru.layers = 2, gru.bidirectional = 1, gru.head = RNL_HEAD_CLASSES, gru.outputs = 3;
     same_bytes("gru, bidirectional, 2 layers, classes", train_model_v, &gru);
+    gru.pool = RNL_POOLING_MAX, gru.dropout = 0.2f;
+    same_bytes("gru, bidirectional, 2 layers, classes, max pool, dropout", train_model_v, &gru);
+    gru.pool = RNL_POOLING_MEAN;
+    same_bytes("gru, bidirectional, 2 layers, classes, mean pool, dropout", train_model_v, &gru);
     rnl_config rnn = rnl_config_default(RNL_CELL_RNN);
     rnn.vocab = 0, rnn.embed = 0, rnn.input_size = 3, rnn.hidden = 5, rnn.seq2seq = 1, rnn.head = RNL_HEAD_REGRESSION;
     rnn.outputs = 2, rnn.dropout = 0.2f;

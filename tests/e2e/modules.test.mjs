@@ -23,6 +23,13 @@ test('config: the cells and the ranges of the model and training fields are the 
   for (const [k, limit] of [['heads', 'heads'], ['ffn', 'ffn']]) assert.deepEqual([C.FIELDS[k].min, C.FIELDS[k].max], [lab.limits[limit].min, lab.limits[limit].max], k);
   assert.deepEqual(C.S2S_FIELDS.cell.values, names);
   assert.deepEqual(C.FIELDS.sched.values, lab.names.schedules, 'the schedules are the core\'s');
+  assert.deepEqual(C.FIELDS.pool.values, lab.names.pools, 'the pools are the core\'s');
+  // The page's <select name="pool"> offers the core's pools, in its order.
+  const select = readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8').match(/<select name="pool">([\s\S]*?)<\/select>/);
+  assert.ok(select, 'index.html has the pool select');
+  assert.deepEqual([...select[1].matchAll(/value="(\w+)"/g)].map((m) => m[1]), lab.names.pools);
+  assert.deepEqual(C.fromQuery('task=imdb&pool=max').cfg.pool, 'max');
+  assert.match(C.fromQuery('task=imdb&pool=avg').errors[0], /pool must be one of last, mean, max, not 'avg'/);
   for (const [k, limit] of [['hidden', 'hidden'], ['layers', 'layers'], ['emb', 'embed'], ['batch', 'batch'], ['lr', 'lr'], ['dropout', 'dropout'],
     ['warmup', 'warmup'], ['patience', 'patience']]) {
     assert.equal(C.FIELDS[k].min, lab.limits[limit].min, k);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { skip, startLab, openPage, gotoLab, waitIdle, shot, unlabelled, settled, ROOT } from './helpers.mjs';
 
-// Chromium 156 runs relaxed SIMD: the Worker takes web/rnnlab-relaxed.wasm when the build made it (clang >= 16).
+// Chromium 156 runs relaxed SIMD: the Worker takes web/rnnlab-relaxed.wasm when the build made it (clang >= 16),
+// as its shared-memory twin: npm start serves the page cross-origin isolated (COOP/COEP).
 const relaxedBuilt = existsSync(`${ROOT}web/rnnlab-relaxed.wasm`);
 
 test('the lab page', { skip, timeout: 1200000 }, async (t) => {
@@ -20,7 +21,7 @@ test('the lab page', { skip, timeout: 1200000 }, async (t) => {
     await gotoLab(page, server);
     await settled(page);  // a late error (a chart's first draw) would be out by now
     assert.deepEqual(page.problems(), []);
-    const wasm = relaxedBuilt ? '/web/rnnlab-relaxed.wasm' : '/web/rnnlab.wasm';
+    const wasm = relaxedBuilt ? '/web/rnnlab-relaxed-shared.wasm' : '/web/rnnlab-shared.wasm';
     assert.ok(urls.some((u) => u.endsWith(wasm)), `the Worker loaded ${wasm} from the page's server`);
     assert.ok(urls.some((u) => u.endsWith('/web/vendor/chart.umd.js')), 'Chart.js came from web/vendor/');
     const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');

@@ -8,6 +8,8 @@ torch (Debian: apt install python3-torch; /usr/bin/python3 tests/golden/gen_gold
 Each case builds nn.Embedding (if vocab > 0) + nn.RNN/LSTM/GRU (batch_first, packed with the real lengths)
 + nn.Linear "head", so the flat parameter block is exactly torch's state_dict in order, and records the
 loss, predictions and gradients of one batch; training cases also run a few optimizer steps on that batch.
+The head reads the top layer's final states (h_n), or in a pooled case the mean or max of its outputs over
+the real steps (the "pool" record).
 
 --check-f32 also runs every case in float32 (parameters rounded from the float64 ones, as the float build
 of the core does) and prints how far float32 lands from float64 in units of the C test's float tolerances:
@@ -29,18 +31,20 @@ from golden_format import (OPT_ADAM, OPT_MOMENTUM, OPT_SGD, build_seeded, case_o
 
 CELL_RNN, CELL_LSTM, CELL_GRU = 0, 1, 2
 HEAD_BINARY, HEAD_CLASSES, HEAD_REGRESSION = 0, 1, 2
+POOL_LAST, POOL_MEAN, POOL_MAX = 0, 1, 2  # what a sequence-to-one head reads (rnl_pooling)
 
 
 # --- Cases ---------------------------------------------------------------------------------------------
 
 def case(name, cell, B, T, lengths, vocab=0, embed=0, input_size=0, hidden=4, layers=1, bidirectional=0,
-         head=HEAD_BINARY, outputs=1, seq2seq=0, seed=0, optim=None, dropout=None):
+         head=HEAD_BINARY, outputs=1, seq2seq=0, seed=0, optim=None, dropout=None, pool=POOL_LAST):
     assert len(lengths) == B and all(1 <= n <= T for n in lengths)
+    assert pool == POOL_LAST or not seq2seq  # a pooled head reads a sequence-to-one model's steps
     # dropout: (p, step): the masks of optimizer step `step` (one layer: the embedding output and the head's input).
     assert dropout is None or (layers == 1 and optim is None)
     return dict(name=name, cell=cell, B=B, T=T, lengths=lengths, vocab=vocab, embed=embed,
                 input_size=input_size, hidden=hidden, layers=layers, bidirectional=bidirectional, head=head,
-                outputs=outputs, seq2seq=seq2seq, seed=seed, optim=optim, dropout=dropout)
+                outputs=outputs, seq2seq=seq2seq, seed=seed, optim=optim, dropout=dropout, pool=pool)
 
 
 def optim(kind, lr, momentum=0.0, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, clip=0.0, steps=5):
@@ -98,6 +102,21 @@ def all_cases():
                    hidden=7, bidirectional=1, seed=4001, dropout=(f32(0.4), 3)))
     cs.append(case("lstm_tokens_s2s_regression_dropout", CELL_LSTM, B=3, T=5, lengths=[3, 5, 2], vocab=9, embed=5,
                    hidden=6, head=HEAD_REGRESSION, outputs=2, seq2seq=1, seed=4002, dropout=(f32(0.3), 17)))
+    # Pooled heads: the mean or max of the top layer's outputs (both directions) over the real steps.
+    cs.append(case("gru_tokens_binary_mean", CELL_GRU, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=5, hidden=7,
+                   seed=5001, pool=POOL_MEAN))
+    cs.append(case("lstm_tokens_binary_max", CELL_LSTM, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=5, hidden=7,
+                   seed=5002, pool=POOL_MAX))
+    cs.append(case("lstm_dense_bi2_classes_mean", CELL_LSTM, B=3, T=7, lengths=[4, 7, 2], input_size=3, hidden=6,
+                   layers=2, bidirectional=1, head=HEAD_CLASSES, outputs=4, seed=5003, pool=POOL_MEAN))
+    cs.append(case("gru_dense_bi2_regression_max", CELL_GRU, B=3, T=7, lengths=[4, 7, 2], input_size=3, hidden=6,
+                   layers=2, bidirectional=1, head=HEAD_REGRESSION, outputs=2, seed=5004, pool=POOL_MAX))
+    cs.append(case("gru_tokens_bi_binary_mean_dropout", CELL_GRU, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=6,
+                   hidden=7, bidirectional=1, seed=5005, dropout=(f32(0.4), 3), pool=POOL_MEAN))
+    cs.append(case("lstm_tokens_bi_binary_max_dropout", CELL_LSTM, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=6,
+                   hidden=7, bidirectional=1, seed=5006, dropout=(f32(0.4), 5), pool=POOL_MAX))
+    cs.append(case("train_gru_tokens_mean_adam", CELL_GRU, B=4, T=6, lengths=[6, 3, 1, 5], vocab=13, embed=5,
+                   hidden=7, seed=5007, optim=optim(OPT_ADAM, lr=0.02, clip="mixed"), pool=POOL_MEAN))
     return cs
 
 
@@ -168,7 +187,16 @@ class Model(nn.Module):
             if c["dropout"]:
                 out = out * masks(c, c["layers"], out.shape[2], True).to(out.dtype)  # the head's input, every step
             return self.head(out)  # (B, T, O)
-        feat = torch.cat([hn[-2], hn[-1]], 1) if c["bidirectional"] else hn[-1]  # (B, D), top layer
+        if c["pool"] == POOL_LAST:
+            feat = torch.cat([hn[-2], hn[-1]], 1) if c["bidirectional"] else hn[-1]  # (B, D), top layer
+        else:
+            # The top layer's outputs (both directions) at the real steps only: mean, or elementwise max.
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=c["T"])  # (B, T, D), zeros at padding
+            if c["pool"] == POOL_MEAN:
+                feat = out.sum(1) / lengths[:, None].to(out.dtype)
+            else:
+                real = (torch.arange(c["T"])[None, :] < lengths[:, None])[:, :, None]  # (B, T, 1)
+                feat = out.masked_fill(~real, float("-inf")).max(1).values
         if c["dropout"]:
             feat = feat * masks(c, c["layers"], feat.shape[1], False).to(feat.dtype)  # the head's input, position 0
         return self.head(feat)  # (B, O)
@@ -318,6 +346,8 @@ def case_records(c, out):
     recs = [rec_i32("config", cfg, [len(cfg)]), rec_i32("shape", [c["B"], c["T"]], [2])]
     if c["dropout"]:
         recs.append(rec_f64("dropout", [c["dropout"][0], c["dropout"][1]], [2]))  # p (a float32), the step
+    if c["pool"] != POOL_LAST:
+        recs.append(rec_i32("pool", [c["pool"]], [1]))  # 1 mean, 2 max; absent: the last state
     recs.append(tensor_rec("tokens", out["tokens"]) if "tokens" in out else tensor_rec("inputs", out["inputs"]))
     for name in ("lengths", "targets", "params", "predictions", "loss", "grads"):
         recs.append(tensor_rec(name, out[name]))

@@ -63,7 +63,7 @@ test('createModel: config, parameter count and the tensor table (PyTorch names)'
 test('createModel: defaults, task shapes, seeds (same seed, same parameters)', () => {
   const m = lab.createModel({ cell: 'gru', inputSize: 1 });
   assert.deepEqual({ ...m.config }, { cell: 'gru', vocab: 0, embed: 0, inputSize: 1, hidden: 32, layers: 1, bidirectional: false,
-    head: 'binary', outputs: 1, seq2seq: false, forgetBias: 1, dropout: 0 });
+    head: 'binary', outputs: 1, seq2seq: false, forgetBias: 1, dropout: 0, pool: 'last' });
   m.free();
   assert.deepEqual(lab.taskShape('adding'), { vocab: 0, embed: 0, inputSize: 2, head: 'regression', outputs: 1, seq2seq: false });
   assert.deepEqual(lab.taskShape('copy'), { vocab: 10, embed: 8, inputSize: 0, head: 'classes', outputs: 8, seq2seq: false });

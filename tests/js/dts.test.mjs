@@ -23,6 +23,7 @@ test('the .d.ts CellName union is the core\'s cell table, in enum order', () => 
 
 test('the other name unions match the core\'s names', () => {
   assert.deepEqual(union('HeadName'), lab.names.heads);
+  assert.deepEqual(union('PoolName'), lab.names.pools);
   assert.deepEqual(union('OptimizerName'), lab.names.optimizers);
   assert.deepEqual(union('TaskName'), lab.names.tasks);
   assert.deepEqual(union('ScheduleName'), lab.names.schedules);

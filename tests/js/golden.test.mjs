@@ -106,9 +106,11 @@ for (const c of cases) {
     const cfg = rec('config'), [B, T] = rec('shape');
     // A dropout case: the rate and the optimizer step whose masks torch was given.
     const [dropout, dropoutStep] = c.records.has('dropout') ? rec('dropout') : [0, 0];
+    // A pooled case: what the head reads (absent: the last state).
+    const pool = lab.names.pools[c.records.has('pool') ? rec('pool')[0] : 0];
     const m = lab.createModel({
       cell: lab.names.cells[cfg[0]], vocab: cfg[1], embed: cfg[2], inputSize: cfg[3], hidden: cfg[4], layers: cfg[5],
-      bidirectional: cfg[6] === 1, head: lab.names.heads[cfg[7]], outputs: cfg[8], seq2seq: cfg[9] === 1, seed: 1, dropout,
+      bidirectional: cfg[6] === 1, head: lab.names.heads[cfg[7]], outputs: cfg[8], seq2seq: cfg[9] === 1, seed: 1, dropout, pool,
     });
     try {
       // The tensor table is torch's state_dict: the parameter block's layout.

@@ -185,7 +185,7 @@ test('version matches package.json; the SIMD kernels are active; names come from
   assert.equal(lab.version, pkg.version);
   assert.equal(lab.kernels, 'wasmsimd');
   assert.deepEqual(lab.names, {
-    cells: ['rnn', 'lstm', 'gru'], heads: ['binary', 'classes', 'regression'],
+    cells: ['rnn', 'lstm', 'gru'], heads: ['binary', 'classes', 'regression'], pools: ['last', 'mean', 'max'],
     optimizers: ['sgd', 'momentum', 'adam'], tasks: ['adding', 'copy', 'sine'], schedules: ['none', 'cosine', 'step'],
   });
   assert.ok(lab.memoryBytes >= 16 << 20);

@@ -178,6 +178,29 @@ test('train.mjs --data with --dropout, --schedule and --keep-best writes the bes
   ds.free();
 });
 
+test('train.mjs --pool: the model\'s head reads the pool, as the JS API\'s model with the same options; a wrong pool is named', async () => {
+  const out = join(dir, 'mean.rnl');
+  const r = run(['--cell', 'gru', ...dataArgs, '--epochs', '1', '--pool', 'mean', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /mean pool/);
+  const ds = lab.openDataset(readFileSync(fixture));
+  const m = lab.createModel({ cell: 'gru', dataset: ds, hidden: 8, embed: 8, seed: 3n, pool: 'mean' });
+  m.setOptimizer({ kind: 'adam', lr: 0.01, clip: 1 });
+  await m.trainDataset(ds, { epochs: 1, batchSize: 8, seed: 3n });
+  const saved = lab.loadCheckpoint(readFileSync(out));
+  assert.equal(saved.config.pool, 'mean');
+  assert.deepEqual(saved.parameters(), m.parameters());
+  saved.free();
+  m.free();
+  ds.free();
+  const bad = run(['--cell', 'gru', '--task', 'adding', '--pool', 'avg']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--pool must be last, mean, max, not 'avg'/);
+  const s2s = run(['--cell', 'gru', '--task', 'sine', '--pool', 'max', '--steps', '1']);
+  assert.equal(s2s.status, 1);
+  assert.match(s2s.stderr, /max-pooled head needs a sequence-to-one model/);
+});
+
 test('train.mjs: schedule and keep-best flags out of place are refused by name', () => {
   let r = run(['--cell', 'gru', '--data', fixture, '--patience', '2']);
   assert.equal(r.status, 2);

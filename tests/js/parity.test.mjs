@@ -50,6 +50,11 @@ const cases = [
   { name: 'gru copy 2 layers, dropout 0.3, cosine with warm-up', init: { cell: 'gru', task: 'copy', hidden: 16, layers: 2, dropout: 0.3 },
     seed: 14, length: 12, batch: 16, optim: { kind: 'adam', lr: 0.01 }, schedule: { kind: 'cosine', warmup: 5 },
     flags: ['--lr', '0.01', '--schedule', 'cosine', '--warmup', '5'] },
+  // Pooled heads: the head reads the mean or the max of the top layer's states over the real steps.
+  { name: 'lstm copy bidirectional, mean pool, dropout 0.2', init: { cell: 'lstm', task: 'copy', hidden: 12, bidirectional: true,
+    dropout: 0.2, pool: 'mean' }, seed: 15, length: 12, batch: 16, optim: { kind: 'adam', lr: 0.01 }, flags: ['--lr', '0.01'] },
+  { name: 'gru adding 2 layers, max pool, bptt', init: { cell: 'gru', task: 'adding', hidden: 16, layers: 2, pool: 'max' }, seed: 16,
+    length: 20, batch: 16, bptt: 5, optim: { kind: 'adam', lr: 0.01 }, flags: ['--lr', '0.01', '--bptt', '5'] },
 ];
 
 function initFlags(c) {
@@ -57,6 +62,7 @@ function initFlags(c) {
   if (c.init.layers) f.push('--layers', String(c.init.layers));
   if (c.init.bidirectional) f.push('--bidirectional');
   if (c.init.dropout) f.push('--dropout', String(c.init.dropout));
+  if (c.init.pool) f.push('--pool', c.init.pool);
   return f;
 }
 

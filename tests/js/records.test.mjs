@@ -43,7 +43,7 @@ test('each field table lies inside its struct, without overlaps or repeated name
 test('a record written by field name reads back the same (config, optimizer)', () => {
   const heap = lab._heap, p = heap.slot(1);
   const config = { cell: 'gru', vocab: 12, embed: 5, inputSize: 3, hidden: 7, layers: 2, bidirectional: true, head: 'classes',
-    outputs: 4, seq2seq: false, forgetBias: 0.25, dropout: 0.5 };
+    outputs: 4, seq2seq: false, forgetBias: 0.25, dropout: 0.5, pool: 'max' };
   heap.write('config', p, config);
   assert.deepEqual(heap.read('config', p), config);
   lab._c.rnlw_optimizer_default(p, lab.names.optimizers.indexOf('momentum'));

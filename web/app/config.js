@@ -17,6 +17,8 @@ export const S2S_TASKS = ['reverse', 'dates'];
 export const SYNTHETIC = ['adding', 'copy', 'sine'];
 export const TEXT_TASKS = ['imdb', 'imdbfile', 'imdbfull'];
 export const SERIES_TASKS = ['temp', 'csv'];
+// Tasks with an output at every step: their head reads every state, so it has no pool.
+export const PER_STEP_TASKS = ['sine'];
 // The lab's fourth model choice, beside the core's cells: a Transformer encoder (rnnlab_transformer.h).
 export const TRANSFORMER = 'transformer';
 
@@ -44,6 +46,8 @@ export const FIELDS = {
   hidden: { type: 'int', limit: 'hidden', def: 32, group: 'model', label: 'Hidden size' },
   fb: { type: 'num', limit: 'forget_bias', def: 1, group: 'model', label: 'Forget-gate bias' },
   dropout: { type: 'num', limit: 'dropout', def: 0, group: 'model', label: 'Dropout' },
+  // What the head reads (the core's: lab.names.pools): the last state, or the mean or max of all states.
+  pool: { type: 'enum', pools: true, values: [], def: 'last', group: 'model' },
   // The Transformer's own (its d_model is `hidden`, its layers `layers`): heads, feed-forward width, positions.
   heads: { type: 'int', limit: 'heads', def: 4, group: 'model', label: 'Heads' },
   ffn: { type: 'int', limit: 'ffn', def: 64, group: 'model', label: 'Feed-forward width' },
@@ -129,6 +133,7 @@ export function useCore({ cells, limits, names }) {
       if (f.cells) f.values = [...cells.map((c) => c.name), ...(f.transformer ? [TRANSFORMER] : [])];
       if (f.schedules) f.values = [...names.schedules];
       if (f.positions) f.values = [...names.positions];  // the core's: lab.transformerNames.positions
+      if (f.pools) f.values = [...names.pools];
       if (!f.limit) continue;
       const l = limits[f.limit];
       if (!l) throw new Error(`config.js: the core has no limit '${f.limit}' (for the field ${k})`);
@@ -139,7 +144,7 @@ export function useCore({ cells, limits, names }) {
 }
 
 const needCore = (key, f) => {
-  if (((f.cells || f.schedules || f.positions) && !f.values.length) || (f.limit && f.min === undefined))
+  if (((f.cells || f.schedules || f.positions || f.pools) && !f.values.length) || (f.limit && f.min === undefined))
     throw new Error(`config.js: ${key} comes from the core: call useCore() with the module's cells and limits first`);
 };
 
@@ -277,7 +282,7 @@ export function runLabel(cfg) {
   const cell = cfg.cell.toUpperCase();
   const shape = `${cfg.layers > 1 ? `${cfg.layers}×` : ''}${cfg.hidden}${cfg.bi ? ' bi' : ''}`;
   const clip = (cfg.clip ? `clip ${cfg.clipAt}` : 'no clip') + (cfg.sched && cfg.sched !== 'none' ? `, ${cfg.sched}` : '') +
-    (cfg.dropout > 0 ? `, dropout ${cfg.dropout}` : '');
+    (cfg.dropout > 0 ? `, dropout ${cfg.dropout}` : '') + (cfg.pool && cfg.pool !== 'last' && !PER_STEP_TASKS.includes(cfg.task) ? `, ${cfg.pool} pool` : '');
   const data = SYNTHETIC.includes(cfg.task) ? `${cfg.task} T=${cfg.len}` : { imdb: 'IMDB', imdbfile: 'IMDB', imdbfull: 'IMDB 25k', temp: 'temperatures', csv: 'CSV' }[cfg.task];
   return `${cell} ${shape}, ${cfg.opt} ${cfg.lr}, ${clip}, ${data}`;
 }

@@ -26,6 +26,7 @@ let nextRunId = 1;
 function modelConfig(cfg) {
   return { cell: cfg.cell, hidden: cfg.hidden, layers: cfg.layers, bidirectional: cfg.bi, embed: cfg.emb, forgetBias: cfg.fb,
     seed: cfg.seed, batchSize: cfg.batch, length: kindOf(cfg) === 'task' ? cfg.len : undefined,
+    dropout: cfg.dropout, pool: C.PER_STEP_TASKS.includes(cfg.task) ? 'last' : cfg.pool,  // (the pool field is hidden there)
     ...(cfg.cell === C.TRANSFORMER ? { heads: cfg.heads, ffn: cfg.ffn, positions: cfg.pos } : {}) };
 }
 
@@ -100,6 +101,7 @@ export async function loadModel(bytes, name) {
   else Object.assign(next, { cell: c.cell, hidden: c.hidden, layers: c.layers, bi: c.bidirectional });
   if (c.vocab > 0 && c.cell !== C.TRANSFORMER) next.emb = c.embed;
   if (c.cell === 'lstm') next.fb = c.forgetBias;
+  if (c.cell !== C.TRANSFORMER) Object.assign(next, { dropout: Number(c.dropout.toPrecision(7)), pool: c.pool });  // (a float in the checkpoint)
   const o = info.optimizer;
   if (o?.steps > 0 && C.FIELDS.opt.values.includes(o.kind)) {
     const f32 = (x) => Number(x.toPrecision(7));  // the checkpoint holds floats: 0.003, not 0.0030000000260770321

@@ -44,6 +44,8 @@ export function updateVisibility() {
   for (const el of document.querySelectorAll('[data-needs="lstm"]')) el.hidden = cfg.cell !== 'lstm';
   for (const el of document.querySelectorAll('[data-needs="rnn"]')) el.hidden = transformer;
   for (const el of document.querySelectorAll('[data-needs="transformer"]')) el.hidden = !transformer;
+  // A pool is what a sequence-to-one head reads: not a Transformer's setting, nor a per-step task's.
+  for (const el of document.querySelectorAll('[data-needs="pool"]')) el.hidden = transformer || C.PER_STEP_TASKS.includes(task);
   form.elements.namedItem('clipAt').disabled = !cfg.clip || state.running;
   $('len-out').textContent = String(cfg.len);
   $('task-hint').textContent = TASK_HINTS[task];

@@ -105,7 +105,7 @@ export const archKey = (cfg) => {
   if (cfg.cell === C.TRANSFORMER) return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.hidden, cfg.heads, cfg.ffn, cfg.pos, cfg.seed].join('|');
   const usesEmbed = cfg.task === 'copy' || C.TEXT_TASKS.includes(cfg.task);
   return [wantedDataKey(cfg), cfg.cell, cfg.layers, cfg.bi, cfg.hidden, usesEmbed ? cfg.emb : '', cfg.cell === 'lstm' ? cfg.fb : '', cfg.seed,
-    cfg.dropout].join('|');
+    cfg.dropout, C.PER_STEP_TASKS.includes(cfg.task) ? 'last' : cfg.pool].join('|');
 };
 
 // The shape of the model a set-up would make (the trace controls show its layers and gates before one exists).

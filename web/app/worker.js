@@ -142,6 +142,8 @@ function createModel({ config }) {
   if (config.cell === 'transformer') return createTransformer(config);
   const c = { cell: config.cell, hidden: config.hidden, layers: config.layers, bidirectional: config.bidirectional,
     forgetBias: config.forgetBias, seed: config.seed, batchSize: config.batchSize };
+  if (config.dropout !== undefined) c.dropout = config.dropout;
+  if (config.pool !== undefined) c.pool = config.pool;
   if (data.kind === 'task' && config.length) c.length = config.length;
   if (data.kind === 'task') {
     c.task = data.task;
@@ -813,6 +815,7 @@ const OPS = {
     // threads, path, sharedMemory, crossOriginIsolated: the thread control's starting line (app/threads.js).
     return { ...threadInfo(), version: lab.version, kernels: lab.kernels, names: { ...lab.names, positions: lab.transformerNames.positions }, cells: lab.cells,
       limits: lab.limits,
+      sharedMemory: lab.sharedMemory,  // the shared-memory module: threads are the core's own (lib/shared.js)
       implementation: lab.implementation ?? { kind: 'reference', todoCount: 0, todos: [] } };
   },
   setData,

@@ -10,7 +10,7 @@ export const EXPORTS = Object.freeze([
   // Heap: the wrapper stages batches, parameters and checkpoint bytes in memory it allocates.
   'malloc', 'free', 'rnl_buffer_free',
   // Errors, names, version (the wrapper builds its name tables from the core's own names).
-  'rnl_last_error', 'rnl_status_name', 'rnl_cell_name', 'rnl_head_name', 'rnl_optim_name', 'rnl_task_name',
+  'rnl_last_error', 'rnl_status_name', 'rnl_cell_name', 'rnl_head_name', 'rnl_pooling_name', 'rnl_pooling_label', 'rnl_optim_name', 'rnl_task_name',
   'rnlw_last_status', 'rnlw_version', 'rnlw_kernels', 'rnlw_heap_in_use', 'rnlw_heap_base',
   // The record tables (web/wasm_records.c), as JSON: what lib/records.js reads and writes by field name.
   'rnlw_records',
@@ -59,6 +59,10 @@ export const EXPORTS = Object.freeze([
   // Replica steps (web/lib/threads.js): shards of the staged batch computed by Worker replicas, as bytes.
   'rnlw_shard_count', 'rnlw_next_step', 'rnlw_params_hash', 'rnlw_shard_grad', 'rnlw_shard_data', 'rnlw_shard_size',
   'rnlw_shard_set', 'rnlw_apply_shards',
+  // Threads of the shared-memory module (core/src/threads.c, web/lib/shared.js): the core's own pool, whose
+  // threads are Worker instances over the same memory; rnlw_set_threads sets a model's count (1 elsewhere).
+  'rnlw_set_threads', 'rnlw_thread_prepare', 'rnlw_thread_main', 'rnlw_threads_running', 'rnlw_threads_stop',
+  'rnlw_threads_release', 'rnlw_thread_message', 'rnlw_thread_failed',
   // The exercises' cells: TODOs left in a student build (-DRNL_CELL_MATH=...); -1 / 0 in the reference.
   'rnlw_todo_check', 'rnlw_todo_names', 'rnlw_todo_count', 'rnlw_todo_last',
 ]);

@@ -38,7 +38,7 @@ export class Heap {
     const u8 = this.views().u8;
     let end = ptr;
     while (u8[end] !== 0) end++;
-    return new TextDecoder().decode(u8.subarray(ptr, end));
+    return new TextDecoder().decode(u8.slice(ptr, end));  // a copy: TextDecoder refuses views of shared memory
   }
 
   // Copies of n values at ptr.

@@ -11,6 +11,7 @@ import { Model } from './model.js';
 import { Seq2SeqModel } from './seq2seq.js';
 import { TransformerModel } from './transformer.js';
 import { scheduleRecord } from './optimizer.js';
+import { SharedThreads } from './shared.js';
 
 const TRAINING_KINDS = ['recurrent', 'seq2seq', 'transformer'];  // rnl_run_kind order
 
@@ -19,14 +20,28 @@ export class RnnLab {
    * Loads the module: `source` is a URL or (in Node) a path to rnnlab.wasm, its bytes, a Response or a
    * compiled WebAssembly.Module; by default the build beside this file that the engine runs best:
    * rnnlab-relaxed.wasm where relaxed SIMD validates, else rnnlab.wasm. options.simd ('auto', 'plain',
-   * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes.
+   * 'relaxed') forces the default's choice; 'plain' gives the native build's bytes. options.shared
+   * ('auto', true, false) takes the shared-memory twin of that build, whose threads (model.setThreads) are
+   * Worker instances over one memory (lib/shared.js): 'auto' does where it can (a Worker of a
+   * cross-origin-isolated page; not Node, where the plain module is the default), true insists.
    */
   static async load(source, opts) {
-    const { simd = 'auto' } = checkKeys(opts, ['simd'], 'RnnLab.load');
-    const { exports, memoryLimit, module } = await instantiate(source, simd);
+    const { simd = 'auto', shared = 'auto' } = checkKeys(opts, ['simd', 'shared'], 'RnnLab.load');
+    const { exports, memoryLimit, module, shared: isShared } = await instantiate(source, simd, shared);
     const lab = new RnnLab(exports, memoryLimit);
     lab._module = module;  // the compiled module, which Worker replicas (lib/threads.js) instantiate again
+    /** True for the shared-memory module: setThreads runs the core's threads on Worker instances of it. */
+    lab.sharedMemory = isShared;
+    lab._threads = isShared ? new SharedThreads(lab, exports) : null;
     return lab;
+  }
+
+  /**
+   * Ends the Worker threads of a shared-memory lab (lab.sharedMemory); models keep their thread counts and
+   * run on this thread, with the same results, until setThreads starts Workers again. Nothing to do elsewhere.
+   */
+  async stopThreads() {
+    await this._threads?.stop();
   }
 
   constructor(ex, memoryLimit) {
@@ -51,6 +66,7 @@ export class RnnLab {
         } catch (e) {
           if (e instanceof WebAssembly.RuntimeError) {
             this._trapped = e;
+            this._threads?.terminate();
             throw this._trapError();
           }
           throw e;
@@ -77,10 +93,12 @@ export class RnnLab {
       }
       return out;
     };
-    /** Names the core knows, in enum order: cells, heads, optimizers, tasks, learning-rate schedules. */
+    /** Names the core knows, in enum order: cells, heads, pools (what a head reads), optimizers, tasks,
+     * learning-rate schedules. */
     this.names = Object.freeze({
       cells: names(this._c.rnl_cell_name),
       heads: names(this._c.rnl_head_name),
+      pools: names(this._c.rnl_pooling_name),
       optimizers: names(this._c.rnl_optim_name),
       tasks: names(this._c.rnl_task_name),
       schedules: names(this._c.rnl_run_schedule_name),
@@ -94,7 +112,9 @@ export class RnnLab {
     /** Transformer names in enum order: positions. */
     this.transformerNames = Object.freeze({ positions: names(this._c.rnl_tf_positions_name) });
     // The records' enum fields read and write these names.
-    this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, optim: this.names.optimizers,
+    /** What a sequence-to-one head can read, in enum order: { name, label } ('last', 'the last state'; 'mean'; 'max'). */
+    this.pools = Object.freeze(this.names.pools.map((name, i) => Object.freeze({ name, label: this._heap.str(this._c.rnl_pooling_label(i)) })));
+    this._heap.initRecords({ cell: this.names.cells, head: this.names.heads, pool: this.names.pools, optim: this.names.optimizers,
       task: this.names.tasks, attn: this.seq2seqNames.attention, s2s_task: this.seq2seqNames.tasks, schedule: this.names.schedules,
       positions: this.transformerNames.positions });
     const heap = this._heap, c = this._c;
@@ -172,8 +192,9 @@ export class RnnLab {
   }
 
   _trapError() {
+    const worker = this._threads?.failure();  // a Worker thread's trap, which the owner's wait turned into its own
     return new RnnLabError(
-      `rnnlab: the WebAssembly module trapped (${this._trapped.message}); this is a bug in rnnlab, please report it. ` +
+      `rnnlab: the WebAssembly module trapped (${this._trapped.message}${worker ? `; ${worker}` : ''}); this is a bug in rnnlab, please report it. ` +
         'This instance can no longer be used: load the module again.', -2, 'trap');
   }
 
@@ -232,7 +253,7 @@ export class RnnLab {
   // for the cell, then the task's or the data's shape, then the fields given), ds (0 or a dataset handle) }.
   _modelConfig(cfg, where, extraKeys) {
     cfg = checkKeys(cfg, ['cell', 'task', 'vocab', 'embed', 'inputSize', 'hidden', 'layers', 'bidirectional', 'head',
-      'outputs', 'seq2seq', 'forgetBias', 'dropout', 'dataset', ...extraKeys], where);
+      'outputs', 'seq2seq', 'forgetBias', 'dropout', 'pool', 'dataset', ...extraKeys], where);
     if (cfg.cell === undefined) throw argError(`${where}: cell is required (${this.names.cells.join(', ')})`);
     const cell = indexOf(this.names.cells, cfg.cell, 'cell', where);
     const heap = this._heap, p = heap.slot(0);
@@ -266,6 +287,7 @@ export class RnnLab {
     for (const k of ['bidirectional', 'seq2seq']) if (cfg[k] !== undefined) c[k] = checkBool(cfg[k], k, where);
     if (cfg.forgetBias !== undefined) c.forgetBias = checkNumber(cfg.forgetBias, 'forgetBias', where);
     if (cfg.dropout !== undefined) c.dropout = checkNumber(cfg.dropout, 'dropout', where);  // its range: the core's (limit "dropout")
+    if (cfg.pool !== undefined) c.pool = this.names.pools[indexOf(this.names.pools, cfg.pool, 'pool', where)];  // seq2seq: the core refuses
     if (cfg.head !== undefined) {
       c.head = this.names.heads[indexOf(this.names.heads, cfg.head, 'head', where)];
       if (cfg.head === 'classes' && cfg.outputs === undefined && cfg.task === undefined)

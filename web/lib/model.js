@@ -9,6 +9,7 @@ import { trainLoop, settle } from './progress.js';
 import { optimizerOptions, readOptimizer, scheduleRecord } from './optimizer.js';
 import { dataLength, splitIndex } from './dataset.js';
 import { ReplicaPool } from './threads.js';
+import { setSharedThreads } from './shared.js';
 
 const KIND_RECURRENT = 0;  // rnl_run_kind
 
@@ -176,6 +177,8 @@ export class Model extends CoreObject {
     // threads take n there, and threadPath is 'shared'; everywhere else, Worker replicas.
     if (this._stepping) throw argError('setThreads: a step is running on the threads (call it between steps)');
     checkInt(n, 'threads', 'setThreads', 1, MAX_THREADS);
+    // A shared-memory lab: the core's own threads, Worker instances over its memory (lib/shared.js).
+    if (this._lab.sharedMemory) return void (this._sharedThreads = await setSharedThreads(this, n));
     this._pool?.close();
     this._pool = null;
     if (n > 1) this._pool = await ReplicaPool.create(this, n);

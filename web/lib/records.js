@@ -118,6 +118,6 @@ export class Records {
     const u8 = this._heap.views().u8;
     let end = at;
     while (end < at + n && u8[end] !== 0) end++;
-    return new TextDecoder().decode(u8.subarray(at, end));
+    return new TextDecoder().decode(u8.slice(at, end));  // a copy: TextDecoder refuses views of shared memory
   }
 }

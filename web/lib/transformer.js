@@ -192,6 +192,7 @@ export class TransformerModel extends CoreObject {
 for (const name of ['_bytesAt', '_optimKind', '_reserve', '_reserveSplit', '_progress', '_setSchedule', '_keepBest', '_setBatch',
   '_predictions', 'setOptimizer', 'optimizer', 'evaluate', 'predict', 'trainStep', 'evaluateDataset', 'restoreBest', 'bestCheckpoint', 'predictText',
   'predictSeries', 'meta', 'history',
-  // Threads: Worker replicas of the Transformer (lib/threads.js), trainStepAsync and the span's steps over them.
+  // Threads: Worker replicas of the Transformer (lib/threads.js: trainStepAsync, the spans' steps), or the core's
+  // own threads on a shared-memory lab (lib/shared.js), as for a recurrent model.
   'setThreads', 'threads', 'threadPath', 'threadStats', 'trainStepAsync', '_replicaChunk', 'free'])
   Object.defineProperty(TransformerModel.prototype, name, Object.getOwnPropertyDescriptor(Model.prototype, name));

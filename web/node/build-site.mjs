@@ -313,6 +313,7 @@ Everything runs in the students' browsers: nothing here runs on the server, and 
 | \`index.html\`, \`app/\`, \`lib/\` (if present), \`rnnlab.js\`, \`style.css\` | the lab page and its modules (the training runs in a Web Worker, \`app/worker.js\`) |
 | \`rnnlab.wasm\` | the WebAssembly module |
 | \`rnnlab-relaxed.wasm\` (if built) | the same module with relaxed-SIMD gemms: browsers that run relaxed SIMD (Chromium) load it instead, a little faster; the others load \`rnnlab.wasm\` |
+| \`rnnlab-shared.wasm\`, \`rnnlab-relaxed-shared.wasm\` | the same two over a shared memory: loaded only where the page is cross-origin isolated (below), for threads that share one memory |
 | \`vendor/chart.umd.js\` | Chart.js (MIT licence, \`vendor/chart.js-LICENSE.md\`) |
 | \`site.js\` | the page's default Data URLs: IMDB \`${urls.imdb}\`, temperatures \`${urls.temp}\` |
 | \`embed-example.html\` | how to put the lab inside a course page (\`<rnn-lab>\` or an iframe), as tall as its content |
@@ -331,9 +332,22 @@ ${data}
   Served as anything else it still works, compiled after the download. Most hosts know the type; if yours
   does not: Apache \`AddType application/wasm .wasm\`; nginx: the line
   \`application/wasm wasm;\` in its mime.types (recent versions have it).
-- **Nothing else.** No special headers: no CORS, no COOP/COEP (the module uses no threads), no rewrites.
-  All URLs inside the folder are relative, so it works at any sub-path; keep the files together, and when
-  you update, replace the whole folder (the page, the wrapper and the module must come from one build).
+- **Nothing else is needed.** No CORS, no rewrites. All URLs inside the folder are relative, so it works
+  at any sub-path; keep the files together, and when you update, replace the whole folder (the page, the
+  wrapper and the module must come from one build).
+- **Optional: two headers for the faster threads.** Sent with every file of the folder,
+
+      Cross-Origin-Opener-Policy: same-origin
+      Cross-Origin-Embedder-Policy: require-corp
+
+  make the page cross-origin isolated. Its Worker then loads \`rnnlab-shared.wasm\` (or
+  \`rnnlab-relaxed-shared.wasm\`), whose threads are Workers over one shared memory running the core's own
+  thread pool. Without the headers (most course sites cannot set them) the page's threads are Worker
+  replicas that exchange gradients, with the same results, bit for bit. Netlify and Cloudflare Pages: a
+  \`_headers\` file (\`/*\` then the two lines, indented); Apache: \`Header set\` lines; nginx:
+  \`add_header\`. GitHub Pages cannot set them. Under these headers a page may only load files of its own
+  origin (or ones sent with \`Cross-Origin-Resource-Policy\`), which the lab does anyway; and a course page
+  that frames the lab is isolated only if it sends them too.
 - **The exercises stay on the students' machines.** \`?impl=student\` loads a student's own module, which
   the grader builds in their clone (\`npm run grade\`, then \`npm start\`); the site has none.
 

@@ -15,7 +15,7 @@ import { rename, writeFile, readFile, unlink } from 'node:fs/promises';
 import { RnnLab } from '../rnnlab.js';
 import { parseFlags, UsageError } from './flags.mjs';
 
-const help = (cells, d, schedules) => `usage: node web/node/train.mjs --cell ${cells} --task adding|copy|sine [flags]
+const help = (cells, d, schedules, pools) => `usage: node web/node/train.mjs --cell ${cells} --task adding|copy|sine [flags]
        node web/node/train.mjs --cell ${cells} --data FILE.rnld [flags]
        node web/node/train.mjs --cell transformer --task adding|copy | --data FILE.rnld [flags]
        node web/node/train.mjs --model FILE --task NAME | --data FILE.rnld [flags]
@@ -35,6 +35,8 @@ model (new):
   --embed N             embedding width, for tokens: the copy task's (default 8), a text data set's (default ${d.dataEmbed})
   --forget-bias F       LSTM forget-gate bias at init (default 1)
   --dropout P           dropout in training: on the embedding output, between layers, before the head (default 0)
+  --pool ${pools.padEnd(14)} what the head reads: the last state (default), or the mean or max of the
+                        top layer's states over the real steps
   --init-seed N         seed of the initialisation (default: --seed, else 0)
 model (resume):
   --model FILE          a checkpoint to continue (written back unless --out is given)
@@ -79,7 +81,7 @@ const INT_LIMITS = { '--hidden': 'hidden', '--layers': 'layers', '--heads': 'hea
 const FLOAT_LIMITS = { '--lr': 'lr', '--momentum': 'momentum', '--weight-decay': 'weight_decay', '--clip': 'clip', '--dropout': 'dropout', '--gamma': 'gamma',
   '--forget-bias': 'forget_bias' };
 const SEED_FLAGS = ['--seed', '--init-seed'];
-const STRING_FLAGS = ['--cell', '--task', '--data', '--model', '--optim', '--out', '--wasm', '--schedule', '--positions'];
+const STRING_FLAGS = ['--cell', '--task', '--data', '--model', '--optim', '--out', '--wasm', '--schedule', '--positions', '--pool'];
 const BOOL_FLAGS = ['--bidirectional', '--json', '--keep-best'];
 
 // limits null: any number (the first pass, which only looks for --wasm and --help before the module loads).
@@ -153,12 +155,16 @@ async function makeModel(lab, f, cells, task, ds) {
   }
   if ('--forget-bias' in f) cfg.forgetBias = f['--forget-bias'];
   if ('--dropout' in f) cfg.dropout = f['--dropout'];
+  if ('--pool' in f) {
+    if (!lab.names.pools.includes(f['--pool'])) throw new UsageError(`--pool must be ${lab.names.pools.join(', ')}, not '${f['--pool']}'`);
+    cfg.pool = f['--pool'];
+  }
   return lab.createModel(cfg);
 }
 
 // A Transformer encoder, as `rnnlab init --cell transformer`: flags of a recurrent model are refused.
 function makeTransformer(lab, f, task, ds) {
-  const wrong = ['--bidirectional', '--embed', '--forget-bias', '--dropout', '--bptt'].filter((k) => k in f);
+  const wrong = ['--bidirectional', '--embed', '--forget-bias', '--dropout', '--pool', '--bptt'].filter((k) => k in f);
   if (wrong.length) throw new UsageError(`${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} for a recurrent cell, not --cell transformer`);
   const positions = lab.transformerNames.positions;
   if ('--positions' in f && !positions.includes(f['--positions']))
@@ -174,14 +180,14 @@ async function main(argv) {
   const lab = await RnnLab.load(first['--wasm']);
   const cells = lab.cells.map((c) => c.name), d = lab.trainingDefaults('recurrent');
   if (first.help) {
-    process.stdout.write(help(cells.join('|'), d, lab.names.schedules.join('|')));
+    process.stdout.write(help(cells.join('|'), d, lab.names.schedules.join('|'), lab.names.pools.join('|')));
     return 0;
   }
   const f = parseArgs(argv, lab.limits);
   if (!f['--task'] === !f['--data']) throw new UsageError('give --task (adding, copy or sine) or --data FILE (a .rnld from npm run data)');
   if (!f['--cell'] && !f['--model']) throw new UsageError('give --cell (a new model) or --model FILE (continue a checkpoint)');
   if (f['--cell'] && f['--model']) throw new UsageError('give --cell (a new model) or --model FILE, not both');
-  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--dropout', '--init-seed', '--heads', '--ffn',
+  const modelFlags = ['--cell', '--hidden', '--layers', '--bidirectional', '--embed', '--forget-bias', '--dropout', '--pool', '--init-seed', '--heads', '--ffn',
     '--positions'];
   if (f['--model']) {
     const given = modelFlags.filter((k) => k in f);
@@ -243,7 +249,7 @@ async function trainModel(lab, f, d, m, task, ds) {
   const dest = f['--out'] ?? f['--model'];
   if (!json) {
     const c = m.config, o = m.optimizer, tf = m.kind === 'transformer';
-    const extras = [c.dropout > 0 ? `dropout ${fmt(c.dropout)}` : '', schedule ? `${schedule.kind} schedule${schedule.warmup ? `, warm-up ${schedule.warmup}` : ''}` : '',
+    const extras = [c.dropout > 0 ? `dropout ${fmt(c.dropout)}` : '', c.pool && c.pool !== 'last' ? `${c.pool} pool` : '', schedule ? `${schedule.kind} schedule${schedule.warmup ? `, warm-up ${schedule.warmup}` : ''}` : '',
       f['--keep-best'] ? `keep-best${f['--patience'] ? `, patience ${f['--patience']}` : ''}` : ''].filter(Boolean).join(', ');
     const what = ds ? `data ${f['--data']} (${ds.describe()}), ${f['--epochs'] ?? d.epochs} epoch${(f['--epochs'] ?? d.epochs) > 1 ? 's' : ''}`
       : `task ${task}, length ${f['--length'] ?? d.length}`;
