@@ -115,7 +115,11 @@ function memoryLimits(bytes) {
     const flags = u8[pos++], min = leb();
     return { min, max: flags & 1 ? leb() : null, shared: (flags & 2) !== 0 };
   };
-  const skip = () => { pos += leb(); };  // a name
+  // A name. Not `pos += leb()`: that reads pos before leb() moves it past the length, one byte short.
+  const skip = () => {
+    const n = leb();
+    pos += n;
+  };
   while (pos < u8.length) {
     const id = u8[pos++], size = leb(), end = pos + size;
     if (id === 5 && leb() >= 1) return limits();  // the memory section, with at least one memory: memory 0
