@@ -1,6 +1,7 @@
 // threads.test.mjs: the page's thread control (web/app/threads.js). The student chooses 2 threads; the line
-// under the control shows the count and the path (replicas, as this test server sends no COOP/COEP
-// headers); a run trains over Worker replicas (nested in the lab's Worker) and ends with 1 thread's bytes:
+// beside the control shows the count and the path: replicas on a page served without the COOP/COEP
+// headers (a course site: the test strips them from the page's response), shared memory on npm start's
+// cross-origin-isolated page. On the replica path a run trains over Worker replicas (nested in the lab's Worker) and ends with 1 thread's bytes:
 // the same final loss and a byte-equal checkpoint; the runs table shows each run's count; 2 threads chosen
 // during a run take over between two steps, and Stop still ends it; the choice is kept in this browser. Light and dark, desktop and
 // phone width (390 px) screenshots.
@@ -15,6 +16,20 @@ const lastRun = (page) => page.evaluate(() => {
   const r = window.rnnlab.state.runs[window.rnnlab.state.runs.length - 1];
   return { ck: Array.from(r.snapshot ?? []), loss: r.train[r.train.length - 1]?.y, threads: r.threads, path: r.threadPath };
 });
+// A course site without the isolation headers: the page's own response loses them, so the page is not
+// cross-origin isolated and its Worker loads the module without shared memory (the replica path).
+async function openCourseSite(browser, server, opts) {
+  const page = await openPage(browser, server, opts);
+  await page.route((url) => url.pathname === '/web/' || url.pathname.endsWith('.html'), async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+  return page;
+}
+
 const snapshotTaken = (page, n) => page.waitForFunction((k) => window.rnnlab.state.runs.length === k
   && window.rnnlab.state.runs[k - 1].snapshot, n);
 
@@ -22,7 +37,7 @@ test('the thread control', { skip, timeout: 1200000 }, async (t) => {
   const { server, browser } = await startLab(t);
 
   await t.test('2 threads (replicas) train to 1 thread\'s bytes; the path is shown; the table shows the count', async () => {
-    const page = await openPage(browser, server);
+    const page = await openCourseSite(browser, server);
     await gotoLab(page, server, TASK);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     assert.equal(await page.locator('#threads option').count(), Math.min(64, cores), 'a choice for every core');
@@ -66,7 +81,7 @@ test('the thread control', { skip, timeout: 1200000 }, async (t) => {
   });
 
   await t.test('2 threads chosen while a run trains take over between two steps; Stop ends it; the page stays responsive', async () => {
-    const page = await openPage(browser, server);
+    const page = await openCourseSite(browser, server);
     await gotoLab(page, server, 'task=adding&len=30&steps=100000&cell=gru&hidden=16');
     await page.selectOption('#threads', '1');
     await page.click('#train');
@@ -90,9 +105,25 @@ test('the thread control', { skip, timeout: 1200000 }, async (t) => {
     await page.close();
   });
 
+  await t.test('npm start\'s cross-origin-isolated page: 2 threads are shared memory', async () => {
+    const page = await openPage(browser, server);
+    await gotoLab(page, server, TASK);
+    assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+    await page.selectOption('#threads', '2');
+    await page.waitForFunction(() => document.getElementById('threads-path').dataset.path === 'shared');
+    assert.match(await page.textContent('#threads-path'), /^2 of \d+ cores, shared memory/);
+    await page.click('#train');
+    assert.equal((await waitIdle(page)).status, 'done');
+    const run = await lastRun(page);
+    assert.equal(run.threads, 2);
+    assert.equal(run.path, 'shared');
+    assert.deepEqual(page.problems(), []);
+    await page.close();
+  });
+
   for (const theme of ['light', 'dark']) {
     await t.test(`phone width (390 px), ${theme}: the control and its line fit`, async () => {
-      const page = await openPage(browser, server, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+      const page = await openCourseSite(browser, server, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
         deviceScaleFactor: 2, colorScheme: theme });
       await gotoLab(page, server, TASK);
       await page.selectOption('#threads', String(Math.min(2, await page.locator('#threads option').count())));
