@@ -128,10 +128,12 @@ function decode(b) {
 
 // The issue aimed for well under 200 KB; with the data layer and seq2seq the module is ~247 KB, the
 // inspection views (step-through, PCA, word map: core/src/inspect.c at -Os) add 18 KB, and dropout,
-// schedules and keep-best about 20 KB (285 KB in all). This guards against growth past 320 KB, which leaves
-// room for the Transformer's adapter (docs/performance.md has the breakdown).
-test('the module stays under 320 KB', () => {
-  assert.ok(bytes.length < 320 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
+// schedules and keep-best about 20 KB (285 KB in all). This guarded against growth past 320 KB, which left
+// room for the Transformer's adapter (docs/performance.md has the breakdown); the Transformer's shards in
+// the replica seam and the replica spans (issue 17: rnl_tf_shard_grad/_apply_shards are linked in now,
+// rnlw_span_*) took it from 318.4 to 321.3 KB, so the guard is 328 KB.
+test('the module stays under 328 KB', () => {
+  assert.ok(bytes.length < 328 * 1024, `rnnlab.wasm is ${bytes.length} bytes`);
 });
 
 test('the module imports only env.emscripten_notify_memory_growth', () => {
