@@ -6,14 +6,18 @@
 // slows both alike: the medians and their ratio are the figures. Each run also reports where a step's time
 // goes on the replica path (model.threadStats: this instance's shards, the wait for the replicas' blocks,
 // the sum and optimizer step, and the replicas' own shards and optimizer steps) and the bytes copied.
-// Every run at every count ends with the same checkpoint (its CRC is printed). A benchmark, not a test.
+// Every run at every count ends with the same checkpoint (its CRC is printed). --path replicas (the default:
+// the page of a course site without the isolation headers) loads the module without shared memory; --path
+// shared the shared-memory module (the bench page is cross-origin isolated, as npm start's), whose threads
+// are the core's own (no threadStats). A benchmark, not a test.
 //
-//     node tests/bench/imdb_train_threads.mjs --archive ../shared/data/aclImdb_v1_labeled.tar.gz [--threads 1,2] [--repeats 3] [--epochs 1] [--json]
+//     node tests/bench/imdb_train_threads.mjs --archive ../shared/data/aclImdb_v1_labeled.tar.gz [--threads 1,2] [--repeats 3]
+//                                             [--epochs 1] [--path replicas|shared] [--json]
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runInChromiumWorker } from './chromium_bench.mjs';
 
-const o = { archive: null, threads: [1, 2], repeats: 3, epochs: 1, json: false };
+const o = { archive: null, threads: [1, 2], repeats: 3, epochs: 1, path: 'replicas', json: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const k = argv[i], v = argv[i + 1];
@@ -24,14 +28,16 @@ for (let i = 0; i < argv.length; i++) {
   else if (k === '--threads') o.threads = v.split(',').map(Number);
   else if (k === '--repeats') o.repeats = +v;
   else if (k === '--epochs') o.epochs = +v;
+  else if (k === '--path') o.path = v;
   else throw new Error(`unknown flag '${k}' (see the comment at the top of tests/bench/imdb_train_threads.mjs)`);
 }
 if (!o.archive) throw new Error('--archive PATH is required (aclImdb_v1.tar.gz or aclImdb_v1_labeled.tar.gz)');
 if (!o.threads.every((t) => Number.isInteger(t) && t >= 1 && t <= 64)) throw new Error('--threads: counts in 1..64, like 1,2');
 if (!(Number.isInteger(o.repeats) && o.repeats >= 1)) throw new Error('--repeats: a whole number from 1');
 if (!(Number.isInteger(o.epochs) && o.epochs >= 1)) throw new Error('--epochs: a whole number from 1');
+if (!['shared', 'replicas'].includes(o.path)) throw new Error(`--path: replicas or shared, not '${o.path}'`);
 
-const message = { threads: o.threads, repeats: o.repeats, epochs: o.epochs, batch: 32, lr: 0.003,
+const message = { threads: o.threads, repeats: o.repeats, epochs: o.epochs, batch: 32, lr: 0.003, shared: o.path === 'shared',
   data: { train: 2000, val: 500, test: 2000, vocab: 10000, maxLen: 200, keepEnd: true },  // web/app/config.js: the imdb defaults
   model: { cell: 'gru', embed: 32, hidden: 64 } };
 const r = await runInChromiumWorker({ worker: '/tests/bench/imdb_train_threads_worker.js', message,

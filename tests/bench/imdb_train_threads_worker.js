@@ -15,7 +15,7 @@ function crc32(bytes) {
 
 onmessage = async ({ data: o }) => {
   try {
-    const lab = await RnnLab.load();
+    const lab = await RnnLab.load(undefined, { shared: o.shared });
     const t0 = performance.now();
     const ds = await lab.prepareImdb(await fetch('/archive.tar.gz'), o.data);
     postMessage({ progress: `data: ${ds.counts.train} training reviews in ${((performance.now() - t0) / 1000).toFixed(0)} s` });
