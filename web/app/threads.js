@@ -6,9 +6,12 @@
 // model, exchanging gradient blocks every step: the path of a page that is not cross-origin isolated), or
 // shared memory. The numbers are the same bytes at any count; only the speed differs.
 //
-// Default 1: a student's first runs are the page's small models (the adding task, hidden 32), where the
-// replicas' copies cost more than a second core gives (0.83x at 2 threads, docs/performance.md); a bigger
-// model (IMDB) gains, and the choice is kept in this browser (localStorage), not in the set-up's link.
+// Default 1: on the replica path (a course site) more threads pay for themselves only modestly at the page's
+// model sizes (2 threads: 1.14x on the default adding task, 1.33x on IMDB 2k, quiet machine; slower than 1
+// on a busy one), and each replica holds a copy of the model and its work memory and starts a Worker per run.
+// The numbers are the same at any count, so the page starts at the lightest setting and the student raises
+// it beside the sequences per second it changes; the choice is kept in this browser (localStorage), not in
+// the set-up's link. docs/page.md, "Threads"; docs/performance.md has the figures.
 import { $, client } from './state.js';
 
 const KEY = 'rnnlab-threads';
