@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RnnLab, RnnLabError } from '../../web/rnnlab.js';
+import { makeReviews } from './reviews.mjs';
 
 const here = (rel) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 const cli = resolve(process.env.RNL_CLI ?? here('build/rnnlab'));
@@ -35,27 +36,6 @@ function close(what, got, want, rtol = RTOL, atol = ATOL) {
     const err = Math.abs(got[i] - want[i]);
     assert.ok(err <= atol + rtol * Math.abs(want[i]), `${what}[${i}]: wasm ${got[i]}, native ${want[i]} (abs err ${err}; rtol ${rtol}, atol ${atol})`);
   }
-}
-
-// Reviews made of sentiment words and filler in random lengths (mulberry32, seeded): enough signal to
-// learn, lengths spread out for the bucketing.
-function makeReviews(n, seed = 1) {
-  let x = seed >>> 0;
-  const rand = (k) => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * k) | 0;
-  };
-  const good = ['great', 'wonderful', 'moving', 'superb', 'fun'], bad = ['awful', 'boring', 'dull', 'weak', 'poor'];
-  const filler = ['the', 'film', 'plot', 'actor', 'scene', 'a', 'and', 'was', 'it', 'story', 'music', 'very', 'quite', 'but'];
-  const rows = ['text,label'];
-  for (let i = 0; i < n; i++) {
-    const pos = rand(2), len = 3 + rand(30), words = [];
-    for (let k = 0; k < len; k++) words.push(rand(4) === 0 ? (pos ? good : bad)[rand(5)] : filler[rand(filler.length)]);
-    rows.push(`"${words.join(' ')}.",${pos}`);
-  }
-  return rows.join('\n') + '\n';
 }
 
 const lab = await RnnLab.load();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RnnLab } from '../../web/rnnlab.js';
+import { makeReviews } from './reviews.mjs';
 
 const here = (rel) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 const cli = resolve(process.env.RNL_CLI ?? here('build/rnnlab'));
@@ -30,28 +31,8 @@ function close(what, got, want, rtol = RTOL, atol = ATOL) {
   }
 }
 
-// Sentiment words among filler, seeded (mulberry32), as data-train.test.mjs.
-function makeReviews(n, seed = 1) {
-  let x = seed >>> 0;
-  const rand = (k) => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * k) | 0;
-  };
-  const good = ['great', 'wonderful', 'moving', 'superb', 'fun'], bad = ['awful', 'boring', 'dull', 'weak', 'poor'];
-  const filler = ['the', 'film', 'plot', 'actor', 'scene', 'a', 'and', 'was', 'it', 'story', 'music', 'very', 'quite', 'but'];
-  const rows = ['text,label'];
-  for (let i = 0; i < n; i++) {
-    const pos = rand(2), len = 3 + rand(20), words = [];
-    for (let k = 0; k < len; k++) words.push(rand(3) === 0 ? (pos ? good : bad)[rand(5)] : filler[rand(filler.length)]);
-    rows.push(`"${words.join(' ')}.",${pos}`);
-  }
-  return rows.join('\n') + '\n';
-}
-
 const lab = await RnnLab.load();
-const reviews = lab.textCsvDataset(makeReviews(400), { maxLen: 20, vocab: 100, seed: 2, name: 'reviews.csv' });
+const reviews = lab.textCsvDataset(makeReviews(400, 1, { spread: 20, every: 3 }), { maxLen: 20, vocab: 100, seed: 2, name: 'reviews.csv' });
 writeFileSync(join(dir, 'reviews.rnld'), reviews.toBytes());
 const TEXT = 'the film was wonderful but the plot was dull and boring';
 
@@ -152,7 +133,7 @@ test('inspection refusals name the problem', () => {
   assert.throws(() => m.neighbours('zyzzyva'), /'zyzzyva' is not in the model's vocabulary/);
   assert.throws(() => m.wordMap(1), /wordMap: n/);
   assert.throws(() => m.wordMap(5, { colour: 1 }), /colour/);
-  const other = lab.textCsvDataset(makeReviews(60, 7), { maxLen: 20, vocab: 10, seed: 2, name: 'other.csv' });  // 12 words, not the model's
+  const other = lab.textCsvDataset(makeReviews(60, 7, { spread: 20, every: 3 }), { maxLen: 20, vocab: 10, seed: 2, name: 'other.csv' });  // 12 words, not the model's
   assert.throws(() => m.wordMap(5, { dataset: other }), /wordMap|vocab/);
   other.free();
   m.free();

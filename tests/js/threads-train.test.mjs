@@ -10,29 +10,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RnnLab } from '../../web/rnnlab.js';
 import { runPage, skipWithoutChromium } from './chromium_page.mjs';
+import { makeReviews } from './reviews.mjs';
 
 const here = (p) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const lab = await RnnLab.load();
-
-// Reviews of sentiment words and filler in random lengths (mulberry32, seeded), as data-train.test.mjs.
-function makeReviews(n, seed = 1) {
-  let x = seed >>> 0;
-  const rand = (k) => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * k) | 0;
-  };
-  const good = ['great', 'wonderful', 'moving', 'superb', 'fun'], bad = ['awful', 'boring', 'dull', 'weak', 'poor'];
-  const filler = ['the', 'film', 'plot', 'actor', 'scene', 'a', 'and', 'was', 'it', 'story', 'music', 'very', 'quite', 'but'];
-  const rows = ['text,label'];
-  for (let i = 0; i < n; i++) {
-    const pos = rand(2), len = 3 + rand(30), words = [];
-    for (let k = 0; k < len; k++) words.push(rand(4) === 0 ? (pos ? good : bad)[rand(5)] : filler[rand(filler.length)]);
-    rows.push(`"${words.join(' ')}.",${pos}`);
-  }
-  return rows.join('\n') + '\n';
-}
 
 // 300 reviews: 7 batches of 32 per epoch, the last one shorter.
 const reviews = lab.textCsvDataset(makeReviews(300), { maxLen: 24, vocab: 200, seed: 2, name: 'reviews.csv' });
