@@ -127,6 +127,7 @@ rnl_tf *wasm_tf(handle *h) { return h->tf; }
 
 // The model the run layer's calls take, whichever kind it is.
 static rnl_run_net net(const handle *h) { return h->tf ? rnl_run_net_of_tf(h->tf) : rnl_run_net_of_model(h->m); }
+rnl_run_net wasm_net(handle *h) { return net(h); }
 
 // The hint of a fit check (for a task, or else for a data set): how to make a model that fits.
 static const char *make_hint(const handle *h, int task) {

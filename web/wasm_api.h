@@ -33,5 +33,7 @@ const rnl_dataset *wasm_vocabulary(rnlw_handle *h, const char *what, rnl_status 
 // attention); NULL with wasm_status on failure. wasm_model is NULL for it, wasm_tf NULL for a recurrent one.
 rnlw_handle *wasm_wrap_tf(rnl_tf *m, rnl_optimizer *o);
 rnl_tf *wasm_tf(rnlw_handle *h);
+// Either kind, as the run layer takes it.
+rnl_run_net wasm_net(rnlw_handle *h);
 
 #endif

@@ -141,19 +141,14 @@ rnl_status rnlw_neighbours(rnlw_neighbours_view *out, rnlw_handle *h, int id, in
     return st;
 }
 
-// Either kind's run-layer view (both keep a history).
-static rnl_run_net handle_net(rnlw_handle *h) {
-    return wasm_tf(h) ? rnl_run_net_of_tf(wasm_tf(h)) : rnl_run_net_of_model(wasm_model(h));
-}
-
 // The model's training history: out->data points to out->n rnl_history_point records (NULL, 0: none).
 void rnlw_history(rnlw_span *out, rnlw_handle *h) {
     size_t n = 0;
-    const rnl_history_point *p = rnl_run_net_history(handle_net(h), &n);
+    const rnl_history_point *p = rnl_run_net_history(wasm_net(h), &n);
     *out = (rnlw_span){p, n};
 }
 
 // A held-out check recorded on the last history point (as `rnnlab train` does after its checks).
 void rnlw_history_heldout(rnlw_handle *h, double loss, double accuracy) {
-    rnl_run_net_history_heldout(handle_net(h), loss, accuracy);
+    rnl_run_net_history_heldout(wasm_net(h), loss, accuracy);
 }
