@@ -507,10 +507,12 @@ static int by_movie_order(const void *pa, const void *pb) {
 // validation is nva[l] reviews of each label from whole movies: movies in movie_order, each taken when
 // its reviews of both labels still fit, until validation is full.
 static rnl_status split_by_movie(rnl_imdb *im, const int ntr[2], const int nva[2]) {
-    for (int l = 0; l < 2; l++)
-        if (im->n_urls[l] < 0)
-            return rnl_fail(RNL_ERR_FORMAT, "imdb: validation by movie needs aclImdb/train/urls_%s.txt (line k: the IMDB "
-                            "URL of the movie of train/%s review k), and the source has none", LABEL_NAME[l], LABEL_NAME[l]);
+    if (im->n_urls[0] < 0 || im->n_urls[1] < 0) {
+        const char *missing = im->n_urls[1] >= 0 ? "urls_neg.txt" : im->n_urls[0] >= 0 ? "urls_pos.txt" : "urls_neg.txt and urls_pos.txt";
+        return rnl_fail(RNL_ERR_FORMAT, "imdb: validation by movie needs aclImdb/train/%s (line k: the IMDB URL of the movie "
+                        "of training review k of that label), and the source has no %s", missing,
+                        im->n_urls[0] < 0 && im->n_urls[1] < 0 ? "such files" : "such file");
+    }
     int n = ntr[0] + nva[0] + ntr[1] + nva[1];
     kept **rev = malloc(sizeof *rev * (size_t)(n ? n : 1));
     movie *mv = malloc(sizeof *mv * (size_t)(n ? n : 1));
