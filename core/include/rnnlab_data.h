@@ -173,7 +173,8 @@ void rnl_dataset_describe(const rnl_dataset *ds, char *buf, size_t cap);
 // `*out` of rnl_dataset_write is released with free().
 rnl_status rnl_dataset_write(const rnl_dataset *ds, uint8_t **out, size_t *n);
 rnl_status rnl_dataset_save(const rnl_dataset *ds, const char *path);
-// The data file without its examples (text: vocabulary and tokenizer settings; a series: all of it):
+// The data file without its examples (text: vocabulary and tokenizer settings, val_by_movie cleared; a
+// series: all of it):
 // what a trained model needs to read new input. The CLI and the page keep it in the checkpoint
 // (rnl_model_set_meta), so `predict` needs no data file.
 rnl_status rnl_dataset_write_description(const rnl_dataset *ds, uint8_t **out, size_t *n);
@@ -270,7 +271,8 @@ typedef struct {
 } rnl_text_csv_info;
 
 // cfg: sizes (or RNL_TEXT_CSV_ALL: all of the test part, and of the training part a tenth to validation),
-// vocabulary, max_len, keep_end, seed; val_by_movie must be 0 (rows have no movies). `info` (may be NULL) receives the row counts once the rows are read.
+// vocabulary, max_len, keep_end, seed; val_by_movie must be 0 (rows have no movies). `info` (may be NULL)
+// receives the row counts once the rows are read.
 rnl_status rnl_text_csv_dataset(const char *label, const char *text, size_t n, const rnl_imdb_config *cfg,
                                 rnl_dataset **out, rnl_text_csv_info *info);
 

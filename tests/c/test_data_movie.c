@@ -170,6 +170,15 @@ static void test_whole_movies(void) {
     for (int m = 0; m < 4000; m++) rboth += rseen[m] == 3;
     CHECK(rboth > 0, "the random validation split shares %d movies with train", rboth);
 
+    // A model's meta bytes (the description) do not depend on how validation was drawn.
+    size_t nd, nr;
+    uint8_t *dd = NULL, *dr = NULL;
+    CHECK_OK(rnl_dataset_write_description(ds, &dd, &nd));
+    CHECK_OK(rnl_dataset_write_description(ref, &dr, &nr));
+    CHECK(dd && dr && nd == nr && memcmp(dd, dr, nd) == 0, "the description is the one without the flag (%zu vs %zu bytes)", nd, nr);
+    free(dd);
+    free(dr);
+
     // Deterministic and order-free: tar bytes in 7-byte chunks give the same file.
     rnl_dataset *again = build(&t, &c, 7, NULL);
     CHECK(again && same_bytes(ds, again), "the same subset from 7-byte chunks");

@@ -107,7 +107,7 @@ test('valByMovie: no movie on both sides of the file, and validation is balanced
   ds.free();
 });
 
-test('valByMovie false or left out: the file of before; the urls files change nothing', { skip: noCli }, async () => {
+test('valByMovie false or left out: the file of before; the urls files change nothing; the same model description', { skip: noCli }, async () => {
   assert.equal(lab.dataDefaults.valByMovie, false);
   const want = nativeSubset(BARE, []);
   for (const valByMovie of [undefined, false]) {
@@ -117,6 +117,11 @@ test('valByMovie false or left out: the file of before; the urls files change no
     assert.doesNotMatch(ds.describe(), /movies/);
     ds.free();
   }
+  // What a model keeps of its data (its meta bytes) is the same either way: the vocabulary and tokenizer.
+  const plain = await lab.prepareImdb(readFileSync(TAR), opts), byMovie = await lab.prepareImdb(readFileSync(TAR), { ...opts, valByMovie: true });
+  assert.deepEqual(byMovie.description(), plain.description());
+  plain.free();
+  byMovie.free();
 });
 
 test('valByMovie: the core\'s messages (no urls files, a reviews CSV), and a non-boolean named', { skip: noCli }, async () => {

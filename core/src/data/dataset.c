@@ -270,6 +270,9 @@ rnl_status rnl_dataset_write_description(const rnl_dataset *ds, uint8_t **out, s
     int64_t zero = 0;
     d.n_train = d.n_val = d.n_test = 0;
     d.offsets = &zero;
+    // How validation was drawn is no part of how a model reads text: a model of a by-movie file keeps the
+    // meta bytes of the same vocabulary drawn at random, and can be evaluated on either file.
+    d.val_by_movie = 0;
     return rnl_dataset_write(&d, out, n);
 }
 
