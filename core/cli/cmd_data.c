@@ -95,12 +95,12 @@ int cmd_data(int argc, char **argv) {
             return cli_error("data", "%s not found. Give the path of aclImdb_v1.tar.gz (or an unpacked aclImdb/ directory, or a CSV file); "
                                      "'npm run data' downloads the archive when online", source);
         fprintf(stderr, "reading %s ...\n", source);
-        rnl_imdb *im;
+        rnl_imdb *im;  // rnl_imdb_load's steps, the reader kept for its movie counts
         st = rnl_imdb_create(&im, &ic);
         if (!st) st = rnl_imdb_read(im, source);
         if (!st) st = rnl_imdb_build(im, &ds);
         if (!st) rnl_imdb_movies(im, &movies[0], &movies[1]);
-        if (im) rnl_imdb_destroy(im);
+        rnl_imdb_destroy(im);
     }
     if (st) return cli_error("data", "%s", rnl_last_error());
     int rc = 0;
