@@ -314,6 +314,11 @@ export interface TextSubsetOptions {
   maxLen?: number;
   /** Keep a long review's last maxLen tokens (where its verdict usually is) instead of its first. Default false, as the CLI. */
   keepEnd?: boolean;
+  /**
+   * Validation made of whole movies, none of them in train (as the test set's movies are apart from the training half's);
+   * reads the archive's train/urls_{pos,neg}.txt. IMDB sources only (a reviews CSV has no movies). Default false, as the CLI.
+   */
+  valByMovie?: boolean;
   /** Seed of the selection: the same seed gives the same subset on every face. Default 1. */
   seed?: Seed;
 }
@@ -379,6 +384,8 @@ export class Dataset {
   readonly maxLen: number | null;
   /** Text: whether long reviews kept their last tokens; null for a series. */
   readonly keepEnd: boolean | null;
+  /** Text: whether validation holds whole movies, none of them in train; null for a series. */
+  readonly valByMovie: boolean | null;
   /** Text: the selection seed; null for a series. */
   readonly seed: number | null;
   /** Series: input steps per window, values predicted, training mean and std (population), the column, the number of values (all parts). */
@@ -871,7 +878,7 @@ export class RnnLab {
 
   /** The defaults of `rnnlab data` (rnl_imdb_default, rnl_series_default). */
   readonly dataDefaults: Readonly<{ train: number; val: number; test: number; vocab: number; maxLen: number; keepEnd: boolean; seed: number;
-    window: number; horizon: number; valFrac: number; testFrac: number }>;
+    valByMovie: boolean; window: number; horizon: number; valFrac: number; testFrac: number }>;
   /** A dataset from the bytes of a .rnld file (fetched by URL, from IndexedDB, ...). `name` labels messages. */
   openDataset(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, opts?: { name?: string }): Dataset;
   /**

@@ -10,7 +10,8 @@
 void rnlw_dataset_info(rnlw_dataset_desc *out, const rnl_dataset *ds) {
     int text = ds->kind == RNL_DATASET_TEXT;
     *out = (rnlw_dataset_desc){text, ds->n_train, ds->n_val, ds->n_test, text ? rnl_vocab_size(ds->vocab) : 0, ds->max_len,
-                               ds->keep_end, ds->window, ds->horizon, ds->mean, ds->std, ds->n_values, ds->seed, ds->column};
+                               ds->keep_end, ds->window, ds->horizon, ds->mean, ds->std, ds->n_values, ds->seed, ds->column,
+                               ds->val_by_movie};
 }
 
 rnl_dataset *rnlw_dataset_read(const uint8_t *buf, size_t n, const char *label) {

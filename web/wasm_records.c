@@ -72,7 +72,7 @@ static const rnlw_field dataset_info_fields[] = {
     F(rnlw_dataset_desc, n_test, RNLW_I32), F(rnlw_dataset_desc, vocab, RNLW_I32), F(rnlw_dataset_desc, max_len, RNLW_I32),
     F(rnlw_dataset_desc, keep_end, RNLW_BOOL), F(rnlw_dataset_desc, window, RNLW_I32), F(rnlw_dataset_desc, horizon, RNLW_I32),
     F(rnlw_dataset_desc, mean, RNLW_F64), F(rnlw_dataset_desc, std, RNLW_F64), F(rnlw_dataset_desc, n_values, RNLW_I32),
-    F(rnlw_dataset_desc, seed, RNLW_U64), F(rnlw_dataset_desc, column, RNLW_STR),
+    F(rnlw_dataset_desc, seed, RNLW_U64), F(rnlw_dataset_desc, column, RNLW_STR), F(rnlw_dataset_desc, val_by_movie, RNLW_BOOL),
 };
 
 static const rnlw_field batch_fields[] = {
@@ -91,7 +91,7 @@ static const rnlw_field trace_fields[] = {
 static const rnlw_field imdb_config_fields[] = {
     F(rnl_imdb_config, n_train, RNLW_I32), F(rnl_imdb_config, n_val, RNLW_I32), F(rnl_imdb_config, n_test, RNLW_I32),
     F(rnl_imdb_config, vocab_words, RNLW_I32), F(rnl_imdb_config, max_len, RNLW_I32), F(rnl_imdb_config, keep_end, RNLW_BOOL),
-    F(rnl_imdb_config, seed, RNLW_U64),
+    F(rnl_imdb_config, seed, RNLW_U64), F(rnl_imdb_config, val_by_movie, RNLW_BOOL),
 };
 
 static const rnlw_field series_config_fields[] = {

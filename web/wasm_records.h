@@ -104,6 +104,7 @@ typedef struct {
     int n_values;
     uint64_t seed;           // of the selection (text)
     const char *column;      // series: the column read
+    int val_by_movie;        // text: validation holds whole movies
 } rnlw_dataset_desc;
 
 // "batch": a batch the core made (a task's, a dataset's): pointers (NULL when absent) and value counts.

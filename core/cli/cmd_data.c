@@ -31,6 +31,8 @@ static const char *data_help =
     "  --vocab N        most frequent training words to keep (default 10000)\n"
     "  --max-len N      tokens kept per review (default 200)\n"
     "  --keep-end       keep the last max-len tokens instead of the first\n"
+    "  --val-by-movie   validation made of whole movies, none of them in train (as the test set's movies are\n"
+    "                   apart from the training half's); reads train/urls_{pos,neg}.txt for each review's movie\n"
     "  --seed N         seed of the selection (default 1)\n"
     "CSV time series (chronological train/val/test parts, normalised with the training part's statistics):\n"
     "  --column NAME    the numeric column (default: the only numeric one)\n"
@@ -55,6 +57,7 @@ int cmd_data(int argc, char **argv) {
         else if (args_is(&a, "--vocab")) args_limit(&a, &vocab, "vocab_words");
         else if (args_is(&a, "--max-len")) args_limit(&a, &ic.max_len, "max_len");
         else if (args_is(&a, "--keep-end")) ic.keep_end = 1;
+        else if (args_is(&a, "--val-by-movie")) ic.val_by_movie = 1;
         else if (args_is(&a, "--seed")) args_u64(&a, &ic.seed);
         else if (args_is(&a, "--column")) args_str(&a, &column);
         else if (args_is(&a, "--window")) args_limit(&a, &window, "window");
@@ -76,7 +79,10 @@ int cmd_data(int argc, char **argv) {
     if (window > 0) sc.window = window;
     if (horizon > 0) sc.horizon = horizon;
     int csv = column || ends_with(source, ".csv") || ends_with(source, ".CSV");
+    if (csv && ic.val_by_movie)
+        return args_error(&a, "--val-by-movie is for IMDB reviews (the archive's urls files name their movies), not a CSV series"), 2;
     rnl_status st;
+    int movies[2] = {0, 0};
     if (csv) {
         rnl_series s;
         memset(&s, 0, sizeof s);
@@ -89,7 +95,12 @@ int cmd_data(int argc, char **argv) {
             return cli_error("data", "%s not found. Give the path of aclImdb_v1.tar.gz (or an unpacked aclImdb/ directory, or a CSV file); "
                                      "'npm run data' downloads the archive when online", source);
         fprintf(stderr, "reading %s ...\n", source);
-        st = rnl_imdb_load(source, &ic, &ds);
+        rnl_imdb *im;  // rnl_imdb_load's steps, the reader kept for its movie counts
+        st = rnl_imdb_create(&im, &ic);
+        if (!st) st = rnl_imdb_read(im, source);
+        if (!st) st = rnl_imdb_build(im, &ds);
+        if (!st) rnl_imdb_movies(im, &movies[0], &movies[1]);
+        rnl_imdb_destroy(im);
     }
     if (st) return cli_error("data", "%s", rnl_last_error());
     int rc = 0;
@@ -98,6 +109,7 @@ int cmd_data(int argc, char **argv) {
         struct stat sb;
         rnl_dataset_describe(ds, desc, sizeof desc);
         printf("wrote %s (%lld bytes): %s\n", out, stat(out, &sb) == 0 ? (long long)sb.st_size : -1LL, desc);
+        if (ic.val_by_movie) printf("movies: %d in train, %d in validation\n", movies[0], movies[1]);
     }
     rnl_dataset_destroy(ds);
     return rc;

@@ -140,6 +140,7 @@ typedef struct {
     rnl_vocab *vocab;
     int max_len;                 // every length is in 1..max_len
     int keep_end;                // 1: longer reviews kept their last max_len tokens, 0: their first
+    int val_by_movie;            // 1: validation holds whole movies, none of them in train (IMDB only)
     int64_t *offsets;            // (n + 1): example i is tokens[offsets[i] .. offsets[i+1])
     int32_t *tokens;             // (offsets[n]) ids in 1..vocab size - 1 (never <pad>)
     uint8_t *labels;             // (n) 0 = negative, 1 = positive
@@ -172,7 +173,8 @@ void rnl_dataset_describe(const rnl_dataset *ds, char *buf, size_t cap);
 // `*out` of rnl_dataset_write is released with free().
 rnl_status rnl_dataset_write(const rnl_dataset *ds, uint8_t **out, size_t *n);
 rnl_status rnl_dataset_save(const rnl_dataset *ds, const char *path);
-// The data file without its examples (text: vocabulary and tokenizer settings; a series: all of it):
+// The data file without its examples (text: vocabulary and tokenizer settings, val_by_movie cleared; a
+// series: all of it):
 // what a trained model needs to read new input. The CLI and the page keep it in the checkpoint
 // (rnl_model_set_meta), so `predict` needs no data file.
 rnl_status rnl_dataset_write_description(const rnl_dataset *ds, uint8_t **out, size_t *n);
@@ -207,6 +209,14 @@ rnl_status rnl_dataset_epoch_order(const rnl_dataset *ds, rnl_split s, uint64_t 
 // next n_val/2 validation; test: the n_test/2 lowest). So a directory and an archive give the same
 // subset. The vocabulary is counted over the whole training split (all 25,000 reviews, the validation
 // ones included: counts carry no labels); the test split is never counted.
+//
+// val_by_movie: the official test movies are disjoint from the training half's, but a random validation
+// split shares movies (titles, actors, plots) with training, so it flatters memorised names. With it,
+// the same kept reviews (train + val) are partitioned by movie instead: the movie of review id k of a
+// label is the tt number on line k of train/urls_pos.txt or urls_neg.txt (read from the same source; in
+// the archive they come after the reviews, so the partition waits for rnl_imdb_build). Movies are taken
+// in an order drawn from the seed, and one goes to validation when its reviews of each label still fit;
+// the build fails, saying so, if whole movies cannot fill validation exactly.
 
 typedef struct {
     int n_train, n_val, n_test;  // reviews per split, half negative, half positive (odd: one more pos)
@@ -214,6 +224,7 @@ typedef struct {
     int max_len;                 // tokens kept per review
     int keep_end;                // 0: keep the first max_len tokens, 1: the last
     uint64_t seed;
+    int val_by_movie;            // 0: validation reviews at random, 1: whole movies (needs train/urls_*.txt)
 } rnl_imdb_config;
 
 typedef struct rnl_imdb rnl_imdb;
@@ -226,7 +237,8 @@ rnl_status rnl_imdb_read(rnl_imdb *im, const char *path);
 // Raw (uncompressed) tar bytes in chunks of any size, then rnl_imdb_end_tar once.
 rnl_status rnl_imdb_feed_tar(rnl_imdb *im, const uint8_t *bytes, size_t n);
 rnl_status rnl_imdb_end_tar(rnl_imdb *im);
-// One file by its path inside the layout (".../train/pos/123_8.txt"); others are ignored.
+// One file by its path inside the layout (".../train/pos/123_8.txt"; with val_by_movie also
+// ".../train/urls_pos.txt" and "urls_neg.txt"); others are ignored.
 rnl_status rnl_imdb_add_file(rnl_imdb *im, const char *name, const char *text, size_t n);
 // One review given directly: split 0 train / 1 test, label 0 neg / 1 pos, rating 1..10 (0: unknown).
 rnl_status rnl_imdb_add_review(rnl_imdb *im, int split, int label, uint32_t id, int rating,
@@ -234,8 +246,11 @@ rnl_status rnl_imdb_add_review(rnl_imdb *im, int split, int label, uint32_t id, 
 // Reviews seen so far: [split 0 train / 1 test][label 0 neg / 1 pos]; *unsup: train/unsup files.
 void rnl_imdb_counts(const rnl_imdb *im, int counts[2][2], int *unsup);
 const rnl_word_counts *rnl_imdb_word_counts(const rnl_imdb *im);  // of the training split
-// Builds the subset: fails if a split or label has no reviews or fewer than asked for.
+// Builds the subset: fails if a split or label has no reviews or fewer than asked for (with val_by_movie:
+// or a urls file is missing, a kept review has no line in it, or whole movies cannot fill validation).
 rnl_status rnl_imdb_build(rnl_imdb *im, rnl_dataset **out);
+// After a build with val_by_movie: the movies of the training and validation splits (0 and 0 without).
+void rnl_imdb_movies(const rnl_imdb *im, int *train, int *val);
 // create + read + build + destroy.
 rnl_status rnl_imdb_load(const char *path, const rnl_imdb_config *cfg, rnl_dataset **out);
 
@@ -256,7 +271,8 @@ typedef struct {
 } rnl_text_csv_info;
 
 // cfg: sizes (or RNL_TEXT_CSV_ALL: all of the test part, and of the training part a tenth to validation),
-// vocabulary, max_len, keep_end, seed. `info` (may be NULL) receives the row counts once the rows are read.
+// vocabulary, max_len, keep_end, seed; val_by_movie must be 0 (rows have no movies). `info` (may be NULL)
+// receives the row counts once the rows are read.
 rnl_status rnl_text_csv_dataset(const char *label, const char *text, size_t n, const rnl_imdb_config *cfg,
                                 rnl_dataset **out, rnl_text_csv_info *info);
 

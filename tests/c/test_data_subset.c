@@ -190,8 +190,8 @@ static void test_damage(void) {
     tu_put32(p + 36, 0x7fffffffu);
     EXPECT_BAD(p, n, "sub.rnld: max_len 2147483647 is outside 1..100000");
     FRESH();
-    tu_put32(p + 40, 2);
-    EXPECT_BAD(p, n, "sub.rnld: unknown flags 0x2");
+    tu_put32(p + 40, 4);  // bits 0 and 1 are keep_end and val_by_movie
+    EXPECT_BAD(p, n, "sub.rnld: unknown flags 0x4");
     FRESH();
     tu_put32(p + 44, 4);
     EXPECT_BAD(p, n, "token width 4 bytes does not fit a vocabulary of 40 (expected 2)");

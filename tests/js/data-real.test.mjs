@@ -1,7 +1,8 @@
 // data-real.test.mjs: prepareImdb on the real archive, ../shared/data/aclImdb_v1_labeled.tar.gz (or
 // $RNL_SHARED_DATA/...), streamed from disk through DecompressionStream: 25,000 training and 25,000 test
-// reviews, balanced; 1k and 2k subsets byte-identical to `rnnlab data` with the same flags; WebAssembly
-// memory far below the 107 MB tar. Prints the time of each build. Skipped, saying why, without the file.
+// reviews, balanced; 1k and 2k subsets, and a 5k one with validation by movie, byte-identical to `rnnlab
+// data` with the same flags; WebAssembly memory far below the 107 MB tar. Prints the time of each build.
+// Skipped, saying why, without the file.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,8 @@ const subsets = [
   { name: '1k subset, keep start', opts: { train: 1000, val: 200, test: 1000 }, flags: ['--train', '1000', '--val', '200', '--test', '1000'] },
   { name: '2k subset, keep end (npm run data\'s default)', opts: { train: 2000, val: 500, test: 2000, keepEnd: true },
     flags: ['--train', '2000', '--val', '500', '--test', '2000', '--keep-end'] },
+  { name: '5k subset, validation of whole movies', opts: { train: 4000, val: 1000, test: 1000, keepEnd: true, valByMovie: true },
+    flags: ['--train', '4000', '--val', '1000', '--test', '1000', '--keep-end', '--val-by-movie'] },
 ];
 
 for (const s of subsets) {

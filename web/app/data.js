@@ -20,14 +20,16 @@ function describeData(info) {
   if (info.kind === 'task') return '';
   const c = info.counts ?? {};
   if (info.kind === 'text')
-    return `${c.train ?? '?'} training, ${c.val ?? '?'} validation and ${c.test ?? '?'} test reviews; vocabulary ${info.vocabSize}, up to ${info.maxLen} words each.`;
+    return `${c.train ?? '?'} training, ${c.val ?? '?'} validation and ${c.test ?? '?'} test reviews; vocabulary ${info.vocabSize}, up to ${info.maxLen} words each` +
+      (info.valByMovie ? '; validation reviews are of other movies than the training ones.' : '.');
   return `column ${info.column ?? '?'}: ${c.train ?? '?'} training, ${c.val ?? '?'} validation and ${c.test ?? '?'} test windows of ${info.window} values` +
     (Number.isFinite(info.std) ? ` (training mean ${fmtNum(info.mean)}, standard deviation ${fmtNum(info.std)}).` : '.');
 }
 
-const subsetCacheKey = (cfg) => `imdb|${cfg.train}|${cfg.val}|${cfg.test}|${cfg.vocab}|${cfg.maxLen}|${cfg.keepEnd}`;
+const subsetCacheKey = (cfg) => `imdb|${cfg.train}|${cfg.val}|${cfg.test}|${cfg.vocab}|${cfg.maxLen}|${cfg.keepEnd}` +
+  (cfg.valByMovie ? '|movies' : '');  // without it, the key of the subsets kept before the field existed
 const imdbOpts = (cfg) => ({ train: cfg.train, val: cfg.val, test: cfg.test, vocab: cfg.vocab, maxLen: cfg.maxLen, keepEnd: cfg.keepEnd,
-  seed: 1 });
+  valByMovie: cfg.valByMovie, seed: 1 });
 const seriesOpts = (cfg) => ({ window: cfg.window, horizon: cfg.horizon });
 
 // The page's Content-Security-Policy (connect-src 'self', index.html) lets it fetch only from its own site:

@@ -92,7 +92,7 @@ function onFormChange(e) {
     updateVisibility();
     updateUrl();
   }
-  if (e?.target?.name && ['window', 'horizon', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd'].includes(e.target.name) && e.type === 'change') {
+  if (e?.target?.name && ['window', 'horizon', 'train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'valByMovie'].includes(e.target.name) && e.type === 'change') {
     if (state.files.text?.fromCache) state.files.text = null;  // another subset: look for it, or ask for the archive
     loadDataForTask({ auto: true });
   }

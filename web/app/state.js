@@ -87,7 +87,7 @@ export function wantedDataKey(cfg = state.cfg) {
   if (t === 'imdbfile' || t === 'imdbfull') {
     const f = state.files.text;
     if (!f) return null;
-    if (f.kind === 'archive') return `file:${f.id}|${cfg.train}|${cfg.val}|${cfg.test}|${cfg.vocab}|${cfg.maxLen}|${cfg.keepEnd}`;
+    if (f.kind === 'archive') return `file:${f.id}|${cfg.train}|${cfg.val}|${cfg.test}|${cfg.vocab}|${cfg.maxLen}|${cfg.keepEnd}|${cfg.valByMovie}`;
     return `file:${f.id}`;
   }
   if (t === 'csv') {

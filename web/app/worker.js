@@ -40,7 +40,8 @@ function datasetInfo(ds) {
     describe = String(ds.describe?.() ?? '');
   } catch {}
   return { kind: ds.kind, counts: { ...ds.counts }, vocabSize: ds.vocabSize ?? 0, maxLen: ds.maxLen ?? 0, window: ds.window ?? null,
-    horizon: ds.horizon ?? null, column: ds.column ?? null, mean: ds.mean ?? null, std: ds.std ?? null, describe };
+    horizon: ds.horizon ?? null, column: ds.column ?? null, mean: ds.mean ?? null, std: ds.std ?? null, valByMovie: !!ds.valByMovie,
+    describe };
 }
 
 function replaceData(next) {

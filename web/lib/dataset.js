@@ -30,6 +30,8 @@ export class Dataset extends CoreObject {
     this.vocabSize = text ? v.vocab : null;
     this.maxLen = text ? v.maxLen : null;
     this.keepEnd = text ? v.keepEnd : null;
+    /** Text: whether validation holds whole movies, none of them in train (prepareImdb's valByMovie). */
+    this.valByMovie = text ? v.valByMovie : null;
     this.window = text ? null : v.window;
     this.horizon = text ? null : v.horizon;
     this.mean = text ? null : v.mean;

@@ -436,6 +436,7 @@ export class RnnLab {
     this._c.rnlw_data_defaults(pt, ps);
     const t = heap.read('imdb_config', pt), s = heap.read('series_config', ps);
     return { train: t.nTrain, val: t.nVal, test: t.nTest, vocab: t.vocabWords, maxLen: t.maxLen, keepEnd: t.keepEnd, seed: t.seed,
+      valByMovie: t.valByMovie,
       window: s.window, horizon: s.horizon, valFrac: s.valFrac, testFrac: s.testFrac };
   }
 
@@ -450,9 +451,10 @@ export class RnnLab {
     const vocab = opts.vocab === undefined ? d.vocab : checkInt(opts.vocab, 'vocab', where, 1);
     const maxLen = opts.maxLen === undefined ? d.maxLen : checkInt(opts.maxLen, 'maxLen', where, 1);
     const keepEnd = opts.keepEnd === undefined ? 0 : checkBool(opts.keepEnd, 'keepEnd', where);
+    const valByMovie = opts.valByMovie === undefined ? 0 : checkBool(opts.valByMovie, 'valByMovie', where);
     const seed = opts.seed ?? d.seed;
     splitSeed(seed, where);  // checks it
-    return { nTrain: size('train'), nVal: size('val'), nTest: size('test'), vocabWords: vocab, maxLen, keepEnd, seed };
+    return { nTrain: size('train'), nVal: size('val'), nTest: size('test'), vocabWords: vocab, maxLen, keepEnd, seed, valByMovie };
   }
 
   /** A dataset from the bytes of a .rnld file (from `rnnlab data`, `npm run data` or Dataset.toBytes). */
@@ -493,7 +495,7 @@ export class RnnLab {
    */
   async prepareImdb(source, opts) {
     const where = 'prepareImdb';
-    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'onProgress', 'signal', 'yieldMs', 'name'], where);
+    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'valByMovie', 'seed', 'onProgress', 'signal', 'yieldMs', 'name'], where);
     const { onProgress, signal, yieldMs = 30 } = opts;
     checkFunction(onProgress, 'onProgress', where);
     checkNumber(yieldMs, 'yieldMs', where);
@@ -557,11 +559,12 @@ export class RnnLab {
    * An IMDB subset from files one by one: an unpacked aclImdb/ directory (Node), or the Files of an
    * <input webkitdirectory>. `files`: an iterable or async iterable of File objects (their
    * webkitRelativePath is used) or of { name, data } with data a Uint8Array, an ArrayBuffer, a Blob or a
-   * string. Names are paths ending in {train,test}/{pos,neg}/<id>_<rating>.txt; others are ignored.
+   * string. Names are paths ending in {train,test}/{pos,neg}/<id>_<rating>.txt (with valByMovie also
+   * train/urls_pos.txt and urls_neg.txt, the reviews' movies); others are ignored.
    */
   async prepareImdbFiles(files, opts) {
     const where = 'prepareImdbFiles';
-    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'onProgress', 'signal', 'yieldMs'], where);
+    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'valByMovie', 'seed', 'onProgress', 'signal', 'yieldMs'], where);
     const { onProgress, signal, yieldMs = 30 } = opts;
     checkFunction(onProgress, 'onProgress', where);
     if (!files || (typeof files[Symbol.asyncIterator] !== 'function' && typeof files[Symbol.iterator] !== 'function'))
@@ -610,7 +613,7 @@ export class RnnLab {
    */
   textCsvDataset(textOrBytes, opts) {
     const where = 'textCsvDataset';
-    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'seed', 'name'], where);
+    opts = checkKeys(opts, ['train', 'val', 'test', 'vocab', 'maxLen', 'keepEnd', 'valByMovie', 'seed', 'name'], where);
     const heap = this._heap, pc = heap.write('imdb_config', heap.slot(0), this._textOptions(opts, where, true)), pi = heap.slot(1);
     const bytes = textBytes(textOrBytes, where);
     const h = heap.withCopy(bytes, (p) => heap.withCString(opts.name ?? 'reviews CSV',

@@ -44,6 +44,8 @@ IMDB reviews (a deterministic, balanced subset; the test split is never used for
   --max-len N       tokens kept per review (default 200)
   --keep-end        keep the last max-len tokens (the default: a review's verdict is usually at its end)
   --keep-start      keep the first max-len tokens instead
+  --val-by-movie    validation made of whole movies, none of them in train (as the test set's movies are apart
+                    from the training half's); reads train/urls_{pos,neg}.txt for each review's movie
   --seed N          seed of the selection (default 1)
 CSV time series (chronological train/val/test parts, normalised with the training part's statistics):
   --series FILE     the CSV file
@@ -70,7 +72,7 @@ const LIMIT_FLAGS = { '--train': 'n_train', '--val': 'n_val', '--test': 'n_test'
   '--window': 'window', '--horizon': 'horizon' };
 const FLOAT_FLAGS = { '--val-frac': [0, 0.99], '--test-frac': [0, 0.99] };
 const STRING_FLAGS = ['--source', '--series', '--column', '--out', '--data-dir', '--wasm'];
-const BOOL_FLAGS = ['--keep-end', '--keep-start'];
+const BOOL_FLAGS = ['--keep-end', '--keep-start', '--val-by-movie'];
 
 // limits null: any number for the limited flags (the first pass, before the module is loaded).
 function parseArgs(argv, limits) {
@@ -82,7 +84,7 @@ function parseArgs(argv, limits) {
   const f = parseFlags(argv, { ints, floats: FLOAT_FLAGS, seeds: ['--seed'], strings: STRING_FLAGS, bools: BOOL_FLAGS });
   if (f.help) return f;
   if (f['--keep-end'] && f['--keep-start']) throw new UsageError('give --keep-end or --keep-start, not both');
-  const imdbOnly = ['--source', '--train', '--val', '--test', '--vocab', '--max-len', '--keep-end', '--keep-start', '--seed'];
+  const imdbOnly = ['--source', '--train', '--val', '--test', '--vocab', '--max-len', '--keep-end', '--keep-start', '--val-by-movie', '--seed'];
   const seriesOnly = ['--column', '--window', '--horizon', '--val-frac', '--test-frac'];
   if (f['--series']) {
     const bad = imdbOnly.filter((k) => k in f);
@@ -233,9 +235,9 @@ async function archivePath(f, dataDir) {
   return dest;
 }
 
-// The review files of an unpacked aclImdb/ directory (or its parent), read one at a time. train/unsup is
-// left out: the core only counts it.
-async function* reviewFiles(dir) {
+// The review files of an unpacked aclImdb/ directory (or its parent), read one at a time, then (byMovie)
+// train/urls_{neg,pos}.txt, the reviews' movies. train/unsup is left out: the core only counts it.
+async function* reviewFiles(dir, byMovie) {
   let root = dir;
   if (!(await stat(join(dir, 'train')).catch(() => null)) && (await stat(join(dir, 'aclImdb')).catch(() => null))) root = join(dir, 'aclImdb');
   for (const split of ['train', 'test'])
@@ -247,6 +249,10 @@ async function* reviewFiles(dir) {
       for (const name of names.sort())
         if (name.endsWith('.txt')) yield { name: `aclImdb/${split}/${label}/${name}`, data: await readFile(join(sub, name)) };
     }
+  for (const label of byMovie ? ['neg', 'pos'] : []) {
+    const data = await readFile(join(root, 'train', `urls_${label}.txt`)).catch(() => null);
+    if (data) yield { name: `aclImdb/train/urls_${label}.txt`, data };  // a missing one is named by the core
+  }
 }
 
 function countsLine(c) {
@@ -281,14 +287,14 @@ async function main(argv) {
     out = f['--out'] ?? join(dataDir, `${basename(path).replace(/\.csv$/i, '')}.rnld`);
   } else {
     const opts = { train: f['--train'] ?? 2000, val: f['--val'] ?? 500, test: f['--test'] ?? 2000, vocab: f['--vocab'] ?? 10000,
-      maxLen: f['--max-len'] ?? 200, keepEnd: !f['--keep-start'], seed: f['--seed'] ?? 1 };
+      maxLen: f['--max-len'] ?? 200, keepEnd: !f['--keep-start'], valByMovie: !!f['--val-by-movie'], seed: f['--seed'] ?? 1 };
     const source = await archivePath(f, dataDir);
     const st = await stat(source);
     const onProgress = (p) => progressLine(`  ${p.files !== undefined ? `${p.files} files` : `${(p.bytesIn / 1e6).toFixed(1)} MB`}, ` +
       `${p.reviews.toLocaleString('en')} reviews`);
     if (st.isDirectory()) {
       console.error(`reading the directory ${shown(source)} ...`);
-      ds = await lab.prepareImdbFiles(reviewFiles(source), { ...opts, onProgress });
+      ds = await lab.prepareImdbFiles(reviewFiles(source, opts.valByMovie), { ...opts, onProgress });
     } else {
       console.error(`reading ${shown(source)} (${bytesText(st.size)}) ...`);
       ds = await lab.prepareImdb(createReadStream(source, { highWaterMark: 1 << 20 }), { ...opts, name: basename(source), onProgress });

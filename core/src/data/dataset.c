@@ -16,6 +16,9 @@ static const uint8_t MAGIC[8] = {'R', 'N', 'L', 'D', 'A', 'T', 'A', 0};
 #define TEXT_HEADER 72
 #define SERIES_HEADER 120
 #define TOKENIZER_VERSION 1
+// Text header flags (offset 40).
+#define FLAG_KEEP_END 1u      // longer reviews kept their last max_len tokens
+#define FLAG_VAL_BY_MOVIE 2u  // validation holds whole movies (rnl_imdb_config.val_by_movie)
 
 // --- The in-memory dataset ----------------------------------------------------------------------
 
@@ -69,9 +72,10 @@ void rnl_dataset_shape(const rnl_dataset *ds, rnl_config *cfg) {
 
 void rnl_dataset_describe(const rnl_dataset *ds, char *buf, size_t cap) {
     if (ds->kind == RNL_DATASET_TEXT)
-        snprintf(buf, cap, "text: %d train / %d val / %d test reviews, vocab %d, max_len %d (keep %s), seed %llu",
+        snprintf(buf, cap, "text: %d train / %d val / %d test reviews, vocab %d, max_len %d (keep %s), seed %llu%s",
                  ds->n_train, ds->n_val, ds->n_test, rnl_vocab_size(ds->vocab), ds->max_len,
-                 ds->keep_end ? "end" : "start", (unsigned long long)ds->seed);
+                 ds->keep_end ? "end" : "start", (unsigned long long)ds->seed,
+                 ds->val_by_movie ? "; validation holds whole movies, none of them in train" : "");
     else
         snprintf(buf, cap, "series '%s': %d values (%d / %d / %d), window %d, horizon %d: %d train / %d val / %d test "
                  "windows; train mean %.4g, std %.4g",
@@ -195,7 +199,7 @@ static rnl_status write_text(const rnl_dataset *ds, uint8_t **out, size_t *nout)
     rnl_put_u32(p + 28, (uint32_t)V);
     rnl_put_u32(p + 32, (uint32_t)vocab_bytes);
     rnl_put_u32(p + 36, (uint32_t)ds->max_len);
-    rnl_put_u32(p + 40, ds->keep_end ? 1u : 0u);
+    rnl_put_u32(p + 40, (ds->keep_end ? FLAG_KEEP_END : 0u) | (ds->val_by_movie ? FLAG_VAL_BY_MOVIE : 0u));
     rnl_put_u32(p + 44, (uint32_t)tb);
     rnl_put_u64(p + 48, total);
     rnl_put_u64(p + 56, ds->seed);
@@ -266,6 +270,9 @@ rnl_status rnl_dataset_write_description(const rnl_dataset *ds, uint8_t **out, s
     int64_t zero = 0;
     d.n_train = d.n_val = d.n_test = 0;
     d.offsets = &zero;
+    // How validation was drawn is no part of how a model reads text: a model of a by-movie file keeps the
+    // meta bytes of the same vocabulary drawn at random, and can be evaluated on either file.
+    d.val_by_movie = 0;
     return rnl_dataset_write(&d, out, n);
 }
 
@@ -296,7 +303,7 @@ static rnl_status read_text(const uint8_t *buf, size_t n, const char *what, rnl_
     if ((uint64_t)vocab_bytes > (uint64_t)(V - 2) * RNL_TOKEN_MAX || vocab_bytes < V - 2)
         return rnl_fail(F, "%s: vocabulary of %u words cannot take %u bytes", what, V - 2, vocab_bytes);
     if (max_len < 1 || max_len > RNL_MAX_STEPS) return rnl_fail(F, "%s: max_len %u is outside 1..%d", what, max_len, RNL_MAX_STEPS);
-    if (flags > 1) return rnl_fail(F, "%s: unknown flags 0x%x", what, flags);
+    if (flags & ~(FLAG_KEEP_END | FLAG_VAL_BY_MOVIE)) return rnl_fail(F, "%s: unknown flags 0x%x", what, flags);
     if (tb != (V <= 65536 ? 2u : 4u))
         return rnl_fail(F, "%s: token width %u bytes does not fit a vocabulary of %u (expected %u)", what, tb, V, V <= 65536 ? 2u : 4u);
     if (total > RNL_DATA_MAX_TOKENS || total < count || total > count * max_len)
@@ -321,7 +328,8 @@ static rnl_status read_text(const uint8_t *buf, size_t n, const char *what, rnl_
     ds->n_train = (int)n_train, ds->n_val = (int)n_val, ds->n_test = (int)n_test;
     ds->seed = seed;
     ds->max_len = (int)max_len;
-    ds->keep_end = (int)(flags & 1);
+    ds->keep_end = (flags & FLAG_KEEP_END) != 0;
+    ds->val_by_movie = (flags & FLAG_VAL_BY_MOVIE) != 0;
     size_t nn = (size_t)count;
     ds->offsets = malloc(sizeof(int64_t) * (nn + 1));
     ds->tokens = malloc(sizeof(int32_t) * (size_t)total);

@@ -3,7 +3,9 @@
 // one. Each gets a priority from rnl_rng seeded with (seed, split, label, id); per split and label a
 // max-heap keeps the reviews with the lowest priorities, text included, and drops the rest as they come.
 // So the result does not depend on the order files arrive in, and memory stays near the subset's size
-// plus the training split's word counts. rnnlab_data.h states what goes where.
+// plus the training split's word counts. rnnlab_data.h states what goes where. With val_by_movie the
+// train/urls_*.txt files give each training review its movie, and the build partitions the kept
+// training-half reviews into train and validation by whole movies (section "Whole movies").
 #define _POSIX_C_SOURCE 200809L  // opendir, stat
 
 #include <dirent.h>
@@ -22,9 +24,19 @@ typedef struct {
     uint64_t prio;
     uint32_t id;
     uint8_t rating, label;
+    uint8_t to_val;  // val_by_movie: its movie went to validation (set by the build)
+    uint32_t movie;  // val_by_movie: the tt number of its movie (set by the build)
     char *text;
     size_t len;
 } kept;
+
+// A training-half movie with kept reviews (val_by_movie).
+typedef struct {
+    uint32_t tt;
+    uint64_t order;  // a hash of the seed and tt: movies are offered to validation by increasing order
+    int n[2];        // its kept reviews per label
+    int first;       // its first review in the list sorted by movie
+} movie;
 
 typedef struct {
     kept *e;  // max-heap on (prio, id): the root is the first to be dropped
@@ -38,11 +50,14 @@ struct rnl_imdb {
     int want[2][2];           // reviews kept per split and label
     heap heaps[2][2];
     rnl_tar_reader *tar;      // of rnl_imdb_feed_tar
+    uint32_t *urls[2];        // val_by_movie: per label, the tt number of training review id k (urls_*.txt line k)
+    int n_urls[2];            // lines read; -1: the file was not seen
+    int movies[2];            // after a by-movie build: movies in train and in validation
 };
 
 rnl_imdb_config rnl_imdb_default(void) {
     rnl_imdb_config c = {.n_train = 5000, .n_val = 1000, .n_test = 5000, .vocab_words = 10000, .max_len = 200,
-                         .keep_end = 0, .seed = 1};
+                         .keep_end = 0, .seed = 1, .val_by_movie = 0};
     return c;
 }
 
@@ -58,9 +73,12 @@ rnl_status rnl_imdb_create(rnl_imdb **out, const rnl_imdb_config *cfg) {
     if (c->max_len < 1 || c->max_len > RNL_MAX_STEPS)
         return rnl_fail(RNL_ERR_ARG, "imdb: max_len %d is outside 1..%d", c->max_len, RNL_MAX_STEPS);
     if (c->keep_end != 0 && c->keep_end != 1) return rnl_fail(RNL_ERR_ARG, "imdb: keep_end %d is not 0 or 1", c->keep_end);
+    if (c->val_by_movie != 0 && c->val_by_movie != 1)
+        return rnl_fail(RNL_ERR_ARG, "imdb: val_by_movie %d is not 0 or 1", c->val_by_movie);
     rnl_imdb *im = calloc(1, sizeof *im);
     if (!im) return rnl_fail(RNL_ERR_NOMEM, "imdb: out of memory");
     im->cfg = *c;
+    im->n_urls[0] = im->n_urls[1] = -1;
     rnl_status st = rnl_word_counts_create(&im->counts);
     if (st != RNL_OK) {
         free(im);
@@ -92,6 +110,8 @@ void rnl_imdb_destroy(rnl_imdb *im) {
         }
     rnl_word_counts_destroy(im->counts);
     rnl_tar_destroy(im->tar);
+    free(im->urls[0]);
+    free(im->urls[1]);
     free(im);
 }
 
@@ -163,7 +183,8 @@ rnl_status rnl_imdb_add_review(rnl_imdb *im, int split, int label, uint32_t id, 
     char *copy = malloc(n ? n : 1);
     if (!copy) return rnl_fail(RNL_ERR_NOMEM, "imdb: out of memory keeping review %u", id);
     memcpy(copy, text, n);
-    kept k = {priority(im->cfg.seed, split, label, id), id, (uint8_t)rating, (uint8_t)label, copy, n};
+    kept k = {.prio = priority(im->cfg.seed, split, label, id), .id = id, .rating = (uint8_t)rating,
+              .label = (uint8_t)label, .text = copy, .len = n};
     heap *h = &im->heaps[split][label];
     if (h->n < im->want[split][label]) {
         h->e[h->n++] = k;
@@ -229,9 +250,56 @@ static int parse_review_path(const char *name, int *split, int *label, uint32_t 
     return 1;
 }
 
+// ".../train/urls_pos.txt" or "urls_neg.txt": its label (1 pos, 0 neg); -1 for any other path.
+static int urls_label(const char *name) {
+    size_t n = strlen(name);
+    for (int l = 0; l < 2; l++) {
+        char tail[32];
+        snprintf(tail, sizeof tail, "train/urls_%s.txt", LABEL_NAME[l]);
+        size_t k = strlen(tail);
+        if (n >= k && strcmp(name + n - k, tail) == 0 && (n == k || name[n - k - 1] == '/')) return l;
+    }
+    return -1;
+}
+
+// A urls file: line k is "http://www.imdb.com/title/tt<digits>/usercomments", the movie of review id k.
+static rnl_status add_urls(rnl_imdb *im, int label, const char *name, const char *text, size_t n) {
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++) lines += text[i] == '\n';
+    if (n && text[n - 1] != '\n') lines++;
+    if (lines > (size_t)RNL_DATA_MAX_EXAMPLES)
+        return rnl_fail(RNL_ERR_FORMAT, "'%.300s': %zu lines (limit %d)", name, lines, RNL_DATA_MAX_EXAMPLES);
+    uint32_t *tt = malloc(sizeof(uint32_t) * (lines ? lines : 1));
+    if (!tt) return rnl_fail(RNL_ERR_NOMEM, "imdb: out of memory for '%.300s'", name);
+    const char *p = text, *end = text + n;
+    for (size_t k = 0; k < lines; k++) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        const char *t = NULL;
+        for (const char *q = p; q + 8 < eol && !t; q++)
+            if (memcmp(q, "/title/tt", 9) == 0) t = q + 9;
+        uint64_t v = 0;
+        int d = 0;
+        for (; t && t < eol && *t >= '0' && *t <= '9' && d < 10; t++, d++) v = v * 10 + (uint64_t)(*t - '0');
+        if (!t || d == 0 || d > 9) {
+            free(tt);
+            int shown = eol - p < 60 ? (int)(eol - p) : 60;
+            return rnl_fail(RNL_ERR_FORMAT, "'%.300s': line %zu is not an IMDB title URL (expected .../title/tt<digits>/..., "
+                            "found '%.*s')", name, k + 1, shown, p);
+        }
+        tt[k] = (uint32_t)v;
+        p = eol + 1;
+    }
+    free(im->urls[label]);
+    im->urls[label] = tt;
+    im->n_urls[label] = (int)lines;
+    return RNL_OK;
+}
+
 rnl_status rnl_imdb_add_file(rnl_imdb *im, const char *name, const char *text, size_t n) {
     int split, label, rating;
     uint32_t id;
+    if (im->cfg.val_by_movie && (label = urls_label(name)) >= 0) return add_urls(im, label, name, text, n);
     int k = parse_review_path(name, &split, &label, &id, &rating);
     if (k == 2) im->unsup++;
     if (k == 0 || k == 2) return RNL_OK;
@@ -246,6 +314,7 @@ static int tar_want(void *user, const char *name, uint64_t size) {
     rnl_imdb *im = user;
     int split, label, rating;
     uint32_t id;
+    if (im->cfg.val_by_movie && urls_label(name) >= 0) return 1;
     int k = parse_review_path(name, &split, &label, &id, &rating);
     if (k == 2) im->unsup++;  // counted by name, never read
     if (k == 0 || k == 2) return 0;
@@ -281,6 +350,11 @@ rnl_status rnl_imdb_end_tar(rnl_imdb *im) {
 static int is_dir(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int is_file(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 // Reads a whole small file into *buf (grown as needed).
@@ -351,6 +425,14 @@ static rnl_status read_dir(rnl_imdb *im, const char *dir) {
             }
             closedir(d);
         }
+    // The movies of the training reviews; a missing file is reported by the build, as for a tar.
+    for (int l = 0; l < 2 && st == RNL_OK && im->cfg.val_by_movie; l++) {
+        snprintf(path, sizeof path, "%s/train/urls_%s.txt", base, LABEL_NAME[l]);
+        size_t n = 0;
+        if (!is_file(path)) continue;
+        st = read_small_file(path, &buf, &cap, &n);
+        if (st == RNL_OK) st = add_urls(im, l, path, buf, n);
+    }
     free(buf);
     if (st != RNL_OK) return st;
     snprintf(path, sizeof path, "%s/train/unsup", base);
@@ -383,7 +465,7 @@ rnl_status rnl_imdb_read(rnl_imdb *im, const char *path) {
 #endif
 }
 
-// --- Building the subset ------------------------------------------------------------------------
+// --- Ordering -----------------------------------------------------------------------------------
 
 static int by_priority(const void *pa, const void *pb) {
     const kept *a = *(const kept *const *)pa, *b = *(const kept *const *)pb;
@@ -396,6 +478,99 @@ static int by_priority_value(const void *pa, const void *pb) {
     const kept *a = pa, *b = pb;
     return by_priority(&a, &b);
 }
+
+// --- Whole movies -------------------------------------------------------------------------------
+
+// The order in which movies are offered to validation: like a review's priority, with the key 4 << 32 | tt
+// (4: apart from the reviews' keys, whose high word is 2 * split + label, 0..3).
+static uint64_t movie_order(uint64_t seed, uint32_t tt) {
+    uint64_t key = ((uint64_t)4 << 32) | tt;
+    rnl_rng r;
+    rnl_rng_seed(&r, seed ^ (key * 0x9e3779b97f4a7c15ull));
+    return rnl_rng_next(&r);
+}
+
+static int by_movie(const void *pa, const void *pb) {
+    const kept *a = *(const kept *const *)pa, *b = *(const kept *const *)pb;
+    if (a->movie != b->movie) return a->movie < b->movie ? -1 : 1;
+    if (a->label != b->label) return a->label - b->label;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int by_movie_order(const void *pa, const void *pb) {
+    const movie *a = pa, *b = pb;
+    if (a->order != b->order) return a->order < b->order ? -1 : 1;
+    return a->tt < b->tt ? -1 : a->tt > b->tt;
+}
+
+// Sets to_val on the kept training-half reviews (ntr[l] + nva[l] per label, sorted by priority) so that
+// validation is nva[l] reviews of each label from whole movies: movies in movie_order, each taken when
+// its reviews of both labels still fit, until validation is full.
+static rnl_status split_by_movie(rnl_imdb *im, const int ntr[2], const int nva[2]) {
+    if (im->n_urls[0] < 0 || im->n_urls[1] < 0) {
+        const char *missing = im->n_urls[1] >= 0 ? "urls_neg.txt" : im->n_urls[0] >= 0 ? "urls_pos.txt" : "urls_neg.txt and urls_pos.txt";
+        return rnl_fail(RNL_ERR_FORMAT, "imdb: validation by movie needs aclImdb/train/%s (line k: the IMDB URL of the movie "
+                        "of training review k of that label), and the source has no %s", missing,
+                        im->n_urls[0] < 0 && im->n_urls[1] < 0 ? "such files" : "such file");
+    }
+    int n = ntr[0] + nva[0] + ntr[1] + nva[1];
+    kept **rev = malloc(sizeof *rev * (size_t)(n ? n : 1));
+    movie *mv = malloc(sizeof *mv * (size_t)(n ? n : 1));
+    rnl_status st = RNL_OK;
+    if (!rev || !mv) {
+        st = rnl_fail(RNL_ERR_NOMEM, "imdb: out of memory");
+        goto done;
+    }
+    int k = 0;
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < ntr[l] + nva[l]; i++) {
+            kept *e = &im->heaps[0][l].e[i];
+            if (e->id >= (uint32_t)im->n_urls[l]) {
+                st = rnl_fail(RNL_ERR_FORMAT, "imdb: review train/%s/%u has no line in train/urls_%s.txt (it has %d lines)",
+                              LABEL_NAME[l], e->id, LABEL_NAME[l], im->n_urls[l]);
+                goto done;
+            }
+            e->movie = im->urls[l][e->id];
+            e->to_val = 0;
+            rev[k++] = e;
+        }
+    qsort(rev, (size_t)n, sizeof *rev, by_movie);
+    int nm = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || rev[i]->movie != rev[i - 1]->movie)
+            mv[nm++] = (movie){rev[i]->movie, movie_order(im->cfg.seed, rev[i]->movie), {0, 0}, i};
+        mv[nm - 1].n[rev[i]->label]++;
+    }
+    qsort(mv, (size_t)nm, sizeof *mv, by_movie_order);
+    int left[2] = {nva[0], nva[1]}, in_val = 0;
+    for (int j = 0; j < nm && (left[0] || left[1]); j++) {
+        if (mv[j].n[0] > left[0] || mv[j].n[1] > left[1]) continue;
+        left[0] -= mv[j].n[0];
+        left[1] -= mv[j].n[1];
+        in_val++;
+        for (int i = mv[j].first; i < n && rev[i]->movie == mv[j].tt; i++) rev[i]->to_val = 1;
+    }
+    if (left[0] || left[1]) {
+        st = rnl_fail(RNL_ERR_ARG, "imdb: whole movies cannot fill a validation split of %d neg + %d pos reviews: after "
+                      "offering all %d movies of the %d kept training-half reviews, %d neg and %d pos places are still "
+                      "empty (a movie's reviews all go to one split); try another validation size (--val)",
+                      nva[0], nva[1], nm, n, left[0], left[1]);
+        goto done;
+    }
+    im->movies[0] = nm - in_val;
+    im->movies[1] = in_val;
+done:
+    free(mv);
+    free(rev);
+    return st;
+}
+
+void rnl_imdb_movies(const rnl_imdb *im, int *train, int *val) {
+    if (train) *train = im->movies[0];
+    if (val) *val = im->movies[1];
+}
+
+// --- Building the subset ------------------------------------------------------------------------
 
 rnl_status rnl_imdb_build(rnl_imdb *im, rnl_dataset **out) {
     *out = NULL;
@@ -415,27 +590,30 @@ rnl_status rnl_imdb_build(rnl_imdb *im, rnl_dataset **out) {
     for (int s = 0; s < 2; s++)
         for (int l = 0; l < 2; l++) qsort(im->heaps[s][l].e, (size_t)im->heaps[s][l].n, sizeof(kept), by_priority_value);
 
-    // Examples in file order: train (lowest priorities of train), val (the next ones), test.
+    // Examples in file order: train, val, test, each by priority. The training half's kept reviews go to
+    // validation from the (n_train/2 + 1)-th lowest priority of each label on, or by whole movies.
+    int ntr[2] = {c->n_train / 2, c->n_train - c->n_train / 2}, nva[2] = {c->n_val / 2, c->n_val - c->n_val / 2};
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < ntr[l] + nva[l]; i++) im->heaps[0][l].e[i].to_val = i >= ntr[l];
+    rnl_status st = c->val_by_movie ? split_by_movie(im, ntr, nva) : RNL_OK;
+    if (st != RNL_OK) return st;
     int n = c->n_train + c->n_val + c->n_test;
     const kept **list = malloc(sizeof *list * (size_t)n);
     if (!list) return rnl_fail(RNL_ERR_NOMEM, "imdb: out of memory");
-    int ntr[2] = {c->n_train / 2, c->n_train - c->n_train / 2}, nva[2] = {c->n_val / 2, c->n_val - c->n_val / 2};
-    int k = 0;
-    for (int l = 0; l < 2; l++)
-        for (int i = 0; i < ntr[l]; i++) list[k++] = &im->heaps[0][l].e[i];
-    qsort(list, (size_t)k, sizeof *list, by_priority);
-    int k0 = k;
-    for (int l = 0; l < 2; l++)
-        for (int i = 0; i < nva[l]; i++) list[k++] = &im->heaps[0][l].e[ntr[l] + i];
-    qsort(list + k0, (size_t)(k - k0), sizeof *list, by_priority);
-    k0 = k;
+    int k = 0, k0 = 0;
+    for (int v = 0; v < 2; v++) {
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < ntr[l] + nva[l]; i++)
+                if (im->heaps[0][l].e[i].to_val == v) list[k++] = &im->heaps[0][l].e[i];
+        qsort(list + k0, (size_t)(k - k0), sizeof *list, by_priority);
+        k0 = k;
+    }
     for (int l = 0; l < 2; l++)
         for (int i = 0; i < im->heaps[1][l].n; i++) list[k++] = &im->heaps[1][l].e[i];
     qsort(list + k0, (size_t)(k - k0), sizeof *list, by_priority);
 
     rnl_dataset *ds = calloc(1, sizeof *ds);
     int32_t *scratch = malloc(sizeof(int32_t) * (size_t)c->max_len);
-    rnl_status st = RNL_OK;
     if (!ds || !scratch) {
         st = rnl_fail(RNL_ERR_NOMEM, "imdb: out of memory");
         goto done;
@@ -445,6 +623,7 @@ rnl_status rnl_imdb_build(rnl_imdb *im, rnl_dataset **out) {
     ds->seed = c->seed;
     ds->max_len = c->max_len;
     ds->keep_end = c->keep_end;
+    ds->val_by_movie = c->val_by_movie;
     ds->offsets = malloc(sizeof(int64_t) * ((size_t)n + 1));
     ds->labels = malloc((size_t)n);
     ds->ratings = malloc((size_t)n);

@@ -286,6 +286,9 @@ rnl_status rnl_text_csv_dataset(const char *label, const char *text, size_t n, c
     rnl_text_csv_info local;
     if (!info) info = &local;
     memset(info, 0, sizeof *info);
+    if (cfg->val_by_movie)
+        return rnl_fail(RNL_ERR_ARG, "%s: validation by movie is for the IMDB archive (its urls files name each review's "
+                        "movie); the rows of a reviews CSV have no movies", what);
     if (n >= 2 && (unsigned char)text[0] == 0x1f && (unsigned char)text[1] == 0x8b)
         return rnl_fail(RNL_ERR_FORMAT, "%s: gzip-compressed data, not CSV text: decompress it first", what);
     const char *nul = memchr(text, 0, n);
