@@ -33,7 +33,7 @@ if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error('--steps: a wh
 if (!['shared', 'replicas'].includes(o.path)) throw new Error(`--path: shared or replicas, not '${o.path}'`);
 
 const message = { threads: o.threads, steps: o.steps, batch: 32, lr: 0.003, shared: o.path === 'shared',
-  data: { train: 22500, val: 2500, test: 25000, vocab: 20000, maxLen: 400, keepEnd: true, valByMovie: true },  // web/app/config.js imdbfull
+  data: { train: 22500, val: 2500, test: 25000, vocab: 5000, maxLen: 400, keepEnd: true, valByMovie: true },  // web/app/config.js imdbfull
   model: { cell: 'gru', embed: 64, hidden: 128, dropout: 0.4 } };
 const r = await runInChromiumWorker({ worker: '/tests/bench/imdb_threads_worker.js', message,
   files: { '/archive.tar.gz': pathToFileURL(o.archive).href }, onProgress: (s) => process.stderr.write(`${s}\n`) });

@@ -17,7 +17,7 @@ const TASK_HINTS = {
   sine: 'A noisy sine wave of random frequency and phase: predict the next value at every step.',
   imdb: 'Movie reviews, positive or negative: a subset prepared by `npm run data` (an .rnld file), loaded by URL.',
   imdbfile: 'Drop the official archive aclImdb_v1.tar.gz (about 84 MB): it is read in a background thread of this page, and the subset is kept in this browser for your next visit. A prepared .rnld file or a CSV of text,label reviews works too.',
-  imdbfull: 'The whole set: 25,000 training reviews (2,500 for validation), the 25,000 official test reviews, 20,000 words, the last 400 of each review. Drop aclImdb_v1.tar.gz, or give the Data URL of a full file from `npm run data` (docs/imdb.md). An epoch takes minutes: the page estimates it, and keeps a checkpoint in this browser after each.',
+  imdbfull: 'The whole set: 25,000 training reviews (2,500 of other movies for validation), the 25,000 official test reviews, the 5,000 most frequent words, the last 400 of each review. Drop aclImdb_v1.tar.gz, or give the Data URL of a full file from `npm run data` (docs/imdb.md). An epoch takes minutes: the page estimates it, and keeps a checkpoint in this browser after each.',
   temp: 'Daily minimum temperatures in Melbourne, 1981–1990 (a CSV, by URL or dropped): from a window of past days, predict the next.',
   csv: 'Drop a CSV with a header and a numeric column: from a window of past values, predict the next.',
 };
