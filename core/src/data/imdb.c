@@ -125,11 +125,15 @@ const rnl_word_counts *rnl_imdb_word_counts(const rnl_imdb *im) { return im->cou
 
 // --- Selection ----------------------------------------------------------------------------------
 
-static uint64_t priority(uint64_t seed, int split, int label, uint32_t id) {
-    uint64_t key = ((uint64_t)(split * 2 + label) << 32) | id;
+// One draw from rnl_rng seeded with the selection seed and a key: a review's priority, a movie's order.
+static uint64_t keyed_draw(uint64_t seed, uint64_t key) {
     rnl_rng r;
     rnl_rng_seed(&r, seed ^ (key * 0x9e3779b97f4a7c15ull));
     return rnl_rng_next(&r);
+}
+
+static uint64_t priority(uint64_t seed, int split, int label, uint32_t id) {
+    return keyed_draw(seed, ((uint64_t)(split * 2 + label) << 32) | id);
 }
 
 static int before(uint64_t pa, uint32_t ia, uint64_t pb, uint32_t ib) { return pa < pb || (pa == pb && ia < ib); }
@@ -483,12 +487,7 @@ static int by_priority_value(const void *pa, const void *pb) {
 
 // The order in which movies are offered to validation: like a review's priority, with the key 4 << 32 | tt
 // (4: apart from the reviews' keys, whose high word is 2 * split + label, 0..3).
-static uint64_t movie_order(uint64_t seed, uint32_t tt) {
-    uint64_t key = ((uint64_t)4 << 32) | tt;
-    rnl_rng r;
-    rnl_rng_seed(&r, seed ^ (key * 0x9e3779b97f4a7c15ull));
-    return rnl_rng_next(&r);
-}
+static uint64_t movie_order(uint64_t seed, uint32_t tt) { return keyed_draw(seed, ((uint64_t)4 << 32) | tt); }
 
 static int by_movie(const void *pa, const void *pb) {
     const kept *a = *(const kept *const *)pa, *b = *(const kept *const *)pb;
